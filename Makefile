@@ -1,0 +1,62 @@
+# Fangkong — `make help` lists the targets.
+SHELL := /bin/sh
+VENV := .venv
+PY := $(VENV)/bin/python
+FK := $(VENV)/bin/fangkong
+STAMP := $(VENV)/.installed
+DEMO_RESIDENTS ?= 20000
+DEMO_SEED ?= 1
+PORT ?= 8000
+
+.PHONY: help run test check fmt env assets messages browser bench demo clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml package.json
+	@PYBIN=$$(scripts/find-python) && echo "using $$PYBIN" && \
+	  { [ -x $(PY) ] || $$PYBIN -m venv $(VENV); }
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	npm install --no-audit --no-fund --silent
+	@touch $(STAMP)
+
+env: $(STAMP) messages ## create the virtualenv, install Python and npm packages, compile translations
+
+messages: $(STAMP)
+	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext >/dev/null; }
+	@cd src/fangkong && ../../$(FK) compilemessages -v 0
+
+run: env ## migrate SQLite, load the demo city (first time), serve http://127.0.0.1:8000
+	@mkdir -p var
+	$(FK) migrate -v 0
+	$(FK) demo --residents $(DEMO_RESIDENTS) --seed $(DEMO_SEED) --if-empty
+	$(FK) runserver 127.0.0.1:$(PORT)
+
+demo: env ## rebuild the demo city (DEMO_RESIDENTS, DEMO_SEED)
+	@mkdir -p var
+	$(FK) migrate -v 0
+	$(FK) demo --residents $(DEMO_RESIDENTS) --seed $(DEMO_SEED) --replace
+
+browser:
+	@scripts/ensure-browser
+
+test: env browser ## the whole suite on SQLite, then on PostgreSQL if reachable
+	@mkdir -p var
+	@scripts/test
+
+check: env ## ruff, ruff format --check, mypy, makemigrations --check
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy src
+	$(FK) makemigrations --check --dry-run
+
+fmt: env ## apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff format src tests bench
+
+bench: env ## registry benchmark at 1M residents (SQLite and PostgreSQL)
+	$(PY) bench/registry.py
+
+clean: ## remove the virtualenv, node_modules and var/
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,55 @@
+"""Roles and what each may do. Pages, menus and API endpoints ask `can(user, cap)`."""
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COMMAND = "command", _("Command centre")
+    TASK_FORCE = "task_force", _("Task-force member")
+    STREET = "street", _("Street / community staff")
+    GRID = "grid", _("Grid worker")
+    LAB = "lab", _("Laboratory")
+    QUARANTINE = "quarantine", _("Quarantine-site manager")
+    HOSPITAL = "hospital", _("Hospital")
+    HOTLINE = "hotline", _("Hotline operator")
+    SUPPLY = "supply", _("Supply enterprise")
+
+
+class Cap(StrEnum):
+    PLACES_VIEW = "places.view"
+    PLACES_EDIT = "places.edit"
+    RESIDENTS_VIEW = "residents.view"
+    RESIDENTS_EDIT = "residents.edit"
+    RESIDENTS_IMPORT = "residents.import"
+    PII_REVEAL = "pii.reveal"
+    KEY_PERSONS_VIEW = "key_persons.view"
+    KEY_PERSONS_EDIT = "key_persons.edit"
+    POLICY_VIEW = "policy.view"
+    POLICY_MANAGE = "policy.manage"
+    AUDIT_VIEW = "audit.view"
+
+
+_REGISTRY_READ = {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW}
+_REGISTRY_KEEP = _REGISTRY_READ | {
+    Cap.RESIDENTS_EDIT,
+    Cap.PII_REVEAL,
+    Cap.KEY_PERSONS_VIEW,
+    Cap.KEY_PERSONS_EDIT,
+}
+
+ROLE_CAPS: dict[str, frozenset[Cap]] = {
+    Role.COMMAND: frozenset(Cap),
+    Role.TASK_FORCE: frozenset(_REGISTRY_READ | {Cap.PII_REVEAL, Cap.KEY_PERSONS_VIEW}),
+    Role.STREET: frozenset(
+        _REGISTRY_KEEP | {Cap.RESIDENTS_IMPORT, Cap.PLACES_EDIT, Cap.AUDIT_VIEW}
+    ),
+    Role.GRID: frozenset(_REGISTRY_KEEP),
+    Role.LAB: frozenset({Cap.POLICY_VIEW}),
+    Role.QUARANTINE: frozenset({Cap.POLICY_VIEW}),
+    Role.HOSPITAL: frozenset({Cap.POLICY_VIEW, Cap.KEY_PERSONS_VIEW}),
+    Role.HOTLINE: frozenset({Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW}),
+    Role.SUPPLY: frozenset(),
+}

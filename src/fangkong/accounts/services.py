@@ -1,0 +1,43 @@
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from fangkong.accounts.models import ApiToken, User, hash_token
+from fangkong.audit.services import event_record
+
+
+@transaction.atomic
+def token_create(*, user: User, name: str, valid_days: int | None = None) -> tuple[ApiToken, str]:
+    """Create a token and return it with its raw value, which is never stored."""
+    raw = ApiToken.new_raw()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip() or "API",
+        lookup=raw[:10],
+        digest=hash_token(raw),
+        expires_at=timezone.now() + dt.timedelta(days=valid_days) if valid_days else None,
+    )
+    event_record(actor=user, action="token.created", obj=token)
+    return token, raw
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken, actor: Any) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        event_record(actor=actor, action="token.revoked", obj=token)
+
+
+def user_for_token(raw: str) -> User | None:
+    token = ApiToken.objects.select_related("user", "user__jurisdiction").filter(
+        digest=hash_token(raw)
+    ).first()
+    if token is None or not token.is_usable or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Event(models.Model):
+    """An immutable record of a change: who, when, what, from → to, why, on what basis."""
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_name = models.CharField(_("actor"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object"), max_length=64)
+    object_label = models.CharField(max_length=200, blank=True)
+    person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    division_key = models.CharField(max_length=24, blank=True, db_index=True)
+    field = models.CharField(_("field"), max_length=64, blank=True)
+    from_value = models.CharField(_("from"), max_length=300, blank=True)
+    to_value = models.CharField(_("to"), max_length=300, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    basis = models.CharField(_("basis"), max_length=300, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_label}"

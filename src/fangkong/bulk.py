@@ -1,0 +1,53 @@
+"""Columnar writes: COPY on PostgreSQL, executemany on SQLite. Never one ORM save per row."""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+
+
+def table_columns(model: type[models.Model], fields: Sequence[str]) -> list[str]:
+    return [model._meta.get_field(f).column for f in fields]  # type: ignore[union-attr]
+
+
+def copy_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Append rows (tuples in `fields` order) to the model's table; return how many."""
+    table = model._meta.db_table
+    columns = table_columns(model, fields)
+    count = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+            sql = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
+            with cursor.cursor.copy(sql) as copy:  # psycopg 3
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+        else:
+            marks = ", ".join("%s" for _ in columns)
+            quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+            sql = f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({marks})"
+            batch: list[Sequence[Any]] = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= 5000:
+                    cursor.executemany(sql, batch)
+                    count += len(batch)
+                    batch.clear()
+            if batch:
+                cursor.executemany(sql, batch)
+                count += len(batch)
+    return count
+
+
+def reset_sequence(model: type[models.Model]) -> None:
+    """After COPY with explicit ids, move PostgreSQL's id sequence past the largest id."""
+    if connection.vendor != "postgresql":
+        return
+    from django.core.management.color import no_style
+
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [model]):
+            cursor.execute(sql)

@@ -1,0 +1,96 @@
+"""Jurisdiction tree (city → … → unit) and venues.
+
+Every node has a hierarchical `key`: the significant digits of its division code
+(city 4, district 6, street 9, community 12; below community the platform
+appends grid 2, compound 2, building 3, unit 2 digits). A subtree is then one
+prefix range on `key`, and every scoped table stores the key of its node.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.IntegerChoices):
+    CITY = 1, _("City")
+    DISTRICT = 2, _("District")
+    STREET = 3, _("Street")
+    COMMUNITY = 4, _("Community")
+    GRID = 5, _("Grid")
+    COMPOUND = 6, _("Compound")
+    BUILDING = 7, _("Building")
+    UNIT = 8, _("Unit")
+
+
+KEY_LENGTH = {
+    Level.CITY: 4,
+    Level.DISTRICT: 6,
+    Level.STREET: 9,
+    Level.COMMUNITY: 12,
+    Level.GRID: 14,
+    Level.COMPOUND: 16,
+    Level.BUILDING: 19,
+    Level.UNIT: 21,
+}
+
+
+def code_from_key(key: str) -> str:
+    """Statistical code for a key: 12 digits down to community, the full key below."""
+    return key.ljust(12, "0") if len(key) <= 12 else key
+
+
+class Division(models.Model):
+    key = models.CharField(_("key"), max_length=24, unique=True)
+    code = models.CharField(_("division code"), max_length=24, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("division")
+        verbose_name_plural = _("divisions")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def contains(self, key: str) -> bool:
+        return key.startswith(self.key)
+
+
+class VenueKind(models.TextChoices):
+    SUPERMARKET = "supermarket", _("Supermarket")
+    MARKET = "market", _("Farmers' market")
+    RESTAURANT = "restaurant", _("Restaurant")
+    PHARMACY = "pharmacy", _("Pharmacy")
+    HOSPITAL = "hospital", _("Hospital / clinic")
+    SCHOOL = "school", _("School")
+    OFFICE = "office", _("Office / workplace")
+    FACTORY = "factory", _("Factory")
+    TRANSPORT = "transport", _("Station / transport")
+    GYM = "gym", _("Gym / leisure")
+    OTHER = "other", _("Other")
+
+
+class Venue(models.Model):
+    """A place with a venue code (场所码) where people check in."""
+
+    code = models.CharField(_("venue code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=VenueKind.choices)
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="venues")
+    division_key = models.CharField(max_length=24, db_index=True, editable=False)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,69 @@
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Substr
+from django.http import Http404
+
+from fangkong.accounts.access import NO_SCOPE, Cap, key_filter, require, scope_key, scoped
+from fangkong.places.models import KEY_LENGTH, Division, Level, Venue
+
+
+def divisions_for_user(user: Any) -> QuerySet[Division]:
+    require(user, Cap.PLACES_VIEW)
+    return scoped(Division.objects.all(), user, field="key")
+
+
+def division_for_user(user: Any, key: str) -> Division:
+    try:
+        return divisions_for_user(user).select_related("parent").get(key=key)
+    except Division.DoesNotExist:
+        raise Http404 from None
+
+
+def root_for_user(user: Any) -> Division | None:
+    prefix = scope_key(user)
+    if prefix == NO_SCOPE:
+        return None
+    if prefix == "":
+        return Division.objects.filter(parent__isnull=True).order_by("key").first()
+    return Division.objects.filter(key=prefix).first()
+
+
+def ancestors(division: Division) -> list[Division]:
+    """Root-first chain above `division`, in one query."""
+    keys = [division.key[:n] for n in KEY_LENGTH.values() if n < len(division.key)]
+    return list(Division.objects.filter(key__in=keys).order_by("key"))
+
+
+def visible_ancestors(user: Any, division: Division) -> list[Division]:
+    prefix = scope_key(user)
+    return [d for d in ancestors(division) if d.key.startswith(prefix)]
+
+
+def children_with_counts(division: Division) -> list[Division]:
+    """Children of a node, each with `resident_count` (one grouped query over the subtree)."""
+    from fangkong.people.models import Resident
+
+    children = list(division.children.order_by("key"))
+    if not children:
+        return children
+    width = len(children[0].key)
+    counts = dict(
+        Resident.objects.filter(key_filter(division.key))
+        .annotate(prefix=Substr("division_key", 1, width))
+        .values("prefix")
+        .annotate(n=Count("id"))
+        .values_list("prefix", "n")
+    )
+    for child in children:
+        child.resident_count = counts.get(child.key, 0)  # type: ignore[attr-defined]
+    return children
+
+
+def venues_for_user(user: Any) -> QuerySet[Venue]:
+    require(user, Cap.PLACES_VIEW)
+    return scoped(Venue.objects.select_related("division"), user)
+
+
+def level_label(level: int) -> str:
+    return str(Level(level).label)

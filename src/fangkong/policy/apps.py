@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class PolicyConfig(AppConfig):
+    name = "fangkong.policy"
+    verbose_name = _("Policy")
+
+    def ready(self) -> None:
+        from fangkong.policy.services import profiles_install_shipped
+
+        def install(sender: object, **kwargs: object) -> None:
+            profiles_install_shipped(using=str(kwargs.get("using", "default")))
+
+        post_migrate.connect(install, sender=self, dispatch_uid="policy-install-shipped")

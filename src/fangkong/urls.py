@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from fangkong.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("", include("fangkong.accounts.urls")),
+    path("", include("fangkong.web.urls")),
+    path("places/", include("fangkong.places.urls")),
+    path("people/", include("fangkong.people.urls")),
+    path("policy/", include("fangkong.policy.urls")),
+    path("audit/", include("fangkong.audit.urls")),
+]

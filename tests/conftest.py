@@ -1,0 +1,35 @@
+import pytest
+
+from tests import factories as f
+
+
+@pytest.fixture
+def city(db):
+    return f.make_city()
+
+
+@pytest.fixture
+def people(city):
+    """Three residents in 魏都区 (one household, one key person) and one in 建安区."""
+    unit = city.w[f.Level.UNIT]
+    home = f.household(unit, "HH-W-1")
+    zhang = f.resident(unit, "张伟", phone="13900000001", household=home)
+    li = f.resident(unit, "李秀英", sex="F", household=home)
+    wang = f.resident(unit, "王芳", sex="F")
+    f.key_person(zhang, "elderly_alone")
+    other = f.resident(city.j[f.Level.UNIT], "赵强", phone="13900000009")
+    return {"zhang": zhang, "li": li, "wang": wang, "other": other, "home": home}
+
+
+@pytest.fixture
+def personas(city):
+    return f.personas(city)
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login

@@ -1,0 +1,128 @@
+"""Small, explicit test data: a slice of 许昌 with two districts and residents in each."""
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+
+from fangkong.accounts.models import User
+from fangkong.accounts.roles import Role
+from fangkong.people.idnumber import make_id_number
+from fangkong.people.models import Household, KeyPerson, Resident
+from fangkong.people.names import pinyin_of
+from fangkong.places.models import Division, Level, Venue, code_from_key
+
+PASSWORD = "fangkong-test-pw"
+_seq = itertools.count(1)
+
+
+def division(key: str, name: str, level: Level, parent: Division | None) -> Division:
+    return Division.objects.create(
+        key=key, code=code_from_key(key), name=name, level=level, parent=parent
+    )
+
+
+def branch(parent: Division, suffix: str, names: list[str]) -> dict[Level, Division]:
+    """Street → community → grid → compound → building → unit under a district."""
+    keys = [
+        parent.key + suffix[:3],
+        parent.key + suffix[:6],
+        parent.key + suffix[:8],
+        parent.key + suffix[:10],
+        parent.key + suffix[:13],
+        parent.key + suffix[:15],
+    ]
+    levels = [Level.STREET, Level.COMMUNITY, Level.GRID, Level.COMPOUND, Level.BUILDING, Level.UNIT]
+    out: dict[Level, Division] = {}
+    node = parent
+    for key, level, name in zip(keys, levels, names, strict=True):
+        node = division(key, name, level, node)
+        out[level] = node
+    return out
+
+
+@dataclass
+class City:
+    city: Division
+    weidu: Division
+    jianan: Division
+    w: dict[Level, Division]  # a branch in 魏都区
+    j: dict[Level, Division]  # a branch in 建安区
+
+
+def make_city() -> City:
+    city = division("4110", "许昌市", Level.CITY, None)
+    weidu = division("411002", "魏都区", Level.DISTRICT, city)
+    jianan = division("411003", "建安区", Level.DISTRICT, city)
+    w = branch(
+        weidu, "001001010100101", ["西大街街道", "西大社区", "第一网格", "幸福小区", "1号楼", "1单元"]
+    )
+    j = branch(
+        jianan, "001001010100101", ["新元街道", "新元社区", "第一网格", "阳光小区", "2号楼", "1单元"]
+    )
+    return City(city=city, weidu=weidu, jianan=jianan, w=w, j=j)
+
+
+def resident(
+    unit: Division,
+    name: str,
+    *,
+    born: dt.date = dt.date(1980, 5, 17),
+    sex: str = "M",
+    phone: str = "",
+    household: Household | None = None,
+) -> Resident:
+    seq = next(_seq)
+    number = make_id_number("411002", born, seq, sex)
+    initials, full = pinyin_of(name)
+    return Resident.objects.create(
+        id_number=number,
+        name=name,
+        name_initials=initials,
+        name_pinyin=full,
+        sex=sex,
+        birth_date=born,
+        phone=phone or f"139{seq:08d}",
+        household=household,
+        division=unit,
+        division_key=unit.key,
+    )
+
+
+def household(unit: Division, code: str) -> Household:
+    return Household.objects.create(
+        code=code, division=unit, division_key=unit.key, address=f"{unit.parent} {unit}"
+    )
+
+
+def key_person(r: Resident, category: str) -> KeyPerson:
+    return KeyPerson.objects.create(resident=r, category=category, division_key=r.division_key)
+
+
+def venue(place: Division, code: str, name: str) -> Venue:
+    return Venue.objects.create(
+        code=code, name=name, kind="supermarket", division=place, division_key=place.key
+    )
+
+
+def user(username: str, role: str, jurisdiction: Division | None) -> User:
+    return User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        role=role,
+        jurisdiction=jurisdiction,
+        display_name=username,
+    )
+
+
+def personas(city: City) -> dict[str, User]:
+    """One user per role in 魏都区 (grid worker at the grid), plus an outsider in 建安区."""
+    out = {
+        role.value: user(f"p_{role.value}", role.value, city.weidu)
+        for role in Role
+        if role != Role.GRID
+    }
+    out["command"].jurisdiction = city.city
+    out["command"].save()
+    out["grid"] = user("p_grid", Role.GRID, city.w[Level.GRID])
+    out["outsider"] = user("p_outsider", Role.STREET, city.jianan)
+    return out
