@@ -1,16 +1,22 @@
 """The REST API under /api/: OpenAPI at /api/openapi.json, interactive docs at /api/docs."""
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Router, Schema
 from ninja.security import HttpBearer, django_auth
 
+from fangkong.accounts.access import Cap, require
 from fangkong.accounts.services import user_for_token
+from fangkong.apikit import ERRORS
 
 
 class BearerToken(HttpBearer):
+    """`Authorization: Bearer fk_…`; revoked, expired or unknown tokens authenticate no one."""
+
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = user_for_token(token)
         if user is not None:
@@ -18,23 +24,32 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+class FangkongAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        return str(operation.view_func.__name__)
+
+
+api = FangkongAPI(
     title="Fangkong API",
     version="1",
-    description="Epidemic prevention and control: registry, places, key persons. "
-    "Authenticate with `Authorization: Bearer <token>` (create one at /tokens/).",
+    description="Epidemic prevention and control: places, residents, households, key persons "
+    "and their needs, within your jurisdiction. Authenticate with "
+    "`Authorization: Bearer <token>` (create one at /tokens/ or POST /api/tokens), "
+    "or with your browser session (unsafe methods then need the CSRF token). "
+    "ID numbers and phones are masked unless revealed; every reveal is logged.",
     auth=[BearerToken(), django_auth],
     urls_namespace="api",
 )
 
 
 def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    where = getattr(exc, "location", "body")
     if hasattr(exc, "error_dict"):
         return [
-            {"loc": ["body", field], "msg": " ".join(str(m) for e in errs for m in e.messages)}
+            {"loc": [where, field], "msg": " ".join(str(m) for e in errs for m in e.messages)}
             for field, errs in exc.error_dict.items()
         ]
-    return [{"loc": ["body"], "msg": " ".join(str(m) for m in exc.messages)}]
+    return [{"loc": [where], "msg": " ".join(str(m) for m in exc.messages)}]
 
 
 @api.exception_handler(ValidationError)
@@ -44,15 +59,48 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(request, {"detail": "permission denied"}, status=403)
+    return api.create_response(request, {"detail": _("Permission denied")}, status=403)
+
+
+policy_router = Router(tags=["policy"])
+
+
+class PolicyOut(Schema):
+    code: str
+    version: int
+    name: str
+    name_zh: str
+    name_en: str
+    issued_by: str
+    published_on: dt.date
+    source: str
+    activated_at: dt.datetime | None
+    rules: dict[str, Any] = Field(description="The profile's rules (fangkong.policy.schema.Rules)")
+
+
+@policy_router.get("/active", response={200: PolicyOut, **ERRORS}, summary="Active policy")
+def policy_active(request: HttpRequest) -> Any:
+    """The policy profile in force: its days, tests and thresholds (read-only here)."""
+    from django.http import Http404
+
+    from fangkong.policy.accessor import NoActivePolicy, current
+
+    require(request.user, Cap.POLICY_VIEW)
+    try:
+        return current().profile
+    except NoActivePolicy:
+        raise Http404 from None
 
 
 def _register() -> None:
+    from fangkong.accounts.api import router as accounts_router
     from fangkong.people.api import router as people_router
     from fangkong.places.api import router as places_router
 
-    api.add_router("/places", places_router)
+    api.add_router("/", accounts_router)
+    api.add_router("/", places_router)
     api.add_router("/", people_router)
+    api.add_router("/policy", policy_router)
 
 
 _register()

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "ninja",  # serves Swagger UI's JS/CSS from its own static files: /api/docs works offline
     "fangkong.web",
     "fangkong.accounts",
     "fangkong.places",
@@ -96,7 +97,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+if os.environ.get("FANGKONG_TEST_DB_NAME"):  # lets parallel test runs use separate databases
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["FANGKONG_TEST_DB_NAME"]}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -33,3 +33,48 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_label}"
+
+    @property
+    def action_label(self) -> str:
+        return action_label(self.action)
+
+    @property
+    def field_label(self) -> str:
+        return str(FIELD_LABELS.get(self.field, self.field))
+
+
+ACTION_LABELS = {
+    "resident.created": _("Resident registered"),
+    "resident.updated": _("Resident changed"),
+    "residents.imported": _("Residents imported"),
+    "household.created": _("Household registered"),
+    "household.updated": _("Household changed"),
+    "pii.revealed": _("Identifier revealed"),
+    "key_person.added": _("Added to key-person ledger"),
+    "key_person.removed": _("Removed from key-person ledger"),
+    "key_persons.exported": _("Key-person ledger exported"),
+    "need.added": _("Need recorded"),
+    "need.fulfilled": _("Need met"),
+    "need.cancelled": _("Need cancelled"),
+    "policy.activated": _("Policy profile activated"),
+    "token.created": _("API token created"),
+    "token.revoked": _("API token revoked"),
+    "venue.created": _("Venue registered"),
+}
+
+FIELD_LABELS = {
+    "name": _("name"),
+    "phone": _("phone"),
+    "id_number": _("ID number"),
+    "division": _("place"),
+    "household": _("household"),
+    "relation": _("relation to head"),
+    "category": _("category"),
+    "status": _("status"),
+    "next_due": _("next due"),
+    "active_profile": _("active policy profile"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))

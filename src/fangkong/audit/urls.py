@@ -3,4 +3,4 @@ from django.urls import path
 from fangkong.audit import views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [path("", views.events, name="events")]

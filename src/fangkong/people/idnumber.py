@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
+# Chinese input methods often type full-width digits; anything else non-ASCII is rejected.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 
 
 class IdNumberError(ValueError):
@@ -31,10 +33,11 @@ def check_digit(first17: str) -> str:
 
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdInfo:
     """Validate and decode an 18-character ID number; raise IdNumberError with the reason."""
-    number = raw.strip().upper()
+    number = raw.strip().translate(_FULL_WIDTH).upper()
     if len(number) != 18:
         raise IdNumberError(_("ID number must have 18 characters"))
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    # str.isdigit() alone also accepts "²" or "٣", which int() then rejects or misreads
+    if not number.isascii() or not number[:17].isdigit() or number[17] not in "0123456789X":
         raise IdNumberError(_("ID number must be 17 digits followed by a digit or X"))
     if number[:2] in {"00", "10", "20", "30", "40", "70", "80", "90"}:
         raise IdNumberError(_("ID number has an unknown region code"))
@@ -66,6 +69,9 @@ def mask_id_number(number: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
+    """Hide at least four middle digits: 139****0001 for mobiles, ****5678 for short landlines."""
     if len(phone) < 7:
         return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    head = 3 if len(phone) >= 11 else 0
+    tail = min(4, len(phone) - head - 4)
+    return phone[:head] + "*" * (len(phone) - head - tail) + phone[-tail:]

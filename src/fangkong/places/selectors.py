@@ -20,6 +20,14 @@ def division_for_user(user: Any, key: str) -> Division:
         raise Http404 from None
 
 
+def division_by_code_for_user(user: Any, code: str) -> Division:
+    """A node by its division code (12-digit statistical code, or the full key below community)."""
+    try:
+        return divisions_for_user(user).select_related("parent").get(code=code)
+    except Division.DoesNotExist:
+        raise Http404 from None
+
+
 def root_for_user(user: Any) -> Division | None:
     prefix = scope_key(user)
     if prefix == NO_SCOPE:

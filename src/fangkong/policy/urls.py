@@ -3,4 +3,7 @@ from django.urls import path
 from fangkong.policy import views
 
 app_name = "policy"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.profiles, name="profiles"),
+    path("<int:pk>/activate/", views.activate, name="activate"),
+]

@@ -1,0 +1,74 @@
+"""XLSX exports of the key-person ledger (streamed with openpyxl's write-only mode)."""
+
+import io
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from fangkong.audit.services import event_record
+from fangkong.people.display import age_on, place_label
+from fangkong.people.models import KeyPerson
+from fangkong.people.selectors import open_needs_by_resident
+
+CHUNK = 2000
+
+
+def key_person_workbook(user: Any, qs: QuerySet[KeyPerson], *, reveal: bool) -> tuple[bytes, int]:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("Key persons"))
+    ws.append(
+        [
+            _("Name"),
+            _("Category"),
+            _("Sex"),
+            _("Age"),
+            _("ID number"),
+            _("Phone"),
+            _("Place"),
+            _("Since"),
+            _("Note"),
+            _("Open needs"),
+        ]
+    )
+    today = timezone.localdate()
+    count = 0
+    limit = settings.EXPORT_MAX_ROWS
+    rows = list(qs[:limit])
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        needs = open_needs_by_resident([e.resident_id for e in chunk])
+        for entry in chunk:
+            r = entry.resident
+            ws.append(
+                [
+                    r.name,
+                    entry.get_category_display(),
+                    r.get_sex_display(),
+                    age_on(r.birth_date, today),
+                    r.id_number if reveal else r.id_number_masked,
+                    r.phone if reveal else r.phone_masked,
+                    place_label(r.division),
+                    entry.since,
+                    entry.note,
+                    "; ".join(
+                        f"{n.description}" + (f" ({n.next_due:%Y-%m-%d})" if n.next_due else "")
+                        for n in needs.get(r.pk, [])
+                    ),
+                ]
+            )
+            count += 1
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    event_record(
+        actor=user,
+        action="key_persons.exported",
+        object_type="people.keyperson",
+        object_id="export",
+        division_key=getattr(getattr(user, "jurisdiction", None), "key", ""),
+        data={"rows": count, "unmasked": reveal},
+    )
+    return buffer.getvalue(), count

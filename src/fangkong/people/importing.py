@@ -1,0 +1,993 @@
+"""Resident import from CSV or XLSX.
+
+Validation streams the file in chunks: each row is cleaned on its own, then places,
+households and residents are looked up per chunk with `__in` (never one query per row).
+Writing is columnar (`copy_rows`, executemany UPDATE) inside one transaction, so a file
+is either written whole (or its valid rows, when asked) or not at all.
+
+Errors are stored as English msgids with parameters and translated when shown, so the
+page and the rejected-rows file speak the reader's language.
+"""
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import json
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
+
+from fangkong.accounts.access import Cap, in_scope, require, scope_key
+from fangkong.audit.models import Event
+from fangkong.audit.services import event_record
+from fangkong.bulk import copy_rows
+from fangkong.people.idnumber import IdNumberError, mask_phone, parse_id_number
+from fangkong.people.models import Household, Relation, Resident
+from fangkong.people.names import pinyin_of
+from fangkong.people.services import PHONE_RE
+from fangkong.places.models import Division, Level
+
+CHUNK = 5000
+MAX_ERRORS_KEPT = 500
+REJECTED_MAX_AGE = dt.timedelta(days=1)
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+COLUMNS = (
+    "id_number",
+    "name",
+    "phone",
+    "unit_code",
+    "household_code",
+    "relation",
+    "sex",
+    "birth_date",
+)
+REQUIRED = ("id_number", "name", "unit_code")
+CHINESE_HEADERS = {
+    "id_number": "身份证号",
+    "name": "姓名",
+    "phone": "手机号",
+    "unit_code": "单元编码",
+    "household_code": "户编号",
+    "relation": "与户主关系",
+    "sex": "性别",
+    "birth_date": "出生日期",
+}
+_HEADER_ALIASES = {
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "idnumber", "id"),
+    "name": ("姓名", "name"),
+    "phone": ("手机号", "手机号码", "手机", "联系电话", "phone", "mobile"),
+    "unit_code": ("单元编码", "住址编码", "unitcode", "unit", "placecode"),
+    "household_code": ("户编号", "户号", "householdcode", "household"),
+    "relation": ("与户主关系", "relation", "relationtohead", "relationship"),
+    "sex": ("性别", "sex", "gender"),
+    "birth_date": ("出生日期", "birthdate", "dateofbirth", "birthday"),
+}
+HEADER_MAP = {alias: canon for canon, aliases in _HEADER_ALIASES.items() for alias in aliases}
+
+RELATION_MAP: dict[str, str] = {v: v for v in Relation.values}
+RELATION_MAP.update(
+    {
+        "户主": "head",
+        "本人": "head",
+        "配偶": "spouse",
+        "妻": "spouse",
+        "夫": "spouse",
+        "妻子": "spouse",
+        "丈夫": "spouse",
+        "子女": "child",
+        "子": "child",
+        "女": "child",
+        "儿子": "child",
+        "女儿": "child",
+        "父母": "parent",
+        "父亲": "parent",
+        "母亲": "parent",
+        "孙子女": "grandchild",
+        "孙子": "grandchild",
+        "孙女": "grandchild",
+        "外孙子女": "grandchild",
+        "祖父母": "grandparent",
+        "祖父": "grandparent",
+        "祖母": "grandparent",
+        "外祖父母": "grandparent",
+        "兄弟姐妹": "sibling",
+        "兄弟": "sibling",
+        "姐妹": "sibling",
+        "其他": "other",
+        "其它": "other",
+        "head of household": "head",
+    }
+)
+SEX_MAP = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
+DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[T ].*)?$")
+COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+ADDRESS_KEY_LENGTHS = (6, 9, 12, 16, 19, 21)  # district … unit, grids are not in an address
+LOSSY_NUMBER = 10**15  # spreadsheets keep 15 significant digits
+
+# Reasons (English msgids, translated when shown).
+E_NOT_TABULAR = gettext_noop("Only CSV and XLSX files can be imported")
+E_OLD_XLS = gettext_noop("Old .xls workbooks cannot be read: save the file as .xlsx or CSV")
+E_UNREADABLE_XLSX = gettext_noop("The workbook cannot be read; save it again as .xlsx")
+E_ENCODING = gettext_noop("The file is neither UTF-8 nor GBK text")
+E_EMPTY = gettext_noop("The file is empty: its first row must name the columns")
+E_MISSING_COLUMN = gettext_noop("Required column %(column)s is missing")
+E_UNKNOWN_COLUMN = gettext_noop("Unknown column; the columns are: %(allowed)s")
+E_DUPLICATE_COLUMN = gettext_noop("This column appears twice")
+E_EXTRA_CELLS = gettext_noop("This row has more cells than the header has columns")
+E_REQUIRED = gettext_noop("This value is required")
+E_NUMBER_LOST = gettext_noop(
+    "Stored as a number, so digits were lost; format the column as text and type it again"
+)
+E_NAME_EMPTY = gettext_noop("Name is required")
+E_NAME_LONG = gettext_noop("Name is longer than 60 characters")
+E_PHONE = gettext_noop("Phone must be an 11-digit mobile or an area-code number")
+E_UNIT_UNKNOWN = gettext_noop("No place has this code")
+E_UNIT_LEVEL = gettext_noop("A resident lives in a community or a finer place")
+E_UNIT_SCOPE = gettext_noop("This place is outside your jurisdiction")
+E_HOUSEHOLD_LONG = gettext_noop("Household code is longer than 40 characters")
+E_HOUSEHOLD_ELSEWHERE = gettext_noop("This household is registered at another place")
+E_HOUSEHOLD_TWO_UNITS = gettext_noop("Row %(row)s puts this household at another place")
+E_RELATION = gettext_noop("Unknown relation")
+E_SEX = gettext_noop("Sex must be 男 or 女 (M or F)")
+E_SEX_MISMATCH = gettext_noop("Sex does not match the ID number")
+E_BIRTH = gettext_noop("Birth date must be a date such as 1980-05-17")
+E_BIRTH_MISMATCH = gettext_noop("Birth date does not match the ID number (%(expected)s)")
+E_DUPLICATE_ID = gettext_noop("This ID number already appears in row %(row)s")
+E_RESIDENT_SCOPE = gettext_noop(
+    "A resident with this ID number is registered outside your jurisdiction"
+)
+E_CONCURRENT = gettext_noop(
+    "The registry changed while the file was imported; nothing was written. Import it again."
+)
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: the row and column as the user sees them in the file, and why."""
+
+    row: int
+    column: str
+    value: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        text = gettext(self.message)
+        return text % self.params if self.params else text
+
+    def as_list(self) -> list[Any]:
+        return [self.row, self.column, self.value, self.message, self.params]
+
+
+@dataclass
+class ImportResult:
+    filename: str
+    sha256: str = ""
+    valid_only: bool = False
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    households_created: int = 0
+    error_count: int = 0
+    errors: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS_KEPT
+    fatal: bool = False  # the file as a whole could not be read
+    written: bool = False
+    token: str | None = None  # rejected rows can be downloaded under this token
+    seconds: float = 0.0
+
+    def add_error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(error)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+
+class FileProblem(Exception):
+    def __init__(self, error: RowError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _file_error(
+    message: str, column: str = "", row: int = 0, params: dict[str, Any] | None = None
+) -> FileProblem:
+    error = RowError(row=row, column=column, value="", message=message, params=params or {})
+    return FileProblem(error)
+
+
+# Reading ------------------------------------------------------------------------------
+
+
+def _scan(path: Path) -> tuple[str, str]:
+    """(sha256, kind) where kind is "xlsx", "xls" or a text encoding."""
+    digest = hashlib.sha256()
+    decoder: Any = codecs.getincrementaldecoder("utf-8")()
+    kind = ""
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+            if not kind:
+                if block.startswith(b"PK\x03\x04"):
+                    kind = "xlsx"
+                elif block.startswith(b"\xd0\xcf\x11\xe0"):
+                    kind = "xls"
+                elif block.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    kind = "utf-16"
+                else:
+                    kind = "utf-8-sig"
+            if kind == "utf-8-sig":
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError:
+                    kind = "gb18030"
+    if kind == "utf-8-sig":
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            kind = "gb18030"
+    return digest.hexdigest(), kind or "utf-8-sig"
+
+
+def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[str], frozenset[int]]]:
+    with path.open(encoding=encoding, newline="") as fh:
+        first = fh.readline()
+    delimiter = max(",\t;", key=first.count) if first else ","
+    none: frozenset[int] = frozenset()
+    try:
+        with path.open(encoding=encoding, newline="") as fh:
+            for number, cells in enumerate(csv.reader(fh, delimiter=delimiter), start=1):
+                yield number, [c.strip() for c in cells], none
+    except UnicodeDecodeError:
+        raise _file_error(E_ENCODING) from None
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str], frozenset[int]]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:
+        raise _file_error(E_UNREADABLE_XLSX) from None
+    try:
+        sheet = book.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            lossy = frozenset(
+                i
+                for i, v in enumerate(values)
+                if isinstance(v, int | float) and not isinstance(v, bool) and abs(v) >= LOSSY_NUMBER
+            )
+            yield number, [_cell_text(v) for v in values], lossy
+    finally:
+        book.close()
+
+
+def read_rows(path: Path, kind: str) -> Iterator[tuple[int, list[str], frozenset[int]]]:
+    """(row number in the file, stripped cells, indexes of cells that lost digits)."""
+    if kind == "xlsx":
+        return _xlsx_rows(path)
+    if kind == "xls":
+        raise _file_error(E_OLD_XLS)
+    return _csv_rows(path, kind)
+
+
+def header_key(text: str) -> str:
+    text = re.sub(r"[（(].*?[)）]", "", text).strip().strip("*＊").lower()
+    return re.sub(r"[\s_\-]+", "", text)
+
+
+def parse_header(cells: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Map canonical column → position; raise FileProblem naming the first bad column."""
+    positions: dict[str, int] = {}
+    while cells and not cells[-1]:
+        cells = cells[:-1]
+    allowed = ", ".join(f"{CHINESE_HEADERS[c]}/{c}" for c in COLUMNS)
+    for index, text in enumerate(cells):
+        canon = HEADER_MAP.get(header_key(text))
+        if canon is None:
+            column = text or f"#{index + 1}"
+            raise _file_error(E_UNKNOWN_COLUMN, column, row=1, params={"allowed": allowed})
+        if canon in positions:
+            raise _file_error(E_DUPLICATE_COLUMN, column=text, row=1)
+        positions[canon] = index
+    for canon in REQUIRED:
+        if canon not in positions:
+            column = f"{CHINESE_HEADERS[canon]}/{canon}"
+            raise _file_error(E_MISSING_COLUMN, column, row=1, params={"column": column})
+    return positions, cells
+
+
+# Validation ---------------------------------------------------------------------------
+
+
+def _id_reason(exc: IdNumberError) -> str:
+    with translation.override(None):
+        return str(exc.args[0])
+
+
+def _parse_date(text: str) -> dt.date | None:
+    match = DATE_RE.match(text) or COMPACT_DATE_RE.match(text)
+    if match is None:
+        return None
+    try:
+        return dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+@dataclass(slots=True)
+class _Row:
+    number: int
+    cells: list[str]
+    id_number: str = ""
+    name: str = ""
+    phone: str = ""
+    unit_code: str = ""
+    household_code: str = ""
+    relation: str = ""
+    sex: str = ""
+    birth_date: dt.date | None = None
+    errors: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Unit:
+    pk: int
+    key: str
+    name: str
+    error: str
+
+
+@dataclass(slots=True)
+class _Existing:
+    pk: int
+    name: str
+    phone: str
+    household_id: int | None
+    household_code: str
+    relation: str
+    division_id: int
+    division_name: str
+    division_key: str
+
+
+# (id_number, name, phone, unit_code, household_code, relation) of a row that passed
+_Valid = tuple[str, str, str, str, str, str]
+
+
+@dataclass
+class _Plan:
+    """What validation decided to write."""
+
+    new: list[_Valid] = field(default_factory=list)
+    changed: list[tuple[_Valid, _Existing]] = field(default_factory=list)
+    new_households: dict[str, int] = field(default_factory=dict)  # code → unit pk
+
+
+class _Validator:
+    def __init__(self, actor: Any, positions: dict[str, int], header: list[str]) -> None:
+        self.actor = actor
+        self.pos = positions
+        self.header = header
+        self.width = len(header)
+        self.today = timezone.localdate()
+        self.units: dict[str, _Unit | None] = {}
+        self.households: dict[str, tuple[int, int] | None] = {}  # code → (pk, unit pk)
+        self.file_households: dict[str, tuple[int, int]] = {}  # code → (unit pk, first row)
+        self.seen_ids: dict[str, int] = {}
+        self.plan = _Plan()
+        self.unchanged = 0
+
+    def _column(self, canon: str) -> str:
+        return self.header[self.pos[canon]]
+
+    def clean(self, number: int, cells: list[str], lossy: frozenset[int]) -> _Row:
+        width = self.width
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        row = _Row(number=number, cells=cells)
+        errors = row.errors
+        if len(cells) > width and any(cells[width:]):
+            errors.append(("", E_EXTRA_CELLS, {}))
+        pos = self.pos
+        info = None
+        i = pos["id_number"]
+        raw = cells[i].replace(" ", "").lstrip("'")
+        if i in lossy:
+            errors.append(("id_number", E_NUMBER_LOST, {}))
+        elif not raw:
+            errors.append(("id_number", E_REQUIRED, {}))
+        else:
+            try:
+                info = parse_id_number(raw, today=self.today)
+                row.id_number = info.number
+            except IdNumberError as exc:
+                errors.append(("id_number", _id_reason(exc), {}))
+        name = cells[pos["name"]]
+        if not name:
+            errors.append(("name", E_NAME_EMPTY, {}))
+        elif len(name) > 60:
+            errors.append(("name", E_NAME_LONG, {}))
+        row.name = name
+        i = pos["unit_code"]
+        code = cells[i].replace(" ", "").lstrip("'")
+        if i in lossy:
+            errors.append(("unit_code", E_NUMBER_LOST, {}))
+        elif not code:
+            errors.append(("unit_code", E_REQUIRED, {}))
+        row.unit_code = code
+        if "phone" in pos:
+            self._clean_phone(row, cells[pos["phone"]], pos["phone"] in lossy)
+        if "household_code" in pos:
+            i = pos["household_code"]
+            household = cells[i].lstrip("'")
+            if i in lossy:
+                errors.append(("household_code", E_NUMBER_LOST, {}))
+            elif len(household) > 40:
+                errors.append(("household_code", E_HOUSEHOLD_LONG, {}))
+            else:
+                row.household_code = household
+        if "relation" in pos and (relation := cells[pos["relation"]]):
+            value = RELATION_MAP.get(relation.lower())
+            if value is None:
+                errors.append(("relation", E_RELATION, {}))
+            else:
+                row.relation = value
+        if "sex" in pos and (sex := cells[pos["sex"]]):
+            value = SEX_MAP.get(sex.lower())
+            if value is None:
+                errors.append(("sex", E_SEX, {}))
+            elif info is not None and info.sex != value:
+                errors.append(("sex", E_SEX_MISMATCH, {}))
+        if "birth_date" in pos and (birth := cells[pos["birth_date"]]):
+            date = _parse_date(birth)
+            if date is None:
+                errors.append(("birth_date", E_BIRTH, {}))
+            elif info is not None and info.birth_date != date:
+                errors.append(
+                    ("birth_date", E_BIRTH_MISMATCH, {"expected": info.birth_date.isoformat()})
+                )
+        return row
+
+    @staticmethod
+    def _clean_phone(row: _Row, raw: str, lossy: bool) -> None:
+        phone = raw.replace(" ", "").lstrip("'")
+        if phone.startswith("+86"):
+            phone = phone[3:]
+        if lossy:
+            row.errors.append(("phone", E_NUMBER_LOST, {}))
+        elif phone and not PHONE_RE.match(phone):
+            row.errors.append(("phone", E_PHONE, {}))
+        else:
+            row.phone = phone
+
+    def check_chunk(self, rows: list[_Row]) -> None:
+        """Checks that need the database or other rows; decides what each valid row does."""
+        self._load_units({r.unit_code for r in rows if r.unit_code} - self.units.keys())
+        self._load_households(
+            {r.household_code for r in rows if r.household_code} - self.households.keys()
+        )
+        for row in rows:
+            self._check_place(row)
+            self._check_duplicate(row)
+        existing = self._load_residents([r.id_number for r in rows if not r.errors])
+        for row in rows:
+            if row.errors:
+                continue
+            old = existing.get(row.id_number)
+            if old is not None and not in_scope(self.actor, old.division_key):
+                row.errors.append(("id_number", E_RESIDENT_SCOPE, {}))
+            else:
+                self._plan_row(row, old)
+
+    def _load_units(self, codes: set[str]) -> None:
+        for code in codes:
+            self.units[code] = None
+        found = Division.objects.filter(code__in=codes).values_list(
+            "code", "pk", "key", "name", "level"
+        )
+        for code, pk, key, name, level in found:
+            if level < Level.COMMUNITY:
+                error = E_UNIT_LEVEL
+            elif not in_scope(self.actor, key):
+                error = E_UNIT_SCOPE
+            else:
+                error = ""
+            self.units[code] = _Unit(pk=pk, key=key, name=name, error=error)
+
+    def _load_households(self, codes: set[str]) -> None:
+        for code in codes:
+            self.households[code] = None
+        found = Household.objects.filter(code__in=codes).values_list("code", "pk", "division_id")
+        for code, pk, division_id in found:
+            self.households[code] = (pk, division_id)
+
+    def _load_residents(self, numbers: list[str]) -> dict[str, _Existing]:
+        if not numbers:
+            return {}
+        found = Resident.objects.filter(id_number__in=numbers).values_list(
+            "id_number",
+            "pk",
+            "name",
+            "phone",
+            "household_id",
+            "household__code",
+            "relation",
+            "division_id",
+            "division__name",
+            "division_key",
+        )
+        return {n: _Existing(pk, *rest) for n, pk, *rest in found}
+
+    def _check_place(self, row: _Row) -> None:
+        if not row.unit_code:
+            return
+        unit = self.units[row.unit_code]
+        if unit is None or unit.error:
+            row.errors.append(("unit_code", unit.error if unit else E_UNIT_UNKNOWN, {}))
+            return
+        code = row.household_code
+        if not code:
+            return
+        known = self.households[code]
+        if known is not None and known[1] != unit.pk:
+            row.errors.append(("household_code", E_HOUSEHOLD_ELSEWHERE, {}))
+            return
+        first = self.file_households.setdefault(code, (unit.pk, row.number))
+        if first[0] != unit.pk:
+            row.errors.append(("household_code", E_HOUSEHOLD_TWO_UNITS, {"row": first[1]}))
+
+    def _check_duplicate(self, row: _Row) -> None:
+        if not row.id_number:
+            return
+        first = self.seen_ids.setdefault(row.id_number, row.number)
+        if first != row.number:
+            row.errors.append(("id_number", E_DUPLICATE_ID, {"row": first}))
+
+    def _plan_row(self, row: _Row, old: _Existing | None) -> None:
+        unit = self.units[row.unit_code]
+        assert unit is not None
+        if row.household_code and self.households[row.household_code] is None:
+            self.plan.new_households.setdefault(row.household_code, unit.pk)
+        valid = (
+            row.id_number,
+            row.name,
+            row.phone,
+            row.unit_code,
+            row.household_code,
+            row.relation,
+        )
+        if old is None:
+            self.plan.new.append(valid)
+        elif _differs(valid, old, unit):
+            self.plan.changed.append((valid, old))
+        else:
+            self.unchanged += 1
+
+
+def _differs(row: _Valid, old: _Existing, unit: _Unit) -> bool:
+    _number, name, phone, _unit, household, relation = row
+    return (
+        name != old.name
+        or unit.pk != old.division_id
+        or (bool(phone) and phone != old.phone)
+        or (bool(relation) and relation != old.relation)
+        or (bool(household) and household != old.household_code)
+    )
+
+
+# Writing ------------------------------------------------------------------------------
+
+
+def _chunks[T](items: list[T]) -> Iterator[list[T]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _addresses(unit_pks: set[int]) -> dict[int, str]:
+    units = dict(Division.objects.filter(pk__in=unit_pks).values_list("pk", "key"))
+    prefixes = {k[:n] for k in units.values() for n in ADDRESS_KEY_LENGTHS if n <= len(k)}
+    names = dict(Division.objects.filter(key__in=prefixes).values_list("key", "name"))
+    return {
+        pk: "".join(names.get(key[:n], "") for n in ADDRESS_KEY_LENGTHS if n <= len(key))[:300]
+        for pk, key in units.items()
+    }
+
+
+def _write_households(new: dict[str, int], validator: _Validator) -> dict[str, int]:
+    """Create the new households; return code → pk for every household the rows name."""
+    ids = {code: hit[0] for code, hit in validator.households.items() if hit is not None}
+    if not new:
+        return ids
+    addresses = _addresses(set(new.values()))
+    keys = {u.pk: u.key for u in validator.units.values() if u is not None}
+    codes = list(new)
+    for chunk in _chunks(codes):
+        copy_rows(
+            Household,
+            ["code", "division", "division_key", "address"],
+            ((c, new[c], keys[new[c]], addresses.get(new[c], "")) for c in chunk),
+        )
+        ids.update(Household.objects.filter(code__in=chunk).values_list("code", "pk"))
+    return ids
+
+
+RESIDENT_FIELDS = [
+    "id_number",
+    "name",
+    "name_initials",
+    "name_pinyin",
+    "sex",
+    "birth_date",
+    "phone",
+    "household",
+    "relation",
+    "division",
+    "division_key",
+    "created_at",
+    "updated_at",
+]
+
+
+def _write_new(rows: list[_Valid], validator: _Validator, households: dict[str, int]) -> None:
+    now = timezone.now()
+    units = validator.units
+    for chunk in _chunks(rows):
+        values = []
+        for number, name, phone, unit_code, household_code, relation in chunk:
+            unit = units[unit_code]
+            assert unit is not None
+            initials, full = pinyin_of(name)
+            sex = "M" if int(number[16]) % 2 else "F"
+            birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+            household = households[household_code] if household_code else None
+            values.append(
+                (number, name, initials, full, sex, birth, phone, household, relation)
+                + (unit.pk, unit.key, now, now)
+            )
+        copy_rows(Resident, RESIDENT_FIELDS, values)
+
+
+UPDATE_SQL = (
+    "UPDATE people_resident SET name = %s, name_initials = %s, name_pinyin = %s, phone = %s,"
+    " household_id = %s, relation = %s, division_id = %s, division_key = %s, updated_at = %s"
+    " WHERE id = %s"
+)
+EVENT_FIELDS = [
+    "at",
+    "actor",
+    "actor_name",
+    "action",
+    "object_type",
+    "object_id",
+    "object_label",
+    "person_id",
+    "division_key",
+    "field",
+    "from_value",
+    "to_value",
+    "reason",
+    "basis",
+    "data",
+]
+
+
+def _write_changed(
+    changed: list[tuple[_Valid, _Existing]],
+    validator: _Validator,
+    households: dict[str, int],
+    audit: "_Audit",
+) -> None:
+    now = timezone.now()
+    for chunk in _chunks(changed):
+        updates = []
+        events = []
+        for (_number, name, phone, unit_code, household_code, relation), old in chunk:
+            unit = validator.units[unit_code]
+            assert unit is not None
+            moved = unit.pk != old.division_id
+            phone = phone or old.phone
+            relation = relation or old.relation
+            household: int | None = old.household_id
+            if household_code:
+                household = households[household_code]
+            elif moved:
+                household_code, household = "", None  # the old household lives elsewhere
+            else:
+                household_code = old.household_code
+            initials, full = pinyin_of(name)
+            updates.append(
+                (name, initials, full, phone, household, relation, unit.pk, unit.key, now, old.pk)
+            )
+            changes = (
+                ("name", old.name, name),
+                ("phone", mask_phone(old.phone), mask_phone(phone)),
+                ("relation", old.relation, relation),
+                ("division", old.division_name, unit.name if moved else old.division_name),
+                ("household", old.household_code or "", household_code),
+            )
+            events.extend(
+                audit.row(old.pk, name, unit.key, f, a, b) for f, a, b in changes if a != b
+            )
+        with connection.cursor() as cursor:
+            cursor.executemany(UPDATE_SQL, updates)
+        copy_rows(Event, EVENT_FIELDS, events)
+
+
+class _Audit:
+    def __init__(self, actor: Any, filename: str, sha256: str) -> None:
+        self.at = timezone.now()
+        self.actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+        self.actor_name = str(actor) if self.actor_id else "system"
+        self.reason = filename[:300]
+        self.data = json.dumps({"import_sha256": sha256})
+
+    def row(self, pk: int, label: str, key: str, name: str, old: Any, new: Any) -> tuple[Any, ...]:
+        return (
+            self.at,
+            self.actor_id,
+            self.actor_name,
+            "resident.updated",
+            "people.resident",
+            str(pk),
+            label[:200],
+            pk,
+            key,
+            name,
+            str(old or "")[:300],
+            str(new or "")[:300],
+            self.reason,
+            "",
+            self.data,
+        )
+
+
+def _write(validator: _Validator, result: ImportResult, actor: Any) -> None:
+    plan = validator.plan
+    with transaction.atomic():
+        households = _write_households(plan.new_households, validator)
+        _write_new(plan.new, validator, households)
+        audit = _Audit(actor, result.filename, result.sha256)
+        _write_changed(plan.changed, validator, households, audit)
+        result.created = len(plan.new)
+        result.updated = len(plan.changed)
+        result.households_created = len(plan.new_households)
+        event_record(
+            actor=actor,
+            action="residents.imported",
+            object_type="people.import",
+            object_id=result.sha256[:16],
+            division_key=scope_key(actor),
+            reason=result.filename,
+            data={
+                "file": result.filename,
+                "sha256": result.sha256,
+                "valid_only": result.valid_only,
+                "rows": result.rows_read,
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "rejected": result.rejected,
+                "households_created": result.households_created,
+            },
+        )
+
+
+# Rejected rows ------------------------------------------------------------------------
+
+
+def imports_dir() -> Path:
+    return Path(settings.VAR_DIR) / "imports"
+
+
+def _sweep_old() -> None:
+    root = imports_dir()
+    if not root.is_dir():
+        return
+    cutoff = time.time() - REJECTED_MAX_AGE.total_seconds()
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+class _RejectedFile:
+    """Rejected rows with their errors as JSON lines; rendered to CSV/XLSX when downloaded."""
+
+    def __init__(self, actor: Any, filename: str, header: list[str]) -> None:
+        self.token = secrets.token_urlsafe(18)
+        self.folder = imports_dir() / self.token
+        self.folder.mkdir(parents=True)
+        meta = {"user_id": getattr(actor, "pk", None), "filename": filename, "header": header}
+        (self.folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False))
+        self.out = (self.folder / "rows.jsonl").open("w", encoding="utf-8")
+
+    def add(self, cells: list[str], errors: list[RowError]) -> None:
+        line = {"cells": cells, "errors": [[e.column, e.message, e.params] for e in errors]}
+        self.out.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        self.out.close()
+
+
+def rejected_owner(token: str) -> int | None:
+    """The user who may download these rejected rows, or None if there are none."""
+    if not TOKEN_RE.match(token):
+        return None
+    meta = imports_dir() / token / "meta.json"
+    if not meta.is_file():
+        return None
+    owner = json.loads(meta.read_text()).get("user_id")
+    return int(owner) if owner is not None else None
+
+
+def rejected_filename(token: str, fmt: str) -> str:
+    meta = json.loads((imports_dir() / token / "meta.json").read_text())
+    stem = Path(meta["filename"]).stem or "import"
+    return f"{stem}-rejected.{fmt}"
+
+
+def _rejected_lines(token: str) -> Iterator[list[str]]:
+    folder = imports_dir() / token
+    header = json.loads((folder / "meta.json").read_text())["header"]
+    yield [*header, gettext("Errors")]
+    with (folder / "rows.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            item = json.loads(line)
+            reasons = [
+                RowError(0, column, "", message, params)
+                for column, message, params in item["errors"]
+            ]
+            text = "; ".join(f"{e.column}: {e.reason}" if e.column else e.reason for e in reasons)
+            cells = item["cells"][: len(header)]
+            yield [*cells, *[""] * (len(header) - len(cells)), text]
+
+
+def write_rejected(token: str, fmt: str, out: IO[bytes]) -> None:
+    """Write the rejected rows (same columns plus an error column) in the reader's language."""
+    if fmt == "xlsx":
+        import openpyxl
+
+        book = openpyxl.Workbook(write_only=True)
+        sheet = book.create_sheet()
+        for cells in _rejected_lines(token):
+            sheet.append(cells)
+        book.save(out)
+        return
+    import io
+
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
+    writer = csv.writer(text)
+    for cells in _rejected_lines(token):
+        writer.writerow(cells)
+    text.detach()
+
+
+# Entry point --------------------------------------------------------------------------
+
+
+def import_residents(
+    *, actor: Any, path: str | Path, filename: str = "", valid_only: bool = False
+) -> ImportResult:
+    """Validate a CSV/XLSX file of residents and write it: whole, or only its valid rows.
+
+    Nothing is written when any row is bad, unless `valid_only`; then the bad rows can be
+    downloaded (with an error column) under `result.token`. Importing the same file again
+    changes nothing.
+    """
+    require(actor, Cap.RESIDENTS_IMPORT)
+    started = time.perf_counter()
+    path = Path(path)
+    result = ImportResult(filename=filename or path.name, valid_only=valid_only)
+    _sweep_old()
+    try:
+        validator = _validate(actor, path, result)
+    except FileProblem as problem:
+        result.fatal = True
+        result.add_error(problem.error)
+        validator = None
+    if validator is not None and (result.ok or valid_only):
+        try:
+            _write(validator, result, actor)
+            result.written = True
+        except IntegrityError:
+            result.fatal = True
+            result.add_error(RowError(0, "", "", E_CONCURRENT))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _validate(actor: Any, path: Path, result: ImportResult) -> _Validator | None:
+    result.sha256, kind = _scan(path)
+    if kind not in {"xlsx", "xls"} and path.suffix.lower() not in {".csv", ".txt", ""}:
+        raise _file_error(E_NOT_TABULAR)
+    rows = read_rows(path, kind)
+    header: list[str] | None = None
+    for _number, cells, _lossy in rows:
+        if any(cells):
+            header = cells
+            break
+    if header is None:
+        raise _file_error(E_EMPTY)
+    positions, header = parse_header(header)
+    validator = _Validator(actor, positions, header)
+    rejected: _RejectedFile | None = None
+    chunk: list[_Row] = []
+    try:
+        for number, cells, lossy in rows:
+            if not any(cells):
+                continue
+            chunk.append(validator.clean(number, cells, lossy))
+            if len(chunk) >= CHUNK:
+                rejected = _finish_chunk(validator, chunk, result, rejected, actor)
+                chunk = []
+        if chunk:
+            rejected = _finish_chunk(validator, chunk, result, rejected, actor)
+    finally:
+        if rejected is not None:
+            rejected.close()
+    result.unchanged = validator.unchanged
+    return validator
+
+
+def _finish_chunk(
+    validator: _Validator,
+    chunk: list[_Row],
+    result: ImportResult,
+    rejected: _RejectedFile | None,
+    actor: Any,
+) -> _RejectedFile | None:
+    validator.check_chunk(chunk)
+    result.rows_read += len(chunk)
+    for row in chunk:
+        if not row.errors:
+            continue
+        result.rejected += 1
+        row.errors.sort(key=lambda e: validator.pos.get(e[0], -1))
+        errors = [
+            RowError(
+                row=row.number,
+                column=validator._column(canon) if canon else "",
+                value=row.cells[validator.pos[canon]] if canon else "",
+                message=message,
+                params=params,
+            )
+            for canon, message, params in row.errors
+        ]
+        for error in errors:
+            result.add_error(error)
+        if rejected is None:
+            rejected = _RejectedFile(actor, result.filename, validator.header)
+            result.token = rejected.token
+        rejected.add(row.cells, errors)
+    return rejected
