@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Router, Schema
+from ninja.errors import ValidationError as RequestInvalid
 from ninja.security import HttpBearer, django_auth
 
 from fangkong.accounts.access import Cap, require
@@ -55,6 +56,19 @@ def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": _field_errors(exc)}, status=422)
+
+
+def _flat_loc(loc: list[Any]) -> list[Any]:
+    """["body", "payload", "name"] → ["body", "name"]: the same shape services' errors have."""
+    if len(loc) > 2 and loc[0] == "body" and loc[1] == "payload":
+        return ["body", *loc[2:]]
+    return list(loc)
+
+
+@api.exception_handler(RequestInvalid)
+def on_request_invalid(request: HttpRequest, exc: RequestInvalid) -> HttpResponse:
+    detail = [{**e, "loc": _flat_loc(list(e.get("loc", [])))} for e in exc.errors]
+    return api.create_response(request, {"detail": detail}, status=422)
 
 
 @api.exception_handler(PermissionDenied)

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Schema
+from ninja import Field, Schema
 
 from fangkong.people.errors import field_error
 
@@ -21,8 +21,9 @@ class ErrorOut(Schema):
 
 
 class FieldErrorOut(Schema):
-    loc: list[str | int]
+    loc: list[str | int] = Field(description='Where: ["body", field] or ["query", parameter]')
     msg: str
+    type: str | None = None
 
 
 class ValidationErrorOut(Schema):

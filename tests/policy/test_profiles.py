@@ -188,7 +188,13 @@ def test_risk_post_groups_test_daily_and_twice_a_week_in_both(ninth, twenty):
 
 def zone_rules(rules: Rules):
     return [
-        (r.from_level, r.to_level, r.clean_days, r.negative_round_on_day, r.only_after_downgrade_from)
+        (
+            r.from_level,
+            r.to_level,
+            r.clean_days,
+            r.negative_round_on_day,
+            r.only_after_downgrade_from,
+        )
         for r in rules.zones.rules
     ]
 
@@ -216,9 +222,7 @@ def test_zones_20_measures_are_high_low_drawn_by_building_or_unit(twenty):
 # ── testing ─────────────────────────────────────────────────────────────────
 
 
-def test_mass_testing_by_area_in_9th_edition_only_when_source_unclear_in_20_measures(
-    ninth, twenty
-):
+def test_mass_testing_by_area_in_9th_edition_only_when_source_unclear_in_20_measures(ninth, twenty):
     assert ninth.testing.mass_testing == "by_area"
     assert twenty.testing.mass_testing == "only_when_source_unclear"
     assert twenty.testing.max_rounds_per_day == 1  # no "two or three tests a day"
@@ -278,9 +282,7 @@ def test_installing_shipped_profiles_again_changes_nothing(db):
 
 
 def test_reinstalling_keeps_an_operator_chosen_profile_active(db, commander):
-    profile_activate(
-        profile=PolicyProfile.objects.get(code=NINTH), actor=commander, reason="test"
-    )
+    profile_activate(profile=PolicyProfile.objects.get(code=NINTH), actor=commander, reason="test")
 
     profiles_install_shipped()
 
@@ -302,17 +304,16 @@ def test_no_active_profile_is_an_explicit_error(db):
 
 
 def test_activating_a_profile_switches_rules_and_records_who_why_and_basis(db, commander):
-    actor = commander
     twenty = PolicyProfile.objects.get(code=TWENTY)
     ninth = PolicyProfile.objects.get(code=NINTH)
 
-    profile_activate(profile=ninth, actor=actor, reason="城市回退到第九版方案")
+    profile_activate(profile=ninth, actor=commander, reason="城市回退到第九版方案")
 
     assert accessor.current().profile == ninth
     assert accessor.current().rules.zones.scheme == "high_medium_low"
     assert PolicyProfile.objects.filter(is_active=True).count() == 1
     event = Event.objects.get(action="policy.activated")
-    assert event.actor == actor
+    assert event.actor == commander
     assert (event.object_type, event.object_id) == ("policy.policyprofile", str(ninth.pk))
     assert event.from_value == str(twenty)
     assert event.to_value == str(ninth)

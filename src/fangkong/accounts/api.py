@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from fangkong.accounts.access import caps_of
 from fangkong.accounts.models import ApiToken
@@ -79,18 +79,18 @@ def token_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/tokens", response={201: TokenCreatedOut, **ERRORS}, summary="Create a token")
-def token_new(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def token_new(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     """Create a bearer token for yourself. The raw value is in this response only."""
     token, raw = token_create(
         user=request.user,  # type: ignore[arg-type]
         name=payload.name,
         valid_days=payload.valid_days,
     )
-    return 201, token_out(token) | {"token": raw}
+    return Status(201, token_out(token) | {"token": raw})
 
 
 @router.delete("/tokens/{int:token_id}", response={204: None, **ERRORS}, summary="Revoke")
-def token_delete(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def token_delete(request: HttpRequest, token_id: int) -> Status[None]:
     """Revoke one of your tokens; it stops working at once (the record is kept)."""
     token_revoke(token=token_for_user(request.user, token_id), actor=request.user)
-    return 204, None
+    return Status(204, None)

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from fangkong.accounts.access import Cap, key_filter, require
 from fangkong.apikit import (
@@ -96,7 +96,7 @@ def resident_list(
 
 
 @router.post("/residents", response={201: ResidentOut, **ERRORS}, summary="Register a resident")
-def resident_new(request: HttpRequest, payload: ResidentIn) -> tuple[int, dict[str, Any]]:
+def resident_new(request: HttpRequest, payload: ResidentIn) -> Status[dict[str, Any]]:
     require(request.user, Cap.RESIDENTS_EDIT)
     division = _place(request.user, payload.place)
     household = None
@@ -114,7 +114,7 @@ def resident_new(request: HttpRequest, payload: ResidentIn) -> tuple[int, dict[s
             relation=payload.relation.value if payload.relation else "",
             reason=payload.reason,
         )
-    return 201, resident_out(resident)
+    return Status(201, resident_out(resident))
 
 
 @router.get("/residents/{int:resident_id}", response={200: ResidentOut, **ERRORS})
@@ -153,7 +153,9 @@ def resident_edit(request: HttpRequest, resident_id: int, payload: ResidentPatch
 
 
 @router.get(
-    "/residents/{int:resident_id}/events", response={200: Page[EventOut], **ERRORS}, summary="History"
+    "/residents/{int:resident_id}/events",
+    response={200: Page[EventOut], **ERRORS},
+    summary="History",
 )
 def resident_events(
     request: HttpRequest, resident_id: int, limit: int = Limit, offset: int = Offset
@@ -179,7 +181,7 @@ def household_list(
 
 
 @router.post("/households", response={201: HouseholdOut, **ERRORS}, summary="Create a household")
-def household_new(request: HttpRequest, payload: HouseholdIn) -> tuple[int, dict[str, Any]]:
+def household_new(request: HttpRequest, payload: HouseholdIn) -> Status[dict[str, Any]]:
     require(request.user, Cap.RESIDENTS_EDIT)
     division = _place(request.user, payload.place)
     with fields_renamed(PLACE):
@@ -190,7 +192,7 @@ def household_new(request: HttpRequest, payload: HouseholdIn) -> tuple[int, dict
             address=payload.address,
             reason=payload.reason,
         )
-    return 201, household_out(household)
+    return Status(201, household_out(household))
 
 
 @router.get("/households/{int:household_id}", response={200: HouseholdDetailOut, **ERRORS})
@@ -224,7 +226,7 @@ def key_person_list(
 
 
 @router.post("/key-persons", response={201: KeyPersonOut, **ERRORS}, summary="Add to the ledger")
-def key_person_new(request: HttpRequest, payload: KeyPersonIn) -> tuple[int, dict[str, Any]]:
+def key_person_new(request: HttpRequest, payload: KeyPersonIn) -> Status[dict[str, Any]]:
     require(request.user, Cap.KEY_PERSONS_EDIT)
     resident = found("resident", lambda: resident_for_user(request.user, payload.resident))
     entry = services.key_person_add(
@@ -235,23 +237,25 @@ def key_person_new(request: HttpRequest, payload: KeyPersonIn) -> tuple[int, dic
         since=payload.since,
         reason=payload.reason,
     )
-    return 201, key_person_out(entry)
+    return Status(201, key_person_out(entry))
 
 
 @router.delete("/key-persons/{int:entry_id}", response={204: None, **ERRORS})
 def key_person_delete(
     request: HttpRequest,
     entry_id: int,
-    reason: str = Query("", description="Why the person leaves the ledger (or send it in the body)"),
+    reason: str = Query(
+        "", description="Why the person leaves the ledger (or send it in the body)"
+    ),
     payload: ReasonIn | None = None,
-) -> tuple[int, None]:
+) -> Status[None]:
     """Take a person off the ledger; a reason is required, in the query or the body."""
     require(request.user, Cap.KEY_PERSONS_EDIT)
     entry = key_person_for_user(request.user, entry_id)
     services.key_person_remove(
         actor=request.user, entry=entry, reason=reason or (payload.reason if payload else "")
     )
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/residents/{int:resident_id}/needs", response={200: list[NeedOut], **ERRORS})
@@ -262,9 +266,7 @@ def need_list(request: HttpRequest, resident_id: int) -> list[dict[str, Any]]:
 
 
 @router.post("/residents/{int:resident_id}/needs", response={201: NeedOut, **ERRORS})
-def need_new(
-    request: HttpRequest, resident_id: int, payload: NeedIn
-) -> tuple[int, dict[str, Any]]:
+def need_new(request: HttpRequest, resident_id: int, payload: NeedIn) -> Status[dict[str, Any]]:
     require(request.user, Cap.KEY_PERSONS_EDIT)
     resident = resident_for_user(request.user, resident_id)
     need = services.need_add(
@@ -275,7 +277,7 @@ def need_new(
         recurrence_days=payload.recurrence_days,
         next_due=payload.next_due,
     )
-    return 201, need_out(need)
+    return Status(201, need_out(need))
 
 
 @router.post("/needs/{int:need_id}/fulfil", response={200: NeedOut, **ERRORS})
@@ -293,5 +295,3 @@ def need_cancel(request: HttpRequest, need_id: int, payload: ReasonIn) -> dict[s
     require(request.user, Cap.KEY_PERSONS_EDIT)
     need = need_for_user(request.user, need_id)
     return need_out(services.need_cancel(actor=request.user, need=need, reason=payload.reason))
-
-

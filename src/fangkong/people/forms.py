@@ -33,7 +33,9 @@ class ResidentForm(forms.Form):
 class KeyPersonForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=KeyCategory.choices)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
-    since = forms.DateField(label=_("Since"), required=False, widget=forms.DateInput({"type": "date"}))
+    since = forms.DateField(
+        label=_("Since"), required=False, widget=forms.DateInput({"type": "date"})
+    )
 
 
 class NeedForm(forms.Form):

@@ -1,11 +1,114 @@
-"""Resident import pages (being built: see the import module)."""
+"""Resident import pages: upload a CSV/XLSX file, see what happened, fetch the rejected rows."""
 
-from django.http import HttpRequest, HttpResponse
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fangkong.accounts.access import Cap, require
+from fangkong.people import importing
+
+MODES = [
+    ("all", gettext_lazy("All or nothing: write nothing if any row is wrong")),
+    ("valid", gettext_lazy("Import the valid rows and return the rest as a file")),
+]
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("File (CSV or XLSX)"))
+    mode = forms.ChoiceField(
+        label=gettext_lazy("If some rows are wrong"),
+        choices=MODES,
+        initial="all",
+        widget=forms.RadioSelect,
+    )
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_UPLOAD_MB
+        if upload.size > limit * 1024 * 1024:
+            message = _("The file is larger than %(limit)s MB; split it or use the command line")
+            raise forms.ValidationError(message % {"limit": limit})
+        return upload
+
+
+def _run(request: HttpRequest, form: ImportForm) -> importing.ImportResult:
+    upload = form.cleaned_data["file"]
+    valid_only = form.cleaned_data["mode"] == "valid"
+    if hasattr(upload, "temporary_file_path"):  # large uploads are already on disk
+        return importing.import_residents(
+            actor=request.user,
+            path=upload.temporary_file_path(),
+            filename=upload.name,
+            valid_only=valid_only,
+        )
+    suffix = Path(upload.name).suffix.lower()
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        for block in upload.chunks():
+            tmp.write(block)
+        tmp.flush()
+        return importing.import_residents(
+            actor=request.user, path=tmp.name, filename=upload.name, valid_only=valid_only
+        )
+
+
+@login_required
 def import_page(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    require(request.user, Cap.RESIDENTS_IMPORT)
+    if request.GET.get("sample") == "csv":
+        response = HttpResponse(importing.sample_csv(), content_type=CONTENT_TYPES["csv"])
+        response["Content-Disposition"] = 'attachment; filename="residents-sample.csv"'
+        return response
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, object] = {"section": "import", "form": form, "columns": column_help()}
+    if request.method == "POST" and form.is_valid():
+        result = _run(request, form)
+        context["result"] = result
+        return render(request, "people/import_result.html", context)
+    return render(request, "people/import.html", context)
 
 
-def rejected_rows(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
-    raise NotImplementedError
+@login_required
+def rejected_rows(request: HttpRequest, token: str, fmt: str) -> HttpResponseBase:
+    require(request.user, Cap.RESIDENTS_IMPORT)
+    if fmt not in CONTENT_TYPES or importing.rejected_owner(token) != request.user.pk:
+        raise Http404
+    out = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
+    importing.write_rejected(token, fmt, out)
+    out.seek(0)
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=importing.rejected_filename(token, fmt),
+        content_type=CONTENT_TYPES[fmt],
+    )
+
+
+def column_help() -> list[tuple[str, str, bool, str]]:
+    """(Chinese header, English header, required, what to put there) for the upload page."""
+    notes = {
+        "id_number": _("18-character resident ID number"),
+        "name": _("Full name, up to 60 characters"),
+        "phone": _("11-digit mobile or area-code number"),
+        "unit_code": _("Code of the place they live: a community or finer, in your jurisdiction"),
+        "household_code": _("Households are created at that place or matched by this code"),
+        "relation": _("One of: %(values)s")
+        % {"values": "户主 配偶 子女 父母 孙子女 祖父母 兄弟姐妹 其他"},
+        "sex": _("%(values)s; must match the ID number") % {"values": "男/女 (M/F)"},
+        "birth_date": _("Such as 1980-05-17; must match the ID number"),
+    }
+    return [
+        (importing.CHINESE_HEADERS[c], c, c in importing.REQUIRED, notes[c])
+        for c in importing.COLUMNS
+    ]

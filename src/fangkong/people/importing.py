@@ -13,6 +13,7 @@ import codecs
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import re
 import secrets
@@ -548,7 +549,10 @@ class _Validator:
             "division__name",
             "division_key",
         )
-        return {n: _Existing(pk, *rest) for n, pk, *rest in found}
+        return {
+            number: _Existing(pk, name, phone, hh, hh_code or "", rel, div, div_name, key)
+            for number, pk, name, phone, hh, hh_code, rel, div, div_name, key in found
+        }
 
     def _check_place(self, row: _Row) -> None:
         if not row.unit_code:
@@ -672,10 +676,8 @@ def _write_new(rows: list[_Valid], validator: _Validator, households: dict[str, 
             sex = "M" if int(number[16]) % 2 else "F"
             birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
             household = households[household_code] if household_code else None
-            values.append(
-                (number, name, initials, full, sex, birth, phone, household, relation)
-                + (unit.pk, unit.key, now, now)
-            )
+            person = (number, name, initials, full, sex, birth, phone, household, relation)
+            values.append((*person, unit.pk, unit.key, now, now))
         copy_rows(Resident, RESIDENT_FIELDS, values)
 
 
@@ -711,8 +713,8 @@ def _write_changed(
 ) -> None:
     now = timezone.now()
     for chunk in _chunks(changed):
-        updates = []
-        events = []
+        updates: list[tuple[Any, ...]] = []
+        events: list[tuple[Any, ...]] = []
         for (_number, name, phone, unit_code, household_code, relation), old in chunk:
             unit = validator.units[unit_code]
             assert unit is not None
@@ -884,13 +886,27 @@ def write_rejected(token: str, fmt: str, out: IO[bytes]) -> None:
             sheet.append(cells)
         book.save(out)
         return
-    import io
-
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
     writer = csv.writer(text)
     for cells in _rejected_lines(token):
         writer.writerow(cells)
     text.detach()
+
+
+SAMPLE_ROWS = (
+    ("411002198005170014", "张伟", "13900000001", "411002001001010100101", "HH-001", "户主"),
+    ("411002198208230021", "李秀英", "13900000002", "411002001001010100101", "HH-001", "配偶"),
+    ("411002201003150030", "张小明", "", "411002001001010100101", "HH-001", "子女"),
+)
+
+
+def sample_csv() -> str:
+    """A small example file with Chinese headers (also in docs/samples/)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([CHINESE_HEADERS[c] for c in COLUMNS[:6]])
+    writer.writerows(SAMPLE_ROWS)
+    return out.getvalue()
 
 
 # Entry point --------------------------------------------------------------------------

@@ -18,5 +18,7 @@ urlpatterns = [
     path("needs/<int:pk>/fulfil/", views.need_fulfil_view, name="need_fulfil"),
     path("needs/<int:pk>/cancel/", views.need_cancel_view, name="need_cancel"),
     path("import/", import_views.import_page, name="import"),
-    path("import/<str:token>/rejected.<str:fmt>", import_views.rejected_rows, name="import_rejected"),
+    path(
+        "import/<str:token>/rejected.<str:fmt>", import_views.rejected_rows, name="import_rejected"
+    ),
 ]

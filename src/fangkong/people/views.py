@@ -144,7 +144,9 @@ def resident_new(request: HttpRequest) -> HttpResponse:
         try:
             place = _place_for(request.user, data["place"])
             if place is None:
-                raise ValidationError({"place": [_("No place with this code in your jurisdiction")]})
+                raise ValidationError(
+                    {"place": [_("No place with this code in your jurisdiction")]}
+                )
             household = _household_for(request.user, data["household_code"], place)
             resident = services.resident_create(
                 actor=request.user,
@@ -196,7 +198,9 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             place = _place_for(request.user, data["place"])
             if place is None:
-                raise ValidationError({"place": [_("No place with this code in your jurisdiction")]})
+                raise ValidationError(
+                    {"place": [_("No place with this code in your jurisdiction")]}
+                )
             household = _household_for(request.user, data["household_code"], place)
             services.resident_update(
                 actor=request.user,
@@ -337,7 +341,9 @@ def key_person_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
     entry = selectors.key_person_for_user(request.user, pk)
     form = ReasonForm(request.POST)
     if _post_form_or_back(request, form, entry.resident_id):
-        services.key_person_remove(actor=request.user, entry=entry, reason=form.cleaned_data["reason"])
+        services.key_person_remove(
+            actor=request.user, entry=entry, reason=form.cleaned_data["reason"]
+        )
         messages.success(request, _("Removed from the key-person ledger."))
     return redirect("people:resident", pk=entry.resident_id)
 

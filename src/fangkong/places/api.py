@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from fangkong.accounts.access import Cap, in_scope, key_filter, require
 from fangkong.apikit import DEFAULT_LIMIT, ERRORS, MAX_LIMIT, Page, fields_renamed, found, paginate
@@ -95,7 +95,7 @@ def venue_list(
 
 
 @router.post("/venues", response={201: VenueOut, **ERRORS}, summary="Create a venue")
-def venue_new(request: HttpRequest, payload: VenueIn) -> tuple[int, dict[str, Any]]:
+def venue_new(request: HttpRequest, payload: VenueIn) -> Status[dict[str, Any]]:
     require(request.user, Cap.PLACES_EDIT)
     division = found("place", lambda: division_by_code_for_user(request.user, payload.place))
     with fields_renamed({"division": "place"}):
@@ -110,4 +110,4 @@ def venue_new(request: HttpRequest, payload: VenueIn) -> tuple[int, dict[str, An
             lon=payload.lon,
             reason=payload.reason,
         )
-    return 201, venue_out(venue)
+    return Status(201, venue_out(venue))

@@ -1,0 +1,62 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from fangkong.demo.services import DemoError, demo_clear, demo_data_present, demo_generate
+
+
+class Command(BaseCommand):
+    help = "Generate the deterministic synthetic demo city (许昌市) with N residents."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--residents", type=int, default=20_000)
+        parser.add_argument("--seed", type=int, default=1)
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument(
+            "--if-empty", action="store_true", help="do nothing if residents already exist"
+        )
+        group.add_argument(
+            "--replace", action="store_true", help="delete the existing demo data first"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if demo_data_present():
+            if options["if_empty"]:
+                self.stdout.write(_("Residents or divisions exist already; demo data not loaded."))
+                return
+            if not options["replace"]:
+                raise CommandError(
+                    _("The database holds data already. Use --replace to delete the demo data "
+                      "and generate it again, or --if-empty to keep it.")  # fmt: skip
+                )
+            self.stdout.write(_("Deleting the existing demo data…"))
+            try:
+                demo_clear()
+            except DemoError as exc:
+                raise CommandError(str(exc)) from exc
+        try:
+            stats = demo_generate(
+                residents=options["residents"], seed=options["seed"], progress=self.stdout.write
+            )
+        except DemoError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Demo city ready in %(seconds).1f s (%(rate)s residents/s): %(divisions)s "
+                    "divisions, %(households)s households, %(residents)s residents, "
+                    "%(key)s key persons, %(needs)s needs, %(venues)s venues."
+                )
+                % {
+                    "seconds": stats.seconds,
+                    "rate": f"{stats.rate:,.0f}",
+                    "divisions": f"{stats.divisions:,}",
+                    "households": f"{stats.households:,}",
+                    "residents": f"{stats.residents:,}",
+                    "key": f"{stats.key_persons:,}",
+                    "needs": f"{stats.needs:,}",
+                    "venues": f"{stats.venues:,}",
+                }
+            )
+        )

@@ -1,0 +1,149 @@
+"""Build and remove the synthetic demo city.
+
+`demo_generate` streams the tree depth-first and writes every table in chunks with
+`copy_rows`, so memory stays flat from 1k to 10M residents.
+"""
+
+import datetime as dt
+import time
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import connection, models, transaction
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.models import User
+from fangkong.audit.models import Event
+from fangkong.bulk import copy_rows, reset_sequence
+from fangkong.demo import data
+from fangkong.demo.accounts import DEMO_USERNAMES, demo_accounts_create
+from fangkong.demo.people import (
+    HOUSEHOLD_FIELDS,
+    KEY_PERSON_FIELDS,
+    NEED_FIELDS,
+    RESIDENT_FIELDS,
+    VENUE_FIELDS,
+    Populator,
+)
+from fangkong.demo.tree import DIVISION_FIELDS, TreeBuilder
+from fangkong.people.models import Household, KeyPerson, Need, Resident
+from fangkong.places.models import Division, Level, Venue
+
+CHUNK = 50_000
+DEMO_TABLES: list[type[models.Model]] = [Need, KeyPerson, Resident, Household, Venue, Event]
+# Demo rows are stamped with the report day's morning so reruns are identical.
+CREATED_AT = dt.datetime.combine(data.DEMO_DATE, dt.time(8), zoneinfo.ZoneInfo("Asia/Shanghai"))
+
+
+class DemoError(Exception):
+    pass
+
+
+@dataclass
+class DemoStats:
+    divisions: int = 0
+    households: int = 0
+    residents: int = 0
+    key_persons: int = 0
+    needs: int = 0
+    venues: int = 0
+    seconds: float = 0.0
+    levels: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.residents / self.seconds if self.seconds else 0.0
+
+
+def demo_data_present() -> bool:
+    return Resident.objects.exists() or Division.objects.exists()
+
+
+def demo_generate(
+    *, residents: int, seed: int, progress: Callable[[str], None] | None = None
+) -> DemoStats:
+    """Write the demo city for `residents` people and `seed` into empty tables."""
+    if residents < len(data.DISTRICTS):
+        raise DemoError(_("The demo city needs at least %d residents.") % len(data.DISTRICTS))
+    started = time.perf_counter()
+    stats = DemoStats()
+    created_at = connection.ops.adapt_datetimefield_value(CREATED_AT)
+    people = Populator(seed, created_at)
+    divisions: list[tuple[object, ...]] = []
+    landmarks: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        stats.divisions += copy_rows(Division, DIVISION_FIELDS, divisions)
+        stats.venues += copy_rows(Venue, VENUE_FIELDS, people.venues)
+        stats.households += copy_rows(Household, HOUSEHOLD_FIELDS, people.households)
+        stats.residents += copy_rows(Resident, RESIDENT_FIELDS, people.residents)
+        stats.key_persons += copy_rows(KeyPerson, KEY_PERSON_FIELDS, people.key_persons)
+        stats.needs += copy_rows(Need, NEED_FIELDS, people.needs)
+        for buffer in (divisions, people.venues, people.households, people.residents,
+                       people.key_persons, people.needs):  # fmt: skip
+            buffer.clear()
+        if progress:
+            elapsed = time.perf_counter() - started
+            progress(
+                _("%(done)s of %(total)s residents, %(rate)s residents/s")
+                % {
+                    "done": f"{stats.residents:,}",
+                    "total": f"{residents:,}",
+                    "rate": f"{stats.residents / elapsed:,.0f}",
+                }
+            )
+
+    with transaction.atomic():
+        for node in TreeBuilder(residents, seed).walk():
+            divisions.append(node.row())
+            stats.levels[node.level] = stats.levels.get(node.level, 0) + 1
+            if node.level == Level.DISTRICT:
+                landmarks = data.DISTRICT_LANDMARKS.get(data.DISTRICTS[node.district][0], [])
+            elif node.level == Level.GRID:
+                people.add_venues(node, landmarks)
+                landmarks = []
+            elif node.level == Level.UNIT:
+                people.fill_unit(node)
+                if len(people.residents) >= CHUNK:
+                    flush()
+        flush()
+        for model in (Division, Venue, Household, Resident, KeyPerson, Need):
+            reset_sequence(model)
+        demo_accounts_create()
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _dependents() -> list[type[models.Model]]:
+    """Demo tables plus every table that points at them (cases, check-ins, …), users aside."""
+    found: list[type[models.Model]] = list(DEMO_TABLES)
+    queue: list[type[models.Model]] = [*DEMO_TABLES, Division]
+    while queue:
+        model = queue.pop()
+        for rel in model._meta.related_objects:
+            other = rel.related_model
+            if isinstance(other, type) and other not in found and other not in (User, Division):
+                found.append(other)
+                queue.append(other)
+    return found
+
+
+def demo_clear() -> None:
+    """Delete the demo city: its tables, whatever refers to them, audit events, demo users."""
+    tables = [m._meta.db_table for m in _dependents()]
+    quote = connection.ops.quote_name
+    with transaction.atomic():
+        User.objects.filter(username__in=DEMO_USERNAMES).delete()
+        scoped = User.objects.filter(jurisdiction__isnull=False).count()
+        if scoped:
+            raise DemoError(
+                _("%d other users have a jurisdiction in the city; remove them first.") % scoped
+            )
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"TRUNCATE {', '.join(quote(t) for t in tables)}")
+            else:
+                for table in tables:
+                    cursor.execute(f"DELETE FROM {quote(table)}")
+            cursor.execute(f"DELETE FROM {quote(Division._meta.db_table)}")
