@@ -54,10 +54,14 @@ def make_city() -> City:
     weidu = division("411002", "魏都区", Level.DISTRICT, city)
     jianan = division("411003", "建安区", Level.DISTRICT, city)
     w = branch(
-        weidu, "001001010100101", ["西大街街道", "西大社区", "第一网格", "幸福小区", "1号楼", "1单元"]
+        weidu,
+        "001001010100101",
+        ["西大街街道", "西大社区", "第一网格", "幸福小区", "1号楼", "1单元"],
     )
     j = branch(
-        jianan, "001001010100101", ["新元街道", "新元社区", "第一网格", "阳光小区", "2号楼", "1单元"]
+        jianan,
+        "001001010100101",
+        ["新元街道", "新元社区", "第一网格", "阳光小区", "2号楼", "1单元"],
     )
     return City(city=city, weidu=weidu, jianan=jianan, w=w, j=j)
 

@@ -7,7 +7,7 @@ from django.db import connection, models
 
 
 def table_columns(model: type[models.Model], fields: Sequence[str]) -> list[str]:
-    return [model._meta.get_field(f).column for f in fields]  # type: ignore[union-attr]
+    return [model._meta.get_field(f).column for f in fields]  # type: ignore[union-attr,misc]
 
 
 def copy_rows(

@@ -144,7 +144,7 @@ def test_create_with_missing_field_names_the_field(as_, city):
     payload = {"id_number": new_id(), "place": city.w[f.Level.UNIT].code}
     response = as_("grid").post("/api/residents", payload, content_type=JSON)
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"][-1] == "name"
+    assert response.json()["detail"][0]["loc"] == ["body", "name"]
 
 
 def test_create_at_a_street_names_the_place_field(as_, city):

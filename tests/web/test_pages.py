@@ -81,16 +81,28 @@ def test_register_and_edit_a_resident_records_history(login, personas, city):
     unit = city.w[f.Level.UNIT]
     response = client.post(
         reverse("people:resident_new"),
-        {"id_number": "11010519491231002X", "name": "陈静", "phone": "13800001111",
-         "place": unit.code, "household_code": "HH-NEW", "relation": "head"},
+        {
+            "id_number": "11010519491231002X",
+            "name": "陈静",
+            "phone": "13800001111",
+            "place": unit.code,
+            "household_code": "HH-NEW",
+            "relation": "head",
+        },
     )
     resident = Resident.objects.get(id_number="11010519491231002X")
     assert response["Location"] == reverse("people:resident", args=[resident.pk])
     assert (resident.sex, resident.name_initials, resident.household.code) == ("F", "cj", "HH-NEW")
     client.post(
         reverse("people:resident_edit", args=[resident.pk]),
-        {"name": "陈静", "phone": "13800002222", "place": unit.code,
-         "household_code": "HH-NEW", "relation": "head", "reason": "电话变更"},
+        {
+            "name": "陈静",
+            "phone": "13800002222",
+            "place": unit.code,
+            "household_code": "HH-NEW",
+            "relation": "head",
+            "reason": "电话变更",
+        },
     )
     page = client.get(reverse("people:resident", args=[resident.pk])).content.decode()
     assert "138****2222" in page and "电话变更" in page

@@ -117,8 +117,9 @@ def test_outsider_audit_log_hides_other_districts(login, personas, people):
 
 
 def test_grid_worker_sees_only_their_grid(login, personas, people, city):
-    other_grid = f.division(city.w[f.Level.COMMUNITY].key + "02", "第二网格", f.Level.GRID,
-                            city.w[f.Level.COMMUNITY])
+    other_grid = f.division(
+        city.w[f.Level.COMMUNITY].key + "02", "第二网格", f.Level.GRID, city.w[f.Level.COMMUNITY]
+    )
     stranger = f.resident(other_grid, "孙磊")
     client = login(personas["grid"])
     names = {r.name for r in client.get(reverse("people:residents")).context["rows"]}

@@ -5,9 +5,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from fangkong.db import prefix_q
-
 from fangkong.accounts.roles import ROLE_CAPS, Cap
+from fangkong.db import prefix_q
 
 NO_SCOPE = "\x00"  # matches no division key: a user without a jurisdiction sees nothing
 

@@ -32,9 +32,11 @@ def token_revoke(*, token: ApiToken, actor: Any) -> None:
 
 
 def user_for_token(raw: str) -> User | None:
-    token = ApiToken.objects.select_related("user", "user__jurisdiction").filter(
-        digest=hash_token(raw)
-    ).first()
+    token = (
+        ApiToken.objects.select_related("user", "user__jurisdiction")
+        .filter(digest=hash_token(raw))
+        .first()
+    )
     if token is None or not token.is_usable or not token.user.is_active:
         return None
     now = timezone.now()

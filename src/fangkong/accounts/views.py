@@ -20,7 +20,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
             valid_days=int(days) if days.isdigit() and int(days) > 0 else None,
         )
         messages.success(request, _("Token created. Copy it now: it will not be shown again."))
-    rows = ApiToken.objects.filter(user=request.user)
+    rows = ApiToken.objects.filter(user_id=request.user.pk or 0)
     return render(
         request, "accounts/tokens.html", {"tokens": rows, "raw": raw, "section": "tokens"}
     )

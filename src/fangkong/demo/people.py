@@ -50,10 +50,11 @@ TEMPLATES: dict[int, list[tuple[float, tuple[int, int], str]]] = {
     3: [(0.72, (24, 50), "SC"), (0.10, (28, 62), "SP"), (0.12, (52, 75), "SG"),
         (0.06, (45, 70), "SA")],  # fmt: skip
     4: [(0.45, (27, 50), "SCC"), (0.25, (26, 55), "SCP"), (0.08, (52, 75), "SGG"),
-        (0.22, (50, 72), "SALG")],  # fmt: skip
-    5: [(0.30, (28, 52), "SCCP"), (0.35, (26, 48), "SCPP"), (0.35, (50, 72), "SALGG")],
-    6: [(0.55, (30, 48), "SCCPP"), (0.45, (50, 64), "SALGGP")],
+        (0.22, (50, 72), "SAG")],  # fmt: skip
+    5: [(0.30, (28, 52), "SCCP"), (0.35, (26, 48), "SCPP"), (0.35, (50, 72), "SALG")],
+    6: [(0.55, (30, 48), "SCCPP"), (0.45, (50, 72), "SALGG")],
 }
+assert all(len(m) + 1 == size for size, options in TEMPLATES.items() for *_, m in options)
 RELATION_OF = {
     "S": Relation.SPOUSE.value,
     "C": Relation.CHILD.value,

@@ -291,11 +291,11 @@ def need_fulfil(*, actor: Any, need: Need, on: dt.date | None = None, note: str 
         previous = need.next_due
         need.next_due = on + dt.timedelta(days=need.recurrence_days)
         need.save(update_fields=["next_due"])
-        field, old, new = "next_due", previous, need.next_due
+        field, old, new = "next_due", str(previous or ""), str(need.next_due)
     else:
         need.status = NeedStatus.MET
         need.save(update_fields=["status"])
-        field, old, new = "status", NeedStatus.OPEN.label, NeedStatus.MET.label
+        field, old, new = "status", str(NeedStatus.OPEN.label), str(NeedStatus.MET.label)
     event_record(
         actor=actor,
         action="need.fulfilled",

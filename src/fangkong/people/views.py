@@ -310,7 +310,7 @@ def _post_form_or_back(request: HttpRequest, form: Form, pk: int) -> bool:
         return True
     for errors in form.errors.values():
         for e in errors:
-            messages.error(request, e)
+            messages.error(request, str(e))
     return False
 
 

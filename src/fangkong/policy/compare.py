@@ -4,8 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from fangkong.policy.schema import CATEGORIES, Measure, Phase, Rules, ZoneRule
 
@@ -109,7 +108,7 @@ class Row:
 
 
 def comparison(rules: list[Rules]) -> list[Row]:
-    def row(label: str, fn: Callable[[Rules], str]) -> Row:
+    def row(label: object, fn: Callable[[Rules], str]) -> Row:
         return Row(str(label), [fn(r) for r in rules])
 
     rows = [
@@ -125,19 +124,27 @@ def comparison(rules: list[Rules]) -> list[Row]:
             _("High-risk area drawn by"),
             lambda r: ", ".join(str(PLACE_LABELS.get(p, p)) for p in r.zones.drawn_by),
         ),
-        row(_("Downgrade rules"), lambda r: "; ".join(describe_zone_rule(z) for z in r.zones.rules)),
+        row(
+            _("Downgrade rules"), lambda r: "; ".join(describe_zone_rule(z) for z in r.zones.rules)
+        ),
         row(_("Mass testing"), lambda r: str(MASS_TESTING[r.testing.mass_testing])),
         row(
             _("Pool sizes"),
-            lambda r: ", ".join(f"{n}" for n in r.testing.pool_sizes)
-            + " "
-            + _("(default %(n)s)") % {"n": r.testing.default_pool_size},
+            lambda r: (
+                ", ".join(f"{n}" for n in r.testing.pool_sizes)
+                + " "
+                + _("(default %(n)s)") % {"n": r.testing.default_pool_size}
+            ),
         ),
-        row(_("Round deadline"), lambda r: _("%(h)s hours") % {"h": r.testing.round_deadline_hours}),
+        row(
+            _("Round deadline"), lambda r: _("%(h)s hours") % {"h": r.testing.round_deadline_hours}
+        ),
         row(
             _("Contact look-back"),
-            lambda r: _("%(days)s before onset or sampling")
-            % {"days": _days(r.contacts.lookback_days_before_onset)},
+            lambda r: (
+                _("%(days)s before onset or sampling")
+                % {"days": _days(r.contacts.lookback_days_before_onset)}
+            ),
         ),
         row(
             _("Secondary contacts"),
@@ -153,7 +160,9 @@ def comparison(rules: list[Rules]) -> list[Row]:
         row(
             _("Red code when"),
             lambda r: ", ".join(
-                str(CONDITION_LABELS.get(h.when, h.when)) for h in r.health_code if h.colour == "red"
+                str(CONDITION_LABELS.get(h.when, h.when))
+                for h in r.health_code
+                if h.colour == "red"
             ),
         ),
         row(

@@ -2,8 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from fangkong.people.selectors import registry_figures
 from fangkong.people.models import KeyCategory
+from fangkong.people.selectors import registry_figures
 from fangkong.places.models import Level
 
 

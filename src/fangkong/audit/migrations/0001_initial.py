@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,30 +15,52 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='time')),
-                ('actor_name', models.CharField(blank=True, max_length=150, verbose_name='actor')),
-                ('action', models.CharField(db_index=True, max_length=64, verbose_name='action')),
-                ('object_type', models.CharField(max_length=64, verbose_name='object type')),
-                ('object_id', models.CharField(max_length=64, verbose_name='object')),
-                ('object_label', models.CharField(blank=True, max_length=200)),
-                ('person_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('division_key', models.CharField(blank=True, db_index=True, max_length=24)),
-                ('field', models.CharField(blank=True, max_length=64, verbose_name='field')),
-                ('from_value', models.CharField(blank=True, max_length=300, verbose_name='from')),
-                ('to_value', models.CharField(blank=True, max_length=300, verbose_name='to')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('basis', models.CharField(blank=True, max_length=300, verbose_name='basis')),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="time"
+                    ),
+                ),
+                ("actor_name", models.CharField(blank=True, max_length=150, verbose_name="actor")),
+                ("action", models.CharField(db_index=True, max_length=64, verbose_name="action")),
+                ("object_type", models.CharField(max_length=64, verbose_name="object type")),
+                ("object_id", models.CharField(max_length=64, verbose_name="object")),
+                ("object_label", models.CharField(blank=True, max_length=200)),
+                ("person_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("division_key", models.CharField(blank=True, db_index=True, max_length=24)),
+                ("field", models.CharField(blank=True, max_length=64, verbose_name="field")),
+                ("from_value", models.CharField(blank=True, max_length=300, verbose_name="from")),
+                ("to_value", models.CharField(blank=True, max_length=300, verbose_name="to")),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                ("basis", models.CharField(blank=True, max_length=300, verbose_name="basis")),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'event',
-                'verbose_name_plural': 'events',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_event_object__f2d1b4_idx')],
+                "verbose_name": "event",
+                "verbose_name_plural": "events",
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["object_type", "object_id"], name="audit_event_object__f2d1b4_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,76 @@
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.test import Client
+
+from fangkong.policy.services import profiles_install_shipped
+
+PATHS = {
+    "/api/me",
+    "/api/tokens",
+    "/api/tokens/{token_id}",
+    "/api/places",
+    "/api/places/{code}",
+    "/api/places/{code}/children",
+    "/api/venues",
+    "/api/residents",
+    "/api/residents/{resident_id}",
+    "/api/residents/{resident_id}/events",
+    "/api/residents/{resident_id}/needs",
+    "/api/households",
+    "/api/households/{household_id}",
+    "/api/key-persons",
+    "/api/key-persons/{entry_id}",
+    "/api/needs/{need_id}/fulfil",
+    "/api/needs/{need_id}/cancel",
+    "/api/policy/active",
+}
+
+
+@pytest.mark.django_db
+def test_openapi_document_lists_every_path_with_schemas():
+    response = Client().get("/api/openapi.json")
+    assert response.status_code == 200
+    doc = response.json()
+    assert doc["openapi"].startswith("3.")
+    assert set(doc["paths"]) == PATHS
+    schemes = doc["components"]["securitySchemes"]
+    assert any(s.get("scheme") == "bearer" for s in schemes.values())
+    post = doc["paths"]["/api/residents"]["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/ResidentIn"
+    )
+    assert set(post["responses"]) >= {"201", "401", "403", "422"}
+    refs = set(re.findall(r'"#/components/schemas/([^"]+)"', response.content.decode()))
+    assert refs <= set(doc["components"]["schemas"])
+    operation_ids = [op["operationId"] for p in doc["paths"].values() for op in p.values()]
+    assert len(operation_ids) == len(set(operation_ids))
+
+
+@pytest.mark.django_db
+def test_docs_page_loads_only_local_assets():
+    response = Client().get("/api/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+    assert all(a.startswith("/static/") for a in assets), assets
+    assert "//" not in "".join(a.removeprefix("/static/") for a in assets)
+    assert "cdn" not in html.lower()
+    for asset in assets:
+        assert finders.find(asset.removeprefix("/static/")), asset
+
+
+def test_me_describes_role_and_capabilities(as_):
+    body = as_("lab").get("/api/me").json()
+    assert body["role"] == "lab"
+    assert body["capabilities"] == ["policy.view"]
+
+
+def test_active_policy_is_readable(as_):
+    profiles_install_shipped()
+    body = as_("lab").get("/api/policy/active").json()
+    assert body["code"] == "20-measures"
+    assert "close_contact" in str(body["rules"])
+    assert as_("supply").get("/api/policy/active").status_code == 403
