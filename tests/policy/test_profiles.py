@@ -315,8 +315,7 @@ def test_activating_a_profile_switches_rules_and_records_who_why_and_basis(db, c
     event = Event.objects.get(action="policy.activated")
     assert event.actor == commander
     assert (event.object_type, event.object_id) == ("policy.policyprofile", str(ninth.pk))
-    assert event.from_value == str(twenty)
-    assert event.to_value == str(ninth)
+    assert (event.from_value, event.to_value) == ("20-measures v1", "9th-edition v1")
     assert event.reason == "城市回退到第九版方案"
     assert event.basis == ninth.source == "联防联控机制综发〔2022〕71号"
 
@@ -330,8 +329,8 @@ def test_activating_back_records_a_second_event_with_the_reverse_direction(db, c
 
     events = Event.objects.filter(action="policy.activated").order_by("id")
     assert [(e.from_value, e.to_value) for e in events] == [
-        (str(twenty), str(ninth)),
-        (str(ninth), str(twenty)),
+        ("20-measures v1", "9th-edition v1"),
+        ("9th-edition v1", "20-measures v1"),
     ]
     assert accessor.current().profile == twenty
 

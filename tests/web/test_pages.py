@@ -186,3 +186,9 @@ def test_audit_log_lists_events_in_scope(login, personas, people):
     login(personas["street"]).post(reverse("people:reveal", args=[people["zhang"].pk, "phone"]))
     page = login(personas["command"]).get(reverse("audit:events"))
     assert [e.action for e in page.context["events"]] == ["pii.revealed"]
+
+
+def test_english_browser_still_starts_in_chinese(client, personas):
+    client.force_login(personas["street"])
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="zh-Hans">' in page.content.decode()

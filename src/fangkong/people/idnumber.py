@@ -58,7 +58,7 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdInfo:
 
 
 def make_id_number(region: str, birth_date: dt.date, sequence: int, sex: str) -> str:
-    """Build a valid number; `sequence` 0–99 fills digits 15–16, sex sets digit 17's parity."""
+    """Build a valid number; `sequence` 0–499 is unique in digits 15–17, sex sets 17's parity."""
     last = (sequence % 5) * 2 + (1 if sex == "M" else 0)
     first17 = f"{region}{birth_date:%Y%m%d}{sequence // 5 % 100:02d}{last}"
     return first17 + check_digit(first17)

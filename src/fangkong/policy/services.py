@@ -48,8 +48,8 @@ def profile_activate(*, profile: PolicyProfile, actor: Any, reason: str) -> Poli
         action="policy.activated",
         obj=profile,
         field="active_profile",
-        from_value=previous,
-        to_value=profile,
+        from_value=f"{previous.code} v{previous.version}" if previous else "",
+        to_value=f"{profile.code} v{profile.version}",
         reason=reason,
         basis=profile.source,
     )
