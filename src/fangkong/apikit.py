@@ -69,7 +69,7 @@ class QueryFieldError(ValidationError):
     location = "query"
 
 
-def query_error(param: str, message: object) -> QueryFieldError:
+def query_error(param: str, message: str) -> QueryFieldError:
     return QueryFieldError({param: [ValidationError(message)]})
 
 

@@ -7,11 +7,6 @@ from fangkong.accounts.models import User
 from fangkong.accounts.services import token_create
 
 
-@pytest.fixture(autouse=True)
-def _api_urls(settings):
-    settings.ROOT_URLCONF = "tests.api.urls"
-
-
 def bearer_client(user: User) -> Client:
     _token, raw = token_create(user=user, name="tests")
     return Client(headers={"Authorization": f"Bearer {raw}"})

@@ -102,8 +102,8 @@ def test_session_auth_needs_csrf_token_for_writes(personas):
 def test_session_auth_write_with_csrf_token_succeeds(personas):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(personas["street"])
-    csrf = "k" * 32  # what the docs page and the site's pages hand the browser
-    browser.cookies["csrftoken"] = csrf
+    assert browser.get("/api/docs").status_code == 200  # hands the browser its CSRF cookie
+    csrf = browser.cookies["csrftoken"].value
     response = browser.post(
         "/api/tokens", {"name": "x"}, content_type="application/json", headers={"X-CSRFToken": csrf}
     )

@@ -66,7 +66,12 @@ def test_unknown_venue_kind_names_the_parameter(as_, city):
 
 
 def test_street_creates_venue_audited(as_, city, personas):
-    payload = {"code": "V-W-2", "name": "西大药店", "kind": "pharmacy", "place": city.w[f.Level.STREET].code}
+    payload = {
+        "code": "V-W-2",
+        "name": "西大药店",
+        "kind": "pharmacy",
+        "place": city.w[f.Level.STREET].code,
+    }
     response = as_("street").post("/api/venues", payload, content_type=JSON)
     assert response.status_code == 201, response.content
     venue = Venue.objects.get(code="V-W-2")

@@ -1,0 +1,157 @@
+"""The demo city at 20k residents: valid identities, a complete tree, realistic ledgers."""
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.test import RequestFactory, override_settings
+
+from fangkong.accounts.models import User
+from fangkong.accounts.roles import Role
+from fangkong.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from fangkong.demo.data import DEMO_DATE
+from fangkong.demo.services import demo_clear, demo_generate
+from fangkong.people.idnumber import parse_id_number
+from fangkong.people.models import Household, KeyCategory, KeyPerson, Need, Resident
+from fangkong.places.models import KEY_LENGTH, Division, Level, Venue, code_from_key
+
+N = 20_000
+
+
+@pytest.fixture(scope="module")
+def city(django_db_setup, django_db_blocker):
+    md5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as the autouse fixture does
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=md5):
+        stats = demo_generate(residents=N, seed=7)
+        yield stats
+        demo_clear()
+
+
+pytestmark = pytest.mark.usefixtures("city", "db")
+
+
+def test_exactly_the_requested_residents_in_realistic_households():
+    assert Resident.objects.count() == N
+    households = Household.objects.count()
+    assert 2.4 < N / households < 2.8
+    assert Resident.objects.filter(relation="head").count() == households
+    sizes = Counter(Resident.objects.values_list("household_id", flat=True))
+    assert max(sizes.values()) <= 6
+
+
+def test_every_id_number_is_valid_unique_and_matches_sex_and_birth():
+    seen = set()
+    for number, sex, born in Resident.objects.values_list("id_number", "sex", "birth_date"):
+        info = parse_id_number(number, today=DEMO_DATE)
+        assert (info.sex, info.birth_date) == (sex, born)
+        assert info.region.startswith("41")
+        seen.add(number)
+    assert len(seen) == N
+
+
+def test_members_ages_fit_their_relation():
+    heads = dict(
+        Resident.objects.filter(relation="head").values_list("household_id", "birth_date")
+    )
+    for household, relation, born in Resident.objects.values_list(
+        "household_id", "relation", "birth_date"
+    ):
+        years = (heads[household] - born).days / 365.25  # positive: older than the head
+        if relation == "child":
+            assert years <= -18
+        elif relation == "parent":
+            assert years >= 18
+        elif relation == "grandchild":
+            assert years <= -36
+
+
+def test_tree_is_complete_and_keys_nest():
+    by_id = {d.id: d for d in Division.objects.all()}
+    assert set(Counter(d.level for d in by_id.values())) == set(Level.values)
+    for d in by_id.values():
+        assert len(d.key) == KEY_LENGTH[Level(d.level)]
+        assert d.code == code_from_key(d.key)
+        if d.level <= Level.COMMUNITY:
+            assert len(d.code) == 12 and d.code.isdigit()
+        if d.parent_id:
+            parent = by_id[d.parent_id]
+            assert d.key.startswith(parent.key) and d.level == parent.level + 1
+            assert abs(d.lat - parent.lat) < 0.5 and abs(d.lon - parent.lon) < 0.5
+    districts = {d.code[:6]: d.name for d in by_id.values() if d.level == Level.DISTRICT}
+    assert districts["411002"] == "魏都区" and districts["411082"] == "长葛市"
+    units = {d.key for d in by_id.values() if d.level == Level.UNIT}
+    assert set(Resident.objects.values_list("division_key", flat=True)) == units
+
+
+def test_addresses_name_the_whole_path():
+    home = Household.objects.filter(division_key__startswith="411002001").first()
+    assert home.address.startswith("许昌市魏都区西大街街道")
+    assert "号楼" in home.address and home.address.endswith("室")
+
+
+def rate(category, eligible):
+    return KeyPerson.objects.filter(category=category).count() / eligible
+
+
+def test_key_person_rates_are_realistic():
+    old = DEMO_DATE.replace(year=DEMO_DATE.year - 50)
+    assert 0.03 < rate(KeyCategory.CHRONIC, Resident.objects.filter(birth_date__lte=old).count())
+    assert rate(KeyCategory.CHRONIC, Resident.objects.filter(birth_date__lte=old).count()) < 0.07
+    assert 0.01 < rate(KeyCategory.DISABLED, N) < 0.02
+    assert 0.0001 <= rate(KeyCategory.DIALYSIS, N) <= 0.0012
+    assert 0.0003 <= rate(KeyCategory.CHEMO, N) <= 0.002
+    assert 0.0001 <= rate(KeyCategory.CHILD_DIFFICULTY, N) <= 0.0012
+    women = Resident.objects.filter(
+        sex="F",
+        birth_date__lte=DEMO_DATE.replace(year=DEMO_DATE.year - 20),
+        birth_date__gt=DEMO_DATE.replace(year=DEMO_DATE.year - 41),
+    ).count()
+    assert 0.002 < rate(KeyCategory.PREGNANT, women) < 0.015
+    alone = KeyPerson.objects.filter(category=KeyCategory.ELDERLY_ALONE)
+    assert 0.01 < alone.count() / N < 0.06
+    assert all(kp.resident.household.members.count() == 1 for kp in alone[:50])
+
+
+def test_every_key_person_has_a_due_need():
+    needy = set(Need.objects.values_list("resident_id", flat=True))
+    chronic = KeyPerson.objects.filter(category__in=["chronic", "dialysis", "chemo", "pregnant"])
+    assert set(chronic.values_list("resident_id", flat=True)) <= needy
+    assert Need.objects.filter(kind="medicine").exclude(recurrence_days=30).count() == 0
+    assert set(Need.objects.values_list("recurrence_days", flat=True)) <= {2, 3, 7, 14, 21, 28, 30}
+    first, last = min(Need.objects.values_list("next_due", flat=True)), max(
+        Need.objects.values_list("next_due", flat=True)
+    )
+    assert DEMO_DATE <= first and last < DEMO_DATE + dt.timedelta(days=30)
+
+
+def test_venues_about_one_per_150_residents_with_unique_codes():
+    venues = Venue.objects.count()
+    assert N / 200 < venues < N / 100
+    assert Venue.objects.values("code").distinct().count() == venues
+    assert Venue.objects.filter(name="许昌市中心医院", division_key__startswith="411002").exists()
+
+
+def test_one_demo_account_per_role_and_they_can_log_in():
+    roles = Counter(a.role for a in DEMO_ACCOUNTS if a.username != "outsider")
+    assert set(roles) == {*Role.values, ""} and set(roles.values()) == {1}
+    request = RequestFactory().post("/login/")
+    for account in DEMO_ACCOUNTS:
+        user = authenticate(request, username=account.username, password=DEMO_PASSWORD)
+        assert user is not None, account.username
+        assert user.role == account.role
+        assert (user.jurisdiction.key if user.jurisdiction else "") == account.jurisdiction_key
+    assert User.objects.get(username="admin").is_superuser
+    assert User.objects.get(username="grid").jurisdiction.level == Level.GRID
+    assert User.objects.get(username="outsider").jurisdiction.name == "新元街道"
+
+
+def test_if_empty_is_a_no_op_when_residents_exist(capsys):
+    call_command("demo", "--residents", "1000", "--seed", "3", "--if-empty")
+    assert Resident.objects.count() == N
+
+
+def test_refuses_to_mix_with_existing_data():
+    with pytest.raises(CommandError, match="--replace"):
+        call_command("demo", "--residents", "1000")

@@ -1,0 +1,37 @@
+"""`fangkong demo`: loading into an empty database, --replace, --if-empty."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from fangkong.accounts.models import User
+from fangkong.audit.models import Event
+from fangkong.demo.accounts import DEMO_USERNAMES
+from fangkong.people.models import Resident
+from fangkong.places.models import Division
+
+
+@pytest.mark.django_db
+def test_loads_an_empty_database_and_reports_progress(capsys):
+    call_command("demo", "--residents", "600", "--seed", "2", "--if-empty")
+    assert Resident.objects.count() == 600
+    assert "residents/s" in capsys.readouterr().out
+    assert sorted(User.objects.values_list("username", flat=True)) == sorted(DEMO_USERNAMES)
+
+
+@pytest.mark.django_db
+def test_replace_deletes_the_old_city_first():
+    call_command("demo", "--residents", "600", "--seed", "2")
+    Event.objects.create(action="test", object_type="resident", object_id="1")
+    first = set(Resident.objects.values_list("id_number", flat=True)[:100])
+    call_command("demo", "--residents", "800", "--seed", "3", "--replace")
+    assert Resident.objects.count() == 800
+    assert User.objects.count() == len(DEMO_USERNAMES)
+    assert not Event.objects.exists()
+    assert first != set(Resident.objects.values_list("id_number", flat=True)[:100])
+    assert Division.objects.filter(key="4110").count() == 1
+
+
+@pytest.mark.django_db
+def test_too_few_residents_for_six_districts_is_refused():
+    with pytest.raises(CommandError):
+        call_command("demo", "--residents", "3")
