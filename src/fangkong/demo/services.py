@@ -7,7 +7,8 @@
 import datetime as dt
 import time
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, models, transaction
@@ -56,6 +57,37 @@ class DemoStats:
         return self.residents / self.seconds if self.seconds else 0.0
 
 
+@contextmanager
+def _indexes_built_afterwards(models_: list[type[models.Model]]) -> Iterator[None]:
+    """Drop plain secondary indexes of empty tables, load, then build them in one sort.
+
+    Unique and primary-key indexes stay, so constraints are checked while loading.
+    Run inside the loading transaction: a failure rolls the drop back too.
+    """
+    tables = [m._meta.db_table for m in models_]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            marks = ", ".join("%s" for _ in tables)
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                f" AND sql NOT LIKE 'CREATE UNIQUE%%' AND tbl_name IN ({marks})",
+                tables,
+            )
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = ANY(%s)"
+                " AND i.schemaname = current_schema() AND i.indexdef NOT LIKE 'CREATE UNIQUE%%'",
+                [tables],
+            )
+        found = cursor.fetchall() if connection.vendor in ("sqlite", "postgresql") else []
+        for name, _sql in found:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for _name, sql in found:
+            cursor.execute(sql)
+
+
 def demo_data_present() -> bool:
     return Resident.objects.exists() or Division.objects.exists()
 
@@ -94,7 +126,7 @@ def demo_generate(
                 }
             )
 
-    with transaction.atomic():
+    with transaction.atomic(), _indexes_built_afterwards([Resident, Household, KeyPerson, Need]):
         for node in TreeBuilder(residents, seed).walk():
             divisions.append(node.row())
             stats.levels[node.level] = stats.levels.get(node.level, 0) + 1
@@ -142,7 +174,10 @@ def demo_clear() -> None:
             )
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
+                # TRUNCATE refuses tables with deferred FK checks pending in this transaction.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f"TRUNCATE {', '.join(quote(t) for t in tables)}")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             else:
                 for table in tables:
                     cursor.execute(f"DELETE FROM {quote(table)}")
