@@ -21,8 +21,13 @@ def build(residents: int, seed: int) -> Populator:
 
 def digest(people: Populator) -> str:
     h = hashlib.sha256()
-    for rows in (people.households, people.residents, people.key_persons, people.needs,
-                 people.venues):  # fmt: skip
+    for rows in (
+        people.households,
+        people.residents,
+        people.key_persons,
+        people.needs,
+        people.venues,
+    ):
         for row in rows:
             h.update(repr(row).encode())
     return h.hexdigest()

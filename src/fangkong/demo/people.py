@@ -23,14 +23,33 @@ from fangkong.people.names import pinyin_of
 
 HOUSEHOLD_FIELDS = ["id", "code", "division", "division_key", "address"]
 RESIDENT_FIELDS = [
-    "id", "id_number", "name", "name_initials", "name_pinyin", "sex", "birth_date", "phone",
-    "household", "relation", "division", "division_key", "created_at", "updated_at",
-]  # fmt: skip
+    "id",
+    "id_number",
+    "name",
+    "name_initials",
+    "name_pinyin",
+    "sex",
+    "birth_date",
+    "phone",
+    "household",
+    "relation",
+    "division",
+    "division_key",
+    "created_at",
+    "updated_at",
+]
 KEY_PERSON_FIELDS = ["id", "resident", "category", "division_key", "note", "since", "created_at"]
 NEED_FIELDS = [
-    "id", "resident", "kind", "description", "recurrence_days", "next_due", "status",
-    "division_key", "created_at",
-]  # fmt: skip
+    "id",
+    "resident",
+    "kind",
+    "description",
+    "recurrence_days",
+    "next_due",
+    "status",
+    "division_key",
+    "created_at",
+]
 VENUE_FIELDS = ["id", "code", "name", "kind", "division", "division_key", "address", "lat", "lon"]
 
 # Household sizes 1–6 (2020 census shares, mean ≈ 2.6).
@@ -47,10 +66,18 @@ TEMPLATES: dict[int, list[tuple[float, tuple[int, int], str]]] = {
         (0.10, (25, 62), "P"),
         (0.08, (45, 68), "A"),
     ],
-    3: [(0.72, (24, 50), "SC"), (0.10, (28, 62), "SP"), (0.12, (52, 75), "SG"),
-        (0.06, (45, 70), "SA")],  # fmt: skip
-    4: [(0.45, (27, 50), "SCC"), (0.25, (26, 55), "SCP"), (0.08, (52, 75), "SGG"),
-        (0.22, (50, 72), "SAG")],  # fmt: skip
+    3: [
+        (0.72, (24, 50), "SC"),
+        (0.10, (28, 62), "SP"),
+        (0.12, (52, 75), "SG"),
+        (0.06, (45, 70), "SA"),
+    ],
+    4: [
+        (0.45, (27, 50), "SCC"),
+        (0.25, (26, 55), "SCP"),
+        (0.08, (52, 75), "SGG"),
+        (0.22, (50, 72), "SAG"),
+    ],
     5: [(0.30, (28, 52), "SCCP"), (0.35, (26, 48), "SCPP"), (0.35, (50, 72), "SALG")],
     6: [(0.55, (30, 48), "SCCPP"), (0.45, (50, 72), "SALGG")],
 }
@@ -72,6 +99,8 @@ RATE_CHRONIC = 0.05  # 50+
 RATE_PREGNANT = 0.007  # women 20–40
 RATE_CHILD_DIFFICULTY = 0.0025  # under 18, ≈ 0.05 % of everyone
 RATE_ALONE_SIXTIES = 0.3  # single-person households aged 60–69 (70+ always)
+ANY_U = RATE_DISABLED + RATE_DIALYSIS + RATE_CHEMO  # u below this: one of those three
+assert max(RATE_PREGNANT, RATE_CHILD_DIFFICULTY) <= RATE_CHRONIC  # v below chronic's rate
 
 REGIONS = [d[0] for d in data.DISTRICTS] + data.OTHER_REGIONS
 SEQUENCES = 500  # make_id_number's sequence 0–499
@@ -113,17 +142,27 @@ class Populator:
         self.needs: list[tuple[object, ...]] = []
         self.venues: list[tuple[object, ...]] = []
         self.surnames = _table(data.SURNAMES)
+        self.prefixes = data.MOBILE_PREFIXES
         self.demo_ord = data.DEMO_DATE.toordinal()
         self.min_ord = self.demo_ord - 102 * 366
         self.days = self.demo_ord - self.min_ord + 1
         self.seq_used = array("H", bytes(2 * len(REGIONS) * self.days * 2))
-        self.region_sums = [sum(int(c) * w for c, w in zip(r, WEIGHTS[:6])) for r in REGIONS]
+        self.region_sums = [
+            sum(int(c) * w for c, w in zip(r, WEIGHTS[:6], strict=True)) for r in REGIONS
+        ]
         self.seq_codes = [
-            (f"{s // 5:02d}{(s % 5) * 2 + male}", sum(
-                int(c) * w for c, w in zip(f"{s // 5:02d}{(s % 5) * 2 + male}", WEIGHTS[14:])))
-            for s in range(SEQUENCES) for male in (0, 1)
-        ]  # fmt: skip
+            (
+                f"{s // 5:02d}{(s % 5) * 2 + male}",
+                sum(
+                    int(c) * w
+                    for c, w in zip(f"{s // 5:02d}{(s % 5) * 2 + male}", WEIGHTS[14:], strict=True)
+                ),
+            )
+            for s in range(SEQUENCES)
+            for male in (0, 1)
+        ]
         self.dates: dict[int, tuple[str, str, int, int]] = {}
+        self.given = [[data.GIVEN_CHARS[(sex, cohort)] for cohort in range(3)] for sex in "FM"]
         self.pinyin: dict[str, tuple[str, str]] = {}
         self.is_phrase_prefix = _prefix_checker()
         self.due = [(data.DEMO_DATE + dt.timedelta(days=d)).isoformat() for d in range(60)]
@@ -133,44 +172,41 @@ class Populator:
     # --- identity -----------------------------------------------------------------
 
     def _date(self, ordinal: int) -> tuple[str, str, int, int]:
-        """(ISO date, YYYYMMDD, weighted digit sum, year) of a day, cached."""
-        found = self.dates.get(ordinal)
-        if found is None:
-            day = dt.date.fromordinal(ordinal)
-            compact = f"{day:%Y%m%d}"
-            weighted = sum(int(c) * w for c, w in zip(compact, WEIGHTS[6:14]))
-            found = (day.isoformat(), compact, weighted, day.year)
-            self.dates[ordinal] = found
+        """(ISO date, YYYYMMDD, weighted digit sum, year) of a day."""
+        day = dt.date.fromordinal(ordinal)
+        compact = f"{day:%Y%m%d}"
+        weighted = sum(int(c) * w for c, w in zip(compact, WEIGHTS[6:14], strict=True))
+        found = self.dates[ordinal] = (day.isoformat(), compact, weighted, day.year)
         return found
 
     def _id_number(self, region: int, ordinal: int, male: int) -> tuple[str, str, int]:
         """(ID number, ISO birth date, birth year); moves the birth a day earlier if full."""
+        seq_used = self.seq_used
         while True:
             slot = ((region * self.days) + ordinal - self.min_ord) * 2 + male
-            used = self.seq_used[slot]
+            used = seq_used[slot]
             if used < SEQUENCES:
                 break
             ordinal -= 1
-        self.seq_used[slot] = used + 1
+        seq_used[slot] = used + 1
         seq = (slot * 2654435761 % SEQUENCES + used * SEQ_STRIDE) % SEQUENCES
         code, code_sum = self.seq_codes[seq * 2 + male]
-        iso, compact, date_sum, year = self._date(ordinal)
+        iso, compact, date_sum, year = self.dates.get(ordinal) or self._date(ordinal)
         check = CHECK_CHARS[(self.region_sums[region] + date_sum + code_sum) % 11]
         return f"{REGIONS[region]}{compact}{code}{check}", iso, year
 
     def _name(self, surname: str, male: int, year: int) -> tuple[str, str, str]:
         """(name, initials, pinyin) for a person born in `year`."""
-        rng = self.rng
-        cohort = 0 if year < 1965 else 1 if year < 1995 else 2
-        chars = data.GIVEN_CHARS[("M" if male else "F", cohort)]
+        random = self.rng.random
+        chars = self.given[male][0 if year < 1965 else 1 if year < 1995 else 2]
         n = len(chars)
-        given = chars[int(rng.random() * n)]
-        if rng.random() < 0.75:
-            given += chars[int(rng.random() * n)]
+        given = chars[int(random() * n)]
+        if random() < 0.75:
+            given += chars[int(random() * n)]
         name = surname + given
         cached = self.pinyin.get(name)
         if cached is not None:
-            return name, *cached
+            return name, cached[0], cached[1]
         if self.is_phrase_prefix(surname + given[0]):
             found = pinyin_of(name)
         else:
@@ -179,18 +215,13 @@ class Populator:
             found = (head[0] + tail[0], head[1] + tail[1])
         if len(self.pinyin) < 500_000:
             self.pinyin[name] = found
-        return name, *found
+        return name, found[0], found[1]
 
     def _part_pinyin(self, part: str) -> tuple[str, str]:
         found = self.pinyin.get(part)
         if found is None:
             found = self.pinyin[part] = pinyin_of(part)
         return found
-
-    def _phone(self, resident_id: int) -> str:
-        # An affine bijection on 8 digits: distinct ids give distinct numbers.
-        body = (resident_id * 73_939_133 + 27_182_818) % 100_000_000
-        return f"{self.rng.choice(data.MOBILE_PREFIXES)}{body:08d}"
 
     # --- households and people -----------------------------------------------------
 
@@ -228,7 +259,9 @@ class Populator:
         father_line = head_surname if head_male or "S" not in members else spouse_surname
         mother_line = spouse_surname if head_male else head_surname
         local = rng.random() < 0.88
-        alone = size == 1 and (head_age >= 70 or (head_age >= 60 and rng.random() < RATE_ALONE_SIXTIES))
+        alone = size == 1 and (
+            head_age >= 70 or (head_age >= 60 and rng.random() < RATE_ALONE_SIXTIES)
+        )
         self._person(head_surname, head_male, head_age, Relation.HEAD.value, unit, local, alone)
         adult_age, adult_male, in_law_surname = -1, 1, ""
         parent_male = 1
@@ -274,26 +307,47 @@ class Populator:
         local: bool,
         alone: bool = False,
     ) -> None:
-        rng = self.rng
+        random = self.rng.random
         self.resident_id += 1
         rid = self.resident_id
-        region = unit.district if local else 6 + int(rng.random() * len(data.OTHER_REGIONS))
-        ordinal = self.demo_ord - age * 365 - age // 4 - int(rng.random() * 365)
+        region = unit.district if local else 6 + int(random() * len(data.OTHER_REGIONS))
+        ordinal = self.demo_ord - age * 365 - age // 4 - int(random() * 365)
         number, birth, year = self._id_number(region, ordinal, male)
         name, initials, pinyin = self._name(surname, male, year)
-        phone = "" if age < 12 or (age >= 80 and rng.random() < 0.4) else self._phone(rid)
-        self.residents.append((
-            rid, number, name, initials, pinyin, "M" if male else "F", birth, phone,
-            self.household_id, relation, unit.id, unit.key, self.created_at, self.created_at,
-        ))  # fmt: skip
-        self._key_person(rid, male, age, unit.key, alone)
+        if age < 12 or (age >= 80 and random() < 0.4):
+            phone = ""
+        else:  # an affine bijection on 8 digits: distinct ids give distinct numbers
+            body = (rid * 73_939_133 + 27_182_818) % 100_000_000
+            phone = f"{self.prefixes[int(random() * len(self.prefixes))]}{body:08d}"
+        created = self.created_at
+        self.residents.append(
+            (
+                rid,
+                number,
+                name,
+                initials,
+                pinyin,
+                "M" if male else "F",
+                birth,
+                phone,
+                self.household_id,
+                relation,
+                unit.id,
+                unit.key,
+                created,
+                created,
+            )
+        )
+        u, v = random(), random()
+        if alone or u < ANY_U or v < RATE_CHRONIC:
+            self._key_person(rid, male, age, unit.key, alone, u, v)
 
     # --- key persons and needs -------------------------------------------------------
 
-    def _key_person(self, rid: int, male: int, age: int, key: str, alone: bool) -> None:
+    def _key_person(
+        self, rid: int, male: int, age: int, key: str, alone: bool, u: float, v: float
+    ) -> None:
         rng = self.rng
-        u = rng.random()
-        v = rng.random()
         if alone:
             self._key(rid, KeyCategory.ELDERLY_ALONE.value, key, f"{age}岁独居")
             self._need(rid, NeedKind.FOOD.value, key, "生活物资代购配送", 7)
@@ -308,8 +362,13 @@ class Populator:
         elif u < RATE_DISABLED + RATE_DIALYSIS and age >= 20:
             hospital = rng.choice(data.DIALYSIS_HOSPITALS)
             self._key(rid, KeyCategory.DIALYSIS.value, key, f"尿毒症，{hospital}")
-            self._need(rid, NeedKind.DIALYSIS_SESSION.value, key, f"血液透析（{hospital}）",
-                       rng.choice((2, 3)))  # fmt: skip
+            self._need(
+                rid,
+                NeedKind.DIALYSIS_SESSION.value,
+                key,
+                f"血液透析（{hospital}）",
+                rng.choice((2, 3)),
+            )
         elif u < RATE_DISABLED + RATE_DIALYSIS + RATE_CHEMO and age >= 25:
             cancer, hospital = rng.choice(data.CANCER_KINDS), rng.choice(data.CHEMO_HOSPITALS)
             self._key(rid, KeyCategory.CHEMO.value, key, f"{cancer}，{hospital}")
@@ -326,7 +385,9 @@ class Populator:
                 every = 28 if weeks < 28 else 14 if weeks < 36 else 7
                 self._need(rid, NeedKind.PRENATAL.value, key, f"产前检查（孕{weeks}周）", every)
         elif age < 18 and v < RATE_CHILD_DIFFICULTY:
-            self._key(rid, KeyCategory.CHILD_DIFFICULTY.value, key, rng.choice(data.CHILD_DIFFICULTIES))
+            self._key(
+                rid, KeyCategory.CHILD_DIFFICULTY.value, key, rng.choice(data.CHILD_DIFFICULTIES)
+            )
             self._need(rid, NeedKind.CARE.value, key, "儿童主任定期走访", 14)
 
     def _key(self, rid: int, category: str, key: str, note: str, days: int = -1) -> None:
@@ -370,5 +431,16 @@ class Populator:
             self.venue_id += 1
             lat = round(grid.lat + rng.gauss(0, 0.003), 6)
             lon = round(grid.lon + rng.gauss(0, 0.003), 6)
-            self.venues.append((self.venue_id, f"V{self.venue_id:09d}", name, kind, grid.id,
-                                grid.key, address, lat, lon))  # fmt: skip
+            self.venues.append(
+                (
+                    self.venue_id,
+                    f"V{self.venue_id:09d}",
+                    name,
+                    kind,
+                    grid.id,
+                    grid.key,
+                    address,
+                    lat,
+                    lon,
+                )
+            )

@@ -84,8 +84,12 @@ def _indexes_built_afterwards(models_: list[type[models.Model]]) -> Iterator[Non
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     yield
     with connection.cursor() as cursor:
+        if found and connection.vendor == "postgresql":  # CREATE INDEX needs no pending checks
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for _name, sql in found:
             cursor.execute(sql)
+        if found and connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def demo_data_present() -> bool:
@@ -112,8 +116,14 @@ def demo_generate(
         stats.residents += copy_rows(Resident, RESIDENT_FIELDS, people.residents)
         stats.key_persons += copy_rows(KeyPerson, KEY_PERSON_FIELDS, people.key_persons)
         stats.needs += copy_rows(Need, NEED_FIELDS, people.needs)
-        for buffer in (divisions, people.venues, people.households, people.residents,
-                       people.key_persons, people.needs):  # fmt: skip
+        for buffer in (
+            divisions,
+            people.venues,
+            people.households,
+            people.residents,
+            people.key_persons,
+            people.needs,
+        ):
             buffer.clear()
         if progress:
             elapsed = time.perf_counter() - started

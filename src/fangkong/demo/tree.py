@@ -54,8 +54,16 @@ class Node:
     path: tuple[str, ...]  # names from the district down to this node
 
     def row(self) -> tuple[object, ...]:
-        return (self.id, self.key, self.key.ljust(12, "0") if len(self.key) <= 12 else self.key,
-                self.name, self.level, self.parent_id, self.lat, self.lon)  # fmt: skip
+        return (
+            self.id,
+            self.key,
+            self.key.ljust(12, "0") if len(self.key) <= 12 else self.key,
+            self.name,
+            self.level,
+            self.parent_id,
+            self.lat,
+            self.lon,
+        )
 
 
 DIVISION_FIELDS = ["id", "key", "code", "name", "level", "parent", "lat", "lon"]
@@ -91,6 +99,7 @@ class TreeBuilder:
         self, parent: Node | None, suffix: str, name: str, level: Level, pop: int, district: int
     ) -> Node:
         rng = self.rng
+        path: tuple[str, ...]
         if parent is None:
             key, (lat, lon), path, parent_id = data.CITY_KEY, data.CITY_LATLON, (), None
         else:
@@ -101,8 +110,18 @@ class TreeBuilder:
             else:
                 sd = JITTER_DEG[level]
                 lat, lon = parent.lat + rng.gauss(0, sd), parent.lon + rng.gauss(0, sd)
-        node = Node(self.next_id, key, name, level, parent_id, round(lat, 6), round(lon, 6),
-                    pop, district, path)  # fmt: skip
+        node = Node(
+            self.next_id,
+            key,
+            name,
+            level,
+            parent_id,
+            round(lat, 6),
+            round(lon, 6),
+            pop,
+            district,
+            path,
+        )
         self.next_id += 1
         return node
 
@@ -131,7 +150,9 @@ class TreeBuilder:
         used: set[str] = set(real)
         for i, pop in enumerate(split(district.pop, count, self.rng)):
             name = real[i] if i < len(real) else self._invent(used, "镇")
-            street = self._node(district, f"{i + 1:03d}", name, Level.STREET, pop, district.district)
+            street = self._node(
+                district, f"{i + 1:03d}", name, Level.STREET, pop, district.district
+            )
             yield street
             yield from self._communities(street)
 
@@ -176,16 +197,18 @@ class TreeBuilder:
                 if first_town_community
                 else self._community_name(urban, used)
             )
-            community = self._node(street, f"{code:03d}", name, Level.COMMUNITY, pop,
-                                   street.district)  # fmt: skip
+            community = self._node(
+                street, f"{code:03d}", name, Level.COMMUNITY, pop, street.district
+            )
             yield community
             yield from self._grids(community, urban or first_town_community)
 
     def _grids(self, community: Node, urban: bool) -> Iterator[Node]:
         count = child_count(Level.GRID, community.pop, self.rng)
         for i, pop in enumerate(split(community.pop, count, self.rng)):
-            grid = self._node(community, f"{i + 1:02d}", f"第{i + 1}网格", Level.GRID, pop,
-                              community.district)  # fmt: skip
+            grid = self._node(
+                community, f"{i + 1:02d}", f"第{i + 1}网格", Level.GRID, pop, community.district
+            )
             yield grid
             yield from self._compounds(grid, urban)
 
@@ -204,10 +227,17 @@ class TreeBuilder:
     def _buildings(self, compound: Node) -> Iterator[Node]:
         count = child_count(Level.BUILDING, compound.pop, self.rng)
         for i, pop in enumerate(split(compound.pop, count, self.rng)):
-            building = self._node(compound, f"{i + 1:03d}", f"{i + 1}号楼", Level.BUILDING, pop,
-                                  compound.district)  # fmt: skip
+            building = self._node(
+                compound, f"{i + 1:03d}", f"{i + 1}号楼", Level.BUILDING, pop, compound.district
+            )
             yield building
             count_units = child_count(Level.UNIT, pop, self.rng)
             for j, unit_pop in enumerate(split(pop, count_units, self.rng)):
-                yield self._node(building, f"{j + 1:02d}", f"{j + 1}单元", Level.UNIT, unit_pop,
-                                 compound.district)  # fmt: skip
+                yield self._node(
+                    building,
+                    f"{j + 1:02d}",
+                    f"{j + 1}单元",
+                    Level.UNIT,
+                    unit_pop,
+                    compound.district,
+                )

@@ -40,6 +40,7 @@ from fangkong.people.services import PHONE_RE
 from fangkong.places.models import Division, Level
 
 CHUNK = 5000
+LOOKUP_BATCH = 1000  # longer IN lists make PostgreSQL scan the table instead of the index
 MAX_ERRORS_KEPT = 500
 REJECTED_MAX_AGE = dt.timedelta(days=1)
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -376,10 +377,8 @@ class _Existing:
     name: str
     phone: str
     household_id: int | None
-    household_code: str
     relation: str
     division_id: int
-    division_name: str
     division_key: str
 
 
@@ -515,9 +514,7 @@ class _Validator:
     def _load_units(self, codes: set[str]) -> None:
         for code in codes:
             self.units[code] = None
-        found = Division.objects.filter(code__in=codes).values_list(
-            "code", "pk", "key", "name", "level"
-        )
+        found = _lookup(Division, "code", codes, ("code", "pk", "key", "name", "level"))
         for code, pk, key, name, level in found:
             if level < Level.COMMUNITY:
                 error = E_UNIT_LEVEL
@@ -530,29 +527,13 @@ class _Validator:
     def _load_households(self, codes: set[str]) -> None:
         for code in codes:
             self.households[code] = None
-        found = Household.objects.filter(code__in=codes).values_list("code", "pk", "division_id")
-        for code, pk, division_id in found:
+        for code, pk, division_id in _lookup(Household, "code", codes, ("code", "pk", "division")):
             self.households[code] = (pk, division_id)
 
     def _load_residents(self, numbers: list[str]) -> dict[str, _Existing]:
-        if not numbers:
-            return {}
-        found = Resident.objects.filter(id_number__in=numbers).values_list(
-            "id_number",
-            "pk",
-            "name",
-            "phone",
-            "household_id",
-            "household__code",
-            "relation",
-            "division_id",
-            "division__name",
-            "division_key",
-        )
-        return {
-            number: _Existing(pk, name, phone, hh, hh_code or "", rel, div, div_name, key)
-            for number, pk, name, phone, hh, hh_code, rel, div, div_name, key in found
-        }
+        fields = ("id_number", "pk", "name", "phone", "household", "relation", "division")
+        found = _lookup(Resident, "id_number", numbers, (*fields, "division_key"))
+        return {number: _Existing(*rest) for number, *rest in found}
 
     def _check_place(self, row: _Row) -> None:
         if not row.unit_code:
@@ -594,21 +575,33 @@ class _Validator:
         )
         if old is None:
             self.plan.new.append(valid)
-        elif _differs(valid, old, unit):
+        elif self._differs(valid, old, unit):
             self.plan.changed.append((valid, old))
         else:
             self.unchanged += 1
 
+    def _differs(self, row: _Valid, old: _Existing, unit: _Unit) -> bool:
+        _number, name, phone, _unit, household, relation = row
+        if household:
+            known = self.households[household]
+            if known is None or known[0] != old.household_id:
+                return True
+        return (
+            name != old.name
+            or unit.pk != old.division_id
+            or (bool(phone) and phone != old.phone)
+            or (bool(relation) and relation != old.relation)
+        )
 
-def _differs(row: _Valid, old: _Existing, unit: _Unit) -> bool:
-    _number, name, phone, _unit, household, relation = row
-    return (
-        name != old.name
-        or unit.pk != old.division_id
-        or (bool(phone) and phone != old.phone)
-        or (bool(relation) and relation != old.relation)
-        or (bool(household) and household != old.household_code)
-    )
+
+def _lookup(
+    model: Any, key: str, values: Any, fields: tuple[str, ...]
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of `model` whose `key` is in `values`, fetched in index-friendly batches."""
+    values = list(values)
+    for start in range(0, len(values), LOOKUP_BATCH):
+        batch = values[start : start + LOOKUP_BATCH]
+        yield from model.objects.filter(**{f"{key}__in": batch}).values_list(*fields)
 
 
 # Writing ------------------------------------------------------------------------------
@@ -620,9 +613,9 @@ def _chunks[T](items: list[T]) -> Iterator[list[T]]:
 
 
 def _addresses(unit_pks: set[int]) -> dict[int, str]:
-    units = dict(Division.objects.filter(pk__in=unit_pks).values_list("pk", "key"))
+    units = dict(_lookup(Division, "pk", unit_pks, ("pk", "key")))
     prefixes = {k[:n] for k in units.values() for n in ADDRESS_KEY_LENGTHS if n <= len(k)}
-    names = dict(Division.objects.filter(key__in=prefixes).values_list("key", "name"))
+    names = dict(_lookup(Division, "key", prefixes, ("key", "name")))
     return {
         pk: "".join(names.get(key[:n], "") for n in ADDRESS_KEY_LENGTHS if n <= len(key))[:300]
         for pk, key in units.items()
@@ -643,7 +636,7 @@ def _write_households(new: dict[str, int], validator: _Validator) -> dict[str, i
             ["code", "division", "division_key", "address"],
             ((c, new[c], keys[new[c]], addresses.get(new[c], "")) for c in chunk),
         )
-        ids.update(Household.objects.filter(code__in=chunk).values_list("code", "pk"))
+        ids.update(_lookup(Household, "code", chunk, ("code", "pk")))
     return ids
 
 
@@ -681,11 +674,47 @@ def _write_new(rows: list[_Valid], validator: _Validator, households: dict[str, 
         copy_rows(Resident, RESIDENT_FIELDS, values)
 
 
-UPDATE_SQL = (
-    "UPDATE people_resident SET name = %s, name_initials = %s, name_pinyin = %s, phone = %s,"
-    " household_id = %s, relation = %s, division_id = %s, division_key = %s, updated_at = %s"
-    " WHERE id = %s"
+# Pinyin is NULL when the name did not change: the stored keys stay.
+UPDATE_COLUMNS = (
+    "name = {0}.name, name_initials = COALESCE({0}.name_initials, r.name_initials),"
+    " name_pinyin = COALESCE({0}.name_pinyin, r.name_pinyin), phone = {0}.phone,"
+    " household_id = {0}.household_id, relation = {0}.relation, division_id = {0}.division_id,"
+    " division_key = {0}.division_key, updated_at = {0}.updated_at"
 )
+UPDATE_SQL = (
+    "UPDATE people_resident AS r SET "
+    + UPDATE_COLUMNS.format("v")
+    + " FROM (SELECT %s AS name, %s AS name_initials, %s AS name_pinyin, %s AS phone,"
+    " %s AS household_id, %s AS relation, %s AS division_id, %s AS division_key,"
+    " %s AS updated_at, %s AS id) AS v WHERE r.id = v.id"
+)
+PG_UPDATE_TABLE = (
+    "CREATE TEMP TABLE IF NOT EXISTS import_resident_update (name varchar(60),"
+    " name_initials varchar(20), name_pinyin varchar(80), phone varchar(20),"
+    " household_id bigint, relation varchar(20), division_id bigint, division_key varchar(24),"
+    " updated_at timestamptz, id bigint) ON COMMIT DROP"
+)
+PG_UPDATE_SQL = (
+    "UPDATE people_resident AS r SET "
+    + UPDATE_COLUMNS.format("u")
+    + " FROM import_resident_update AS u WHERE r.id = u.id"
+)
+
+
+def _update_residents(updates: list[tuple[Any, ...]]) -> None:
+    """One UPDATE per chunk on PostgreSQL (COPY into a temp table), executemany on SQLite."""
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.executemany(UPDATE_SQL, updates)
+            return
+        cursor.execute(PG_UPDATE_TABLE)
+        with cursor.cursor.copy("COPY import_resident_update FROM STDIN") as copy:
+            for row in updates:
+                copy.write_row(row)
+        cursor.execute(PG_UPDATE_SQL)
+        cursor.execute("TRUNCATE import_resident_update")
+
+
 EVENT_FIELDS = [
     "at",
     "actor",
@@ -715,20 +744,26 @@ def _write_changed(
     for chunk in _chunks(changed):
         updates: list[tuple[Any, ...]] = []
         events: list[tuple[Any, ...]] = []
+        old_households = {old.household_id for _, old in chunk if old.household_id}
+        household_codes = dict(_lookup(Household, "pk", old_households, ("pk", "code")))
+        old_places = {old.division_id for _, old in chunk}
+        place_names = dict(_lookup(Division, "pk", old_places, ("pk", "name")))
         for (_number, name, phone, unit_code, household_code, relation), old in chunk:
             unit = validator.units[unit_code]
             assert unit is not None
             moved = unit.pk != old.division_id
             phone = phone or old.phone
             relation = relation or old.relation
+            old_code = household_codes.get(old.household_id, "")
+            old_place = place_names.get(old.division_id, "")
             household: int | None = old.household_id
             if household_code:
                 household = households[household_code]
             elif moved:
                 household_code, household = "", None  # the old household lives elsewhere
             else:
-                household_code = old.household_code
-            initials, full = pinyin_of(name)
+                household_code = old_code
+            initials, full = pinyin_of(name) if name != old.name else (None, None)
             updates.append(
                 (name, initials, full, phone, household, relation, unit.pk, unit.key, now, old.pk)
             )
@@ -736,14 +771,13 @@ def _write_changed(
                 ("name", old.name, name),
                 ("phone", mask_phone(old.phone), mask_phone(phone)),
                 ("relation", old.relation, relation),
-                ("division", old.division_name, unit.name if moved else old.division_name),
-                ("household", old.household_code or "", household_code),
+                ("division", old_place, unit.name if moved else old_place),
+                ("household", old_code, household_code),
             )
             events.extend(
                 audit.row(old.pk, name, unit.key, f, a, b) for f, a, b in changes if a != b
             )
-        with connection.cursor() as cursor:
-            cursor.executemany(UPDATE_SQL, updates)
+        _update_residents(updates)
         copy_rows(Event, EVENT_FIELDS, events)
 
 

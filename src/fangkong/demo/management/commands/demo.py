@@ -27,8 +27,10 @@ class Command(BaseCommand):
                 return
             if not options["replace"]:
                 raise CommandError(
-                    _("The database holds data already. Use --replace to delete the demo data "
-                      "and generate it again, or --if-empty to keep it.")  # fmt: skip
+                    _(
+                        "The database holds data already. Use --replace to delete the demo data "
+                        "and generate it again, or --if-empty to keep it."
+                    )
                 )
             self.stdout.write(_("Deleting the existing demo data…"))
             try:
