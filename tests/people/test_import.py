@@ -428,3 +428,15 @@ def test_valid_only_upload_offers_rejected_rows_to_its_owner_only(
 
     other = f.user("p_street2", "street", city.weidu)
     assert login(other).get(url).status_code == 404
+
+
+def test_changed_name_recomputes_pinyin_and_unchanged_name_keeps_it(city, personas, tmp_path):
+    rows = good_rows(city, 2)
+    run(personas["street"], write_csv(tmp_path / "a.csv", rows))
+    rows[0][1], rows[1][2] = "李雷", "13812345678"
+    result = run(personas["street"], write_csv(tmp_path / "b.csv", rows))
+    assert result.updated == 2
+    renamed = Resident.objects.get(id_number=rows[0][0])
+    assert (renamed.name_initials, renamed.name_pinyin) == ("ll", "lilei")
+    kept = Resident.objects.get(id_number=rows[1][0])
+    assert (kept.name_initials, kept.name_pinyin) == ("zf1", "zhangfang1")

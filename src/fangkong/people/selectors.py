@@ -27,7 +27,11 @@ def resident_for_user(user: Any, pk: int) -> Resident:
 
 
 def resident_search(user: Any, query: str) -> QuerySet[Resident]:
-    """Name prefix, pinyin initials or full pinyin, ID number (whole or prefix), phone."""
+    """Name prefix, pinyin initials or full pinyin, ID number (whole or prefix), phone.
+
+    Results come in the order of the searched column, so an index walk answers a page
+    without sorting every match (a common surname matches a tenth of a city).
+    """
     qs = residents_for_user(user)
     q = re.sub(r"\s+", "", query or "")
     if not q:
@@ -38,11 +42,12 @@ def resident_search(user: Any, query: str) -> QuerySet[Resident]:
         if len(q) == 11 and q.startswith("1"):
             return qs.filter(phone=q)
         field = "id_number" if len(q) >= 6 else "phone"
-        return qs.filter(prefix_q(field, q))
+        return qs.filter(prefix_q(field, q)).order_by(field, "id")
     if q.isascii() and q.isalpha():
         q = q.lower()
-        return qs.filter(prefix_q("name_initials", q) | prefix_q("name_pinyin", q))
-    return qs.filter(prefix_q("name", q))
+        matches = prefix_q("name_initials", q) | prefix_q("name_pinyin", q)
+        return qs.filter(matches).order_by("name_initials", "id")
+    return qs.filter(prefix_q("name", q)).order_by("name", "id")
 
 
 def households_for_user(user: Any) -> QuerySet[Household]:
