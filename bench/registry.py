@@ -42,6 +42,8 @@ class Result:
     rows: int
     seconds: float
     peak_rss_mb: float
+    p50_ms: float | None = None
+    p95_ms: float | None = None
 
     @property
     def rate(self) -> float:
@@ -67,7 +69,41 @@ def measure_generation(target: Target, residents: int) -> list[Result]:
     return [Result("demo generate", target.db, residents, seconds, rss)]
 
 
-MEASUREMENTS: list[Callable[[Target, int], list[Result]]] = [measure_generation]
+def run_script(target: Target, script: str, *args: str) -> tuple[float, list[list[str]]]:
+    """Run a bench/ helper script on the target; (peak RSS in MB, its output lines split)."""
+    env = {**os.environ, "DATABASE_URL": target.url, "DJANGO_SETTINGS_MODULE": "fangkong.settings"}
+    python = ROOT / ".venv" / "bin" / "python"
+    done = subprocess.run(
+        [str(python), str(ROOT / "bench" / script), *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return peak_kb / 1024, [line.split() for line in done.stdout.splitlines() if line.strip()]
+
+
+def measure_search(target: Target, residents: int) -> list[Result]:
+    """p50/p95 of resident search (one page), city-wide and as a street user."""
+    _rss, lines = run_script(target, "_search.py", "200")
+    return [
+        Result(f"search {kind}", target.db, int(n), 0.0, 0.0, p50_ms=float(p50), p95_ms=float(p95))
+        for kind, n, p50, p95 in lines
+    ]
+
+
+def measure_import(target: Target, residents: int) -> list[Result]:
+    """Export the demo residents to CSV, empty the tables, import it twice (new, unchanged)."""
+    rss, lines = run_script(target, "_import.py")
+    return [Result(line[0], target.db, int(line[1]), float(line[2]), rss) for line in lines]
+
+
+MEASUREMENTS: list[Callable[[Target, int], list[Result]]] = [
+    measure_generation,
+    measure_search,
+    measure_import,
+]
 
 
 @contextmanager
@@ -107,12 +143,18 @@ def bench(db: str, residents: int) -> list[Result]:
 
 
 def print_table(results: list[Result]) -> None:
-    print(f"{'step':<20} {'db':<9} {'rows':>12} {'seconds':>9} {'rows/s':>10} {'peak MB':>8}")
+    print(f"{'step':<22} {'db':<9} {'rows':>12} {'seconds':>9} {'rows/s':>10} {'peak MB':>8}")
     for r in results:
-        print(
-            f"{r.step:<20} {r.db:<9} {r.rows:>12,} {r.seconds:>9.1f} {r.rate:>10,.0f} "
-            f"{r.peak_rss_mb:>8.0f}"
-        )
+        if r.p50_ms is None:
+            print(
+                f"{r.step:<22} {r.db:<9} {r.rows:>12,} {r.seconds:>9.1f} {r.rate:>10,.0f} "
+                f"{r.peak_rss_mb:>8.0f}"
+            )
+    print()
+    print(f"{'search (one page)':<22} {'db':<9} {'queries':>8} {'p50 ms':>8} {'p95 ms':>8}")
+    for r in results:
+        if r.p50_ms is not None:
+            print(f"{r.step[7:]:<22} {r.db:<9} {r.rows:>8} {r.p50_ms:>8.2f} {r.p95_ms:>8.2f}")
 
 
 def main(argv: list[str] | None = None) -> None:

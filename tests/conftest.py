@@ -3,13 +3,13 @@ import os
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from tests import factories as f
+
 # Timing-based deadlines flake on a loaded 2-core machine; CI also runs a fixed example set.
 hypothesis_settings.register_profile(
     "fangkong", deadline=None, derandomize=bool(os.environ.get("CI"))
 )
 hypothesis_settings.load_profile("fangkong")
-
-from tests import factories as f
 
 
 @pytest.fixture

@@ -304,7 +304,6 @@ def test_no_active_profile_is_an_explicit_error(db):
 
 
 def test_activating_a_profile_switches_rules_and_records_who_why_and_basis(db, commander):
-    twenty = PolicyProfile.objects.get(code=TWENTY)
     ninth = PolicyProfile.objects.get(code=NINTH)
 
     profile_activate(profile=ninth, actor=commander, reason="城市回退到第九版方案")

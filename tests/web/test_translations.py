@@ -39,9 +39,7 @@ def test_every_zh_hans_entry_is_translated_and_not_fuzzy():
 def test_catalog_holds_every_string_in_the_code(tmp_path):
     """Re-extract the strings from a copy of the source; none may be missing."""
     copy = tmp_path / "fangkong"
-    shutil.copytree(
-        settings.BASE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo")
-    )
+    shutil.copytree(settings.BASE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "DJANGO_SETTINGS_MODULE": "fangkong.settings"}
     subprocess.run(
         [sys.executable, "-m", "django", "makemessages", "-l", "zh_Hans", "--no-obsolete"],

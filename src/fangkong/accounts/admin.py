@@ -11,7 +11,7 @@ class FangkongUserAdmin(UserAdmin):
     search_fields = ("username", "display_name", "phone")
     autocomplete_fields = ("jurisdiction",)
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         ("Fangkong", {"fields": ("display_name", "role", "jurisdiction", "phone")}),
     )
 

@@ -6,95 +6,245 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('places', '0001_initial'),
+        ("places", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='household code')),
-                ('division_key', models.CharField(db_index=True, editable=False, max_length=24)),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='address')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='places.division')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(max_length=40, unique=True, verbose_name="household code"),
+                ),
+                ("division_key", models.CharField(db_index=True, editable=False, max_length=24)),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="address")),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="places.division",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household',
-                'verbose_name_plural': 'households',
-                'ordering': ['code'],
+                "verbose_name": "household",
+                "verbose_name_plural": "households",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Resident',
+            name="Resident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('id_number', models.CharField(max_length=18, unique=True, verbose_name='ID number')),
-                ('name', models.CharField(db_index=True, max_length=60, verbose_name='name')),
-                ('name_initials', models.CharField(db_index=True, editable=False, max_length=20)),
-                ('name_pinyin', models.CharField(editable=False, max_length=80)),
-                ('sex', models.CharField(choices=[('M', 'Male'), ('F', 'Female')], max_length=1, verbose_name='sex')),
-                ('birth_date', models.DateField(verbose_name='birth date')),
-                ('phone', models.CharField(blank=True, db_index=True, max_length=20, verbose_name='phone')),
-                ('relation', models.CharField(blank=True, choices=[('head', 'Head of household'), ('spouse', 'Spouse'), ('child', 'Child'), ('parent', 'Parent'), ('grandchild', 'Grandchild'), ('grandparent', 'Grandparent'), ('sibling', 'Sibling'), ('other', 'Other')], max_length=20, verbose_name='relation to head')),
-                ('division_key', models.CharField(db_index=True, editable=False, max_length=24)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='places.division')),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='members', to='people.household')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "id_number",
+                    models.CharField(max_length=18, unique=True, verbose_name="ID number"),
+                ),
+                ("name", models.CharField(db_index=True, max_length=60, verbose_name="name")),
+                ("name_initials", models.CharField(db_index=True, editable=False, max_length=20)),
+                ("name_pinyin", models.CharField(editable=False, max_length=80)),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("M", "Male"), ("F", "Female")], max_length=1, verbose_name="sex"
+                    ),
+                ),
+                ("birth_date", models.DateField(verbose_name="birth date")),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=20, verbose_name="phone"
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("head", "Head of household"),
+                            ("spouse", "Spouse"),
+                            ("child", "Child"),
+                            ("parent", "Parent"),
+                            ("grandchild", "Grandchild"),
+                            ("grandparent", "Grandparent"),
+                            ("sibling", "Sibling"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="relation to head",
+                    ),
+                ),
+                ("division_key", models.CharField(db_index=True, editable=False, max_length=24)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residents",
+                        to="places.division",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="members",
+                        to="people.household",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'resident',
-                'verbose_name_plural': 'residents',
-                'ordering': ['division_key', 'id'],
+                "verbose_name": "resident",
+                "verbose_name_plural": "residents",
+                "ordering": ["division_key", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Need',
+            name="Need",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('medicine', 'Medicine'), ('dialysis_session', 'Dialysis session'), ('treatment', 'Hospital treatment'), ('prenatal', 'Prenatal check'), ('food', 'Food and daily necessities'), ('care', 'Personal care / visits'), ('mobility', 'Transport / mobility aid'), ('other', 'Other')], max_length=20, verbose_name='kind')),
-                ('description', models.CharField(max_length=300, verbose_name='description')),
-                ('recurrence_days', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='every (days)')),
-                ('next_due', models.DateField(blank=True, null=True, verbose_name='next due')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('met', 'Met'), ('cancelled', 'Cancelled')], default='open', max_length=12, verbose_name='status')),
-                ('division_key', models.CharField(db_index=True, editable=False, max_length=24)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='needs', to='people.resident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("medicine", "Medicine"),
+                            ("dialysis_session", "Dialysis session"),
+                            ("treatment", "Hospital treatment"),
+                            ("prenatal", "Prenatal check"),
+                            ("food", "Food and daily necessities"),
+                            ("care", "Personal care / visits"),
+                            ("mobility", "Transport / mobility aid"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("description", models.CharField(max_length=300, verbose_name="description")),
+                (
+                    "recurrence_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="every (days)"
+                    ),
+                ),
+                ("next_due", models.DateField(blank=True, null=True, verbose_name="next due")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("met", "Met"), ("cancelled", "Cancelled")],
+                        default="open",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("division_key", models.CharField(db_index=True, editable=False, max_length=24)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="needs",
+                        to="people.resident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'need',
-                'verbose_name_plural': 'needs',
-                'ordering': ['next_due', 'id'],
+                "verbose_name": "need",
+                "verbose_name_plural": "needs",
+                "ordering": ["next_due", "id"],
             },
         ),
         migrations.CreateModel(
-            name='KeyPerson',
+            name="KeyPerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('elderly_alone', 'Elderly living alone'), ('child_difficulty', 'Child in difficulty'), ('pregnant', 'Pregnant'), ('chronic', 'Chronic disease'), ('dialysis', 'Dialysis'), ('chemo', 'Chemo- / radiotherapy'), ('disabled', 'Disabled')], max_length=20, verbose_name='category')),
-                ('division_key', models.CharField(db_index=True, editable=False, max_length=24)),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('since', models.DateField(default=django.utils.timezone.localdate, verbose_name='since')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='key_entries', to='people.resident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("elderly_alone", "Elderly living alone"),
+                            ("child_difficulty", "Child in difficulty"),
+                            ("pregnant", "Pregnant"),
+                            ("chronic", "Chronic disease"),
+                            ("dialysis", "Dialysis"),
+                            ("chemo", "Chemo- / radiotherapy"),
+                            ("disabled", "Disabled"),
+                        ],
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                ("division_key", models.CharField(db_index=True, editable=False, max_length=24)),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "since",
+                    models.DateField(default=django.utils.timezone.localdate, verbose_name="since"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="key_entries",
+                        to="people.resident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'key person',
-                'verbose_name_plural': 'key persons',
-                'ordering': ['division_key', 'resident_id', 'category'],
+                "verbose_name": "key person",
+                "verbose_name_plural": "key persons",
+                "ordering": ["division_key", "resident_id", "category"],
             },
         ),
         migrations.AddIndex(
-            model_name='resident',
-            index=models.Index(fields=['division_key', 'id'], name='resident_place_order'),
+            model_name="resident",
+            index=models.Index(fields=["division_key", "id"], name="resident_place_order"),
         ),
         migrations.AddConstraint(
-            model_name='keyperson',
-            constraint=models.UniqueConstraint(fields=('resident', 'category'), name='key_person_once'),
+            model_name="keyperson",
+            constraint=models.UniqueConstraint(
+                fields=("resident", "category"), name="key_person_once"
+            ),
         ),
     ]

@@ -5,48 +5,110 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Division',
+            name="Division",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=24, unique=True, verbose_name='key')),
-                ('code', models.CharField(max_length=24, unique=True, verbose_name='division code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'City'), (2, 'District'), (3, 'Street'), (4, 'Community'), (5, 'Grid'), (6, 'Compound'), (7, 'Building'), (8, 'Unit')], db_index=True, verbose_name='level')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='latitude')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='longitude')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='places.division')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=24, unique=True, verbose_name="key")),
+                (
+                    "code",
+                    models.CharField(max_length=24, unique=True, verbose_name="division code"),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "City"),
+                            (2, "District"),
+                            (3, "Street"),
+                            (4, "Community"),
+                            (5, "Grid"),
+                            (6, "Compound"),
+                            (7, "Building"),
+                            (8, "Unit"),
+                        ],
+                        db_index=True,
+                        verbose_name="level",
+                    ),
+                ),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="latitude")),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="longitude")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="places.division",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'division',
-                'verbose_name_plural': 'divisions',
-                'ordering': ['key'],
+                "verbose_name": "division",
+                "verbose_name_plural": "divisions",
+                "ordering": ["key"],
             },
         ),
         migrations.CreateModel(
-            name='Venue',
+            name="Venue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='venue code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('kind', models.CharField(choices=[('supermarket', 'Supermarket'), ('market', "Farmers' market"), ('restaurant', 'Restaurant'), ('pharmacy', 'Pharmacy'), ('hospital', 'Hospital / clinic'), ('school', 'School'), ('office', 'Office / workplace'), ('factory', 'Factory'), ('transport', 'Station / transport'), ('gym', 'Gym / leisure'), ('other', 'Other')], max_length=20, verbose_name='kind')),
-                ('division_key', models.CharField(db_index=True, editable=False, max_length=24)),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='address')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='latitude')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='longitude')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='venues', to='places.division')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="venue code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("supermarket", "Supermarket"),
+                            ("market", "Farmers' market"),
+                            ("restaurant", "Restaurant"),
+                            ("pharmacy", "Pharmacy"),
+                            ("hospital", "Hospital / clinic"),
+                            ("school", "School"),
+                            ("office", "Office / workplace"),
+                            ("factory", "Factory"),
+                            ("transport", "Station / transport"),
+                            ("gym", "Gym / leisure"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("division_key", models.CharField(db_index=True, editable=False, max_length=24)),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="address")),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="latitude")),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="longitude")),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="venues",
+                        to="places.division",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'venue',
-                'verbose_name_plural': 'venues',
-                'ordering': ['code'],
+                "verbose_name": "venue",
+                "verbose_name_plural": "venues",
+                "ordering": ["code"],
             },
         ),
     ]

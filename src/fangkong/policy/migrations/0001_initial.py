@@ -5,34 +5,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='PolicyProfile',
+            name="PolicyProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, verbose_name='code')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('name_zh', models.CharField(max_length=200, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(max_length=200, verbose_name='name (English)')),
-                ('issued_by', models.CharField(max_length=200, verbose_name='issued by')),
-                ('published_on', models.DateField(verbose_name='published on')),
-                ('source', models.CharField(max_length=300, verbose_name='source document')),
-                ('rules', models.JSONField(verbose_name='rules')),
-                ('is_active', models.BooleanField(default=False, verbose_name='active')),
-                ('activated_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, verbose_name="code")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                ("name_zh", models.CharField(max_length=200, verbose_name="name (Chinese)")),
+                ("name_en", models.CharField(max_length=200, verbose_name="name (English)")),
+                ("issued_by", models.CharField(max_length=200, verbose_name="issued by")),
+                ("published_on", models.DateField(verbose_name="published on")),
+                ("source", models.CharField(max_length=300, verbose_name="source document")),
+                ("rules", models.JSONField(verbose_name="rules")),
+                ("is_active", models.BooleanField(default=False, verbose_name="active")),
+                ("activated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
             ],
             options={
-                'verbose_name': 'policy profile',
-                'verbose_name_plural': 'policy profiles',
-                'ordering': ['published_on', 'code', 'version'],
-                'constraints': [models.UniqueConstraint(fields=('code', 'version'), name='policy_code_version'), models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('is_active',), name='one_active_policy')],
+                "verbose_name": "policy profile",
+                "verbose_name_plural": "policy profiles",
+                "ordering": ["published_on", "code", "version"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("code", "version"), name="policy_code_version"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_active", True)),
+                        fields=("is_active",),
+                        name="one_active_policy",
+                    ),
+                ],
             },
         ),
     ]
