@@ -131,10 +131,6 @@ def resident_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     return render(request, "people/_revealed.html", {"value": value, "field": field})
 
 
-def _place_for(user: Any, code: str) -> Division | None:
-    return divisions_for_user(user).filter(code=code.strip()).first()
-
-
 @login_required
 def resident_new(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.RESIDENTS_EDIT)
@@ -142,12 +138,7 @@ def resident_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            place = _place_for(request.user, data["place"])
-            if place is None:
-                raise ValidationError(
-                    {"place": [_("No place with this code in your jurisdiction")]}
-                )
-            household = _household_for(request.user, data["household_code"], place)
+            place, household = _place_and_household(request.user, data)
             resident = services.resident_create(
                 actor=request.user,
                 id_number=data["id_number"],
@@ -166,6 +157,13 @@ def resident_new(request: HttpRequest) -> HttpResponse:
     return render(
         request, "people/resident_form.html", {"form": form, "section": "residents", "new": True}
     )
+
+
+def _place_and_household(user: Any, data: dict[str, Any]) -> tuple[Division, Household | None]:
+    place = divisions_for_user(user).filter(code=data["place"].strip()).first()
+    if place is None:
+        raise ValidationError({"place": [_("No place with this code in your jurisdiction")]})
+    return place, _household_for(user, data["household_code"], place)
 
 
 def _household_for(user: Any, code: str, place: Division) -> Household | None:
@@ -196,12 +194,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            place = _place_for(request.user, data["place"])
-            if place is None:
-                raise ValidationError(
-                    {"place": [_("No place with this code in your jurisdiction")]}
-                )
-            household = _household_for(request.user, data["household_code"], place)
+            place, household = _place_and_household(request.user, data)
             services.resident_update(
                 actor=request.user,
                 resident=resident,
