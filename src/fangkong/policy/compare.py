@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from fangkong.policy.schema import CATEGORIES, Measure, Phase, Rules, ZoneRule
 
@@ -52,6 +52,20 @@ CONDITION_LABELS = {
 }
 
 
+RISK_POST_GROUPS = {
+    "group_1": gettext_lazy("Group 1 (quarantine sites, fever clinics, border)"),
+    "group_2": gettext_lazy("Group 2 (supermarkets, couriers, delivery)"),
+}
+
+
+def _list(items: list[str]) -> str:
+    return pgettext("list separator", ", ").join(items)
+
+
+def _clauses(items: list[str]) -> str:
+    return pgettext("clause separator", "; ").join(items)
+
+
 def _days(n: int) -> str:
     return ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
 
@@ -59,7 +73,7 @@ def _days(n: int) -> str:
 def describe_phase(phase: Phase) -> str:
     text = f"{_days(phase.days)} {PHASE_LABELS[phase.kind]}"
     if phase.test_days:
-        days = ", ".join(str(d) for d in phase.test_days)
+        days = _list([str(d) for d in phase.test_days])
         text += " " + _("(tests on days %(days)s)") % {"days": days}
     return text
 
@@ -69,12 +83,16 @@ def describe_measure(m: Measure) -> str:
         return _("not identified")
     text = " + ".join(describe_phase(p) for p in m.phases)
     if m.lapse_after_days is not None:
-        text += "; " + _("more than %(days)s since leaving: %(tests)s test(s), no quarantine") % {
+        text += pgettext("clause separator", "; ") + _(
+            "more than %(days)s since leaving: %(tests)s test(s), no quarantine"
+        ) % {
             "days": _days(m.lapse_after_days),
             "tests": m.lapse_tests or 0,
         }
     if m.positive_ct_below is not None:
-        text += "; " + _("positive when Ct < %(ct)s") % {"ct": f"{m.positive_ct_below:g}"}
+        text += pgettext("clause separator", "; ") + _("positive when Ct < %(ct)s") % {
+            "ct": f"{m.positive_ct_below:g}"
+        }
     return text
 
 
@@ -89,9 +107,11 @@ def describe_zone_rule(rule: ZoneRule) -> str:
             "level": LEVEL_LABELS.get(rule.only_after_downgrade_from, "")
         }
     if rule.negative_round_on_day:
-        text += ", " + _("all-negative round on day %(d)s") % {"d": rule.negative_round_on_day}
+        text += pgettext("list separator", ", ") + _("all-negative round on day %(d)s") % {
+            "d": rule.negative_round_on_day
+        }
     if rule.negative_round_within_last_days:
-        text += ", " + _("negative round in the last %(days)s") % {
+        text += pgettext("list separator", ", ") + _("negative round in the last %(days)s") % {
             "days": _days(rule.negative_round_within_last_days)
         }
     return text
@@ -122,16 +142,16 @@ def comparison(rules: list[Rules]) -> list[Row]:
         ),
         row(
             _("High-risk area drawn by"),
-            lambda r: ", ".join(str(PLACE_LABELS.get(p, p)) for p in r.zones.drawn_by),
+            lambda r: _list([str(PLACE_LABELS.get(p, p)) for p in r.zones.drawn_by]),
         ),
         row(
-            _("Downgrade rules"), lambda r: "; ".join(describe_zone_rule(z) for z in r.zones.rules)
+            _("Downgrade rules"), lambda r: _clauses([describe_zone_rule(z) for z in r.zones.rules])
         ),
         row(_("Mass testing"), lambda r: str(MASS_TESTING[r.testing.mass_testing])),
         row(
             _("Pool sizes"),
             lambda r: (
-                ", ".join(f"{n}" for n in r.testing.pool_sizes)
+                _list([f"{n}" for n in r.testing.pool_sizes])
                 + " "
                 + _("(default %(n)s)") % {"n": r.testing.default_pool_size}
             ),
@@ -147,30 +167,37 @@ def comparison(rules: list[Rules]) -> list[Row]:
             ),
         ),
         row(
-            _("Secondary contacts"),
-            lambda r: _("identified") if r.contacts.secondary_contacts else _("not identified"),
+            _("Secondary contacts identified"),
+            lambda r: _("yes") if r.contacts.secondary_contacts else _("no"),
         ),
         row(
             _("Risk-post testing"),
-            lambda r: "; ".join(
-                _("%(group)s: %(n)s tests a week") % {"group": g, "n": v.tests_per_week}
-                for g, v in sorted(r.risk_posts.items())
+            lambda r: _clauses(
+                [
+                    _("%(group)s: %(n)s tests a week")
+                    % {"group": RISK_POST_GROUPS.get(g, g), "n": v.tests_per_week}
+                    for g, v in sorted(r.risk_posts.items())
+                ]
             ),
         ),
         row(
             _("Red code when"),
-            lambda r: ", ".join(
-                str(CONDITION_LABELS.get(h.when, h.when))
-                for h in r.health_code
-                if h.colour == "red"
+            lambda r: _list(
+                [
+                    str(CONDITION_LABELS.get(h.when, h.when))
+                    for h in r.health_code
+                    if h.colour == "red"
+                ]
             ),
         ),
         row(
             _("Yellow code when"),
-            lambda r: ", ".join(
-                str(CONDITION_LABELS.get(h.when, h.when))
-                for h in r.health_code
-                if h.colour == "yellow"
+            lambda r: _list(
+                [
+                    str(CONDITION_LABELS.get(h.when, h.when))
+                    for h in r.health_code
+                    if h.colour == "yellow"
+                ]
             ),
         ),
     ]
