@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from fangkong.accounts.models import User
 from fangkong.audit.models import Event
@@ -12,7 +13,8 @@ from fangkong.places.models import Division
 
 @pytest.mark.django_db
 def test_loads_an_empty_database_and_reports_progress(capsys):
-    call_command("demo", "--residents", "600", "--seed", "2", "--if-empty")
+    with translation.override("en"):
+        call_command("demo", "--residents", "600", "--seed", "2", "--if-empty")
     assert Resident.objects.count() == 600
     assert "residents/s" in capsys.readouterr().out
     assert sorted(User.objects.values_list("username", flat=True)) == sorted(DEMO_USERNAMES)

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from hypothesis import assume, example, given
+from django.utils import translation
 from hypothesis import strategies as st
 
 from fangkong.people.idnumber import (
@@ -18,6 +19,13 @@ from fangkong.people.idnumber import (
 )
 
 TODAY = dt.date(2022, 11, 11)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _english_messages():
+    """The reasons below are matched in English; the interface default is zh-Hans."""
+    with translation.override("en"):
+        yield
 
 # Province prefixes of GB/T 2260 (mainland), followed by real county-level codes.
 PROVINCES = [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37]

@@ -71,11 +71,11 @@ def _days(n: int) -> str:
 
 
 def describe_phase(phase: Phase) -> str:
-    text = f"{_days(phase.days)} {PHASE_LABELS[phase.kind]}"
-    if phase.test_days:
-        days = _list([str(d) for d in phase.test_days])
-        text += " " + _("(tests on days %(days)s)") % {"days": days}
-    return text
+    parts = {"duration": _days(phase.days), "phase": PHASE_LABELS[phase.kind]}
+    if not phase.test_days:
+        return _("%(duration)s %(phase)s") % parts
+    days = _list([str(d) for d in phase.test_days])
+    return _("%(duration)s %(phase)s (tests on days %(days)s)") % {**parts, "days": days}
 
 
 def describe_measure(m: Measure) -> str:
@@ -103,15 +103,16 @@ def describe_zone_rule(rule: ZoneRule) -> str:
         "days": _days(rule.clean_days),
     }
     if rule.only_after_downgrade_from:
-        text += " " + _("(after a downgrade from %(level)s)") % {
-            "level": LEVEL_LABELS.get(rule.only_after_downgrade_from, "")
+        text = _("%(rule)s (after a downgrade from %(level)s)") % {
+            "rule": text,
+            "level": LEVEL_LABELS.get(rule.only_after_downgrade_from, ""),
         }
     if rule.negative_round_on_day:
-        text += pgettext("list separator", ", ") + _("all-negative round on day %(d)s") % {
+        text += pgettext("condition separator", ", ") + _("all-negative round on day %(d)s") % {
             "d": rule.negative_round_on_day
         }
     if rule.negative_round_within_last_days:
-        text += pgettext("list separator", ", ") + _("negative round in the last %(days)s") % {
+        text += pgettext("condition separator", ", ") + _("negative round in the last %(days)s") % {
             "days": _days(rule.negative_round_within_last_days)
         }
     return text
@@ -151,9 +152,11 @@ def comparison(rules: list[Rules]) -> list[Row]:
         row(
             _("Pool sizes"),
             lambda r: (
-                _list([f"{n}" for n in r.testing.pool_sizes])
-                + " "
-                + _("(default %(n)s)") % {"n": r.testing.default_pool_size}
+                _("%(sizes)s (default %(n)s)")
+                % {
+                    "sizes": _list([f"{n}" for n in r.testing.pool_sizes]),
+                    "n": r.testing.default_pool_size,
+                }
             ),
         ),
         row(
