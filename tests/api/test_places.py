@@ -1,5 +1,5 @@
 from fangkong.audit.models import Event
-from fangkong.places.models import Venue
+from fangkong.places.models import Division, Venue
 from tests import factories as f
 
 JSON = "application/json"
@@ -99,3 +99,61 @@ def test_outsider_cannot_create_venue_in_weidu(as_, city):
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "place"]
     assert not Venue.objects.exists()
+
+
+def test_street_adds_a_building_whose_code_extends_the_compound(as_, city, personas):
+    compound = city.w[f.Level.COMPOUND]
+    response = as_("street").post(
+        f"/api/places/{compound.code}/children",
+        {"name": "5号楼", "number": 5},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["code"], body["level"], body["parent_code"]) == (
+        compound.key + "005",
+        f.Level.BUILDING,
+        compound.code,
+    )
+    event = Event.objects.get(action="division.created")
+    assert (event.actor, event.division_key) == (personas["street"], compound.key + "005")
+    again = as_("street").post(
+        f"/api/places/{compound.code}/children", {"name": "6号楼"}, content_type="application/json"
+    )
+    assert again.json()["code"] == compound.key + "002"  # 001 is taken by 1号楼
+
+
+def test_place_number_already_used_names_the_field(as_, city):
+    compound = city.w[f.Level.COMPOUND]
+    response = as_("street").post(
+        f"/api/places/{compound.code}/children",
+        {"name": "新1号楼", "number": 1},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "number"
+
+
+def test_outsider_and_grid_worker_cannot_add_or_rename_places(as_, city):
+    compound = city.w[f.Level.COMPOUND]
+    outsider = as_("outsider").post(
+        f"/api/places/{compound.code}/children", {"name": "X"}, content_type="application/json"
+    )
+    assert outsider.status_code == 404
+    grid = as_("grid").patch(
+        f"/api/places/{compound.code}", {"name": "X"}, content_type="application/json"
+    )
+    assert grid.status_code == 403
+    assert Division.objects.get(pk=compound.pk).name == "幸福小区"
+
+
+def test_rename_is_audited(as_, city):
+    compound = city.w[f.Level.COMPOUND]
+    response = as_("street").patch(
+        f"/api/places/{compound.code}",
+        {"name": "幸福家园", "reason": "小区更名"},
+        content_type="application/json",
+    )
+    assert response.json()["name"] == "幸福家园"
+    event = Event.objects.get(action="division.renamed")
+    assert (event.from_value, event.to_value, event.reason) == ("幸福小区", "幸福家园", "小区更名")

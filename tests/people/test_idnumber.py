@@ -27,6 +27,7 @@ def _english_messages():
     with translation.override("en"):
         yield
 
+
 # Province prefixes of GB/T 2260 (mainland), followed by real county-level codes.
 PROVINCES = [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37]
 PROVINCES += [41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65]

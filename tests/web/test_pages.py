@@ -192,3 +192,30 @@ def test_english_browser_still_starts_in_chinese(client, personas):
     client.force_login(personas["street"])
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert '<html lang="zh-Hans">' in page.content.decode()
+
+
+def test_hotline_sees_the_resident_but_not_the_ledger(login, personas, people):
+    zhang = people["zhang"]
+    page = login(personas["hotline"]).get(reverse("people:resident", args=[zhang.pk]))
+    assert page.status_code == 200
+    assert "独居老人" not in page.content.decode() and "Elderly living alone" not in (
+        page.content.decode()
+    )
+
+
+def test_hospital_reads_the_ledger_without_links_to_resident_pages(login, personas, people):
+    page = login(personas["hospital"]).get(reverse("people:key_persons")).content.decode()
+    assert "张伟" in page
+    assert reverse("people:resident", args=[people["zhang"].pk]) not in page
+
+
+def test_street_staff_add_a_unit_from_the_building_page(login, personas, city):
+    building = city.w[f.Level.BUILDING]
+    client = login(personas["street"])
+    page = client.get(reverse("places:node", args=[building.key])).content.decode()
+    assert "data-add-child" in page
+    client.post(reverse("places:add_child", args=[building.key]), {"name": "2单元"})
+    child = building.children.get(name="2单元")
+    assert (child.level, child.key) == (f.Level.UNIT, building.key + "02")
+    grid_page = login(personas["grid"]).get(reverse("places:node", args=[building.key]))
+    assert "data-add-child" not in grid_page.content.decode()

@@ -60,6 +60,8 @@ ACTION_LABELS = {
     "token.created": _("API token created"),
     "token.revoked": _("API token revoked"),
     "venue.created": _("Venue registered"),
+    "division.created": _("Place added"),
+    "division.renamed": _("Place renamed"),
 }
 
 FIELD_LABELS = {

@@ -66,9 +66,11 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         place = divisions_for_user(request.user).filter(key=place_key).first()
         if place is not None:
             qs = qs.filter(key_filter(place.key))
-    qs = _with_places(qs).prefetch_related(
-        Prefetch("key_entries", queryset=KeyPerson.objects.order_by("category"))
-    )
+    qs = _with_places(qs)
+    if can(request.user, Cap.KEY_PERSONS_VIEW):
+        qs = qs.prefetch_related(
+            Prefetch("key_entries", queryset=KeyPerson.objects.order_by("category"))
+        )
     rows, pager = page_window(request, qs)
     today = timezone.localdate()
     for r in rows:
@@ -92,14 +94,16 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .exclude(pk=resident.pk)
         )
     can_keep = can(request.user, Cap.KEY_PERSONS_EDIT)
+    can_see_ledger = can(request.user, Cap.KEY_PERSONS_VIEW)
     context = {
         "r": resident,
         "age": age_on(resident.birth_date, timezone.localdate()),
         "place": resident.division,
         "ancestors": [d for d in _ancestors_in_scope(request.user, resident.division)],
         "members": members,
-        "entries": resident.key_entries.order_by("category"),
-        "needs": resident.needs.order_by("status", "next_due", "id"),
+        "entries": resident.key_entries.order_by("category") if can_see_ledger else [],
+        "needs": resident.needs.order_by("status", "next_due", "id") if can_see_ledger else [],
+        "can_see_ledger": can_see_ledger,
         "events": person_history(request.user, resident.pk)[:100]
         if can(request.user, Cap.RESIDENTS_VIEW)
         else [],

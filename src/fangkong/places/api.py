@@ -11,6 +11,9 @@ from fangkong.places.models import Division, VenueKind
 from fangkong.places.schemas import (
     PlaceCountOut,
     PlaceDetailOut,
+    PlaceIn,
+    PlaceOut,
+    PlaceRenameIn,
     PlacesRootOut,
     VenueIn,
     VenueOut,
@@ -25,7 +28,7 @@ from fangkong.places.selectors import (
     root_for_user,
     venues_for_user,
 )
-from fangkong.places.services import venue_create
+from fangkong.places.services import division_create, division_rename, venue_create
 
 router = Router(tags=["places"])
 
@@ -74,6 +77,31 @@ def place_detail(request: HttpRequest, code: str) -> dict[str, Any]:
 )
 def place_children(request: HttpRequest, code: str) -> list[dict[str, Any]]:
     return _children(division_by_code_for_user(request.user, code))
+
+
+@router.post(
+    "/places/{code}/children", response={201: PlaceOut, **ERRORS}, summary="Add a child place"
+)
+def place_add_child(request: HttpRequest, code: str, payload: PlaceIn) -> Status[dict[str, Any]]:
+    """Add a subdivision (e.g. a building to a compound); its code extends the parent's."""
+    require(request.user, Cap.PLACES_EDIT)
+    parent = division_by_code_for_user(request.user, code)
+    child = division_create(
+        actor=request.user,
+        parent=parent,
+        name=payload.name,
+        number=payload.number,
+        reason=payload.reason,
+    )
+    return Status(201, place_out(child, parent.code))
+
+
+@router.patch("/places/{code}", response={200: PlaceOut, **ERRORS}, summary="Rename a place")
+def place_rename(request: HttpRequest, code: str, payload: PlaceRenameIn) -> dict[str, Any]:
+    require(request.user, Cap.PLACES_EDIT)
+    node = division_by_code_for_user(request.user, code)
+    division_rename(actor=request.user, division=node, name=payload.name, reason=payload.reason)
+    return place_out(node, node.parent.code if node.parent else None)
 
 
 @router.get("/venues", response={200: Page[VenueOut], **ERRORS}, summary="Venues")

@@ -47,6 +47,19 @@ class VenueOut(Schema):
     lon: float | None
 
 
+class PlaceIn(Schema):
+    name: str = Field(max_length=100)
+    number: int | None = Field(
+        None, description="Digits the child's code adds to the parent's; the next free if omitted"
+    )
+    reason: str = ""
+
+
+class PlaceRenameIn(Schema):
+    name: str = Field(max_length=100)
+    reason: str = ""
+
+
 class VenueIn(Schema):
     code: str = Field(max_length=32, description="Venue code (场所码)")
     name: str = Field(max_length=200)

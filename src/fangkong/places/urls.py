@@ -6,4 +6,6 @@ app_name = "places"
 urlpatterns = [
     path("", views.tree, name="tree"),
     path("<str:key>/", views.node, name="node"),
+    path("<str:key>/add/", views.add_child, name="add_child"),
+    path("<str:key>/rename/", views.rename, name="rename"),
 ]

@@ -1,9 +1,15 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from fangkong.accounts.access import Cap, require
+from fangkong.accounts.access import Cap, can, require
 from fangkong.places import selectors
+from fangkong.places.models import Level
+from fangkong.places.services import division_create, division_rename
 
 
 @login_required
@@ -29,6 +35,48 @@ def node(request: HttpRequest, key: str) -> HttpResponse:
             "children": children,
             "total": sum(c.resident_count for c in children),  # type: ignore[attr-defined]
             "venues": venues,
+            "child_level": Level(division.level + 1).label if division.level < Level.UNIT else None,
+            "can_edit": can(request.user, Cap.PLACES_EDIT),
             "section": "places",
         },
     )
+
+
+def _report(request: HttpRequest, exc: ValidationError) -> None:
+    for msg in exc.messages:
+        messages.error(request, msg)
+
+
+@login_required
+@require_POST
+def add_child(request: HttpRequest, key: str) -> HttpResponse:
+    parent = selectors.division_for_user(request.user, key)
+    number = request.POST.get("number", "").strip()
+    try:
+        child = division_create(
+            actor=request.user,
+            parent=parent,
+            name=request.POST.get("name", ""),
+            number=int(number) if number.isdigit() else None,
+        )
+    except ValidationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, _("Added %(name)s.") % {"name": child.name})
+    return redirect("places:node", key=parent.key)
+
+
+@login_required
+@require_POST
+def rename(request: HttpRequest, key: str) -> HttpResponse:
+    division = selectors.division_for_user(request.user, key)
+    try:
+        division_rename(
+            actor=request.user,
+            division=division,
+            name=request.POST.get("name", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        _report(request, exc)
+    return redirect("places:node", key=division.key)
