@@ -42,6 +42,8 @@ def in_scope(user: Any, key: str) -> bool:
 
 
 def key_filter(prefix: str, field: str = "division_key") -> Q:
+    if prefix == NO_SCOPE:
+        return Q(pk__in=[])  # matches nothing, without sending the sentinel to the database
     return prefix_q(field, prefix)
 
 
