@@ -38,7 +38,7 @@ def division_create(
     width = KEY_LENGTH[level] - KEY_LENGTH[Level(parent.level)]
     if number is None:
         key = _next_key(parent, width)
-    elif not 1 <= number < 10**width:
+    elif number < 1 or len(str(number)) > width:
         raise field_error("number", _("The number must have at most %(n)s digits") % {"n": width})
     else:
         key = parent.key + str(number).zfill(width)
