@@ -4,8 +4,8 @@ import datetime as dt
 import re
 
 import pytest
-from hypothesis import assume, example, given
 from django.utils import translation
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from fangkong.people.idnumber import (
