@@ -116,5 +116,10 @@ def _register() -> None:
     api.add_router("/", people_router)
     api.add_router("/policy", policy_router)
 
+    from fangkong.epi import api_cases, api_checkins, api_finding, api_status
+
+    for module in (api_cases, api_checkins, api_finding, api_status):
+        api.add_router("/", module.router)
+
 
 _register()

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "fangkong.people",
     "fangkong.audit",
     "fangkong.policy",
+    "fangkong.epi",
     "fangkong.demo",
 ]
 

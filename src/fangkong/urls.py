@@ -13,4 +13,6 @@ urlpatterns = [
     path("people/", include("fangkong.people.urls")),
     path("policy/", include("fangkong.policy.urls")),
     path("audit/", include("fangkong.audit.urls")),
+    path("epi/", include("fangkong.epi.urls")),
+    path("", include("fangkong.epi.urls_public")),
 ]

@@ -30,6 +30,15 @@ class Cap(StrEnum):
     POLICY_VIEW = "policy.view"
     POLICY_MANAGE = "policy.manage"
     AUDIT_VIEW = "audit.view"
+    CASES_VIEW = "cases.view"
+    CASES_EDIT = "cases.edit"
+    CONTACTS_VIEW = "contacts.view"
+    CONTACTS_EDIT = "contacts.edit"
+    CHECKINS_IMPORT = "checkins.import"
+    CONTACT_FINDING = "contacts.find"
+    CODE_STATUS_VIEW = "code_status.view"
+    CODE_OVERRIDE = "code_status.override"
+    APPEALS_DECIDE = "appeals.decide"
 
 
 _REGISTRY_READ = {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW}
@@ -40,16 +49,28 @@ _REGISTRY_KEEP = _REGISTRY_READ | {
     Cap.KEY_PERSONS_EDIT,
 }
 
+_EPI_LOCAL = {Cap.CASES_VIEW, Cap.CONTACTS_VIEW, Cap.CONTACTS_EDIT, Cap.CODE_STATUS_VIEW}
+_TRACING = _EPI_LOCAL | {
+    Cap.CASES_EDIT,
+    Cap.CHECKINS_IMPORT,
+    Cap.CONTACT_FINDING,
+    Cap.APPEALS_DECIDE,
+}
+
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.COMMAND: frozenset(Cap),
-    Role.TASK_FORCE: frozenset(_REGISTRY_READ | {Cap.PII_REVEAL, Cap.KEY_PERSONS_VIEW}),
+    Role.TASK_FORCE: frozenset(_REGISTRY_READ | _TRACING | {Cap.PII_REVEAL, Cap.KEY_PERSONS_VIEW}),
     Role.STREET: frozenset(
-        _REGISTRY_KEEP | {Cap.RESIDENTS_IMPORT, Cap.PLACES_EDIT, Cap.AUDIT_VIEW}
+        _REGISTRY_KEEP | _EPI_LOCAL | {Cap.RESIDENTS_IMPORT, Cap.PLACES_EDIT, Cap.AUDIT_VIEW}
     ),
-    Role.GRID: frozenset(_REGISTRY_KEEP),
+    Role.GRID: frozenset(_REGISTRY_KEEP | _EPI_LOCAL),
     Role.LAB: frozenset({Cap.POLICY_VIEW}),
     Role.QUARANTINE: frozenset({Cap.POLICY_VIEW}),
-    Role.HOSPITAL: frozenset({Cap.POLICY_VIEW, Cap.KEY_PERSONS_VIEW}),
-    Role.HOTLINE: frozenset({Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW}),
+    Role.HOSPITAL: frozenset(
+        {Cap.POLICY_VIEW, Cap.KEY_PERSONS_VIEW, Cap.CASES_VIEW, Cap.CODE_STATUS_VIEW}
+    ),
+    Role.HOTLINE: frozenset(
+        {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW, Cap.CODE_STATUS_VIEW}
+    ),
     Role.SUPPLY: frozenset(),
 }

@@ -39,7 +39,16 @@ class Relation(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Residency(models.TextChoices):
+    REGISTERED = "registered", _("Resident")
+    FLOATING = "floating", _("Floating population")
+    VISITOR = "visitor", _("Non-resident (visitor)")
+
+
 class Resident(models.Model):
+    """A person the platform knows: registered residents and, for cases and contacts,
+    non-residents found in the city (kept at the place where they stay)."""
+
     id_number = models.CharField(_("ID number"), max_length=18, unique=True)
     name = models.CharField(_("name"), max_length=60, db_index=True)
     name_initials = models.CharField(max_length=20, db_index=True, editable=False)
@@ -55,6 +64,13 @@ class Resident(models.Model):
     )
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="residents")
     division_key = models.CharField(max_length=24, db_index=True, editable=False)
+    residency = models.CharField(
+        _("residency"),
+        max_length=12,
+        choices=Residency.choices,
+        default=Residency.REGISTERED,
+        db_default=Residency.REGISTERED,
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
