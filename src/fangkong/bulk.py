@@ -51,3 +51,10 @@ def reset_sequence(model: type[models.Model]) -> None:
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [model]):
             cursor.execute(sql)
+
+
+def analyze(*models: type[models.Model]) -> None:
+    """Refresh planner statistics after a bulk load, so the first searches use the indexes."""
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

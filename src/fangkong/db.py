@@ -1,7 +1,11 @@
 """Small database helpers shared by the apps."""
 
+from typing import Any
+
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import Expression
+from django.db.models.functions import Collate
 
 _TOP = "\U0010ffff"
 
@@ -17,3 +21,23 @@ def prefix_q(field: str, prefix: str) -> Q:
     if connection.vendor == "sqlite":
         return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + _TOP})
     return Q(**{f"{field}__startswith": prefix})
+
+
+def bytewise(field: str) -> Expression:
+    """`field` compared byte by byte: COLLATE "C" on PostgreSQL (SQLite is bytewise already).
+
+    Prefix filters and ORDER BY on this expression walk the expression indexes created in
+    people/migrations/0003_search_indexes.py.
+    """
+    if connection.vendor == "postgresql":
+        return Collate(F(field), "C")
+    return F(field)
+
+
+def prefix_ordered[M: Any](qs: QuerySet[M], field: str, prefix: str) -> QuerySet[M]:
+    """Rows whose `field` starts with `prefix`, in that field's byte order, then by id."""
+    if connection.vendor == "postgresql":
+        qs = qs.alias(prefix_key=bytewise(field)).filter(prefix_key__startswith=prefix)
+    else:
+        qs = qs.filter(prefix_q(field, prefix))
+    return qs.order_by(bytewise(field).asc(), "id")

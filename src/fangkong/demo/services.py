@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import User
 from fangkong.audit.models import Event
-from fangkong.bulk import copy_rows, reset_sequence
+from fangkong.bulk import analyze, copy_rows, reset_sequence
 from fangkong.demo import data
 from fangkong.demo.accounts import DEMO_USERNAMES, demo_accounts_create
 from fangkong.demo.people import (
@@ -153,6 +153,7 @@ def demo_generate(
         for model in (Division, Venue, Household, Resident, KeyPerson, Need):
             reset_sequence(model)
         demo_accounts_create()
+    analyze(Division, Venue, Household, Resident, KeyPerson, Need)
     stats.seconds = time.perf_counter() - started
     return stats
 

@@ -32,7 +32,7 @@ from django.utils.translation import gettext, gettext_noop
 from fangkong.accounts.access import Cap, in_scope, require, scope_key
 from fangkong.audit.models import Event
 from fangkong.audit.services import event_record
-from fangkong.bulk import copy_rows
+from fangkong.bulk import analyze, copy_rows
 from fangkong.people.idnumber import IdNumberError, mask_phone, parse_id_number
 from fangkong.people.models import Household, Relation, Resident
 from fangkong.people.names import pinyin_of
@@ -42,6 +42,7 @@ from fangkong.places.models import Division, Level
 CHUNK = 5000
 LOOKUP_BATCH = 1000  # longer IN lists make PostgreSQL scan the table instead of the index
 MAX_ERRORS_KEPT = 500
+ANALYZE_AFTER_ROWS = 10_000  # refresh planner statistics after a large import
 REJECTED_MAX_AGE = dt.timedelta(days=1)
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -838,6 +839,8 @@ def _write(validator: _Validator, result: ImportResult, actor: Any) -> None:
                 "households_created": result.households_created,
             },
         )
+    if result.created + result.updated >= ANALYZE_AFTER_ROWS:
+        analyze(Household, Resident)
 
 
 # Rejected rows ------------------------------------------------------------------------

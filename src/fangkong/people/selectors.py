@@ -7,11 +7,12 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from fangkong.accounts.access import Cap, key_filter, require, scope_key, scoped
-from fangkong.db import prefix_q
+from fangkong.db import prefix_ordered
 from fangkong.people.models import Household, KeyPerson, Need, NeedStatus, Resident
 from fangkong.places.models import Division, Venue
 
 ID_RE = re.compile(r"^\d{17}[\dXx]$")
+INITIALS_MAX = 4
 
 
 def residents_for_user(user: Any) -> QuerySet[Resident]:
@@ -29,25 +30,24 @@ def resident_for_user(user: Any, pk: int) -> Resident:
 def resident_search(user: Any, query: str) -> QuerySet[Resident]:
     """Name prefix, pinyin initials or full pinyin, ID number (whole or prefix), phone.
 
-    Results come in the order of the searched column, so an index walk answers a page
-    without sorting every match (a common surname matches a tenth of a city).
+    Prefix searches come in the order of the searched column, so one index walk answers a
+    page without sorting every match (a common surname matches a tenth of a city).
     """
     qs = residents_for_user(user)
     q = re.sub(r"\s+", "", query or "")
     if not q:
         return qs
     if ID_RE.match(q):
-        return qs.filter(id_number=q.upper())
+        return qs.filter(id_number=q.upper()).order_by("id")
     if q.isdigit():
         if len(q) == 11 and q.startswith("1"):
-            return qs.filter(phone=q)
-        field = "id_number" if len(q) >= 6 else "phone"
-        return qs.filter(prefix_q(field, q)).order_by(field, "id")
+            return qs.filter(phone=q).order_by("id")
+        return prefix_ordered(qs, "id_number" if len(q) >= 6 else "phone", q)
     if q.isascii() and q.isalpha():
-        q = q.lower()
-        matches = prefix_q("name_initials", q) | prefix_q("name_pinyin", q)
-        return qs.filter(matches).order_by("name_initials", "id")
-    return qs.filter(prefix_q("name", q)).order_by("name", "id")
+        # Initials for short input (names have 2–3 characters), full pinyin for longer.
+        field = "name_initials" if len(q) <= INITIALS_MAX else "name_pinyin"
+        return prefix_ordered(qs, field, q.lower())
+    return prefix_ordered(qs, "name", q)
 
 
 def households_for_user(user: Any) -> QuerySet[Household]:

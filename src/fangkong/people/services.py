@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import Cap, in_scope, require
+from fangkong.accounts.access import Cap, can, in_scope, require
 from fangkong.audit.services import event_record
 from fangkong.people.errors import field_error
 from fangkong.people.idnumber import IdNumberError, mask_id_number, mask_phone, parse_id_number
@@ -20,6 +20,7 @@ from fangkong.people.models import (
     NeedKind,
     NeedStatus,
     Relation,
+    Residency,
     Resident,
 )
 from fangkong.people.names import pinyin_of
@@ -328,3 +329,43 @@ def need_cancel(*, actor: Any, need: Need, reason: str) -> Need:
         reason=reason,
     )
     return need
+
+
+def person_register_non_resident(
+    *,
+    actor: Any,
+    id_number: str,
+    name: str,
+    division: Division,
+    phone: str = "",
+    reason: str = "",
+    field: str = "place",
+) -> Resident:
+    """A non-resident found in the city (a case or contact), kept where they stay."""
+    if not (can(actor, Cap.CASES_EDIT) or can(actor, Cap.CONTACTS_EDIT)):
+        require(actor, Cap.RESIDENTS_EDIT)
+    try:
+        info = parse_id_number(id_number)
+    except IdNumberError as exc:
+        raise field_error("id_number", exc.args[0]) from None
+    if Resident.objects.filter(id_number=info.number).exists():
+        raise field_error("id_number", _("A resident with this ID number already exists"))
+    _check_place(actor, division, field)
+    name = clean_name(name)
+    initials, full = pinyin_of(name)
+    person = Resident.objects.create(
+        id_number=info.number,
+        name=name,
+        name_initials=initials,
+        name_pinyin=full,
+        sex=info.sex,
+        birth_date=info.birth_date,
+        phone=clean_phone(phone),
+        division=division,
+        division_key=division.key,
+        residency=Residency.VISITOR,
+    )
+    event_record(
+        actor=actor, action="resident.created", obj=person, person_id=person.pk, reason=reason
+    )
+    return person
