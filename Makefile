@@ -27,11 +27,12 @@ messages: $(STAMP)
 	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext >/dev/null; }
 	@cd src/fangkong && ../../$(FK) compilemessages -v 0
 
-run: env ## migrate SQLite, load the demo city (first time), serve http://127.0.0.1:8000
+run: env ## migrate SQLite, load the demo city (first time), serve http://127.0.0.1:8000 + task worker
 	@mkdir -p var
 	$(FK) migrate -v 0
 	$(FK) demo --residents $(DEMO_RESIDENTS) --seed $(DEMO_SEED) --if-empty
-	$(FK) runserver 127.0.0.1:$(PORT)
+	@$(FK) db_worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	  $(FK) runserver 127.0.0.1:$(PORT)
 
 demo: env ## rebuild the demo city (DEMO_RESIDENTS, DEMO_SEED)
 	@mkdir -p var

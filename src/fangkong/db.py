@@ -23,7 +23,7 @@ def prefix_q(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__startswith": prefix})
 
 
-def bytewise(field: str) -> Expression:
+def bytewise(field: str) -> Expression | F:
     """`field` compared byte by byte: COLLATE "C" on PostgreSQL (SQLite is bytewise already).
 
     Prefix filters and ORDER BY on this expression walk the expression indexes created in

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "fangkong.policy",
     "fangkong.epi",
     "fangkong.demo",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -101,6 +102,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if os.environ.get("FANGKONG_TEST_DB_NAME"):  # lets parallel test runs use separate databases
     DATABASES["default"]["TEST"] = {"NAME": os.environ["FANGKONG_TEST_DB_NAME"]}
 
+# Background work (contact finding): Django's tasks API; the database backend needs the worker
+# `fangkong db_worker` (started by `make run`). Tests and single-process demos may set
+# FANGKONG_TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend.
+TASKS = {
+    "default": {"BACKEND": env_str("FANGKONG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -134,7 +142,7 @@ STATIC_ROOT = PROJECT_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 NODE_MODULES = PROJECT_DIR / "node_modules"
 # Front-end packages installed from the npm registry by `make env` (see package.json).
-VENDOR_ASSETS = {"htmx": "htmx.org/dist"}
+VENDOR_ASSETS = {"htmx": "htmx.org/dist", "echarts": "echarts/dist"}
 STATICFILES_DIRS = [
     (f"vendor/{name}", str(NODE_MODULES / path)) for name, path in VENDOR_ASSETS.items()
 ]

@@ -258,6 +258,7 @@ def test_profiles_differ_exactly_where_the_domain_guide_says(db):
         "zones.rules",
         "testing.mass_testing",
         "testing.max_rounds_per_day",
+        "health_code",  # the 9th edition colours secondary contacts under quarantine
     }
 
 

@@ -1,3 +1,263 @@
-from ninja import Router
+"""REST endpoints for cases and contacts (mounted under /api/)."""
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from fangkong.accounts.access import Cap, require
+from fangkong.apikit import DEFAULT_LIMIT, ERRORS, MAX_LIMIT, Page, not_found_message, paginate
+from fangkong.epi import selectors, services
+from fangkong.epi.models import CaseKind, CaseStatus, ContactStatus, Degree, FoundWhere
+from fangkong.epi.schemas import (
+    CaseFiguresOut,
+    CaseIn,
+    CaseOut,
+    CloseIn,
+    ContactIn,
+    ContactOut,
+    ContactsAddedOut,
+    ContactStatusIn,
+    ConvertIn,
+    ReclassifyIn,
+    TransferIn,
+    case_out,
+    contact_out,
+)
+from fangkong.people.errors import field_error
+from fangkong.places.models import Division
 
 router = Router(tags=["cases"])
+
+Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+Offset = Query(0, ge=0)
+CONTACT_RELATED = ("person__division", "case", "venue")
+CONTACT_FIELDS = {"exposure_start": "exposure_start", "via": "via_id_number"}
+
+
+def _place(code: str) -> Division | None:
+    if not code:
+        return None
+    place = Division.objects.filter(code=code).first()
+    if place is None:
+        raise field_error("place", not_found_message())
+    return place
+
+
+# Cases
+
+
+@router.get("/cases", response={200: Page[CaseOut], **ERRORS}, summary="Cases")
+def case_list(
+    request: HttpRequest,
+    kind: CaseKind | None = None,
+    found_where: FoundWhere | None = None,
+    status: CaseStatus | None = None,
+    reported_from: dt.date | None = None,
+    reported_to: dt.date | None = None,
+    limit: int = Limit,
+    offset: int = Offset,
+) -> dict[str, Any]:
+    """Cases within your jurisdiction, newest report first; ID numbers and phones masked."""
+    qs = selectors.case_search(
+        request.user,
+        kind=kind.value if kind else "",
+        found_where=found_where.value if found_where else "",
+        status=status.value if status else "",
+        reported_from=reported_from,
+        reported_to=reported_to,
+    ).select_related("person__division")
+    return paginate(qs, limit=limit, offset=offset, convert=case_out)
+
+
+@router.get("/cases/figures", response={200: CaseFiguresOut, **ERRORS}, summary="Case counts")
+def case_figures(request: HttpRequest) -> dict[str, int]:
+    """Confirmed / asymptomatic, found in the community / in quarantine, in your jurisdiction."""
+    return selectors.case_figures(selectors.cases_for_user(request.user))
+
+
+@router.post("/cases", response={201: CaseOut, **ERRORS}, summary="Register a case")
+def case_new(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]:
+    """By ID number: a known person is linked; an unknown one needs `name` and `place`."""
+    require(request.user, Cap.CASES_EDIT)
+    data = payload.dict()
+    data["place"] = _place(data.pop("place").strip())
+    for key in ("kind", "found_by", "found_where"):
+        data[key] = data[key].value if hasattr(data[key], "value") else data[key]
+    case = services.case_register(actor=request.user, **data)
+    return Status(201, case_out(case))
+
+
+@router.get("/cases/{int:case_id}", response={200: CaseOut, **ERRORS})
+def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    return case_out(selectors.case_for_user(request.user, case_id))
+
+
+@router.post("/cases/{int:case_id}/reclassify", response={200: CaseOut, **ERRORS})
+def case_reclassify(request: HttpRequest, case_id: int, payload: ReclassifyIn) -> dict[str, Any]:
+    require(request.user, Cap.CASES_EDIT)
+    case = selectors.case_for_user(request.user, case_id)
+    services.case_reclassify(
+        actor=request.user, case=case, kind=payload.kind.value, reason=payload.reason
+    )
+    return case_out(case)
+
+
+@router.post("/cases/{int:case_id}/transfer", response={200: CaseOut, **ERRORS})
+def case_transfer(request: HttpRequest, case_id: int, payload: TransferIn) -> dict[str, Any]:
+    """Closed-loop transfer to a designated hospital or a shelter hospital."""
+    require(request.user, Cap.CASES_EDIT)
+    case = selectors.case_for_user(request.user, case_id)
+    services.case_transfer(
+        actor=request.user,
+        case=case,
+        destination=payload.destination.value,
+        destination_name=payload.destination_name,
+        transferred_at=payload.transferred_at,
+        reason=payload.reason,
+    )
+    return case_out(case)
+
+
+@router.post("/cases/{int:case_id}/close", response={200: CaseOut, **ERRORS})
+def case_close(request: HttpRequest, case_id: int, payload: CloseIn) -> dict[str, Any]:
+    """Record the outcome (recovered or died) with a reason."""
+    require(request.user, Cap.CASES_EDIT)
+    case = selectors.case_for_user(request.user, case_id)
+    services.case_close(
+        actor=request.user,
+        case=case,
+        status=payload.status.value,
+        outcome_on=payload.outcome_on,
+        reason=payload.reason,
+    )
+    return case_out(case)
+
+
+# Contacts of a case
+
+
+@router.get("/cases/{int:case_id}/contacts", response={200: list[ContactOut], **ERRORS})
+def case_contacts(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
+    """The case's contacts within your jurisdiction, close contacts first."""
+    case = selectors.case_for_user(request.user, case_id)
+    qs = selectors.contacts_for_user(request.user, case=case).select_related(*CONTACT_RELATED)
+    return [contact_out(c) for c in qs.order_by("degree", "id")]
+
+
+def _bulk_422(exc: services.BulkErrors, single: bool) -> Status[dict[str, Any]]:
+    detail = []
+    for index in sorted(exc.rows):
+        for name, messages in exc.rows[index].items():
+            field = CONTACT_FIELDS.get(name, name)
+            loc: list[str | int] = ["body", field] if single else ["body", index, field]
+            detail.append({"loc": loc, "msg": " ".join(messages)})
+    return Status(422, {"detail": detail})
+
+
+@router.post(
+    "/cases/{int:case_id}/contacts",
+    response={201: ContactsAddedOut, **ERRORS},
+    summary="Add contacts (one or a list)",
+)
+def case_contacts_add(
+    request: HttpRequest, case_id: int, payload: list[ContactIn] | ContactIn
+) -> Status[dict[str, Any]]:
+    """Send one contact or a list. All rows are checked first: any bad row answers 422 with
+    `loc` ["body", row, field] and nothing is added. Persons already known for the case are
+    reported in `duplicates` and not added again."""
+    require(request.user, Cap.CONTACTS_EDIT)
+    case = selectors.case_for_user(request.user, case_id)
+    single = not isinstance(payload, list)
+    items = [payload] if isinstance(payload, ContactIn) else payload
+    rows = [services.ContactRow(**_row(item)) for item in items]
+    try:
+        batch = services.contacts_add_bulk(actor=request.user, case=case, rows=rows)
+    except services.BulkErrors as exc:
+        return _bulk_422(exc, single)
+    return Status(
+        201,
+        {
+            "added": [contact_out(c) for c in batch],
+            "duplicates": [
+                {
+                    "index": d.index,
+                    "contact_id": d.contact.pk,
+                    "message": services.duplicate_message(d),
+                }
+                for d in batch.duplicates
+            ],
+        },
+    )
+
+
+def _row(item: ContactIn) -> dict[str, Any]:
+    data = item.dict()
+    data["degree"] = item.degree.value
+    data["relation"] = item.relation.value
+    data["id_number"] = data["id_number"].strip().upper()
+    data["via_id_number"] = data["via_id_number"].strip().upper()
+    if data["last_exposure_on"] is None:
+        moment = item.exposure_end or item.exposure_start
+        data["last_exposure_on"] = moment.date() if moment else None
+    return data
+
+
+# Contacts
+
+
+@router.get("/contacts", response={200: Page[ContactOut], **ERRORS}, summary="Contacts")
+def contact_list(
+    request: HttpRequest,
+    status: ContactStatus | None = None,
+    degree: Degree | None = None,
+    limit: int = Limit,
+    offset: int = Offset,
+) -> dict[str, Any]:
+    """Contacts within your jurisdiction across all cases, newest first."""
+    qs = selectors.contacts_for_user(
+        request.user,
+        status=status.value if status else "",
+        degree=degree.value if degree else "",
+    )
+    qs = qs.select_related(*CONTACT_RELATED).order_by("-id")
+    return paginate(qs, limit=limit, offset=offset, convert=contact_out)
+
+
+@router.get("/contacts/{int:contact_id}", response={200: ContactOut, **ERRORS})
+def contact_detail(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    return contact_out(selectors.contact_for_user(request.user, contact_id))
+
+
+@router.post("/contacts/{int:contact_id}/status", response={200: ContactOut, **ERRORS})
+def contact_status(
+    request: HttpRequest, contact_id: int, payload: ContactStatusIn
+) -> dict[str, Any]:
+    """identified → located → under_control → released, or lost (with a reason)."""
+    require(request.user, Cap.CONTACTS_EDIT)
+    contact = selectors.contact_for_user(request.user, contact_id)
+    services.contact_set_status(
+        actor=request.user, contact=contact, status=payload.status.value, reason=payload.reason
+    )
+    return contact_out(contact)
+
+
+@router.post("/contacts/{int:contact_id}/convert", response={201: CaseOut, **ERRORS})
+def contact_convert(
+    request: HttpRequest, contact_id: int, payload: ConvertIn
+) -> Status[dict[str, Any]]:
+    """The contact tested positive: register their case; the chain is kept."""
+    require(request.user, Cap.CASES_EDIT)
+    contact = selectors.contact_for_user(request.user, contact_id)
+    case = services.contact_convert_to_case(
+        actor=request.user,
+        contact=contact,
+        kind=payload.kind.value,
+        found_by=payload.found_by.value,
+        sampled_on=payload.sampled_on,
+        onset_on=payload.onset_on,
+        reported_on=payload.reported_on,
+        reason=payload.reason,
+    )
+    return Status(201, case_out(case))

@@ -4,6 +4,8 @@ Every scoped row stores `division_key` (the jurisdiction node it belongs to): a 
 contact belong to where the person lives or stays, so the community that must act sees them.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -74,7 +76,7 @@ class Case(models.Model):
         return f"{self.number} {self.person}"
 
     @property
-    def index_date(self):  # type: ignore[no-untyped-def]
+    def index_date(self) -> datetime.date:
         """Onset for a symptomatic case, sampling for an asymptomatic one: the look-back anchor."""
         return self.onset_on or self.sampled_on
 

@@ -2,9 +2,20 @@
 
 from django.urls import path
 
-from fangkong.epi import views_cases
+from fangkong.epi import views_cases as v
 
 urlpatterns = [
-    path("cases/", views_cases.case_list, name="cases"),
-    path("contacts/", views_cases.contact_list, name="contacts"),
+    path("cases/", v.case_list, name="cases"),
+    path("cases/new/", v.case_new, name="case_new"),
+    path("cases/<int:pk>/", v.case_detail, name="case"),
+    path("cases/<int:pk>/reclassify/", v.case_reclassify, name="case_reclassify"),
+    path("cases/<int:pk>/transfer/", v.case_transfer, name="case_transfer"),
+    path("cases/<int:pk>/close/", v.case_close, name="case_close"),
+    path("cases/<int:pk>/contacts/grid/", v.case_contacts_grid, name="case_contacts_grid"),
+    path("cases/<int:pk>/contacts/import/", v.case_contacts_import, name="case_contacts_import"),
+    path("contacts/", v.contact_list, name="contacts"),
+    path("contacts/status/", v.contact_status_bulk, name="contacts_status"),
+    path("contacts/<int:pk>/", v.contact_detail, name="contact"),
+    path("contacts/<int:pk>/status/", v.contact_status, name="contact_status"),
+    path("contacts/<int:pk>/convert/", v.contact_convert, name="contact_convert"),
 ]

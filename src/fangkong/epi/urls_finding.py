@@ -6,5 +6,13 @@ from fangkong.epi import views_finding
 
 urlpatterns = [
     path("finding/", views_finding.finding_list, name="finding"),
+    path("finding/<int:pk>/", views_finding.finding_job, name="finding_job"),
+    path(
+        "finding/<int:pk>/progress/",
+        views_finding.finding_job_progress,
+        name="finding_job_progress",
+    ),
+    path("finding/<int:pk>/decide/", views_finding.finding_job_decide, name="finding_job_decide"),
     path("chains/", views_finding.chains, name="chains"),
+    path("chains/<int:case_id>/", views_finding.chain, name="chain"),
 ]

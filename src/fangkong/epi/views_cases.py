@@ -1,11 +1,335 @@
-"""cases pages."""
+"""Pages of the case registry and contact lists."""
 
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.accounts.access import Cap, can, require
+from fangkong.audit.selectors import events_for_user
+from fangkong.epi import contacts_import, selectors, services
+from fangkong.epi.forms import (
+    CaseFilterForm,
+    CaseRegisterForm,
+    CloseForm,
+    ContactFilterForm,
+    ContactStatusForm,
+    ConvertForm,
+    ImportForm,
+    ReclassifyForm,
+    TransferForm,
+)
+from fangkong.epi.models import Case, Contact, ContactStatus, Degree
+from fangkong.people.views import apply_errors, page_window
+from fangkong.places.models import Division
+
+CASE_FIELDS = ("person__division",)
 
 
+def _history(user: Any, obj: Case | Contact) -> Any:
+    return events_for_user(user).filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))[
+        :100
+    ]
+
+
+def _flash_errors(request: HttpRequest, form: Form | None, exc: ValidationError | None) -> None:
+    if form is not None:
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, str(e))
+    if exc is not None:
+        for message in exc.messages:
+            messages.error(request, message)
+
+
+# Cases --------------------------------------------------------------------------------
+
+
+@login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    form = CaseFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.case_search(request.user, **{k: v for k, v in filters.items() if v})
+    figures = selectors.case_figures(qs)
+    rows, pager = page_window(request, qs.select_related(*CASE_FIELDS))
+    return render(
+        request,
+        "epi/case_list.html",
+        {"form": form, "rows": rows, "pager": pager, "figures": figures, "section": "cases"},
+    )
 
 
+@login_required
+def case_new(request: HttpRequest) -> HttpResponse:
+    require(request.user, Cap.CASES_EDIT)
+    form = CaseRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        code = data.pop("place").strip()
+        try:
+            place = Division.objects.filter(code=code).first() if code else None
+            if code and place is None:
+                raise ValidationError({"place": [_("No place has this code")]})
+            case = services.case_register(actor=request.user, place=place, **data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Case %(number)s registered.") % {"number": case.number})
+            return redirect("epi:case", pk=case.pk)
+    return render(request, "epi/case_form.html", {"form": form, "section": "cases"})
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int, grid: Any = None) -> HttpResponse:
+    case = selectors.case_for_user(request.user, pk)
+    can_contacts = can(request.user, Cap.CONTACTS_VIEW)
+    grouped = selectors.contacts_of_case(request.user, case) if can_contacts else {}
+    context = {
+        "case": case,
+        "close": grouped.get(Degree.CLOSE, []),
+        "secondary": grouped.get(Degree.SECONDARY, []),
+        "can_contacts": can_contacts,
+        "can_edit": can(request.user, Cap.CASES_EDIT),
+        "can_add": can(request.user, Cap.CONTACTS_EDIT),
+        "is_open": case.status in services.OPEN_CASE,
+        "reclassify_form": ReclassifyForm(),
+        "transfer_form": TransferForm(),
+        "close_form": CloseForm(),
+        "import_form": ImportForm(),
+        "grid": grid,
+        "grid_columns": _grid_columns(),
+        "events": _history(request.user, case),
+        "section": "cases",
+    }
+    return render(
+        request, "epi/case_detail.html", context, status=200 if grid is None or grid.ok else 400
+    )
+
+
+def _case_action(
+    request: HttpRequest, pk: int, form_class: type[Form], action: Any
+) -> HttpResponse:
+    case = selectors.case_for_user(request.user, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        _flash_errors(request, form, None)
+        return redirect("epi:case", pk=pk)
+    try:
+        action(actor=request.user, case=case, **form.cleaned_data)
+    except ValidationError as exc:
+        _flash_errors(request, None, exc)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("epi:case", pk=pk)
+
+
+@login_required
+@require_POST
+def case_reclassify(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, Cap.CASES_EDIT)
+    return _case_action(request, pk, ReclassifyForm, services.case_reclassify)
+
+
+@login_required
+@require_POST
+def case_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, Cap.CASES_EDIT)
+    return _case_action(request, pk, TransferForm, services.case_transfer)
+
+
+@login_required
+@require_POST
+def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, Cap.CASES_EDIT)
+    return _case_action(request, pk, CloseForm, services.case_close)
+
+
+def _grid_columns() -> list[tuple[str, str]]:
+    labels = {
+        "id_number": _("ID number"),
+        "name": _("Name"),
+        "phone": _("Phone"),
+        "relation": _("Relation"),
+        "venue_code": _("Venue code"),
+        "exposure_at": _("Exposure date/time"),
+        "degree": _("Degree"),
+        "via_id_number": _("Via (close contact's ID)"),
+    }
+    return [(c, labels[c]) for c in contacts_import.GRID_COLUMNS]
+
+
+@login_required
+@require_POST
+def case_contacts_grid(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save many pasted lines as contacts at once; errors come back per line and column."""
+    require(request.user, Cap.CONTACTS_EDIT)
+    case = selectors.case_for_user(request.user, pk)
+    grid = contacts_import.add_from_grid(
+        actor=request.user, case=case, text=request.POST.get("lines", "")
+    )
+    if not grid.lines:
+        messages.error(request, _("Paste or type at least one line."))
+        return redirect("epi:case", pk=pk)
+    if not grid.ok:
+        grid.text = request.POST.get("lines", "")
+        grid.table = [
+            (
+                number,
+                [
+                    (cells[i] if i < len(cells) else "", grid.errors.get((number, c), []))
+                    for i, (c, _l) in enumerate(_grid_columns())
+                ],
+                grid.row_errors.get(number, []),
+            )
+            for number, cells in enumerate(grid.lines, start=1)
+        ]
+        return case_detail(request, pk, grid=grid)
+    messages.success(request, _("%(n)s contacts added.") % {"n": len(grid.added)})
+    for line, message in grid.duplicates:
+        messages.warning(
+            request, _("Line %(line)s: %(message)s") % {"line": line, "message": message}
+        )
+    return redirect("epi:case", pk=pk)
+
+
+@login_required
+@require_POST
+def case_contacts_import(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, Cap.CONTACTS_EDIT)
+    case = selectors.case_for_user(request.user, pk)
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _flash_errors(request, form, None)
+        return redirect("epi:case", pk=pk)
+    upload = form.cleaned_data["file"]
+    suffix = Path(upload.name).suffix.lower()
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        for chunk in upload.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        result = contacts_import.import_contacts(
+            actor=request.user, case=case, path=tmp.name, filename=upload.name
+        )
+    return render(
+        request,
+        "epi/contact_import_result.html",
+        {"case": case, "result": result, "section": "cases"},
+        status=200 if result.ok else 400,
+    )
+
+
+# Contacts -----------------------------------------------------------------------------
+
+
+@login_required
 def contact_list(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    form = ContactFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.contacts_for_user(
+        request.user, status=filters.get("status", ""), degree=filters.get("degree", "")
+    )
+    figures = selectors.contact_figures(selectors.contacts_for_user(request.user))
+    rows, pager = page_window(request, qs.select_related("person", "case", "venue").order_by("-id"))
+    return render(
+        request,
+        "epi/contact_list.html",
+        {
+            "form": form,
+            "rows": rows,
+            "pager": pager,
+            "figures": [(s, figures[s.value]) for s in ContactStatus],
+            "status_form": ContactStatusForm(),
+            "can_edit": can(request.user, Cap.CONTACTS_EDIT),
+            "section": "contacts",
+        },
+    )
+
+
+@login_required
+@require_POST
+def contact_status_bulk(request: HttpRequest) -> HttpResponse:
+    require(request.user, Cap.CONTACTS_EDIT)
+    form = ContactStatusForm(request.POST)
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    if not form.is_valid() or not ids:
+        _flash_errors(request, form, None)
+        if not ids:
+            messages.error(request, _("Tick the contacts to change."))
+        return redirect("epi:contacts")
+    contacts = selectors.contacts_for_user(request.user).filter(pk__in=ids).select_related("person")
+    done, refused = services.contacts_set_status(
+        actor=request.user, contacts=contacts, **form.cleaned_data
+    )
+    messages.success(request, _("%(n)s contacts changed.") % {"n": done})
+    for contact, reason in refused:
+        messages.error(request, f"{contact.person.name}: {reason}")
+    return redirect("epi:contacts")
+
+
+@login_required
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = selectors.contact_for_user(request.user, pk)
+    next_statuses = [
+        (s, ContactStatus(s).label)
+        for s in ContactStatus.values
+        if s in services.CONTACT_NEXT[contact.status]
+    ]
+    context = {
+        "c": contact,
+        "next_statuses": next_statuses,
+        "can_edit": can(request.user, Cap.CONTACTS_EDIT),
+        "can_convert": can(request.user, Cap.CONTACTS_EDIT)
+        and can(request.user, Cap.CASES_EDIT)
+        and contact.became_case_id is None,
+        "can_see_case": can(request.user, Cap.CASES_VIEW),
+        "convert_form": ConvertForm(),
+        "events": _history(request.user, contact),
+        "section": "contacts",
+    }
+    return render(request, "epi/contact_detail.html", context)
+
+
+@login_required
+@require_POST
+def contact_status(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, Cap.CONTACTS_EDIT)
+    contact = selectors.contact_for_user(request.user, pk)
+    form = ContactStatusForm(request.POST)
+    if not form.is_valid():
+        _flash_errors(request, form, None)
+        return redirect("epi:contact", pk=pk)
+    try:
+        services.contact_set_status(actor=request.user, contact=contact, **form.cleaned_data)
+    except ValidationError as exc:
+        _flash_errors(request, None, exc)
+    else:
+        messages.success(request, _("Status changed."))
+    return redirect("epi:contact", pk=pk)
+
+
+@login_required
+@require_POST
+def contact_convert(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, Cap.CASES_EDIT)
+    contact = selectors.contact_for_user(request.user, pk)
+    form = ConvertForm(request.POST)
+    if not form.is_valid():
+        _flash_errors(request, form, None)
+        return redirect("epi:contact", pk=pk)
+    try:
+        case = services.contact_convert_to_case(
+            actor=request.user, contact=contact, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        _flash_errors(request, None, exc)
+        return redirect("epi:contact", pk=pk)
+    messages.success(request, _("Case %(number)s registered.") % {"number": case.number})
+    return redirect("epi:case", pk=case.pk)

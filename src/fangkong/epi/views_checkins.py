@@ -1,7 +1,65 @@
-"""checkins pages."""
+"""Check-in import page: upload a CSV or Parquet file of venue scans, see counts and errors."""
 
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fangkong.accounts.access import Cap, require
+from fangkong.epi import checkins
 
 
+class CheckinImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("File (CSV or Parquet)"))
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_UPLOAD_MB
+        if upload.size > limit * 1024 * 1024:
+            message = _("The file is larger than %(limit)s MB; split it or use the command line")
+            raise forms.ValidationError(message % {"limit": limit})
+        return upload
+
+
+def run_upload(actor: object, upload: object) -> checkins.CheckinImportResult:
+    """Import an uploaded file (from disk when Django spooled it there)."""
+    name = getattr(upload, "name", "") or "upload.csv"
+    if hasattr(upload, "temporary_file_path"):
+        return checkins.import_checkins(
+            actor=actor, path=upload.temporary_file_path(), filename=name
+        )
+    with tempfile.NamedTemporaryFile(suffix=Path(name).suffix.lower()) as tmp:
+        for block in upload.chunks():  # type: ignore[attr-defined]
+            tmp.write(block)
+        tmp.flush()
+        return checkins.import_checkins(actor=actor, path=tmp.name, filename=name)
+
+
+def column_help() -> list[tuple[str, str, str]]:
+    notes = {
+        "id_number": _("18-character ID number of a registered person"),
+        "venue_code": _("Venue code (场所码) of a venue in your jurisdiction"),
+        "time_in": _("Such as 2022-05-01 08:30 (local time)"),
+        "time_out": _("Such as 2022-05-01 09:10; not before time in"),
+    }
+    return [(checkins.CHINESE_HEADERS[c], c, notes[c]) for c in checkins.COLUMNS]
+
+
+@login_required
 def checkin_import(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    require(request.user, Cap.CHECKINS_IMPORT)
+    if request.GET.get("sample") == "csv":
+        response = HttpResponse(checkins.sample_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="checkins-sample.csv"'
+        return response
+    form = CheckinImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, object] = {"section": "checkins", "form": form, "columns": column_help()}
+    if request.method == "POST" and form.is_valid():
+        context["result"] = run_upload(request.user, form.cleaned_data["file"])
+    return render(request, "epi/checkin_import.html", context)

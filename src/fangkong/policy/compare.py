@@ -43,6 +43,7 @@ CONDITION_LABELS = {
     "confirmed_case": gettext_lazy("confirmed case"),
     "suspected_case": gettext_lazy("suspected case"),
     "close_contact_under_quarantine": gettext_lazy("close contact under quarantine"),
+    "secondary_contact_under_quarantine": gettext_lazy("secondary contact under quarantine"),
     "high_risk_area_leaver_under_quarantine": gettext_lazy(
         "left a high-risk area, under quarantine"
     ),

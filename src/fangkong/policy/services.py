@@ -8,6 +8,7 @@ from django.utils import timezone
 from fangkong.audit.services import event_record
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.schema import Rules
+from fangkong.policy.signals import policy_activated
 
 SHIPPED_DIR = Path(__file__).parent / "profiles"
 DEFAULT_ACTIVE = "20-measures"
@@ -53,4 +54,5 @@ def profile_activate(*, profile: PolicyProfile, actor: Any, reason: str) -> Poli
         reason=reason,
         basis=profile.source,
     )
+    policy_activated.send(sender=PolicyProfile, profile=profile, actor=actor)
     return profile

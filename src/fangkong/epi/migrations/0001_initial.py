@@ -7,183 +7,569 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0002_residency'),
-        ('places', '0001_initial'),
+        ("people", "0002_residency"),
+        ("places", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Appeal',
+            name="Appeal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('colour_appealed', models.CharField(choices=[('red', 'Red'), ('yellow', 'Yellow'), ('green', 'Green')], max_length=8)),
-                ('rule_appealed', models.CharField(blank=True, max_length=64)),
-                ('statement', models.TextField(verbose_name='statement')),
-                ('contact_phone', models.CharField(blank=True, max_length=20, verbose_name='contact phone')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('upheld', 'Upheld (status corrected)'), ('rejected', 'Rejected')], default='open', max_length=10, verbose_name='status')),
-                ('decision', models.TextField(blank=True, verbose_name='decision')),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('division_key', models.CharField(db_index=True, editable=False, max_length=24)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='code_appeals', to='people.resident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "colour_appealed",
+                    models.CharField(
+                        choices=[("red", "Red"), ("yellow", "Yellow"), ("green", "Green")],
+                        max_length=8,
+                    ),
+                ),
+                ("rule_appealed", models.CharField(blank=True, max_length=64)),
+                ("statement", models.TextField(verbose_name="statement")),
+                (
+                    "contact_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="contact phone"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("upheld", "Upheld (status corrected)"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("decision", models.TextField(blank=True, verbose_name="decision")),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("division_key", models.CharField(db_index=True, editable=False, max_length=24)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="code_appeals",
+                        to="people.resident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'appeal',
-                'verbose_name_plural': 'appeals',
-                'ordering': ['-created_at'],
+                "verbose_name": "appeal",
+                "verbose_name_plural": "appeals",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=40, unique=True, verbose_name='case number')),
-                ('kind', models.CharField(choices=[('confirmed', 'Confirmed case'), ('asymptomatic', 'Asymptomatic infection')], max_length=16, verbose_name='classification')),
-                ('found_by', models.CharField(choices=[('community_screening', 'Community screening'), ('in_quarantine', 'Testing in quarantine'), ('arrival_test', 'Arrival test'), ('fever_clinic', 'Fever clinic'), ('risk_post', 'Risk-post testing'), ('self_report', 'Self-report')], max_length=24, verbose_name='found by')),
-                ('found_where', models.CharField(choices=[('quarantine', 'Inside quarantine / controlled area'), ('community', 'In the community (社会面)')], max_length=12, verbose_name='found')),
-                ('sampled_on', models.DateField(verbose_name='sampling date')),
-                ('onset_on', models.DateField(blank=True, null=True, verbose_name='onset date')),
-                ('reported_on', models.DateField(verbose_name='report date')),
-                ('status', models.CharField(choices=[('reported', 'Reported'), ('transferred', 'Transferred (closed loop)'), ('recovered', 'Recovered and discharged'), ('died', 'Died')], default='reported', max_length=16, verbose_name='status')),
-                ('destination', models.CharField(blank=True, choices=[('designated_hospital', 'Designated hospital'), ('shelter_hospital', 'Shelter hospital')], max_length=24, verbose_name='transferred to')),
-                ('destination_name', models.CharField(blank=True, max_length=200, verbose_name='hospital')),
-                ('transferred_at', models.DateTimeField(blank=True, null=True, verbose_name='transferred at')),
-                ('outcome_on', models.DateField(blank=True, null=True, verbose_name='outcome date')),
-                ('division_key', models.CharField(db_index=True, editable=False, max_length=24)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='people.resident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(max_length=40, unique=True, verbose_name="case number"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("confirmed", "Confirmed case"),
+                            ("asymptomatic", "Asymptomatic infection"),
+                        ],
+                        max_length=16,
+                        verbose_name="classification",
+                    ),
+                ),
+                (
+                    "found_by",
+                    models.CharField(
+                        choices=[
+                            ("community_screening", "Community screening"),
+                            ("in_quarantine", "Testing in quarantine"),
+                            ("arrival_test", "Arrival test"),
+                            ("fever_clinic", "Fever clinic"),
+                            ("risk_post", "Risk-post testing"),
+                            ("self_report", "Self-report"),
+                        ],
+                        max_length=24,
+                        verbose_name="found by",
+                    ),
+                ),
+                (
+                    "found_where",
+                    models.CharField(
+                        choices=[
+                            ("quarantine", "Inside quarantine / controlled area"),
+                            ("community", "In the community (社会面)"),
+                        ],
+                        max_length=12,
+                        verbose_name="found",
+                    ),
+                ),
+                ("sampled_on", models.DateField(verbose_name="sampling date")),
+                ("onset_on", models.DateField(blank=True, null=True, verbose_name="onset date")),
+                ("reported_on", models.DateField(verbose_name="report date")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("reported", "Reported"),
+                            ("transferred", "Transferred (closed loop)"),
+                            ("recovered", "Recovered and discharged"),
+                            ("died", "Died"),
+                        ],
+                        default="reported",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "destination",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("designated_hospital", "Designated hospital"),
+                            ("shelter_hospital", "Shelter hospital"),
+                        ],
+                        max_length=24,
+                        verbose_name="transferred to",
+                    ),
+                ),
+                (
+                    "destination_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="hospital"),
+                ),
+                (
+                    "transferred_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="transferred at"),
+                ),
+                (
+                    "outcome_on",
+                    models.DateField(blank=True, null=True, verbose_name="outcome date"),
+                ),
+                ("division_key", models.CharField(db_index=True, editable=False, max_length=24)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="people.resident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case',
-                'verbose_name_plural': 'cases',
-                'ordering': ['-reported_on', '-id'],
+                "verbose_name": "case",
+                "verbose_name_plural": "cases",
+                "ordering": ["-reported_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CodeOverride',
+            name="CodeOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('colour', models.CharField(choices=[('red', 'Red'), ('yellow', 'Yellow'), ('green', 'Green')], max_length=8, verbose_name='colour')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('basis', models.CharField(max_length=300, verbose_name='basis')),
-                ('valid_until', models.DateTimeField(blank=True, null=True, verbose_name='valid until')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('division_key', models.CharField(db_index=True, editable=False, max_length=24)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='code_overrides', to='people.resident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "colour",
+                    models.CharField(
+                        choices=[("red", "Red"), ("yellow", "Yellow"), ("green", "Green")],
+                        max_length=8,
+                        verbose_name="colour",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="reason")),
+                ("basis", models.CharField(max_length=300, verbose_name="basis")),
+                (
+                    "valid_until",
+                    models.DateTimeField(blank=True, null=True, verbose_name="valid until"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("division_key", models.CharField(db_index=True, editable=False, max_length=24)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="code_overrides",
+                        to="people.resident",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='CodeStatus',
+            name="CodeStatus",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('colour', models.CharField(choices=[('red', 'Red'), ('yellow', 'Yellow'), ('green', 'Green')], max_length=8, verbose_name='colour')),
-                ('rule', models.CharField(blank=True, max_length=64, verbose_name='rule')),
-                ('facts', models.JSONField(blank=True, default=list)),
-                ('since', models.DateTimeField(verbose_name='since')),
-                ('until', models.DateTimeField(blank=True, null=True, verbose_name='until')),
-                ('profile_code', models.CharField(blank=True, max_length=40)),
-                ('overridden', models.BooleanField(default=False)),
-                ('division_key', models.CharField(db_index=True, editable=False, max_length=24)),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('verify_token', models.CharField(max_length=32, unique=True)),
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='code_status', to='people.resident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "colour",
+                    models.CharField(
+                        choices=[("red", "Red"), ("yellow", "Yellow"), ("green", "Green")],
+                        max_length=8,
+                        verbose_name="colour",
+                    ),
+                ),
+                ("rule", models.CharField(blank=True, max_length=64, verbose_name="rule")),
+                ("facts", models.JSONField(blank=True, default=list)),
+                ("since", models.DateTimeField(verbose_name="since")),
+                ("until", models.DateTimeField(blank=True, null=True, verbose_name="until")),
+                ("profile_code", models.CharField(blank=True, max_length=40)),
+                ("overridden", models.BooleanField(default=False)),
+                ("division_key", models.CharField(db_index=True, editable=False, max_length=24)),
+                ("computed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("verify_token", models.CharField(max_length=32, unique=True)),
+                (
+                    "person",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="code_status",
+                        to="people.resident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'health-code status',
-                'verbose_name_plural': 'health-code statuses',
+                "verbose_name": "health-code status",
+                "verbose_name_plural": "health-code statuses",
             },
         ),
         migrations.CreateModel(
-            name='FindingJob',
+            name="FindingJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('padding_minutes', models.PositiveIntegerField(default=0, verbose_name='time padding (minutes)')),
-                ('include_secondary', models.BooleanField(default=False, verbose_name='find secondary contacts')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('division_key', models.CharField(db_index=True, editable=False, max_length=24)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('cases', models.ManyToManyField(related_name='finding_jobs', to='epi.case')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "padding_minutes",
+                    models.PositiveIntegerField(default=0, verbose_name="time padding (minutes)"),
+                ),
+                (
+                    "include_secondary",
+                    models.BooleanField(default=False, verbose_name="find secondary contacts"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("division_key", models.CharField(db_index=True, editable=False, max_length=24)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("cases", models.ManyToManyField(related_name="finding_jobs", to="epi.case")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Candidate',
+            name="Candidate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('degree', models.CharField(choices=[('close', 'Close contact'), ('secondary', 'Secondary contact')], max_length=10)),
-                ('overlap_start', models.DateTimeField()),
-                ('overlap_end', models.DateTimeField()),
-                ('overlap_minutes', models.PositiveIntegerField()),
-                ('decision', models.CharField(choices=[('pending', 'Pending'), ('confirmed', 'Confirmed'), ('dismissed', 'Dismissed')], default='pending', max_length=10)),
-                ('division_key', models.CharField(db_index=True, editable=False, max_length=24)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.resident')),
-                ('venue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='places.venue')),
-                ('via_person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.resident')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='epi.case')),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='candidates', to='epi.findingjob')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "degree",
+                    models.CharField(
+                        choices=[("close", "Close contact"), ("secondary", "Secondary contact")],
+                        max_length=10,
+                    ),
+                ),
+                ("overlap_start", models.DateTimeField()),
+                ("overlap_end", models.DateTimeField()),
+                ("overlap_minutes", models.PositiveIntegerField()),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("confirmed", "Confirmed"),
+                            ("dismissed", "Dismissed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("division_key", models.CharField(db_index=True, editable=False, max_length=24)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.resident",
+                    ),
+                ),
+                (
+                    "venue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="places.venue",
+                    ),
+                ),
+                (
+                    "via_person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.resident",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="epi.case"
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="candidates",
+                        to="epi.findingjob",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['job_id', 'degree', '-overlap_minutes', 'id'],
+                "ordering": ["job_id", "degree", "-overlap_minutes", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CheckIn',
+            name="CheckIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('time_in', models.DateTimeField(verbose_name='time in')),
-                ('time_out', models.DateTimeField(verbose_name='time out')),
-                ('person', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='people.resident')),
-                ('venue', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='places.venue')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("time_in", models.DateTimeField(verbose_name="time in")),
+                ("time_out", models.DateTimeField(verbose_name="time out")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="people.resident",
+                    ),
+                ),
+                (
+                    "venue",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="places.venue",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'check-in',
-                'verbose_name_plural': 'check-ins',
-                'indexes': [models.Index(fields=['venue', 'time_in'], name='checkin_venue_time'), models.Index(fields=['person', 'time_in'], name='checkin_person_time')],
-                'constraints': [models.UniqueConstraint(fields=('person', 'venue', 'time_in'), name='checkin_once')],
+                "verbose_name": "check-in",
+                "verbose_name_plural": "check-ins",
+                "indexes": [
+                    models.Index(fields=["venue", "time_in"], name="checkin_venue_time"),
+                    models.Index(fields=["person", "time_in"], name="checkin_person_time"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("person", "venue", "time_in"), name="checkin_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('degree', models.CharField(choices=[('close', 'Close contact'), ('secondary', 'Secondary contact')], max_length=10, verbose_name='degree')),
-                ('relation', models.CharField(choices=[('household', 'Household'), ('workplace', 'Workplace'), ('meal', 'Shared meal'), ('transport', 'Transport'), ('venue', 'Same venue (check-in)'), ('other', 'Other')], max_length=12, verbose_name='relation')),
-                ('exposure_start', models.DateTimeField(blank=True, null=True, verbose_name='exposure from')),
-                ('exposure_end', models.DateTimeField(blank=True, null=True, verbose_name='exposure until')),
-                ('last_exposure_on', models.DateField(verbose_name='last exposure')),
-                ('overlap_minutes', models.PositiveIntegerField(blank=True, null=True, verbose_name='overlap (minutes)')),
-                ('status', models.CharField(choices=[('identified', 'Identified'), ('located', 'Located'), ('under_control', 'Under control'), ('released', 'Released'), ('lost', 'Lost')], default='identified', max_length=16, verbose_name='status')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('division_key', models.CharField(db_index=True, editable=False, max_length=24)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('became_case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='from_contacts', to='epi.case')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='epi.case')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contact_records', to='people.resident')),
-                ('venue', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='places.venue')),
-                ('via', models.ForeignKey(blank=True, help_text='For a secondary contact: the close contact they were exposed to', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='secondary', to='epi.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "degree",
+                    models.CharField(
+                        choices=[("close", "Close contact"), ("secondary", "Secondary contact")],
+                        max_length=10,
+                        verbose_name="degree",
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("household", "Household"),
+                            ("workplace", "Workplace"),
+                            ("meal", "Shared meal"),
+                            ("transport", "Transport"),
+                            ("venue", "Same venue (check-in)"),
+                            ("other", "Other"),
+                        ],
+                        max_length=12,
+                        verbose_name="relation",
+                    ),
+                ),
+                (
+                    "exposure_start",
+                    models.DateTimeField(blank=True, null=True, verbose_name="exposure from"),
+                ),
+                (
+                    "exposure_end",
+                    models.DateTimeField(blank=True, null=True, verbose_name="exposure until"),
+                ),
+                ("last_exposure_on", models.DateField(verbose_name="last exposure")),
+                (
+                    "overlap_minutes",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="overlap (minutes)"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("identified", "Identified"),
+                            ("located", "Located"),
+                            ("under_control", "Under control"),
+                            ("released", "Released"),
+                            ("lost", "Lost"),
+                        ],
+                        default="identified",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                ("division_key", models.CharField(db_index=True, editable=False, max_length=24)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "became_case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="from_contacts",
+                        to="epi.case",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="epi.case",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contact_records",
+                        to="people.resident",
+                    ),
+                ),
+                (
+                    "venue",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="places.venue",
+                    ),
+                ),
+                (
+                    "via",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For a secondary contact: the close contact they were exposed to",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="secondary",
+                        to="epi.contact",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact',
-                'verbose_name_plural': 'contacts',
-                'ordering': ['case_id', 'degree', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('case', 'person', 'degree'), name='contact_once_per_case_and_degree')],
+                "verbose_name": "contact",
+                "verbose_name_plural": "contacts",
+                "ordering": ["case_id", "degree", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("case", "person", "degree"), name="contact_once_per_case_and_degree"
+                    )
+                ],
             },
         ),
     ]

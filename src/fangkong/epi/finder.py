@@ -1,0 +1,501 @@
+"""Contact finding from venue check-ins: a sorted in-memory index and vectorised overlap search.
+
+The index holds every check-in as NumPy columns sorted by (venue, time in), with the offsets
+of each venue's run. For a case check-in at venue v over [a, b] (widened by the padding) the
+other people there are the rows of v whose time in is before b and whose time out is after a.
+Rows are sorted by time in, so the first bound is one binary search; for the second the index
+keeps `reach`, the running maximum of time out inside each venue's run, which is
+non-decreasing, so "time out may be after a" is a binary search too. Only the rows between
+the two bounds are read: a case's check-ins touch a few thousand rows, not the whole log.
+All the binary searches of a batch of cases run at once (one vectorised search per step).
+
+Times are whole seconds since `EPOCH` stored as int32 (1952–2088).
+"""
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+EPOCH = 1_577_836_800  # 2020-01-01T00:00:00Z: times are stored relative to it
+CACHE_MIN_ROWS = 100_000  # below this the index is rebuilt each time (cheap, never stale)
+
+I32 = NDArray[np.int32]
+I64 = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class CheckinIndex:
+    """Check-ins sorted by (venue, time in) plus a per-person permutation."""
+
+    venue_ids: I64  # sorted distinct venue ids
+    offsets: I64  # rows of venue_ids[k] are offsets[k]:offsets[k + 1]
+    t_in: I32  # seconds since EPOCH
+    t_out: I32
+    person: I64
+    reach: I32  # running max of t_out within each venue's run
+    person_ids: I64  # sorted distinct person ids
+    person_offsets: I64  # by_person[person_offsets[k]:person_offsets[k + 1]] are their rows
+    by_person: I64  # row numbers ordered by person
+
+    @property
+    def rows(self) -> int:
+        return len(self.t_in)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(
+            a.nbytes
+            for a in (
+                self.venue_ids,
+                self.offsets,
+                self.t_in,
+                self.t_out,
+                self.person,
+                self.reach,
+                self.person_ids,
+                self.person_offsets,
+                self.by_person,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Found:
+    """Contacts (or evidence rows): one entry per position across the arrays.
+
+    Times are epoch seconds (UTC). `via_person_id` is -1 for close contacts.
+    """
+
+    case_id: I64
+    person_id: I64
+    venue_id: I64
+    overlap_start: I64
+    overlap_end: I64
+    overlap_minutes: I64
+    via_person_id: I64
+    exposed_from: I64  # the earliest overlap start of this person with this case
+
+    def __len__(self) -> int:
+        return len(self.case_id)
+
+    def take(self, which: Any) -> "Found":
+        return Found(*(getattr(self, f)[which] for f in _FOUND_FIELDS))
+
+
+_FOUND_FIELDS = (
+    "case_id",
+    "person_id",
+    "venue_id",
+    "overlap_start",
+    "overlap_end",
+    "overlap_minutes",
+    "via_person_id",
+    "exposed_from",
+)
+
+
+def _dense_ranks(ids: NDArray[Any]) -> tuple[I64, I64]:
+    """(distinct sorted ids, rank of each element)."""
+    ids = np.asarray(ids)
+    if len(ids) and ids.min() >= 0 and ids.max() < 4 * len(ids) + 1024:
+        present = np.bincount(ids).astype(bool)
+        distinct = np.flatnonzero(present).astype(np.int64)
+        rank_of = np.cumsum(present, dtype=np.int64) - 1
+        return distinct, rank_of[ids]
+    distinct, inverse = np.unique(ids, return_inverse=True)
+    return distinct.astype(np.int64), inverse.astype(np.int64)
+
+
+def build_index(
+    venue: NDArray[Any], person: NDArray[Any], t_in: NDArray[Any], t_out: NDArray[Any]
+) -> CheckinIndex:
+    """Index check-ins given as columns; times are epoch seconds (any integer dtype)."""
+    t_in = np.asarray(t_in, dtype=np.int64) - EPOCH
+    t_out = np.asarray(t_out, dtype=np.int64) - EPOCH
+    t_out = np.maximum(t_out, t_in)
+    venue_ids, vrank = _dense_ranks(venue)
+    if len(t_in):
+        low = int(t_in.min())
+        order = np.argsort((vrank << 32) | (t_in - low))
+    else:
+        low, order = 0, np.zeros(0, dtype=np.int64)
+    vrank_sorted = vrank[order]
+    del vrank
+    counts = np.bincount(vrank_sorted, minlength=len(venue_ids))
+    offsets = np.zeros(len(venue_ids) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    t_in_s = t_in[order].astype(np.int32)
+    t_out_s = t_out[order]
+    del t_in, t_out
+    keyed = (vrank_sorted << 32) | (t_out_s - low)
+    np.maximum.accumulate(keyed, out=keyed)
+    reach = ((keyed & 0xFFFFFFFF) + low).astype(np.int32)
+    del keyed, vrank_sorted
+    person_s = np.asarray(person, dtype=np.int64)[order]
+    del order
+    person_ids, prank = _dense_ranks(person_s)
+    by_person = np.argsort(prank, kind="stable").astype(np.int64)
+    pcounts = np.bincount(prank, minlength=len(person_ids))
+    person_offsets = np.zeros(len(person_ids) + 1, dtype=np.int64)
+    np.cumsum(pcounts, out=person_offsets[1:])
+    return CheckinIndex(
+        venue_ids=venue_ids,
+        offsets=offsets,
+        t_in=t_in_s,
+        t_out=t_out_s.astype(np.int32),
+        person=person_s,
+        reach=reach,
+        person_ids=person_ids,
+        person_offsets=person_offsets,
+        by_person=by_person,
+    )
+
+
+def _search(arr: NDArray[Any], lo: I64, hi: I64, x: I64, *, strict: bool) -> I64:
+    """Per query, the first index in [lo, hi) with arr > x (strict) or arr >= x.
+
+    `arr` must be sorted inside each query's range. All queries advance together.
+    """
+    lo, hi = lo.copy(), hi.copy()
+    last = len(arr) - 1
+    active = np.flatnonzero(lo < hi)
+    while len(active):
+        mid = (lo[active] + hi[active]) >> 1
+        value = arr[np.minimum(mid, last)]
+        right = value <= x[active] if strict else value < x[active]
+        lo[active] = np.where(right, mid + 1, lo[active])
+        hi[active] = np.where(right, hi[active], mid)
+        active = active[lo[active] < hi[active]]
+    return lo
+
+
+def _expand(lo: I64, hi: I64) -> tuple[I64, I64]:
+    """Flatten the ranges [lo, hi): (query number of each row, row number)."""
+    counts = np.maximum(hi - lo, 0)
+    total = int(counts.sum())
+    query = np.repeat(np.arange(len(lo), dtype=np.int64), counts)
+    starts = np.cumsum(counts) - counts
+    rows = np.arange(total, dtype=np.int64) - np.repeat(starts - lo, counts)
+    return query, rows
+
+
+def _person_rows(index: CheckinIndex, persons: I64) -> tuple[I64, I64]:
+    """(query number, row) of every check-in of each person in `persons`."""
+    k = np.searchsorted(index.person_ids, persons)
+    k = np.minimum(k, max(len(index.person_ids) - 1, 0))
+    known = (index.person_ids[k] == persons) if len(index.person_ids) else persons < 0
+    lo = np.where(known, index.person_offsets[k], 0)
+    hi = np.where(known, index.person_offsets[np.minimum(k + 1, len(index.person_offsets) - 1)], 0)
+    query, pos = _expand(lo, hi)
+    return query, index.by_person[pos]
+
+
+def _meetings(
+    index: CheckinIndex,
+    owner: I64,
+    source: I64,
+    start: I64,
+    end: I64,
+    padding: int,
+    min_seconds: int,
+) -> tuple[I64, I64, I64, I64, I64, I64]:
+    """Everyone at the same venue as `source` while `source` was there inside [start, end].
+
+    Returns evidence rows (owner, source, person, venue rank, overlap start, overlap end)
+    with times relative to EPOCH.
+    """
+    query, rows = _person_rows(index, source)
+    vrank = np.searchsorted(index.offsets, rows, side="right") - 1
+    a = np.maximum(index.t_in[rows].astype(np.int64), start[query]) - padding
+    b = np.minimum(index.t_out[rows].astype(np.int64), end[query]) + padding
+    # A stay no longer than the minimum overlap cannot give one: skip it before searching.
+    inside = (b - a > 2 * padding) & (b - a > min_seconds)
+    query, vrank, a, b = query[inside], vrank[inside], a[inside], b[inside]
+    seg_lo, seg_hi = index.offsets[vrank], index.offsets[vrank + 1]
+    # An overlap longer than min_seconds needs time out > a + min and time in < b − min.
+    lo = _search(index.reach, seg_lo, seg_hi, a + min_seconds, strict=True)
+    hi = _search(index.t_in, lo, seg_hi, b - min_seconds, strict=False)
+    q, r = _expand(lo, hi)
+    o_start = np.maximum(index.t_in[r].astype(np.int64), a[q])
+    o_end = np.minimum(index.t_out[r].astype(np.int64), b[q])
+    person = index.person[r]
+    keep = (o_end - o_start > min_seconds) & (person != source[query[q]])
+    q = q[keep]
+    return (
+        owner[query[q]],
+        source[query[q]],
+        person[keep],
+        vrank[q],
+        o_start[keep],
+        o_end[keep],
+    )
+
+
+def _best(owner: I64, person: I64, minutes: I64, start: I64) -> tuple[I64, NDArray[Any], I64]:
+    """Rows ordered by (owner, person, longest overlap first), the mask of each group's first
+    row, and per group the earliest overlap start."""
+    order = np.lexsort((-minutes, person, owner))
+    o, p = owner[order], person[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (o[1:] != o[:-1]) | (p[1:] != p[:-1])
+    heads = np.flatnonzero(first)
+    earliest = np.minimum.reduceat(start[order], heads) if len(heads) else start[:0]
+    return order, first, earliest
+
+
+def _found(
+    index: CheckinIndex,
+    evidence: tuple[I64, I64, I64, I64, I64, I64],
+    *,
+    via: bool,
+    all_rows: bool,
+) -> Found:
+    owner, source, person, vrank, start, end = evidence
+    minutes = (end - start) // 60
+    order, first, earliest = _best(owner, person, minutes, start)
+    if all_rows:
+        pick, earliest = order, earliest[np.cumsum(first) - 1]
+    else:
+        pick = order[first]
+    return Found(
+        case_id=owner[pick],
+        person_id=person[pick],
+        venue_id=index.venue_ids[vrank[pick]],
+        overlap_start=start[pick] + EPOCH,
+        overlap_end=end[pick] + EPOCH,
+        overlap_minutes=minutes[pick],
+        via_person_id=source[pick] if via else np.full(len(pick), -1, dtype=np.int64),
+        exposed_from=earliest + EPOCH,
+    )
+
+
+CaseTuple = tuple[int, int, int, int]  # (case id, person id, window start, window end) in epoch s
+
+
+def _case_columns(cases: Sequence[CaseTuple]) -> tuple[I64, I64, I64, I64]:
+    arr = np.asarray(cases, dtype=np.int64).reshape(-1, 4)
+    return arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2] - EPOCH, arr[:, 3] - EPOCH
+
+
+def find_close_contacts(
+    index: CheckinIndex,
+    cases: Sequence[CaseTuple],
+    padding_minutes: int = 0,
+    *,
+    min_minutes: int = 0,
+    all_rows: bool = False,
+) -> Found:
+    """People at the same venue at the same time as a case inside its look-back window.
+
+    `cases` are (case id, person id, window start, window end) with epoch-second times; the
+    padding widens each of the case's stays on both sides. One row per (case, person) with the
+    longest overlap, or every overlapping pair of stays with `all_rows`. An overlap counts when
+    it is longer than `min_minutes`.
+    """
+    case_id, person, start, end = _case_columns(cases)
+    evidence = _meetings(index, case_id, person, start, end, padding_minutes * 60, min_minutes * 60)
+    return _found(index, evidence, via=False, all_rows=all_rows)
+
+
+def find_secondary_contacts(
+    index: CheckinIndex,
+    close: Found,
+    cases: Sequence[CaseTuple],
+    padding_minutes: int = 0,
+    *,
+    min_minutes: int = 0,
+    all_rows: bool = False,
+) -> Found:
+    """Contacts of close contacts: the same search one level further.
+
+    A close contact is searched from the start of their exposure to the end of the case's
+    window (when the case, and so its contacts, came under control). The case itself and the
+    case's close contacts are not secondary contacts of it.
+    """
+    case_id, case_person, _start, end = _case_columns(cases)
+    if not len(close):
+        return _found(index, _empty_evidence(), via=True, all_rows=all_rows)
+    pos = np.searchsorted(case_id, close.case_id, sorter=np.argsort(case_id))
+    pos = np.argsort(case_id)[pos]
+    evidence = _meetings(
+        index,
+        close.case_id,
+        close.person_id,
+        close.exposed_from - EPOCH,
+        end[pos],
+        padding_minutes * 60,
+        min_minutes * 60,
+    )
+    owner, _source, person = evidence[0], evidence[1], evidence[2]
+    own_pos = np.argsort(case_id)[np.searchsorted(case_id, owner, sorter=np.argsort(case_id))]
+    known = _keys(close.case_id, close.person_id)
+    keys = _keys(owner, person)
+    is_close = np.isin(keys, known)
+    keep = ~is_close & (person != case_person[own_pos])
+    return _found(
+        index,
+        tuple(e[keep] for e in evidence),
+        via=True,
+        all_rows=all_rows,
+    )
+
+
+def _keys(owner: I64, person: I64) -> I64:
+    return (owner.astype(np.int64) << 32) ^ person.astype(np.int64)
+
+
+def _empty_evidence() -> tuple[I64, I64, I64, I64, I64, I64]:
+    e = np.zeros(0, dtype=np.int64)
+    return e, e, e, e, e, e
+
+
+# Building from the database ----------------------------------------------------------------
+
+_SELECT = {
+    "postgresql": (
+        "COPY (SELECT venue_id, person_id, floor(extract(epoch FROM time_in))::bigint,"
+        " floor(extract(epoch FROM time_out))::bigint FROM epi_checkin) TO STDOUT"
+    ),
+    "sqlite": (
+        "SELECT venue_id, person_id, CAST(strftime('%s', time_in) AS INTEGER),"
+        " CAST(strftime('%s', time_out) AS INTEGER) FROM epi_checkin"
+    ),
+}
+
+
+def _db_columns() -> I64:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            parts: list[I64] = []
+            tail = b""
+            with cursor.cursor.copy(_SELECT["postgresql"]) as copy:
+                for block in copy:
+                    data = tail + bytes(block)
+                    cut = data.rfind(b"\n") + 1
+                    tail = data[cut:]
+                    if cut:
+                        parts.append(np.array(data[:cut].split(), dtype=np.int64))
+            flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            return flat.reshape(-1, 4)
+        cursor.execute(_SELECT["sqlite"])
+        chunks: list[I64] = []
+        while rows := cursor.fetchmany(100_000):
+            chunks.append(np.asarray(rows, dtype=np.int64))
+        return np.concatenate(chunks) if chunks else np.zeros((0, 4), dtype=np.int64)
+
+
+def index_from_database() -> CheckinIndex:
+    """Read the whole CheckIn table into an index (COPY TO on PostgreSQL)."""
+    cols = _db_columns()
+    return build_index(cols[:, 0], cols[:, 1], cols[:, 2], cols[:, 3])
+
+
+_lock = threading.Lock()
+_cache: dict[str, Any] = {"key": None, "index": None}
+_version = [0]
+
+
+def checkins_changed() -> None:
+    """Tell this process's cached index that the CheckIn table changed (imports call it)."""
+    with _lock:
+        _version[0] += 1
+        _cache["key"] = _cache["index"] = None
+
+
+def current_index() -> CheckinIndex:
+    """The index for the current CheckIn table, cached per process when the table is large.
+
+    The cache is keyed by the highest check-in id (check-ins are append-only) and this
+    process's change counter, so new imports from any process are seen.
+    """
+    from django.db import connection
+    from django.db.models import Max
+
+    from fangkong.epi.models import CheckIn
+
+    top = CheckIn.objects.aggregate(top=Max("id"))["top"] or 0
+    if top < CACHE_MIN_ROWS:
+        return index_from_database()
+    key = (connection.settings_dict["NAME"], top, _version[0])
+    with _lock:
+        if _cache["key"] == key:
+            return _cache["index"]
+        index = index_from_database()
+        _cache["key"], _cache["index"] = key, index
+        return index
+
+
+# The service-facing entry point ------------------------------------------------------------
+
+
+def _epoch(value: dt.datetime) -> int:
+    return int(value.timestamp())
+
+
+def case_window(case: Any, lookback_days: int) -> tuple[dt.datetime, dt.datetime]:
+    """From the start of (index date − look-back days) to isolation: transfer, else report day."""
+    from django.utils import timezone
+
+    tz = timezone.get_current_timezone()
+    start_day = case.index_date - dt.timedelta(days=lookback_days)
+    start = dt.datetime.combine(start_day, dt.time(), tzinfo=tz)
+    if case.transferred_at is not None:
+        return start, case.transferred_at
+    end_day = case.reported_on + dt.timedelta(days=1)
+    return start, dt.datetime.combine(end_day, dt.time(), tzinfo=tz)
+
+
+def _rows(found: Found, degree: str) -> Iterable[dict[str, Any]]:
+    utc = dt.UTC
+    for i in range(len(found)):
+        via = int(found.via_person_id[i])
+        yield {
+            "case_id": int(found.case_id[i]),
+            "person_id": int(found.person_id[i]),
+            "degree": degree,
+            "via_person_id": via if via >= 0 else None,
+            "venue_id": int(found.venue_id[i]),
+            "overlap_start": dt.datetime.fromtimestamp(int(found.overlap_start[i]), utc),
+            "overlap_end": dt.datetime.fromtimestamp(int(found.overlap_end[i]), utc),
+            "overlap_minutes": int(found.overlap_minutes[i]),
+        }
+
+
+def candidates_for_cases(
+    cases: Sequence[Any],
+    *,
+    padding_minutes: int = 0,
+    include_secondary: bool = False,
+    index: CheckinIndex | None = None,
+) -> list[dict[str, Any]]:
+    """Candidate contacts of these cases from the check-in log, with their evidence.
+
+    The look-back window and whether secondary contacts exist come from the active policy
+    profile; secondary contacts are searched only when asked and the profile has them. Each
+    row: case_id, person_id, degree ("close"/"secondary"), via_person_id, venue_id,
+    overlap_start, overlap_end (aware UTC), overlap_minutes; the longest overlap per person.
+    """
+    from fangkong.policy.accessor import current
+
+    rules = current().rules
+    lookback = rules.contacts.lookback_days_before_onset
+    tuples: list[CaseTuple] = []
+    for case in cases:
+        start, end = case_window(case, lookback)
+        tuples.append((case.pk, case.person_id, _epoch(start), _epoch(end)))
+    if not tuples:
+        return []
+    index = index if index is not None else current_index()
+    close = find_close_contacts(index, tuples, padding_minutes)
+    out = list(_rows(close, "close"))
+    if include_secondary and rules.contacts.secondary_contacts:
+        secondary = find_secondary_contacts(index, close, tuples, padding_minutes)
+        out.extend(_rows(secondary, "secondary"))
+    return out

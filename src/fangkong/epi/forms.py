@@ -1,0 +1,104 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.epi.models import (
+    CaseKind,
+    CaseStatus,
+    ContactStatus,
+    Degree,
+    Destination,
+    FoundBy,
+    FoundWhere,
+)
+
+DATE = {"type": "date"}
+ANY: list[tuple[str, Any]] = [("", "—")]
+
+
+class CaseRegisterForm(forms.Form):
+    id_number = forms.CharField(label=_("ID number"), max_length=18)
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=60,
+        required=False,
+        help_text=_("Only needed when the ID number is not yet registered"),
+    )
+    place = forms.CharField(
+        label=_("Place code"),
+        max_length=24,
+        required=False,
+        help_text=_("For a non-resident: the division code of the place where they stay"),
+    )
+    kind = forms.ChoiceField(label=_("Classification"), choices=CaseKind.choices)
+    found_by = forms.ChoiceField(label=_("Found by"), choices=FoundBy.choices)
+    found_where = forms.ChoiceField(label=_("Found"), choices=FoundWhere.choices)
+    sampled_on = forms.DateField(label=_("Sampling date"), widget=forms.DateInput(DATE))
+    onset_on = forms.DateField(label=_("Onset date"), required=False, widget=forms.DateInput(DATE))
+    reported_on = forms.DateField(label=_("Report date"), widget=forms.DateInput(DATE))
+    reason = forms.CharField(label=_("Reason / source"), max_length=300, required=False)
+
+
+class ReclassifyForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Classification"), choices=CaseKind.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class TransferForm(forms.Form):
+    destination = forms.ChoiceField(label=_("Transferred to"), choices=Destination.choices)
+    destination_name = forms.CharField(label=_("Hospital"), max_length=200)
+    transferred_at = forms.DateTimeField(
+        label=_("Transferred at"), widget=forms.DateTimeInput({"type": "datetime-local"})
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class CloseForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[(s.value, s.label) for s in (CaseStatus.RECOVERED, CaseStatus.DIED)],
+    )
+    outcome_on = forms.DateField(label=_("Outcome date"), widget=forms.DateInput(DATE))
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class CaseFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Classification"), choices=[*ANY, *CaseKind.choices], required=False
+    )
+    found_where = forms.ChoiceField(
+        label=_("Found"), choices=[*ANY, *FoundWhere.choices], required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[*ANY, *CaseStatus.choices], required=False
+    )
+    reported_from = forms.DateField(
+        label=_("Reported from"), required=False, widget=forms.DateInput(DATE)
+    )
+    reported_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(DATE))
+
+
+class ContactFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[*ANY, *ContactStatus.choices], required=False
+    )
+    degree = forms.ChoiceField(label=_("Degree"), choices=[*ANY, *Degree.choices], required=False)
+
+
+class ContactStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=ContactStatus.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class ConvertForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Classification"), choices=CaseKind.choices)
+    found_by = forms.ChoiceField(label=_("Found by"), choices=FoundBy.choices)
+    sampled_on = forms.DateField(label=_("Sampling date"), widget=forms.DateInput(DATE))
+    onset_on = forms.DateField(label=_("Onset date"), required=False, widget=forms.DateInput(DATE))
+    reported_on = forms.DateField(label=_("Report date"), widget=forms.DateInput(DATE))
+    reason = forms.CharField(label=_("Reason / source"), max_length=300, required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV or XLSX file"))

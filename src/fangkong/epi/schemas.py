@@ -1,0 +1,178 @@
+"""Request and response shapes of the cases and contacts API. Identifiers leave masked."""
+
+import datetime as dt
+
+from ninja import Field, Schema
+
+from fangkong.epi.models import (
+    Case,
+    CaseKind,
+    CaseStatus,
+    Contact,
+    ContactStatus,
+    Degree,
+    Destination,
+    ExposureRelation,
+    FoundBy,
+    FoundWhere,
+)
+from fangkong.people.schemas import ResidentBrief, resident_brief
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    person: ResidentBrief
+    kind: CaseKind
+    found_by: FoundBy
+    found_where: FoundWhere
+    sampled_on: dt.date
+    onset_on: dt.date | None
+    reported_on: dt.date
+    status: CaseStatus
+    destination: Destination | None
+    destination_name: str
+    transferred_at: dt.datetime | None
+    outcome_on: dt.date | None
+    created_at: dt.datetime
+
+
+class CaseFiguresOut(Schema):
+    total: int
+    confirmed: int
+    asymptomatic: int
+    community: int
+    quarantine: int
+
+
+class CaseIn(Schema):
+    id_number: str = Field(description="18-character resident ID number (GB 11643)")
+    name: str = Field("", description="Required when the ID number is unknown")
+    place: str = Field("", description="Unknown ID number: division code where the person stays")
+    kind: CaseKind
+    found_by: FoundBy
+    found_where: FoundWhere
+    sampled_on: dt.date
+    onset_on: dt.date | None = None
+    reported_on: dt.date
+    reason: str = ""
+
+
+class ReclassifyIn(Schema):
+    kind: CaseKind
+    reason: str
+
+
+class TransferIn(Schema):
+    destination: Destination
+    destination_name: str = Field(max_length=200)
+    transferred_at: dt.datetime
+    reason: str = ""
+
+
+class CloseIn(Schema):
+    status: CaseStatus = Field(description="recovered or died")
+    outcome_on: dt.date
+    reason: str
+
+
+class ContactOut(Schema):
+    id: int
+    case_id: int
+    case_number: str
+    person: ResidentBrief
+    degree: Degree
+    via_id: int | None
+    relation: ExposureRelation
+    venue_code: str | None
+    exposure_start: dt.datetime | None
+    exposure_end: dt.datetime | None
+    last_exposure_on: dt.date
+    overlap_minutes: int | None
+    status: ContactStatus
+    became_case_id: int | None
+    note: str
+
+
+class ContactIn(Schema):
+    id_number: str = Field(description="The contact's ID number; unknown numbers need `name`")
+    name: str = ""
+    phone: str = ""
+    degree: Degree = Degree.CLOSE
+    relation: ExposureRelation = ExposureRelation.OTHER
+    venue_code: str = ""
+    exposure_start: dt.datetime | None = None
+    exposure_end: dt.datetime | None = None
+    last_exposure_on: dt.date | None = Field(
+        None, description="Default: the day exposure_end (or exposure_start) falls on"
+    )
+    via_id_number: str = Field("", description="Secondary contact: the close contact's ID number")
+    overlap_minutes: int | None = Field(None, ge=0)
+    note: str = Field("", max_length=300)
+
+
+class DuplicateOut(Schema):
+    index: int = Field(description="Position of the row in the request (0-based)")
+    contact_id: int
+    message: str
+
+
+class ContactsAddedOut(Schema):
+    added: list[ContactOut]
+    duplicates: list[DuplicateOut] = Field(
+        description="Rows naming a person already known for this case: not added again"
+    )
+
+
+class ContactStatusIn(Schema):
+    status: ContactStatus
+    reason: str = ""
+
+
+class ConvertIn(Schema):
+    kind: CaseKind
+    found_by: FoundBy
+    sampled_on: dt.date
+    onset_on: dt.date | None = None
+    reported_on: dt.date
+    reason: str = ""
+
+
+def case_out(c: Case) -> dict[str, object]:
+    return {
+        "id": c.pk,
+        "number": c.number,
+        "person": resident_brief(c.person),
+        "kind": c.kind,
+        "found_by": c.found_by,
+        "found_where": c.found_where,
+        "sampled_on": c.sampled_on,
+        "onset_on": c.onset_on,
+        "reported_on": c.reported_on,
+        "status": c.status,
+        "destination": c.destination or None,
+        "destination_name": c.destination_name,
+        "transferred_at": c.transferred_at,
+        "outcome_on": c.outcome_on,
+        "created_at": c.created_at,
+    }
+
+
+def contact_out(c: Contact) -> dict[str, object]:
+    return {
+        "id": c.pk,
+        "case_id": c.case_id,
+        "case_number": c.case.number,
+        "person": resident_brief(c.person),
+        "degree": c.degree,
+        "via_id": c.via_id,
+        "relation": c.relation,
+        "venue_code": c.venue.code if c.venue else None,
+        "exposure_start": c.exposure_start,
+        "exposure_end": c.exposure_end,
+        "last_exposure_on": c.last_exposure_on,
+        "overlap_minutes": c.overlap_minutes,
+        "status": c.status,
+        "became_case_id": c.became_case_id,
+        "note": c.note,
+    }

@@ -1,0 +1,882 @@
+"""Writes to the case registry and contact lists. Each change is audited and tells the
+health-code engine (through `hooks.facts_changed`) whose facts changed."""
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.access import Cap, in_scope, require
+from fangkong.audit.models import Event
+from fangkong.audit.services import event_record
+from fangkong.bulk import copy_rows
+from fangkong.epi.hooks import facts_changed
+from fangkong.epi.models import (
+    Case,
+    CaseKind,
+    CaseStatus,
+    Contact,
+    ContactStatus,
+    Degree,
+    Destination,
+    ExposureRelation,
+    FoundBy,
+    FoundWhere,
+)
+from fangkong.people.errors import field_error
+from fangkong.people.idnumber import IdNumberError, parse_id_number
+from fangkong.people.models import Residency, Resident
+from fangkong.people.names import pinyin_of
+from fangkong.people.services import clean_name, clean_phone, person_register_non_resident
+from fangkong.places.models import Division, Venue
+from fangkong.policy.accessor import current
+
+OPEN_CASE = (CaseStatus.REPORTED, CaseStatus.TRANSFERRED)
+CLOSED_CASE = (CaseStatus.RECOVERED, CaseStatus.DIED)
+
+# Where a contact may go next. Released is final; a lost contact may still be found.
+CONTACT_NEXT: dict[str, frozenset[str]] = {
+    ContactStatus.IDENTIFIED: frozenset(
+        {ContactStatus.LOCATED, ContactStatus.UNDER_CONTROL, ContactStatus.LOST}
+    ),
+    ContactStatus.LOCATED: frozenset({ContactStatus.UNDER_CONTROL, ContactStatus.LOST}),
+    ContactStatus.UNDER_CONTROL: frozenset({ContactStatus.RELEASED}),
+    ContactStatus.LOST: frozenset({ContactStatus.LOCATED, ContactStatus.UNDER_CONTROL}),
+    ContactStatus.RELEASED: frozenset(),
+}
+
+
+# Cases --------------------------------------------------------------------------------
+
+
+def _choice(name: str, value: str, choices: Any, message: str) -> str:
+    if value not in choices.values:
+        raise field_error(name, message)
+    return value
+
+
+def _check_dates(*, sampled_on: dt.date, onset_on: dt.date | None, reported_on: dt.date) -> None:
+    today = timezone.localdate()
+    for name, day in (
+        ("sampled_on", sampled_on),
+        ("onset_on", onset_on),
+        ("reported_on", reported_on),
+    ):
+        if day is not None and day > today:
+            raise field_error(name, _("This date is in the future"))
+    if sampled_on > reported_on:
+        raise field_error("sampled_on", _("Sampling cannot be after the report date"))
+    if onset_on is not None and onset_on > reported_on:
+        raise field_error("onset_on", _("Onset cannot be after the report date"))
+
+
+def _next_case_number(person: Resident, year: int) -> str:
+    prefix = f"{person.division_key[:4]}-{year}-"
+    last = Case.objects.filter(number__startswith=prefix).aggregate(n=Max("number"))["n"]
+    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{sequence:04d}"
+
+
+def _label(choices: Any, value: str) -> str:
+    return str(choices(value).label) if value in choices.values else value
+
+
+def _person_for_case(
+    actor: Any, id_number: str, name: str, place: Division | None, reason: str
+) -> Resident:
+    try:
+        info = parse_id_number(id_number)
+    except IdNumberError as exc:
+        raise field_error("id_number", exc.args[0]) from None
+    person = Resident.objects.filter(id_number=info.number).first()
+    if person is not None:
+        if not in_scope(actor, person.division_key):
+            raise field_error("id_number", _("This person is registered outside your jurisdiction"))
+        return person
+    if place is None:
+        raise field_error("place", _("Unknown ID number: give the place where this person stays"))
+    if not (name or "").strip():
+        raise field_error("name", _("Unknown ID number: give the person's name"))
+    return person_register_non_resident(
+        actor=actor, id_number=info.number, name=name, division=place, reason=reason
+    )
+
+
+def _case_create(
+    *,
+    actor: Any,
+    person: Resident,
+    kind: str,
+    found_by: str,
+    found_where: str,
+    sampled_on: dt.date,
+    onset_on: dt.date | None,
+    reported_on: dt.date,
+    reason: str,
+) -> Case:
+    _choice("kind", kind, CaseKind, _("Unknown classification"))
+    _choice("found_by", found_by, FoundBy, _("Unknown way of finding"))
+    _choice(
+        "found_where",
+        found_where,
+        FoundWhere,
+        _("Say whether found in quarantine or in the community"),
+    )
+    _check_dates(sampled_on=sampled_on, onset_on=onset_on, reported_on=reported_on)
+    if Case.objects.filter(person=person, status__in=OPEN_CASE).exists():
+        raise field_error("id_number", _("This person already has an open case"))
+    case = Case.objects.create(
+        number=_next_case_number(person, reported_on.year),
+        person=person,
+        kind=kind,
+        found_by=found_by,
+        found_where=found_where,
+        sampled_on=sampled_on,
+        onset_on=onset_on,
+        reported_on=reported_on,
+        division_key=person.division_key,
+    )
+    event_record(
+        actor=actor,
+        action="case.registered",
+        obj=case,
+        person_id=person.pk,
+        field="kind",
+        to_value=case.get_kind_display(),
+        reason=reason,
+    )
+    return case
+
+
+@transaction.atomic
+def case_register(
+    *,
+    actor: Any,
+    id_number: str,
+    name: str = "",
+    kind: str,
+    found_by: str,
+    found_where: str,
+    sampled_on: dt.date,
+    onset_on: dt.date | None = None,
+    reported_on: dt.date,
+    place: Division | None = None,
+    reason: str = "",
+) -> Case:
+    """Register a confirmed case or asymptomatic infection by ID number.
+
+    A known person is linked; an unknown one is registered as a non-resident staying at
+    `place` (which must be within the actor's jurisdiction).
+    """
+    require(actor, Cap.CASES_EDIT)
+    person = _person_for_case(actor, id_number, name, place, reason)
+    case = _case_create(
+        actor=actor,
+        person=person,
+        kind=kind,
+        found_by=found_by,
+        found_where=found_where,
+        sampled_on=sampled_on,
+        onset_on=onset_on,
+        reported_on=reported_on,
+        reason=reason,
+    )
+    _changed([person.pk])
+    return case
+
+
+def _need_reason(reason: str) -> str:
+    if not (reason or "").strip():
+        raise field_error("reason", _("Give a reason for this change"))
+    return reason.strip()
+
+
+def _check_case(actor: Any, case: Case) -> None:
+    require(actor, Cap.CASES_EDIT)
+    if not in_scope(actor, case.division_key):
+        raise field_error("case", _("This case is outside your jurisdiction"))
+
+
+def _audit_case(
+    actor: Any, case: Case, action: str, field_name: str, old: Any, new: Any, reason: str
+) -> None:
+    event_record(
+        actor=actor,
+        action=action,
+        obj=case,
+        person_id=case.person_id,
+        field=field_name,
+        from_value=old,
+        to_value=new,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def case_reclassify(*, actor: Any, case: Case, kind: str, reason: str) -> Case:
+    """Asymptomatic → confirmed (or a correction back), with a reason."""
+    _check_case(actor, case)
+    _choice("kind", kind, CaseKind, _("Unknown classification"))
+    reason = _need_reason(reason)
+    if case.status in CLOSED_CASE:
+        raise field_error("kind", _("A closed case cannot be reclassified"))
+    if kind == case.kind:
+        raise field_error("kind", _("The case already has this classification"))
+    old = case.get_kind_display()
+    case.kind = kind
+    case.save(update_fields=["kind"])
+    _audit_case(actor, case, "case.reclassified", "kind", old, case.get_kind_display(), reason)
+    _changed([case.person_id])
+    return case
+
+
+@transaction.atomic
+def case_transfer(
+    *,
+    actor: Any,
+    case: Case,
+    destination: str,
+    destination_name: str,
+    transferred_at: dt.datetime,
+    reason: str = "",
+) -> Case:
+    """Record the closed-loop transfer to a designated or shelter hospital."""
+    _check_case(actor, case)
+    _choice("destination", destination, Destination, _("Choose a designated or shelter hospital"))
+    destination_name = (destination_name or "").strip()
+    if not destination_name:
+        raise field_error("destination_name", _("Name the hospital"))
+    if case.status in CLOSED_CASE:
+        raise field_error("status", _("A closed case cannot be transferred"))
+    if transferred_at > timezone.now():
+        raise field_error("transferred_at", _("This time is in the future"))
+    if timezone.localtime(transferred_at).date() < case.sampled_on:
+        raise field_error("transferred_at", _("The transfer cannot be before sampling"))
+    old = _where(case)
+    old_status = case.get_status_display()
+    case.status = CaseStatus.TRANSFERRED
+    case.destination, case.destination_name = destination, destination_name
+    case.transferred_at = transferred_at
+    case.save(update_fields=["status", "destination", "destination_name", "transferred_at"])
+    _audit_case(actor, case, "case.transferred", "destination", old, _where(case), reason)
+    if old_status != case.get_status_display():
+        _audit_case(
+            actor, case, "case.transferred", "status", old_status, case.get_status_display(), reason
+        )
+    return case
+
+
+def _where(case: Case) -> str:
+    if not case.destination:
+        return ""
+    return f"{_label(Destination, case.destination)} {case.destination_name}".strip()
+
+
+@transaction.atomic
+def case_close(*, actor: Any, case: Case, status: str, outcome_on: dt.date, reason: str) -> Case:
+    """Record the outcome: recovered and discharged, or died."""
+    _check_case(actor, case)
+    if status not in CLOSED_CASE:
+        raise field_error("status", _("The outcome is recovered or died"))
+    reason = _need_reason(reason)
+    if case.status in CLOSED_CASE:
+        raise field_error("status", _("This case is already closed"))
+    if outcome_on < case.sampled_on:
+        raise field_error("outcome_on", _("The outcome cannot be before sampling"))
+    if outcome_on > timezone.localdate():
+        raise field_error("outcome_on", _("This date is in the future"))
+    old = case.get_status_display()
+    case.status, case.outcome_on = status, outcome_on
+    case.save(update_fields=["status", "outcome_on"])
+    _audit_case(actor, case, "case.closed", "status", old, case.get_status_display(), reason)
+    _changed([case.person_id])
+    return case
+
+
+# Contacts -----------------------------------------------------------------------------
+
+
+def _secondary_allowed() -> bool:
+    return current().rules.contacts.secondary_contacts
+
+
+def _check_contact_case(actor: Any, case: Case) -> None:
+    require(actor, Cap.CONTACTS_EDIT)
+    if not in_scope(actor, case.division_key):
+        raise field_error("case", _("This case is outside your jurisdiction"))
+
+
+def _check_exposure(
+    start: dt.datetime | None, end: dt.datetime | None, last_on: dt.date | None
+) -> None:
+    if last_on is None:
+        raise field_error("last_exposure_on", _("Give the day of last exposure"))
+    if last_on > timezone.localdate():
+        raise field_error("last_exposure_on", _("This date is in the future"))
+    if start is not None and end is not None and end < start:
+        raise field_error("exposure_end", _("The exposure ends before it starts"))
+
+
+def _secondary_error() -> ValidationError:
+    return field_error(
+        "degree",
+        _("The active policy profile does not identify secondary contacts"),
+    )
+
+
+@transaction.atomic
+def contact_add(
+    *,
+    actor: Any,
+    case: Case,
+    person: Resident,
+    degree: str,
+    relation: str,
+    venue: Venue | None = None,
+    exposure_start: dt.datetime | None = None,
+    exposure_end: dt.datetime | None = None,
+    last_exposure_on: dt.date,
+    via: Contact | None = None,
+    overlap_minutes: int | None = None,
+    note: str = "",
+) -> Contact:
+    """Add a close contact of `case`, or a secondary contact exposed to one (`via`)."""
+    _check_contact_case(actor, case)
+    _choice("degree", degree, Degree, _("Unknown degree"))
+    _choice("relation", relation, ExposureRelation, _("Unknown relation"))
+    if degree == Degree.SECONDARY:
+        if not _secondary_allowed():
+            raise _secondary_error()
+        if via is None or via.case_id != case.pk or via.degree != Degree.CLOSE:
+            raise field_error("via", _("Name the close contact of this case they were exposed to"))
+    elif via is not None:
+        raise field_error("via", _("Only a secondary contact is exposed through another contact"))
+    _check_exposure(exposure_start, exposure_end, last_exposure_on)
+    if person.pk == case.person_id:
+        raise field_error("person", _("A case is not their own contact"))
+    known = Contact.objects.filter(case=case, person=person).first()
+    if known is not None:
+        raise field_error(
+            "person",
+            _("This person is already a %(degree)s of this case")
+            % {"degree": known.get_degree_display().lower()},
+        )
+    contact = Contact.objects.create(
+        case=case,
+        person=person,
+        degree=degree,
+        via=via,
+        relation=relation,
+        venue=venue,
+        exposure_start=exposure_start,
+        exposure_end=exposure_end,
+        last_exposure_on=last_exposure_on,
+        overlap_minutes=overlap_minutes,
+        note=(note or "").strip()[:300],
+        division_key=person.division_key,
+    )
+    event_record(
+        actor=actor,
+        action="contact.added",
+        obj=contact,
+        person_id=person.pk,
+        field="degree",
+        to_value=f"{contact.get_degree_display()} ← {case.number}",
+    )
+    _changed([person.pk])
+    return contact
+
+
+@transaction.atomic
+def contact_set_status(*, actor: Any, contact: Contact, status: str, reason: str = "") -> Contact:
+    """Move a contact along identified → located → under control → released (or lost)."""
+    require(actor, Cap.CONTACTS_EDIT)
+    if not in_scope(actor, contact.division_key):
+        raise field_error("contact", _("This contact is outside your jurisdiction"))
+    _choice("status", status, ContactStatus, _("Unknown status"))
+    if status not in CONTACT_NEXT[contact.status]:
+        raise field_error(
+            "status",
+            _("A contact who is %(old)s cannot become %(new)s")
+            % {
+                "old": contact.get_status_display().lower(),
+                "new": str(ContactStatus(status).label).lower(),
+            },
+        )
+    if status == ContactStatus.LOST:
+        reason = _need_reason(reason)
+    old = contact.get_status_display()
+    contact.status = status
+    contact.save(update_fields=["status"])
+    event_record(
+        actor=actor,
+        action="contact.status_changed",
+        obj=contact,
+        person_id=contact.person_id,
+        field="status",
+        from_value=old,
+        to_value=contact.get_status_display(),
+        reason=reason,
+    )
+    _changed([contact.person_id])
+    return contact
+
+
+def contacts_set_status(
+    *, actor: Any, contacts: Iterable[Contact], status: str, reason: str = ""
+) -> tuple[int, list[tuple[Contact, str]]]:
+    """Change many contacts' status; each is its own audited change. Returns (done, refused)."""
+    done, refused = 0, []
+    for contact in contacts:
+        try:
+            contact_set_status(actor=actor, contact=contact, status=status, reason=reason)
+            done += 1
+        except ValidationError as exc:
+            refused.append((contact, " ".join(exc.messages)))
+    return done, refused
+
+
+@transaction.atomic
+def contact_convert_to_case(
+    *,
+    actor: Any,
+    contact: Contact,
+    kind: str,
+    found_by: str,
+    sampled_on: dt.date,
+    onset_on: dt.date | None = None,
+    reported_on: dt.date,
+    reason: str = "",
+) -> Case:
+    """The contact tested positive: register their case and keep the chain."""
+    require(actor, Cap.CASES_EDIT)
+    require(actor, Cap.CONTACTS_EDIT)
+    if not in_scope(actor, contact.division_key):
+        raise field_error("contact", _("This contact is outside your jurisdiction"))
+    if contact.became_case_id is not None:
+        raise field_error("contact", _("This contact is already a case"))
+    found_where = (
+        FoundWhere.QUARANTINE
+        if contact.status == ContactStatus.UNDER_CONTROL
+        else FoundWhere.COMMUNITY
+    )
+    case = _case_create(
+        actor=actor,
+        person=contact.person,
+        kind=kind,
+        found_by=found_by,
+        found_where=found_where,
+        sampled_on=sampled_on,
+        onset_on=onset_on,
+        reported_on=reported_on,
+        reason=reason,
+    )
+    contact.became_case = case
+    contact.save(update_fields=["became_case"])
+    event_record(
+        actor=actor,
+        action="contact.converted",
+        obj=contact,
+        person_id=contact.person_id,
+        field="became_case",
+        to_value=case.number,
+        reason=reason,
+    )
+    _changed([contact.person_id])
+    return case
+
+
+def _changed(person_ids: list[int]) -> None:
+    # In the same transaction: a status is never out of step with the facts it rests on.
+    facts_changed(person_ids)
+
+
+# Many contacts at once ----------------------------------------------------------------
+
+
+@dataclass
+class ContactRow:
+    """One line of a line listing or import: a contact described by ID number."""
+
+    id_number: str
+    name: str = ""
+    phone: str = ""
+    relation: str = ExposureRelation.OTHER
+    degree: str = Degree.CLOSE
+    venue_code: str = ""
+    exposure_start: dt.datetime | None = None
+    exposure_end: dt.datetime | None = None
+    last_exposure_on: dt.date | None = None
+    via_id_number: str = ""
+    overlap_minutes: int | None = None
+    note: str = ""
+    place: Division | None = None
+
+
+@dataclass
+class Duplicate:
+    index: int  # position of the row in the batch (0-based)
+    contact: Contact  # the contact already known for this case
+
+
+class BulkErrors(ValidationError):
+    """Row-level problems: `rows` maps a 0-based row index to {field: [messages]}."""
+
+    def __init__(self, rows: dict[int, dict[str, list[str]]]) -> None:
+        self.rows = rows
+        super().__init__(
+            {
+                f"rows[{index}].{name}": messages
+                for index in sorted(rows)
+                for name, messages in rows[index].items()
+            }
+        )
+
+
+class ContactBatch(list[Contact]):
+    """The contacts added; `duplicates` lists rows naming a person already known for the case."""
+
+    duplicates: list[Duplicate]
+
+    def __init__(
+        self, contacts: Iterable[Contact] = (), duplicates: list[Duplicate] | None = None
+    ) -> None:
+        super().__init__(contacts)
+        self.duplicates = duplicates or []
+
+
+@dataclass
+class _Plan:
+    people: dict[str, Resident] = field(default_factory=dict)  # id number → known person
+    new_people: dict[str, tuple[str, str, Any, Division]] = field(default_factory=dict)
+    venues: dict[str, Venue] = field(default_factory=dict)
+    rows: list[tuple[int, ContactRow, str]] = field(default_factory=list)  # index, row, id no.
+    duplicates: list[Duplicate] = field(default_factory=list)
+
+
+def _as_row(raw: ContactRow | Mapping[str, Any]) -> ContactRow:
+    if isinstance(raw, ContactRow):
+        return raw
+    known = {k: v for k, v in raw.items() if k in ContactRow.__dataclass_fields__}
+    return ContactRow(**known)
+
+
+def _plan_bulk(actor: Any, case: Case, rows: list[ContactRow]) -> _Plan:
+    plan = _Plan()
+    errors: dict[int, dict[str, list[str]]] = {}
+    numbers: dict[int, str] = {}
+
+    def err(index: int, name: str, message: str) -> None:
+        errors.setdefault(index, {}).setdefault(name, []).append(str(message))
+
+    for index, row in enumerate(rows):
+        try:
+            numbers[index] = parse_id_number(row.id_number).number
+        except IdNumberError as exc:
+            err(index, "id_number", exc.args[0])
+    known_people = Resident.objects.in_bulk(set(numbers.values()), field_name="id_number")
+    plan.people = dict(known_people)
+    codes = {r.venue_code.strip() for r in rows if r.venue_code.strip()}
+    plan.venues = Venue.objects.in_bulk(codes, field_name="code") if codes else {}
+    existing = {
+        c.person_id: c
+        for c in Contact.objects.filter(
+            case=case, person_id__in=[p.pk for p in known_people.values()]
+        ).select_related("person")
+    }
+    secondary_ok = None
+    first_row: dict[str, int] = {}
+    close_numbers = {
+        numbers[i] for i, r in enumerate(rows) if i in numbers and r.degree == Degree.CLOSE
+    }
+    for index, row in enumerate(rows):
+        number = numbers.get(index)
+        if number is not None:
+            if number in first_row:
+                err(
+                    index,
+                    "id_number",
+                    _("This ID number already appears in row %(row)s")
+                    % {"row": first_row[number] + 1},
+                )
+            first_row.setdefault(number, index)
+            if number == case.person.id_number:
+                err(index, "id_number", _("A case is not their own contact"))
+        if row.degree not in Degree.values:
+            err(index, "degree", _("Unknown degree"))
+        if row.relation not in ExposureRelation.values:
+            err(index, "relation", _("Unknown relation"))
+        if row.venue_code.strip() and row.venue_code.strip() not in plan.venues:
+            err(index, "venue_code", _("No venue has this code"))
+        try:
+            _check_exposure(row.exposure_start, row.exposure_end, row.last_exposure_on)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                for m in messages:
+                    err(index, name, m)
+        if row.degree == Degree.SECONDARY:
+            if secondary_ok is None:
+                secondary_ok = _secondary_allowed()
+            if not secondary_ok:
+                err(
+                    index,
+                    "degree",
+                    _("The active policy profile does not identify secondary contacts"),
+                )
+            else:
+                _check_via(row, case, close_numbers, err, index)
+        elif row.via_id_number.strip():
+            err(index, "via", _("Only a secondary contact is exposed through another contact"))
+        if number is None:
+            continue
+        person = plan.people.get(number)
+        if person is None:
+            try:
+                name = clean_name(row.name)
+            except ValidationError:
+                err(index, "name", _("Unknown ID number: give the person's name"))
+                name = ""
+            try:
+                phone = clean_phone(row.phone)
+            except ValidationError as exc:
+                err(index, "phone", exc.messages[0])
+                phone = ""
+            place = row.place or case.person.division
+            if not in_scope(actor, place.key):
+                err(index, "place", _("This place is outside your jurisdiction"))
+            plan.new_people[number] = (name, phone, parse_id_number(number), place)
+        elif row.name.strip() and row.name.strip() != person.name:
+            err(index, "name", _("This ID number is registered under another name"))
+        elif person.pk in existing and index not in errors:
+            plan.duplicates.append(Duplicate(index, existing[person.pk]))
+            continue
+        plan.rows.append((index, row, number))
+    if errors:
+        raise BulkErrors(errors)
+    return plan
+
+
+def _check_via(row: ContactRow, case: Case, close_numbers: set[str], err: Any, index: int) -> None:
+    raw = row.via_id_number.strip().upper()
+    if not raw:
+        err(index, "via", _("Name the close contact of this case they were exposed to"))
+        return
+    if raw in close_numbers:
+        return
+    via = Contact.objects.filter(case=case, person__id_number=raw, degree=Degree.CLOSE).exists()
+    if not via:
+        err(index, "via", _("This person is not a close contact of this case"))
+
+
+def _resident_rows(plan: _Plan) -> Iterable[tuple[Any, ...]]:
+    now = timezone.now()
+    for number, (name, phone, info, place) in plan.new_people.items():
+        initials, full = pinyin_of(name)
+        yield (
+            number,
+            name,
+            initials,
+            full,
+            info.sex,
+            info.birth_date,
+            phone,
+            place.pk,
+            place.key,
+            Residency.VISITOR,
+            now,
+            now,
+            "",
+        )
+
+
+RESIDENT_FIELDS = (
+    "id_number",
+    "name",
+    "name_initials",
+    "name_pinyin",
+    "sex",
+    "birth_date",
+    "phone",
+    "division",
+    "division_key",
+    "residency",
+    "created_at",
+    "updated_at",
+    "relation",
+)
+CONTACT_FIELDS = (
+    "case",
+    "person",
+    "degree",
+    "via",
+    "relation",
+    "venue",
+    "exposure_start",
+    "exposure_end",
+    "last_exposure_on",
+    "overlap_minutes",
+    "status",
+    "note",
+    "division_key",
+    "created_at",
+)
+
+
+def _contact_rows(
+    case: Case, plan: _Plan, degree: str, via_ids: dict[str, int]
+) -> list[tuple[Any, ...]]:
+    now = timezone.now()
+    out = []
+    for _index, row, number in plan.rows:
+        if row.degree != degree:
+            continue
+        person = plan.people[number]
+        venue = plan.venues.get(row.venue_code.strip())
+        via = via_ids.get(row.via_id_number.strip().upper()) if degree == Degree.SECONDARY else None
+        out.append(
+            (
+                case.pk,
+                person.pk,
+                degree,
+                via,
+                row.relation,
+                venue.pk if venue else None,
+                row.exposure_start,
+                row.exposure_end,
+                row.last_exposure_on,
+                row.overlap_minutes,
+                ContactStatus.IDENTIFIED,
+                (row.note or "").strip()[:300],
+                person.division_key,
+                now,
+            )
+        )
+    return out
+
+
+def _event_rows(
+    actor: Any, case: Case, contacts: list[Contact], created: list[Resident], reason: str
+) -> Iterable[tuple[Any, ...]]:
+    now = timezone.now()
+    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    actor_name = str(actor) if user_id else "system"
+    for person in created:
+        yield (
+            now,
+            user_id,
+            actor_name,
+            "resident.created",
+            "people.resident",
+            str(person.pk),
+            person.name[:200],
+            person.pk,
+            person.division_key,
+            "",
+            "",
+            "",
+            reason,
+            "",
+            "{}",
+        )
+    for c in contacts:
+        yield (
+            now,
+            user_id,
+            actor_name,
+            "contact.added",
+            "epi.contact",
+            str(c.pk),
+            f"{c.person.name} ← {case.number}"[:200],
+            c.person_id,
+            c.division_key,
+            "degree",
+            "",
+            f"{c.get_degree_display()} ← {case.number}",
+            reason,
+            "",
+            "{}",
+        )
+
+
+EVENT_FIELDS = (
+    "at",
+    "actor",
+    "actor_name",
+    "action",
+    "object_type",
+    "object_id",
+    "object_label",
+    "person_id",
+    "division_key",
+    "field",
+    "from_value",
+    "to_value",
+    "reason",
+    "basis",
+    "data",
+)
+
+
+@transaction.atomic
+def contacts_add_bulk(
+    *, actor: Any, case: Case, rows: Iterable[ContactRow | Mapping[str, Any]], reason: str = ""
+) -> ContactBatch:
+    """Add many contacts of one case at once (line listing, import, API).
+
+    All rows are checked first; any bad row raises `BulkErrors` naming rows and fields and
+    nothing is written. Rows naming a person already known for this case are skipped and
+    reported in `.duplicates`, so sending the same list twice adds nothing twice.
+    """
+    _check_contact_case(actor, case)
+    batch = [_as_row(r) for r in rows]
+    if not batch:
+        return ContactBatch()
+    plan = _plan_bulk(actor, case, batch)
+    if plan.new_people:
+        copy_rows(Resident, RESIDENT_FIELDS, _resident_rows(plan))
+        fresh = Resident.objects.in_bulk(list(plan.new_people), field_name="id_number")
+        plan.people.update(fresh)
+    created_people = [plan.people[n] for n in plan.new_people]
+    copy_rows(Contact, CONTACT_FIELDS, _contact_rows(case, plan, Degree.CLOSE, {}))
+    close = {
+        c.person.id_number: c.pk
+        for c in Contact.objects.filter(case=case, degree=Degree.CLOSE).select_related("person")
+    }
+    copy_rows(Contact, CONTACT_FIELDS, _contact_rows(case, plan, Degree.SECONDARY, close))
+    person_ids = [plan.people[n].pk for _i, _r, n in plan.rows]
+    added = list(
+        Contact.objects.filter(case=case, person_id__in=person_ids)
+        .select_related("person", "venue", "via__person")
+        .order_by("id")
+    )
+    copy_rows(Event, EVENT_FIELDS, _event_rows(actor, case, added, created_people, reason))
+    _changed(person_ids)
+    return ContactBatch(added, plan.duplicates)
+
+
+def contacts_check(
+    *, actor: Any, case: Case, rows: Iterable[ContactRow | Mapping[str, Any]]
+) -> BulkErrors | None:
+    """What `contacts_add_bulk` would refuse in these rows, without writing anything."""
+    _check_contact_case(actor, case)
+    batch = [_as_row(r) for r in rows]
+    if not batch:
+        return None
+    try:
+        _plan_bulk(actor, case, batch)
+    except BulkErrors as exc:
+        return exc
+    return None
+
+
+def duplicate_message(dup: Duplicate) -> str:
+    return _("%(name)s is already a %(degree)s of this case") % {
+        "name": dup.contact.person.name,
+        "degree": dup.contact.get_degree_display().lower(),
+    }
