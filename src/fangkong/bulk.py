@@ -1,6 +1,7 @@
 """Columnar writes: COPY on PostgreSQL, executemany on SQLite. Never one ORM save per row."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, models
@@ -8,6 +9,27 @@ from django.db import connection, models
 
 def table_columns(model: type[models.Model], fields: Sequence[str]) -> list[str]:
     return [model._meta.get_field(f).column for f in fields]  # type: ignore[union-attr,misc]
+
+
+def _sqlite_values(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> Iterator[Sequence[Any]]:
+    """Store datetimes the way the ORM does on SQLite (naive UTC text), so rows compare alike."""
+    adapt = connection.ops.adapt_datetimefield_value
+    stamps = [
+        i
+        for i, f in enumerate(fields)
+        if model._meta.get_field(f).get_internal_type() == "DateTimeField"
+    ]
+    if not stamps:
+        yield from rows
+        return
+    for row in rows:
+        values = list(row)
+        for i in stamps:
+            if isinstance(values[i], datetime):
+                values[i] = adapt(values[i])
+        yield values
 
 
 def copy_rows(
@@ -26,6 +48,7 @@ def copy_rows(
                     copy.write_row(row)
                     count += 1
         else:
+            rows = _sqlite_values(model, fields, rows)
             marks = ", ".join("%s" for _ in columns)
             quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
             sql = f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({marks})"
