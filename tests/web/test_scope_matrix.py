@@ -23,6 +23,13 @@ PAGE_ROLES = {
     "policy:profiles": ALL - {"supply"},
     "audit:events": {"command", "street"},
     "tokens": ALL,
+    "epi:cases": {"command", "task_force", "street", "grid", "hospital"},
+    "epi:case_new": {"command", "task_force"},
+    "epi:contacts": {"command", "task_force", "street", "grid"},
+    "epi:finding": {"command", "task_force"},
+    "epi:chains": {"command", "task_force", "street", "grid", "hospital"},
+    "epi:checkins": {"command", "task_force"},
+    "epi:appeals": {"command", "task_force"},
 }
 
 
