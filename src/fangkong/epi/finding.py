@@ -21,8 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap, in_scope, require, scoped
-from fangkong.audit.models import Event
-from fangkong.audit.services import event_record
+from fangkong.audit.services import event_record, events_record_bulk
 from fangkong.bulk import copy_rows
 from fangkong.epi.models import (
     Candidate,
@@ -339,7 +338,7 @@ def candidates_confirm(
         Candidate.objects.filter(pk__in=[c.pk for c in confirmed]).update(
             decision=CandidateDecision.CONFIRMED
         )
-        copy_rows(Event, _EVENT_FIELDS, _decision_events(actor, job, confirmed, "confirmed"))
+        events_record_bulk(_decision_events(actor, job, confirmed, "confirmed"))
         result.decided = len(confirmed)
     return result
 
@@ -448,27 +447,8 @@ def candidates_dismiss(
         Candidate.objects.filter(pk__in=[c.pk for c in chosen]).update(
             decision=CandidateDecision.DISMISSED
         )
-        copy_rows(Event, _EVENT_FIELDS, _decision_events(actor, job, chosen, "dismissed", reason))
+        events_record_bulk(_decision_events(actor, job, chosen, "dismissed", reason))
     return Decision(decided=len(chosen))
-
-
-_EVENT_FIELDS = (
-    "at",
-    "actor",
-    "actor_name",
-    "action",
-    "object_type",
-    "object_id",
-    "object_label",
-    "person_id",
-    "division_key",
-    "field",
-    "from_value",
-    "to_value",
-    "reason",
-    "basis",
-    "data",
-)
 
 
 _DECIDED = {"confirmed": CandidateDecision.CONFIRMED, "dismissed": CandidateDecision.DISMISSED}

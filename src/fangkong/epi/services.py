@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap, in_scope, require
-from fangkong.audit.models import Event
-from fangkong.audit.services import event_record
+from fangkong.audit.services import event_record, events_record_bulk
 from fangkong.bulk import copy_rows
 from fangkong.epi.hooks import facts_changed
 from fangkong.epi.models import (
@@ -804,25 +803,6 @@ def _event_rows(
         )
 
 
-EVENT_FIELDS = (
-    "at",
-    "actor",
-    "actor_name",
-    "action",
-    "object_type",
-    "object_id",
-    "object_label",
-    "person_id",
-    "division_key",
-    "field",
-    "from_value",
-    "to_value",
-    "reason",
-    "basis",
-    "data",
-)
-
-
 @transaction.atomic
 def contacts_add_bulk(
     *, actor: Any, case: Case, rows: Iterable[ContactRow | Mapping[str, Any]], reason: str = ""
@@ -855,7 +835,7 @@ def contacts_add_bulk(
         .select_related("person", "venue", "via__person")
         .order_by("id")
     )
-    copy_rows(Event, EVENT_FIELDS, _event_rows(actor, case, added, created_people, reason))
+    events_record_bulk(_event_rows(actor, case, added, created_people, reason))
     _changed(person_ids)
     return ContactBatch(added, plan.duplicates)
 

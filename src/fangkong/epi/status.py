@@ -28,8 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from fangkong.accounts.access import Cap, require, scoped
-from fangkong.audit.models import Event
-from fangkong.bulk import copy_rows
+from fangkong.audit.services import events_record_bulk
 from fangkong.epi.models import (
     Case,
     CaseKind,
@@ -306,24 +305,6 @@ def derive(
 
 # ── stored state ────────────────────────────────────────────────────────────
 
-EVENT_FIELDS = [
-    "at",
-    "actor",
-    "actor_name",
-    "action",
-    "object_type",
-    "object_id",
-    "object_label",
-    "person_id",
-    "division_key",
-    "field",
-    "from_value",
-    "to_value",
-    "reason",
-    "basis",
-    "data",
-]
-
 
 def new_verify_token() -> str:
     return secrets.token_hex(16)
@@ -457,7 +438,7 @@ def _recompute_chunk(
                 )
             )
     _upsert_statuses(rows)
-    copy_rows(Event, EVENT_FIELDS, events)
+    events_record_bulk(events)
 
 
 def _status_row(

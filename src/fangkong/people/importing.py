@@ -30,8 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from fangkong.accounts.access import Cap, in_scope, require, scope_key
-from fangkong.audit.models import Event
-from fangkong.audit.services import event_record
+from fangkong.audit.services import event_record, events_record_bulk
 from fangkong.bulk import analyze, copy_rows
 from fangkong.people.idnumber import IdNumberError, mask_phone, parse_id_number
 from fangkong.people.models import Household, Relation, Resident
@@ -716,25 +715,6 @@ def _update_residents(updates: list[tuple[Any, ...]]) -> None:
         cursor.execute("TRUNCATE import_resident_update")
 
 
-EVENT_FIELDS = [
-    "at",
-    "actor",
-    "actor_name",
-    "action",
-    "object_type",
-    "object_id",
-    "object_label",
-    "person_id",
-    "division_key",
-    "field",
-    "from_value",
-    "to_value",
-    "reason",
-    "basis",
-    "data",
-]
-
-
 def _write_changed(
     changed: list[tuple[_Valid, _Existing]],
     validator: _Validator,
@@ -779,7 +759,7 @@ def _write_changed(
                 audit.row(old.pk, name, unit.key, f, a, b) for f, a, b in changes if a != b
             )
         _update_residents(updates)
-        copy_rows(Event, EVENT_FIELDS, events)
+        events_record_bulk(events)
 
 
 class _Audit:
