@@ -4,6 +4,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.utils import translation
 
 from fangkong.epi.models import (
     Case,
@@ -59,3 +60,11 @@ def a_case(people) -> Case:
 def a_contact(a_case, people) -> Contact:
     """李秀英, a household close contact of `a_case`."""
     return make_contact(a_case, people["li"])
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _english_outside_requests():
+    """Service messages and labels are matched in English here; pages still follow the
+    request's language (zh-Hans by default)."""
+    with translation.override("en"):
+        yield

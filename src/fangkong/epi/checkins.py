@@ -34,7 +34,7 @@ from fangkong.people.importing import (
     _csv_rows,
     _file_error,
     _scan,
-    header_key,
+    header_positions,
 )
 from fangkong.people.models import Resident
 from fangkong.places.models import Venue
@@ -58,9 +58,6 @@ HEADER_MAP = {alias: canon for canon, aliases in _HEADER_ALIASES.items() for ali
 
 E_NOT_SUPPORTED = gettext_noop("Only CSV and Parquet files can be imported")
 E_EMPTY = gettext_noop("The file is empty: its first row must name the columns")
-E_UNKNOWN_COLUMN = gettext_noop("Unknown column; the columns are: %(allowed)s")
-E_DUPLICATE_COLUMN = gettext_noop("This column appears twice")
-E_MISSING_COLUMN = gettext_noop("Required column %(column)s is missing")
 E_PARQUET = gettext_noop("The Parquet file cannot be read: it is damaged or truncated")
 E_TRUNCATED = gettext_noop("The file ends in the middle of this row: it looks truncated")
 E_REQUIRED = gettext_noop("This value is required")
@@ -105,22 +102,9 @@ class CheckinImportResult:
 
 
 def parse_header(cells: list[str]) -> dict[str, int]:
-    while cells and not cells[-1]:
-        cells = cells[:-1]
-    positions: dict[str, int] = {}
-    allowed = ", ".join(f"{CHINESE_HEADERS[c]}/{c}" for c in COLUMNS)
-    for index, text in enumerate(cells):
-        canon = HEADER_MAP.get(header_key(text))
-        if canon is None:
-            column = text or f"#{index + 1}"
-            raise _file_error(E_UNKNOWN_COLUMN, column, row=1, params={"allowed": allowed})
-        if canon in positions:
-            raise _file_error(E_DUPLICATE_COLUMN, column=text, row=1)
-        positions[canon] = index
-    for canon in COLUMNS:
-        if canon not in positions:
-            column = f"{CHINESE_HEADERS[canon]}/{canon}"
-            raise _file_error(E_MISSING_COLUMN, column, row=1, params={"column": column})
+    positions, _cells = header_positions(
+        cells, columns=COLUMNS, required=COLUMNS, chinese=CHINESE_HEADERS, aliases=HEADER_MAP
+    )
     return positions
 
 

@@ -30,6 +30,7 @@ from fangkong.people.importing import (
     RowError,
     _scan,
     header_key,
+    header_positions,
     read_rows,
 )
 
@@ -219,22 +220,9 @@ def parse_cells(
 
 
 def _parse_header(cells: list[str]) -> dict[str, int]:
-    positions: dict[str, int] = {}
-    while cells and not cells[-1]:
-        cells = cells[:-1]
-    allowed = ", ".join(column_label(c) for c in COLUMNS)
-    for index, text in enumerate(cells):
-        canon = HEADER_MAP.get(header_key(text))
-        if canon is None:
-            error = RowError(1, text or f"#{index + 1}", "", E_UNKNOWN_COLUMN, {"allowed": allowed})
-            raise FileProblem(error)
-        if canon in positions:
-            raise FileProblem(RowError(1, text, "", E_DUPLICATE_COLUMN))
-        positions[canon] = index
-    for canon in REQUIRED:
-        if canon not in positions:
-            label = column_label(canon)
-            raise FileProblem(RowError(1, label, "", E_MISSING_COLUMN, {"column": label}))
+    positions, _cells = header_positions(
+        cells, columns=COLUMNS, required=REQUIRED, chinese=CHINESE_HEADERS, aliases=HEADER_MAP
+    )
     return positions
 
 

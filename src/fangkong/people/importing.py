@@ -19,7 +19,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -309,25 +309,39 @@ def header_key(text: str) -> str:
     return re.sub(r"[\s_\-]+", "", text)
 
 
-def parse_header(cells: list[str]) -> tuple[dict[str, int], list[str]]:
-    """Map canonical column → position; raise FileProblem naming the first bad column."""
+def header_positions(
+    cells: list[str],
+    *,
+    columns: Sequence[str],
+    required: Sequence[str],
+    chinese: dict[str, str],
+    aliases: dict[str, str],
+) -> tuple[dict[str, int], list[str]]:
+    """Map canonical column → position in a header row (Chinese or English names, any case);
+    raise FileProblem naming the first unknown, repeated or missing column."""
     positions: dict[str, int] = {}
     while cells and not cells[-1]:
         cells = cells[:-1]
-    allowed = ", ".join(f"{CHINESE_HEADERS[c]}/{c}" for c in COLUMNS)
+    allowed = ", ".join(f"{chinese[c]}/{c}" for c in columns)
     for index, text in enumerate(cells):
-        canon = HEADER_MAP.get(header_key(text))
+        canon = aliases.get(header_key(text))
         if canon is None:
             column = text or f"#{index + 1}"
             raise _file_error(E_UNKNOWN_COLUMN, column, row=1, params={"allowed": allowed})
         if canon in positions:
             raise _file_error(E_DUPLICATE_COLUMN, column=text, row=1)
         positions[canon] = index
-    for canon in REQUIRED:
+    for canon in required:
         if canon not in positions:
-            column = f"{CHINESE_HEADERS[canon]}/{canon}"
+            column = f"{chinese[canon]}/{canon}"
             raise _file_error(E_MISSING_COLUMN, column, row=1, params={"column": column})
     return positions, cells
+
+
+def parse_header(cells: list[str]) -> tuple[dict[str, int], list[str]]:
+    return header_positions(
+        cells, columns=COLUMNS, required=REQUIRED, chinese=CHINESE_HEADERS, aliases=HEADER_MAP
+    )
 
 
 # Validation ---------------------------------------------------------------------------
