@@ -128,7 +128,7 @@ def test_line_listing_errors_are_shown_per_line_and_column(login, personas, a_ca
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert 'id="grid-errors"' in page and "Unknown relation" in page
+    assert 'id="grid-errors"' in page and "Unknown exposure relation" in page
     assert 'data-error="3"' in page  # the relation column of line 1
     assert 'data-error="0"' in page  # the ID number column of line 2
     assert not Contact.objects.exists()

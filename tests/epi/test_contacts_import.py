@@ -90,8 +90,8 @@ def test_errors_are_in_the_readers_language(tmp_path, personas, a_case):
     result = import_contacts(actor=personas["street"], case=a_case, path=write(tmp_path, text))
     with translation.override("zh-hans"):
         chinese = result.errors[0].reason
-    assert result.errors[0].reason == "Unknown relation"
-    assert chinese != "Unknown relation"
+    assert result.errors[0].reason == "Unknown exposure relation"
+    assert chinese != "Unknown exposure relation"
 
 
 def test_unknown_column_and_missing_id_column_are_file_errors(tmp_path, personas, a_case):

@@ -111,7 +111,9 @@ RELATION_MAP.update(
     }
 )
 DEGREE_MAP: dict[str, str] = {v: v for v in Degree.values}
-DEGREE_MAP.update({"密接": "close", "密切接触者": "close", "次密接": "secondary"})
+DEGREE_MAP.update(
+    {"密接": "close", "密切接触者": "close", "次密接": "secondary", "密接的密接": "secondary"}
+)
 
 MOMENT_RE = re.compile(
     r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[T ]+(\d{1,2})[:：](\d{2})(?::(\d{2}))?)?"
@@ -122,7 +124,7 @@ E_REQUIRED = gettext_noop("This value is required")
 E_UNKNOWN_COLUMN = gettext_noop("Unknown column; the columns are: %(allowed)s")
 E_DUPLICATE_COLUMN = gettext_noop("This column appears twice")
 E_MISSING_COLUMN = gettext_noop("Required column %(column)s is missing")
-E_RELATION = gettext_noop("Unknown relation")
+E_RELATION = gettext_noop("Unknown exposure relation")
 E_DEGREE = gettext_noop("Degree must be 密接 or 次密接 (close or secondary)")
 E_MOMENT = gettext_noop("Write a date and time such as 2022-05-03 18:30")
 E_TOO_MANY = gettext_noop("A file may hold at most %(max)s contacts")

@@ -195,6 +195,52 @@ def _person_rows(index: CheckinIndex, persons: I64) -> tuple[I64, I64]:
     return query, index.by_person[pos]
 
 
+@dataclass(frozen=True)
+class _Evidence:
+    """Overlaps found by `_meetings`: one entry per position, times relative to EPOCH.
+
+    `key` orders rows by (owner, person) and is equal exactly when both are; None when the
+    two do not fit one int64 (then sorting falls back to the columns).
+    """
+
+    owner: I64
+    source: I64
+    person: I64
+    vrank: I64
+    start: I64
+    end: I64
+    key: I64 | None
+
+    def take(self, which: Any) -> "_Evidence":
+        return _Evidence(
+            self.owner[which],
+            self.source[which],
+            self.person[which],
+            self.vrank[which],
+            self.start[which],
+            self.end[which],
+            None if self.key is None else self.key[which],
+        )
+
+
+class _Keys:
+    """Packs (owner, person) into one int64 that sorts like the pair: the owner's rank among
+    `owners` in the high bits, the person's offset from the index's lowest person id below."""
+
+    def __init__(self, index: CheckinIndex, owners: I64) -> None:
+        self.owners = np.unique(owners)
+        self.low = int(index.person_ids[0]) if len(index.person_ids) else 0
+        self.high = int(index.person_ids[-1]) if len(index.person_ids) else 0
+        self.shift = (self.high - self.low).bit_length()
+        self.fits = self.shift + max(len(self.owners) - 1, 1).bit_length() <= 62
+
+    def rank(self, owner: I64) -> I64:
+        return np.searchsorted(self.owners, owner)
+
+    def pack(self, rank: I64, person: I64) -> I64:
+        return (rank << self.shift) | (person - self.low)
+
+
 def _meetings(
     index: CheckinIndex,
     owner: I64,
@@ -203,73 +249,72 @@ def _meetings(
     end: I64,
     padding: int,
     min_seconds: int,
-) -> tuple[I64, I64, I64, I64, I64, I64]:
+) -> _Evidence:
     """Everyone at the same venue as `source` while `source` was there inside [start, end].
 
-    Returns evidence rows (owner, source, person, venue rank, overlap start, overlap end)
-    with times relative to EPOCH.
+    Returns the overlaps as evidence rows (owner, source, person, venue rank, overlap start,
+    overlap end) with times relative to EPOCH.
     """
+    keys = _Keys(index, owner)
     query, rows = _person_rows(index, source)
-    vrank = np.searchsorted(index.offsets, rows, side="right") - 1
-    a = np.maximum(index.t_in[rows].astype(np.int64), start[query]) - padding
-    b = np.minimum(index.t_out[rows].astype(np.int64), end[query]) + padding
+    a = np.maximum(index.t_in[rows], start[query]) - padding
+    b = np.minimum(index.t_out[rows], end[query]) + padding
     # A stay no longer than the minimum overlap cannot give one: skip it before searching.
     inside = (b - a > 2 * padding) & (b - a > min_seconds)
-    query, vrank, a, b = query[inside], vrank[inside], a[inside], b[inside]
+    query, rows, a, b = query[inside], rows[inside], a[inside], b[inside]
+    vrank = np.searchsorted(index.offsets, rows, side="right") - 1
     seg_lo, seg_hi = index.offsets[vrank], index.offsets[vrank + 1]
     # An overlap longer than min_seconds needs time out > a + min and time in < b − min.
     lo = _search(index.reach, seg_lo, seg_hi, a + min_seconds, strict=True)
     hi = _search(index.t_in, lo, seg_hi, b - min_seconds, strict=False)
     q, r = _expand(lo, hi)
-    o_start = np.maximum(index.t_in[r].astype(np.int64), a[q])
-    o_end = np.minimum(index.t_out[r].astype(np.int64), b[q])
+    o_start = np.maximum(index.t_in[r], a[q])
+    o_end = np.minimum(index.t_out[r], b[q])
     person = index.person[r]
-    keep = (o_end - o_start > min_seconds) & (person != source[query[q]])
-    q = q[keep]
-    return (
-        owner[query[q]],
-        source[query[q]],
-        person[keep],
-        vrank[q],
-        o_start[keep],
-        o_end[keep],
-    )
+    qsource = source[query]
+    keep = (o_end - o_start > min_seconds) & (person != qsource[q])
+    q, person = q[keep], person[keep]
+    qowner = owner[query]
+    key = keys.pack(keys.rank(qowner)[q], person) if keys.fits else None
+    return _Evidence(qowner[q], qsource[q], person, vrank[q], o_start[keep], o_end[keep], key)
 
 
-def _best(owner: I64, person: I64, minutes: I64, start: I64) -> tuple[I64, NDArray[Any], I64]:
-    """Rows ordered by (owner, person, longest overlap first), the mask of each group's first
-    row, and per group the earliest overlap start."""
-    order = np.lexsort((-minutes, person, owner))
-    o, p = owner[order], person[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (o[1:] != o[:-1]) | (p[1:] != p[:-1])
+def _best(evidence: _Evidence, minutes: I64) -> tuple[I64, NDArray[Any], I64]:
+    """Rows ordered by (owner, person, longest overlap first, evidence order), the mask of
+    each group's first row, and per group the earliest overlap start."""
+    key = evidence.key
+    span = int(minutes.max()) if len(minutes) else 0
+    if key is not None and int(key.max(initial=0)).bit_length() + span.bit_length() <= 63:
+        order = np.argsort((key << span.bit_length()) | (span - minutes), kind="stable")
+        k = key[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = k[1:] != k[:-1]
+    else:
+        order = np.lexsort((-minutes, evidence.person, evidence.owner))
+        o, p = evidence.owner[order], evidence.person[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = (o[1:] != o[:-1]) | (p[1:] != p[:-1])
     heads = np.flatnonzero(first)
+    start = evidence.start
     earliest = np.minimum.reduceat(start[order], heads) if len(heads) else start[:0]
     return order, first, earliest
 
 
-def _found(
-    index: CheckinIndex,
-    evidence: tuple[I64, I64, I64, I64, I64, I64],
-    *,
-    via: bool,
-    all_rows: bool,
-) -> Found:
-    owner, source, person, vrank, start, end = evidence
-    minutes = (end - start) // 60
-    order, first, earliest = _best(owner, person, minutes, start)
+def _found(index: CheckinIndex, evidence: _Evidence, *, via: bool, all_rows: bool) -> Found:
+    minutes = (evidence.end - evidence.start) // 60
+    order, first, earliest = _best(evidence, minutes)
     if all_rows:
         pick, earliest = order, earliest[np.cumsum(first) - 1]
     else:
         pick = order[first]
     return Found(
-        case_id=owner[pick],
-        person_id=person[pick],
-        venue_id=index.venue_ids[vrank[pick]],
-        overlap_start=start[pick] + EPOCH,
-        overlap_end=end[pick] + EPOCH,
+        case_id=evidence.owner[pick],
+        person_id=evidence.person[pick],
+        venue_id=index.venue_ids[evidence.vrank[pick]],
+        overlap_start=evidence.start[pick] + EPOCH,
+        overlap_end=evidence.end[pick] + EPOCH,
         overlap_minutes=minutes[pick],
-        via_person_id=source[pick] if via else np.full(len(pick), -1, dtype=np.int64),
+        via_person_id=(evidence.source[pick] if via else np.full(len(pick), -1, dtype=np.int64)),
         exposed_from=earliest + EPOCH,
     )
 
@@ -318,10 +363,8 @@ def find_secondary_contacts(
     case's close contacts are not secondary contacts of it.
     """
     case_id, case_person, _start, end = _case_columns(cases)
-    if not len(close):
-        return _found(index, _empty_evidence(), via=True, all_rows=all_rows)
-    pos = np.searchsorted(case_id, close.case_id, sorter=np.argsort(case_id))
-    pos = np.argsort(case_id)[pos]
+    by_case = np.argsort(case_id)
+    pos = by_case[np.searchsorted(case_id, close.case_id, sorter=by_case)]
     evidence = _meetings(
         index,
         close.case_id,
@@ -331,27 +374,33 @@ def find_secondary_contacts(
         padding_minutes * 60,
         min_minutes * 60,
     )
-    owner, _source, person = evidence[0], evidence[1], evidence[2]
-    own_pos = np.argsort(case_id)[np.searchsorted(case_id, owner, sorter=np.argsort(case_id))]
-    known = _keys(close.case_id, close.person_id)
-    keys = _keys(owner, person)
-    is_close = np.isin(keys, known)
-    keep = ~is_close & (person != case_person[own_pos])
-    return _found(
-        index,
-        tuple(e[keep] for e in evidence),
-        via=True,
-        all_rows=all_rows,
-    )
+    evidence = _drop_known(index, evidence, close, case_id, case_person)
+    return _found(index, evidence, via=True, all_rows=all_rows)
 
 
-def _keys(owner: I64, person: I64) -> I64:
+def _drop_known(
+    index: CheckinIndex, evidence: _Evidence, close: Found, case_id: I64, case_person: I64
+) -> _Evidence:
+    """The evidence without each case's own person and the case's close contacts."""
+    owner = np.concatenate([close.case_id, case_id])
+    person = np.concatenate([close.person_id, case_person])
+    keys = _Keys(index, close.case_id)
+    if evidence.key is None or not len(evidence.key):
+        known = _pair_keys(owner, person)
+        return evidence.take(~np.isin(_pair_keys(evidence.owner, evidence.person), known))
+    # Pairs with an owner or person outside the packing range match no evidence row.
+    rank = keys.rank(owner)
+    ok = (rank < len(keys.owners)) & (person >= keys.low) & (person <= keys.high)
+    ok[ok] = keys.owners[rank[ok]] == owner[ok]
+    known = np.sort(keys.pack(rank[ok], person[ok]))
+    if not len(known):
+        return evidence
+    at = np.minimum(np.searchsorted(known, evidence.key), len(known) - 1)
+    return evidence.take(known[at] != evidence.key)
+
+
+def _pair_keys(owner: I64, person: I64) -> I64:
     return (owner.astype(np.int64) << 32) ^ person.astype(np.int64)
-
-
-def _empty_evidence() -> tuple[I64, I64, I64, I64, I64, I64]:
-    e = np.zeros(0, dtype=np.int64)
-    return e, e, e, e, e, e
 
 
 # Building from the database ----------------------------------------------------------------

@@ -76,7 +76,9 @@ class CaseFilterForm(forms.Form):
     reported_from = forms.DateField(
         label=_("Reported from"), required=False, widget=forms.DateInput(DATE)
     )
-    reported_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(DATE))
+    reported_to = forms.DateField(
+        label=_("Reported to"), required=False, widget=forms.DateInput(DATE)
+    )
 
 
 class ContactFilterForm(forms.Form):

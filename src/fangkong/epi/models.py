@@ -87,7 +87,7 @@ class Degree(models.TextChoices):
 
 
 class ExposureRelation(models.TextChoices):
-    HOUSEHOLD = "household", _("Household")
+    HOUSEHOLD = "household", _("Same household")
     WORKPLACE = "workplace", _("Workplace")
     MEAL = "meal", _("Shared meal")
     TRANSPORT = "transport", _("Transport")

@@ -348,7 +348,7 @@ def contact_add(
     """Add a close contact of `case`, or a secondary contact exposed to one (`via`)."""
     _check_contact_case(actor, case)
     _choice("degree", degree, Degree, _("Unknown degree"))
-    _choice("relation", relation, ExposureRelation, _("Unknown relation"))
+    _choice("relation", relation, ExposureRelation, _("Unknown exposure relation"))
     if degree == Degree.SECONDARY:
         if not _secondary_allowed():
             raise _secondary_error()
@@ -610,7 +610,7 @@ def _plan_bulk(actor: Any, case: Case, rows: list[ContactRow]) -> _Plan:
         if row.degree not in Degree.values:
             err(index, "degree", _("Unknown degree"))
         if row.relation not in ExposureRelation.values:
-            err(index, "relation", _("Unknown relation"))
+            err(index, "relation", _("Unknown exposure relation"))
         if row.venue_code.strip() and row.venue_code.strip() not in plan.venues:
             err(index, "venue_code", _("No venue has this code"))
         try:
