@@ -469,3 +469,17 @@ VENUE_PATTERNS: list[tuple[str, float, list[str]]] = [
     ("hospital", 5, ["{c}卫生服务站", "{x}氏诊所", "{s}卫生院"]),
     ("other", 9, ["{c}理发店", "{x}记五金店", "{s}快递驿站", "{c}洗车行"]),
 ]
+
+# The outbreak scenario ------------------------------------------------------------------
+# Rest days of the 14 days before DEMO_DATE (2022 Labour Day: 30 Apr–4 May off; Sunday
+# 24 Apr and Saturday 7 May were make-up working days).
+REST_DAYS = {
+    dt.date(2022, 4, 23),
+    dt.date(2022, 4, 30),
+    dt.date(2022, 5, 1),
+    dt.date(2022, 5, 2),
+    dt.date(2022, 5, 3),
+    dt.date(2022, 5, 4),
+}
+DESIGNATED_HOSPITALS = ["许昌市中心医院北院区（定点医院）", "许昌市传染病医院"]
+SHELTER_HOSPITALS = ["许昌市东城区方舱医院", "许昌市魏都区方舱医院"]

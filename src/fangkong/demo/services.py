@@ -19,6 +19,7 @@ from fangkong.audit.models import Event
 from fangkong.bulk import analyze, copy_rows, reset_sequence
 from fangkong.demo import data
 from fangkong.demo.accounts import DEMO_USERNAMES, demo_accounts_create
+from fangkong.demo.outbreak import Checkins, checkins_write, outbreak_write
 from fangkong.demo.people import (
     HOUSEHOLD_FIELDS,
     KEY_PERSON_FIELDS,
@@ -28,10 +29,12 @@ from fangkong.demo.people import (
     Populator,
 )
 from fangkong.demo.tree import DIVISION_FIELDS, TreeBuilder
+from fangkong.epi.models import CheckIn
 from fangkong.people.models import Household, KeyPerson, Need, Resident
 from fangkong.places.models import Division, Level, Venue
 
 CHUNK = 50_000
+FLUSH_CHECKINS = 200_000
 DEMO_TABLES: list[type[models.Model]] = [Need, KeyPerson, Resident, Household, Venue, Event]
 # Demo rows are stamped with the report day's morning so reruns are identical.
 CREATED_AT = dt.datetime.combine(data.DEMO_DATE, dt.time(8), zoneinfo.ZoneInfo("Asia/Shanghai"))
@@ -49,6 +52,9 @@ class DemoStats:
     key_persons: int = 0
     needs: int = 0
     venues: int = 0
+    checkins: int = 0
+    cases: int = 0
+    contacts: int = 0
     seconds: float = 0.0
     levels: dict[int, int] = field(default_factory=dict)
 
@@ -97,9 +103,18 @@ def demo_data_present() -> bool:
 
 
 def demo_generate(
-    *, residents: int, seed: int, progress: Callable[[str], None] | None = None
+    *,
+    residents: int,
+    seed: int,
+    progress: Callable[[str], None] | None = None,
+    checkins_per_day: float = 1.0,
+    outbreak: bool = True,
 ) -> DemoStats:
-    """Write the demo city for `residents` people and `seed` into empty tables."""
+    """Write the demo city for `residents` people and `seed` into empty tables.
+
+    With `outbreak`, also venue check-ins of the last 14 days (`checkins_per_day` per
+    adult who scans codes) and an outbreak in 魏都区: cases, household contacts, codes.
+    """
     if residents < len(data.DISTRICTS):
         raise DemoError(_("The demo city needs at least %d residents.") % len(data.DISTRICTS))
     started = time.perf_counter()
@@ -108,6 +123,7 @@ def demo_generate(
     people = Populator(seed, created_at)
     divisions: list[tuple[object, ...]] = []
     landmarks: list[tuple[str, str]] = []
+    scans = Checkins(seed, residents, checkins_per_day) if outbreak else None
 
     def flush() -> None:
         stats.divisions += copy_rows(Division, DIVISION_FIELDS, divisions)
@@ -116,6 +132,8 @@ def demo_generate(
         stats.residents += copy_rows(Resident, RESIDENT_FIELDS, people.residents)
         stats.key_persons += copy_rows(KeyPerson, KEY_PERSON_FIELDS, people.key_persons)
         stats.needs += copy_rows(Need, NEED_FIELDS, people.needs)
+        if scans is not None:
+            stats.checkins += checkins_write(scans.take_rows())
         for buffer in (
             divisions,
             people.venues,
@@ -136,39 +154,72 @@ def demo_generate(
                 }
             )
 
-    with transaction.atomic(), _indexes_built_afterwards([Resident, Household, KeyPerson, Need]):
-        for node in TreeBuilder(residents, seed).walk():
-            divisions.append(node.row())
-            stats.levels[node.level] = stats.levels.get(node.level, 0) + 1
-            if node.level == Level.DISTRICT:
-                landmarks = data.DISTRICT_LANDMARKS.get(data.DISTRICTS[node.district][0], [])
-            elif node.level == Level.GRID:
-                people.add_venues(node, landmarks)
-                landmarks = []
-            elif node.level == Level.UNIT:
-                people.fill_unit(node)
-                if len(people.residents) >= CHUNK:
-                    flush()
-        flush()
-        for model in (Division, Venue, Household, Resident, KeyPerson, Need):
-            reset_sequence(model)
+    loaded = [Resident, Household, KeyPerson, Need, CheckIn]
+    with transaction.atomic():
+        with _indexes_built_afterwards(loaded):
+            for node in TreeBuilder(residents, seed).walk():
+                divisions.append(node.row())
+                stats.levels[node.level] = stats.levels.get(node.level, 0) + 1
+                if scans is not None:
+                    scans.node(node)
+                if node.level == Level.DISTRICT:
+                    landmarks = data.DISTRICT_LANDMARKS.get(data.DISTRICTS[node.district][0], [])
+                elif node.level == Level.GRID:
+                    before = len(people.venues)
+                    people.add_venues(node, landmarks)
+                    if scans is not None:
+                        scans.add_venues(people.venues[before:], len(landmarks))
+                    landmarks = []
+                elif node.level == Level.UNIT:
+                    before = len(people.residents)
+                    people.fill_unit(node)
+                    if scans is not None:
+                        scans.add_residents(people.residents[before:])
+                        if len(scans.rows) >= FLUSH_CHECKINS:
+                            stats.checkins += checkins_write(scans.take_rows())
+                    if len(people.residents) >= CHUNK:
+                        flush()
+            if scans is not None:
+                scans.end_community()
+            flush()
+            for model in (Division, Venue, Household, Resident, KeyPerson, Need, CheckIn):
+                reset_sequence(model)
         demo_accounts_create()
-    analyze(Division, Venue, Household, Resident, KeyPerson, Need)
+        if scans is not None:
+            if progress:
+                progress(_("Writing the outbreak: cases, contacts and health codes…"))
+            made = outbreak_write(
+                scans, seed=seed, actor=User.objects.get(username="command"), now=CREATED_AT
+            )
+            stats.cases, stats.contacts = made.cases, made.contacts
+            stats.checkins -= made.checkins_dropped
+    analyze(Division, Venue, Household, Resident, KeyPerson, Need, CheckIn)
     stats.seconds = time.perf_counter() - started
     return stats
 
 
 def _dependents() -> list[type[models.Model]]:
-    """Demo tables plus every table that points at them (cases, check-ins, …), users aside."""
+    """Demo tables plus every table that points at them (cases, check-ins, …), users aside.
+
+    Reverse relations include foreign keys without a database constraint (check-ins); the
+    link tables of many-to-many fields (a finding job's cases) are added too.
+    """
     found: list[type[models.Model]] = list(DEMO_TABLES)
     queue: list[type[models.Model]] = [*DEMO_TABLES, Division]
+
+    def add(other: object) -> None:
+        if isinstance(other, type) and other not in found and other not in (User, Division):
+            found.append(other)
+            queue.append(other)
+
     while queue:
         model = queue.pop()
         for rel in model._meta.related_objects:
-            other = rel.related_model
-            if isinstance(other, type) and other not in found and other not in (User, Division):
-                found.append(other)
-                queue.append(other)
+            add(rel.related_model)
+            if isinstance(rel, models.ManyToManyRel):
+                add(rel.through)
+        for m2m in model._meta.local_many_to_many:
+            add(m2m.remote_field.through)
     return found
 
 
@@ -177,8 +228,11 @@ def demo_clear() -> None:
     tables = [m._meta.db_table for m in _dependents()]
     quote = connection.ops.quote_name
     with transaction.atomic():
-        User.objects.filter(username__in=DEMO_USERNAMES).delete()
-        scoped = User.objects.filter(jurisdiction__isnull=False).count()
+        scoped = (
+            User.objects.filter(jurisdiction__isnull=False)
+            .exclude(username__in=DEMO_USERNAMES)
+            .count()
+        )
         if scoped:
             raise DemoError(
                 _("%d other users have a jurisdiction in the city; remove them first.") % scoped
@@ -193,3 +247,5 @@ def demo_clear() -> None:
                 for table in tables:
                     cursor.execute(f"DELETE FROM {quote(table)}")
             cursor.execute(f"DELETE FROM {quote(Division._meta.db_table)}")
+        # After the tables: finding jobs and overrides refer to their users (PROTECT).
+        User.objects.filter(username__in=DEMO_USERNAMES).delete()

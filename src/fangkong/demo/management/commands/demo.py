@@ -12,6 +12,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--residents", type=int, default=20_000)
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--checkins-per-day",
+            type=float,
+            default=1.0,
+            help="venue check-ins per day of each adult who scans venue codes (14 days)",
+        )
+        parser.add_argument(
+            "--no-outbreak",
+            action="store_true",
+            help="skip the outbreak scenario (check-ins, cases, contacts)",
+        )
         group = parser.add_mutually_exclusive_group()
         group.add_argument(
             "--if-empty", action="store_true", help="do nothing if residents already exist"
@@ -39,7 +50,11 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
         try:
             stats = demo_generate(
-                residents=options["residents"], seed=options["seed"], progress=self.stdout.write
+                residents=options["residents"],
+                seed=options["seed"],
+                progress=self.stdout.write,
+                checkins_per_day=options["checkins_per_day"],
+                outbreak=not options["no_outbreak"],
             )
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
@@ -48,7 +63,8 @@ class Command(BaseCommand):
                 _(
                     "Demo city ready in %(seconds).1f s (%(rate)s residents/s): %(divisions)s "
                     "divisions, %(households)s households, %(residents)s residents, "
-                    "%(key)s key persons, %(needs)s needs, %(venues)s venues."
+                    "%(key)s key persons, %(needs)s needs, %(venues)s venues; %(checkins)s "
+                    "check-ins, %(cases)s cases, %(contacts)s contacts."
                 )
                 % {
                     "seconds": stats.seconds,
@@ -59,6 +75,9 @@ class Command(BaseCommand):
                     "key": f"{stats.key_persons:,}",
                     "needs": f"{stats.needs:,}",
                     "venues": f"{stats.venues:,}",
+                    "checkins": f"{stats.checkins:,}",
+                    "cases": f"{stats.cases:,}",
+                    "contacts": f"{stats.contacts:,}",
                 }
             )
         )

@@ -1,0 +1,114 @@
+"""The demo outbreak: check-ins, cases, household contacts and health codes."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, F
+
+from fangkong.audit.models import Event
+from fangkong.demo import data
+from fangkong.demo.services import demo_clear, demo_generate
+from fangkong.epi.finder import candidates_for_cases
+from fangkong.epi.models import (
+    Case,
+    CaseStatus,
+    CheckIn,
+    CodeStatus,
+    Colour,
+    Contact,
+    Degree,
+    ExposureRelation,
+    FindingJob,
+)
+from fangkong.policy.services import profiles_install_shipped
+
+N = 5_000
+
+
+@pytest.fixture
+def demo(db):
+    profiles_install_shipped()
+    return demo_generate(residents=N, seed=7)
+
+
+def _checkins():
+    return list(
+        CheckIn.objects.order_by("id").values_list("person", "venue", "time_in", "time_out")
+    )
+
+
+def test_the_scenario_has_checkins_cases_and_contacts(demo):
+    assert demo.cases == Case.objects.count() >= 3
+    assert demo.contacts == Contact.objects.count() > 0
+    assert 0 < demo.checkins == CheckIn.objects.count() <= N * 14 * 2
+    first = dt.date.fromisoformat("2022-04-23")
+    days = {t.date() for t in CheckIn.objects.values_list("time_in", flat=True)[:5000]}
+    assert all(first - dt.timedelta(days=1) <= d < data.DEMO_DATE for d in days)
+    assert not CheckIn.objects.filter(time_out__lte=F("time_in")).exists()
+    # Every case lives in 魏都区 and is numbered the way case_register numbers cases.
+    for case in Case.objects.all():
+        assert case.division_key.startswith("411002")
+        assert case.number.startswith("4110-2022-") and len(case.number) == 14
+        assert data.DEMO_DATE - dt.timedelta(days=6) <= case.reported_on < data.DEMO_DATE
+        assert case.sampled_on <= case.reported_on
+    assert Case.objects.filter(status=CaseStatus.TRANSFERRED).exclude(destination="").exists()
+    contacts = Contact.objects.select_related("case__person", "person")
+    for contact in contacts:
+        assert contact.degree == Degree.CLOSE
+        assert contact.relation == ExposureRelation.HOUSEHOLD
+        assert contact.person.household_id == contact.case.person.household_id
+    assert not Contact.objects.filter(degree=Degree.SECONDARY).exists()
+    assert Event.objects.filter(action="case.registered").count() == demo.cases
+    # Nobody checks in anywhere once isolated.
+    for case in Case.objects.all():
+        start = dt.datetime.combine(case.reported_on, dt.time(), dt.UTC) + dt.timedelta(hours=-8)
+        assert not CheckIn.objects.filter(person=case.person, time_in__gte=start).exists()
+
+
+def test_cases_and_close_contacts_are_red(demo):
+    people = set(Case.objects.values_list("person", flat=True))
+    people |= set(Contact.objects.values_list("person", flat=True))
+    colours = dict(CodeStatus.objects.values_list("person", "colour"))
+    assert set(colours) == people
+    assert set(colours.values()) == {Colour.RED}
+
+
+def test_the_contact_finder_finds_people_who_met_a_case(demo):
+    cases = list(Case.objects.annotate(n=Count("person__checkin")).order_by("number"))
+    found = [len(candidates_for_cases([case])) for case in cases]
+    assert max(found) > 0
+    rows = candidates_for_cases(cases)
+    assert {r["degree"] for r in rows} == {"close"}
+    assert all(r["overlap_minutes"] >= 0 for r in rows)
+
+
+def test_same_seed_same_outbreak(db):
+    profiles_install_shipped()
+    demo_generate(residents=2_000, seed=3, checkins_per_day=0.5)
+    first = (_checkins(), list(Case.objects.order_by("id").values()))
+    demo_clear()
+    assert not CheckIn.objects.exists() and not Case.objects.exists()
+    demo_generate(residents=2_000, seed=3, checkins_per_day=0.5)
+    second = (_checkins(), list(Case.objects.order_by("id").values()))
+    assert first == second
+    assert len(first[0]) > 1000
+
+
+def test_no_outbreak_makes_none(db):
+    call_command("demo", "--residents", "1000", "--seed", "2", "--no-outbreak")
+    assert not CheckIn.objects.exists()
+    assert not Case.objects.exists() and not Contact.objects.exists()
+    assert not CodeStatus.objects.exists()
+
+
+def test_replace_clears_the_outbreak_and_finding_jobs(demo):
+    from fangkong.accounts.models import User
+
+    job = FindingJob.objects.create(
+        created_by=User.objects.get(username="command"), division_key="4110"
+    )
+    job.cases.set(Case.objects.all()[:2])
+    call_command("demo", "--residents", "1000", "--seed", "2", "--replace", "--no-outbreak")
+    assert not CheckIn.objects.exists() and not Case.objects.exists()
+    assert not FindingJob.objects.exists() and not CodeStatus.objects.exists()
