@@ -121,5 +121,10 @@ def _register() -> None:
     for module in (api_cases, api_checkins, api_finding, api_status):
         api.add_router("/", module.router)
 
+    from fangkong.lab import api_results, api_rounds
+
+    api.add_router("/", api_rounds.router)
+    api.add_router("/", api_results.router)
+
 
 _register()

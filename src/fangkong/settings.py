@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "fangkong.audit",
     "fangkong.policy",
     "fangkong.epi",
+    "fangkong.lab",
     "fangkong.demo",
     "django_tasks_db",
 ]

@@ -14,5 +14,6 @@ urlpatterns = [
     path("policy/", include("fangkong.policy.urls")),
     path("audit/", include("fangkong.audit.urls")),
     path("epi/", include("fangkong.epi.urls")),
+    path("lab/", include("fangkong.lab.urls")),
     path("", include("fangkong.epi.urls_public")),
 ]

@@ -39,6 +39,10 @@ class Cap(StrEnum):
     CODE_STATUS_VIEW = "code_status.view"
     CODE_OVERRIDE = "code_status.override"
     APPEALS_DECIDE = "appeals.decide"
+    ROUNDS_MANAGE = "rounds.manage"
+    SAMPLING = "sampling"
+    RESULTS_UPLOAD = "results.upload"
+    COVERAGE_VIEW = "coverage.view"
 
 
 _REGISTRY_READ = {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW}
@@ -49,7 +53,14 @@ _REGISTRY_KEEP = _REGISTRY_READ | {
     Cap.KEY_PERSONS_EDIT,
 }
 
-_EPI_LOCAL = {Cap.CASES_VIEW, Cap.CONTACTS_VIEW, Cap.CONTACTS_EDIT, Cap.CODE_STATUS_VIEW}
+_EPI_LOCAL = {
+    Cap.CASES_VIEW,
+    Cap.CONTACTS_VIEW,
+    Cap.CONTACTS_EDIT,
+    Cap.CODE_STATUS_VIEW,
+    Cap.COVERAGE_VIEW,
+    Cap.SAMPLING,
+}
 _TRACING = _EPI_LOCAL | {
     Cap.CASES_EDIT,
     Cap.CHECKINS_IMPORT,
@@ -64,7 +75,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
         _REGISTRY_KEEP | _EPI_LOCAL | {Cap.RESIDENTS_IMPORT, Cap.PLACES_EDIT, Cap.AUDIT_VIEW}
     ),
     Role.GRID: frozenset(_REGISTRY_KEEP | _EPI_LOCAL),
-    Role.LAB: frozenset({Cap.POLICY_VIEW}),
+    Role.LAB: frozenset({Cap.POLICY_VIEW, Cap.SAMPLING, Cap.RESULTS_UPLOAD}),
     Role.QUARANTINE: frozenset({Cap.POLICY_VIEW}),
     Role.HOSPITAL: frozenset(
         {Cap.POLICY_VIEW, Cap.KEY_PERSONS_VIEW, Cap.CASES_VIEW, Cap.CODE_STATUS_VIEW}

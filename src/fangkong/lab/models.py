@@ -1,0 +1,246 @@
+"""Nucleic-acid testing: rounds, sampling sites, tubes (single or pooled), labs and results.
+
+A tube's `division_key` is its sampling site's; a member's is the person's, so coverage and
+retest lists reach the community that must act.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.people.models import Resident
+from fangkong.places.models import Division
+
+
+class Lab(models.Model):
+    code = models.CharField(_("lab code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="labs")
+    division_key = models.CharField(max_length=24, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("laboratory")
+        verbose_name_plural = _("laboratories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SamplingSite(models.Model):
+    code = models.CharField(_("site code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="sampling_sites")
+    division_key = models.CharField(max_length=24, db_index=True, editable=False)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("sampling site")
+        verbose_name_plural = _("sampling sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoundStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class TestingRound(models.Model):
+    """A round of mass testing (全员核酸/区域核查) over a jurisdiction subtree."""
+
+    name = models.CharField(_("name"), max_length=200)
+    area = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="testing_rounds")
+    division_key = models.CharField(max_length=24, db_index=True, editable=False)
+    pool_size = models.PositiveSmallIntegerField(_("pool size"))
+    reason = models.CharField(_("reason"), max_length=300)
+    starts_at = models.DateTimeField(_("starts at"))
+    deadline = models.DateTimeField(_("deadline"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=RoundStatus.choices, default=RoundStatus.OPEN
+    )
+    sites = models.ManyToManyField(SamplingSite, related_name="rounds", blank=True)
+    profile_code = models.CharField(max_length=40, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        verbose_name = _("testing round")
+        verbose_name_plural = _("testing rounds")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Purpose(models.TextChoices):
+    ROUND = "round", _("Mass-testing round")
+    RETEST = "retest", _("Single-tube retest")
+    ARRIVAL = "arrival", _("Arrival test")
+    RISK_POST = "risk_post", _("Risk-post testing")
+    FEVER_CLINIC = "fever_clinic", _("Fever clinic")
+    OUTPATIENT = "outpatient", _("Outpatient")
+    VOLUNTARY = "voluntary", _("Voluntary")
+
+
+class TubeStatus(models.TextChoices):
+    COLLECTED = "collected", _("Collected")
+    SENT = "sent", _("Sent to lab")
+    RECEIVED = "received", _("Received at lab")
+    TESTED = "tested", _("Tested")
+
+
+class Outcome(models.TextChoices):
+    NEGATIVE = "negative", _("Negative")
+    POSITIVE = "positive", _("Positive")
+
+
+class Tube(models.Model):
+    """A sample tube: one person (single) or up to `capacity` people (pooled N-in-1)."""
+
+    barcode = models.CharField(_("tube barcode"), max_length=40, unique=True)
+    capacity = models.PositiveSmallIntegerField(_("pool size"), default=1)
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    round = models.ForeignKey(
+        TestingRound, null=True, blank=True, on_delete=models.PROTECT, related_name="tubes"
+    )
+    site = models.ForeignKey(
+        SamplingSite, null=True, blank=True, on_delete=models.PROTECT, related_name="tubes"
+    )
+    lab = models.ForeignKey(Lab, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=TubeStatus.choices, default=TubeStatus.COLLECTED
+    )
+    collected_at = models.DateTimeField(_("collected at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    tested_at = models.DateTimeField(_("tested at"), null=True, blank=True)
+    outcome = models.CharField(_("result"), max_length=10, choices=Outcome.choices, blank=True)
+    ct_value = models.FloatField(_("Ct value"), null=True, blank=True)
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    division_key = models.CharField(max_length=24, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["-collected_at", "-id"]
+        indexes = [models.Index(fields=["round", "status"], name="tube_round_status")]
+        verbose_name = _("tube")
+        verbose_name_plural = _("tubes")
+
+    def __str__(self) -> str:
+        return self.barcode
+
+
+class TubeMember(models.Model):
+    tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="samples")
+    round = models.ForeignKey(
+        TestingRound, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sampled_at = models.DateTimeField(_("sampled at"))
+    division_key = models.CharField(max_length=24, db_index=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tube", "person"], name="tube_member_once"),
+        ]
+        indexes = [
+            models.Index(fields=["round", "division_key"], name="member_round_place"),
+            models.Index(fields=["person", "sampled_at"], name="member_person_time"),
+        ]
+        verbose_name = _("tube member")
+        verbose_name_plural = _("tube members")
+
+    def __str__(self) -> str:
+        return f"{self.tube_id}:{self.person_id}"
+
+
+class ControlStatus(models.TextChoices):
+    ACTIVE = "active", _("Under temporary control")
+    CLEARED = "cleared", _("Cleared")
+
+
+class TemporaryControl(models.Model):
+    """A member of a positive pool, held at home until their single-tube retest is negative."""
+
+    person = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="controls")
+    source_tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="controls")
+    status = models.CharField(
+        max_length=8, choices=ControlStatus.choices, default=ControlStatus.ACTIVE
+    )
+    since = models.DateTimeField(_("since"))
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+    division_key = models.CharField(max_length=24, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["-since"]
+        verbose_name = _("temporary control")
+        verbose_name_plural = _("temporary controls")
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_status_display()})"
+
+
+class RetestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for home sampling")
+    SAMPLED = "sampled", _("Sampled")
+    NEGATIVE = "negative", _("Negative")
+    POSITIVE = "positive", _("Positive")
+
+
+class Retest(models.Model):
+    """A single-tube retest owed by a member of a positive pool (home sampling list)."""
+
+    person = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="retests")
+    source_tube = models.ForeignKey(Tube, on_delete=models.PROTECT, related_name="retests")
+    tube = models.ForeignKey(
+        Tube, null=True, blank=True, on_delete=models.SET_NULL, related_name="retest_of"
+    )
+    status = models.CharField(
+        max_length=10, choices=RetestStatus.choices, default=RetestStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    division_key = models.CharField(max_length=24, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["status", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "source_tube"], name="retest_once"),
+        ]
+        verbose_name = _("retest")
+        verbose_name_plural = _("retests")
+
+    def __str__(self) -> str:
+        return f"{self.person} ← {self.source_tube}"
+
+
+class ResultUpload(models.Model):
+    """One results file or FHIR Bundle from a lab; its digest makes re-uploads idempotent."""
+
+    lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="uploads")
+    sha256 = models.CharField(max_length=64)
+    filename = models.CharField(max_length=300, blank=True)
+    format = models.CharField(max_length=8)  # csv, xlsx, fhir
+    rows = models.PositiveIntegerField(default=0)
+    applied = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["lab", "sha256"], name="result_upload_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lab} {self.filename or self.sha256[:8]}"

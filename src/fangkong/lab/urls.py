@@ -1,0 +1,4 @@
+from fangkong.lab import urls_results, urls_rounds
+
+app_name = "lab"
+urlpatterns = [*urls_rounds.urlpatterns, *urls_results.urlpatterns]
