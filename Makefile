@@ -6,6 +6,8 @@ FK := $(VENV)/bin/fangkong
 STAMP := $(VENV)/.installed
 DEMO_RESIDENTS ?= 20000
 DEMO_SEED ?= 1
+DEMO_AS_OF ?=
+DEMO_ARGS = --residents $(DEMO_RESIDENTS) --seed $(DEMO_SEED)$(if $(DEMO_AS_OF), --as-of $(DEMO_AS_OF))
 PORT ?= 8000
 
 .PHONY: help run test check fmt env assets messages browser bench demo clean
@@ -30,14 +32,14 @@ messages: $(STAMP)
 run: env ## migrate SQLite, load the demo city (first time), serve http://127.0.0.1:8000 + task worker
 	@mkdir -p var
 	$(FK) migrate -v 0
-	$(FK) demo --residents $(DEMO_RESIDENTS) --seed $(DEMO_SEED) --if-empty
+	$(FK) demo $(DEMO_ARGS) --if-empty
 	@$(FK) db_worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	  $(FK) runserver 127.0.0.1:$(PORT)
 
-demo: env ## rebuild the demo city (DEMO_RESIDENTS, DEMO_SEED)
+demo: env ## rebuild the demo city (DEMO_RESIDENTS, DEMO_SEED, DEMO_AS_OF=YYYY-MM-DD)
 	@mkdir -p var
 	$(FK) migrate -v 0
-	$(FK) demo --residents $(DEMO_RESIDENTS) --seed $(DEMO_SEED) --replace
+	$(FK) demo $(DEMO_ARGS) --replace
 
 browser:
 	@scripts/ensure-browser

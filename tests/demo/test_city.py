@@ -11,20 +11,20 @@ from django.test import RequestFactory, override_settings
 from fangkong.accounts.models import User
 from fangkong.accounts.roles import Role
 from fangkong.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
-from fangkong.demo.data import DEMO_DATE
 from fangkong.demo.services import demo_clear, demo_generate
 from fangkong.people.idnumber import parse_id_number
 from fangkong.people.models import Household, KeyCategory, KeyPerson, Need, Resident
 from fangkong.places.models import KEY_LENGTH, Division, Level, Venue, code_from_key
 
 N = 20_000
+DEMO_DATE = dt.date(2022, 5, 7)  # the as-of date of this city
 
 
 @pytest.fixture(scope="module")
 def city(django_db_setup, django_db_blocker):
     md5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as the autouse fixture does
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=md5):
-        stats = demo_generate(residents=N, seed=7)
+        stats = demo_generate(residents=N, seed=7, as_of=DEMO_DATE)
         yield stats
         demo_clear()
 
@@ -93,6 +93,15 @@ def rate(category, eligible):
     return KeyPerson.objects.filter(category=category).count() / eligible
 
 
+def test_ages_count_up_to_the_as_of_date():
+    assert max(Resident.objects.values_list("birth_date", flat=True)) <= DEMO_DATE
+    oldest = min(Resident.objects.values_list("birth_date", flat=True))
+    assert DEMO_DATE.replace(year=DEMO_DATE.year - 103) < oldest
+    assert set(KeyPerson.objects.values_list("created_at", flat=True)) == {
+        dt.datetime(2022, 5, 7, 0, tzinfo=dt.UTC)  # 08:00 in Asia/Shanghai
+    }
+
+
 def test_key_person_rates_are_realistic():
     old = DEMO_DATE.replace(year=DEMO_DATE.year - 50)
     assert rate(KeyCategory.CHRONIC, Resident.objects.filter(birth_date__lte=old).count()) > 0.03
@@ -147,7 +156,9 @@ def test_one_demo_account_per_role_and_they_can_log_in():
 
 
 def test_if_empty_is_a_no_op_when_residents_exist(capsys):
-    call_command("demo", "--residents", "1000", "--seed", "3", "--if-empty")
+    call_command(
+        "demo", "--residents", "1000", "--seed", "3", "--if-empty", "--as-of", "2022-05-07"
+    )
     assert Resident.objects.count() == N
 
 

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, F
+from django.utils import timezone
 
 from fangkong.audit.models import Event
-from fangkong.demo import data
 from fangkong.demo.services import demo_clear, demo_generate
 from fangkong.epi.finder import candidates_for_cases
 from fangkong.epi.models import (
@@ -21,15 +21,24 @@ from fangkong.epi.models import (
     ExposureRelation,
     FindingJob,
 )
+from fangkong.people.models import Need
 from fangkong.policy.services import profiles_install_shipped
 
 N = 5_000
+AS_OF = dt.date(2022, 5, 7)  # the 许昌 report day: 2022 Labour Day falls in the window
 
 
 @pytest.fixture
 def demo(db):
     profiles_install_shipped()
-    return demo_generate(residents=N, seed=7)
+    return demo_generate(residents=N, seed=7, as_of=AS_OF)
+
+
+@pytest.fixture
+def live(db):
+    """A city as of today (the default), as `make run` loads it."""
+    profiles_install_shipped()
+    return demo_generate(residents=2_000, seed=5)
 
 
 def _checkins():
@@ -44,13 +53,13 @@ def test_the_scenario_has_checkins_cases_and_contacts(demo):
     assert 0 < demo.checkins == CheckIn.objects.count() <= N * 14 * 2
     first = dt.date.fromisoformat("2022-04-23")
     days = {t.date() for t in CheckIn.objects.values_list("time_in", flat=True)[:5000]}
-    assert all(first - dt.timedelta(days=1) <= d < data.DEMO_DATE for d in days)
+    assert all(first - dt.timedelta(days=1) <= d < AS_OF for d in days)
     assert not CheckIn.objects.filter(time_out__lte=F("time_in")).exists()
     # Every case lives in 魏都区 and is numbered the way case_register numbers cases.
     for case in Case.objects.all():
         assert case.division_key.startswith("411002")
         assert case.number.startswith("4110-2022-") and len(case.number) == 14
-        assert data.DEMO_DATE - dt.timedelta(days=6) <= case.reported_on < data.DEMO_DATE
+        assert AS_OF - dt.timedelta(days=6) <= case.reported_on < AS_OF
         assert case.sampled_on <= case.reported_on
     assert Case.objects.filter(status=CaseStatus.TRANSFERRED).exclude(destination="").exists()
     contacts = Contact.objects.select_related("case__person", "person")
@@ -66,12 +75,30 @@ def test_the_scenario_has_checkins_cases_and_contacts(demo):
         assert not CheckIn.objects.filter(person=case.person, time_in__gte=start).exists()
 
 
-def test_cases_and_close_contacts_are_red(demo):
+def test_cases_and_close_contacts_are_red(live):
     people = set(Case.objects.values_list("person", flat=True))
     people |= set(Contact.objects.values_list("person", flat=True))
     colours = dict(CodeStatus.objects.values_list("person", "colour"))
     assert set(colours) == people
     assert set(colours.values()) == {Colour.RED}
+
+
+def test_as_of_today_the_outbreak_is_live(live):
+    today, now = timezone.localdate(), timezone.now()
+    for case in Case.objects.all():
+        assert today - dt.timedelta(days=6) <= case.reported_on < today
+    assert case.number.startswith(f"4110-{today.year}-")
+    contacts = set(Contact.objects.filter(became_case=None).values_list("person", flat=True))
+    contacts -= set(Case.objects.values_list("person", flat=True))
+    codes = CodeStatus.objects.filter(person__in=contacts)
+    assert codes.count() == len(contacts) > 0
+    for code in codes:
+        assert code.colour == Colour.RED
+        assert code.until is not None and now < code.until < now + dt.timedelta(days=30)
+    last = max(CheckIn.objects.values_list("time_in", flat=True))
+    assert timezone.localdate(last) == today - dt.timedelta(days=1)
+    for due in Need.objects.values_list("next_due", flat=True):
+        assert abs((due - today).days) <= 60
 
 
 def test_the_contact_finder_finds_people_who_met_a_case(demo):

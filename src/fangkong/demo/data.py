@@ -5,9 +5,6 @@ Everything here is data (Chinese content of the synthetic city), not user-interf
 
 import datetime as dt
 
-# The 许昌 daily report of seed 004; every relative date of the demo is anchored here.
-DEMO_DATE = dt.date(2022, 5, 7)
-
 CITY_KEY = "4110"
 CITY_NAME = "许昌市"
 CITY_LATLON = (34.03, 113.85)
@@ -471,15 +468,14 @@ VENUE_PATTERNS: list[tuple[str, float, list[str]]] = [
 ]
 
 # The outbreak scenario ------------------------------------------------------------------
-# Rest days of the 14 days before DEMO_DATE (2022 Labour Day: 30 Apr–4 May off; Sunday
-# 24 Apr and Saturday 7 May were make-up working days).
-REST_DAYS = {
-    dt.date(2022, 4, 23),
-    dt.date(2022, 4, 30),
-    dt.date(2022, 5, 1),
+# Weekends are rest days (`clock.is_rest_day`) except where this table says otherwise:
+# 2022 Labour Day (30 Apr–4 May off; Sunday 24 Apr and Saturday 7 May were make-up working
+# days). It only matters when the 14 days of check-ins before the as-of date overlap it.
+HOLIDAYS = {
     dt.date(2022, 5, 2),
     dt.date(2022, 5, 3),
     dt.date(2022, 5, 4),
 }
+MAKEUP_WORKDAYS = {dt.date(2022, 4, 24), dt.date(2022, 5, 7)}
 DESIGNATED_HOSPITALS = ["许昌市中心医院北院区（定点医院）", "许昌市传染病医院"]
 SHELTER_HOSPITALS = ["许昌市东城区方舱医院", "许昌市魏都区方舱医院"]

@@ -1,17 +1,17 @@
 """The demo outbreak: venue check-ins of the last 14 days, index cases in 魏都区, their
-household contacts and the health codes that follow.
+household contacts and the health codes that follow, all dated relative to the as-of
+date of a `Clock`.
 
 `Checkins` is fed the tree walk one community at a time (its venues and residents) and
 draws that community's check-ins with NumPy in one go, so memory stays bounded by the
 largest community. It keeps the residents of the first few communities of 魏都区, where
 `outbreak_write` later places the cases. Everything is drawn from seeded streams in tree
-order: the same N and seed give the same rows on every database.
+order: the same N, seed and as-of date give the same rows on every database.
 """
 
 import datetime as dt
 import math
 import random
-import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from fangkong.audit.models import Event
 from fangkong.audit.services import EVENT_FIELDS
 from fangkong.bulk import copy_rows, reset_sequence
 from fangkong.demo import data
+from fangkong.demo.clock import Clock, is_rest_day
 from fangkong.demo.tree import Node
 from fangkong.epi.models import (
     Case,
@@ -40,10 +41,7 @@ from fangkong.epi.models import (
 )
 from fangkong.places.models import Level
 
-TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 DAYS = 14
-FIRST_DAY = data.DEMO_DATE - dt.timedelta(days=DAYS)
-BASE = int(dt.datetime.combine(FIRST_DAY, dt.time(), TZ).timestamp())  # China has no DST
 CHECKIN_FIELDS = ["person", "venue", "time_in", "time_out"]
 CASE_FIELDS = [
     "id",
@@ -125,12 +123,6 @@ WINDOWS: dict[str, tuple[int, int, int, int, int, int]] = {
 WIN = np.array([WINDOWS[k] for k in KINDS], dtype=np.int64)
 ERRAND_KINDS = np.array([KIND_INDEX[k] for k in ERRAND_WEIGHTS], dtype=np.int64)
 ERRAND_CUM = np.cumsum(list(ERRAND_WEIGHTS.values())) / sum(ERRAND_WEIGHTS.values())
-WORKDAY = np.array(
-    [(FIRST_DAY + dt.timedelta(days=d)) not in data.REST_DAYS for d in range(DAYS)], dtype=bool
-)
-ADULT_FROM = data.DEMO_DATE.replace(year=data.DEMO_DATE.year - 75).isoformat()
-ADULT_UNTIL = data.DEMO_DATE.replace(year=data.DEMO_DATE.year - 18).isoformat()
-WORKER_FROM = data.DEMO_DATE.replace(year=data.DEMO_DATE.year - 60).isoformat()
 RECENT_DAY = DAYS - 5  # check-ins from this day on make a person a likely index case
 
 
@@ -160,8 +152,22 @@ class Community:
 
 
 class Checkins:
-    def __init__(self, seed: int, residents: int, per_day: float) -> None:
+    def __init__(self, seed: int, residents: int, per_day: float, clock: Clock) -> None:
         self.rng = np.random.default_rng([seed, 0xC0DE, 14])
+        self.clock = clock
+        first_day = clock.days_ago(DAYS)
+        # Midnight of each day (a list, not a fixed stride: the zone may have summer time).
+        self.midnights = np.array(
+            [int(clock.at(first_day + dt.timedelta(days=d), 0).timestamp()) for d in range(DAYS)],
+            dtype=np.int64,
+        )
+        self.workday = np.array(
+            [not is_rest_day(first_day + dt.timedelta(days=d)) for d in range(DAYS)], dtype=bool
+        )
+        # Birth dates (ISO text) bounding adults 18–74 and workers under 60.
+        self.adult_from = clock.years_ago(75).isoformat()
+        self.adult_until = clock.years_ago(18).isoformat()
+        self.worker_from = clock.years_ago(60).isoformat()
         self.per_day = max(0.0, per_day)
         self.cases_wanted = max(3, round(residents * CASES_PER_10K / 10_000))
         self.keep = max(2, math.ceil(self.cases_wanted / CASES_PER_COMMUNITY))
@@ -209,7 +215,7 @@ class Checkins:
                 community.names.append(row[2])
                 community.households.append(row[8])
                 community.keys.append(row[11])
-                community.adults.append(ADULT_FROM < row[6] <= ADULT_UNTIL)
+                community.adults.append(self.adult_from < row[6] <= self.adult_until)
 
     def end_community(self) -> None:
         if self.people:
@@ -230,9 +236,9 @@ class Checkins:
             return
         ids = np.array([p[0] for p in self.people], dtype=np.int64)
         births = np.array([p[1] for p in self.people])
-        adult = (births > ADULT_FROM) & (births <= ADULT_UNTIL)
+        adult = (births > self.adult_from) & (births <= self.adult_until)
         checker = adult & (rng.random(len(ids)) < CHECKER_SHARE)
-        worker = checker & (births > WORKER_FROM) & (rng.random(len(ids)) < WORKER_SHARE)
+        worker = checker & (births > self.worker_from) & (rng.random(len(ids)) < WORKER_SHARE)
         people = ids[checker]
         worker = worker[checker]
         n = len(people)
@@ -251,7 +257,7 @@ class Checkins:
         slot = np.repeat(np.arange(n * DAYS), counts)
         rank = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
         who, day = slot // DAYS, slot % DAYS
-        busy = worker[who] & WORKDAY[day]
+        busy = worker[who] & self.workday[day]
         at_work = busy & (rank == 0)
 
         # Errands: a kind by weight, a venue of that kind in the community (any if none).
@@ -284,7 +290,7 @@ class Checkins:
         start = np.where(at_work, work_start, start)
         stay = np.where(at_work, 450 + (rng.random(total) * 120).astype(np.int64), stay)
         seconds = rng.integers(0, 60, total)
-        t_in = BASE + day * 86_400 + start * 60 + seconds
+        t_in = self.midnights[day] + start * 60 + seconds
         t_out = t_in + stay * 60 + rng.integers(0, 60, total)
         person = people[who]
 
@@ -294,7 +300,7 @@ class Checkins:
         keep[1:] = (person[1:] != person[:-1]) | (venue[1:] != venue[:-1]) | (t_in[1:] != t_in[:-1])
         person, venue, t_in, t_out = person[keep], venue[keep], t_in[keep], t_out[keep]
         if self.community is not None:
-            recent = person[t_in >= BASE + RECENT_DAY * 86_400]
+            recent = person[t_in >= self.midnights[RECENT_DAY]]
             found, times = np.unique(recent, return_counts=True)
             self.community.recent.update(zip(found.tolist(), times.tolist(), strict=True))
         self.rows.extend(
@@ -321,7 +327,7 @@ class PlannedCase:
     primary: "PlannedCase | None" = None
     kind: str = CaseKind.ASYMPTOMATIC
     found_by: str = FoundBy.COMMUNITY_SCREENING
-    sampled_on: dt.date = data.DEMO_DATE
+    sampled_on: dt.date = dt.date.min  # set by _details
     onset_on: dt.date | None = None
     transferred_at: dt.datetime | None = None
     destination: str = ""
@@ -329,10 +335,9 @@ class PlannedCase:
     id: int = 0
     number: str = ""
 
-    @property
-    def isolated_on(self) -> dt.date:
+    def isolated_on(self, clock: Clock) -> dt.date:
         if self.transferred_at is not None:
-            return self.transferred_at.astimezone(TZ).date()
+            return self.transferred_at.astimezone(clock.tz).date()
         return self.reported_on
 
 
@@ -343,7 +348,9 @@ class OutbreakStats:
     checkins_dropped: int = 0
 
 
-def _plan(kept: list[Community], wanted: int, rng: random.Random) -> list[PlannedCase]:
+def _plan(
+    kept: list[Community], wanted: int, rng: random.Random, clock: Clock
+) -> list[PlannedCase]:
     """Who falls ill, where and when: community cases, then some of their housemates."""
     if not kept:
         return []
@@ -376,7 +383,7 @@ def _plan(kept: list[Community], wanted: int, rng: random.Random) -> list[Planne
             continue
         i = queue.pop()
         taken.add(community.households[i])
-        day = data.DEMO_DATE - dt.timedelta(days=rng.choice((1, 1, 2, 2, 3, 4)))
+        day = clock.days_ago(rng.choice((1, 1, 2, 2, 3, 4)))
         primaries.append(
             PlannedCase(
                 community.ids[i],
@@ -388,7 +395,7 @@ def _plan(kept: list[Community], wanted: int, rng: random.Random) -> list[Planne
             )
         )
     cases = list(primaries)
-    sources = [p for p in primaries if p.reported_on <= data.DEMO_DATE - dt.timedelta(days=2)]
+    sources = [p for p in primaries if p.reported_on <= clock.days_ago(2)]
     rng.shuffle(sources)
     made = 0
     for primary in sources:
@@ -412,7 +419,7 @@ def _plan(kept: list[Community], wanted: int, rng: random.Random) -> list[Planne
                 community.keys[i],
                 primary.household,
                 primary.community,
-                min(data.DEMO_DATE - dt.timedelta(days=1), later),
+                min(clock.days_ago(1), later),
                 found_in_quarantine=True,
                 primary=primary,
             )
@@ -423,14 +430,14 @@ def _plan(kept: list[Community], wanted: int, rng: random.Random) -> list[Planne
     free = [p for p in primaries if id(p) not in sources_used]
     last = max(free, key=lambda p: p.reported_on) if free else None
     if last is not None:
-        last.reported_on = data.DEMO_DATE - dt.timedelta(days=1)
+        last.reported_on = clock.days_ago(1)
     for p in cases:
-        _details(p, rng, keep_open=p is last)
+        _details(p, rng, clock, keep_open=p is last)
     cases.sort(key=lambda p: (p.reported_on, p.community, p.person))
     return cases
 
 
-def _details(p: PlannedCase, rng: random.Random, *, keep_open: bool) -> None:
+def _details(p: PlannedCase, rng: random.Random, clock: Clock, *, keep_open: bool) -> None:
     p.kind = CaseKind.CONFIRMED if rng.random() < 0.4 else CaseKind.ASYMPTOMATIC
     if p.found_in_quarantine:
         p.found_by = FoundBy.IN_QUARANTINE
@@ -443,7 +450,7 @@ def _details(p: PlannedCase, rng: random.Random, *, keep_open: bool) -> None:
     p.sampled_on = p.reported_on - dt.timedelta(days=1 if rng.random() < 0.6 else 0)
     if p.kind == CaseKind.CONFIRMED:
         p.onset_on = p.sampled_on - dt.timedelta(days=rng.randint(0, 2))
-    recent = p.reported_on >= data.DEMO_DATE - dt.timedelta(days=1)
+    recent = p.reported_on >= clock.days_ago(1)
     if keep_open or (recent and rng.random() < 0.5):
         return
     if p.kind == CaseKind.CONFIRMED:
@@ -453,22 +460,25 @@ def _details(p: PlannedCase, rng: random.Random, *, keep_open: bool) -> None:
         p.destination = Destination.SHELTER_HOSPITAL
         p.destination_name = rng.choice(data.SHELTER_HOSPITALS)
     minutes = rng.randint(14 * 60, 23 * 60)
-    p.transferred_at = dt.datetime.combine(p.reported_on, dt.time(), TZ) + dt.timedelta(
-        minutes=minutes
-    )
+    p.transferred_at = clock.at(p.reported_on, 0) + dt.timedelta(minutes=minutes)
 
 
-def outbreak_write(checkins: Checkins, *, seed: int, actor: Any, now: dt.datetime) -> OutbreakStats:
-    """Cases and household contacts (columnar), their audit events and health codes."""
+def outbreak_write(checkins: Checkins, *, seed: int, actor: Any) -> OutbreakStats:
+    """Cases and household contacts (columnar), their audit events and health codes.
+
+    The rows are dated relative to the as-of date of `checkins.clock`; the health codes
+    are derived as of the real now, so a demo as of today has its contacts in quarantine.
+    """
     from fangkong.epi.status import recompute
 
     rng = random.Random(f"fangkong-demo-outbreak-{seed}")
+    clock = checkins.clock
     kept = checkins.kept
-    cases = _plan(kept, checkins.cases_wanted, rng)
+    cases = _plan(kept, checkins.cases_wanted, rng, clock)
     stats = OutbreakStats()
     if not cases:
         return stats
-    year = data.DEMO_DATE.year
+    year = clock.as_of.year
     prefix = f"{cases[0].key[:4]}-{year}-"
     last = Case.objects.filter(number__startswith=prefix).aggregate(n=Max("number"))["n"]
     sequence = int(last.rsplit("-", 1)[1]) if last else 0
@@ -481,8 +491,7 @@ def outbreak_write(checkins: Checkins, *, seed: int, actor: Any, now: dt.datetim
         p.id, p.number = case_id, f"{p.key[:4]}-{year}-{sequence:04d}"
         by_person[p.person] = p
 
-    def at(day: dt.date, hour: int) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time(hour), TZ)
+    at = clock.at
 
     case_rows = [
         (
@@ -604,7 +613,7 @@ def outbreak_write(checkins: Checkins, *, seed: int, actor: Any, now: dt.datetim
                     pid,
                     Degree.CLOSE,
                     ExposureRelation.HOUSEHOLD,
-                    p.isolated_on.isoformat(),
+                    p.isolated_on(clock).isoformat(),
                     status,
                     became,
                     "",
@@ -639,10 +648,5 @@ def outbreak_write(checkins: Checkins, *, seed: int, actor: Any, now: dt.datetim
             person_id__in=pids, time_in__gte=at(day, 0)
         ).delete()
         stats.checkins_dropped += gone
-    recompute(
-        person_ids=sorted(exposed),
-        actor=actor,
-        reason=_("Demo outbreak generated"),
-        now=now,
-    )
+    recompute(person_ids=sorted(exposed), actor=actor, reason=_("Demo outbreak generated"))
     return stats

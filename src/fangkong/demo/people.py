@@ -130,7 +130,9 @@ def _prefix_checker() -> Callable[[str], bool]:
 
 
 class Populator:
-    def __init__(self, seed: int, created_at: object) -> None:
+    def __init__(self, seed: int, created_at: object, as_of: dt.date) -> None:
+        """`created_at`: the stamp of every row, as the database takes it; ages, key-person
+        dates and due dates count from `as_of`."""
         self.rng = random.Random(f"fangkong-demo-people-{seed}")
         self.created_at = created_at
         self.resident_id = self.household_id = self.key_person_id = self.need_id = 0
@@ -143,9 +145,9 @@ class Populator:
         self.venues: list[tuple[object, ...]] = []
         self.surnames = _table(data.SURNAMES)
         self.prefixes = data.MOBILE_PREFIXES
-        self.demo_ord = data.DEMO_DATE.toordinal()
-        self.min_ord = self.demo_ord - 102 * 366
-        self.days = self.demo_ord - self.min_ord + 1
+        self.as_of_ord = as_of.toordinal()
+        self.min_ord = self.as_of_ord - 102 * 366
+        self.days = self.as_of_ord - self.min_ord + 1
         self.seq_used = array("H", bytes(2 * len(REGIONS) * self.days * 2))
         self.region_sums = [
             sum(int(c) * w for c, w in zip(r, WEIGHTS[:6], strict=True)) for r in REGIONS
@@ -165,8 +167,8 @@ class Populator:
         self.given = [[data.GIVEN_CHARS[(sex, cohort)] for cohort in range(3)] for sex in "FM"]
         self.pinyin: dict[str, tuple[str, str]] = {}
         self.is_phrase_prefix = _prefix_checker()
-        self.due = [(data.DEMO_DATE + dt.timedelta(days=d)).isoformat() for d in range(60)]
-        self.past = [(data.DEMO_DATE - dt.timedelta(days=d)).isoformat() for d in range(731)]
+        self.due = [(as_of + dt.timedelta(days=d)).isoformat() for d in range(60)]
+        self.past = [(as_of - dt.timedelta(days=d)).isoformat() for d in range(731)]
         self.size_cum = [sum(SIZE_WEIGHTS[: i + 1]) for i in range(len(SIZE_WEIGHTS))]
 
     # --- identity -----------------------------------------------------------------
@@ -311,7 +313,7 @@ class Populator:
         self.resident_id += 1
         rid = self.resident_id
         region = unit.district if local else 6 + int(random() * len(data.OTHER_REGIONS))
-        ordinal = self.demo_ord - age * 365 - age // 4 - int(random() * 365)
+        ordinal = self.as_of_ord - age * 365 - age // 4 - int(random() * 365)
         number, birth, year = self._id_number(region, ordinal, male)
         name, initials, pinyin = self._name(surname, male, year)
         if age < 12 or (age >= 80 and random() < 0.4):

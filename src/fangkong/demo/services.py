@@ -6,7 +6,6 @@
 
 import datetime as dt
 import time
-import zoneinfo
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from fangkong.audit.models import Event
 from fangkong.bulk import analyze, copy_rows, reset_sequence
 from fangkong.demo import data
 from fangkong.demo.accounts import DEMO_USERNAMES, demo_accounts_create
+from fangkong.demo.clock import Clock
 from fangkong.demo.outbreak import Checkins, checkins_write, outbreak_write
 from fangkong.demo.people import (
     HOUSEHOLD_FIELDS,
@@ -36,8 +36,6 @@ from fangkong.places.models import Division, Level, Venue
 CHUNK = 50_000
 FLUSH_CHECKINS = 200_000
 DEMO_TABLES: list[type[models.Model]] = [Need, KeyPerson, Resident, Household, Venue, Event]
-# Demo rows are stamped with the report day's morning so reruns are identical.
-CREATED_AT = dt.datetime.combine(data.DEMO_DATE, dt.time(8), zoneinfo.ZoneInfo("Asia/Shanghai"))
 
 
 class DemoError(Exception):
@@ -109,21 +107,25 @@ def demo_generate(
     progress: Callable[[str], None] | None = None,
     checkins_per_day: float = 1.0,
     outbreak: bool = True,
+    as_of: dt.date | None = None,
 ) -> DemoStats:
     """Write the demo city for `residents` people and `seed` into empty tables.
 
-    With `outbreak`, also venue check-ins of the last 14 days (`checkins_per_day` per
+    Every date derives from `as_of` (default: today's local date); rows are stamped at
+    08:00 that day, so the same residents, seed and as-of date give the same rows.
+    With `outbreak`, also venue check-ins of the 14 days before it (`checkins_per_day` per
     adult who scans codes) and an outbreak in 魏都区: cases, household contacts, codes.
     """
+    clock = Clock(as_of) if as_of is not None else Clock.today()
     if residents < len(data.DISTRICTS):
         raise DemoError(_("The demo city needs at least %d residents.") % len(data.DISTRICTS))
     started = time.perf_counter()
     stats = DemoStats()
-    created_at = connection.ops.adapt_datetimefield_value(CREATED_AT)
-    people = Populator(seed, created_at)
+    created_at = connection.ops.adapt_datetimefield_value(clock.created_at)
+    people = Populator(seed, created_at, clock.as_of)
     divisions: list[tuple[object, ...]] = []
     landmarks: list[tuple[str, str]] = []
-    scans = Checkins(seed, residents, checkins_per_day) if outbreak else None
+    scans = Checkins(seed, residents, checkins_per_day, clock) if outbreak else None
 
     def flush() -> None:
         stats.divisions += copy_rows(Division, DIVISION_FIELDS, divisions)
@@ -188,9 +190,7 @@ def demo_generate(
         if scans is not None:
             if progress:
                 progress(_("Writing the outbreak: cases, contacts and health codes…"))
-            made = outbreak_write(
-                scans, seed=seed, actor=User.objects.get(username="command"), now=CREATED_AT
-            )
+            made = outbreak_write(scans, seed=seed, actor=User.objects.get(username="command"))
             stats.cases, stats.contacts = made.cases, made.contacts
             stats.checkins -= made.checkins_dropped
     analyze(Division, Venue, Household, Resident, KeyPerson, Need, CheckIn)

@@ -1,9 +1,21 @@
+import argparse
+import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.demo.services import DemoError, demo_clear, demo_data_present, demo_generate
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("%(value)s is not a date (YYYY-MM-DD).") % {"value": text}
+        ) from None
 
 
 class Command(BaseCommand):
@@ -17,6 +29,14 @@ class Command(BaseCommand):
             type=float,
             default=1.0,
             help="venue check-ins per day of each adult who scans venue codes (14 days)",
+        )
+        parser.add_argument(
+            "--as-of",
+            type=_date,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="the day the city is seen on: check-ins, cases, needs and ages count from it "
+            "(default: today)",
         )
         parser.add_argument(
             "--no-outbreak",
@@ -48,6 +68,8 @@ class Command(BaseCommand):
                 demo_clear()
             except DemoError as exc:
                 raise CommandError(str(exc)) from exc
+        as_of = options["as_of"] or timezone.localdate()
+        self.stdout.write(_("Generating the demo city as of %(date)s…") % {"date": as_of})
         try:
             stats = demo_generate(
                 residents=options["residents"],
@@ -55,6 +77,7 @@ class Command(BaseCommand):
                 progress=self.stdout.write,
                 checkins_per_day=options["checkins_per_day"],
                 outbreak=not options["no_outbreak"],
+                as_of=as_of,
             )
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
