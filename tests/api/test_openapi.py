@@ -50,6 +50,17 @@ PATHS = {
     "/api/chains/{case_id}",
     "/api/checkins/import",
     "/api/venues/{code}/checkins",
+    "/api/rounds",
+    "/api/rounds/{round_id}",
+    "/api/rounds/{round_id}/close",
+    "/api/rounds/{round_id}/coverage",
+    "/api/rounds/{round_id}/missing",
+    "/api/sites",
+    "/api/tubes",
+    "/api/tubes/{barcode}/members",
+    "/api/tubes/send",
+    "/api/tubes/receive",
+    "/api/retests",
 }
 
 
@@ -88,9 +99,11 @@ def test_docs_page_loads_only_local_assets():
 
 
 def test_me_describes_role_and_capabilities(as_):
-    body = as_("lab").get("/api/me").json()
-    assert body["role"] == "lab"
-    assert body["capabilities"] == ["policy.view"]
+    body = as_("hotline").get("/api/me").json()
+    assert body["role"] == "hotline"
+    assert body["capabilities"] == sorted(
+        ["places.view", "residents.view", "policy.view", "code_status.view"]
+    )
 
 
 def test_active_policy_is_readable(as_):
