@@ -8,8 +8,12 @@ keeps `reach`, the running maximum of time out inside each venue's run, which is
 non-decreasing, so "time out may be after a" is a binary search too. Only the rows between
 the two bounds are read: a case's check-ins touch a few thousand rows, not the whole log.
 All the binary searches of a batch of cases run at once (one vectorised search per step).
+A person's own check-ins are found through `by_person`, ordered by (person, time in), so only
+the ones near the searched window are read. Overlaps are grouped per (case, person) by one
+sort of a packed int64 key.
 
-Times are whole seconds since `EPOCH` stored as int32 (1952–2088).
+Times are whole seconds since `EPOCH` stored as int32 (1952–2088); each row's time in and
+time out sit side by side (`stays`), so one read fetches both.
 """
 
 import datetime as dt
@@ -26,6 +30,7 @@ CACHE_MIN_ROWS = 100_000  # below this the index is rebuilt each time (cheap, ne
 
 I32 = NDArray[np.int32]
 I64 = NDArray[np.int64]
+Rows = NDArray[np.signedinteger[Any]]  # row numbers: int32 unless there are 2**31 rows
 
 
 @dataclass(frozen=True)
@@ -34,17 +39,30 @@ class CheckinIndex:
 
     venue_ids: I64  # sorted distinct venue ids
     offsets: I64  # rows of venue_ids[k] are offsets[k]:offsets[k + 1]
-    t_in: I32  # seconds since EPOCH
-    t_out: I32
+    stays: I32  # (rows, 2): time in and time out of each row, seconds since EPOCH
     person: I64
     reach: I32  # running max of t_out within each venue's run
     person_ids: I64  # sorted distinct person ids
     person_offsets: I64  # by_person[person_offsets[k]:person_offsets[k + 1]] are their rows
-    by_person: I64  # row numbers ordered by person
+    by_person: Rows  # row numbers ordered by (person, time in, row)
+    longest_stay: int  # the longest time out − time in, seconds
+
+    @property
+    def t_in(self) -> I32:
+        return self.stays[:, 0]
+
+    @property
+    def t_out(self) -> I32:
+        return self.stays[:, 1]
 
     @property
     def rows(self) -> int:
-        return len(self.t_in)
+        return len(self.stays)
+
+    def stays_at(self, rows: Rows) -> tuple[I32, I32]:
+        """(time in, time out) of these rows: each row's pair is one 8-byte read."""
+        pair = self.stays.view(np.int64).reshape(-1)[rows].view(np.int32).reshape(-1, 2)
+        return pair[:, 0], pair[:, 1]
 
     @property
     def nbytes(self) -> int:
@@ -53,8 +71,7 @@ class CheckinIndex:
             for a in (
                 self.venue_ids,
                 self.offsets,
-                self.t_in,
-                self.t_out,
+                self.stays,
                 self.person,
                 self.reach,
                 self.person_ids,
@@ -118,6 +135,7 @@ def build_index(
     t_in = np.asarray(t_in, dtype=np.int64) - EPOCH
     t_out = np.asarray(t_out, dtype=np.int64) - EPOCH
     t_out = np.maximum(t_out, t_in)
+    longest_stay = int((t_out - t_in).max()) if len(t_in) else 0
     venue_ids, vrank = _dense_ranks(venue)
     if len(t_in):
         low = int(t_in.min())
@@ -129,49 +147,69 @@ def build_index(
     counts = np.bincount(vrank_sorted, minlength=len(venue_ids))
     offsets = np.zeros(len(venue_ids) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
-    t_in_s = t_in[order].astype(np.int32)
+    stays = np.empty((len(order), 2), dtype=np.int32)
+    stays[:, 0] = t_in[order]
     t_out_s = t_out[order]
+    stays[:, 1] = t_out_s
     del t_in, t_out
     keyed = (vrank_sorted << 32) | (t_out_s - low)
+    del t_out_s
     np.maximum.accumulate(keyed, out=keyed)
     reach = ((keyed & 0xFFFFFFFF) + low).astype(np.int32)
     del keyed, vrank_sorted
     person_s = np.asarray(person, dtype=np.int64)[order]
     del order
     person_ids, prank = _dense_ranks(person_s)
-    by_person = np.argsort(prank, kind="stable").astype(np.int64)
+    by_person = np.argsort((prank << 32) | (stays[:, 0] - np.int64(low)), kind="stable")
+    by_person = by_person.astype(np.int32 if len(by_person) < 2**31 else np.int64)
     pcounts = np.bincount(prank, minlength=len(person_ids))
     person_offsets = np.zeros(len(person_ids) + 1, dtype=np.int64)
     np.cumsum(pcounts, out=person_offsets[1:])
     return CheckinIndex(
         venue_ids=venue_ids,
         offsets=offsets,
-        t_in=t_in_s,
-        t_out=t_out_s.astype(np.int32),
+        stays=stays,
         person=person_s,
         reach=reach,
         person_ids=person_ids,
         person_offsets=person_offsets,
         by_person=by_person,
+        longest_stay=longest_stay,
     )
 
 
-def _search(arr: NDArray[Any], lo: I64, hi: I64, x: I64, *, strict: bool) -> I64:
-    """Per query, the first index in [lo, hi) with arr > x (strict) or arr >= x.
+def _search(arr: NDArray[Any], lo: I64, hi: I64, x: I64, via: Rows | None = None) -> I64:
+    """Per query, the first index i in [lo, hi) with arr[i] > x (hi when there is none), or
+    with arr[via[i]] > x when `via` is given.
 
-    `arr` must be sorted inside each query's range. All queries advance together.
+    The values must be sorted inside each query's range. All queries halve their ranges together
+    without branching (a finished query stays put); once most have finished, the rest are
+    compacted so the long ranges (large venues) do not drag the short ones along.
     """
-    lo, hi = lo.copy(), hi.copy()
-    last = len(arr) - 1
-    active = np.flatnonzero(lo < hi)
-    while len(active):
-        mid = (lo[active] + hi[active]) >> 1
-        value = arr[np.minimum(mid, last)]
-        right = value <= x[active] if strict else value < x[active]
-        lo[active] = np.where(right, mid + 1, lo[active])
-        hi[active] = np.where(right, hi[active], mid)
-        active = active[lo[active] < hi[active]]
-    return lo
+    out, where = lo.copy(), None
+    lo, n = lo.copy(), np.maximum(hi - lo, 0)
+    last = len(arr if via is None else via) - 1
+    while len(n):
+        alive = n > 0
+        count = int(np.count_nonzero(alive))
+        if not count:
+            break
+        if 2 * count < len(n):
+            if where is None:
+                out[:], where = lo, np.flatnonzero(alive)
+            else:
+                out[where], where = lo, where[alive]
+            lo, n, x = lo[alive], n[alive], x[alive]
+        half = n >> 1
+        mid = lo + half
+        at = np.minimum(mid, last)
+        right = ((arr[at] if via is None else arr[via[at]]) <= x) & (n > 0)
+        lo = np.where(right, mid + 1, lo)
+        n = np.where(right, n - half - 1, half)
+    if where is None:
+        return lo
+    out[where] = lo
+    return out
 
 
 def _expand(lo: I64, hi: I64) -> tuple[I64, I64]:
@@ -184,48 +222,24 @@ def _expand(lo: I64, hi: I64) -> tuple[I64, I64]:
     return query, rows
 
 
-def _person_rows(index: CheckinIndex, persons: I64) -> tuple[I64, I64]:
-    """(query number, row) of every check-in of each person in `persons`."""
+def _person_rows(index: CheckinIndex, persons: I64, start: I64, end: I64) -> tuple[I64, I64]:
+    """(query number, position in `by_person`) of each person's check-ins that may overlap
+    [start, end]: a person's stays are in time order, so those with time in < end and time
+    in > start − the longest stay are one run, found by two binary searches."""
     k = np.searchsorted(index.person_ids, persons)
     k = np.minimum(k, max(len(index.person_ids) - 1, 0))
     known = (index.person_ids[k] == persons) if len(index.person_ids) else persons < 0
     lo = np.where(known, index.person_offsets[k], 0)
     hi = np.where(known, index.person_offsets[np.minimum(k + 1, len(index.person_offsets) - 1)], 0)
-    query, pos = _expand(lo, hi)
-    return query, index.by_person[pos]
-
-
-@dataclass(frozen=True)
-class _Evidence:
-    """Overlaps found by `_meetings`: one entry per position, times relative to EPOCH.
-
-    `key` orders rows by (owner, person) and is equal exactly when both are; None when the
-    two do not fit one int64 (then sorting falls back to the columns).
-    """
-
-    owner: I64
-    source: I64
-    person: I64
-    vrank: I64
-    start: I64
-    end: I64
-    key: I64 | None
-
-    def take(self, which: Any) -> "_Evidence":
-        return _Evidence(
-            self.owner[which],
-            self.source[which],
-            self.person[which],
-            self.vrank[which],
-            self.start[which],
-            self.end[which],
-            None if self.key is None else self.key[which],
-        )
+    lo = _search(index.t_in, lo, hi, start - index.longest_stay, index.by_person)
+    hi = _search(index.t_in, lo, hi, end - 1, index.by_person)
+    return _expand(lo, hi)
 
 
 class _Keys:
     """Packs (owner, person) into one int64 that sorts like the pair: the owner's rank among
-    `owners` in the high bits, the person's offset from the index's lowest person id below."""
+    `owners` in the high bits, the person's offset from the index's lowest person id below.
+    `fits` is False when the two do not fit (then the slower column-wise paths are used)."""
 
     def __init__(self, index: CheckinIndex, owners: I64) -> None:
         self.owners = np.unique(owners)
@@ -240,6 +254,45 @@ class _Keys:
     def pack(self, rank: I64, person: I64) -> I64:
         return (rank << self.shift) | (person - self.low)
 
+    def known(self, owner: I64, person: I64) -> I64:
+        """Sorted keys of these pairs; pairs that no evidence row can have are left out."""
+        rank = self.rank(owner)
+        ok = (rank < len(self.owners)) & (person >= self.low) & (person <= self.high)
+        ok[ok] = self.owners[rank[ok]] == owner[ok]
+        return np.unique(self.pack(rank[ok], person[ok]))
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """Overlaps found by `_meetings`, times relative to EPOCH.
+
+    Per query (a searched stay): `owner`, `source`, `vrank`. Per overlap: `query`, `person`,
+    `start`, `end` and `key` (the packed (owner, person), or None when it does not fit).
+    """
+
+    keys: _Keys
+    owner: I64
+    source: I64
+    vrank: I64
+    query: I64
+    person: I64
+    start: I64
+    end: I64
+    key: I64 | None
+
+    def take(self, which: Any) -> "_Evidence":
+        return _Evidence(
+            self.keys,
+            self.owner,
+            self.source,
+            self.vrank,
+            self.query[which],
+            self.person[which],
+            self.start[which],
+            self.end[which],
+            None if self.key is None else self.key[which],
+        )
+
 
 def _meetings(
     index: CheckinIndex,
@@ -250,48 +303,81 @@ def _meetings(
     padding: int,
     min_seconds: int,
 ) -> _Evidence:
-    """Everyone at the same venue as `source` while `source` was there inside [start, end].
-
-    Returns the overlaps as evidence rows (owner, source, person, venue rank, overlap start,
-    overlap end) with times relative to EPOCH.
-    """
+    """Everyone at the same venue as `source` while `source` was there inside [start, end]:
+    who (person), where (venue rank) and when (overlap start and end)."""
     keys = _Keys(index, owner)
-    query, rows = _person_rows(index, source)
-    a = np.maximum(index.t_in[rows], start[query]) - padding
-    b = np.minimum(index.t_out[rows], end[query]) + padding
-    # A stay no longer than the minimum overlap cannot give one: skip it before searching.
-    inside = (b - a > 2 * padding) & (b - a > min_seconds)
-    query, rows, a, b = query[inside], rows[inside], a[inside], b[inside]
+    query, pos = _person_rows(index, source, start, end)
+    rows = index.by_person[pos]
+    t_in, t_out = index.stays_at(rows)
+    a = np.maximum(t_in, start[query])
+    b = np.minimum(t_out, end[query])
+    # The stay inside the window, padded, must be longer than the minimum overlap; skip the
+    # others before searching.
+    inside = np.flatnonzero(b - a > max(min_seconds - 2 * padding, 0))
+    query, rows = query[inside], rows[inside]
+    # Back to (query, row) order, which decides the ties between equally long overlaps.
+    back = np.argsort((query << 32) | rows)
+    query, rows, inside = query[back], rows[back], inside[back]
+    a, b = a[inside] - padding, b[inside] + padding
     vrank = np.searchsorted(index.offsets, rows, side="right") - 1
     seg_lo, seg_hi = index.offsets[vrank], index.offsets[vrank + 1]
     # An overlap longer than min_seconds needs time out > a + min and time in < b − min.
-    lo = _search(index.reach, seg_lo, seg_hi, a + min_seconds, strict=True)
-    hi = _search(index.t_in, lo, seg_hi, b - min_seconds, strict=False)
+    lo = _search(index.reach, seg_lo, seg_hi, a + min_seconds)
+    hi = _search(index.t_in, lo, seg_hi, b - min_seconds - 1)
     q, r = _expand(lo, hi)
-    o_start = np.maximum(index.t_in[r], a[q])
-    o_end = np.minimum(index.t_out[r], b[q])
+    t_in, t_out = index.stays_at(r)
+    o_start = np.maximum(t_in, a[q])
+    o_end = np.minimum(t_out, b[q])
     person = index.person[r]
     qsource = source[query]
-    keep = (o_end - o_start > min_seconds) & (person != qsource[q])
+    keep = np.flatnonzero((o_end - o_start > min_seconds) & (person != qsource[q]))
     q, person = q[keep], person[keep]
     qowner = owner[query]
     key = keys.pack(keys.rank(qowner)[q], person) if keys.fits else None
-    return _Evidence(qowner[q], qsource[q], person, vrank[q], o_start[keep], o_end[keep], key)
+    return _Evidence(keys, qowner, qsource, vrank, q, person, o_start[keep], o_end[keep], key)
 
 
-def _best(evidence: _Evidence, minutes: I64) -> tuple[I64, NDArray[Any], I64]:
-    """Rows ordered by (owner, person, longest overlap first, evidence order), the mask of
-    each group's first row, and per group the earliest overlap start."""
+def _stable_order(values: I64) -> I64:
+    """np.argsort(values, kind="stable") for non-negative values: up to three passes over
+    16-bit digits, least significant first (NumPy sorts 16-bit integers by counting)."""
+    bits = int(values.max(initial=0)).bit_length()
+    if bits > 48:
+        return np.argsort(values, kind="stable")
+    order = np.argsort((values & 0xFFFF).astype(np.uint16), kind="stable")
+    for shift in range(16, bits, 16):
+        digit = ((values[order] >> shift) & 0xFFFF).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+    return order
+
+
+def _best(evidence: _Evidence, minutes: I64, known: I64 | None) -> tuple[I64, NDArray[Any], I64]:
+    """Rows ordered by (owner, person, longest overlap first, evidence order) without the
+    pairs in `known` (sorted keys), the mask of each group's first row, and per group the
+    earliest overlap start."""
     key = evidence.key
     span = int(minutes.max()) if len(minutes) else 0
     if key is not None and int(key.max(initial=0)).bit_length() + span.bit_length() <= 63:
-        order = np.argsort((key << span.bit_length()) | (span - minutes), kind="stable")
+        order = _stable_order((key << span.bit_length()) | (span - minutes))
         k = key[order]
+        if known is not None and len(known) and len(k):
+            # Sort-merge: the rows of each known pair are one run of the sorted keys.
+            lo = np.searchsorted(k, known, side="left")
+            hi = np.searchsorted(k, known, side="right")
+            hit = hi > lo
+            mark = np.zeros(len(k) + 1, dtype=np.int32)
+            mark[lo[hit]] += 1
+            mark[hi[hit]] -= 1
+            keep = np.cumsum(mark[:-1]) == 0
+            order, k = order[keep], k[keep]
         first = np.ones(len(order), dtype=bool)
         first[1:] = k[1:] != k[:-1]
     else:
-        order = np.lexsort((-minutes, evidence.person, evidence.owner))
-        o, p = evidence.owner[order], evidence.person[order]
+        owner = evidence.owner[evidence.query]
+        order = np.lexsort((-minutes, evidence.person, owner))
+        if known is not None:
+            pairs = _pair_keys(owner[order], evidence.person[order])
+            order = order[~np.isin(pairs, known)]
+        o, p = owner[order], evidence.person[order]
         first = np.ones(len(order), dtype=bool)
         first[1:] = (o[1:] != o[:-1]) | (p[1:] != p[:-1])
     heads = np.flatnonzero(first)
@@ -300,21 +386,29 @@ def _best(evidence: _Evidence, minutes: I64) -> tuple[I64, NDArray[Any], I64]:
     return order, first, earliest
 
 
-def _found(index: CheckinIndex, evidence: _Evidence, *, via: bool, all_rows: bool) -> Found:
+def _found(
+    index: CheckinIndex,
+    evidence: _Evidence,
+    *,
+    via: bool,
+    all_rows: bool,
+    known: I64 | None = None,
+) -> Found:
     minutes = (evidence.end - evidence.start) // 60
-    order, first, earliest = _best(evidence, minutes)
+    order, first, earliest = _best(evidence, minutes, known)
     if all_rows:
         pick, earliest = order, earliest[np.cumsum(first) - 1]
     else:
         pick = order[first]
+    query = evidence.query[pick]
     return Found(
-        case_id=evidence.owner[pick],
+        case_id=evidence.owner[query],
         person_id=evidence.person[pick],
-        venue_id=index.venue_ids[evidence.vrank[pick]],
+        venue_id=index.venue_ids[evidence.vrank[query]],
         overlap_start=evidence.start[pick] + EPOCH,
         overlap_end=evidence.end[pick] + EPOCH,
         overlap_minutes=minutes[pick],
-        via_person_id=(evidence.source[pick] if via else np.full(len(pick), -1, dtype=np.int64)),
+        via_person_id=(evidence.source[query] if via else np.full(len(pick), -1, dtype=np.int64)),
         exposed_from=earliest + EPOCH,
     )
 
@@ -374,29 +468,14 @@ def find_secondary_contacts(
         padding_minutes * 60,
         min_minutes * 60,
     )
-    evidence = _drop_known(index, evidence, close, case_id, case_person)
-    return _found(index, evidence, via=True, all_rows=all_rows)
-
-
-def _drop_known(
-    index: CheckinIndex, evidence: _Evidence, close: Found, case_id: I64, case_person: I64
-) -> _Evidence:
-    """The evidence without each case's own person and the case's close contacts."""
+    # Each case's own person and its close contacts are not its secondary contacts.
     owner = np.concatenate([close.case_id, case_id])
     person = np.concatenate([close.person_id, case_person])
-    keys = _Keys(index, close.case_id)
-    if evidence.key is None or not len(evidence.key):
+    if evidence.key is not None:
+        known = evidence.keys.known(owner, person)
+    else:
         known = _pair_keys(owner, person)
-        return evidence.take(~np.isin(_pair_keys(evidence.owner, evidence.person), known))
-    # Pairs with an owner or person outside the packing range match no evidence row.
-    rank = keys.rank(owner)
-    ok = (rank < len(keys.owners)) & (person >= keys.low) & (person <= keys.high)
-    ok[ok] = keys.owners[rank[ok]] == owner[ok]
-    known = np.sort(keys.pack(rank[ok], person[ok]))
-    if not len(known):
-        return evidence
-    at = np.minimum(np.searchsorted(known, evidence.key), len(known) - 1)
-    return evidence.take(known[at] != evidence.key)
+    return _found(index, evidence, via=True, all_rows=all_rows, known=known)
 
 
 def _pair_keys(owner: I64, person: I64) -> I64:
