@@ -50,6 +50,8 @@ PATHS = {
     "/api/chains/{case_id}",
     "/api/checkins/import",
     "/api/venues/{code}/checkins",
+    "/api/results/import",
+    "/api/fhir/Bundle",
     "/api/rounds",
     "/api/rounds/{round_id}",
     "/api/rounds/{round_id}/close",

@@ -30,6 +30,8 @@ PAGE_ROLES = {
     "epi:chains": {"command", "task_force", "street", "grid", "hospital"},
     "epi:checkins": {"command", "task_force"},
     "epi:appeals": {"command", "task_force"},
+    "lab:rounds": {"command", "task_force", "street", "grid"},
+    "lab:sampling": {"command", "street", "grid", "lab", "task_force"},
 }
 
 

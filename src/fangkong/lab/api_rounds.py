@@ -1,3 +1,252 @@
-from ninja import Router
+"""REST endpoints for rounds, sampling sites, tubes, custody, coverage and retests (/api/)."""
+
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from fangkong.accounts.access import Cap, key_filter, require, scope_key
+from fangkong.apikit import (
+    DEFAULT_LIMIT,
+    ERRORS,
+    MAX_LIMIT,
+    Page,
+    fields_renamed,
+    not_found_message,
+    paginate,
+)
+from fangkong.lab import coverage, selectors, services
+from fangkong.lab.models import Purpose, RetestStatus, RoundStatus, TubeStatus
+from fangkong.lab.schemas import (
+    CloseRoundIn,
+    CoverageOut,
+    CustodyIn,
+    CustodyOut,
+    MemberIn,
+    MissingOut,
+    RetestOut,
+    RoundIn,
+    RoundOut,
+    SiteIn,
+    SiteOut,
+    TubeIn,
+    TubeOut,
+    coverage_out,
+    missing_out,
+    retest_out,
+    round_out,
+    site_out,
+    tube_out,
+)
+from fangkong.people.errors import field_error
+from fangkong.places.models import Division
+from fangkong.policy.accessor import current
 
 router = Router(tags=["testing"])
+
+Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+Offset = Query(0, ge=0)
+
+
+def _division(user: Any, code: str, field: str) -> Division:
+    code = (code or "").strip()
+    place = Division.objects.filter(key_filter(scope_key(user), "key")).filter(
+        Q(code=code) | Q(key=code)
+    )
+    found = place.first() if code else None
+    if found is None:
+        raise field_error(field, not_found_message())
+    return found
+
+
+# Rounds
+
+
+@router.get("/rounds", response={200: Page[RoundOut], **ERRORS}, summary="Testing rounds")
+def round_list(
+    request: HttpRequest,
+    status: RoundStatus | None = None,
+    limit: int = Limit,
+    offset: int = Offset,
+) -> dict[str, Any]:
+    """Rounds over your jurisdiction, its parts, or the area above it; newest first."""
+    qs = selectors.rounds_for_user(request.user).prefetch_related("sites")
+    if status:
+        qs = qs.filter(status=status.value)
+    return paginate(qs, limit=limit, offset=offset, convert=round_out)
+
+
+@router.post("/rounds", response={201: RoundOut, **ERRORS}, summary="Start a round")
+def round_new(request: HttpRequest, payload: RoundIn) -> Status[dict[str, Any]]:
+    """Pool size, deadline and whether a reason is required come from the active policy."""
+    require(request.user, Cap.ROUNDS_MANAGE)
+    area = _division(request.user, payload.area, "area")
+    sites = list(selectors.sites_for_user(request.user).filter(code__in=payload.sites))
+    unknown = sorted(set(payload.sites) - {s.code for s in sites})
+    if unknown:
+        raise field_error("sites", not_found_message() + ": " + ", ".join(unknown))
+    testing_round = services.round_start(
+        actor=request.user,
+        area=area,
+        name=payload.name,
+        reason=payload.reason,
+        pool_size=payload.pool_size,
+        starts_at=payload.starts_at,
+        sites=sites,
+    )
+    return Status(201, round_out(testing_round))
+
+
+@router.get("/rounds/{int:round_id}", response={200: RoundOut, **ERRORS})
+def round_detail(request: HttpRequest, round_id: int) -> dict[str, Any]:
+    return round_out(selectors.round_for_user(request.user, round_id))
+
+
+@router.post("/rounds/{int:round_id}/close", response={200: RoundOut, **ERRORS})
+def round_close(request: HttpRequest, round_id: int, payload: CloseRoundIn) -> dict[str, Any]:
+    require(request.user, Cap.ROUNDS_MANAGE)
+    testing_round = selectors.round_for_user(request.user, round_id)
+    services.round_close(actor=request.user, round=testing_round, reason=payload.reason)
+    return round_out(testing_round)
+
+
+@router.get(
+    "/rounds/{int:round_id}/coverage",
+    response={200: CoverageOut, **ERRORS},
+    summary="Round coverage",
+)
+def round_coverage(request: HttpRequest, round_id: int, place: str = "") -> dict[str, Any]:
+    """Target / sampled / resulted per child of `place` (key or code; default: your node)."""
+    testing_round = selectors.round_for_user(request.user, round_id)
+    cov = coverage.round_coverage(request.user, testing_round, place)
+    targets = current().rules.testing.turnaround_hours
+    turnaround = coverage.turnaround(testing_round.tubes.all(), targets)
+    return coverage_out(cov, turnaround)
+
+
+@router.get(
+    "/rounds/{int:round_id}/missing",
+    response={200: Page[MissingOut], **ERRORS},
+    summary="Not yet sampled",
+)
+def round_missing(
+    request: HttpRequest, round_id: int, place: str = "", limit: int = Limit, offset: int = Offset
+) -> dict[str, Any]:
+    """Residents under `place` not yet sampled in the round (whom to call); phones masked."""
+    testing_round = selectors.round_for_user(request.user, round_id)
+    people = coverage.missing_people(request.user, testing_round, place)
+    return paginate(people, limit=limit, offset=offset, convert=missing_out)
+
+
+# Sites
+
+
+@router.get("/sites", response={200: Page[SiteOut], **ERRORS}, summary="Sampling sites")
+def site_list(request: HttpRequest, limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
+    qs = selectors.sites_for_user(request.user).order_by("code")
+    return paginate(qs, limit=limit, offset=offset, convert=site_out)
+
+
+@router.post("/sites", response={201: SiteOut, **ERRORS}, summary="Add a sampling site")
+def site_new(request: HttpRequest, payload: SiteIn) -> Status[dict[str, Any]]:
+    require(request.user, Cap.ROUNDS_MANAGE)
+    place = _division(request.user, payload.place, "place")
+    with fields_renamed({"division": "place"}):
+        site = services.site_create(
+            actor=request.user,
+            code=payload.code,
+            name=payload.name,
+            division=place,
+            address=payload.address,
+        )
+    return Status(201, site_out(site))
+
+
+# Tubes and custody
+
+
+@router.post("/tubes", response={201: TubeOut, **ERRORS}, summary="Open a tube")
+def tube_open(request: HttpRequest, payload: TubeIn) -> Status[dict[str, Any]]:
+    """Single (1) or pooled (the round's pool size; without a round the profile's default)."""
+    require(request.user, Cap.SAMPLING)
+    testing_round = None
+    if payload.round is not None:
+        testing_round = (
+            selectors.open_rounds_for_sampling(request.user).filter(pk=payload.round).first()
+        )
+        if testing_round is None:
+            raise field_error("round", not_found_message())
+    site = None
+    if payload.site:
+        site = selectors.sites_for_user(request.user).filter(code=payload.site).first()
+        if site is None:
+            raise field_error("site", not_found_message())
+    purpose = (
+        payload.purpose.value
+        if payload.purpose
+        else (Purpose.ROUND if testing_round else Purpose.VOLUNTARY)
+    )
+    if payload.mode == "single":
+        capacity = 1
+    else:
+        capacity = (
+            testing_round.pool_size if testing_round else current().rules.testing.default_pool_size
+        )
+    tube = services.tube_open(
+        actor=request.user,
+        barcode=payload.barcode,
+        round=testing_round,
+        site=site,
+        capacity=capacity,
+        purpose=purpose,
+    )
+    return Status(201, tube_out(tube, []))
+
+
+@router.post("/tubes/{barcode}/members", response={200: TubeOut, **ERRORS}, summary="Add a person")
+def tube_member_add(request: HttpRequest, barcode: str, payload: MemberIn) -> dict[str, Any]:
+    """By ID number or resident QR; refuses unknown people, repeats, full tubes, re-sampling."""
+    require(request.user, Cap.SAMPLING)
+    tube = selectors.tube_for_user(request.user, barcode)
+    person = selectors.person_for_sampling(request.user, payload.person)
+    services.tube_add_member(actor=request.user, tube=tube, person=person)
+    tube.refresh_from_db()
+    return tube_out(tube, selectors.tube_members(tube))
+
+
+@router.post("/tubes/send", response={200: CustodyOut, **ERRORS}, summary="Send tubes to a lab")
+def tubes_send(request: HttpRequest, payload: CustodyIn) -> dict[str, Any]:
+    """Collected → sent, all or nothing; tubes out of order are listed in the error."""
+    require(request.user, Cap.SAMPLING)
+    lab = selectors.labs().filter(code=payload.lab).first()
+    if lab is None:
+        raise field_error("lab", not_found_message())
+    moved = services.tubes_send(actor=request.user, barcodes=payload.barcodes, lab=lab)
+    return {"moved": moved, "status": TubeStatus.SENT}
+
+
+@router.post("/tubes/receive", response={200: CustodyOut, **ERRORS}, summary="Receive at a lab")
+def tubes_receive(request: HttpRequest, payload: CustodyIn) -> dict[str, Any]:
+    """Sent → received at your lab, all or nothing."""
+    require(request.user, Cap.RESULTS_UPLOAD)
+    lab = selectors.labs_for_user(request.user).filter(code=payload.lab).first()
+    if lab is None:
+        raise field_error("lab", not_found_message())
+    moved = services.tubes_receive(actor=request.user, barcodes=payload.barcodes, lab=lab)
+    return {"moved": moved, "status": TubeStatus.RECEIVED}
+
+
+# Retests
+
+
+@router.get("/retests", response={200: Page[RetestOut], **ERRORS}, summary="Retests")
+def retest_list(
+    request: HttpRequest,
+    status: RetestStatus | None = RetestStatus.PENDING,
+    limit: int = Limit,
+    offset: int = Offset,
+) -> dict[str, Any]:
+    """Single-tube retests owed by members of positive pools (home sampling list)."""
+    qs = selectors.retests_for_user(request.user, status.value if status else "")
+    return paginate(qs, limit=limit, offset=offset, convert=retest_out)

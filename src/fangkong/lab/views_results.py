@@ -1,7 +1,77 @@
-"""Result upload pages."""
+"""Result upload page: a lab uploads CSV/XLSX or a FHIR Bundle (JSON) and sees what changed."""
 
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fangkong.accounts.access import Cap, require
+from fangkong.lab import results
+from fangkong.lab.models import Lab
 
 
+class ResultUploadForm(forms.Form):
+    lab = forms.ModelChoiceField(queryset=Lab.objects.none(), label=gettext_lazy("Laboratory"))
+    file = forms.FileField(label=gettext_lazy("File (CSV, XLSX or FHIR JSON)"))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labs = results.labs_for_user(user)
+        field: Any = self.fields["lab"]
+        field.queryset = labs
+        if len(labs) == 1:
+            field.initial = labs[0]
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_UPLOAD_MB
+        if upload.size > limit * 1024 * 1024:
+            message = _("The file is larger than %(limit)s MB; split it or use the command line")
+            raise forms.ValidationError(message % {"limit": limit})
+        return upload
+
+
+def run_upload(actor: Any, lab: Lab, upload: Any) -> results.ResultsImport:
+    """Import an uploaded file (from disk when Django spooled it there)."""
+    name = getattr(upload, "name", "") or "results.csv"
+    if hasattr(upload, "temporary_file_path"):
+        path = upload.temporary_file_path()
+        return results.results_import(actor=actor, lab=lab, path=path, filename=name)
+    with tempfile.NamedTemporaryFile(suffix=Path(name).suffix.lower()) as tmp:
+        for block in upload.chunks():
+            tmp.write(block)
+        tmp.flush()
+        return results.results_import(actor=actor, lab=lab, path=tmp.name, filename=name)
+
+
+def column_help() -> list[tuple[str, str, str]]:
+    notes = {
+        "barcode": _("The tube's barcode, as scanned at sampling"),
+        "result": _("阴性 or 阳性 (negative/positive, N/P)"),
+        "ct_value": _("Optional: the Ct value, such as 28.5"),
+        "tested_at": _("When it was tested, such as 2022-05-07 20:15 (local time)"),
+    }
+    return [(results.CHINESE_HEADERS[c], c, notes[c]) for c in results.COLUMNS]
+
+
+@login_required
 def upload(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    require(request.user, Cap.RESULTS_UPLOAD)
+    if request.GET.get("sample") == "csv":
+        response = HttpResponse(results.sample_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="results-sample.csv"'
+        return response
+    form = ResultUploadForm(request.POST or None, request.FILES or None, user=request.user)
+    context: dict[str, object] = {"section": "results", "form": form, "columns": column_help()}
+    if request.method == "POST" and form.is_valid():
+        lab = form.cleaned_data["lab"]
+        context["result"] = run_upload(request.user, lab, form.cleaned_data["file"])
+        context["lab"] = lab
+    return render(request, "lab/results_upload.html", context)

@@ -1,11 +1,592 @@
-"""Rounds pages."""
+"""Pages of testing rounds, sampling sites, sampling on a phone, custody, coverage, retests."""
 
-from django.http import HttpRequest, HttpResponse
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.accounts.access import NO_SCOPE, Cap, can, key_filter, require, scope_key
+from fangkong.lab import coverage, selectors, services
+from fangkong.lab.forms import (
+    CloseRoundForm,
+    MemberAddForm,
+    ReceiveForm,
+    RoundForm,
+    SamplingSetupForm,
+    SendForm,
+    SiteForm,
+    TubeOpenForm,
+)
+from fangkong.lab.models import (
+    Purpose,
+    RetestStatus,
+    RoundStatus,
+    TestingRound,
+    Tube,
+    TubeMember,
+    TubeStatus,
+)
+from fangkong.people.display import place_label
+from fangkong.people.models import Resident
+from fangkong.people.views import apply_errors, page_window
+from fangkong.places.models import Division
+from fangkong.policy.accessor import current
+
+SESSION_KEY = "lab.sampling"
 
 
+def _flash(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+# Rounds ---------------------------------------------------------------------------------
+
+
+def round_percentages(user: Any, rounds: list[TestingRound]) -> None:
+    """Set `view_target`, `view_sampled`, `view_percent` on each round (two queries in all)."""
+    prefix = scope_key(user)
+    keys: dict[int, str] = {}
+    for r in rounds:
+        if prefix == NO_SCOPE:
+            continue
+        keys[r.pk] = prefix if prefix.startswith(r.division_key) else r.division_key
+    targets: dict[str, int] = {}
+    sampled: dict[str, int] = {}
+    if keys:
+        distinct = sorted(set(keys.values()))
+        targets = Resident.objects.aggregate(
+            **{f"k{i}": Count("id", filter=key_filter(k)) for i, k in enumerate(distinct)}
+        )
+        targets = {k: targets[f"k{i}"] for i, k in enumerate(distinct)}
+        sampled = TubeMember.objects.filter(round_id__in=list(keys)).aggregate(
+            **{
+                f"r{pk}": Count("person", distinct=True, filter=Q(round_id=pk) & key_filter(k))
+                for pk, k in keys.items()
+            }
+        )
+    for r in rounds:
+        key = keys.get(r.pk)
+        r.view_target = targets.get(key, 0) if key else 0  # type: ignore[attr-defined]
+        r.view_sampled = sampled.get(f"r{r.pk}") or 0  # type: ignore[attr-defined]
+        r.view_percent = (  # type: ignore[attr-defined]
+            round(100 * r.view_sampled / r.view_target, 1) if r.view_target else 0.0  # type: ignore[attr-defined]
+        )
+
+
+@login_required
 def round_list(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    qs = selectors.rounds_for_user(request.user)
+    status = request.GET.get("status", "")
+    if status in RoundStatus.values:
+        qs = qs.filter(status=status)
+    rows, pager = page_window(request, qs)
+    round_percentages(request.user, rows)
+    now = timezone.now()
+    for r in rows:
+        r.time_left = r.deadline - now if r.status == RoundStatus.OPEN else None
+    return render(
+        request,
+        "lab/round_list.html",
+        {
+            "rows": rows,
+            "pager": pager,
+            "status": status,
+            "statuses": RoundStatus.choices,
+            "now": now,
+            "section": "rounds",
+        },
+    )
 
 
+def _site_choices(user: Any) -> list[tuple[str, str]]:
+    return [
+        (str(s.pk), f"{s.name} ({s.code})")
+        for s in selectors.sites_for_user(user).filter(active=True).order_by("code")
+    ]
+
+
+@login_required
+def round_new(request: HttpRequest) -> HttpResponse:
+    require(request.user, Cap.ROUNDS_MANAGE)
+    rules = current().rules.testing
+    form = RoundForm(
+        request.POST or None,
+        pool_sizes=rules.pool_sizes,
+        default_pool=rules.default_pool_size,
+        sites=_site_choices(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            area = _division_in_scope(request.user, data["area"], "area")
+            sites = list(selectors.sites_for_user(request.user).filter(pk__in=data["sites"]))
+            testing_round = services.round_start(
+                actor=request.user,
+                area=area,
+                name=data["name"],
+                reason=data["reason"],
+                pool_size=data["pool_size"],
+                starts_at=data["starts_at"],
+                sites=sites,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Round started."))
+            return redirect("lab:round", pk=testing_round.pk)
+    return render(
+        request,
+        "lab/round_form.html",
+        {"form": form, "rules": rules, "section": "rounds"},
+    )
+
+
+def _division_in_scope(user: Any, code: str, field: str) -> Division:
+    code = (code or "").strip()
+    try:
+        return Division.objects.get(key_filter(scope_key(user), "key"), Q(code=code) | Q(key=code))
+    except Division.DoesNotExist:
+        message = _("No place with this code in your jurisdiction")
+        raise ValidationError({field: [message]}) from None
+
+
+@login_required
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    testing_round = selectors.round_for_user(request.user, pk)
+    place = request.GET.get("place", "")
+    cov = coverage.round_coverage(request.user, testing_round, place)
+    missing: list[Resident] = []
+    pager = None
+    if cov.shows_missing:
+        missing, pager = page_window(
+            request, coverage.missing_people(request.user, testing_round, cov.node.key)
+        )
+        _decorate_people(missing)
+    targets = current().rules.testing.turnaround_hours
+    turnaround = coverage.turnaround(Tube.objects.filter(round=testing_round), targets)
+    now = timezone.now()
+    return render(
+        request,
+        "lab/round_detail.html",
+        {
+            "round": testing_round,
+            "cov": cov,
+            "missing": missing,
+            "pager": pager,
+            "turnaround": turnaround,
+            "time_left": testing_round.deadline - now
+            if testing_round.status == RoundStatus.OPEN
+            else None,
+            "can_manage": can(request.user, Cap.ROUNDS_MANAGE)
+            and testing_round.division_key.startswith(scope_key(request.user))
+            and testing_round.status == RoundStatus.OPEN,
+            "can_see_residents": can(request.user, Cap.RESIDENTS_VIEW),
+            "close_form": CloseRoundForm(),
+            "sites": list(testing_round.sites.all()),
+            "section": "rounds",
+        },
+    )
+
+
+def _decorate_people(people: list[Resident]) -> None:
+    for p in people:
+        p.place = place_label(p.division)  # type: ignore[attr-defined]
+
+
+@login_required
+def round_missing_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """Whom to call: people not yet sampled under a node, masked phones (a CSV in UTF-8)."""
+    testing_round = selectors.round_for_user(request.user, pk)
+    place = request.GET.get("place", "")
+    node = coverage.coverage_node(request.user, testing_round, place)
+    people = coverage.missing_people(request.user, testing_round, node.key)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="round-{pk}-missing-{node.code}.csv"'
+    response.write("\ufeff")  # spreadsheet programs read UTF-8 with a BOM
+    writer = csv.writer(response)
+    writer.writerow([_("Name"), _("Place"), _("Phone"), _("Resident page")])
+    count = 0
+    for chunk_start in range(0, 10**9, 2000):
+        chunk = list(people[chunk_start : chunk_start + 2000])
+        _decorate_people(chunk)
+        for p in chunk:
+            writer.writerow(
+                [
+                    p.name,
+                    p.place,  # type: ignore[attr-defined]
+                    p.phone_masked,
+                    request.build_absolute_uri(reverse("people:resident", args=[p.pk])),
+                ]
+            )
+        count += len(chunk)
+        if len(chunk) < 2000:
+            break
+    response["X-Row-Count"] = str(count)
+    return response
+
+
+@login_required
+@require_POST
+def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, Cap.ROUNDS_MANAGE)
+    testing_round = selectors.round_for_user(request.user, pk)
+    form = CloseRoundForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.round_close(actor=request.user, round=testing_round, reason=reason)
+    except ValidationError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("Round closed."))
+    return redirect("lab:round", pk=pk)
+
+
+# Sites ----------------------------------------------------------------------------------
+
+
+@login_required
+def site_list(request: HttpRequest) -> HttpResponse:
+    sites = selectors.sites_for_user(request.user).order_by("code")
+    can_add = can(request.user, Cap.ROUNDS_MANAGE)
+    form = SiteForm(request.POST or None) if can_add else None
+    if request.method == "POST":
+        require(request.user, Cap.ROUNDS_MANAGE)
+        assert form is not None
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                place = _division_in_scope(request.user, data["place"], "place")
+                site = services.site_create(
+                    actor=request.user,
+                    code=data["code"],
+                    name=data["name"],
+                    division=place,
+                    address=data["address"],
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Sampling site %(name)s added.") % {"name": site})
+                return redirect("lab:sites")
+    rows, pager = page_window(request, sites)
+    return render(
+        request,
+        "lab/site_list.html",
+        {"rows": rows, "pager": pager, "form": form, "section": "sampling"},
+    )
+
+
+# Sampling -------------------------------------------------------------------------------
+
+
+def _state(request: HttpRequest) -> dict[str, Any]:
+    return dict(request.session.get(SESSION_KEY) or {})
+
+
+def _save_state(request: HttpRequest, state: dict[str, Any]) -> None:
+    request.session[SESSION_KEY] = state
+
+
+def _current(request: HttpRequest, state: dict[str, Any]) -> dict[str, Any]:
+    """The remembered round, site and open tube, dropped if no longer usable."""
+    user = request.user
+    out: dict[str, Any] = {"round": None, "site": None, "tube": None}
+    if state.get("round"):
+        out["round"] = selectors.open_rounds_for_sampling(user).filter(pk=state["round"]).first()
+    if state.get("site"):
+        out["site"] = selectors.sites_for_user(user).filter(pk=state["site"], active=True).first()
+    if state.get("tube"):
+        tube = selectors.tubes_for_user(user).filter(barcode=state["tube"]).first()
+        if tube is not None and tube.status == TubeStatus.COLLECTED:
+            out["tube"] = tube
+    return out
+
+
+@login_required
 def sampling(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    require(request.user, Cap.SAMPLING)
+    state = _state(request)
+    if request.method == "POST":
+        _sampling_post(request, state)
+        return redirect("lab:sampling")
+    now = _current(request, state)
+    rounds = list(selectors.open_rounds_for_sampling(request.user).order_by("-starts_at")[:50])
+    site_qs = selectors.sites_for_user(request.user).filter(active=True).order_by("code")
+    if now["round"] is not None and now["round"].sites.exists():
+        site_qs = site_qs.filter(rounds=now["round"])
+    setup = SamplingSetupForm(
+        initial={
+            "round": state.get("round") or "",
+            "site": state.get("site") or "",
+            "purpose": state.get("purpose") or Purpose.VOLUNTARY,
+        },
+        rounds=[(str(r.pk), f"{r.name} · {r.area.name}") for r in rounds],
+        sites=[(str(s.pk), f"{s.name} ({s.code})") for s in site_qs[:200]],
+    )
+    tube = now["tube"]
+    members = selectors.tube_members(tube) if tube else []
+    pool = (
+        now["round"].pool_size
+        if now["round"] is not None
+        else current().rules.testing.default_pool_size
+    )
+    return render(
+        request,
+        "lab/sampling.html",
+        {
+            "setup": setup,
+            "round": now["round"],
+            "site": now["site"],
+            "purpose": Purpose(state.get("purpose") or Purpose.VOLUNTARY).label,
+            "tube": tube,
+            "members": members,
+            "count": len(members),
+            "full": tube is not None and len(members) >= tube.capacity,
+            "pool": pool,
+            "open_form": TubeOpenForm(initial={"mode": "pooled" if pool > 1 else "single"}),
+            "add_form": MemberAddForm(),
+            "section": "sampling",
+        },
+    )
+
+
+def _sampling_post(request: HttpRequest, state: dict[str, Any]) -> None:
+    action = request.POST.get("action", "")
+    user = request.user
+    try:
+        if action == "setup":
+            _sampling_setup(request, state)
+        elif action == "open":
+            now = _current(request, state)
+            form = TubeOpenForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError({"barcode": [_("Scan or type the tube barcode")]})
+            testing_round = now["round"]
+            if state.get("round") and testing_round is None:
+                raise ValidationError({"round": [_("This round is closed; choose another")]})
+            purpose = Purpose.ROUND if testing_round else state.get("purpose") or Purpose.VOLUNTARY
+            if form.cleaned_data["mode"] == "single" or purpose == Purpose.RETEST:
+                capacity = 1
+            else:
+                capacity = (
+                    testing_round.pool_size
+                    if testing_round
+                    else current().rules.testing.default_pool_size
+                )
+            tube = services.tube_open(
+                actor=user,
+                barcode=form.cleaned_data["barcode"],
+                round=testing_round,
+                site=now["site"],
+                capacity=capacity,
+                purpose=purpose,
+            )
+            state["tube"] = tube.barcode
+            messages.success(
+                request,
+                _("Tube %(barcode)s opened (0/%(n)s).") % {"barcode": tube.barcode, "n": capacity},
+            )
+        elif action == "add":
+            now = _current(request, state)
+            tube = now["tube"]
+            if tube is None:
+                raise ValidationError({"barcode": [_("Open a tube first")]})
+            raw = MemberAddForm(request.POST).data.get("person", "")
+            person = selectors.person_for_sampling(user, raw)
+            services.tube_add_member(actor=user, tube=tube, person=person)
+            count = tube.members.count()
+            messages.success(
+                request,
+                _("%(name)s added to %(barcode)s (%(count)s/%(n)s).")
+                % {
+                    "name": person.name,
+                    "barcode": tube.barcode,
+                    "count": count,
+                    "n": tube.capacity,
+                },
+            )
+            if count >= tube.capacity:
+                messages.info(request, _("The tube is full: seal it and open the next one."))
+        elif action == "finish":
+            state.pop("tube", None)
+            messages.success(request, _("Tube finished."))
+    except ValidationError as exc:
+        _flash(request, exc)
+    except Http404:
+        messages.error(request, _("Not found, or outside your jurisdiction"))
+    _save_state(request, state)
+
+
+def _sampling_setup(request: HttpRequest, state: dict[str, Any]) -> None:
+    user = request.user
+    round_id = request.POST.get("round", "")
+    site_id = request.POST.get("site", "")
+    purpose = request.POST.get("purpose", "") or Purpose.VOLUNTARY
+    testing_round = None
+    if round_id:
+        testing_round = selectors.open_rounds_for_sampling(user).filter(pk=_int(round_id)).first()
+        if testing_round is None:
+            raise ValidationError({"round": [_("No open round with this number for you")]})
+    site = None
+    if site_id:
+        site = selectors.sites_for_user(user).filter(pk=_int(site_id), active=True).first()
+        if site is None:
+            raise ValidationError({"site": [_("No sampling site with this number for you")]})
+        if testing_round is not None:
+            round_sites = set(testing_round.sites.values_list("pk", flat=True))
+            if round_sites and site.pk not in round_sites:
+                raise ValidationError({"site": [_("This site does not sample for this round")]})
+    if purpose not in (Purpose.VOLUNTARY, Purpose.RETEST):
+        purpose = Purpose.VOLUNTARY
+    state.update(
+        {
+            "round": testing_round.pk if testing_round else None,
+            "site": site.pk if site else None,
+            "purpose": purpose,
+        }
+    )
+    state.pop("tube", None)
+    messages.success(request, _("Sampling set up."))
+
+
+def _int(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        return 0
+
+
+# Custody --------------------------------------------------------------------------------
+
+
+def _lab_choices(qs: Any) -> list[tuple[str, str]]:
+    return [(str(lab.pk), f"{lab.name} ({lab.code})") for lab in qs.order_by("code")]
+
+
+@login_required
+def custody(request: HttpRequest) -> HttpResponse:
+    require(request.user, Cap.SAMPLING)
+    qs = selectors.tubes_for_user(request.user)
+    round_id = _int(request.GET.get("round", "") or "0")
+    site_id = _int(request.GET.get("site", "") or "0")
+    status = request.GET.get("status", TubeStatus.COLLECTED)
+    if round_id:
+        qs = qs.filter(round_id=round_id)
+    if site_id:
+        qs = qs.filter(site_id=site_id)
+    if status in TubeStatus.values:
+        qs = qs.filter(status=status)
+    qs = qs.annotate(member_count=Count("members")).order_by("-collected_at", "-id")
+    rows, pager = page_window(request, qs)
+    by_status = dict(
+        selectors.tubes_for_user(request.user)
+        .filter(**({"round_id": round_id} if round_id else {}))
+        .filter(**({"site_id": site_id} if site_id else {}))
+        .values("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+        .order_by()
+    )
+    can_receive = can(request.user, Cap.RESULTS_UPLOAD)
+    return render(
+        request,
+        "lab/custody.html",
+        {
+            "rows": rows,
+            "pager": pager,
+            "status": status,
+            "statuses": [(s, label, by_status.get(s, 0)) for s, label in TubeStatus.choices],
+            "rounds": selectors.rounds_for_user(request.user, Cap.SAMPLING).order_by("-starts_at")[
+                :50
+            ],
+            "sites": selectors.sites_for_user(request.user).order_by("code")[:200],
+            "round_id": round_id,
+            "site_id": site_id,
+            "send_form": SendForm(labs=_lab_choices(selectors.labs())),
+            "receive_form": ReceiveForm(labs=_lab_choices(selectors.labs_for_user(request.user)))
+            if can_receive
+            else None,
+            "section": "sampling",
+        },
+    )
+
+
+@login_required
+@require_POST
+def custody_send(request: HttpRequest) -> HttpResponse:
+    require(request.user, Cap.SAMPLING)
+    form = SendForm(request.POST, labs=_lab_choices(selectors.labs()))
+    ids = [_int(v) for v in request.POST.getlist("tube")]
+    if not form.is_valid():
+        messages.error(request, _("Choose the lab"))
+    elif not ids:
+        messages.error(request, _("Choose at least one tube"))
+    else:
+        lab = selectors.labs().get(pk=form.cleaned_data["lab"])
+        tubes = list(selectors.tubes_for_user(request.user).filter(pk__in=ids))
+        try:
+            n = services.tubes_send(actor=request.user, tubes=tubes, lab=lab)
+        except ValidationError as exc:
+            _flash(request, exc)
+        else:
+            messages.success(request, _("%(n)s tube(s) sent to %(lab)s.") % {"n": n, "lab": lab})
+    return redirect(request.POST.get("next") or "lab:custody")
+
+
+@login_required
+@require_POST
+def custody_receive(request: HttpRequest) -> HttpResponse:
+    require(request.user, Cap.RESULTS_UPLOAD)
+    form = ReceiveForm(request.POST, labs=_lab_choices(selectors.labs_for_user(request.user)))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, str(e))
+    else:
+        lab = selectors.labs_for_user(request.user).get(pk=form.cleaned_data["lab"])
+        try:
+            n = services.tubes_receive(
+                actor=request.user, barcodes=[form.cleaned_data["barcodes"]], lab=lab
+            )
+        except ValidationError as exc:
+            _flash(request, exc)
+        else:
+            message = _("%(n)s tube(s) received at %(lab)s.") % {"n": n, "lab": lab}
+            messages.success(request, message)
+    return redirect("lab:custody")
+
+
+# Retests --------------------------------------------------------------------------------
+
+
+@login_required
+def retest_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", RetestStatus.PENDING)
+    if status not in RetestStatus.values:
+        status = ""
+    rows, pager = page_window(request, selectors.retests_for_user(request.user, status))
+    for r in rows:
+        r.place = place_label(r.person.division)
+    return render(
+        request,
+        "lab/retest_list.html",
+        {
+            "rows": rows,
+            "pager": pager,
+            "status": status,
+            "statuses": RetestStatus.choices,
+            "can_see_residents": can(request.user, Cap.RESIDENTS_VIEW),
+            "can_sample": can(request.user, Cap.SAMPLING),
+            "section": "rounds" if can(request.user, Cap.COVERAGE_VIEW) else "sampling",
+        },
+    )

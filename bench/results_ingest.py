@@ -1,0 +1,271 @@
+"""Result-ingest benchmark: the project's validated import beside a raw COPY of the same file.
+
+    .venv/bin/python bench/results_ingest.py                       # 1M results, PostgreSQL + SQLite
+    .venv/bin/python bench/results_ingest.py --rows 100000 --db postgres   # a quick run
+
+For each database a scratch copy is made (PostgreSQL database `fk_results_bench`, or an SQLite
+file in a temporary folder), migrated, and dropped afterwards. A worker process then loads, with
+COPY (executemany on SQLite), `--rows` residents each sampled in one tube (tube barcode, person,
+collected time, lab), writes a results CSV (试管编码, 检测结果, Ct值, 检测时间: all negative but
+`--positives` single tubes, which open cases), and times:
+
+- raw: the same CSV file loaded into a bare table of four text columns (PostgreSQL: `COPY …
+  FROM STDIN (FORMAT csv, HEADER)` fed the file's bytes; SQLite: csv.reader + executemany);
+- import: `fangkong.lab.results.results_import` on that file (validation, tube updates, one
+  audit event per tube, pool/case follow-up, all in one transaction);
+- again: the same file once more (its digest is known: nothing changes).
+
+It prints rows/s of each and the import/raw ratio (target on PostgreSQL: ≥ 50 %).
+Coverage-page latency for a round of 1M people is not measured here (it belongs with the
+rounds/coverage work).
+"""
+
+import argparse
+import csv
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_SERVER = os.environ.get("FANGKONG_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+PG_NAME = "fk_results_bench"
+COLLECTED = dt.datetime(2022, 5, 7, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai
+
+
+# The worker: runs inside Django on the scratch database ---------------------------------------
+
+
+def _load(rows: int) -> tuple[object, object]:
+    from django.db import connection
+
+    from fangkong.accounts.models import User
+    from fangkong.bulk import analyze, copy_rows, reset_sequence
+    from fangkong.lab.models import Lab, Purpose, Tube, TubeMember
+    from fangkong.people.idnumber import make_id_number
+    from fangkong.people.models import Resident
+    from fangkong.places.models import Division, Level, code_from_key
+
+    parent = None
+    chain = [
+        ("4110", "许昌市", Level.CITY),
+        ("411002", "魏都区", Level.DISTRICT),
+        ("411002001", "西大街街道", Level.STREET),
+        ("411002001001", "西大社区", Level.COMMUNITY),
+    ]
+    for key, name, level in chain:
+        parent = Division.objects.create(
+            key=key, code=code_from_key(key), name=name, level=level, parent=parent
+        )
+    assert parent is not None
+    lab = Lab.objects.create(code="LAB-B", name="bench lab", division=parent, division_key="411002")
+    user = User.objects.create_user(
+        username="bench_lab", password="x", role="lab", jurisdiction=parent.parent.parent.parent
+    )
+    now = dt.datetime.now(dt.UTC)
+    born = dt.date(1960, 1, 1)
+    key = parent.key
+    people = (
+        (
+            i + 1,
+            make_id_number("411002", born + dt.timedelta(days=i // 500), i % 500, "M"),
+            "测试",
+            "cs",
+            "ceshi",
+            "M",
+            born + dt.timedelta(days=i // 500),
+            "",
+            "",
+            parent.pk,
+            key,
+            "registered",
+            now,
+            now,
+        )
+        for i in range(rows)
+    )
+    resident_fields = (
+        "id",
+        "id_number",
+        "name",
+        "name_initials",
+        "name_pinyin",
+        "sex",
+        "birth_date",
+        "phone",
+        "relation",
+        "division",
+        "division_key",
+        "residency",
+        "created_at",
+        "updated_at",
+    )
+    with connection.cursor():
+        copy_rows(Resident, resident_fields, people)
+        # Received at the lab already (custody), as tubes are when their results come in.
+        tube_fields = ("id", "barcode", "capacity", "purpose", "status", "collected_at")
+        tube_fields += ("outcome", "division_key", "lab")
+        copy_rows(
+            Tube,
+            tube_fields,
+            (
+                (i + 1, f"T{i + 1:010d}", 1, Purpose.ROUND, "received", COLLECTED, "", key, lab.pk)
+                for i in range(rows)
+            ),
+        )
+        copy_rows(
+            TubeMember,
+            ("id", "tube", "person", "sampled_at", "division_key"),
+            ((i + 1, i + 1, i + 1, COLLECTED, key) for i in range(rows)),
+        )
+    for model in (Resident, Tube, TubeMember):
+        reset_sequence(model)
+    analyze(Resident, Tube, TubeMember)
+    return user, lab
+
+
+def _write_csv(path: Path, rows: int, positives: int) -> None:
+    step = max(rows // max(positives, 1), 1)
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["试管编码", "检测结果", "Ct值", "检测时间"])
+        for i in range(rows):
+            positive = positives and i % step == 0 and i // step < positives
+            writer.writerow(
+                [
+                    f"T{i + 1:010d}",
+                    "阳性" if positive else "阴性",
+                    "28.5" if positive else "",
+                    "2022-05-07 20:15",
+                ]
+            )
+
+
+def _raw_copy(path: Path) -> float:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_raw")
+        cursor.execute("CREATE TABLE bench_raw (barcode text, result text, ct text, tested text)")
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sql = "COPY bench_raw FROM STDIN (FORMAT csv, HEADER true)"
+            with cursor.cursor.copy(sql) as copy, path.open("rb") as fh:
+                while block := fh.read(1 << 20):
+                    copy.write(block)
+        else:
+            with path.open(encoding="utf-8", newline="") as fh:
+                reader = csv.reader(fh)
+                next(reader)
+                batch: list[list[str]] = []
+                for row in reader:
+                    batch.append(row)
+                    if len(batch) >= 50_000:
+                        cursor.executemany("INSERT INTO bench_raw VALUES (%s, %s, %s, %s)", batch)
+                        batch.clear()
+                if batch:
+                    cursor.executemany("INSERT INTO bench_raw VALUES (%s, %s, %s, %s)", batch)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_raw")
+    return seconds
+
+
+def worker(rows: int, positives: int) -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
+    django.setup()
+    from fangkong.lab.results import results_import
+
+    started = time.perf_counter()
+    user, lab = _load(rows)
+    print(f"load {rows} {time.perf_counter() - started:.2f}", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "results.csv"
+        _write_csv(path, rows, positives)
+        print(f"raw {rows} {_raw_copy(path):.2f}", flush=True)
+        for step in ("import", "again"):
+            started = time.perf_counter()
+            result = results_import(actor=user, lab=lab, path=path, filename=path.name)
+            seconds = time.perf_counter() - started
+            assert result.written and result.ok, [
+                (e.row, e.column, e.reason) for e in result.errors[:5]
+            ]
+            print(
+                f"{step} {rows} {seconds:.2f} applied={result.applied} cases={result.cases_opened}",
+                flush=True,
+            )
+
+
+# The driver: scratch databases, one worker each -----------------------------------------------
+
+
+def _run(url: str, *args: str) -> str:
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "fangkong.settings"}
+    done = subprocess.run(args, env=env, check=True, capture_output=True, text=True)
+    return done.stdout
+
+
+def bench(db: str, rows: int, positives: int) -> dict[str, float]:
+    import psycopg
+
+    folder = tempfile.mkdtemp(prefix="fk_results_")
+    if db == "postgres":
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}"')
+            conn.execute(f'CREATE DATABASE "{PG_NAME}"')
+        url = f"{PG_SERVER}/{PG_NAME}"
+    else:
+        url = f"sqlite:///{folder}/bench.sqlite3"
+    try:
+        _run(url, str(ROOT / ".venv" / "bin" / "fangkong"), "migrate", "-v", "0")
+        python = str(ROOT / ".venv" / "bin" / "python")
+        out = _run(
+            url, python, __file__, "--worker", "--rows", str(rows), "--positives", str(positives)
+        )
+        times: dict[str, float] = {}
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) >= 3 and parts[0] in ("load", "raw", "import", "again"):
+                times[parts[0]] = float(parts[2])
+                print(f"  {db:8} {line}", flush=True)
+        return times
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if db == "postgres":
+            with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--positives", type=int, default=20)
+    parser.add_argument("--db", choices=("postgres", "sqlite", "both"), default="both")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "src"))
+    if args.worker:
+        worker(args.rows, args.positives)
+        return
+    dbs = ("postgres", "sqlite") if args.db == "both" else (args.db,)
+    report = []
+    for db in dbs:
+        times = bench(db, args.rows, args.positives)
+        raw, imp, again = (args.rows / times[k] for k in ("raw", "import", "again"))
+        report.append(
+            f"{db:8} raw {raw:>10,.0f} rows/s  import {imp:>10,.0f} rows/s"
+            f"  ratio {imp / raw:6.1%}  re-upload {again:>12,.0f} rows/s"
+        )
+    print(f"\n{args.rows:,} results, {args.positives} positive single tubes")
+    print("\n".join(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,631 @@
+"""Result ingest: a lab's CSV/XLSX file or FHIR Bundle, validated and applied all-or-nothing.
+
+The file is read with the resident import's readers (UTF-8 or GBK/GB18030, row numbers as
+the user sees them) and cleaned in chunks in Python (result words, Ct, times column-wise
+with NumPy). Clean rows go into a temporary staging table (COPY on PostgreSQL, executemany
+on SQLite); everything that needs the database is then checked set-wise with a few joins
+(unknown tube, never collected, another result stored, tested before collection, another
+lab's tube, the same tube twice with different values). Only when no row is wrong are the
+tubes updated with one UPDATE … FROM, the "tube.resulted" events written with one INSERT …
+SELECT, and the pools and retests followed up (`fangkong.lab.pools`), in one transaction.
+
+Re-uploading the same file changes nothing: its digest is stored per lab (`ResultUpload`),
+and a tube that already holds the same result is counted as already applied, never rewritten.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.access import Cap, require, scoped
+from fangkong.audit.services import event_record
+from fangkong.bulk import table_columns
+from fangkong.epi.checkins import _epochs
+from fangkong.epi.hooks import facts_changed
+from fangkong.lab import fhir, pools
+from fangkong.lab.models import Lab, Outcome, ResultUpload, Tube, TubeMember, TubeStatus
+from fangkong.people.errors import field_error
+from fangkong.people.importing import (
+    E_EMPTY,
+    E_EXTRA_CELLS,
+    E_REQUIRED,
+    MAX_ERRORS_KEPT,
+    FileProblem,
+    RowError,
+    _file_error,
+    _scan,
+    header_positions,
+    read_rows,
+)
+
+CHUNK = 50_000
+FUTURE_SLACK = 300  # seconds a lab's clock may run ahead of ours
+CT_MAX = 50.0
+
+COLUMNS = ("barcode", "result", "ct_value", "tested_at")
+REQUIRED = ("barcode", "result", "tested_at")
+CHINESE_HEADERS = {
+    "barcode": "试管编码",
+    "result": "检测结果",
+    "ct_value": "Ct值",
+    "tested_at": "检测时间",
+}
+_HEADER_ALIASES = {
+    "barcode": ("试管编码", "试管条码", "试管号", "管码", "条码", "barcode", "tubebarcode", "tube"),
+    "result": ("检测结果", "结果", "核酸结果", "result", "outcome"),
+    "ct_value": ("ct值", "ct", "ctvalue"),
+    "tested_at": ("检测时间", "报告时间", "testedat", "testtime", "tested", "reportedat"),
+}
+HEADER_MAP = {alias: canon for canon, aliases in _HEADER_ALIASES.items() for alias in aliases}
+RESULT_WORDS = {
+    "阴性": Outcome.NEGATIVE,
+    "阳性": Outcome.POSITIVE,
+    "未检出": Outcome.NEGATIVE,
+    "检出": Outcome.POSITIVE,
+    "negative": Outcome.NEGATIVE,
+    "positive": Outcome.POSITIVE,
+    "neg": Outcome.NEGATIVE,
+    "pos": Outcome.POSITIVE,
+    "n": Outcome.NEGATIVE,
+    "p": Outcome.POSITIVE,
+    "-": Outcome.NEGATIVE,
+    "+": Outcome.POSITIVE,
+    "not detected": Outcome.NEGATIVE,
+    "detected": Outcome.POSITIVE,
+}
+
+E_NOT_SUPPORTED = gettext_noop("Only CSV, XLSX and FHIR JSON files can be uploaded")
+E_RESULT = gettext_noop("Result must be 阴性 or 阳性 (negative or positive, N or P)")
+E_CT = gettext_noop("Ct value must be a number between 0 and 50")
+E_TIME = gettext_noop("Not a time: write it as 2022-05-07 14:30")
+E_FUTURE = gettext_noop("This time is in the future")
+E_TUBE_UNKNOWN = gettext_noop("No tube has this barcode")
+E_NOT_COLLECTED = gettext_noop("No sample was ever collected in this tube")
+E_OTHER_RESULT = gettext_noop("This tube already has a different result (%(result)s)")
+E_BEFORE_COLLECTED = gettext_noop("Tested before the sample was collected (%(collected)s)")
+E_OTHER_LAB = gettext_noop("This tube was sent to another laboratory")
+E_CONFLICT = gettext_noop("This tube appears again in %(where)s with a different result")
+E_CONCURRENT = gettext_noop(
+    "Another upload changed these tubes at the same time; nothing was written. Upload again."
+)
+
+# FHIR issue-type codes for the engine's reasons (fhir.operation_outcome reads them).
+ISSUE_CODES = {
+    E_REQUIRED: "required",
+    E_EXTRA_CELLS: "structure",
+    E_RESULT: "code-invalid",
+    E_CT: "value",
+    E_TIME: "value",
+    E_FUTURE: "business-rule",
+    E_TUBE_UNKNOWN: "not-found",
+    E_NOT_COLLECTED: "business-rule",
+    E_OTHER_RESULT: "conflict",
+    E_BEFORE_COLLECTED: "business-rule",
+    E_OTHER_LAB: "business-rule",
+    E_CONFLICT: "duplicate",
+    E_CONCURRENT: "conflict",
+}
+
+
+@dataclass
+class ResultsImport:
+    """What an upload did: counts for the page and the API, or the errors that stopped it."""
+
+    filename: str
+    format: str = ""
+    sha256: str = ""
+    rows_read: int = 0
+    applied: int = 0
+    already_applied: int = 0
+    positives: int = 0
+    retests_created: int = 0
+    controls_started: int = 0
+    controls_cleared: int = 0
+    cases_opened: int = 0
+    error_count: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    fatal: bool = False
+    written: bool = False
+    uploaded_before: dt.datetime | None = None  # the same file was applied then
+    seconds: float = 0.0
+    kind: str = field(default="", repr=False)  # how the file is read: "xlsx" or an encoding
+
+    def add_error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(error)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def figures(self) -> dict[str, int]:
+        names = ("rows_read", "applied", "already_applied", "positives", "retests_created")
+        more = ("controls_started", "controls_cleared", "cases_opened")
+        return {n: getattr(self, n) for n in (*names, *more)}
+
+
+def labs_for_user(user: Any) -> QuerySet[Lab]:
+    """Laboratories in the user's jurisdiction, for those who may upload results."""
+    require(user, Cap.RESULTS_UPLOAD)
+    return scoped(Lab.objects.all(), user)
+
+
+# Reading and cleaning -------------------------------------------------------------------
+
+
+# (row number, barcode, outcome, ct, tested at in epoch seconds)
+_Clean = tuple[int, str, str, float | None, int]
+
+
+def _parse_ct(text: str) -> float | bool | None:
+    """The Ct value, None when blank, False when it is not a plausible Ct."""
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    return value if 0 < value <= CT_MAX else False
+
+
+class _Cleaner:
+    """Cleans chunks of file rows into staging rows, recording each bad cell."""
+
+    def __init__(self, positions: dict[str, int], header: list[str], result: ResultsImport):
+        self.pos = positions
+        self.names = {canon: header[i] for canon, i in positions.items()}
+        self.width = len(header)
+        self.result = result
+        self.tz = timezone.get_current_timezone()
+        self.latest = int(time.time()) + FUTURE_SLACK
+
+    def error(self, number: int, canon: str, value: str, message: str) -> None:
+        self.result.add_error(RowError(number, self.names.get(canon, ""), value, message))
+
+    def chunk(self, rows: list[tuple[int, list[str]]]) -> list[_Clean]:
+        pos, width = self.pos, self.width
+        at_barcode, at_result, at_time = pos["barcode"], pos["result"], pos["tested_at"]
+        at_ct = pos.get("ct_value")
+        cells_of = [c + [""] * (width - len(c)) if len(c) < width else c for _, c in rows]
+        epochs, ok = _epochs([c[at_time] for c in cells_of], self.tz)
+        good: list[_Clean] = []
+        for i, ((number, raw), cells) in enumerate(zip(rows, cells_of, strict=True)):
+            errors = self.result.error_count
+            if len(raw) > width and any(raw[width:]):
+                self.error(number, "", "", E_EXTRA_CELLS)
+            barcode = cells[at_barcode]
+            if not barcode:
+                self.error(number, "barcode", "", E_REQUIRED)
+            word = cells[at_result]
+            outcome = RESULT_WORDS.get(word) or RESULT_WORDS.get(word.lower())
+            if outcome is None:
+                self.error(number, "result", word, E_REQUIRED if not word else E_RESULT)
+            ct = _parse_ct(cells[at_ct]) if at_ct is not None else None
+            if ct is False:
+                self.error(number, "ct_value", cells[at_ct or 0], E_CT)
+            if not ok[i]:
+                text = cells[at_time]
+                self.error(number, "tested_at", text, E_REQUIRED if not text else E_TIME)
+            elif epochs[i] > self.latest:
+                self.error(number, "tested_at", cells[at_time], E_FUTURE)
+            if self.result.error_count == errors and outcome is not None and ct is not False:
+                good.append((number, barcode, outcome, ct, int(epochs[i])))
+        return good
+
+
+def _file_chunks(path: Path, kind: str, result: ResultsImport) -> tuple[_Cleaner, Iterator[Any]]:
+    rows = read_rows(path, kind)
+    header: list[str] | None = None
+    for _number, cells, _lossy in rows:
+        if any(cells):
+            header = cells
+            break
+    if header is None:
+        raise _file_error(E_EMPTY)
+    positions, header = header_positions(
+        header, columns=COLUMNS, required=REQUIRED, chinese=CHINESE_HEADERS, aliases=HEADER_MAP
+    )
+    cleaner = _Cleaner(positions, header, result)
+
+    def chunks() -> Iterator[list[_Clean]]:
+        chunk: list[tuple[int, list[str]]] = []
+        for number, cells, _lossy in rows:
+            if not any(cells):
+                continue
+            chunk.append((number, cells))
+            if len(chunk) >= CHUNK:
+                result.rows_read += len(chunk)
+                yield cleaner.chunk(chunk)
+                chunk = []
+        if chunk:
+            result.rows_read += len(chunk)
+            yield cleaner.chunk(chunk)
+
+    return cleaner, chunks()
+
+
+# Staging and set-wise checks --------------------------------------------------------------
+
+
+def _epoch_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(extract(epoch FROM {column}) AS bigint)"
+    return f"CAST(strftime('%%s', {column}) AS INTEGER)"
+
+
+def _from_epoch_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"to_timestamp({column})"
+    return f"datetime({column}, 'unixepoch')"
+
+
+class _Stage:
+    """Temporary tables: the clean rows (STAGE), resolved against tubes (RESOLVED), and the
+    tubes that get a result now (FRESH: tube_id, outcome, ct, tested)."""
+
+    STAGE = "lab_result_stage"
+    RESOLVED = "lab_result_resolved"
+    FRESH = "lab_result_fresh"
+
+    def __init__(self) -> None:
+        self.cursor = connection.cursor()
+        self._drop()
+        self.cursor.execute(
+            f"CREATE TEMPORARY TABLE {self.STAGE} (row_number bigint, barcode text,"
+            " outcome varchar(10), ct double precision, tested bigint)"
+        )
+
+    def _drop(self) -> None:
+        for table in (self.STAGE, self.RESOLVED, self.FRESH):
+            self.cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+    def add(self, rows: list[_Clean]) -> None:
+        if not rows:
+            return
+        if connection.vendor == "postgresql":
+            with self.cursor.cursor.copy(f"COPY {self.STAGE} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            self.cursor.executemany(f"INSERT INTO {self.STAGE} VALUES (%s, %s, %s, %s, %s)", rows)
+
+    def resolve(self) -> None:
+        tube, member = Tube._meta.db_table, TubeMember._meta.db_table
+        if connection.vendor == "sqlite":
+            self.cursor.execute(f"CREATE INDEX {self.STAGE}_barcode ON {self.STAGE} (barcode)")
+        self.cursor.execute(
+            f"CREATE TEMPORARY TABLE {self.RESOLVED} AS"
+            " SELECT s.row_number, s.barcode, s.outcome, s.ct, s.tested, t.id AS tube_id,"
+            f" t.outcome AS old_outcome, {_epoch_sql('t.collected_at')} AS collected,"
+            " t.lab_id AS tube_lab, CASE WHEN t.id IS NULL OR EXISTS (SELECT 1"
+            f" FROM {member} m WHERE m.tube_id = t.id) THEN 1 ELSE 0 END AS sampled"
+            f" FROM {self.STAGE} s LEFT JOIN {tube} t ON t.barcode = s.barcode",
+            [],  # so that "%%" reads as "%" on every backend
+        )
+
+    def problems(self, lab_id: int, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
+        where = (
+            f"FROM {self.RESOLVED} WHERE tube_id IS NULL OR sampled = 0"
+            " OR (old_outcome <> '' AND old_outcome <> outcome) OR tested < collected"
+            " OR (tube_lab IS NOT NULL AND tube_lab <> %s)"
+        )
+        self.cursor.execute(f"SELECT count(*) {where}", [lab_id])
+        total = int(self.cursor.fetchone()[0])
+        if not total:
+            return 0, []
+        self.cursor.execute(
+            "SELECT row_number, barcode, tube_id, sampled, old_outcome, outcome, tested,"
+            f" collected, tube_lab {where} ORDER BY row_number LIMIT %s",
+            [lab_id, limit],
+        )
+        return total, self.cursor.fetchall()
+
+    def conflicts(self, limit: int) -> list[tuple[int, str, int]]:
+        """(row, barcode, first row) of a tube repeated with another result or Ct."""
+        self.cursor.execute(
+            f"SELECT s.row_number, s.barcode, f.first_row FROM {self.STAGE} s JOIN ("
+            f" SELECT barcode, min(row_number) AS first_row FROM {self.STAGE} GROUP BY barcode"
+            " HAVING count(DISTINCT outcome) > 1 OR count(DISTINCT ct) > 1) f"
+            " ON s.barcode = f.barcode WHERE s.row_number > f.first_row"
+            " ORDER BY s.row_number LIMIT %s",
+            [limit],
+        )
+        return [(int(a), str(b), int(c)) for a, b, c in self.cursor.fetchall()]
+
+    def freshen(self) -> int:
+        """Collect the tubes without a result yet; how many there are."""
+        self.cursor.execute(
+            f"CREATE TEMPORARY TABLE {self.FRESH} AS SELECT tube_id, max(outcome) AS outcome,"
+            " max(ct) AS ct, min(tested) AS tested"
+            f" FROM {self.RESOLVED} WHERE old_outcome = '' GROUP BY tube_id"
+        )
+        if connection.vendor == "sqlite":  # SQLite joins by index lookups, never by hashing
+            self.cursor.execute(f"CREATE INDEX {self.FRESH}_tube ON {self.FRESH} (tube_id)")
+        self.cursor.execute(f"SELECT count(*) FROM {self.FRESH}")
+        return int(self.cursor.fetchone()[0])
+
+    def update_tubes(self, lab_id: int) -> int:
+        tube = Tube._meta.db_table
+        target = "t" if connection.vendor == "postgresql" else tube
+        alias = f"{tube} t" if connection.vendor == "postgresql" else tube
+        self.cursor.execute(
+            f"UPDATE {alias} SET outcome = f.outcome, ct_value = f.ct,"
+            f" tested_at = {_from_epoch_sql('f.tested')}, status = %s,"
+            f" lab_id = COALESCE({target}.lab_id, %s)"
+            f" FROM {self.FRESH} f WHERE {target}.id = f.tube_id AND {target}.outcome = ''",
+            [TubeStatus.TESTED, lab_id],
+        )
+        return max(self.cursor.rowcount, 0)
+
+    def audit_resulted(self, actor: Any, reason: str, data: dict[str, Any]) -> None:
+        """One "tube.resulted" event per tube, written by the database in one statement."""
+        from fangkong.audit.models import Event
+        from fangkong.audit.services import EVENT_FIELDS
+
+        columns = ", ".join(table_columns(Event, EVENT_FIELDS))
+        now: Any = timezone.now()
+        if connection.vendor != "postgresql":
+            now = connection.ops.adapt_datetimefield_value(now)
+        actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+        id_text = "CAST(t.id AS text)"
+        data_sql = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+        self.cursor.execute(
+            f"INSERT INTO {Event._meta.db_table} ({columns})"
+            f" SELECT %s, %s, %s, 'tube.resulted', 'lab.tube', {id_text}, t.barcode, NULL,"
+            " t.division_key, 'outcome', '', CASE WHEN f.outcome = %s THEN %s ELSE %s END,"
+            f" %s, '', {data_sql} FROM {self.FRESH} f JOIN {Tube._meta.db_table} t"
+            " ON t.id = f.tube_id",
+            [
+                now,
+                actor_id,
+                str(actor) if actor_id else "system",
+                Outcome.POSITIVE,
+                str(Outcome.POSITIVE.label),
+                str(Outcome.NEGATIVE.label),
+                reason[:300],
+                json.dumps(data),
+            ],
+        )
+
+    def close(self) -> None:
+        try:
+            self._drop()
+        finally:
+            self.cursor.close()
+
+
+def _local(epoch: int) -> str:
+    moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _check(
+    stage: _Stage, lab: Lab, result: ResultsImport, locate: Callable[[int, str], str]
+) -> None:
+    stage.resolve()
+    room = MAX_ERRORS_KEPT * 2
+    total, rows = stage.problems(lab.pk, room)
+    found: list[RowError] = []
+    for number, barcode, tube_id, sampled, old, outcome, tested, collected, tube_lab in rows:
+        number = int(number)
+        if tube_id is None:
+            found.append(RowError(number, locate(number, "barcode"), barcode, E_TUBE_UNKNOWN))
+            continue
+        if not sampled:
+            found.append(RowError(number, locate(number, "barcode"), barcode, E_NOT_COLLECTED))
+        if tube_lab is not None and tube_lab != lab.pk:
+            found.append(RowError(number, locate(number, "barcode"), barcode, E_OTHER_LAB))
+        if old and old != outcome:
+            label = str(Outcome(old).label) if old in Outcome.values else old
+            where = locate(number, "result")
+            found.append(RowError(number, where, outcome, E_OTHER_RESULT, {"result": label}))
+        if collected is not None and tested < collected:
+            params = {"collected": _local(collected)}
+            where = locate(number, "tested_at")
+            found.append(RowError(number, where, _local(tested), E_BEFORE_COLLECTED, params))
+    for number, barcode, first in stage.conflicts(room):
+        where = locate(first, "") or gettext("row %(row)s") % {"row": first}
+        params = {"where": where}
+        found.append(RowError(number, locate(number, "result"), barcode, E_CONFLICT, params))
+    extra = max(total - len(rows), 0)
+    for error in found:
+        result.add_error(error)
+    result.errors.sort(key=lambda e: e.row)
+    result.error_count += extra
+
+
+# Writing ------------------------------------------------------------------------------------
+
+
+def _apply(stage: _Stage, actor: Any, lab: Lab, result: ResultsImport) -> list[int]:
+    """Update the tubes, audit, follow up pools; the people whose facts changed."""
+    upload = ResultUpload.objects.create(
+        lab=lab,
+        sha256=result.sha256,
+        filename=result.filename[:300],
+        format=result.format,
+        rows=result.rows_read,
+        uploaded_by=actor,
+    )
+    fresh = stage.freshen()
+    result.applied = stage.update_tubes(lab.pk)
+    if result.applied != fresh:
+        raise IntegrityError("tubes resulted concurrently")
+    result.already_applied = result.rows_read - result.applied
+    data = {"upload": upload.pk, "lab": lab.code, "sha256": result.sha256}
+    stage.audit_resulted(actor, result.filename, data)
+    report = pools.tubes_resulted(actor=actor, table=stage.FRESH, reason=result.filename)
+    result.positives = report.positives
+    result.retests_created = report.retests_created
+    result.controls_started = report.controls_started
+    result.controls_cleared = report.controls_cleared
+    result.cases_opened = report.cases_opened
+    upload.applied = result.applied
+    upload.save(update_fields=["applied"])
+    event_record(
+        actor=actor,
+        action="results.uploaded",
+        obj=upload,
+        division_key=lab.division_key,
+        reason=result.filename,
+        data={"lab": lab.code, "sha256": result.sha256, **result.figures()},
+    )
+    return report.person_ids
+
+
+def _csv_locate(names: dict[str, str]) -> Callable[[int, str], str]:
+    return lambda number, canon: names.get(canon, "")
+
+
+def _fhir_locate(rows: list[fhir.FhirRow]) -> Callable[[int, str], str]:
+    paths = {row.number: row.paths for row in rows}
+
+    def locate(number: int, canon: str) -> str:
+        row_paths = paths.get(number, {})
+        if not canon:
+            return f"Bundle.entry[{number}]"
+        return row_paths.get(canon, f"Bundle.entry[{number}]")
+
+    return locate
+
+
+def _fhir_rows(data: Any, result: ResultsImport) -> tuple[list[_Clean], Callable[..., str]]:
+    read = fhir.read_bundle(data)
+    for error in read.errors:
+        result.add_error(error)
+    latest = time.time() + FUTURE_SLACK
+    rows: list[_Clean] = []
+    for row in read.rows:
+        epoch = int(row.tested.timestamp())
+        if epoch > latest:
+            where = row.paths["tested_at"]
+            result.add_error(RowError(row.number, where, row.tested.isoformat(), E_FUTURE))
+            continue
+        rows.append((row.number, row.barcode, row.outcome, row.ct, epoch))
+    result.rows_read = len(read.rows)
+    return rows, _fhir_locate(read.rows)
+
+
+def _looks_like_json(path: Path) -> bool:
+    with path.open("rb") as fh:
+        head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"{")
+
+
+def _run(actor: Any, lab: Lab, path: Path | None, bundle: Any, result: ResultsImport) -> list[int]:
+    stage = _Stage()
+    try:
+        if path is not None and not _looks_like_json(path):
+            result.format = "xlsx" if result.format == "xlsx" else "csv"
+            cleaner, chunks = _file_chunks(path, result.kind, result)
+            for rows in chunks:
+                stage.add(rows)
+            locate = _csv_locate(cleaner.names)
+        else:
+            if path is not None:
+                try:
+                    bundle = json.loads(path.read_bytes().decode("utf-8-sig"))
+                except (UnicodeDecodeError, ValueError):
+                    raise _file_error(fhir.E_NOT_JSON, column="Bundle") from None
+            result.format = "fhir"
+            rows, locate = _fhir_rows(bundle, result)
+            if not result.ok:
+                result.fatal = True
+                return []
+            stage.add(rows)
+        _check(stage, lab, result, locate)
+        if not result.ok:
+            return []
+        people = _apply(stage, actor, lab, result)
+        result.written = True
+        return people
+    finally:
+        stage.close()
+
+
+def _digest(path: Path | None, bundle: Any, result: ResultsImport) -> str:
+    """The upload's SHA-256 (file bytes, or the Bundle's canonical JSON); sets the format."""
+    if path is not None:
+        sha256, kind = _scan(path)
+        result.kind = kind
+        if _looks_like_json(path):
+            result.format = "fhir"
+        elif kind == "xlsx":
+            result.format = "xlsx"
+        elif kind == "xls":
+            read_rows(path, kind)  # raises the "save as .xlsx" problem
+        elif path.suffix.lower() not in {".csv", ".txt", ""}:
+            raise _file_error(E_NOT_SUPPORTED)
+        return sha256
+    raw = bundle if isinstance(bundle, bytes) else json.dumps(bundle, sort_keys=True).encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
+def results_import(
+    *,
+    actor: Any,
+    lab: Lab,
+    path: str | Path | None = None,
+    bundle: Any = None,
+    filename: str = "",
+) -> ResultsImport:
+    """Validate a lab's results (a CSV/XLSX file at `path`, or a FHIR Bundle as parsed JSON)
+    and apply them all, or none when anything is wrong.
+
+    Tubes get their result, Ct and test time; positive pools put their members under
+    temporary control with single-tube retests; positive single tubes open cases; negative
+    retests clear the control. Uploading the same results again changes nothing.
+    """
+    require(actor, Cap.RESULTS_UPLOAD)
+    if not labs_for_user(actor).filter(pk=lab.pk).exists():
+        raise field_error("lab", _("This laboratory is outside your jurisdiction"))
+    started = time.perf_counter()
+    file_path = Path(path) if path is not None else None
+    name = filename or (file_path.name if file_path else "bundle.json")
+    result = ResultsImport(filename=name)
+    people: list[int] = []
+    try:
+        result.sha256 = _digest(file_path, bundle, result)
+        earlier = ResultUpload.objects.filter(lab=lab, sha256=result.sha256).first()
+        if earlier is not None:
+            result.rows_read = result.already_applied = earlier.rows
+            result.uploaded_before = earlier.uploaded_at
+            result.written = True
+        else:
+            with transaction.atomic():
+                people = _run(actor, lab, file_path, bundle, result)
+    except FileProblem as problem:
+        result.fatal = True
+        result.add_error(problem.error)
+    except IntegrityError:
+        result.fatal = True
+        result.written = False
+        result.add_error(RowError(0, "", "", E_CONCURRENT))
+    if people:
+        facts_changed(people)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+SAMPLE_ROWS = (
+    ("T20220507000001", "阴性", "", "2022-05-07 20:15"),
+    ("T20220507000002", "阳性", "28.5", "2022-05-07 20:15"),
+)
+
+
+def sample_csv() -> str:
+    lines = [",".join(CHINESE_HEADERS[c] for c in COLUMNS)]
+    lines.extend(",".join(row) for row in SAMPLE_ROWS)
+    return "\n".join(lines) + "\n"

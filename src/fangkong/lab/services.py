@@ -1,0 +1,550 @@
+"""Writes of rounds, sampling sites, tubes and chain of custody. Every change is audited.
+
+Policy numbers (pool sizes, round deadline, rounds per day, when mass testing is allowed) come
+only from the active profile: `fangkong.policy.accessor.current().rules.testing`.
+"""
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.access import NO_SCOPE, Cap, in_scope, require, scope_key
+from fangkong.audit.services import event_record, events_record_bulk
+from fangkong.lab.models import (
+    Lab,
+    Purpose,
+    Retest,
+    RetestStatus,
+    RoundStatus,
+    SamplingSite,
+    TestingRound,
+    Tube,
+    TubeMember,
+    TubeStatus,
+)
+from fangkong.lab.selectors import overlap_q, overlaps
+from fangkong.people.errors import field_error
+from fangkong.people.models import Resident
+from fangkong.places.models import Division
+from fangkong.policy.accessor import current
+
+BARCODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+SITE_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+SOURCE_UNCLEAR = "only_when_source_unclear"
+# Custody order: a tube may only move to the next status.
+NEXT_STATUS = {
+    TubeStatus.COLLECTED: TubeStatus.SENT,
+    TubeStatus.SENT: TubeStatus.RECEIVED,
+    TubeStatus.RECEIVED: TubeStatus.TESTED,
+}
+
+
+# Rounds ---------------------------------------------------------------------------------
+
+
+def _local_day_bounds(when: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    day = timezone.localtime(when).date()
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return start, start + dt.timedelta(days=1)
+
+
+@transaction.atomic
+def round_start(
+    *,
+    actor: Any,
+    area: Division,
+    name: str,
+    reason: str,
+    pool_size: int | None = None,
+    starts_at: dt.datetime | None = None,
+    sites: Iterable[SamplingSite] = (),
+) -> TestingRound:
+    """Start a testing round over `area`'s subtree; its residents are the round's target."""
+    require(actor, Cap.ROUNDS_MANAGE)
+    policy = current()
+    rules = policy.rules.testing
+    if not in_scope(actor, area.key):
+        raise field_error("area", _("This place is outside your jurisdiction"))
+    name = (name or "").strip()
+    if not name:
+        raise field_error("name", _("Name the round"))
+    if len(name) > 200:
+        raise field_error("name", _("Name is longer than 200 characters"))
+    reason = (reason or "").strip()
+    if len(reason) > 300:
+        raise field_error("reason", _("Reason is longer than 300 characters"))
+    size = rules.default_pool_size if pool_size is None else pool_size
+    if size not in rules.pool_sizes:
+        allowed = ", ".join(str(n) for n in rules.pool_sizes)
+        raise field_error(
+            "pool_size",
+            _("The active policy allows pools of %(allowed)s people") % {"allowed": allowed},
+        )
+    starts_at = starts_at or timezone.now()
+    if rules.mass_testing == SOURCE_UNCLEAR:
+        if not reason:
+            raise field_error(
+                "reason",
+                _(
+                    "The active policy allows mass testing only when the source or chain of "
+                    "transmission is unclear: say why it is unclear here"
+                ),
+            )
+        limit = rules.max_rounds_per_day
+        if limit is not None:
+            start, end = _local_day_bounds(starts_at)
+            started = TestingRound.objects.filter(
+                area=area, starts_at__gte=start, starts_at__lt=end
+            ).count()
+            if started >= limit:
+                raise field_error(
+                    "area",
+                    _(
+                        "The active policy allows %(limit)s round(s) a day for one area; "
+                        "%(name)s already has %(started)s on this day"
+                    )
+                    % {"limit": limit, "name": area.name, "started": started},
+                )
+    sites = list(sites)
+    for site in sites:
+        if not in_scope(actor, site.division_key):
+            raise field_error("sites", _("A sampling site is outside your jurisdiction"))
+        if not site.active:
+            raise field_error("sites", _("Sampling site %(name)s is closed") % {"name": site})
+    testing_round = TestingRound.objects.create(
+        name=name,
+        area=area,
+        division_key=area.key,
+        pool_size=size,
+        reason=reason,
+        starts_at=starts_at,
+        deadline=starts_at + dt.timedelta(hours=rules.round_deadline_hours),
+        profile_code=policy.profile.code,
+        created_by=actor,
+    )
+    testing_round.sites.set(sites)
+    event_record(
+        actor=actor,
+        action="round.started",
+        obj=testing_round,
+        field="status",
+        to_value=RoundStatus.OPEN,
+        reason=reason,
+        basis=policy.profile.source,
+        data={
+            "area": area.code,
+            "pool_size": size,
+            "deadline": testing_round.deadline.isoformat(),
+            "sites": [s.code for s in sites],
+        },
+    )
+    return testing_round
+
+
+@transaction.atomic
+def round_close(*, actor: Any, round: TestingRound, reason: str = "") -> TestingRound:
+    require(actor, Cap.ROUNDS_MANAGE)
+    if not in_scope(actor, round.division_key):
+        raise field_error("round", _("This round is outside your jurisdiction"))
+    if round.status != RoundStatus.OPEN:
+        raise field_error("status", _("This round is already closed"))
+    round.status = RoundStatus.CLOSED
+    round.closed_at = timezone.now()
+    round.save(update_fields=["status", "closed_at"])
+    event_record(
+        actor=actor,
+        action="round.closed",
+        obj=round,
+        field="status",
+        from_value=RoundStatus.OPEN,
+        to_value=RoundStatus.CLOSED,
+        reason=(reason or "").strip(),
+    )
+    return round
+
+
+# Sites ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def site_create(
+    *, actor: Any, code: str, name: str, division: Division, address: str = ""
+) -> SamplingSite:
+    require(actor, Cap.ROUNDS_MANAGE)
+    code = (code or "").strip().upper()
+    if not SITE_CODE_RE.match(code):
+        raise field_error("code", _("A site code is letters, digits, dots or dashes"))
+    if SamplingSite.objects.filter(code=code).exists():
+        raise field_error("code", _("A sampling site with this code already exists"))
+    name = (name or "").strip()
+    if not name:
+        raise field_error("name", _("Name the sampling site"))
+    if not in_scope(actor, division.key):
+        raise field_error("division", _("This place is outside your jurisdiction"))
+    site = SamplingSite.objects.create(
+        code=code,
+        name=name[:200],
+        division=division,
+        division_key=division.key,
+        address=(address or "").strip()[:300],
+    )
+    event_record(actor=actor, action="site.created", obj=site, data={"place": division.code})
+    return site
+
+
+# Tubes ----------------------------------------------------------------------------------
+
+
+def clean_barcode(raw: str, field: str = "barcode") -> str:
+    barcode = re.sub(r"\s+", "", raw or "")
+    if not barcode:
+        raise field_error(field, _("Scan or type the tube barcode"))
+    if not BARCODE_RE.match(barcode):
+        raise field_error(field, _("A tube barcode is letters and digits (up to 40)"))
+    return barcode
+
+
+@transaction.atomic
+def tube_open(
+    *,
+    actor: Any,
+    barcode: str,
+    round: TestingRound | None = None,
+    site: SamplingSite | None = None,
+    capacity: int,
+    purpose: str,
+) -> Tube:
+    """A new, empty tube: single (capacity 1) or pooled (the round's pool size)."""
+    require(actor, Cap.SAMPLING)
+    barcode = clean_barcode(barcode)
+    if Tube.objects.filter(barcode=barcode).exists():
+        raise field_error("barcode", _("Tube %(barcode)s is already used") % {"barcode": barcode})
+    if purpose not in Purpose.values:
+        raise field_error("purpose", _("Unknown purpose"))
+    if site is not None:
+        if not overlaps(actor, site.division_key):
+            raise field_error("site", _("This sampling site is outside your jurisdiction"))
+        if not site.active:
+            raise field_error("site", _("This sampling site is closed"))
+    if round is not None:
+        if round.status != RoundStatus.OPEN:
+            raise field_error("round", _("This round is closed"))
+        if purpose != Purpose.ROUND:
+            raise field_error("purpose", _("A tube of a round has the purpose “round”"))
+        if capacity not in (1, round.pool_size):
+            raise field_error(
+                "capacity",
+                _("A tube of this round holds 1 or %(n)s people") % {"n": round.pool_size},
+            )
+        round_sites = set(round.sites.values_list("pk", flat=True))
+        if site is not None and round_sites and site.pk not in round_sites:
+            raise field_error("site", _("This site does not sample for this round"))
+    else:
+        if purpose == Purpose.ROUND:
+            raise field_error("round", _("Choose the round"))
+        allowed = {1, *current().rules.testing.pool_sizes}
+        if capacity not in allowed:
+            raise field_error("capacity", _("Unsupported pool size"))
+        if site is None and purpose != Purpose.RETEST:
+            raise field_error("site", _("Choose the sampling site"))
+    if site is not None:
+        key = site.division_key
+    elif round is not None:
+        key = round.division_key
+    else:
+        key = scope_key(actor) if scope_key(actor) != NO_SCOPE else ""
+    tube = Tube.objects.create(
+        barcode=barcode,
+        capacity=capacity,
+        purpose=purpose,
+        round=round,
+        site=site,
+        collected_at=timezone.now(),
+        collected_by=actor if getattr(actor, "is_authenticated", False) else None,
+        division_key=key,
+    )
+    event_record(
+        actor=actor,
+        action="tube.opened",
+        obj=tube,
+        field="status",
+        to_value=TubeStatus.COLLECTED,
+        data={
+            "capacity": capacity,
+            "purpose": purpose,
+            "round": round.pk if round else None,
+            "site": site.code if site else "",
+        },
+    )
+    return tube
+
+
+@transaction.atomic
+def tube_add_member(*, actor: Any, tube: Tube, person: Resident) -> TubeMember:
+    """Add one person to a tube; refuses full tubes, repeats and people sampled in the round."""
+    require(actor, Cap.SAMPLING)
+    tube = Tube.objects.select_for_update(of=("self",)).select_related("round").get(pk=tube.pk)
+    if tube.status != TubeStatus.COLLECTED:
+        raise field_error(
+            "barcode",
+            _("Tube %(barcode)s has left the site (%(status)s); open a new tube")
+            % {"barcode": tube.barcode, "status": tube.get_status_display()},
+        )
+    if not in_scope(actor, person.division_key):
+        raise field_error("person", _("No resident with this ID number in your jurisdiction"))
+    members = list(tube.members.values_list("person_id", flat=True))
+    if person.pk in members:
+        raise field_error(
+            "person",
+            _("%(name)s is already in tube %(barcode)s")
+            % {"name": person.name, "barcode": tube.barcode},
+        )
+    if len(members) >= tube.capacity:
+        raise field_error(
+            "person",
+            _("Tube %(barcode)s is full (%(n)s/%(n)s); open a new tube")
+            % {"barcode": tube.barcode, "n": tube.capacity},
+        )
+    testing_round = tube.round
+    if testing_round is not None:
+        if testing_round.status != RoundStatus.OPEN:
+            raise field_error("round", _("This round is closed"))
+        if not person.division_key.startswith(testing_round.division_key):
+            raise field_error(
+                "person",
+                _("%(name)s lives outside this round's area (%(area)s); not sampled in this round")
+                % {"name": person.name, "area": testing_round.area.name},
+            )
+        earlier = (
+            TubeMember.objects.filter(round=testing_round, person=person)
+            .select_related("tube")
+            .first()
+        )
+        if earlier is not None:
+            raise field_error(
+                "person",
+                _("%(name)s was already sampled in this round, in tube %(barcode)s")
+                % {"name": person.name, "barcode": earlier.tube.barcode},
+            )
+    now = timezone.now()
+    member = TubeMember.objects.create(
+        tube=tube,
+        person=person,
+        round=testing_round,
+        sampled_at=now,
+        division_key=person.division_key,
+    )
+    event_record(
+        actor=actor,
+        action="tube.member_added",
+        obj=tube,
+        person_id=person.pk,
+        division_key=person.division_key,
+        data={"count": len(members) + 1, "capacity": tube.capacity},
+    )
+    if tube.purpose == Purpose.RETEST:
+        _retest_sampled(actor, person, tube)
+    return member
+
+
+def _retest_sampled(actor: Any, person: Resident, tube: Tube) -> None:
+    """A single-tube retest taken: the pending retest row now points at this tube."""
+    pending = list(
+        Retest.objects.filter(person=person, status=RetestStatus.PENDING).select_related(
+            "person", "source_tube"
+        )
+    )
+    if not pending:
+        return
+    Retest.objects.filter(pk__in=[r.pk for r in pending]).update(
+        tube=tube, status=RetestStatus.SAMPLED
+    )
+    now = timezone.now()
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    # Rows are built before the COPY starts: a query inside an open COPY would block.
+    events_record_bulk(
+        [
+            (
+                now,
+                actor_id,
+                str(actor),
+                "retest.sampled",
+                "lab.retest",
+                str(r.pk),
+                str(r)[:200],
+                person.pk,
+                r.division_key,
+                "status",
+                RetestStatus.PENDING,
+                RetestStatus.SAMPLED,
+                "",
+                "",
+                json.dumps({"tube": tube.barcode}),
+            )
+            for r in pending
+        ]
+    )
+
+
+# Chain of custody -----------------------------------------------------------------------
+
+
+def _barcode_list(barcodes: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for raw in barcodes:
+        for part in re.split(r"[\s,;]+", raw or ""):
+            if part:
+                seen.setdefault(part, None)
+    return list(seen)
+
+
+def _custody_move(
+    *,
+    actor: Any,
+    tubes: Sequence[Tube],
+    to: TubeStatus,
+    lab: Lab,
+    extra: dict[str, Any],
+    at_field: str,
+    action: str,
+) -> int:
+    want = {to: status for status, to in NEXT_STATUS.items()}[to]
+    wrong = [t for t in tubes if t.status != want]
+    if wrong:
+        listed = ", ".join(f"{t.barcode} ({t.get_status_display()})" for t in wrong[:20])
+        raise field_error(
+            "barcodes",
+            _("Not in the right state to be %(to)s: %(tubes)s")
+            % {"to": TubeStatus(to).label, "tubes": listed},
+        )
+    now = timezone.now()
+    ids = [t.pk for t in tubes]
+    updated = Tube.objects.filter(pk__in=ids, status=want).update(
+        status=to, **{at_field: now}, **extra
+    )
+    if updated != len(ids):  # someone moved one of them meanwhile
+        raise field_error("barcodes", _("Some tubes changed meanwhile; try again"))
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    events_record_bulk(
+        [
+            (
+                now,
+                actor_id,
+                str(actor),
+                action,
+                "lab.tube",
+                str(t.pk),
+                t.barcode,
+                None,
+                t.division_key,
+                "status",
+                want,
+                to,
+                "",
+                "",
+                json.dumps({"lab": lab.code}),
+            )
+            for t in tubes
+        ]
+    )
+    return updated
+
+
+def _resolve(
+    actor: Any, tubes: Iterable[Tube] | None, barcodes: Iterable[str] | None
+) -> list[Tube]:
+    if tubes is not None:
+        ids = [t.pk for t in tubes]
+        return list(Tube.objects.filter(overlap_q(actor), pk__in=ids).order_by("barcode"))
+    wanted = _barcode_list(barcodes or ())
+    if not wanted:
+        raise field_error("barcodes", _("Scan or type at least one barcode"))
+    found = list(
+        Tube.objects.filter(overlap_q(actor)).filter(barcode__in=wanted).order_by("barcode")
+    )
+    missing = sorted(set(wanted) - {t.barcode for t in found})
+    if missing:
+        raise field_error(
+            "barcodes",
+            _("Unknown tubes (or outside your jurisdiction): %(list)s")
+            % {"list": ", ".join(missing[:20])},
+        )
+    return found
+
+
+@transaction.atomic
+def tubes_send(
+    *,
+    actor: Any,
+    lab: Lab,
+    tubes: Iterable[Tube] | None = None,
+    barcodes: Iterable[str] | None = None,
+) -> int:
+    """Collected → sent to `lab`, in one update; refuses tubes already sent or empty."""
+    require(actor, Cap.SAMPLING)
+    found = _resolve(actor, tubes, barcodes)
+    if not found:
+        raise field_error("barcodes", _("Choose at least one tube"))
+    counts = _member_counts([t.pk for t in found])
+    empty = [t.barcode for t in found if not counts.get(t.pk)]
+    if empty:
+        raise field_error(
+            "barcodes", _("Empty tubes cannot be sent: %(list)s") % {"list": ", ".join(empty)}
+        )
+    return _custody_move(
+        actor=actor,
+        tubes=found,
+        to=TubeStatus.SENT,
+        lab=lab,
+        extra={"lab": lab},
+        at_field="sent_at",
+        action="tube.sent",
+    )
+
+
+def _member_counts(tube_ids: list[int]) -> dict[int, int]:
+    return dict(
+        TubeMember.objects.filter(tube_id__in=tube_ids)
+        .values("tube_id")
+        .annotate(n=Count("id"))
+        .values_list("tube_id", "n")
+    )
+
+
+@transaction.atomic
+def tubes_receive(*, actor: Any, barcodes: Iterable[str], lab: Lab) -> int:
+    """Sent → received at `lab`; a tube sent to another lab, or not sent, is refused."""
+    require(actor, Cap.RESULTS_UPLOAD)
+    if not in_scope(actor, lab.division_key):
+        raise field_error("lab", _("This lab is outside your jurisdiction"))
+    wanted = _barcode_list(barcodes)
+    if not wanted:
+        raise field_error("barcodes", _("Scan or type at least one barcode"))
+    found = list(Tube.objects.filter(barcode__in=wanted).order_by("barcode"))
+    missing = sorted(set(wanted) - {t.barcode for t in found})
+    if missing:
+        raise field_error(
+            "barcodes", _("Unknown tubes: %(list)s") % {"list": ", ".join(missing[:20])}
+        )
+    elsewhere = [t.barcode for t in found if t.lab_id not in (None, lab.pk)]
+    if elsewhere:
+        raise field_error(
+            "barcodes",
+            _("Sent to another lab: %(list)s") % {"list": ", ".join(elsewhere[:20])},
+        )
+    return _custody_move(
+        actor=actor,
+        tubes=found,
+        to=TubeStatus.RECEIVED,
+        lab=lab,
+        extra={},
+        at_field="received_at",
+        action="tube.received",
+    )

@@ -1,0 +1,89 @@
+"""Sampling a pooled tube on a phone-sized screen (390×844) in a real Chromium."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Browser, expect
+
+from fangkong.accounts.roles import Role
+from fangkong.lab.models import Lab, SamplingSite, Tube, TubeMember
+from fangkong.lab.models import TestingRound as Round
+from fangkong.places.models import Level
+from tests import factories as f
+from tests.browser.conftest import CHROMIUM_ARGS, TIMEOUT_MS, browser, playwright  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_pooled_tube_on_a_phone(browser: Browser, live_server, transactional_db):  # noqa: F811
+    city = f.make_city()
+    unit = city.w[Level.UNIT]
+    street = city.w[Level.STREET]
+    zhang = f.resident(unit, "张伟")
+    li = f.resident(unit, "李秀英", sex="F")
+    f.resident(city.j[Level.UNIT], "赵强")
+    f.user("sampler", Role.GRID, city.w[Level.GRID])
+    boss = f.user("boss", Role.COMMAND, city.city)
+    site = SamplingSite.objects.create(
+        code="SITE-W", name="西大街采样点", division=street, division_key=street.key
+    )
+    Lab.objects.create(code="LAB-W", name="魏都检测", division=city.weidu, division_key="411002")
+    now = timezone.now()
+    r = Round.objects.create(
+        name="魏都第一轮",
+        area=street,
+        division_key=street.key,
+        pool_size=10,
+        reason="源头不明",
+        starts_at=now,
+        deadline=now + dt.timedelta(days=1),
+        created_by=boss,
+    )
+    r.sites.add(site)
+
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai", viewport=PHONE
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto("/login/")
+        page.fill("#id_username", "sampler")
+        page.fill("#id_password", f.PASSWORD)
+        page.click("form.login button[type=submit]")
+        expect(page).not_to_have_url(re.compile(r"/login/"))
+        page.goto("/lab/sampling/")
+        page.select_option("#setup select[name=round]", str(r.pk))
+        page.select_option("#setup select[name=site]", str(site.pk))
+        page.click("#setup button[type=submit]")
+        barcode = page.locator("input[name=barcode]")
+        expect(barcode).to_be_focused()
+        barcode.fill("P-0001")
+        page.locator("input[name=mode][value=pooled]").check()
+        page.click("#open button[type=submit]")
+        person = page.locator("input[name=person]")
+        expect(person).to_be_focused()
+        for who in (zhang, li):
+            person = page.locator("input[name=person]")
+            person.fill(who.id_number)
+            person.press("Enter")
+        expect(page.locator("[data-figure=count]")).to_have_text("2/10")
+        expect(page.locator("#members li")).to_have_count(2)
+        page.locator("input[name=person]").fill(zhang.id_number)
+        page.locator("input[name=person]").press("Enter")
+        expect(page.locator(".messages li.error")).to_contain_text("P-0001")
+        # nothing spills sideways on a phone
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], width
+    finally:
+        context.close()
+    tube = Tube.objects.get(barcode="P-0001")
+    assert tube.capacity == 10 and tube.round_id == r.pk
+    assert set(TubeMember.objects.filter(tube=tube).values_list("person__name", flat=True)) == {
+        "张伟",
+        "李秀英",
+    }
