@@ -46,7 +46,7 @@ class SamplingSite(models.Model):
 
 
 class RoundStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("In progress")
     CLOSED = "closed", _("Closed")
 
 
