@@ -102,7 +102,8 @@ def test_same_results_in_another_file_count_as_already_applied(upload, tubes):
 
 def test_a_different_result_for_a_resulted_tube_is_refused(upload, tubes):
     upload(HEADER + "S-001,阴性,,2022-05-07 20:15\n")
-    result = upload(HEADER + "P-001,阴性,,2022-05-07 20:15\nS-001,阳性,30,2022-05-07 21:00\n")
+    with translation.override("en"):
+        result = upload(HEADER + "P-001,阴性,,2022-05-07 20:15\nS-001,阳性,30,2022-05-07 21:00\n")
     assert not result.written
     assert errors_of(result) == [
         (3, "检测结果", "This tube already has a different result (%(result)s)")

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lab', '0001_initial'),
+        ("lab", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='testinground',
-            name='status',
-            field=models.CharField(choices=[('open', 'In progress'), ('closed', 'Closed')], default='open', max_length=8, verbose_name='status'),
+            model_name="testinground",
+            name="status",
+            field=models.CharField(
+                choices=[("open", "In progress"), ("closed", "Closed")],
+                default="open",
+                max_length=8,
+                verbose_name="status",
+            ),
         ),
     ]
