@@ -6,20 +6,20 @@ import re
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
+from tests import factories as f
+from tests.browser.conftest import TIMEOUT_MS
 
 from fangkong.accounts.roles import Role
 from fangkong.lab.models import Lab, SamplingSite, Tube, TubeMember
 from fangkong.lab.models import TestingRound as Round
 from fangkong.places.models import Level
-from tests import factories as f
-from tests.browser.conftest import CHROMIUM_ARGS, TIMEOUT_MS, browser, playwright  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 
 
-def test_pooled_tube_on_a_phone(browser: Browser, live_server, transactional_db):  # noqa: F811
+def test_pooled_tube_on_a_phone(browser: Browser, live_server, transactional_db):
     city = f.make_city()
     unit = city.w[Level.UNIT]
     street = city.w[Level.STREET]
