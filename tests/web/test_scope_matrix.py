@@ -32,6 +32,7 @@ PAGE_ROLES = {
     "epi:appeals": {"command", "task_force"},
     "lab:rounds": {"command", "task_force", "street", "grid"},
     "lab:sampling": {"command", "street", "grid", "lab", "task_force"},
+    "lab:riskposts": {"command", "task_force", "street", "grid"},
 }
 
 

@@ -81,6 +81,8 @@ ACTION_LABELS = {
     "contacts.imported": _("Contacts imported"),
     "round.started": _("Testing round started"),
     "round.closed": _("Testing round closed"),
+    "risk_post.registered": _("Risk-post worker registered"),
+    "risk_post.left": _("Risk-post worker left the post"),
     "site.created": _("Sampling site added"),
     "tube.opened": _("Tube opened"),
     "tube.member_added": _("Person sampled into a tube"),

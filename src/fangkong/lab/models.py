@@ -244,3 +244,33 @@ class ResultUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lab} {self.filename or self.sha256[:8]}"
+
+
+class RiskPostGroup(models.TextChoices):
+    """Keys of the active profile's rules.risk_posts (how often each group is tested)."""
+
+    GROUP_1 = "group_1", _("Group 1 (quarantine sites, fever clinics, border)")
+    GROUP_2 = "group_2", _("Group 2 (supermarkets, couriers, delivery)")
+
+
+class RiskPostWorker(models.Model):
+    """A person working a risk post (重点岗位), tested at the profile's frequency for the group."""
+
+    person = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="risk_posts")
+    employer = models.CharField(_("employer"), max_length=200)
+    post = models.CharField(_("post"), max_length=200)
+    group = models.CharField(_("group"), max_length=8, choices=RiskPostGroup.choices)
+    active = models.BooleanField(_("active"), default=True)
+    division_key = models.CharField(max_length=24, db_index=True, editable=False)
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["employer", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "employer"], name="risk_post_once"),
+        ]
+        verbose_name = _("risk-post worker")
+        verbose_name_plural = _("risk-post workers")
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.employer})"

@@ -1,4 +1,4 @@
-from fangkong.lab import urls_results, urls_rounds
+from fangkong.lab import urls_results, urls_riskposts, urls_rounds
 
 app_name = "lab"
-urlpatterns = [*urls_rounds.urlpatterns, *urls_results.urlpatterns]
+urlpatterns = [*urls_rounds.urlpatterns, *urls_results.urlpatterns, *urls_riskposts.urlpatterns]

@@ -34,6 +34,7 @@ MENU = (
     Entry("lab:rounds", _("Testing rounds"), Cap.COVERAGE_VIEW, "rounds"),
     Entry("lab:sampling", _("Sampling"), Cap.SAMPLING, "sampling"),
     Entry("lab:results", _("Lab results"), Cap.RESULTS_UPLOAD, "results"),
+    Entry("lab:riskposts", _("Risk posts"), Cap.COVERAGE_VIEW, "riskposts"),
     Entry("policy:profiles", _("Policy profiles"), Cap.POLICY_VIEW, "policy"),
     Entry("audit:events", _("Audit log"), Cap.AUDIT_VIEW, "audit"),
     Entry("tokens", _("API tokens"), None, "tokens"),
