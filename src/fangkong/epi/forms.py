@@ -12,6 +12,7 @@ from fangkong.epi.models import (
     FoundBy,
     FoundWhere,
 )
+from fangkong.web.uploads import ImportFileField
 
 DATE = {"type": "date"}
 ANY: list[tuple[str, Any]] = [("", "—")]
@@ -103,4 +104,4 @@ class ConvertForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV or XLSX file"))
+    file = ImportFileField(label=_("CSV or XLSX file"))

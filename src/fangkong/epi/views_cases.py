@@ -1,7 +1,5 @@
 """Pages of the case registry and contact lists."""
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -30,6 +28,7 @@ from fangkong.epi.forms import (
 from fangkong.epi.models import Case, Contact, ContactStatus, Degree
 from fangkong.people.views import apply_errors, page_window
 from fangkong.places.models import Division
+from fangkong.web.uploads import uploaded_path
 
 CASE_FIELDS = ("person__division",)
 
@@ -210,13 +209,9 @@ def case_contacts_import(request: HttpRequest, pk: int) -> HttpResponse:
         _flash_errors(request, form, None)
         return redirect("epi:case", pk=pk)
     upload = form.cleaned_data["file"]
-    suffix = Path(upload.name).suffix.lower()
-    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-        for chunk in upload.chunks():
-            tmp.write(chunk)
-        tmp.flush()
+    with uploaded_path(upload) as path:
         result = contacts_import.import_contacts(
-            actor=request.user, case=case, path=tmp.name, filename=upload.name
+            actor=request.user, case=case, path=path, filename=upload.name
         )
     return render(
         request,

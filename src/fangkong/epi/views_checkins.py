@@ -1,10 +1,6 @@
 """Check-in import page: upload a CSV or Parquet file of venue scans, see counts and errors."""
 
-import tempfile
-from pathlib import Path
-
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,32 +9,18 @@ from django.utils.translation import gettext_lazy
 
 from fangkong.accounts.access import Cap, require
 from fangkong.epi import checkins
+from fangkong.web.uploads import ImportFileField, uploaded_path
 
 
 class CheckinImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("File (CSV or Parquet)"))
-
-    def clean_file(self) -> object:
-        upload = self.cleaned_data["file"]
-        limit = settings.IMPORT_MAX_UPLOAD_MB
-        if upload.size > limit * 1024 * 1024:
-            message = _("The file is larger than %(limit)s MB; split it or use the command line")
-            raise forms.ValidationError(message % {"limit": limit})
-        return upload
+    file = ImportFileField(label=gettext_lazy("File (CSV or Parquet)"))
 
 
 def run_upload(actor: object, upload: object) -> checkins.CheckinImportResult:
     """Import an uploaded file (from disk when Django spooled it there)."""
     name = getattr(upload, "name", "") or "upload.csv"
-    if hasattr(upload, "temporary_file_path"):
-        return checkins.import_checkins(
-            actor=actor, path=upload.temporary_file_path(), filename=name
-        )
-    with tempfile.NamedTemporaryFile(suffix=Path(name).suffix.lower()) as tmp:
-        for block in upload.chunks():  # type: ignore[attr-defined]
-            tmp.write(block)
-        tmp.flush()
-        return checkins.import_checkins(actor=actor, path=tmp.name, filename=name)
+    with uploaded_path(upload) as path:
+        return checkins.import_checkins(actor=actor, path=path, filename=name)
 
 
 def column_help() -> list[tuple[str, str, str]]:

@@ -1,11 +1,8 @@
 """Result upload page: a lab uploads CSV/XLSX or a FHIR Bundle (JSON) and sees what changed."""
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,11 +12,12 @@ from django.utils.translation import gettext_lazy
 from fangkong.accounts.access import Cap, require
 from fangkong.lab import results
 from fangkong.lab.models import Lab
+from fangkong.web.uploads import ImportFileField, uploaded_path
 
 
 class ResultUploadForm(forms.Form):
     lab = forms.ModelChoiceField(queryset=Lab.objects.none(), label=gettext_lazy("Laboratory"))
-    file = forms.FileField(label=gettext_lazy("File (CSV, XLSX or FHIR JSON)"))
+    file = ImportFileField(label=gettext_lazy("File (CSV, XLSX or FHIR JSON)"))
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -29,26 +27,12 @@ class ResultUploadForm(forms.Form):
         if len(labs) == 1:
             field.initial = labs[0]
 
-    def clean_file(self) -> object:
-        upload = self.cleaned_data["file"]
-        limit = settings.IMPORT_MAX_UPLOAD_MB
-        if upload.size > limit * 1024 * 1024:
-            message = _("The file is larger than %(limit)s MB; split it or use the command line")
-            raise forms.ValidationError(message % {"limit": limit})
-        return upload
-
 
 def run_upload(actor: Any, lab: Lab, upload: Any) -> results.ResultsImport:
     """Import an uploaded file (from disk when Django spooled it there)."""
     name = getattr(upload, "name", "") or "results.csv"
-    if hasattr(upload, "temporary_file_path"):
-        path = upload.temporary_file_path()
+    with uploaded_path(upload) as path:
         return results.results_import(actor=actor, lab=lab, path=path, filename=name)
-    with tempfile.NamedTemporaryFile(suffix=Path(name).suffix.lower()) as tmp:
-        for block in upload.chunks():
-            tmp.write(block)
-        tmp.flush()
-        return results.results_import(actor=actor, lab=lab, path=tmp.name, filename=name)
 
 
 def column_help() -> list[tuple[str, str, str]]:

@@ -1,10 +1,8 @@
 """Resident import pages: upload a CSV/XLSX file, see what happened, fetch the rejected rows."""
 
 import tempfile
-from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -14,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from fangkong.accounts.access import Cap, require
 from fangkong.people import importing
+from fangkong.web.uploads import ImportFileField, uploaded_path
 
 MODES = [
     ("all", gettext_lazy("All or nothing: write nothing if any row is wrong")),
@@ -26,7 +25,7 @@ CONTENT_TYPES = {
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("File (CSV or XLSX)"))
+    file = ImportFileField(label=gettext_lazy("File (CSV or XLSX)"))
     mode = forms.ChoiceField(
         label=gettext_lazy("If some rows are wrong"),
         choices=MODES,
@@ -34,32 +33,13 @@ class ImportForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def clean_file(self) -> object:
-        upload = self.cleaned_data["file"]
-        limit = settings.IMPORT_MAX_UPLOAD_MB
-        if upload.size > limit * 1024 * 1024:
-            message = _("The file is larger than %(limit)s MB; split it or use the command line")
-            raise forms.ValidationError(message % {"limit": limit})
-        return upload
-
 
 def _run(request: HttpRequest, form: ImportForm) -> importing.ImportResult:
     upload = form.cleaned_data["file"]
     valid_only = form.cleaned_data["mode"] == "valid"
-    if hasattr(upload, "temporary_file_path"):  # large uploads are already on disk
+    with uploaded_path(upload) as path:
         return importing.import_residents(
-            actor=request.user,
-            path=upload.temporary_file_path(),
-            filename=upload.name,
-            valid_only=valid_only,
-        )
-    suffix = Path(upload.name).suffix.lower()
-    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-        for block in upload.chunks():
-            tmp.write(block)
-        tmp.flush()
-        return importing.import_residents(
-            actor=request.user, path=tmp.name, filename=upload.name, valid_only=valid_only
+            actor=request.user, path=path, filename=upload.name, valid_only=valid_only
         )
 
 
