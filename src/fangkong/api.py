@@ -126,5 +126,12 @@ def _register() -> None:
     api.add_router("/", api_rounds.router)
     api.add_router("/", api_results.router)
 
+    from fangkong.quarantine import api_care, api_sites
+    from fangkong.travel import api as travel_api
+
+    api.add_router("/", api_sites.router)
+    api.add_router("/", api_care.router)
+    api.add_router("/", travel_api.router)
+
 
 _register()

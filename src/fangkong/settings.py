@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "fangkong.policy",
     "fangkong.epi",
     "fangkong.lab",
+    "fangkong.quarantine",
+    "fangkong.travel",
     "fangkong.demo",
     "django_tasks_db",
 ]

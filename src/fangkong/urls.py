@@ -15,5 +15,7 @@ urlpatterns = [
     path("audit/", include("fangkong.audit.urls")),
     path("epi/", include("fangkong.epi.urls")),
     path("lab/", include("fangkong.lab.urls")),
+    path("quarantine/", include("fangkong.quarantine.urls")),
+    path("travel/", include("fangkong.travel.urls")),
     path("", include("fangkong.epi.urls_public")),
 ]

@@ -43,6 +43,12 @@ class Cap(StrEnum):
     SAMPLING = "sampling"
     RESULTS_UPLOAD = "results.upload"
     COVERAGE_VIEW = "coverage.view"
+    QUARANTINE_VIEW = "quarantine.view"  # measures, sites, occupancy
+    QUARANTINE_MANAGE = "quarantine.manage"  # sites, rooms, allocation, check-in, release
+    MEASURES_KEEP = "measures.keep"  # start home measures, record daily checks
+    TRANSFERS_MANAGE = "transfers.manage"
+    TRIPS_VIEW = "trips.view"
+    TRIPS_RECORD = "trips.record"  # trip reports and arrival tests at checkpoints
 
 
 _REGISTRY_READ = {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW}
@@ -60,12 +66,18 @@ _EPI_LOCAL = {
     Cap.CODE_STATUS_VIEW,
     Cap.COVERAGE_VIEW,
     Cap.SAMPLING,
+    Cap.QUARANTINE_VIEW,
+    Cap.MEASURES_KEEP,
+    Cap.TRIPS_VIEW,
 }
 _TRACING = _EPI_LOCAL | {
     Cap.CASES_EDIT,
     Cap.CHECKINS_IMPORT,
     Cap.CONTACT_FINDING,
     Cap.APPEALS_DECIDE,
+    Cap.QUARANTINE_MANAGE,
+    Cap.TRANSFERS_MANAGE,
+    Cap.TRIPS_RECORD,
 }
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
@@ -76,9 +88,24 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     ),
     Role.GRID: frozenset(_REGISTRY_KEEP | _EPI_LOCAL),
     Role.LAB: frozenset({Cap.POLICY_VIEW, Cap.SAMPLING, Cap.RESULTS_UPLOAD}),
-    Role.QUARANTINE: frozenset({Cap.POLICY_VIEW}),
+    Role.QUARANTINE: frozenset(
+        {
+            Cap.POLICY_VIEW,
+            Cap.QUARANTINE_VIEW,
+            Cap.QUARANTINE_MANAGE,
+            Cap.MEASURES_KEEP,
+            Cap.SAMPLING,
+            Cap.TRANSFERS_MANAGE,
+        }
+    ),
     Role.HOSPITAL: frozenset(
-        {Cap.POLICY_VIEW, Cap.KEY_PERSONS_VIEW, Cap.CASES_VIEW, Cap.CODE_STATUS_VIEW}
+        {
+            Cap.POLICY_VIEW,
+            Cap.KEY_PERSONS_VIEW,
+            Cap.CASES_VIEW,
+            Cap.CODE_STATUS_VIEW,
+            Cap.TRANSFERS_MANAGE,
+        }
     ),
     Role.HOTLINE: frozenset(
         {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW, Cap.CODE_STATUS_VIEW}

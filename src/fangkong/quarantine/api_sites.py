@@ -1,0 +1,5 @@
+"""REST endpoints (/api/)."""
+
+from ninja import Router
+
+router = Router(tags=["quarantine"])

@@ -1,0 +1,347 @@
+"""Measures: start one for a person, re-plan when the profile changes, close it.
+
+Every measure is planned by `schedules.plan` from the active profile's rule for its category;
+the plan's phases and test days are stored (`MeasurePhase`, `ScheduledTest`) so that sites and
+communities get their tasks and a later profile switch can say what changed. Starting, re-planning
+and closing are audited events on the measure, with the profile as their basis.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.access import Cap, can, in_scope, require, scoped
+from fangkong.audit.services import event_record
+from fangkong.epi.hooks import facts_changed
+from fangkong.people.errors import field_error
+from fangkong.people.models import Resident
+from fangkong.policy import accessor
+from fangkong.policy.models import PolicyProfile
+from fangkong.policy.schema import CATEGORIES, Category
+from fangkong.quarantine import schedules
+from fangkong.quarantine.models import Category as CategoryChoice
+from fangkong.quarantine.models import (
+    Measure,
+    MeasurePhase,
+    MeasureStatus,
+    ScheduledTest,
+    DueTestStatus,
+)
+
+
+def basis_of(profile: PolicyProfile) -> str:
+    return f"{profile.name_zh} ({profile.source})"[:300]
+
+
+def category_label(category: str) -> str:
+    if category in CategoryChoice.values:
+        return str(CategoryChoice(category).label)
+    return category
+
+
+def _plan_for(category: str, anchor: dt.date, today: dt.date) -> tuple[Any, schedules.Plan]:
+    if not category or category not in CATEGORIES:
+        raise field_error("category", _("Choose the person's category: it decides the schedule"))
+    policy = accessor.current()
+    rule = policy.rules.measure(category)
+    if not rule.identified or not (rule.phases or rule.lapse_tests):
+        raise field_error(
+            "category",
+            _("The active policy (%(profile)s) sets no measures for %(category)s")
+            % {"profile": policy.profile.name, "category": category_label(category)},
+        )
+    if anchor > today:
+        raise field_error(
+            "anchor_on", _("The date the schedule counts from cannot be in the future")
+        )
+    planned = schedules.plan(rule, anchor, today=today)
+    if planned.ends_on is None or planned.ends_on < today:
+        raise field_error(
+            "anchor_on",
+            _("Counted from %(anchor)s, the schedule ended on %(end)s: no measure is needed")
+            % {"anchor": anchor.isoformat(), "end": planned.ends_on},
+        )
+    return policy, planned
+
+
+def _store_plan(measure: Measure, planned: schedules.Plan) -> None:
+    MeasurePhase.objects.bulk_create(
+        MeasurePhase(
+            measure=measure, order=p.order, kind=p.kind, first_day=p.first_day, last_day=p.last_day
+        )
+        for p in planned.phases
+    )
+    ScheduledTest.objects.bulk_create(
+        ScheduledTest(
+            measure=measure,
+            person_id=measure.person_id,
+            due_on=t.due_on,
+            phase_kind=t.phase_kind,
+            day_number=t.day_number,
+            division_key=measure.division_key,
+        )
+        for t in planned.tests
+    )
+
+
+def active_measure(person: Resident) -> Measure | None:
+    return Measure.objects.filter(person=person, status=MeasureStatus.ACTIVE).first()
+
+
+@transaction.atomic
+def measure_start(
+    *,
+    actor: Any,
+    person: Resident,
+    category: str,
+    anchor_on: dt.date,
+    source: str = "",
+    note: str = "",
+    today: dt.date | None = None,
+    check_scope: bool = True,
+) -> Measure:
+    """Put `person` under the active profile's measure for `category`, counted from `anchor_on`.
+
+    Refused: a person already under an active measure, no category, a category the profile does
+    not act on, a schedule already over. `check_scope=False` is for services that have checked
+    the caller's authority another way (a site manager allocating a contact from elsewhere).
+    """
+    if not (can(actor, Cap.MEASURES_KEEP) or can(actor, Cap.QUARANTINE_MANAGE)):
+        require(actor, Cap.MEASURES_KEEP)
+    if check_scope and not in_scope(actor, person.division_key):
+        raise field_error("person", _("No resident with this ID number in your jurisdiction"))
+    today = today or timezone.localdate()
+    policy, planned = _plan_for(category, anchor_on, today)
+    Resident.objects.select_for_update().filter(pk=person.pk).first()  # serialise per person
+    current = active_measure(person)
+    if current is not None:
+        raise field_error(
+            "person",
+            _("%(person)s is already under a measure (%(category)s since %(since)s)")
+            % {
+                "person": person.name,
+                "category": current.get_category_display(),
+                "since": current.starts_on.isoformat(),
+            },
+        )
+    assert planned.starts_on is not None and planned.ends_on is not None
+    measure = Measure.objects.create(
+        person=person,
+        category=category,
+        anchor_on=anchor_on,
+        starts_on=planned.starts_on,
+        ends_on=planned.ends_on,
+        profile_code=policy.profile.code,
+        profile_version=policy.profile.version,
+        source=source[:40],
+        note=note[:300],
+        division_key=person.division_key,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    _store_plan(measure, planned)
+    event_record(
+        actor=actor,
+        action="measure.started",
+        obj=measure,
+        person_id=person.pk,
+        to_value=MeasureStatus.ACTIVE,
+        basis=basis_of(policy.profile),
+        data={
+            "category": category,
+            "anchor_on": anchor_on.isoformat(),
+            "starts_on": measure.starts_on.isoformat(),
+            "ends_on": measure.ends_on.isoformat(),
+            "phases": [
+                [p.kind, p.first_day.isoformat(), p.last_day.isoformat()] for p in planned.phases
+            ],
+            "tests": [t.due_on.isoformat() for t in planned.tests],
+            "lapsed": planned.lapsed,
+            "source": source,
+        },
+    )
+    facts_changed([person.pk])
+    return measure
+
+
+@transaction.atomic
+def measure_close(
+    *,
+    actor: Any,
+    measure: Measure,
+    status: str,
+    reason: str,
+    basis: str = "",
+    certificate_number: str = "",
+) -> Measure:
+    """End an active measure (released, transferred, ended early); the reason is required."""
+    if status not in (MeasureStatus.RELEASED, MeasureStatus.TRANSFERRED, MeasureStatus.ENDED):
+        raise field_error("status", _("Choose how the measure ends"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise field_error("reason", _("Give a reason"))
+    locked = Measure.objects.select_for_update().get(pk=measure.pk)
+    if locked.status != MeasureStatus.ACTIVE:
+        raise field_error(
+            "status",
+            _("This measure is already closed (%(status)s)")
+            % {"status": locked.get_status_display()},
+        )
+    old = locked.status
+    locked.status = status
+    locked.closed_at = timezone.now()
+    locked.close_reason = reason[:300]
+    locked.certificate_number = certificate_number
+    locked.save(update_fields=["status", "closed_at", "close_reason", "certificate_number"])
+    ScheduledTest.objects.filter(measure=locked, status=DueTestStatus.DUE).delete()
+    event_record(
+        actor=actor,
+        action="measure.closed",
+        obj=locked,
+        person_id=locked.person_id,
+        field="status",
+        from_value=old,
+        to_value=status,
+        reason=reason,
+        basis=basis,
+    )
+    facts_changed([locked.person_id])
+    measure.refresh_from_db()
+    return locked
+
+
+# Re-planning when the active profile changes ----------------------------------------------------
+
+
+def _replan_one(
+    measure: Measure, profile: PolicyProfile, rules: Any, actor: Any, today: dt.date
+) -> bool:
+    """Re-plan one active measure under `rules`; False when nothing changed."""
+    category: Category = measure.category  # type: ignore[assignment]
+    rule = rules.measure(category)
+    old = {
+        "profile": f"{measure.profile_code} v{measure.profile_version}",
+        "ends_on": measure.ends_on.isoformat(),
+        "phases": [
+            [p.kind, p.first_day.isoformat(), p.last_day.isoformat()] for p in measure.phases.all()
+        ],
+        "tests": sorted(
+            t.due_on.isoformat() for t in measure.tests.all() if t.status == DueTestStatus.DUE
+        ),
+    }
+    basis = basis_of(profile)
+    if not rule.identified or not (rule.phases or rule.lapse_tests):
+        measure.status = MeasureStatus.ENDED
+        measure.closed_at = timezone.now()
+        measure.close_reason = (
+            _("The policy now in force (%(profile)s) sets no measures for %(category)s")
+            % {"profile": profile.name, "category": category_label(category)}
+        )[:300]
+        measure.save(update_fields=["status", "closed_at", "close_reason"])
+        measure.tests.filter(status=DueTestStatus.DUE).delete()
+        event_record(
+            actor=actor,
+            action="measure.replanned",
+            obj=measure,
+            person_id=measure.person_id,
+            field="status",
+            from_value=MeasureStatus.ACTIVE,
+            to_value=MeasureStatus.ENDED,
+            reason=measure.close_reason,
+            basis=basis,
+            data={"before": old},
+        )
+        return True
+    # Planned as seen on the day the measure started (a lapse is decided then), tests from today.
+    started = timezone.localdate(measure.created_at)
+    planned = schedules.plan(rule, measure.anchor_on, today=min(started, today))
+    kept = set(measure.tests.exclude(status=DueTestStatus.DUE).values_list("due_on", flat=True))
+    new_phases = [[p.kind, p.first_day.isoformat(), p.last_day.isoformat()] for p in planned.phases]
+    due = [t for t in planned.tests if t.due_on >= today and t.due_on not in kept]
+    new_tests = sorted(t.due_on.isoformat() for t in due)
+    if new_phases == old["phases"] and new_tests == old["tests"]:
+        measure.profile_code, measure.profile_version = profile.code, profile.version
+        measure.save(update_fields=["profile_code", "profile_version"])
+        return False
+    measure.phases.all().delete()
+    MeasurePhase.objects.bulk_create(
+        MeasurePhase(
+            measure=measure, order=p.order, kind=p.kind, first_day=p.first_day, last_day=p.last_day
+        )
+        for p in planned.phases
+    )
+    measure.tests.filter(status=DueTestStatus.DUE).delete()
+    ScheduledTest.objects.bulk_create(
+        ScheduledTest(
+            measure=measure,
+            person_id=measure.person_id,
+            due_on=t.due_on,
+            phase_kind=t.phase_kind,
+            day_number=t.day_number,
+            division_key=measure.division_key,
+        )
+        for t in due
+    )
+    before_end = measure.ends_on
+    if planned.ends_on is not None:
+        measure.ends_on = planned.ends_on
+    if planned.starts_on is not None:
+        measure.starts_on = planned.starts_on
+    measure.profile_code, measure.profile_version = profile.code, profile.version
+    measure.save(update_fields=["starts_on", "ends_on", "profile_code", "profile_version"])
+    event_record(
+        actor=actor,
+        action="measure.replanned",
+        obj=measure,
+        person_id=measure.person_id,
+        field="ends_on",
+        from_value=before_end.isoformat(),
+        to_value=measure.ends_on.isoformat(),
+        reason=_("The active policy profile changed"),
+        basis=basis,
+        data={"before": old, "after": {"phases": new_phases, "tests": new_tests}},
+    )
+    return True
+
+
+def measures_replan(*, actor: Any, profile: PolicyProfile, today: dt.date | None = None) -> int:
+    """Re-plan every active measure under `profile`; returns how many changed."""
+    policy = accessor.load(profile)
+    today = today or timezone.localdate()
+    changed: list[int] = []
+    with transaction.atomic():
+        active = (
+            Measure.objects.select_for_update()
+            .filter(status=MeasureStatus.ACTIVE)
+            .prefetch_related("phases", "tests")
+        )
+        for measure in active:
+            if _replan_one(measure, profile, policy.rules, actor, today):
+                changed.append(measure.person_id)
+    facts_changed(changed)
+    return len(changed)
+
+
+def on_policy_activated(sender: Any, profile: PolicyProfile, actor: Any, **kwargs: Any) -> None:
+    measures_replan(actor=actor, profile=profile)
+
+
+# Reads -------------------------------------------------------------------------------------------
+
+
+def measures_for(user: Any) -> QuerySet[Measure]:
+    require(user, Cap.QUARANTINE_VIEW)
+    return scoped(Measure.objects.select_related("person"), user)
+
+
+def tests_due(
+    user: Any, day: dt.date, *, people: Iterable[int] | None = None
+) -> QuerySet[ScheduledTest]:
+    qs = scoped(ScheduledTest.objects.filter(due_on=day), user).select_related("person", "measure")
+    if people is not None:
+        qs = qs.filter(person_id__in=list(people))
+    return qs

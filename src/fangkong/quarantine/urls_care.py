@@ -1,0 +1,3 @@
+"""Routes (namespace "quarantine")."""
+
+urlpatterns: list = []
