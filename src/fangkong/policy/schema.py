@@ -86,6 +86,18 @@ class HealthCodeRule(Strict):
     when: str
 
 
+class QuarantineRules(Strict):
+    """Room allocation, daily checks and release (defaults: what both shipped profiles say)."""
+
+    one_person_per_room: bool = True
+    household_together: bool = True  # household members in one batch share a room if beds allow
+    child_with_guardian_under_age: int = (
+        14  # a younger child is placed with an adult of the household
+    )
+    fever_celsius: float = 37.3  # a temperature at or above this is abnormal
+    release_needs_negative_tests: bool = True  # every test taken negative, the last one taken
+
+
 class Rules(Strict):
     categories: dict[Category, Measure]
     zones: Zones
@@ -93,6 +105,7 @@ class Rules(Strict):
     contacts: Contacts
     risk_posts: dict[str, RiskPostGroup]
     health_code: tuple[HealthCodeRule, ...]
+    quarantine: QuarantineRules = QuarantineRules()
 
     def measure(self, category: Category) -> Measure:
         return self.categories[category]
