@@ -133,5 +133,9 @@ def _register() -> None:
     api.add_router("/", api_care.router)
     api.add_router("/", travel_api.router)
 
+    from fangkong.zones import api as zones_api
+
+    api.add_router("/", zones_api.router)
+
 
 _register()

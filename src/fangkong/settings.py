@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "fangkong.lab",
     "fangkong.quarantine",
     "fangkong.travel",
+    "fangkong.zones",
     "fangkong.demo",
     "django_tasks_db",
 ]

@@ -17,5 +17,7 @@ urlpatterns = [
     path("lab/", include("fangkong.lab.urls")),
     path("quarantine/", include("fangkong.quarantine.urls")),
     path("travel/", include("fangkong.travel.urls")),
+    path("zones/", include("fangkong.zones.urls")),
     path("", include("fangkong.epi.urls_public")),
+    path("", include("fangkong.zones.urls_public")),
 ]

@@ -1,0 +1,5 @@
+"""REST endpoints for risk zones (/api/)."""
+
+from ninja import Router
+
+router = Router(tags=["zones"])

@@ -1,0 +1,4 @@
+"""Routes of risk zones (namespace "zones")."""
+
+app_name = "zones"
+urlpatterns: list = []

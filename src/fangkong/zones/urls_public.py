@@ -1,0 +1,3 @@
+"""Public routes of risk zones (no login)."""
+
+urlpatterns: list = []
