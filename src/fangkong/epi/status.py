@@ -8,9 +8,12 @@ plain sentences for staff or for the person.
 
 Conditions the code recognises (a profile's `health_code` list decides their colour):
 confirmed_case (any active infection: confirmed or asymptomatic), close_contact_under_quarantine,
-secondary_contact_under_quarantine, under_health_monitoring. Conditions that need modules not
-built yet (suspected_case, high_risk_area_leaver_under_quarantine,
-inbound_traveller_under_quarantine, missed_required_test) never match yet.
+secondary_contact_under_quarantine, under_health_monitoring (from contacts' last exposure), and
+from the quarantine module's active measures: <category>_under_quarantine (e.g.
+high_risk_area_leaver_under_quarantine, inbound_traveller_under_quarantine) during a quarantine
+phase, under_health_monitoring during a monitoring phase, and missed_required_test while a missed
+test day of an active measure has not been followed by a test taken. suspected_case never
+matches yet (no module records suspected cases).
 """
 
 import datetime as dt
@@ -46,6 +49,14 @@ from fangkong.policy import accessor
 from fangkong.policy.compare import CONDITION_LABELS, PHASE_LABELS
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.schema import Category, Phase, Rules
+from fangkong.quarantine.models import Category as MeasureCategory
+from fangkong.quarantine.models import (
+    DueTestStatus,
+    Measure,
+    MeasurePhase,
+    MeasureStatus,
+    ScheduledTest,
+)
 
 Audience = Literal["staff", "person"]
 
@@ -60,6 +71,7 @@ CATEGORY: dict[str, Category] = {
     Degree.SECONDARY: "secondary_contact",
 }
 MANUAL_OVERRIDE = "manual_override"
+MISSED_TEST = "missed_required_test"
 RULE_LABELS: dict[str, Any] = {
     **CONDITION_LABELS,
     MANUAL_OVERRIDE: gettext_lazy("set by hand (manual override)"),
@@ -105,10 +117,20 @@ class OverrideFact:
     valid_until: dt.datetime | None
 
 
+@dataclass(frozen=True)
+class MeasureFact:
+    id: int
+    category: str
+    phases: tuple[tuple[str, dt.date, dt.date], ...]  # (kind, first day, last day)
+    ends_on: dt.date
+    missed: tuple[dt.date, ...] = ()  # missed test days with no test taken after them
+
+
 @dataclass
 class PersonFacts:
     cases: list[CaseFact] = field(default_factory=list)
     contacts: list[ContactFact] = field(default_factory=list)
+    measures: list[MeasureFact] = field(default_factory=list)
     overrides: list[OverrideFact] = field(default_factory=list)  # active ones, newest first
 
 
@@ -147,7 +169,43 @@ def load_facts(person_ids: list[int], *, now: dt.datetime) -> dict[int, PersonFa
     )
     for pid, oid, colour, reason, basis, created, until in overrides:
         out[pid].overrides.append(OverrideFact(oid, colour, reason, basis, created, until))
+    for pid, fact in _measure_facts(person_ids):
+        out[pid].measures.append(fact)
     return out
+
+
+def _measure_facts(person_ids: list[int]) -> Iterator[tuple[int, MeasureFact]]:
+    """Active quarantine measures with their phases and missed tests (three queries)."""
+    measures = list(
+        Measure.objects.filter(person_id__in=person_ids, status=MeasureStatus.ACTIVE).values_list(
+            "id", "person_id", "category", "ends_on"
+        )
+    )
+    if not measures:
+        return
+    ids = [m[0] for m in measures]
+    phases: dict[int, list[tuple[str, dt.date, dt.date]]] = {}
+    for mid, kind, first, last in (
+        MeasurePhase.objects.filter(measure_id__in=ids)
+        .order_by("measure_id", "order")
+        .values_list("measure_id", "kind", "first_day", "last_day")
+    ):
+        phases.setdefault(mid, []).append((kind, first, last))
+    missed: dict[int, list[dt.date]] = {}
+    taken: dict[int, dt.date] = {}
+    for mid, due, state in ScheduledTest.objects.filter(measure_id__in=ids).values_list(
+        "measure_id", "due_on", "status"
+    ):
+        if state == DueTestStatus.MISSED:
+            missed.setdefault(mid, []).append(due)
+        elif state != DueTestStatus.DUE:
+            taken[mid] = max(taken.get(mid, due), due)
+    for mid, pid, category, ends_on in measures:
+        last_taken = taken.get(mid)
+        still = tuple(
+            sorted(d for d in missed.get(mid, []) if last_taken is None or d > last_taken)
+        )
+        yield pid, MeasureFact(mid, category, tuple(phases.get(mid, [])), ends_on, still)
 
 
 # ── derivation ──────────────────────────────────────────────────────────────
@@ -242,6 +300,38 @@ def _contact_matches(contact: ContactFact, rules: Rules, today: dt.date) -> list
     return []
 
 
+def _measure_matches(measure: MeasureFact, today: dt.date) -> list[Match]:
+    fact: dict[str, Any] = {
+        "type": "measure",
+        "measure": measure.id,
+        "category": measure.category,
+        "phases": [
+            {"kind": k, "days": (last - first).days + 1} for k, first, last in measure.phases
+        ],
+    }
+    out: list[Match] = []
+    for kind, first, last in measure.phases:
+        if today <= last:
+            quarantine = kind in QUARANTINE_PHASES
+            condition = f"{measure.category}_under_quarantine" if quarantine else UNDER_MONITORING
+            phase = {
+                "phase": "quarantine" if quarantine else "monitoring",
+                "since": first.isoformat(),
+                "until": last.isoformat(),
+            }
+            out.append(Match(condition, min(first, today), last, {**fact, **phase}))
+            break
+    if measure.missed:
+        missed = {
+            **fact,
+            "type": "missed_test",
+            "days": [d.isoformat() for d in measure.missed],
+            "until": measure.ends_on.isoformat(),
+        }
+        out.append(Match(MISSED_TEST, measure.missed[0], measure.ends_on, missed))
+    return out
+
+
 def _override_derived(override: OverrideFact, beneath: Derived) -> Derived:
     fact = {
         "type": "override",
@@ -268,6 +358,7 @@ def derive_from(
     """The colour the rules give these facts on `today` (pure: no queries)."""
     matches = [m for c in facts.cases for m in _case_matches(c)]
     matches += [m for c in facts.contacts for m in _contact_matches(c, rules, today)]
+    matches += [m for c in facts.measures for m in _measure_matches(c, today)]
     colour_of: dict[str, tuple[str, int]] = {}
     for order, rule in enumerate(rules.health_code):
         colour_of.setdefault(rule.when, (rule.colour, order))
@@ -520,6 +611,9 @@ def _people_with_facts() -> set[int]:
     ids |= set(Case.objects.exclude(status__in=INACTIVE_CASE).values_list("person_id", flat=True))
     ids |= set(Contact.objects.values_list("person_id", flat=True))
     ids |= set(
+        Measure.objects.filter(status=MeasureStatus.ACTIVE).values_list("person_id", flat=True)
+    )
+    ids |= set(
         CodeOverride.objects.filter(revoked_at__isnull=True).values_list("person_id", flat=True)
     )
     return ids
@@ -691,6 +785,39 @@ def _contact_sentence(fact: dict[str, Any], audience: Audience, colour: str, bas
     return _("%(who)s; %(what)s.") % {"who": who % parts, "what": what % parts}
 
 
+def _measure_sentence(fact: dict[str, Any], audience: Audience, colour: str, basis: str) -> str:
+    category = fact["category"]
+    label = MeasureCategory(category).label if category in MeasureCategory.values else category
+    parts = {
+        "colour": colour,
+        "category": str(label).lower(),
+        "basis": basis,
+        "phases": _phases(fact.get("phases", [])),
+        "since": _date(fact.get("since")),
+        "until": _date(fact.get("until")),
+        "days": pgettext("list separator", ", ").join(fact.get("days", [])),
+    }
+    if fact["type"] == "missed_test":
+        if audience == "person":
+            text = _("%(colour)s: you missed the required test of %(days)s")
+        else:
+            text = _("%(colour)s: missed the required test of %(days)s (%(category)s)")
+        tail = _("; the colour holds until a test is taken, at the latest until %(until)s.")
+        return (text + tail) % parts
+    if audience == "person":
+        who = _("%(colour)s: you are under measures as %(category)s")
+    else:
+        who = _("%(colour)s: under measures as %(category)s")
+    if fact.get("phase") == "monitoring":
+        what = _(
+            "under %(basis)s: %(phases)s; now in home health monitoring from %(since)s "
+            "until %(until)s"
+        )
+    else:
+        what = _("under %(basis)s: %(phases)s; under quarantine until %(until)s")
+    return _("%(who)s; %(what)s.") % {"who": who % parts, "what": what % parts}
+
+
 def _override_sentence(fact: dict[str, Any], audience: Audience, colour: str) -> str:
     until = fact.get("valid_until")
     parts = {
@@ -741,6 +868,8 @@ def explain(
             sentences.append(_case_sentence(fact, audience, fact_colour))
         elif fact["type"] == "contact":
             sentences.append(_contact_sentence(fact, audience, fact_colour, basis))
+        elif fact["type"] in ("measure", "missed_test"):
+            sentences.append(_measure_sentence(fact, audience, fact_colour, basis))
     if not sentences:
         if audience == "person":
             text = _(
