@@ -205,4 +205,37 @@ def comparison(rules: list[Rules]) -> list[Row]:
             ),
         ),
     ]
+    rows += [row(label, fn) for label, fn in _quarantine_rows()]
     return rows
+
+
+def _yes_no(flag: bool) -> str:
+    return _("yes") if flag else _("no")
+
+
+def _quarantine_rows() -> list[tuple[object, Callable[[Rules], str]]]:
+    return [
+        (
+            _("Rooms"),
+            lambda r: (
+                _("one person per room")
+                if r.quarantine.one_person_per_room
+                else _("several people per room")
+            ),
+        ),
+        (_("Household together"), lambda r: _yes_no(r.quarantine.household_together)),
+        (
+            _("Child placed with a guardian"),
+            lambda r: (
+                _("under %(age)s years") % {"age": r.quarantine.child_with_guardian_under_age}
+            ),
+        ),
+        (
+            _("Fever threshold"),
+            lambda r: _("%(t)s °C or above") % {"t": f"{r.quarantine.fever_celsius:g}"},
+        ),
+        (
+            _("Release needs negative tests"),
+            lambda r: _yes_no(r.quarantine.release_needs_negative_tests),
+        ),
+    ]
