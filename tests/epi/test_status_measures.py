@@ -80,3 +80,33 @@ def test_explained_to_staff_and_person_and_green_after_close(personas, people):
     assert "inbound traveller" in " ".join(explain(status, audience="person"))
     measure_close(actor=personas["task_force"], measure=m, status="ended", reason="entered twice")
     assert status_current(people["zhang"]).colour == "green"
+
+
+def test_member_of_a_positive_pool_is_yellow_until_cleared(personas, people):
+    from django.utils import timezone
+
+    from fangkong.lab.models import ControlStatus, Purpose, TemporaryControl, Tube
+
+    tube = Tube.objects.create(
+        barcode="P-0001",
+        capacity=10,
+        purpose=Purpose.ROUND,
+        collected_at=timezone.now(),
+        outcome="positive",
+        division_key=people["wang"].division_key,
+    )
+    control = TemporaryControl.objects.create(
+        person=people["wang"],
+        source_tube=tube,
+        since=timezone.now(),
+        division_key=people["wang"].division_key,
+    )
+    recompute(person_ids=[people["wang"].pk])
+    status = status_current(people["wang"])
+    assert (status.colour, status.rule) == ("yellow", "under_temporary_control")
+    assert "P-0001" in " ".join(explain(status))
+    assert "P-0001" not in " ".join(explain(status, audience="person"))
+    control.status = ControlStatus.CLEARED
+    control.save()
+    recompute(person_ids=[people["wang"].pk])
+    assert status_current(people["wang"]).colour == "green"

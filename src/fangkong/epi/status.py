@@ -44,6 +44,7 @@ from fangkong.epi.models import (
     Degree,
     ExposureRelation,
 )
+from fangkong.lab.models import ControlStatus, TemporaryControl
 from fangkong.people.models import Resident
 from fangkong.policy import accessor
 from fangkong.policy.compare import CONDITION_LABELS, PHASE_LABELS
@@ -72,6 +73,7 @@ CATEGORY: dict[str, Category] = {
 }
 MANUAL_OVERRIDE = "manual_override"
 MISSED_TEST = "missed_required_test"
+TEMPORARY_CONTROL = "under_temporary_control"
 RULE_LABELS: dict[str, Any] = {
     **CONDITION_LABELS,
     MANUAL_OVERRIDE: gettext_lazy("set by hand (manual override)"),
@@ -118,6 +120,12 @@ class OverrideFact:
 
 
 @dataclass(frozen=True)
+class ControlFact:
+    tube: str
+    since: dt.datetime
+
+
+@dataclass(frozen=True)
 class MeasureFact:
     id: int
     category: str
@@ -131,6 +139,7 @@ class PersonFacts:
     cases: list[CaseFact] = field(default_factory=list)
     contacts: list[ContactFact] = field(default_factory=list)
     measures: list[MeasureFact] = field(default_factory=list)
+    controls: list[ControlFact] = field(default_factory=list)
     overrides: list[OverrideFact] = field(default_factory=list)  # active ones, newest first
 
 
@@ -171,6 +180,11 @@ def load_facts(person_ids: list[int], *, now: dt.datetime) -> dict[int, PersonFa
         out[pid].overrides.append(OverrideFact(oid, colour, reason, basis, created, until))
     for pid, fact in _measure_facts(person_ids):
         out[pid].measures.append(fact)
+    controls = TemporaryControl.objects.filter(
+        person_id__in=person_ids, status=ControlStatus.ACTIVE
+    ).values_list("person_id", "source_tube__barcode", "since")
+    for pid, tube, since in controls:
+        out[pid].controls.append(ControlFact(tube, since))
     return out
 
 
@@ -332,6 +346,12 @@ def _measure_matches(measure: MeasureFact, today: dt.date) -> list[Match]:
     return out
 
 
+def _control_match(control: ControlFact) -> Match:
+    since = timezone.localtime(control.since).date()
+    fact = {"type": "control", "tube": control.tube, "since": since.isoformat()}
+    return Match(TEMPORARY_CONTROL, since, None, fact)
+
+
 def _override_derived(override: OverrideFact, beneath: Derived) -> Derived:
     fact = {
         "type": "override",
@@ -359,6 +379,7 @@ def derive_from(
     matches = [m for c in facts.cases for m in _case_matches(c)]
     matches += [m for c in facts.contacts for m in _contact_matches(c, rules, today)]
     matches += [m for c in facts.measures for m in _measure_matches(c, today)]
+    matches += [_control_match(c) for c in facts.controls]
     colour_of: dict[str, tuple[str, int]] = {}
     for order, rule in enumerate(rules.health_code):
         colour_of.setdefault(rule.when, (rule.colour, order))
@@ -614,6 +635,11 @@ def _people_with_facts() -> set[int]:
         Measure.objects.filter(status=MeasureStatus.ACTIVE).values_list("person_id", flat=True)
     )
     ids |= set(
+        TemporaryControl.objects.filter(status=ControlStatus.ACTIVE).values_list(
+            "person_id", flat=True
+        )
+    )
+    ids |= set(
         CodeOverride.objects.filter(revoked_at__isnull=True).values_list("person_id", flat=True)
     )
     return ids
@@ -818,6 +844,21 @@ def _measure_sentence(fact: dict[str, Any], audience: Audience, colour: str, bas
     return _("%(who)s; %(what)s.") % {"who": who % parts, "what": what % parts}
 
 
+def _control_sentence(fact: dict[str, Any], audience: Audience, colour: str) -> str:
+    parts = {"colour": colour, "since": fact["since"], "tube": fact["tube"]}
+    if audience == "person":
+        text = _(
+            "%(colour)s: a pooled sample you gave was positive on %(since)s; stay at home until "
+            "your single-tube retest is negative."
+        )
+    else:
+        text = _(
+            "%(colour)s: member of positive pool %(tube)s since %(since)s, under temporary "
+            "control until the single-tube retest is negative."
+        )
+    return text % parts
+
+
 def _override_sentence(fact: dict[str, Any], audience: Audience, colour: str) -> str:
     until = fact.get("valid_until")
     parts = {
@@ -870,6 +911,8 @@ def explain(
             sentences.append(_contact_sentence(fact, audience, fact_colour, basis))
         elif fact["type"] in ("measure", "missed_test"):
             sentences.append(_measure_sentence(fact, audience, fact_colour, basis))
+        elif fact["type"] == "control":
+            sentences.append(_control_sentence(fact, audience, fact_colour))
     if not sentences:
         if audience == "person":
             text = _(

@@ -50,6 +50,9 @@ CONDITION_LABELS = {
     "inbound_traveller_under_quarantine": gettext_lazy("inbound traveller under quarantine"),
     "under_health_monitoring": gettext_lazy("under health monitoring"),
     "missed_required_test": gettext_lazy("missed a required test"),
+    "under_temporary_control": gettext_lazy(
+        "under temporary control (member of a positive pool, awaiting a retest)"
+    ),
 }
 
 
