@@ -10,7 +10,7 @@ DEMO_AS_OF ?=
 DEMO_ARGS = --residents $(DEMO_RESIDENTS) --seed $(DEMO_SEED)$(if $(DEMO_AS_OF), --as-of $(DEMO_AS_OF))
 PORT ?= 8000
 
-.PHONY: help run test check fmt env assets messages browser bench demo clean
+.PHONY: help run test check fmt env assets messages system browser bench demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -23,7 +23,10 @@ $(STAMP): pyproject.toml package.json
 	npm install --no-audit --no-fund --silent
 	@touch $(STAMP)
 
-env: $(STAMP) messages ## create the virtualenv, install Python and npm packages, compile translations
+env: $(STAMP) messages system ## create the virtualenv, install Python, npm and Debian packages, compile translations
+
+system:
+	@scripts/ensure-system
 
 messages: $(STAMP)
 	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext >/dev/null; }
@@ -42,7 +45,7 @@ demo: env ## rebuild the demo city (DEMO_RESIDENTS, DEMO_SEED, DEMO_AS_OF=YYYY-M
 	$(FK) demo $(DEMO_ARGS) --replace
 
 browser:
-	@scripts/ensure-browser
+	@scripts/ensure-system --browser
 
 test: env browser ## the whole suite on SQLite, then on PostgreSQL if reachable
 	@mkdir -p var

@@ -121,9 +121,10 @@ def _register() -> None:
     for module in (api_cases, api_checkins, api_finding, api_status):
         api.add_router("/", module.router)
 
-    from fangkong.lab import api_results, api_rounds
+    from fangkong.lab import api_results, api_riskposts, api_rounds
 
     api.add_router("/", api_rounds.router)
+    api.add_router("/", api_riskposts.router)
     api.add_router("/", api_results.router)
 
     from fangkong.quarantine import api_care, api_sites
@@ -136,6 +137,10 @@ def _register() -> None:
     from fangkong.zones import api as zones_api
 
     api.add_router("/", zones_api.router)
+
+    from fangkong.command.api import router as command_router
+
+    api.add_router("/command", command_router)
 
 
 _register()

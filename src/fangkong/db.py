@@ -1,10 +1,12 @@
 """Small database helpers shared by the apps."""
 
+import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet
-from django.db.models.expressions import Expression
+from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Collate
 
 _TOP = "\U0010ffff"
@@ -41,3 +43,15 @@ def prefix_ordered[M: Any](qs: QuerySet[M], field: str, prefix: str) -> QuerySet
     else:
         qs = qs.filter(prefix_q(field, prefix))
     return qs.order_by(bytewise(field).asc(), "id")
+
+
+def in_ids(ids: Iterable[int]) -> RawSQL:
+    """The ids as a subquery bound to one parameter, for `filter(field__in=in_ids(ids))`.
+
+    Thousands of ids cost one array (PostgreSQL) or one JSON text (SQLite, `json_each`) instead
+    of one bound parameter each: no parameter limit, no per-value preparation.
+    """
+    values = [int(i) for i in ids]
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (values,))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(values),))

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "fangkong.quarantine",
     "fangkong.travel",
     "fangkong.zones",
+    "fangkong.command",
     "fangkong.demo",
     "django_tasks_db",
 ]
@@ -146,11 +147,15 @@ STATIC_ROOT = PROJECT_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 NODE_MODULES = PROJECT_DIR / "node_modules"
 # Front-end packages installed from the npm registry by `make env` (see package.json).
-VENDOR_ASSETS = {"htmx": "htmx.org/dist", "echarts": "echarts/dist"}
+VENDOR_ASSETS = {"htmx": "htmx.org/dist", "echarts": "echarts/dist", "leaflet": "leaflet/dist"}
 STATICFILES_DIRS = [
     (f"vendor/{name}", str(NODE_MODULES / path)) for name, path in VENDOR_ASSETS.items()
 ]
 WHITENOISE_USE_FINDERS = True
+# Map tiles behind risk-zone maps, e.g. https://tile.example/{z}/{x}/{y}.png. Empty (default):
+# no tiles, only our own geometry on a blank map (command centres often run offline).
+MAP_TILES = env_str("FANGKONG_MAP_TILES", "")
+MAP_TILES_ATTRIBUTION = env_str("FANGKONG_MAP_TILES_ATTRIBUTION", "")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -18,6 +18,7 @@ urlpatterns = [
     path("quarantine/", include("fangkong.quarantine.urls")),
     path("travel/", include("fangkong.travel.urls")),
     path("zones/", include("fangkong.zones.urls")),
+    path("command/", include("fangkong.command.urls")),
     path("", include("fangkong.epi.urls_public")),
     path("", include("fangkong.zones.urls_public")),
 ]

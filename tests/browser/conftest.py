@@ -1,6 +1,6 @@
 """Playwright harness: Debian's Chromium, one browser per session, a fresh context per test.
 
-`make test` installs Chromium through scripts/ensure-browser; without it these tests fail,
+`make test` installs Chromium through scripts/ensure-system --browser; without it these tests fail,
 they never skip, so a missing browser cannot pass unnoticed.
 """
 
@@ -29,6 +29,16 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 TIMEOUT_MS = 5_000
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _urls_imported() -> None:
+    """Import every view module before the first page load: the URLconf pulls in NumPy,
+    pyarrow, openpyxl and pypinyin (seconds on a loaded machine), which would otherwise
+    count against the first `goto`'s timeout inside the live server's thread."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (the import is the point)
+
+
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as pw:
@@ -40,7 +50,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         pytest.fail(
             f"Chromium not found at {CHROMIUM}: browser tests need Debian's chromium. "
-            "Run `make browser` (scripts/ensure-browser) or `apt-get install chromium`.",
+            "Run `make browser` (scripts/ensure-system --browser) or `apt-get install chromium`.",
             pytrace=False,
         )
     browser = playwright.chromium.launch(

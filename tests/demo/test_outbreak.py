@@ -23,6 +23,7 @@ from fangkong.epi.models import (
 )
 from fangkong.people.models import Need
 from fangkong.policy.services import profiles_install_shipped
+from fangkong.travel.models import Trip
 
 N = 5_000
 AS_OF = dt.date(2022, 5, 7)  # the 许昌 report day: 2022 Labour Day falls in the window
@@ -75,9 +76,12 @@ def test_the_scenario_has_checkins_cases_and_contacts(demo):
         assert not CheckIn.objects.filter(person=case.person, time_in__gte=start).exists()
 
 
-def test_cases_and_close_contacts_are_red(live):
+def test_cases_close_contacts_and_travellers_are_red(live):
     people = set(Case.objects.values_list("person", flat=True))
     people |= set(Contact.objects.values_list("person", flat=True))
+    travellers = set(Trip.objects.values_list("person", flat=True))
+    assert travellers and not travellers & people  # handed over from a high-risk area
+    people |= travellers
     colours = dict(CodeStatus.objects.values_list("person", "colour"))
     assert set(colours) == people
     assert set(colours.values()) == {Colour.RED}

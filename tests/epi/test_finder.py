@@ -1,8 +1,11 @@
 """Contact finding from check-ins: overlaps, padding, look-back from the policy, secondary."""
 
 import datetime as dt
+import multiprocessing
 import random
+import warnings
 
+import numba
 import numpy as np
 import pytest
 
@@ -97,8 +100,9 @@ def test_secondary_contacts_are_one_level_further_and_exclude_the_case_and_close
     assert got == {(400, 200), (500, 300)}
 
 
-def brute_force(rows, cases, pad, min_minutes=0):
-    """Python reference: the longest overlap (minutes) per (case, person)."""
+def brute_force(rows, cases, pad, min_minutes=0, earliest=None):
+    """Python reference: the longest overlap (minutes) per (case, person); `earliest`, when
+    given, gets the earliest overlap start per (case, person)."""
     pad *= MIN
     best = {}
     for case_id, person, ws, we in cases:
@@ -116,7 +120,46 @@ def brute_force(rows, cases, pad, min_minutes=0):
                 if o > min_minutes * MIN:
                     key = (case_id, p2)
                     best[key] = max(best.get(key, 0), o // MIN)
+                    if earliest is not None:
+                        earliest[key] = min(earliest.get(key, max(c, a)), max(c, a))
     return best
+
+
+def assert_matches_brute_force(rows, cases, pad, secondary_minutes=10):
+    arr = np.array(rows, dtype=np.int64)
+    index = finder.build_index(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3])
+    found = finder.find_close_contacts(index, cases, pad)
+    got = {(c, p): m for (c, p), (_v, m) in as_dict(found).items()}
+    earliest = {}
+    assert got == brute_force(rows, cases, pad, earliest=earliest)
+    first = dict(
+        zip(
+            zip(found.case_id.tolist(), found.person_id.tolist(), strict=True),
+            found.exposed_from.tolist(),
+            strict=True,
+        )
+    )
+    assert first == earliest
+
+    # Secondary: from each close contact's first exposure to the case's window end.
+    secondary = finder.find_secondary_contacts(
+        index, found, cases, pad, min_minutes=secondary_minutes
+    )
+    ends = {c: (p, we) for c, p, _ws, we in cases}
+    expected = {}
+    for (case_id, contact), exposed in first.items():
+        window = [(case_id, contact, exposed, ends[case_id][1])]
+        for key, minutes in brute_force(rows, window, pad, secondary_minutes).items():
+            if key[1] == ends[case_id][0] or (case_id, key[1]) in first:
+                continue
+            expected[key] = max(expected.get(key, 0), minutes)
+    got2 = {
+        (int(c), int(p)): int(m)
+        for c, p, m in zip(
+            secondary.case_id, secondary.person_id, secondary.overlap_minutes, strict=True
+        )
+    }
+    assert got2 == expected
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -132,37 +175,42 @@ def test_engine_matches_a_brute_force_reference_on_random_logs(seed):
         (k, person, T0 + rnd.randint(0, 86_400), T0 + rnd.randint(86_400, 3 * 86_400))
         for k, person in enumerate(rnd.sample(range(1, 26), 4), start=1)
     ]
-    pad = rnd.choice([0, 5, 30])
-    arr = np.array(rows, dtype=np.int64)
-    index = finder.build_index(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3])
-    found = finder.find_close_contacts(index, cases, pad)
-    got = {(c, p): m for (c, p), (_v, m) in as_dict(found).items()}
-    assert got == brute_force(rows, cases, pad)
+    assert_matches_brute_force(rows, cases, rnd.choice([0, 5, 30]))
 
-    # Secondary: from each close contact's first exposure to the case's window end.
-    secondary = finder.find_secondary_contacts(index, found, cases, pad, min_minutes=10)
-    first = dict(
-        zip(
-            zip(found.case_id.tolist(), found.person_id.tolist(), strict=True),
-            found.exposed_from.tolist(),
-            strict=True,
-        )
-    )
-    ends = {c: (p, we) for c, p, _ws, we in cases}
-    expected = {}
-    for (case_id, contact), exposed in first.items():
-        sub = brute_force(rows, [(case_id, contact, exposed, ends[case_id][1])], pad, 10)
-        for key, minutes in sub.items():
-            if key[1] == ends[case_id][0] or (case_id, key[1]) in first:
-                continue
-            expected[key] = max(expected.get(key, 0), minutes)
-    got2 = {
-        (int(c), int(p)): int(m)
-        for c, p, m in zip(
-            secondary.case_id, secondary.person_id, secondary.overlap_minutes, strict=True
-        )
-    }
-    assert got2 == expected
+
+@pytest.mark.parametrize("seed", range(3))
+def test_busy_venues_and_searches_split_over_two_threads_match_the_reference(seed, monkeypatch):
+    """Hundreds of visits per venue, a few stays of a day or more, many sources at once."""
+    monkeypatch.setattr(finder, "SPLIT_MIN_SOURCES", 2)
+    rnd = random.Random(100 + seed)
+    rows = []
+    for _ in range(700):
+        start = T0 + rnd.randint(0, 4 * 86_400)
+        long = rnd.random() < 0.03
+        minutes = rnd.randint(600, 2000) if long else rnd.randint(1, 180)
+        rows.append((rnd.randint(1, 3), rnd.randint(1, 80), start, start + minutes * MIN))
+    cases = [
+        (k, person, T0 + rnd.randint(0, 86_400), T0 + rnd.randint(2 * 86_400, 4 * 86_400))
+        for k, person in enumerate(rnd.sample(range(1, 81), 6), start=1)
+    ]
+    assert_matches_brute_force(rows, cases, rnd.choice([0, 15]), secondary_minutes=30)
+
+
+def test_of_equally_long_overlaps_the_earliest_is_the_evidence():
+    index = index_of([(2, 100, 0, 60), (2, 200, 0, 30), (1, 100, 100, 130), (1, 200, 100, 130)])
+    found = finder.find_close_contacts(index, [(7, 100, T0 - 86_400, T0 + 86_400)])
+    assert as_dict(found) == {(7, 200): (2, 30)}
+    assert found.overlap_start.tolist() == [T0]
+
+
+def test_cases_without_check_ins_and_an_empty_log_find_no_one():
+    window = (7, 999, T0 - 86_400, T0 + 86_400)
+    index = index_of([(1, 100, 0, 60), (1, 200, 0, 30)])
+    assert len(finder.find_close_contacts(index, [window])) == 0
+    empty = finder.build_index(*(np.zeros(0, dtype=np.int64),) * 4)
+    close = finder.find_close_contacts(empty, [window, (8, 100, T0, T0 + 60)])
+    assert len(close) == 0
+    assert len(finder.find_secondary_contacts(empty, close, [window])) == 0
 
 
 # Through the database and the policy -----------------------------------------------------
@@ -278,3 +326,30 @@ def test_the_cached_index_sees_new_imports(outbreak, people, monkeypatch):
     visit(people["zhang"], venue2, at(day, 9), 30)
     visit(people["wang"], venue2, at(day, 9), 30)
     assert len(finder.candidates_for_cases([outbreak])) == 2
+
+
+def test_a_forked_process_splits_searches_over_its_own_second_thread(monkeypatch):
+    monkeypatch.setattr(finder, "SPLIT_MIN_SOURCES", 1)
+    index = index_of([(1, 100, 0, 60), (1, 200, 30, 90), (2, 300, 0, 60), (2, 400, 10, 20)])
+    cases = [(7, 100, T0 - 86_400, T0 + 86_400), (8, 300, T0 - 86_400, T0 + 86_400)]
+    expected = as_dict(finder.find_close_contacts(index, cases))  # starts the parent's thread
+    assert expected == {(7, 200): (1, 30), (8, 400): (2, 10)}
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # forking a threaded process
+        child = context.Process(
+            target=lambda: results.put(as_dict(finder.find_close_contacts(index, cases)))
+        )
+        child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    assert results.get(timeout=5) == expected
+
+
+def test_kernels_compile_in_memory_where_no_cache_can_be_written():
+    """Code with no source file has no cache location, like a read-only install would."""
+    with pytest.raises(RuntimeError, match="cannot cache"):
+        numba.njit(cache=True)(eval(compile("lambda x: x + 1", "<no file>", "eval")))
+    add_one = finder._kernel(eval(compile("lambda x: x + 1", "<no file>", "eval")))
+    assert add_one(41) == 42

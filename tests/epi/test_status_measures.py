@@ -92,7 +92,6 @@ def test_member_of_a_positive_pool_is_yellow_until_cleared(personas, people):
         capacity=10,
         purpose=Purpose.ROUND,
         collected_at=timezone.now(),
-        outcome="positive",
         division_key=people["wang"].division_key,
     )
     control = TemporaryControl.objects.create(

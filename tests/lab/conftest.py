@@ -8,7 +8,10 @@
 - `english`: messages and pages in English (the site default is zh-Hans); opt in with
   `pytestmark = pytest.mark.usefixtures("english")`.
 - `make_tube(barcode, members, round=..., site=..., capacity=...)`: a collected tube with
-  members (no services, no audit).
+  members (no services, no audit; the round's running figures are recounted).
+- `give_result(tube, outcome, lab=..., tested_at=..., ct=None)`: store a result for a tube
+  directly (under one fixture upload per lab), as an upload would.
+- `result_of(barcode)`: the tube's stored Result, or None.
 """
 
 import datetime as dt
@@ -17,19 +20,29 @@ import zoneinfo
 import pytest
 from django.utils import translation
 
+from fangkong.accounts.models import User
 from fangkong.lab.models import (
     Lab,
     Purpose,
+    Result,
+    ResultUpload,
     RoundStatus,
     SamplingSite,
     TestingRound,
     Tube,
     TubeMember,
 )
+from fangkong.lab.tally import tallies_rebuild
 from fangkong.places.models import Level
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 ROUND_START = dt.datetime(2022, 5, 7, 8, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def columnwise_always(monkeypatch):
+    """Small test files take the column-wise path too when they are plain."""
+    monkeypatch.setattr("fangkong.lab.results.COLUMNWISE_FROM", 0)
 
 
 @pytest.fixture
@@ -106,9 +119,36 @@ def make_tube(
             for p in members
         ]
     )
+    if round is not None:
+        tallies_rebuild(round.pk)
     return tube
 
 
 @pytest.fixture
 def tube_factory():
     return make_tube
+
+
+def give_result(
+    tube: Tube,
+    outcome: str,
+    *,
+    lab: Lab,
+    tested_at: dt.datetime,
+    ct: float | None = None,
+) -> Result:
+    """A stored result for `tube` (no services, no audit), under a fixture upload of `lab`."""
+    by, _new = User.objects.get_or_create(username="fixture_uploader", defaults={"role": "lab"})
+    upload, _new = ResultUpload.objects.get_or_create(
+        lab=lab, sha256="fixture", defaults={"format": "csv", "uploaded_by": by}
+    )
+    result = Result.objects.create(
+        tube=tube, upload=upload, outcome=outcome, ct_value=ct, tested_at=tested_at
+    )
+    if tube.round_id is not None:
+        tallies_rebuild(tube.round_id)
+    return result
+
+
+def result_of(barcode: str) -> Result | None:
+    return Result.objects.filter(tube_id=barcode).first()

@@ -16,20 +16,24 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from fangkong.lab import coverage
 from fangkong.lab.models import Lab, Outcome, Purpose, Tube, TubeStatus
 from fangkong.lab.models import TestingRound as Round
 from tests import factories as f
 from tests.api.conftest import bearer_client
-from tests.lab.conftest import ROUND_START, make_tube
+from tests.lab.conftest import ROUND_START, give_result, make_tube
 
 pytestmark = pytest.mark.usefixtures("english")
 
 L = f.Level
-# Coverage page: session, user, round, policy, coverage (children, targets, sampled), trail,
-# round sites, turnaround, policy again… — pinned; it must not grow with places or people.
-PINNED_QUERIES = 11
+# Coverage page: session, user, jurisdiction, round, coverage (children, targets, running
+# figures), round sites — pinned; it must not grow with places or people. The turnaround table
+# loads after the page (its own request): session, user, jurisdiction, round, policy,
+# figures, labs.
+PINNED_QUERIES = 8
+TURNAROUND_QUERIES = 7
 
 
 def community_branch(street, code: str, names: list[str]) -> dict:
@@ -56,12 +60,8 @@ def small_city(city, people, personas, a_round, a_site, a_lab):
     )
     zhou = f.resident(east[L.UNIT], "周敏", sex="F", phone="13900000023")
     p1 = make_tube("P1", [people["zhang"], people["li"]], round=a_round, site=a_site, capacity=10)
-    Tube.objects.filter(pk=p1.pk).update(
-        lab=a_lab,
-        status=TubeStatus.TESTED,
-        outcome=Outcome.NEGATIVE,
-        tested_at=p1.collected_at + dt.timedelta(hours=5),
-    )
+    Tube.objects.filter(pk=p1.pk).update(lab=a_lab, status=TubeStatus.RECEIVED)
+    give_result(p1, Outcome.NEGATIVE, lab=a_lab, tested_at=p1.collected_at + dt.timedelta(hours=5))
     make_tube("S1", [chen], round=a_round, site=a_site)
     other_round = Round.objects.create(
         name="旧轮次",
@@ -143,6 +143,25 @@ def test_round_page_shows_figures_and_missing_list(small_city, login, personas, 
     assert reverse("people:resident", args=[small_city["liu"].pk]) in html
     lab_view = client.get(reverse("lab:round", args=[a_round.pk]), {"place": "nope"})
     assert lab_view.status_code == 404
+
+
+def test_turnaround_table_loads_after_the_round_page(small_city, login, personas, a_round):
+    client = login(personas["street"])
+    url = reverse("lab:round_turnaround", args=[a_round.pk])
+    assert f'hx-get="{url}"' in client.get(reverse("lab:round", args=[a_round.pk])).content.decode()
+    with CaptureQueriesContext(connection) as ctx:
+        table = client.get(url)
+    # PostgreSQL sorts the hours with more memory: SAVEPOINT, SET LOCAL work_mem, RELEASE
+    assert len(ctx.captured_queries) == TURNAROUND_QUERIES + (
+        3 if connection.vendor == "postgresql" else 0
+    )
+    html = table.content.decode()
+    assert (
+        'id="turnaround"' in html
+        and "许昌魏都检测中心" in html
+        and '<td class="num">5.0</td>' in html
+    )
+    assert login(personas["outsider"]).get(url).status_code == 404
 
 
 def test_missing_csv(small_city, login, personas, a_round, city):
@@ -264,8 +283,8 @@ def test_turnaround_per_lab_and_target(city, a_lab, people):
     ]
     for i, (lab, purpose, hours) in enumerate(spans):
         t = make_tube(f"TA{i}", [people["zhang"]], purpose=purpose)
-        Tube.objects.filter(pk=t.pk).update(
-            lab=lab, tested_at=t.collected_at + dt.timedelta(hours=hours)
+        give_result(
+            t, Outcome.NEGATIVE, lab=lab, tested_at=t.collected_at + dt.timedelta(hours=hours)
         )
     make_tube("UNTESTED", [people["li"]])
     targets = {"fever_clinic": 6, "outpatient": 12, "voluntary": 24}
@@ -297,4 +316,55 @@ def test_coverage_page_queries_listed(small_city, login, personas, a_round, city
     sql = [q["sql"] for q in ctx.captured_queries]
     assert len(sql) == PINNED_QUERIES
     assert sum('FROM "people_resident"' in s for s in sql) == 1
-    assert sum('FROM "lab_tubemember"' in s for s in sql) == 1
+    assert sum('FROM "lab_roundtally"' in s for s in sql) == 1
+
+
+# Running figures ----------------------------------------------------------------------------
+
+
+def test_running_figures_follow_sampling_and_uploads(
+    people, personas, a_round, a_site, a_lab, tmp_path
+):
+    """Sampling and uploads keep the round's figures; they equal a full recount."""
+    from fangkong.lab import services, tally
+    from fangkong.lab.models import RoundTally
+    from fangkong.lab.results import results_import
+
+    sampler = personas["street"]
+    pool = services.tube_open(
+        actor=sampler, barcode="RF-1", round=a_round, site=a_site, capacity=10, purpose="round"
+    )
+    for person in (people["zhang"], people["li"]):
+        services.tube_add_member(actor=sampler, tube=pool, person=person)
+    single = services.tube_open(
+        actor=sampler, barcode="RF-2", round=a_round, site=a_site, capacity=1, purpose="round"
+    )
+    services.tube_add_member(actor=sampler, tube=single, person=people["wang"])
+
+    def figures():
+        return sorted(
+            RoundTally.objects.filter(round=a_round).values_list(
+                "division_key", "sampled", "resulted"
+            )
+        )
+
+    key = people["zhang"].division_key
+    assert figures() == [(key, 3, 0)]
+    path = tmp_path / "r.csv"
+    tested = timezone.localtime() + dt.timedelta(minutes=1)
+    path.write_text(f"试管编码,检测结果,Ct值,检测时间\nRF-1,阴性,,{tested:%Y-%m-%d %H:%M}\n")
+    assert results_import(actor=personas["lab"], lab=a_lab, path=path).ok
+    assert figures() == [(key, 3, 2)]
+    tally.tallies_rebuild(a_round.pk)
+    assert figures() == [(key, 3, 2)]
+
+
+def test_a_tube_with_a_result_takes_no_one(people, personas, a_round, a_site, a_lab):
+    from django.core.exceptions import ValidationError
+
+    from fangkong.lab import services
+
+    tube = make_tube("RF-3", [people["zhang"]], round=a_round, site=a_site, capacity=10)
+    give_result(tube, Outcome.NEGATIVE, lab=a_lab, tested_at=tube.collected_at)
+    with pytest.raises(ValidationError):
+        services.tube_add_member(actor=personas["street"], tube=tube, person=people["li"])

@@ -1,15 +1,17 @@
 """POST /api/fhir/Bundle: FHIR R4 results in, an OperationOutcome out."""
 
 import copy
+import datetime as dt
 import json
 
 import pytest
 from django.utils import translation
 
 from fangkong.lab.fhir import read_bundle
-from fangkong.lab.models import Lab, Outcome, RetestStatus, Tube
+from fangkong.lab.models import Lab, Outcome, Result, RetestStatus, Tube
 from tests import factories as f
 from tests.api.conftest import bearer_client
+from tests.lab.conftest import give_result, result_of
 
 URL = "/api/fhir/Bundle"
 FHIR = "application/fhir+json"
@@ -90,8 +92,8 @@ def test_bundle_is_applied_and_answered_with_information(lab_client, bundle, tub
     assert figures["applied"] == "2" and figures["positives"] == "1"
     assert figures["retests_created"] == "2"
     pool = Tube.objects.get(barcode="P-001")
-    assert (pool.outcome, pool.ct_value) == (Outcome.POSITIVE, 29.5)
-    assert Tube.objects.get(barcode="S-001").outcome == Outcome.NEGATIVE
+    assert (pool.result.outcome, pool.result.ct_value) == (Outcome.POSITIVE, 29.5)
+    assert result_of("S-001").outcome == Outcome.NEGATIVE
     assert {r.status for r in pool.retests.all()} == {RetestStatus.PENDING}
 
 
@@ -130,7 +132,7 @@ def test_malformed_bundle_is_refused_with_each_problem_located(lab_client, bundl
     diagnostics = [i["diagnostics"] for i in response.json()["issue"]]
     assert "94500-6" in diagnostics[0]
     assert "260373001" in diagnostics[2]
-    assert not Tube.objects.exclude(outcome="").exists()
+    assert not Result.objects.exists()
 
 
 def test_unknown_tube_is_located_at_the_specimen_identifier(lab_client, bundle, tubes):
@@ -138,11 +140,16 @@ def test_unknown_tube_is_located_at_the_specimen_identifier(lab_client, bundle, 
     response = post(lab_client, bundle)
     assert response.status_code == 422
     assert issues(response) == [("not-found", "Bundle.entry[0].resource.identifier[0].value")]
-    assert not Tube.objects.exclude(outcome="").exists()
+    assert not Result.objects.exists()
 
 
-def test_a_different_result_for_a_resulted_tube_is_a_conflict(lab_client, bundle, tubes):
-    Tube.objects.filter(barcode="S-001").update(outcome=Outcome.POSITIVE)
+def test_a_different_result_for_a_resulted_tube_is_a_conflict(lab_client, bundle, tubes, a_lab):
+    give_result(
+        Tube.objects.get(barcode="S-001"),
+        Outcome.POSITIVE,
+        lab=a_lab,
+        tested_at=dt.datetime(2022, 5, 7, 12, tzinfo=dt.UTC),
+    )
     response = post(lab_client, bundle)
     assert issues(response) == [("conflict", "Bundle.entry[2].resource.valueCodeableConcept")]
 
@@ -184,7 +191,7 @@ def test_roles_and_jurisdiction(personas, bundle, tubes, city, a_lab):
     response = post(bearer_client(jianan_lab_user), bundle, lab=a_lab.code)
     assert response.status_code == 422
     assert response.json()["issue"][0]["code"] == "not-found"
-    assert not Tube.objects.exclude(outcome="").exists()
+    assert not Result.objects.exists()
     Lab.objects.create(
         code="LAB-J", name="建安", division=city.jianan, division_key=city.jianan.key
     )

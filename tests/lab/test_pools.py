@@ -10,11 +10,13 @@ from fangkong.epi.models import Case, ContactStatus
 from fangkong.lab.models import (
     ControlStatus,
     Purpose,
+    ResultUpload,
     Retest,
     RetestStatus,
     TemporaryControl,
 )
 from fangkong.lab.results import results_import
+from tests import factories as f
 from tests.epi.conftest import make_case, make_contact
 
 HEADER = "试管编码,检测结果,Ct值,检测时间\n"
@@ -66,6 +68,11 @@ def test_positive_pool_puts_every_member_under_control_with_a_retest(upload, poo
     assert Event.objects.filter(action="pool.positive", object_label="P-001").count() == 1
     assert Event.objects.filter(action="control.started").count() == 3
     assert Event.objects.filter(action="retest.created", person_id=people["li"].pk).count() == 1
+    resulted = Event.objects.filter(action="tube.resulted", object_label="P-001")
+    assert sorted(resulted.values_list("person_id", flat=True)) == sorted(p.pk for p in members)
+    assert {e.basis for e in resulted} == {
+        f"results upload #{ResultUpload.objects.get().pk} sha256:{result.sha256}"
+    }
     assert changed == [sorted(p.pk for p in members)]
     assert not Case.objects.exists()  # a pool does not say who is infected
 
@@ -139,7 +146,11 @@ def test_positive_single_tube_opens_one_case_found_in_the_community(
     assert case.sampled_on == dt.date(2022, 5, 7)
     assert case.reported_on == timezone.localdate()
     registered = Event.objects.get(action="case.registered")
-    assert registered.actor.username == "p_lab"
+    stored = ResultUpload.objects.get()
+    assert registered.actor.username == "system"  # labs may not edit cases themselves
+    assert registered.data["on_behalf_of"]["username"] == "p_lab"
+    assert (registered.data["upload"], registered.data["tube"]) == (stored.pk, "S-001")
+    assert registered.basis == f"results upload #{stored.pk} sha256:{stored.sha256}"
     assert "S-001" in registered.reason and "27.5" in registered.reason
     again = upload(f"S-002,阳性,30,{TESTED}")
     assert again.cases_opened == 0
@@ -182,3 +193,26 @@ def test_positive_single_for_someone_with_an_open_case_opens_none(upload, people
     result = upload(f"F-001,阳性,,{TESTED}")
     assert (result.positives, result.cases_opened) == (1, 0)
     assert Case.objects.filter(person=people["wang"]).count() == 1
+
+
+# The system account -----------------------------------------------------------------------
+
+
+def test_system_account_is_made_once_and_cannot_log_in(city):
+    from fangkong.accounts.services import system_actor
+
+    system = system_actor()
+    assert system_actor() == system
+    assert (system.role, system.jurisdiction) == ("command", city.city)
+    assert not system.is_active and not system.has_usable_password()
+    assert not system.check_password("") and not system.check_password("system")
+
+
+def test_a_persons_account_named_system_is_never_taken_over(city):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from fangkong.accounts.services import system_actor
+
+    f.user("system", "lab", city.weidu)
+    with pytest.raises(ImproperlyConfigured):
+        system_actor()

@@ -6,9 +6,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from fangkong.lab.models import Lab, Outcome, Tube
+from fangkong.lab.models import Lab, Outcome, Result
 from tests import factories as f
 from tests.api.conftest import bearer_client
+from tests.lab.conftest import result_of
 
 URL = reverse("lab:results")
 HEADER = "试管编码,检测结果,Ct值,检测时间\n"
@@ -38,7 +39,7 @@ def test_lab_uploads_a_file_and_sees_the_counts(login, personas, a_lab, tubes):
     assert 'data-count="applied">2<' in html
     assert 'data-count="positives">1<' in html
     assert 'data-count="retests_created">2<' in html
-    assert Tube.objects.get(barcode="P-001").outcome == Outcome.POSITIVE
+    assert result_of("P-001").outcome == Outcome.POSITIVE
     again = client.post(URL, {"lab": a_lab.pk, "file": csv_file(text)})
     assert 'data-outcome="unchanged"' in again.content.decode()
 
@@ -49,7 +50,7 @@ def test_page_lists_each_error_and_applies_nothing(login, personas, a_lab, tubes
     html = client.post(URL, {"lab": a_lab.pk, "file": csv_file(text)}).content.decode()
     assert 'data-outcome="rejected"' in html
     assert "NOPE" in html and "试管编码" in html
-    assert not Tube.objects.exclude(outcome="").exists()
+    assert not Result.objects.exists()
 
 
 def test_fhir_json_file_can_be_uploaded_on_the_page(login, personas, a_lab, tubes):
@@ -78,7 +79,7 @@ def test_fhir_json_file_can_be_uploaded_on_the_page(login, personas, a_lab, tube
     upload = SimpleUploadedFile("bundle.json", json.dumps(bundle).encode(), "application/json")
     html = login(personas["lab"]).post(URL, {"lab": a_lab.pk, "file": upload}).content.decode()
     assert 'data-outcome="written"' in html
-    assert Tube.objects.get(barcode="S-001").outcome == Outcome.NEGATIVE
+    assert result_of("S-001").outcome == Outcome.NEGATIVE
 
 
 def test_lab_outside_scope_cannot_be_chosen(login, city, a_lab, tubes):
@@ -90,7 +91,7 @@ def test_lab_outside_scope_cannot_be_chosen(login, city, a_lab, tubes):
     response = client.post(URL, {"lab": a_lab.pk, "file": csv_file(text)})
     assert response.status_code == 200
     assert 'class="errorlist' in response.content.decode()
-    assert not Tube.objects.exclude(outcome="").exists()
+    assert not Result.objects.exists()
 
 
 @pytest.mark.parametrize("role", ["supply", "outsider", "grid", "hospital"])

@@ -1,4 +1,4 @@
-"""The shipped policy profiles (9th edition, 20 measures) as DOMAIN.md §3 describes them."""
+"""The shipped policy profiles (9th edition, 20 measures, 许昌 2022-05) per DOMAIN.md §3."""
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -14,6 +14,7 @@ from fangkong.policy.services import profile_activate, profiles_install_shipped,
 
 NINTH = "9th-edition"
 TWENTY = "20-measures"
+XUCHANG = "xuchang-2022-05"
 
 
 def rules_of(code: str) -> Rules:
@@ -52,8 +53,8 @@ def twenty(db) -> Rules:
 # ── loading ─────────────────────────────────────────────────────────────────
 
 
-def test_both_shipped_profiles_are_installed_after_migrate(db):
-    assert set(PolicyProfile.objects.values_list("code", flat=True)) == {NINTH, TWENTY}
+def test_every_shipped_profile_is_installed_after_migrate(db):
+    assert set(PolicyProfile.objects.values_list("code", flat=True)) == {NINTH, TWENTY, XUCHANG}
 
 
 @pytest.mark.parametrize("doc", shipped_documents(), ids=lambda d: d["code"])
@@ -219,6 +220,40 @@ def test_zones_20_measures_are_high_low_drawn_by_building_or_unit(twenty):
     assert zone_rules(twenty) == [("high", "low", 5, 5, None)]
 
 
+def test_zones_xuchang_are_sealed_controlled_precaution_lifted_after_14_days(db):
+    rules = rules_of(XUCHANG)
+    assert rules.zones.scheme == "sealed_controlled_precaution"
+    assert rules.zones.levels == ("sealed", "controlled", "precaution")
+    assert [
+        (r.from_level, r.to_level, r.clean_days, r.negative_round_within_last_days)
+        for r in rules.zones.rules
+    ] == [("sealed", "controlled", 14, 2), ("controlled", "precaution", 14, 2)]
+    assert rules.zones.infection_escalates == {"controlled": "sealed"}
+
+
+def test_xuchang_profile_differs_from_the_9th_edition_only_in_its_zones(db):
+    docs = {d["code"]: flatten(d["rules"]) for d in shipped_documents()}
+    old, xuchang = docs[NINTH], docs[XUCHANG]
+    differing = {k for k in old.keys() | xuchang.keys() if old.get(k) != xuchang.get(k)}
+    assert differing and all(k.startswith("zones.") for k in differing)
+
+
+@pytest.mark.parametrize("doc", shipped_documents(), ids=lambda d: d["code"])
+def test_every_zone_level_says_its_obligations_in_both_languages(doc):
+    zones = Rules.model_validate(doc["rules"]).zones
+    assert set(zones.obligations) == set(zones.levels)
+    assert all(o.zh and o.en for o in zones.obligations.values())
+
+
+def test_zone_sections_without_obligations_still_validate_and_unknown_levels_do_not():
+    doc = next(d for d in shipped_documents() if d["code"] == TWENTY)
+    zones = {k: v for k, v in doc["rules"]["zones"].items() if k != "obligations"}
+    assert Rules.model_validate(dict(doc["rules"], zones=zones)).zones.obligations == {}
+    bad = dict(zones, infection_escalates={"low": "sealed"})
+    with pytest.raises(ValidationError):
+        Rules.model_validate(dict(doc["rules"], zones=bad))
+
+
 # ── testing ─────────────────────────────────────────────────────────────────
 
 
@@ -256,6 +291,8 @@ def test_profiles_differ_exactly_where_the_domain_guide_says(db):
         "zones.levels",
         "zones.drawn_by",
         "zones.rules",
+        "zones.obligations.medium.zh",  # the 20 measures have no medium-risk areas
+        "zones.obligations.medium.en",
         "testing.mass_testing",
         "testing.max_rounds_per_day",
         "health_code",  # the 9th edition colours secondary contacts under quarantine
@@ -293,7 +330,7 @@ def test_reinstalling_keeps_an_operator_chosen_profile_active(db, commander):
 def test_installing_into_an_empty_table_activates_20_measures(db):
     PolicyProfile.objects.all().delete()
 
-    assert profiles_install_shipped() == 2
+    assert profiles_install_shipped() == 3
 
     assert accessor.current().profile.code == TWENTY
 

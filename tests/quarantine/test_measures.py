@@ -10,10 +10,11 @@ from fangkong.audit.models import Event
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.services import profile_activate
 from fangkong.quarantine.measures import measure_close, measure_start, measures_replan
-from fangkong.quarantine.models import Measure, MeasureStatus, ScheduledTest, DueTestStatus
+from fangkong.quarantine.models import DueTestStatus, Measure, MeasureStatus, ScheduledTest
 
 D = dt.date
 TODAY = D(2022, 11, 14)
+EXPOSED = D(2022, 11, 13)
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +27,7 @@ def activate(code: str, actor) -> None:
     profile_activate(profile=PolicyProfile.objects.get(code=code), actor=actor, reason="test")
 
 
-def start(actor, person, category="close_contact", anchor=D(2022, 11, 13), **kw):
+def start(actor, person, category="close_contact", anchor=EXPOSED, **kw):
     return measure_start(
         actor=actor, person=person, category=category, anchor_on=anchor, today=TODAY, **kw
     )

@@ -165,7 +165,11 @@ def test_leaving_the_ledger_needs_a_reason(login, personas, people):
 def test_policy_profiles_side_by_side_and_activation(login, personas):
     client = login(personas["command"])
     page = client.get(reverse("policy:profiles"))
-    assert [p.code for p in page.context["profiles"]] == ["9th-edition", "20-measures"]
+    assert [p.code for p in page.context["profiles"]] == [
+        "xuchang-2022-05",
+        "9th-edition",
+        "20-measures",
+    ]
     assert any(row.differs for row in page.context["rows"])
     ninth = PolicyProfile.objects.get(code="9th-edition")
     client.post(reverse("policy:activate", args=[ninth.pk]), {"reason": "演练"})

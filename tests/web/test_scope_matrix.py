@@ -11,6 +11,8 @@ from tests import factories as f
 ALL = {r.value for r in Role}
 REGISTRY_READERS = {"command", "task_force", "street", "grid", "hotline"}
 
+QUARANTINE_STAFF = {"command", "task_force", "street", "grid", "quarantine"}
+
 # page → roles that may open it (explicit, not derived from the code's own table)
 PAGE_ROLES = {
     "home": ALL,
@@ -31,8 +33,26 @@ PAGE_ROLES = {
     "epi:checkins": {"command", "task_force"},
     "epi:appeals": {"command", "task_force"},
     "lab:rounds": {"command", "task_force", "street", "grid"},
-    "lab:sampling": {"command", "street", "grid", "lab", "task_force"},
+    "lab:sampling": {"command", "street", "grid", "lab", "task_force", "quarantine"},
     "lab:riskposts": {"command", "task_force", "street", "grid"},
+    "quarantine:sites": QUARANTINE_STAFF,
+    "quarantine:allocate": {"command", "task_force", "quarantine"},
+    "quarantine:measures": QUARANTINE_STAFF,
+    "quarantine:measure_new": QUARANTINE_STAFF,
+    "quarantine:tasks": QUARANTINE_STAFF,
+    "quarantine:checks": QUARANTINE_STAFF,
+    "quarantine:checks_home": QUARANTINE_STAFF,
+    "quarantine:alerts": QUARANTINE_STAFF,
+    "quarantine:transfers": QUARANTINE_STAFF | {"hospital"},
+    "command:dashboard": {"command", "task_force", "street", "grid", "hospital"},
+    "command:report": {"command", "task_force", "street", "grid", "hospital"},
+    "command:rounds": {"command", "task_force", "street", "grid"},
+    "zones:list": {"command", "task_force", "street"},
+    "zones:evaluations": {"command", "task_force", "street"},
+    "zones:draw": {"command", "task_force"},
+    "travel:trips": {"command", "task_force", "street", "grid"},
+    "travel:checkpoint": {"command", "task_force"},
+    "travel:handovers": {"command", "task_force", "street", "grid"},
 }
 
 

@@ -49,6 +49,8 @@ class Cap(StrEnum):
     TRANSFERS_MANAGE = "transfers.manage"
     TRIPS_VIEW = "trips.view"
     TRIPS_RECORD = "trips.record"  # trip reports and arrival tests at checkpoints
+    ZONES_VIEW = "zones.view"  # risk zones, their evaluations and figures
+    ZONES_MANAGE = "zones.manage"  # draw zones, decide proposed level changes
 
 
 _REGISTRY_READ = {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW}
@@ -82,9 +84,15 @@ _TRACING = _EPI_LOCAL | {
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.COMMAND: frozenset(Cap),
-    Role.TASK_FORCE: frozenset(_REGISTRY_READ | _TRACING | {Cap.PII_REVEAL, Cap.KEY_PERSONS_VIEW}),
+    Role.TASK_FORCE: frozenset(
+        _REGISTRY_READ
+        | _TRACING
+        | {Cap.PII_REVEAL, Cap.KEY_PERSONS_VIEW, Cap.ZONES_VIEW, Cap.ZONES_MANAGE}
+    ),
     Role.STREET: frozenset(
-        _REGISTRY_KEEP | _EPI_LOCAL | {Cap.RESIDENTS_IMPORT, Cap.PLACES_EDIT, Cap.AUDIT_VIEW}
+        _REGISTRY_KEEP
+        | _EPI_LOCAL
+        | {Cap.RESIDENTS_IMPORT, Cap.PLACES_EDIT, Cap.AUDIT_VIEW, Cap.ZONES_VIEW}
     ),
     Role.GRID: frozenset(_REGISTRY_KEEP | _EPI_LOCAL),
     Role.LAB: frozenset({Cap.POLICY_VIEW, Cap.SAMPLING, Cap.RESULTS_UPLOAD}),

@@ -28,14 +28,25 @@ from fangkong.demo.people import (
     VENUE_FIELDS,
     Populator,
 )
+from fangkong.demo.response import response_write
 from fangkong.demo.tree import DIVISION_FIELDS, TreeBuilder
 from fangkong.epi.models import CheckIn
 from fangkong.people.models import Household, KeyPerson, Need, Resident
 from fangkong.places.models import Division, Level, Venue
+from fangkong.quarantine.models import AllocationBatch
 
 CHUNK = 50_000
 FLUSH_CHECKINS = 200_000
-DEMO_TABLES: list[type[models.Model]] = [Need, KeyPerson, Resident, Household, Venue, Event]
+# AllocationBatch refers to people only inside its JSON plan: listed so it goes with them.
+DEMO_TABLES: list[type[models.Model]] = [
+    Need,
+    KeyPerson,
+    Resident,
+    Household,
+    Venue,
+    Event,
+    AllocationBatch,
+]
 
 
 class DemoError(Exception):
@@ -53,6 +64,11 @@ class DemoStats:
     checkins: int = 0
     cases: int = 0
     contacts: int = 0
+    quarantine_sites: int = 0
+    rooms: int = 0
+    in_quarantine: int = 0
+    zones: int = 0
+    travellers: int = 0
     seconds: float = 0.0
     levels: dict[int, int] = field(default_factory=dict)
 
@@ -190,9 +206,21 @@ def demo_generate(
         if scans is not None:
             if progress:
                 progress(_("Writing the outbreak: cases, contacts and health codes…"))
-            made = outbreak_write(scans, seed=seed, actor=User.objects.get(username="command"))
+            command = User.objects.get(username="command")
+            made = outbreak_write(scans, seed=seed, actor=command)
             stats.cases, stats.contacts = made.cases, made.contacts
             stats.checkins -= made.checkins_dropped
+            if progress:
+                progress(_("Writing the response: quarantine sites, rooms, a zone, arrivals…"))
+            answer = response_write(
+                clock=clock,
+                seed=seed,
+                actor=command,
+                manager=User.objects.get(username="quarantine"),
+            )
+            stats.quarantine_sites, stats.rooms = answer.sites, answer.rooms
+            stats.in_quarantine, stats.zones = answer.allocated, answer.zones
+            stats.travellers = answer.travellers
     analyze(Division, Venue, Household, Resident, KeyPerson, Need, CheckIn)
     stats.seconds = time.perf_counter() - started
     return stats

@@ -118,6 +118,8 @@ def _case_create(
     onset_on: dt.date | None,
     reported_on: dt.date,
     reason: str,
+    basis: str = "",
+    data: Mapping[str, Any] | None = None,
 ) -> Case:
     _choice("kind", kind, CaseKind, _("Unknown classification"))
     _choice("found_by", found_by, FoundBy, _("Unknown way of finding"))
@@ -149,6 +151,8 @@ def _case_create(
         field="kind",
         to_value=case.get_kind_display(),
         reason=reason,
+        basis=basis,
+        data=dict(data or {}),
     )
     return case
 
@@ -167,11 +171,14 @@ def case_register(
     reported_on: dt.date,
     place: Division | None = None,
     reason: str = "",
+    basis: str = "",
+    data: Mapping[str, Any] | None = None,
 ) -> Case:
     """Register a confirmed case or asymptomatic infection by ID number.
 
     A known person is linked; an unknown one is registered as a non-resident staying at
-    `place` (which must be within the actor's jurisdiction).
+    `place` (which must be within the actor's jurisdiction). `basis` and `data` go into the
+    "case.registered" event (e.g. the lab result behind a case the system actor opens).
     """
     require(actor, Cap.CASES_EDIT)
     person = _person_for_case(actor, id_number, name, place, reason)
@@ -185,6 +192,8 @@ def case_register(
         onset_on=onset_on,
         reported_on=reported_on,
         reason=reason,
+        basis=basis,
+        data=data,
     )
     _changed([person.pk])
     return case
@@ -244,9 +253,15 @@ def case_transfer(
     destination_name: str,
     transferred_at: dt.datetime,
     reason: str = "",
+    check_access: bool = True,
 ) -> Case:
-    """Record the closed-loop transfer to a designated or shelter hospital."""
-    _check_case(actor, case)
+    """Record the closed-loop transfer to a designated or shelter hospital.
+
+    `check_access=False` is for the quarantine transfer service, which has checked the
+    actor's authority over the person (transfer task force, site staff) itself.
+    """
+    if check_access:
+        _check_case(actor, case)
     _choice("destination", destination, Destination, _("Choose a designated or shelter hospital"))
     destination_name = (destination_name or "").strip()
     if not destination_name:

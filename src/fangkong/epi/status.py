@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from fangkong.accounts.access import Cap, require, scoped
 from fangkong.audit.services import events_record_bulk
+from fangkong.db import in_ids
 from fangkong.epi.models import (
     Case,
     CaseKind,
@@ -151,12 +152,12 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
 def load_facts(person_ids: list[int], *, now: dt.datetime) -> dict[int, PersonFacts]:
     """The facts of these people: one query per fact table."""
     out: dict[int, PersonFacts] = {pid: PersonFacts() for pid in person_ids}
-    cases = Case.objects.filter(person_id__in=person_ids).values_list(
+    cases = Case.objects.filter(person_id__in=in_ids(person_ids)).values_list(
         "person_id", "number", "kind", "status", "sampled_on", "reported_on"
     )
     for pid, number, kind, status, sampled, reported in cases:
         out[pid].cases.append(CaseFact(number, kind, status, sampled, reported))
-    contacts = Contact.objects.filter(person_id__in=person_ids).values_list(
+    contacts = Contact.objects.filter(person_id__in=in_ids(person_ids)).values_list(
         "person_id",
         "case__number",
         "case__kind",
@@ -171,7 +172,7 @@ def load_facts(person_ids: list[int], *, now: dt.datetime) -> dict[int, PersonFa
             ContactFact(number, kind, degree, status, relation, venue or "", last)
         )
     overrides = (
-        CodeOverride.objects.filter(person_id__in=person_ids, revoked_at__isnull=True)
+        CodeOverride.objects.filter(person_id__in=in_ids(person_ids), revoked_at__isnull=True)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
         .order_by("-created_at", "-id")
         .values_list("person_id", "id", "colour", "reason", "basis", "created_at", "valid_until")
@@ -181,7 +182,7 @@ def load_facts(person_ids: list[int], *, now: dt.datetime) -> dict[int, PersonFa
     for pid, fact in _measure_facts(person_ids):
         out[pid].measures.append(fact)
     controls = TemporaryControl.objects.filter(
-        person_id__in=person_ids, status=ControlStatus.ACTIVE
+        person_id__in=in_ids(person_ids), status=ControlStatus.ACTIVE
     ).values_list("person_id", "source_tube__barcode", "since")
     for pid, tube, since in controls:
         out[pid].controls.append(ControlFact(tube, since))
@@ -191,23 +192,23 @@ def load_facts(person_ids: list[int], *, now: dt.datetime) -> dict[int, PersonFa
 def _measure_facts(person_ids: list[int]) -> Iterator[tuple[int, MeasureFact]]:
     """Active quarantine measures with their phases and missed tests (three queries)."""
     measures = list(
-        Measure.objects.filter(person_id__in=person_ids, status=MeasureStatus.ACTIVE).values_list(
-            "id", "person_id", "category", "ends_on"
-        )
+        Measure.objects.filter(
+            person_id__in=in_ids(person_ids), status=MeasureStatus.ACTIVE
+        ).values_list("id", "person_id", "category", "ends_on")
     )
     if not measures:
         return
     ids = [m[0] for m in measures]
     phases: dict[int, list[tuple[str, dt.date, dt.date]]] = {}
     for mid, kind, first, last in (
-        MeasurePhase.objects.filter(measure_id__in=ids)
+        MeasurePhase.objects.filter(measure_id__in=in_ids(ids))
         .order_by("measure_id", "order")
         .values_list("measure_id", "kind", "first_day", "last_day")
     ):
         phases.setdefault(mid, []).append((kind, first, last))
     missed: dict[int, list[dt.date]] = {}
     taken: dict[int, dt.date] = {}
-    for mid, due, state in ScheduledTest.objects.filter(measure_id__in=ids).values_list(
+    for mid, due, state in ScheduledTest.objects.filter(measure_id__in=in_ids(ids)).values_list(
         "measure_id", "due_on", "status"
     ):
         if state == DueTestStatus.MISSED:
@@ -487,7 +488,7 @@ class _Stored:
 
 
 def _stored(ids: list[int]) -> dict[int, _Stored]:
-    rows = CodeStatus.objects.filter(person_id__in=ids).values_list(
+    rows = CodeStatus.objects.filter(person_id__in=in_ids(ids)).values_list(
         "person_id",
         "colour",
         "rule",
@@ -507,7 +508,7 @@ def _recompute_chunk(
     today = timezone.localdate(now)
     people = {
         pid: (pid, key, name)
-        for pid, key, name in Resident.objects.filter(pk__in=ids).values_list(
+        for pid, key, name in Resident.objects.filter(pk__in=in_ids(ids)).values_list(
             "pk", "division_key", "name"
         )
     }

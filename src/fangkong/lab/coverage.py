@@ -1,12 +1,16 @@
 """Round coverage (应检尽检、不漏一人) and lab turnaround.
 
 Coverage of a round at a node is three grouped queries, whatever the number of rows:
-children of the node, residents per child (target, the live registry), and sampled /
-resulted persons per child — each grouped on `Substr(division_key, 1, child key length)`.
+children of the node, residents per child (target, the live registry), and the round's
+running figures per child (`RoundTally`, one row per place where sampled people live) — each
+grouped on `Substr(division_key, 1, child key length)`.
 
 - target: residents whose division_key is under the node (the node lies in the round's area);
-- sampled: distinct persons with a TubeMember in the round;
-- resulted: of those, persons whose tube has an outcome.
+- sampled: persons with a TubeMember in the round (one tube per person and round);
+- resulted: of those, persons whose tube has a result.
+
+Turnaround is one grouped query too; PostgreSQL computes the median and 90th percentile
+itself, SQLite hands the hours to Python.
 """
 
 import datetime as dt
@@ -15,13 +19,14 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts.access import NO_SCOPE, Cap, key_filter, require, scope_key
-from fangkong.lab.models import Lab, Purpose, TestingRound, Tube, TubeMember
+from fangkong.lab.models import Lab, Purpose, RoundTally, TestingRound, Tube, TubeMember
 from fangkong.people.models import Resident
 from fangkong.places.models import KEY_LENGTH, Division, Level
 
@@ -114,9 +119,9 @@ def round_coverage(user: Any, testing_round: TestingRound, place: str = "") -> C
     node = coverage_node(user, testing_round, place)
     children = list(Division.objects.filter(parent=node).order_by("key"))
     width = len(children[0].key) if children else KEY_LENGTH.get(Level(node.level), 0)
-    targets = _grouped(Resident.objects.filter(key_filter(node.key)), width, Count("id"))
-    members = TubeMember.objects.filter(key_filter(node.key), round=testing_round)
-    sampled_by = _sampled(members, width)
+    targets = _targets(node, children)
+    tallies = RoundTally.objects.filter(key_filter(node.key), round=testing_round)
+    sampled_by = _tallied(tallies, width)
     rows = []
     for child in children:
         sampled, resulted = sampled_by.get(child.key, (0, 0))
@@ -158,24 +163,42 @@ def round_coverage(user: Any, testing_round: TestingRound, place: str = "") -> C
     return Coverage(round=testing_round, node=node, rows=rows, total=total, trail=trail)
 
 
-def _grouped(qs: QuerySet[Any], width: int, agg: Any) -> dict[str, int]:
-    return dict(
-        qs.annotate(prefix=Substr("division_key", 1, width))
-        .values("prefix")
-        .annotate(n=agg)
-        .values_list("prefix", "n")
-        .order_by()
-    )
+def _under_sql(prefix: str) -> tuple[str, list[str]]:
+    """division_key starts with `prefix`, as each database answers from an index (db.prefix_q;
+    keys are digits, so LIKE needs no escaping)."""
+    if connection.vendor == "sqlite":
+        return "division_key >= %s AND division_key < %s", [prefix, prefix + "\U0010ffff"]
+    return "division_key LIKE %s", [prefix + "%"]
 
 
-def _sampled(members: QuerySet[TubeMember], width: int) -> dict[str, tuple[int, int]]:
+def _targets(node: Division, children: list[Division]) -> dict[str, int]:
+    """Residents under each child, and at the node itself (under the node key).
+
+    One UNION ALL of counts over index ranges, one per child: the database counts index
+    entries instead of grouping every resident row of a district."""
+    table = connection.ops.quote_name(Resident._meta.db_table)
+    parts, params = [], []
+    for child in children:
+        where, where_params = _under_sql(child.key)
+        parts.append(f"SELECT %s, count(*) FROM {table} WHERE {where}")
+        params += [child.key, *where_params]
+    if children:
+        parts.append(f"SELECT %s, count(*) FROM {table} WHERE division_key = %s")
+        params += [node.key, node.key]
+    else:
+        where, where_params = _under_sql(node.key)
+        parts.append(f"SELECT %s, count(*) FROM {table} WHERE {where}")
+        params += [node.key, *where_params]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return {key: int(n) for key, n in cursor.fetchall() if n}
+
+
+def _tallied(tallies: QuerySet[RoundTally], width: int) -> dict[str, tuple[int, int]]:
     rows = (
-        members.annotate(prefix=Substr("division_key", 1, width))
+        tallies.annotate(prefix=Substr("division_key", 1, width))
         .values("prefix")
-        .annotate(
-            sampled=Count("person", distinct=True),
-            resulted=Count("person", distinct=True, filter=~Q(tube__outcome="")),
-        )
+        .annotate(sampled=Sum("sampled"), resulted=Sum("resulted"))
         .values_list("prefix", "sampled", "resulted")
         .order_by()
     )
@@ -241,33 +264,80 @@ def percentile(values: list[float], q: float) -> float:
     return values[rank - 1]
 
 
+# (lab id, target name) → (tubes, median hours, p90 hours, tubes over the target)
+_Figures = dict[tuple[int, str], tuple[int, float, float, int]]
+
+
 def turnaround(tubes: QuerySet[Tube], targets: dict[str, int]) -> list[Turnaround]:
-    """Median and p90 hours from collection to result, per lab and target (one query)."""
-    rows = (
-        tubes.filter(tested_at__isnull=False, lab__isnull=False)
-        .values_list("lab_id", "purpose", "collected_at", "tested_at")
-        .order_by()
-    )
-    groups: dict[tuple[int, str], list[float]] = {}
-    for lab_id, purpose, collected, tested in rows.iterator(chunk_size=10000):
-        assert tested is not None
-        hours = (tested - collected) / dt.timedelta(hours=1)
-        groups.setdefault((lab_id, target_of(purpose)), []).append(hours)
-    labs = Lab.objects.in_bulk([lab_id for lab_id, _t in groups]) if groups else {}
+    """Median and p90 (nearest rank) hours from collection to result, per lab (the one that
+    reported) and target; one query."""
+    if connection.vendor == "postgresql":
+        figures = _figures_sql(tubes, targets)
+    else:
+        figures = _figures_python(tubes.filter(result__isnull=False), targets)
+    labs = Lab.objects.in_bulk([lab_id for lab_id, _t in figures]) if figures else {}
     out = []
-    ordered = sorted(groups.items(), key=lambda g: (labs[g[0][0]].code, g[0][1]))
-    for (lab_id, name), spans in ordered:
-        spans.sort()
-        target = targets.get(name)
+    for (lab_id, name), (count, median, p90, over) in sorted(
+        figures.items(), key=lambda g: (labs[g[0][0]].code, g[0][1])
+    ):
         out.append(
             Turnaround(
                 lab=labs[lab_id],
                 target_name=name,
-                target_hours=target,
-                tubes=len(spans),
-                median_hours=round(statistics.median(spans), 1),
-                p90_hours=round(percentile(spans, 0.9), 1),
-                over_target=sum(1 for h in spans if target is not None and h > target),
+                target_hours=targets.get(name),
+                tubes=count,
+                median_hours=round(median, 1),
+                p90_hours=round(p90, 1),
+                over_target=over,
             )
         )
     return out
+
+
+def _figures_python(tubes: QuerySet[Tube], targets: dict[str, int]) -> _Figures:
+    rows = tubes.values_list(
+        "result__upload__lab_id", "purpose", "collected_at", "result__tested_at"
+    ).order_by()
+    groups: dict[tuple[int, str], list[float]] = {}
+    for lab_id, purpose, collected, tested in rows.iterator(chunk_size=10000):
+        hours = (tested - collected) / dt.timedelta(hours=1)
+        groups.setdefault((lab_id, target_of(purpose)), []).append(hours)
+    out: _Figures = {}
+    for (lab_id, name), spans in groups.items():
+        spans.sort()
+        target = targets.get(name)
+        over = sum(1 for h in spans if target is not None and h > target)
+        out[lab_id, name] = (len(spans), statistics.median(spans), percentile(spans, 0.9), over)
+    return out
+
+
+def _figures_sql(tubes: QuerySet[Tube], targets: dict[str, int]) -> _Figures:
+    """The same figures computed by PostgreSQL (percentile_cont(0.5) is the median,
+    percentile_disc(0.9) the nearest rank)."""
+    from fangkong.lab.models import Result, ResultUpload
+
+    chosen = tubes.order_by().values("barcode", "purpose", "collected_at")
+    tubes_sql, params = chosen.query.sql_with_params()
+    special = list(TARGET_OF_PURPOSE.items())
+    target_case = "CASE t.purpose " + " ".join("WHEN %s THEN %s" for _p in special)
+    target_case += " ELSE %s END"
+    case_params: list[Any] = [str(v) for pair in special for v in pair] + [ROUTINE_TARGET]
+    names = [*{str(v) for v in TARGET_OF_PURPOSE.values()}, ROUTINE_TARGET]
+    limit_case = "CASE target " + " ".join("WHEN %s THEN %s" for _n in names) + " END"
+    limit_params: list[Any] = [v for n in names for v in (n, targets.get(n))]
+    sql = (
+        "SELECT lab_id, target, count(*),"
+        " percentile_cont(0.5) WITHIN GROUP (ORDER BY hours),"
+        " percentile_disc(0.9) WITHIN GROUP (ORDER BY hours),"
+        f" count(*) FILTER (WHERE hours > {limit_case})"
+        f" FROM (SELECT u.lab_id, {target_case} AS target,"
+        " extract(epoch FROM r.tested_at - t.collected_at)::float8 / 3600 AS hours"
+        f" FROM ({tubes_sql}) t JOIN {Result._meta.db_table} r ON r.barcode = t.barcode"
+        f" JOIN {ResultUpload._meta.db_table} u ON u.id = r.upload_id) spans"
+        " GROUP BY lab_id, target"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64MB'")  # sort a round's hours in memory
+        cursor.execute(sql, [*limit_params, *case_params, *params])
+        rows = cursor.fetchall()
+    return {(lab, name): (n, float(med), float(p90), over) for lab, name, n, med, p90, over in rows}

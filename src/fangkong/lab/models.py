@@ -103,7 +103,11 @@ class Outcome(models.TextChoices):
 
 
 class Tube(models.Model):
-    """A sample tube: one person (single) or up to `capacity` people (pooled N-in-1)."""
+    """A sample tube: one person (single) or up to `capacity` people (pooled N-in-1).
+
+    `status` is the chain of custody (collected → sent → received); the lab's finding is a
+    `Result` row of its own, and a tube with one counts as tested (`state`).
+    """
 
     barcode = models.CharField(_("tube barcode"), max_length=40, unique=True)
     capacity = models.PositiveSmallIntegerField(_("pool size"), default=1)
@@ -121,9 +125,6 @@ class Tube(models.Model):
     collected_at = models.DateTimeField(_("collected at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
-    tested_at = models.DateTimeField(_("tested at"), null=True, blank=True)
-    outcome = models.CharField(_("result"), max_length=10, choices=Outcome.choices, blank=True)
-    ct_value = models.FloatField(_("Ct value"), null=True, blank=True)
     collected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -138,6 +139,19 @@ class Tube(models.Model):
     def __str__(self) -> str:
         return self.barcode
 
+    @property
+    def has_result(self) -> bool:
+        """Whether a result is stored (no query when loaded with select_related("result"))."""
+        return hasattr(self, "result")
+
+    @property
+    def state(self) -> str:
+        """Custody status, or "tested" once the tube has a result."""
+        return TubeStatus.TESTED if self.has_result else self.status
+
+    def get_state_display(self) -> str:
+        return str(TubeStatus(self.state).label)
+
 
 class TubeMember(models.Model):
     tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="members")
@@ -151,6 +165,7 @@ class TubeMember(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tube", "person"], name="tube_member_once"),
+            models.UniqueConstraint(fields=["round", "person"], name="member_once_a_round"),
         ]
         indexes = [
             models.Index(fields=["round", "division_key"], name="member_round_place"),
@@ -161,6 +176,31 @@ class TubeMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tube_id}:{self.person_id}"
+
+
+class RoundTally(models.Model):
+    """A round's running figures per place where its people live (their own node): people
+    sampled, and of those, people whose tube has a result.
+
+    Kept in step in the same transaction by sampling (`services.tube_add_member`) and by
+    result uploads (`tally.results_tallied`), so coverage reads one row per unit instead of
+    every member of a round of a million people (`fangkong.lab.tally`).
+    """
+
+    round = models.ForeignKey(
+        TestingRound, on_delete=models.CASCADE, db_index=False, related_name="tallies"
+    )
+    division_key = models.CharField(max_length=24)
+    sampled = models.PositiveIntegerField(default=0)
+    resulted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "division_key"], name="round_tally_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} {self.division_key}: {self.resulted}/{self.sampled}"
 
 
 class ControlStatus(models.TextChoices):
@@ -244,6 +284,44 @@ class ResultUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lab} {self.filename or self.sha256[:8]}"
+
+
+class Result(models.Model):
+    """A tube's result as its lab reported it: appended once per tube and never changed.
+
+    Keyed by the tube's barcode, so an upload is written straight from the file with COPY and
+    then checked against the tubes in one join (`fangkong.lab.results`). Neither key has a
+    database foreign-key constraint: a per-row check would cost more than the whole import,
+    and the import checks every row set-wise before it commits. On PostgreSQL the barcode uses
+    the "C" collation and `upload` a BRIN index (see migration 0004).
+    """
+
+    tube = models.OneToOneField(
+        Tube,
+        on_delete=models.PROTECT,
+        to_field="barcode",
+        db_column="barcode",
+        primary_key=True,
+        db_constraint=False,
+        related_name="result",
+    )
+    upload = models.ForeignKey(
+        ResultUpload,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        db_index=False,
+        related_name="results",
+    )
+    outcome = models.CharField(_("result"), max_length=10, choices=Outcome.choices)
+    ct_value = models.FloatField(_("Ct value"), null=True, blank=True)
+    tested_at = models.DateTimeField(_("tested at"))
+
+    class Meta:
+        verbose_name = _("test result")
+        verbose_name_plural = _("Lab results")
+
+    def __str__(self) -> str:
+        return f"{self.tube_id}: {self.get_outcome_display()}"
 
 
 class RiskPostGroup(models.TextChoices):

@@ -7,12 +7,15 @@ Called by the result ingest (inside its transaction) once tubes hold their new o
 - a positive pooled tube puts every member under temporary control and owes each one a
   single-tube retest (the home-sampling list);
 - a positive single tube (a retest tube too) opens an asymptomatic case through the cases
-  module, unless the person already has an open case.
+  module, unless the person already has an open case. Labs may not edit cases and the person
+  may live anywhere, so the case is opened by the system account
+  (`accounts.services.system_actor`); its event names the lab user and the upload it acted
+  for (basis and data).
 
-Rows are written column-wise (`copy_rows`) and audited in bulk (`events_record_bulk`).
+Every member of a positive tube gets a "tube.resulted" event in their history. Rows are
+written column-wise (`copy_rows`) and audited in bulk (`events_record_bulk`).
 """
 
-import copy
 import datetime as dt
 import json
 from collections import defaultdict
@@ -20,16 +23,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import events_record_bulk
 from fangkong.bulk import copy_rows
+from fangkong.db import in_ids
 from fangkong.lab.models import (
     ControlStatus,
     Outcome,
     Purpose,
+    ResultUpload,
     Retest,
     RetestStatus,
     TemporaryControl,
@@ -37,6 +41,7 @@ from fangkong.lab.models import (
     TubeMember,
 )
 
+LOOKUP_BATCH = 1000
 OPEN_RETEST = (RetestStatus.PENDING, RetestStatus.SAMPLED)
 
 # How a positive single tube was found, from why it was taken (cases' FoundBy values).
@@ -65,11 +70,12 @@ class PoolReport:
 class _Events:
     """Audit rows in EVENT_FIELDS order, written together at the end."""
 
-    def __init__(self, actor: Any, reason: str) -> None:
+    def __init__(self, actor: Any, reason: str, basis: str = "") -> None:
         self.at = timezone.now()
         self.actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
         self.actor_name = str(actor) if self.actor_id else "system"
         self.reason = reason[:300]
+        self.basis = basis[:300]
         self.rows: list[tuple[Any, ...]] = []
 
     def add(
@@ -100,7 +106,7 @@ class _Events:
                 old[:300],
                 new[:300],
                 self.reason,
-                "",
+                self.basis,
                 json.dumps(data or {}),
             )
         )
@@ -121,10 +127,8 @@ def _answered_retests() -> list[tuple[Retest, Tube]]:
     """Open retests whose tube now has a result: linked ones, and single retest tubes of the
     same person collected after the retest was asked for."""
     found: list[tuple[Retest, Tube]] = []
-    linked = Retest.objects.filter(status__in=OPEN_RETEST, tube__isnull=False).exclude(
-        tube__outcome=""
-    )
-    found.extend((r, r.tube) for r in linked.select_related("tube", "person") if r.tube)
+    linked = Retest.objects.filter(status__in=OPEN_RETEST, tube__result__isnull=False)
+    found.extend((r, r.tube) for r in linked.select_related("tube__result", "person") if r.tube)
     unlinked = list(
         Retest.objects.filter(status__in=OPEN_RETEST, tube__isnull=True).select_related("person")
     )
@@ -135,9 +139,9 @@ def _answered_retests() -> list[tuple[Retest, Tube]]:
             person_id__in={r.person_id for r in unlinked},
             tube__purpose=Purpose.RETEST,
             tube__capacity=1,
+            tube__result__isnull=False,
         )
-        .exclude(tube__outcome="")
-        .select_related("tube")
+        .select_related("tube__result")
         .order_by("tube__collected_at")
     )
     tubes: dict[int, list[Tube]] = defaultdict(list)
@@ -160,7 +164,9 @@ def _resolve_retests(events: _Events, report: PoolReport) -> None:
         old = retest.status
         retest.tube = tube
         retest.status = (
-            RetestStatus.NEGATIVE if tube.outcome == Outcome.NEGATIVE else RetestStatus.POSITIVE
+            RetestStatus.NEGATIVE
+            if tube.result.outcome == Outcome.NEGATIVE
+            else RetestStatus.POSITIVE
         )
         events.add(
             "retest.resulted",
@@ -287,17 +293,6 @@ def _audit_created(
 # Positive single tubes ----------------------------------------------------------------------
 
 
-def _with_system_authority(actor: Any) -> Any:
-    """The uploading user, allowed to register a case anywhere for this one call.
-
-    A lab may not edit cases, and a positive person may live outside its jurisdiction, yet
-    the result must open the case at once. The audit event still names the lab's user.
-    """
-    deputy = copy.copy(actor)
-    deputy.is_superuser = True
-    return deputy
-
-
 def _in_quarantine(person_ids: Iterable[int]) -> set[int]:
     from fangkong.epi.models import Contact, ContactStatus
 
@@ -330,9 +325,14 @@ def _singles_found(singles: list[Tube]) -> _Singles:
     return _Singles({t.pk: t for t in singles}, members, quarantined)
 
 
-def _positive_singles(found: _Singles, actor: Any, report: PoolReport) -> None:
+def _positive_singles(
+    found: _Singles, actor: Any, upload: ResultUpload, report: PoolReport
+) -> None:
+    """Open a case for each positive single tube's person (the system account acting for the
+    lab user who uploaded the result)."""
     if not found.members:
         return
+    from fangkong.accounts.services import system_actor
     from fangkong.epi.models import Case
     from fangkong.epi.services import OPEN_CASE, case_register
 
@@ -342,15 +342,17 @@ def _positive_singles(found: _Singles, actor: Any, report: PoolReport) -> None:
             "person_id", flat=True
         )
     )
-    deputy = _with_system_authority(actor)
+    system = system_actor()
+    on_behalf_of = {"id": actor.pk, "username": actor.get_username(), "name": str(actor)}
     today = timezone.localdate()
     for member in found.members:
         if member.person_id in open_cases:
             continue
         tube = found.tubes[member.tube_id]
-        ct = f", Ct {tube.ct_value:g}" if tube.ct_value is not None else ""
+        ct_value = tube.result.ct_value
+        ct = f", Ct {ct_value:g}" if ct_value is not None else ""
         case_register(
-            actor=deputy,
+            actor=system,
             id_number=member.person.id_number,
             kind="asymptomatic",
             found_by=FOUND_BY.get(tube.purpose, "community_screening"),
@@ -359,6 +361,13 @@ def _positive_singles(found: _Singles, actor: Any, report: PoolReport) -> None:
             reported_on=today,
             reason=_("Positive nucleic-acid test, tube %(barcode)s%(ct)s")
             % {"barcode": tube.barcode, "ct": ct},
+            basis=_upload_basis(upload),
+            data={
+                "on_behalf_of": on_behalf_of,
+                "upload": upload.pk,
+                "lab": upload.lab.code,
+                "tube": tube.barcode,
+            },
         )
         open_cases.add(member.person_id)
         report.cases_opened += 1
@@ -367,27 +376,54 @@ def _positive_singles(found: _Singles, actor: Any, report: PoolReport) -> None:
 # Entry point --------------------------------------------------------------------------------
 
 
-def _positive_tubes(table: str) -> list[Tube]:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT tube_id FROM {table} WHERE outcome = %s", [Outcome.POSITIVE])
-        ids = [row[0] for row in cursor.fetchall()]
-    return list(Tube.objects.filter(pk__in=ids).order_by("id")) if ids else []
+def _upload_basis(upload: ResultUpload) -> str:
+    return f"results upload #{upload.pk} sha256:{upload.sha256}"
 
 
-def tubes_resulted(*, actor: Any, table: str, reason: str) -> PoolReport:
-    """Follow up the tubes listed in `table` (tube_id, outcome) that have just been resulted.
+def _positive_tubes(barcodes: list[str]) -> list[Tube]:
+    tubes: list[Tube] = []
+    for start in range(0, len(barcodes), LOOKUP_BATCH):
+        chunk = barcodes[start : start + LOOKUP_BATCH]
+        tubes.extend(Tube.objects.filter(barcode__in=chunk).select_related("result"))
+    return sorted(tubes, key=lambda t: t.pk)
+
+
+def _audit_positives(tubes: list[Tube], events: _Events) -> None:
+    """A "tube.resulted" event for each member of a positive tube, in their history."""
+    members = TubeMember.objects.filter(tube_id__in=in_ids(t.pk for t in tubes)).order_by("id")
+    by_tube = {t.pk: t for t in tubes}
+    positive = _label(Outcome, Outcome.POSITIVE)
+    for member in members:
+        tube = by_tube[member.tube_id]
+        events.add(
+            "tube.resulted",
+            ("lab.tube", tube.pk, tube.barcode),
+            person_id=member.person_id,
+            key=member.division_key,
+            field="outcome",
+            new=positive,
+            data={"ct": tube.result.ct_value},
+        )
+
+
+def tubes_resulted(
+    *, actor: Any, upload: ResultUpload, positives: list[str], reason: str
+) -> PoolReport:
+    """Follow up an upload's new results: `positives` are the barcodes of its positive tubes
+    (negatives need nothing but the retests they answer).
 
     Runs inside the caller's transaction; the caller tells the health-code engine about
     `report.person_ids` once it commits (cases tell it themselves).
     """
     report = PoolReport()
-    events = _Events(actor, reason)
-    positives = _positive_tubes(table)
-    report.positives = len(positives)
-    singles = _singles_found([t for t in positives if t.capacity <= 1])
-    _positive_pools([t for t in positives if t.capacity > 1], events, report)
+    events = _Events(actor, reason, _upload_basis(upload))
+    tubes = _positive_tubes(positives)
+    report.positives = len(tubes)
+    _audit_positives(tubes, events)
+    singles = _singles_found([t for t in tubes if t.capacity <= 1])
+    _positive_pools([t for t in tubes if t.capacity > 1], events, report)
     _resolve_retests(events, report)
     events.write()
-    _positive_singles(singles, actor, report)
+    _positive_singles(singles, actor, upload, report)
     report.person_ids = sorted(set(report.person_ids))
     return report

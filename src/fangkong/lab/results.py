@@ -1,16 +1,25 @@
 """Result ingest: a lab's CSV/XLSX file or FHIR Bundle, validated and applied all-or-nothing.
 
-The file is read with the resident import's readers (UTF-8 or GBK/GB18030, row numbers as
-the user sees them) and cleaned in chunks in Python (result words, Ct, times column-wise
-with NumPy). Clean rows go into a temporary staging table (COPY on PostgreSQL, executemany
-on SQLite); everything that needs the database is then checked set-wise with a few joins
-(unknown tube, never collected, another result stored, tested before collection, another
-lab's tube, the same tube twice with different values). Only when no row is wrong are the
-tubes updated with one UPDATE … FROM, the "tube.resulted" events written with one INSERT …
-SELECT, and the pools and retests followed up (`fangkong.lab.pools`), in one transaction.
+Results are rows of their own (`Result`, table lab_result: barcode, upload, outcome, Ct, time),
+appended once per tube and never updated, so an upload writes only new rows. Two paths lead
+there, in one transaction:
 
-Re-uploading the same file changes nothing: its digest is stored per lab (`ResultUpload`),
-and a tube that already holds the same result is counted as already applied, never rewritten.
+- Column-wise, for a CSV file in the plain form labs export (`fangkong.lab.columnar`): the
+  file is read in blocks with pyarrow and its rows go straight into lab_result (PostgreSQL:
+  one binary COPY; SQLite: executemany). The table's key refuses a tube that has a result
+  already or comes twice, and one join against the tubes counts the rows that are wrong
+  (unknown tube, never collected, tested before collection, another lab's tube). Any of that,
+  or any cell not in the plain form, undoes the attempt (a savepoint) and the file takes the
+  second path.
+- Row by row, for everything else and for every file with a problem: the resident import's
+  readers (UTF-8 or GBK/GB18030, XLSX, row numbers as the user sees them) or the FHIR reader
+  clean rows into a temporary staging table; set-wise checks name each wrong row and column
+  (also: a different result stored already, the same tube twice with different values); a
+  tube that already holds the same result counts as already applied.
+
+Uploading the same file again changes nothing: its digest is stored per lab (`ResultUpload`).
+An upload is audited once ("results.uploaded", its figures, the digest as basis); what results
+do to people (pools, retests, cases, see `fangkong.lab.pools`) is audited person by person.
 """
 
 import datetime as dt
@@ -22,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -30,11 +40,10 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap, require, scoped
 from fangkong.audit.services import event_record
-from fangkong.bulk import table_columns
 from fangkong.epi.checkins import _epochs
 from fangkong.epi.hooks import facts_changed
-from fangkong.lab import fhir, pools
-from fangkong.lab.models import Lab, Outcome, ResultUpload, Tube, TubeMember, TubeStatus
+from fangkong.lab import columnar, fhir, pools, tally
+from fangkong.lab.models import Lab, Outcome, Result, ResultUpload, Tube, TubeMember, TubeStatus
 from fangkong.people.errors import field_error
 from fangkong.people.importing import (
     E_EMPTY,
@@ -52,6 +61,10 @@ from fangkong.people.importing import (
 CHUNK = 50_000
 FUTURE_SLACK = 300  # seconds a lab's clock may run ahead of ours
 CT_MAX = 50.0
+COLUMNWISE_FROM = 1 << 20  # bytes: smaller files are read row by row (fast enough, and exact)
+POSITIVE, NEGATIVE = str(Outcome.POSITIVE), str(Outcome.NEGATIVE)
+OUTCOME_BYTES = (NEGATIVE.encode(), POSITIVE.encode())  # as stored, 8 bytes each
+RESULT_COLUMNS = columnar.RESULT_COLUMNS
 
 COLUMNS = ("barcode", "result", "ct_value", "tested_at")
 REQUIRED = ("barcode", "result", "tested_at")
@@ -256,24 +269,25 @@ def _file_chunks(path: Path, kind: str, result: ResultsImport) -> tuple[_Cleaner
     return cleaner, chunks()
 
 
-# Staging and set-wise checks --------------------------------------------------------------
-
-
-def _epoch_sql(column: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"CAST(extract(epoch FROM {column}) AS bigint)"
-    return f"CAST(strftime('%%s', {column}) AS INTEGER)"
+# Staging and set-wise checks (the row-by-row path) -----------------------------------------
 
 
 def _from_epoch_sql(column: str) -> str:
     if connection.vendor == "postgresql":
         return f"to_timestamp({column})"
-    return f"datetime({column}, 'unixepoch')"
+    return f"datetime({column}, 'unixepoch')"  # the text form Django stores on SQLite
+
+
+def _moment(value: Any) -> dt.datetime:
+    """A datetime read by a raw query (SQLite hands back text in UTC)."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return dt.datetime.fromisoformat(str(value)).replace(tzinfo=dt.UTC)
 
 
 class _Stage:
-    """Temporary tables: the clean rows (STAGE), resolved against tubes (RESOLVED), and the
-    tubes that get a result now (FRESH: tube_id, outcome, ct, tested)."""
+    """Temporary tables: the clean rows (STAGE), resolved against tubes and stored results
+    (RESOLVED), and the tubes that get a result now (FRESH: barcode, outcome, ct, tested)."""
 
     STAGE = "lab_result_stage"
     RESOLVED = "lab_result_resolved"
@@ -302,23 +316,29 @@ class _Stage:
             self.cursor.executemany(f"INSERT INTO {self.STAGE} VALUES (%s, %s, %s, %s, %s)", rows)
 
     def resolve(self) -> None:
-        tube, member = Tube._meta.db_table, TubeMember._meta.db_table
+        tube, member, stored = (
+            Tube._meta.db_table,
+            TubeMember._meta.db_table,
+            Result._meta.db_table,
+        )
         if connection.vendor == "sqlite":
             self.cursor.execute(f"CREATE INDEX {self.STAGE}_barcode ON {self.STAGE} (barcode)")
         self.cursor.execute(
             f"CREATE TEMPORARY TABLE {self.RESOLVED} AS"
             " SELECT s.row_number, s.barcode, s.outcome, s.ct, s.tested, t.id AS tube_id,"
-            f" t.outcome AS old_outcome, {_epoch_sql('t.collected_at')} AS collected,"
-            " t.lab_id AS tube_lab, CASE WHEN t.id IS NULL OR EXISTS (SELECT 1"
+            " COALESCE(r.outcome, '') AS old_outcome, t.collected_at AS collected,"
+            f" CASE WHEN {_from_epoch_sql('s.tested')} < t.collected_at THEN 1 ELSE 0 END"
+            " AS too_early, t.lab_id AS tube_lab, CASE WHEN t.id IS NULL OR EXISTS (SELECT 1"
             f" FROM {member} m WHERE m.tube_id = t.id) THEN 1 ELSE 0 END AS sampled"
-            f" FROM {self.STAGE} s LEFT JOIN {tube} t ON t.barcode = s.barcode",
+            f" FROM {self.STAGE} s LEFT JOIN {tube} t ON t.barcode = s.barcode"
+            f" LEFT JOIN {stored} r ON r.barcode = s.barcode",
             [],  # so that "%%" reads as "%" on every backend
         )
 
     def problems(self, lab_id: int, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
         where = (
             f"FROM {self.RESOLVED} WHERE tube_id IS NULL OR sampled = 0"
-            " OR (old_outcome <> '' AND old_outcome <> outcome) OR tested < collected"
+            " OR (old_outcome <> '' AND old_outcome <> outcome) OR too_early = 1"
             " OR (tube_lab IS NOT NULL AND tube_lab <> %s)"
         )
         self.cursor.execute(f"SELECT count(*) {where}", [lab_id])
@@ -327,7 +347,7 @@ class _Stage:
             return 0, []
         self.cursor.execute(
             "SELECT row_number, barcode, tube_id, sampled, old_outcome, outcome, tested,"
-            f" collected, tube_lab {where} ORDER BY row_number LIMIT %s",
+            f" collected, too_early, tube_lab {where} ORDER BY row_number LIMIT %s",
             [lab_id, limit],
         )
         return total, self.cursor.fetchall()
@@ -347,57 +367,24 @@ class _Stage:
     def freshen(self) -> int:
         """Collect the tubes without a result yet; how many there are."""
         self.cursor.execute(
-            f"CREATE TEMPORARY TABLE {self.FRESH} AS SELECT tube_id, max(outcome) AS outcome,"
+            f"CREATE TEMPORARY TABLE {self.FRESH} AS SELECT barcode, max(outcome) AS outcome,"
             " max(ct) AS ct, min(tested) AS tested"
-            f" FROM {self.RESOLVED} WHERE old_outcome = '' GROUP BY tube_id"
+            f" FROM {self.RESOLVED} WHERE old_outcome = '' GROUP BY barcode"
         )
-        if connection.vendor == "sqlite":  # SQLite joins by index lookups, never by hashing
-            self.cursor.execute(f"CREATE INDEX {self.FRESH}_tube ON {self.FRESH} (tube_id)")
         self.cursor.execute(f"SELECT count(*) FROM {self.FRESH}")
         return int(self.cursor.fetchone()[0])
 
-    def update_tubes(self, lab_id: int) -> int:
-        tube = Tube._meta.db_table
-        target = "t" if connection.vendor == "postgresql" else tube
-        alias = f"{tube} t" if connection.vendor == "postgresql" else tube
+    def write(self, upload_id: int) -> tuple[int, list[str]]:
+        """Append the fresh results; (how many, barcodes of the positive ones)."""
+        columns = ", ".join(RESULT_COLUMNS)
         self.cursor.execute(
-            f"UPDATE {alias} SET outcome = f.outcome, ct_value = f.ct,"
-            f" tested_at = {_from_epoch_sql('f.tested')}, status = %s,"
-            f" lab_id = COALESCE({target}.lab_id, %s)"
-            f" FROM {self.FRESH} f WHERE {target}.id = f.tube_id AND {target}.outcome = ''",
-            [TubeStatus.TESTED, lab_id],
+            f"INSERT INTO {Result._meta.db_table} ({columns}) SELECT barcode, %s, outcome, ct,"
+            f" {_from_epoch_sql('tested')} FROM {self.FRESH}",
+            [upload_id],
         )
-        return max(self.cursor.rowcount, 0)
-
-    def audit_resulted(self, actor: Any, reason: str, data: dict[str, Any]) -> None:
-        """One "tube.resulted" event per tube, written by the database in one statement."""
-        from fangkong.audit.models import Event
-        from fangkong.audit.services import EVENT_FIELDS
-
-        columns = ", ".join(table_columns(Event, EVENT_FIELDS))
-        now: Any = timezone.now()
-        if connection.vendor != "postgresql":
-            now = connection.ops.adapt_datetimefield_value(now)
-        actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-        id_text = "CAST(t.id AS text)"
-        data_sql = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-        self.cursor.execute(
-            f"INSERT INTO {Event._meta.db_table} ({columns})"
-            f" SELECT %s, %s, %s, 'tube.resulted', 'lab.tube', {id_text}, t.barcode, NULL,"
-            " t.division_key, 'outcome', '', CASE WHEN f.outcome = %s THEN %s ELSE %s END,"
-            f" %s, '', {data_sql} FROM {self.FRESH} f JOIN {Tube._meta.db_table} t"
-            " ON t.id = f.tube_id",
-            [
-                now,
-                actor_id,
-                str(actor) if actor_id else "system",
-                Outcome.POSITIVE,
-                str(Outcome.POSITIVE.label),
-                str(Outcome.NEGATIVE.label),
-                reason[:300],
-                json.dumps(data),
-            ],
-        )
+        written = max(self.cursor.rowcount, 0)
+        self.cursor.execute(f"SELECT barcode FROM {self.FRESH} WHERE outcome = %s", [POSITIVE])
+        return written, [row[0] for row in self.cursor.fetchall()]
 
     def close(self) -> None:
         try:
@@ -406,9 +393,12 @@ class _Stage:
             self.cursor.close()
 
 
-def _local(epoch: int) -> str:
-    moment = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+def _local(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _from_epoch(epoch: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
 
 
 def _check(
@@ -418,7 +408,8 @@ def _check(
     room = MAX_ERRORS_KEPT * 2
     total, rows = stage.problems(lab.pk, room)
     found: list[RowError] = []
-    for number, barcode, tube_id, sampled, old, outcome, tested, collected, tube_lab in rows:
+    for row in rows:
+        number, barcode, tube_id, sampled, old, outcome, tested, collected, early, tube_lab = row
         number = int(number)
         if tube_id is None:
             found.append(RowError(number, locate(number, "barcode"), barcode, E_TUBE_UNKNOWN))
@@ -431,10 +422,11 @@ def _check(
             label = str(Outcome(old).label) if old in Outcome.values else old
             where = locate(number, "result")
             found.append(RowError(number, where, outcome, E_OTHER_RESULT, {"result": label}))
-        if collected is not None and tested < collected:
-            params = {"collected": _local(collected)}
+        if early:
+            params = {"collected": _local(_moment(collected))}
+            value = _local(_from_epoch(tested))
             where = locate(number, "tested_at")
-            found.append(RowError(number, where, _local(tested), E_BEFORE_COLLECTED, params))
+            found.append(RowError(number, where, value, E_BEFORE_COLLECTED, params))
     for number, barcode, first in stage.conflicts(room):
         where = locate(first, "") or gettext("row %(row)s") % {"row": first}
         params = {"where": where}
@@ -446,12 +438,132 @@ def _check(
     result.error_count += extra
 
 
+# The column-wise path: plain CSV files straight into lab_result ------------------------------
+
+
+class _Refused(Exception):
+    """Some row of a plain file is wrong: undo it and read the file row by row."""
+
+
+def _write_columns(upload_id: int, blocks: Iterator[columnar.Columns]) -> tuple[int, list[str]]:
+    """Append every block to lab_result; (rows, barcodes of the positive ones).
+
+    PostgreSQL takes the rows as one COPY in binary form, fed from a queue so the next block
+    is read while the server stores the last one; SQLite takes executemany. The table's key
+    refuses a tube twice (in this file, or a result stored before): IntegrityError.
+    """
+    rows, positives = 0, []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg.copy import QueuedLibpqWriter
+
+            raw = cursor.cursor
+            sql = f"COPY {Result._meta.db_table} ({', '.join(RESULT_COLUMNS)}) FROM STDIN"
+            with (
+                connection.wrap_database_errors,  # psycopg's errors as Django's
+                raw.copy(f"{sql} (FORMAT binary)", writer=QueuedLibpqWriter(raw)) as copy,
+            ):
+                copy.write(columnar.COPY_SIGNATURE)
+                for block in blocks:
+                    copy.write(columnar.copy_binary(block, upload_id, OUTCOME_BYTES))
+                    rows += len(block)
+                    positives.extend(_positive_barcodes(block))
+                copy.write(columnar.COPY_TRAILER)
+            return rows, positives
+        marks = ", ".join(["%s"] * len(RESULT_COLUMNS))
+        sql = f"INSERT INTO {Result._meta.db_table} ({', '.join(RESULT_COLUMNS)}) VALUES ({marks})"
+        for block in blocks:
+            cursor.executemany(sql, _sqlite_rows(block, upload_id))
+            rows += len(block)
+            positives.extend(_positive_barcodes(block))
+    return rows, positives
+
+
+def _positive_barcodes(block: columnar.Columns) -> list[str]:
+    if not block.positive.any():
+        return []
+    return [str(b) for b in block.barcode.take(np.nonzero(block.positive)[0]).to_pylist()]
+
+
+def _sqlite_rows(block: columnar.Columns, upload_id: int) -> list[tuple[Any, ...]]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    stamps = pa.array(block.tested_us, type=pa.timestamp("us", tz="UTC"))
+    tested = pc.strftime(stamps, format="%Y-%m-%d %H:%M:%S").to_pylist()
+    outcome = np.where(block.positive, POSITIVE, NEGATIVE).tolist()
+    ct = [None if c != c else c for c in block.ct.tolist()]  # NaN → NULL
+    barcodes = block.barcode.to_pylist()
+    return list(zip(barcodes, [upload_id] * len(block), outcome, ct, tested, strict=True))
+
+
+def _wrong_rows(upload_id: int, lab_id: int) -> int:
+    """Rows of the upload that are wrong: unknown tube, nobody sampled, tested before it was
+    collected, another lab's tube. Tubes that left the site were never empty: they went
+    through `tubes_send`, which refuses empty tubes, and members are never taken out."""
+    tube, member = Tube._meta.db_table, TubeMember._meta.db_table
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgres:  # a large upload: hash it in memory (no statistics on its rows yet)
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute(
+            f"SELECT count(*) FROM {Result._meta.db_table} r LEFT JOIN {tube} t"
+            " ON t.barcode = r.barcode WHERE r.upload_id = %s AND (t.id IS NULL"
+            " OR r.tested_at < t.collected_at OR (t.lab_id IS NOT NULL AND t.lab_id <> %s)"
+            f" OR (t.status = %s AND NOT EXISTS (SELECT 1 FROM {member} m"
+            " WHERE m.tube_id = t.id)))",
+            [upload_id, lab_id, TubeStatus.COLLECTED],
+        )
+        wrong = int(cursor.fetchone()[0])
+        if postgres:
+            cursor.execute("RESET enable_nestloop")
+        return wrong
+
+
+def _plain_blocks(path: Path, result: ResultsImport) -> Iterator[columnar.Columns] | None:
+    """Blocks of a plain CSV file (the header checked as for any file), or None."""
+    plain = columnar.first_line(path, result.kind)
+    time_zone = getattr(timezone.get_current_timezone(), "key", "")
+    if plain is None or not time_zone:
+        return None
+    positions, header = header_positions(
+        plain.names, columns=COLUMNS, required=REQUIRED, chinese=CHINESE_HEADERS, aliases=HEADER_MAP
+    )
+    if len(header) != len(plain.names):
+        return None
+    words = {word: outcome == Outcome.POSITIVE for word, outcome in RESULT_WORDS.items()}
+    latest_us = (int(time.time()) + FUTURE_SLACK) * 1_000_000
+    return columnar.plain_columns(
+        plain, positions, words=words, time_zone=time_zone, latest_us=latest_us, ct_max=CT_MAX
+    )
+
+
+def _columnwise(actor: Any, lab: Lab, path: Path, result: ResultsImport) -> list[int] | None:
+    """Apply a plain file straight from its columns; None when it must be read row by row
+    (not plain, or some row is wrong: then nothing of this attempt is kept)."""
+    if path.stat().st_size < COLUMNWISE_FROM:
+        return None
+    blocks = _plain_blocks(path, result)
+    if blocks is None:
+        return None
+    try:
+        with transaction.atomic():
+            upload = _upload_create(actor, lab, result)
+            rows, positives = _write_columns(upload.pk, blocks)
+            if _wrong_rows(upload.pk, lab.pk):
+                raise _Refused
+    except (columnar.NotPlain, _Refused, IntegrityError):
+        return None
+    result.rows_read = result.applied = rows
+    return _finish(actor, lab, upload, positives, result)
+
+
 # Writing ------------------------------------------------------------------------------------
 
 
-def _apply(stage: _Stage, actor: Any, lab: Lab, result: ResultsImport) -> list[int]:
-    """Update the tubes, audit, follow up pools; the people whose facts changed."""
-    upload = ResultUpload.objects.create(
+def _upload_create(actor: Any, lab: Lab, result: ResultsImport) -> ResultUpload:
+    return ResultUpload.objects.create(
         lab=lab,
         sha256=result.sha256,
         filename=result.filename[:300],
@@ -459,27 +571,42 @@ def _apply(stage: _Stage, actor: Any, lab: Lab, result: ResultsImport) -> list[i
         rows=result.rows_read,
         uploaded_by=actor,
     )
+
+
+def _apply(stage: _Stage, actor: Any, lab: Lab, result: ResultsImport) -> list[int]:
+    """Append the fresh results of a checked stage and follow them up."""
+    upload = _upload_create(actor, lab, result)
     fresh = stage.freshen()
-    result.applied = stage.update_tubes(lab.pk)
+    result.applied, positives = stage.write(upload.pk)
     if result.applied != fresh:
         raise IntegrityError("tubes resulted concurrently")
+    return _finish(actor, lab, upload, positives, result)
+
+
+def _finish(
+    actor: Any, lab: Lab, upload: ResultUpload, positives: list[str], result: ResultsImport
+) -> list[int]:
+    """Pools, retests and cases for the new results; the upload's one event (its figures,
+    the file's digest as basis); the people whose facts changed."""
     result.already_applied = result.rows_read - result.applied
-    data = {"upload": upload.pk, "lab": lab.code, "sha256": result.sha256}
-    stage.audit_resulted(actor, result.filename, data)
-    report = pools.tubes_resulted(actor=actor, table=stage.FRESH, reason=result.filename)
+    tally.results_tallied(upload.pk)
+    report = pools.tubes_resulted(
+        actor=actor, upload=upload, positives=positives, reason=result.filename
+    )
     result.positives = report.positives
     result.retests_created = report.retests_created
     result.controls_started = report.controls_started
     result.controls_cleared = report.controls_cleared
     result.cases_opened = report.cases_opened
-    upload.applied = result.applied
-    upload.save(update_fields=["applied"])
+    upload.rows, upload.applied = result.rows_read, result.applied
+    upload.save(update_fields=["rows", "applied"])
     event_record(
         actor=actor,
         action="results.uploaded",
         obj=upload,
         division_key=lab.division_key,
         reason=result.filename,
+        basis=f"sha256:{result.sha256}",
         data={"lab": lab.code, "sha256": result.sha256, **result.figures()},
     )
     return report.person_ids
@@ -525,6 +652,12 @@ def _looks_like_json(path: Path) -> bool:
 
 
 def _run(actor: Any, lab: Lab, path: Path | None, bundle: Any, result: ResultsImport) -> list[int]:
+    tally.results_lock(exclusive=True)  # nobody is sampled into a tube being resulted
+    if path is not None and result.format == "csv":
+        people = _columnwise(actor, lab, path, result)
+        if people is not None:
+            result.written = True
+            return people
     stage = _Stage()
     try:
         if path is not None and not _looks_like_json(path):
@@ -568,6 +701,8 @@ def _digest(path: Path | None, bundle: Any, result: ResultsImport) -> str:
             read_rows(path, kind)  # raises the "save as .xlsx" problem
         elif path.suffix.lower() not in {".csv", ".txt", ""}:
             raise _file_error(E_NOT_SUPPORTED)
+        else:
+            result.format = "csv"
         return sha256
     raw = bundle if isinstance(bundle, bytes) else json.dumps(bundle, sort_keys=True).encode()
     return hashlib.sha256(raw).hexdigest()

@@ -261,7 +261,7 @@ def tube_out(t: Tube, members: list[TubeMember]) -> dict[str, Any]:
         "purpose": t.purpose,
         "round": t.round_id,
         "site": t.site.code if t.site else "",
-        "status": t.status,
+        "status": t.state,
         "collected_at": t.collected_at,
         "sent_at": t.sent_at,
         "received_at": t.received_at,

@@ -111,7 +111,7 @@ def labs_for_user(user: Any) -> QuerySet[Lab]:
 
 def tubes_for_user(user: Any) -> QuerySet[Tube]:
     require(user, Cap.SAMPLING)
-    return Tube.objects.filter(overlap_q(user)).select_related("round", "site", "lab")
+    return Tube.objects.filter(overlap_q(user)).select_related("round", "site", "lab", "result")
 
 
 def tube_for_user(user: Any, barcode: str) -> Tube:

@@ -10,13 +10,14 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import NO_SCOPE, Cap, in_scope, require, scope_key
 from fangkong.audit.services import event_record, events_record_bulk
+from fangkong.lab import tally
 from fangkong.lab.models import (
     Lab,
     Purpose,
@@ -290,12 +291,17 @@ def tube_open(
 def tube_add_member(*, actor: Any, tube: Tube, person: Resident) -> TubeMember:
     """Add one person to a tube; refuses full tubes, repeats and people sampled in the round."""
     require(actor, Cap.SAMPLING)
-    tube = Tube.objects.select_for_update(of=("self",)).select_related("round").get(pk=tube.pk)
-    if tube.status != TubeStatus.COLLECTED:
+    tally.results_lock(exclusive=False)  # no result is being stored for this tube meanwhile
+    tube = (
+        Tube.objects.select_for_update(of=("self",))
+        .select_related("round", "result")
+        .get(pk=tube.pk)
+    )
+    if tube.state != TubeStatus.COLLECTED:
         raise field_error(
             "barcode",
             _("Tube %(barcode)s has left the site (%(status)s); open a new tube")
-            % {"barcode": tube.barcode, "status": tube.get_status_display()},
+            % {"barcode": tube.barcode, "status": tube.get_state_display()},
         )
     if not in_scope(actor, person.division_key):
         raise field_error("person", _("No resident with this ID number in your jurisdiction"))
@@ -322,25 +328,23 @@ def tube_add_member(*, actor: Any, tube: Tube, person: Resident) -> TubeMember:
                 _("%(name)s lives outside this round's area (%(area)s); not sampled in this round")
                 % {"name": person.name, "area": testing_round.area.name},
             )
-        earlier = (
-            TubeMember.objects.filter(round=testing_round, person=person)
-            .select_related("tube")
-            .first()
-        )
-        if earlier is not None:
-            raise field_error(
-                "person",
-                _("%(name)s was already sampled in this round, in tube %(barcode)s")
-                % {"name": person.name, "barcode": earlier.tube.barcode},
-            )
+        _refuse_sampled_before(testing_round, person)
     now = timezone.now()
-    member = TubeMember.objects.create(
-        tube=tube,
-        person=person,
-        round=testing_round,
-        sampled_at=now,
-        division_key=person.division_key,
-    )
+    try:
+        with transaction.atomic():
+            member = TubeMember.objects.create(
+                tube=tube,
+                person=person,
+                round=testing_round,
+                sampled_at=now,
+                division_key=person.division_key,
+            )
+    except IntegrityError:  # sampled into another tube of the round at the same moment
+        if testing_round is not None:
+            _refuse_sampled_before(testing_round, person)
+        raise
+    if testing_round is not None:
+        tally.sampled_tallied(testing_round.pk, person.division_key)
     event_record(
         actor=actor,
         action="tube.member_added",
@@ -352,6 +356,18 @@ def tube_add_member(*, actor: Any, tube: Tube, person: Resident) -> TubeMember:
     if tube.purpose == Purpose.RETEST:
         _retest_sampled(actor, person, tube)
     return member
+
+
+def _refuse_sampled_before(testing_round: TestingRound, person: Resident) -> None:
+    earlier = (
+        TubeMember.objects.filter(round=testing_round, person=person).select_related("tube").first()
+    )
+    if earlier is not None:
+        raise field_error(
+            "person",
+            _("%(name)s was already sampled in this round, in tube %(barcode)s")
+            % {"name": person.name, "barcode": earlier.tube.barcode},
+        )
 
 
 def _retest_sampled(actor: Any, person: Resident, tube: Tube) -> None:
@@ -416,9 +432,9 @@ def _custody_move(
     action: str,
 ) -> int:
     want = {to: status for status, to in NEXT_STATUS.items()}[to]
-    wrong = [t for t in tubes if t.status != want]
+    wrong = [t for t in tubes if t.state != want]
     if wrong:
-        listed = ", ".join(f"{t.barcode} ({t.get_status_display()})" for t in wrong[:20])
+        listed = ", ".join(f"{t.barcode} ({t.get_state_display()})" for t in wrong[:20])
         raise field_error(
             "barcodes",
             _("Not in the right state to be %(to)s: %(tubes)s")
@@ -426,7 +442,7 @@ def _custody_move(
         )
     now = timezone.now()
     ids = [t.pk for t in tubes]
-    updated = Tube.objects.filter(pk__in=ids, status=want).update(
+    updated = Tube.objects.filter(pk__in=ids, status=want, result__isnull=True).update(
         status=to, **{at_field: now}, **extra
     )
     if updated != len(ids):  # someone moved one of them meanwhile
@@ -462,12 +478,16 @@ def _resolve(
 ) -> list[Tube]:
     if tubes is not None:
         ids = [t.pk for t in tubes]
-        return list(Tube.objects.filter(overlap_q(actor), pk__in=ids).order_by("barcode"))
+        tubes = Tube.objects.filter(overlap_q(actor), pk__in=ids).select_related("result")
+        return list(tubes.order_by("barcode"))
     wanted = _barcode_list(barcodes or ())
     if not wanted:
         raise field_error("barcodes", _("Scan or type at least one barcode"))
     found = list(
-        Tube.objects.filter(overlap_q(actor)).filter(barcode__in=wanted).order_by("barcode")
+        Tube.objects.filter(overlap_q(actor))
+        .filter(barcode__in=wanted)
+        .select_related("result")
+        .order_by("barcode")
     )
     missing = sorted(set(wanted) - {t.barcode for t in found})
     if missing:
@@ -527,7 +547,9 @@ def tubes_receive(*, actor: Any, barcodes: Iterable[str], lab: Lab) -> int:
     wanted = _barcode_list(barcodes)
     if not wanted:
         raise field_error("barcodes", _("Scan or type at least one barcode"))
-    found = list(Tube.objects.filter(barcode__in=wanted).order_by("barcode"))
+    found = list(
+        Tube.objects.filter(barcode__in=wanted).select_related("result").order_by("barcode")
+    )
     missing = sorted(set(wanted) - {t.barcode for t in found})
     if missing:
         raise field_error(

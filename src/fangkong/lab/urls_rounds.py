@@ -9,6 +9,7 @@ urlpatterns = [
     path("rounds/new/", views_rounds.round_new, name="round_new"),
     path("rounds/<int:pk>/", views_rounds.round_detail, name="round"),
     path("rounds/<int:pk>/close/", views_rounds.round_close, name="round_close"),
+    path("rounds/<int:pk>/turnaround/", views_rounds.round_turnaround, name="round_turnaround"),
     path("rounds/<int:pk>/missing.csv", views_rounds.round_missing_csv, name="round_missing"),
     path("sites/", views_rounds.site_list, name="sites"),
     path("sampling/", views_rounds.sampling, name="sampling"),

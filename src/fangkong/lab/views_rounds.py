@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,9 +30,9 @@ from fangkong.lab.models import (
     Purpose,
     RetestStatus,
     RoundStatus,
+    RoundTally,
     TestingRound,
     Tube,
-    TubeMember,
     TubeStatus,
 )
 from fangkong.people.display import place_label
@@ -68,9 +68,9 @@ def round_percentages(user: Any, rounds: list[TestingRound]) -> None:
             **{f"k{i}": Count("id", filter=key_filter(k)) for i, k in enumerate(distinct)}
         )
         targets = {k: targets[f"k{i}"] for i, k in enumerate(distinct)}
-        sampled = TubeMember.objects.filter(round_id__in=list(keys)).aggregate(
+        sampled = RoundTally.objects.filter(round_id__in=list(keys)).aggregate(
             **{
-                f"r{pk}": Count("person", distinct=True, filter=Q(round_id=pk) & key_filter(k))
+                f"r{pk}": Sum("sampled", filter=Q(round_id=pk) & key_filter(k))
                 for pk, k in keys.items()
             }
         )
@@ -172,8 +172,6 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request, coverage.missing_people(request.user, testing_round, cov.node.key)
         )
         _decorate_people(missing)
-    targets = current().rules.testing.turnaround_hours
-    turnaround = coverage.turnaround(Tube.objects.filter(round=testing_round), targets)
     now = timezone.now()
     return render(
         request,
@@ -183,7 +181,6 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cov": cov,
             "missing": missing,
             "pager": pager,
-            "turnaround": turnaround,
             "time_left": testing_round.deadline - now
             if testing_round.status == RoundStatus.OPEN
             else None,
@@ -196,6 +193,16 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "section": "rounds",
         },
     )
+
+
+@login_required
+def round_turnaround(request: HttpRequest, pk: int) -> HttpResponse:
+    """The round page's turnaround table, loaded after the page (it reads every result of the
+    round, while coverage reads running figures)."""
+    testing_round = selectors.round_for_user(request.user, pk)
+    targets = current().rules.testing.turnaround_hours
+    turnaround = coverage.turnaround(Tube.objects.filter(round=testing_round), targets)
+    return render(request, "lab/_turnaround.html", {"turnaround": turnaround})
 
 
 def _decorate_people(people: list[Resident]) -> None:
@@ -307,7 +314,7 @@ def _current(request: HttpRequest, state: dict[str, Any]) -> dict[str, Any]:
         out["site"] = selectors.sites_for_user(user).filter(pk=state["site"], active=True).first()
     if state.get("tube"):
         tube = selectors.tubes_for_user(user).filter(barcode=state["tube"]).first()
-        if tube is not None and tube.status == TubeStatus.COLLECTED:
+        if tube is not None and tube.state == TubeStatus.COLLECTED:
             out["tube"] = tube
     return out
 
@@ -473,6 +480,23 @@ def _lab_choices(qs: Any) -> list[tuple[str, str]]:
     return [(str(lab.pk), f"{lab.name} ({lab.code})") for lab in qs.order_by("code")]
 
 
+def _state_q(state: str) -> Q:
+    """Tubes in a custody state; "tested" means the tube has a result, whatever its custody."""
+    if state == TubeStatus.TESTED:
+        return Q(result__isnull=False)
+    return Q(status=state, result__isnull=True)
+
+
+def _state_counts(tubes: Any) -> dict[str, int]:
+    """Tubes per state, in one query."""
+    counts: dict[str, int] = {}
+    rows = tubes.values("status").annotate(n=Count("id"), tested=Count("result")).order_by()
+    for status, n, tested in rows.values_list("status", "n", "tested"):
+        counts[status] = counts.get(status, 0) + n - tested
+        counts[TubeStatus.TESTED] = counts.get(TubeStatus.TESTED, 0) + tested
+    return counts
+
+
 @login_required
 def custody(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.SAMPLING)
@@ -485,17 +509,13 @@ def custody(request: HttpRequest) -> HttpResponse:
     if site_id:
         qs = qs.filter(site_id=site_id)
     if status in TubeStatus.values:
-        qs = qs.filter(status=status)
+        qs = qs.filter(_state_q(status))
     qs = qs.annotate(member_count=Count("members")).order_by("-collected_at", "-id")
     rows, pager = page_window(request, qs)
-    by_status = dict(
+    by_status = _state_counts(
         selectors.tubes_for_user(request.user)
         .filter(**({"round_id": round_id} if round_id else {}))
         .filter(**({"site_id": site_id} if site_id else {}))
-        .values("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-        .order_by()
     )
     can_receive = can(request.user, Cap.RESULTS_UPLOAD)
     return render(

@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 PhaseKind = Literal["centralised", "home_quarantine", "home_monitoring", "centralised_or_home"]
 Category = Literal[
@@ -55,12 +55,29 @@ class ZoneRule(Strict):
     only_after_downgrade_from: str | None = None
 
 
+class Obligation(Strict):
+    """What living in a zone of one level obliges people to, in both languages."""
+
+    zh: str
+    en: str
+
+
 class Zones(Strict):
     scheme: Literal["high_medium_low", "high_low", "sealed_controlled_precaution"]
     levels: tuple[str, ...]  # most restrictive first
     drawn_by: tuple[str, ...]
     rules: tuple[ZoneRule, ...]
     infection_escalates: dict[str, str] = {}
+    obligations: dict[str, Obligation] = {}  # per level; older rows without it still validate
+
+    @model_validator(mode="after")
+    def _names_declared_levels(self) -> "Zones":
+        named = set(self.obligations) | set(self.infection_escalates)
+        named |= set(self.infection_escalates.values())
+        unknown = sorted(named - set(self.levels))
+        if unknown:
+            raise ValueError(f"zones name undeclared levels: {', '.join(unknown)}")
+        return self
 
 
 class Testing(Strict):

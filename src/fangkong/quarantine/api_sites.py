@@ -1,5 +1,573 @@
-"""REST endpoints (/api/)."""
+"""REST endpoints of quarantine sites, rooms, stays and allocation (/api/quarantine/…).
 
-from ninja import Router
+Scoped exactly like the pages: everything goes through `sites.sites_for` (jurisdiction, and a
+site manager only at the sites they staff) and `allocation.batches_for`.
+"""
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from fangkong.accounts.access import Cap, require
+from fangkong.apikit import (
+    DEFAULT_LIMIT,
+    ERRORS,
+    MAX_LIMIT,
+    Page,
+    fields_renamed,
+    found,
+    paginate,
+)
+from fangkong.quarantine import allocation, sites
+from fangkong.quarantine.models import (
+    AllocationBatch,
+    Category,
+    Room,
+    RoomStatus,
+    Site,
+    SiteKind,
+    Stay,
+    StayStatus,
+)
 
 router = Router(tags=["quarantine"])
+
+Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+Offset = Query(0, ge=0)
+
+
+# Shapes ---------------------------------------------------------------------------------
+
+
+class OccupancyOut(Schema):
+    rooms: int
+    beds: int
+    available: int = Field(description="Rooms free to allocate")
+    occupied: int
+    cleaning: int = Field(description="Rooms awaiting disinfection")
+    closed: int
+    people_in: int = Field(description="People checked in")
+    people_expected: int = Field(description="People allocated, not yet arrived")
+
+
+class SiteTotalsOut(OccupancyOut):
+    sites: int = Field(description="Sites in use")
+
+
+class QuarantineSiteOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: SiteKind
+    place: str = Field(description="Division code of the site's place")
+    place_name: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    phone: str
+    active: bool
+    occupancy: OccupancyOut
+
+
+class QuarantineSiteDetailOut(QuarantineSiteOut):
+    staff: list[str] = Field(description="User names of the site's staff")
+
+
+class QuarantineSiteIn(Schema):
+    code: str = Field(max_length=20)
+    name: str = Field(max_length=120)
+    kind: SiteKind
+    place: str = Field(description="Division code (or key) of the site's place")
+    address: str = Field("", max_length=200)
+    latitude: float | None = None
+    longitude: float | None = None
+    phone: str = Field("", max_length=20)
+
+
+class SiteStaffIn(Schema):
+    usernames: list[str] = Field(description="Exactly these users staff the site")
+
+
+class QuarantineRoomOut(Schema):
+    id: int
+    site: int
+    building: str
+    floor: int
+    number: str
+    label: str
+    beds: int
+    accessible: bool
+    status: RoomStatus
+
+
+class QuarantineRoomIn(Schema):
+    building: str = Field("", max_length=20)
+    floor: int
+    number: str = Field(max_length=20)
+    beds: int = Field(1, ge=1)
+    accessible: bool = False
+
+
+class RoomsGenerateIn(Schema):
+    building: str = Field("", max_length=20)
+    floor_from: int
+    floor_to: int
+    room_from: int = Field(ge=1, le=99)
+    room_to: int = Field(ge=1, le=99)
+    beds: int = Field(1, ge=1)
+    accessible: list[int] = Field(
+        default_factory=list, description="Room positions accessible on every floor"
+    )
+
+
+class RoomsIn(Schema):
+    rooms: list[QuarantineRoomIn] = Field(default_factory=list, description="Rooms one by one")
+    generate: RoomsGenerateIn | None = Field(
+        None, description="Or: floors × positions, e.g. floors 2–9, rooms 01–20 → 201 … 920"
+    )
+
+
+class RoomsAddedOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+
+
+class RoomStatusIn(Schema):
+    status: Literal["available", "cleaning", "closed"]
+    reason: str = Field("", max_length=300)
+
+
+class QuarantineStayOut(Schema):
+    id: int
+    person: int
+    name: str
+    id_number: str = Field(description="Masked")
+    site: int
+    room: int
+    room_label: str
+    status: StayStatus
+    allocated_at: dt.datetime
+    checked_in_at: dt.datetime | None
+    checked_out_at: dt.datetime | None
+
+
+class StayMoveIn(Schema):
+    room: int = Field(description="Id of a free room at one of your sites")
+    reason: str = Field(max_length=300)
+
+
+class AllocationIn(Schema):
+    category: Category
+    source: Literal["contacts", "id_numbers"]
+    id_numbers: list[str] = Field(default_factory=list, description='With source "id_numbers"')
+    anchor_on: dt.date | None = Field(
+        None, description='With source "id_numbers": the date the schedules count from'
+    )
+    since: dt.date | None = Field(
+        None, description='With source "contacts": only contacts found since this day'
+    )
+
+
+class AllocationLineOut(Schema):
+    person: int
+    room: int
+    room_label: str
+    site: int
+    site_code: str
+    group: int = Field(description="People with the same group share the room")
+    anchor_on: dt.date
+
+
+class UnplacedOut(Schema):
+    person: int | None
+    label: str = Field(description="The masked ID number when no person was found")
+    reason: str
+
+
+class AllocationOut(Schema):
+    id: int
+    status: str
+    category: Category
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None
+    plan: list[AllocationLineOut]
+    unplaced: list[UnplacedOut]
+
+
+class AllocationRemoveIn(Schema):
+    people: list[int]
+
+
+class AllocationCancelIn(Schema):
+    reason: str = Field("", max_length=300)
+
+
+# Converters -----------------------------------------------------------------------------
+
+
+def _occupancy(figures: sites.Occupancy) -> dict[str, Any]:
+    return {name: getattr(figures, name) for name in OccupancyOut.model_fields}
+
+
+def _site_out(site: Site, figures: sites.Occupancy, staff: list[str] | None = None) -> dict:
+    out = {
+        "id": site.pk,
+        "code": site.code,
+        "name": site.name,
+        "kind": site.kind,
+        "place": site.division.code,
+        "place_name": site.division.name,
+        "address": site.address,
+        "latitude": site.latitude,
+        "longitude": site.longitude,
+        "phone": site.phone,
+        "active": site.active,
+        "occupancy": _occupancy(figures),
+    }
+    if staff is not None:
+        out["staff"] = staff
+    return out
+
+
+def _site_detail(site: Site) -> dict[str, Any]:
+    figures = sites.occupancy_by_site([site])[site.pk]
+    return _site_out(site, figures, sorted(site.staff.values_list("username", flat=True)))
+
+
+def _room_out(room: Room) -> dict[str, Any]:
+    return {
+        "id": room.pk,
+        "site": room.site_id,
+        "building": room.building,
+        "floor": room.floor,
+        "number": room.number,
+        "label": sites.room_label(room.building, room.number),
+        "beds": room.beds,
+        "accessible": room.accessible,
+        "status": room.status,
+    }
+
+
+def _stay_out(stay: Stay) -> dict[str, Any]:
+    return {
+        "id": stay.pk,
+        "person": stay.person_id,
+        "name": stay.person.name,
+        "id_number": stay.person.id_number_masked,
+        "site": stay.site_id,
+        "room": stay.room_id,
+        "room_label": sites.room_label(stay.room.building, stay.room.number),
+        "status": stay.status,
+        "allocated_at": stay.allocated_at,
+        "checked_in_at": stay.checked_in_at,
+        "checked_out_at": stay.checked_out_at,
+    }
+
+
+def _batch_out(batch: AllocationBatch) -> dict[str, Any]:
+    rooms: dict[int, Room] = {}
+    ids = sorted({line["room"] for line in batch.plan})
+    for chunk in allocation.chunks(ids):
+        rooms.update(Room.objects.select_related("site").in_bulk(list(chunk)))
+    return {
+        "id": batch.pk,
+        "status": batch.status,
+        "category": batch.category,
+        "created_at": batch.created_at,
+        "confirmed_at": batch.confirmed_at,
+        "plan": [
+            {
+                "person": line["person"],
+                "room": line["room"],
+                "room_label": str(rooms[line["room"]]) if line["room"] in rooms else "",
+                "site": line["site"],
+                "site_code": rooms[line["room"]].site.code if line["room"] in rooms else "",
+                "group": line["group"],
+                "anchor_on": line["anchor"],
+            }
+            for line in batch.plan
+        ],
+        "unplaced": [
+            {
+                "person": entry.get("person"),
+                "label": entry.get("label", ""),
+                "reason": allocation.reason_text(entry),
+            }
+            for entry in batch.unplaced
+        ],
+    }
+
+
+def _site(request: HttpRequest, site_id: int, cap: Cap = Cap.QUARANTINE_VIEW) -> Site:
+    return sites.site_for(request.user, site_id, cap)
+
+
+# Sites ----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/quarantine/sites",
+    response={200: Page[QuarantineSiteOut], **ERRORS},
+    summary="Quarantine sites",
+)
+def quarantine_sites(
+    request: HttpRequest, limit: int = Limit, offset: int = Offset
+) -> dict[str, Any]:
+    """Sites in your jurisdiction (a site manager: the sites you staff), with occupancy."""
+    qs = sites.sites_for(request.user).select_related("division")
+    page = paginate(qs, limit=limit, offset=offset)
+    figures = sites.occupancy_by_site(page["items"])
+    page["items"] = [_site_out(s, figures[s.pk]) for s in page["items"]]
+    return page
+
+
+@router.get(
+    "/quarantine/sites/figures",
+    response={200: SiteTotalsOut, **ERRORS},
+    summary="Quarantine totals",
+)
+def quarantine_site_figures(request: HttpRequest) -> dict[str, Any]:
+    """Sites in use, rooms, beds, rooms by status and people, over every site you see."""
+    totals = sites.occupancy_totals(sites.sites_for(request.user))
+    return {"sites": totals.sites, **_occupancy(totals)}
+
+
+@router.post(
+    "/quarantine/sites",
+    response={201: QuarantineSiteDetailOut, **ERRORS},
+    summary="Register a quarantine site",
+)
+def quarantine_site_new(request: HttpRequest, payload: QuarantineSiteIn) -> Status[dict]:
+    require(request.user, Cap.QUARANTINE_MANAGE)
+    place = sites.division_in_scope(request.user, payload.place, "place")
+    with fields_renamed({"division": "place"}):
+        site = sites.site_register(
+            actor=request.user,
+            code=payload.code,
+            name=payload.name,
+            kind=payload.kind.value,
+            division=place,
+            address=payload.address,
+            latitude=payload.latitude,
+            longitude=payload.longitude,
+            phone=payload.phone,
+        )
+    return Status(201, _site_detail(_site(request, site.pk)))
+
+
+@router.get(
+    "/quarantine/sites/{int:site_id}",
+    response={200: QuarantineSiteDetailOut, **ERRORS},
+    summary="A quarantine site",
+)
+def quarantine_site(request: HttpRequest, site_id: int) -> dict[str, Any]:
+    return _site_detail(_site(request, site_id))
+
+
+@router.put(
+    "/quarantine/sites/{int:site_id}/staff",
+    response={200: QuarantineSiteDetailOut, **ERRORS},
+    summary="Set a site's staff",
+)
+def quarantine_site_staff(request: HttpRequest, site_id: int, payload: SiteStaffIn) -> dict:
+    site = _site(request, site_id, Cap.QUARANTINE_MANAGE)
+    sites.site_staff_set(actor=request.user, site=site, usernames=payload.usernames)
+    return _site_detail(site)
+
+
+# Rooms ----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/quarantine/sites/{int:site_id}/rooms",
+    response={200: Page[QuarantineRoomOut], **ERRORS},
+    summary="Rooms of a site",
+)
+def quarantine_rooms(
+    request: HttpRequest,
+    site_id: int,
+    status: RoomStatus | None = None,
+    building: str | None = None,
+    floor: int | None = None,
+    limit: int = Limit,
+    offset: int = Offset,
+) -> dict[str, Any]:
+    site = _site(request, site_id)
+    qs = Room.objects.filter(site=site).order_by("building", "floor", "number")
+    if status:
+        qs = qs.filter(status=status.value)
+    if building is not None:
+        qs = qs.filter(building=building)
+    if floor is not None:
+        qs = qs.filter(floor=floor)
+    return paginate(qs, limit=limit, offset=offset, convert=_room_out)
+
+
+@router.post(
+    "/quarantine/sites/{int:site_id}/rooms",
+    response={200: RoomsAddedOut, **ERRORS},
+    summary="Add rooms in bulk",
+)
+def quarantine_rooms_add(request: HttpRequest, site_id: int, payload: RoomsIn) -> dict:
+    """Rooms one by one and/or generated floor by floor. Rooms the site already has keep their
+    status (beds, floor and access are updated), so sending the same rooms twice adds nothing."""
+    site = _site(request, site_id, Cap.QUARANTINE_MANAGE)
+    specs = [
+        sites.RoomSpec(r.building.strip(), r.floor, r.number.strip(), r.beds, r.accessible)
+        for r in payload.rooms
+    ]
+    if payload.generate is not None:
+        g = payload.generate
+        specs += sites.rooms_generate(
+            building=g.building,
+            floors=(g.floor_from, g.floor_to),
+            positions=(g.room_from, g.room_to),
+            beds=g.beds,
+            accessible=g.accessible,
+        )
+    added = sites.rooms_add(actor=request.user, site=site, rooms=specs, source="api")
+    return {"created": added.created, "updated": added.updated, "unchanged": added.unchanged}
+
+
+@router.post(
+    "/quarantine/rooms/{int:room_id}/status",
+    response={200: QuarantineRoomOut, **ERRORS},
+    summary="Change a room's status",
+)
+def quarantine_room_status(request: HttpRequest, room_id: int, payload: RoomStatusIn) -> dict:
+    """Close, reopen, or mark disinfected (awaiting disinfection → available); audited."""
+    room = sites.room_for(request.user, room_id, Cap.QUARANTINE_MANAGE)
+    sites.room_set_status(
+        actor=request.user, room=room, status=payload.status, reason=payload.reason
+    )
+    return _room_out(room)
+
+
+# Stays ----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/quarantine/sites/{int:site_id}/stays",
+    response={200: Page[QuarantineStayOut], **ERRORS},
+    summary="People allocated to a site",
+)
+def quarantine_stays(
+    request: HttpRequest,
+    site_id: int,
+    status: StayStatus | None = None,
+    limit: int = Limit,
+    offset: int = Offset,
+) -> dict[str, Any]:
+    """Open stays (expected and in) unless a status is asked for."""
+    site = _site(request, site_id)
+    qs = Stay.objects.filter(site=site).select_related("person", "room")
+    if status:
+        qs = qs.filter(status=status.value)
+    else:
+        qs = qs.filter(status__in=(StayStatus.PLANNED, StayStatus.IN))
+    qs = qs.order_by("room__building", "room__floor", "room__number", "id")
+    return paginate(qs, limit=limit, offset=offset, convert=_stay_out)
+
+
+@router.post(
+    "/quarantine/stays/{int:stay_id}/check-in",
+    response={200: QuarantineStayOut, **ERRORS},
+    summary="Check a person in",
+)
+def quarantine_stay_check_in(request: HttpRequest, stay_id: int) -> dict[str, Any]:
+    stay = sites.stay_for(request.user, stay_id, Cap.QUARANTINE_MANAGE)
+    sites.stay_check_in(actor=request.user, stay=stay)
+    return _stay_out(stay)
+
+
+@router.post(
+    "/quarantine/stays/{int:stay_id}/move",
+    response={200: QuarantineStayOut, **ERRORS},
+    summary="Move a person to another room",
+)
+def quarantine_stay_move(request: HttpRequest, stay_id: int, payload: StayMoveIn) -> dict[str, Any]:
+    """The stay ends as "moved"; the answer is the new stay."""
+    stay = sites.stay_for(request.user, stay_id, Cap.QUARANTINE_MANAGE)
+    room = found("room", lambda: sites.room_for(request.user, payload.room, Cap.QUARANTINE_MANAGE))
+    new = sites.stay_move(actor=request.user, stay=stay, room=room, reason=payload.reason)
+    return _stay_out(sites.stay_for(request.user, new.pk))
+
+
+# Allocation -----------------------------------------------------------------------------
+
+
+@router.post(
+    "/quarantine/allocations",
+    response={201: AllocationOut, **ERRORS},
+    summary="Propose rooms for a batch of people",
+)
+def quarantine_allocation_propose(request: HttpRequest, payload: AllocationIn) -> Status[dict]:
+    """Saved as a draft: confirm it (or cancel it) with the returned id. People who cannot be
+    placed are listed with the reason."""
+    require(request.user, Cap.QUARANTINE_MANAGE)
+    unplaced: list[dict[str, Any]] = []
+    if payload.source == "contacts":
+        people = allocation.people_from_contacts(
+            request.user, category=payload.category.value, since=payload.since
+        )
+    else:
+        people, unplaced = allocation.people_from_id_numbers(
+            request.user, "\n".join(payload.id_numbers), anchor_on=payload.anchor_on
+        )
+    batch = allocation.allocation_propose(
+        actor=request.user,
+        category=payload.category.value,
+        people=people,
+        unplaced=unplaced,
+        source=f"api:{payload.source}",
+    )
+    return Status(201, _batch_out(batch))
+
+
+@router.get(
+    "/quarantine/allocations/{int:batch_id}",
+    response={200: AllocationOut, **ERRORS},
+    summary="An allocation",
+)
+def quarantine_allocation(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+    return _batch_out(allocation.batch_for(request.user, batch_id))
+
+
+@router.post(
+    "/quarantine/allocations/{int:batch_id}/remove",
+    response={200: AllocationOut, **ERRORS},
+    summary="Take people out of a proposal",
+)
+def quarantine_allocation_remove(
+    request: HttpRequest, batch_id: int, payload: AllocationRemoveIn
+) -> dict:
+    batch = allocation.batch_for(request.user, batch_id)
+    batch = allocation.allocation_remove(actor=request.user, batch=batch, person_ids=payload.people)
+    return _batch_out(batch)
+
+
+@router.post(
+    "/quarantine/allocations/{int:batch_id}/confirm",
+    response={200: AllocationOut, **ERRORS},
+    summary="Confirm an allocation",
+)
+def quarantine_allocation_confirm(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+    """All or nothing: if a room was taken meanwhile nothing is booked (422); propose again."""
+    batch = allocation.batch_for(request.user, batch_id)
+    return _batch_out(allocation.allocation_confirm(actor=request.user, batch=batch))
+
+
+@router.post(
+    "/quarantine/allocations/{int:batch_id}/cancel",
+    response={200: AllocationOut, **ERRORS},
+    summary="Cancel a proposal",
+)
+def quarantine_allocation_cancel(
+    request: HttpRequest, batch_id: int, payload: AllocationCancelIn
+) -> dict:
+    batch = allocation.batch_for(request.user, batch_id)
+    batch = allocation.allocation_cancel(actor=request.user, batch=batch, reason=payload.reason)
+    return _batch_out(batch)

@@ -7,16 +7,20 @@ and closing are audited events on the measure, with the profile as their basis.
 """
 
 import datetime as dt
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap, can, in_scope, require, scoped
-from fangkong.audit.services import event_record
+from fangkong.audit.services import event_record, events_record_bulk
+from fangkong.bulk import copy_rows
+from fangkong.db import in_ids
 from fangkong.epi.hooks import facts_changed
 from fangkong.people.errors import field_error
 from fangkong.people.models import Resident
@@ -26,11 +30,11 @@ from fangkong.policy.schema import CATEGORIES, Category
 from fangkong.quarantine import schedules
 from fangkong.quarantine.models import Category as CategoryChoice
 from fangkong.quarantine.models import (
+    DueTestStatus,
     Measure,
     MeasurePhase,
     MeasureStatus,
     ScheduledTest,
-    DueTestStatus,
 )
 
 
@@ -166,6 +170,191 @@ def measure_start(
     )
     facts_changed([person.pk])
     return measure
+
+
+@dataclass(frozen=True)
+class MeasureStart:
+    """One person to put under a measure in `measures_start_bulk`."""
+
+    person_id: int
+    division_key: str  # where the person lives: the community owns the home phases
+    anchor_on: dt.date
+    source: str = ""
+    name: str = ""  # for the event's label, as `measure_start` writes it
+
+
+def _event_data(category: str, start: MeasureStart, planned: schedules.Plan) -> str:
+    assert planned.starts_on is not None and planned.ends_on is not None
+    return json.dumps(
+        {
+            "category": category,
+            "anchor_on": start.anchor_on.isoformat(),
+            "starts_on": planned.starts_on.isoformat(),
+            "ends_on": planned.ends_on.isoformat(),
+            "phases": [
+                [p.kind, p.first_day.isoformat(), p.last_day.isoformat()] for p in planned.phases
+            ],
+            "tests": [t.due_on.isoformat() for t in planned.tests],
+            "lapsed": planned.lapsed,
+            "source": start.source,
+        },
+        ensure_ascii=False,
+    )
+
+
+@transaction.atomic
+def measures_start_bulk(
+    *,
+    actor: Any,
+    category: str,
+    starts: Sequence[MeasureStart],
+    note: str = "",
+    today: dt.date | None = None,
+    check_scope: bool = True,
+) -> dict[int, int]:
+    """`measure_start` for many people at once (an allocation batch): the same refusals and the
+    same "measure.started" event per person, written in bulk; all or none.
+
+    Returns person id → measure id.
+    """
+    if not (can(actor, Cap.MEASURES_KEEP) or can(actor, Cap.QUARANTINE_MANAGE)):
+        require(actor, Cap.MEASURES_KEEP)
+    if not starts:
+        return {}
+    today = today or timezone.localdate()
+    ids = sorted(s.person_id for s in starts)
+    if len(set(ids)) != len(ids):
+        raise field_error("person", _("A person is listed twice"))
+    if check_scope and any(not in_scope(actor, s.division_key) for s in starts):
+        raise field_error("person", _("No resident with this ID number in your jurisdiction"))
+    plans = {a: _plan_for(category, a, today) for a in sorted({s.anchor_on for s in starts})}
+    # serialise per person (as `measure_start` does), locking in one order everywhere
+    list(
+        Resident.objects.select_for_update().filter(pk__in=in_ids(ids)).order_by("pk").values("pk")
+    )
+    current = (
+        Measure.objects.filter(person_id__in=in_ids(ids), status=MeasureStatus.ACTIVE)
+        .select_related("person")
+        .first()
+    )
+    if current is not None:
+        raise field_error(
+            "person",
+            _("%(person)s is already under a measure (%(category)s since %(since)s)")
+            % {
+                "person": current.person.name,
+                "category": current.get_category_display(),
+                "since": current.starts_on.isoformat(),
+            },
+        )
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    now = connection.ops.adapt_datetimefield_value(timezone.now())  # once, not once a row
+    insert_rows(
+        Measure,
+        (
+            "person",
+            "category",
+            "anchor_on",
+            "starts_on",
+            "ends_on",
+            "status",
+            "profile_code",
+            "profile_version",
+            "source",
+            "note",
+            "division_key",
+            "created_at",
+            "created_by",
+        ),
+        (
+            (
+                s.person_id,
+                category,
+                s.anchor_on,
+                plans[s.anchor_on][1].starts_on,
+                plans[s.anchor_on][1].ends_on,
+                MeasureStatus.ACTIVE,
+                plans[s.anchor_on][0].profile.code,
+                plans[s.anchor_on][0].profile.version,
+                s.source[:40],
+                note[:300],
+                s.division_key,
+                now,
+                user.pk if user else None,
+            )
+            for s in starts
+        ),
+    )
+    measure_of = dict(
+        Measure.objects.filter(person_id__in=in_ids(ids), status=MeasureStatus.ACTIVE).values_list(
+            "person_id", "id"
+        )
+    )
+    insert_rows(
+        MeasurePhase,
+        ("measure", "order", "kind", "first_day", "last_day"),
+        (
+            (measure_of[s.person_id], p.order, p.kind, p.first_day, p.last_day)
+            for s in starts
+            for p in plans[s.anchor_on][1].phases
+        ),
+    )
+    insert_rows(
+        ScheduledTest,
+        ("measure", "person", "due_on", "phase_kind", "day_number", "status", "division_key"),
+        (
+            (
+                measure_of[s.person_id],
+                s.person_id,
+                t.due_on,
+                t.phase_kind,
+                t.day_number,
+                DueTestStatus.DUE,
+                s.division_key,
+            )
+            for s in starts
+            for t in plans[s.anchor_on][1].tests
+        ),
+    )
+    actor_name = str(user) if user else (actor if isinstance(actor, str) else "system")
+    label = category_label(category)
+    events_record_bulk(
+        (
+            now,
+            user.pk if user else None,
+            actor_name,
+            "measure.started",
+            Measure._meta.label_lower,
+            str(measure_of[s.person_id]),
+            f"{s.name} · {label}"[:200],
+            s.person_id,
+            s.division_key,
+            "",
+            "",
+            MeasureStatus.ACTIVE,
+            "",
+            basis_of(plans[s.anchor_on][0].profile),
+            _event_data(category, s, plans[s.anchor_on][1]),
+        )
+        for s in starts
+    )
+    facts_changed(ids)
+    return measure_of
+
+
+def insert_rows(
+    model: type[models.Model], given: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Columnar insert of `rows` (values of the `given` fields); every other column of the
+    table gets its field's default, so a field added later needs no change here."""
+    rest = [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.name not in given and f.db_default is models.NOT_PROVIDED
+    ]
+    tail = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
+    names = [*given, *(f.name for f in rest)]
+    return copy_rows(model, names, (tuple(row) + tail for row in rows))
 
 
 @transaction.atomic

@@ -73,7 +73,12 @@ class Measure(models.Model):
                 fields=["person"],
                 condition=Q(status="active"),
                 name="one_active_measure_per_person",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["certificate_number"],
+                condition=~Q(certificate_number=""),
+                name="release_certificate_once",
+            ),
         ]
         indexes = [models.Index(fields=["status", "ends_on"], name="measure_status_end")]
         verbose_name = _("control measure")
@@ -160,7 +165,9 @@ class Site(models.Model):
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=16, choices=SiteKind.choices)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    division = models.ForeignKey(
+        Division, on_delete=models.PROTECT, related_name="quarantine_sites"
+    )
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -289,7 +296,11 @@ class Stay(models.Model):
 
 
 class HealthCheck(models.Model):
-    """A day's temperature and symptoms for a person under a measure (site or home)."""
+    """A day's temperature and symptoms for a person under a measure (site or home).
+
+    A day of a home phase that ended with nothing recorded gets a row with `missed` set and no
+    temperature (the daily job writes them); recording that day later fills the same row.
+    """
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="checks")
     person = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="+")
@@ -297,9 +308,13 @@ class HealthCheck(models.Model):
         Stay, null=True, blank=True, on_delete=models.SET_NULL, related_name="checks"
     )
     day = models.DateField(_("day"))
-    temperature = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1)
+    temperature = models.DecimalField(
+        _("temperature (°C)"), max_digits=3, decimal_places=1, null=True, blank=True
+    )
     symptoms = models.JSONField(_("symptoms"), default=list, blank=True)
+    symptom_other = models.CharField(_("other symptom"), max_length=100, blank=True)
     abnormal = models.BooleanField(_("abnormal"), default=False)
+    missed = models.BooleanField(_("missed"), default=False)
     note = models.CharField(_("note"), max_length=300, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(
@@ -312,6 +327,7 @@ class HealthCheck(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["measure", "day"], name="health_check_once_a_day")
         ]
+        indexes = [models.Index(fields=["missed", "day"], name="health_check_missed")]
         verbose_name = _("health check")
         verbose_name_plural = _("health checks")
 
@@ -398,6 +414,13 @@ class Transfer(models.Model):
 
     class Meta:
         ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status__in=["requested", "departed"]),
+                name="one_open_transfer_per_person",
+            )
+        ]
         verbose_name = _("transfer")
         verbose_name_plural = _("transfers")
 

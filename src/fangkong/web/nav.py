@@ -19,8 +19,21 @@ class Entry:
     section: str
 
 
+# Menu groups, in order; each entry below belongs to the group whose first entry precedes it.
+GROUPS: dict[str, Promise] = {
+    "home": _("Overview"),
+    "places": _("Registry"),
+    "cases": _("Cases and tracing"),
+    "rounds": _("Testing"),
+    "quarantine_sites": _("Quarantine"),
+    "zones": _("Risk zones"),
+    "trips": _("Travel"),
+    "policy": _("System"),
+}
+
 MENU = (
     Entry("home", _("Home"), None, "home"),
+    Entry("command:dashboard", _("Command dashboard"), Cap.CASES_VIEW, "command"),
     Entry("places:tree", _("Places"), Cap.PLACES_VIEW, "places"),
     Entry("people:residents", _("Residents"), Cap.RESIDENTS_VIEW, "residents"),
     Entry("people:key_persons", _("Key persons"), Cap.KEY_PERSONS_VIEW, "key_persons"),
@@ -35,6 +48,19 @@ MENU = (
     Entry("lab:sampling", _("Sampling"), Cap.SAMPLING, "sampling"),
     Entry("lab:results", _("Lab results"), Cap.RESULTS_UPLOAD, "results"),
     Entry("lab:riskposts", _("Risk posts"), Cap.COVERAGE_VIEW, "riskposts"),
+    Entry("quarantine:sites", _("Quarantine sites"), Cap.QUARANTINE_VIEW, "quarantine_sites"),
+    Entry("quarantine:allocate", _("Room allocation"), Cap.QUARANTINE_MANAGE, "allocation"),
+    Entry("quarantine:measures", _("People under measures"), Cap.QUARANTINE_VIEW, "measures"),
+    Entry("quarantine:tasks", _("Test days"), Cap.QUARANTINE_VIEW, "tasks"),
+    Entry("quarantine:checks", _("Daily checks (site)"), Cap.MEASURES_KEEP, "checks"),
+    Entry("quarantine:checks_home", _("Daily checks (home)"), Cap.MEASURES_KEEP, "checks_home"),
+    Entry("quarantine:alerts", _("Health alerts"), Cap.QUARANTINE_VIEW, "alerts"),
+    Entry("quarantine:transfers", _("Transfers"), Cap.TRANSFERS_MANAGE, "transfers"),
+    Entry("zones:list", _("Risk zones"), Cap.ZONES_VIEW, "zones"),
+    Entry("zones:evaluations", _("Zone evaluations"), Cap.ZONES_VIEW, "zone_evaluations"),
+    Entry("travel:trips", _("Trips"), Cap.TRIPS_VIEW, "trips"),
+    Entry("travel:checkpoint", _("Checkpoint"), Cap.TRIPS_RECORD, "checkpoint"),
+    Entry("travel:handovers", _("Arrival hand-overs"), Cap.TRIPS_VIEW, "handovers"),
     Entry("policy:profiles", _("Policy profiles"), Cap.POLICY_VIEW, "policy"),
     Entry("audit:events", _("Audit log"), Cap.AUDIT_VIEW, "audit"),
     Entry("tokens", _("API tokens"), None, "tokens"),
@@ -42,8 +68,12 @@ MENU = (
 
 
 def menu_for(user: Any) -> list[dict[str, Any]]:
-    return [
-        {"url": reverse(e.url_name), "label": e.label, "section": e.section}
-        for e in MENU
-        if e.cap is None or can(user, e.cap)
-    ]
+    """The groups of entries the user may open (groups with none are left out)."""
+    groups: list[dict[str, Any]] = []
+    for e in MENU:
+        if e.section in GROUPS:
+            groups.append({"label": GROUPS[e.section], "items": []})
+        if e.cap is None or can(user, e.cap):
+            item = {"url": reverse(e.url_name), "label": e.label, "section": e.section}
+            groups[-1]["items"].append(item)
+    return [g for g in groups if g["items"]]

@@ -1,3 +1,9 @@
 """Public routes of risk zones (no login)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from fangkong.zones import views
+
+urlpatterns = [
+    path("risk-zones/", views.risk_zones, name="risk_zones"),
+]

@@ -87,7 +87,9 @@ class Command(BaseCommand):
                     "Demo city ready in %(seconds).1f s (%(rate)s residents/s): %(divisions)s "
                     "divisions, %(households)s households, %(residents)s residents, "
                     "%(key)s key persons, %(needs)s needs, %(venues)s venues; %(checkins)s "
-                    "check-ins, %(cases)s cases, %(contacts)s contacts."
+                    "check-ins, %(cases)s cases, %(contacts)s contacts; %(sites)s quarantine sites "
+                    "with %(rooms)s rooms, %(quarantined)s people allocated, %(zones)s risk "
+                    "zone(s), %(travellers)s travellers handed over."
                 )
                 % {
                     "seconds": stats.seconds,
@@ -101,6 +103,11 @@ class Command(BaseCommand):
                     "checkins": f"{stats.checkins:,}",
                     "cases": f"{stats.cases:,}",
                     "contacts": f"{stats.contacts:,}",
+                    "sites": stats.quarantine_sites,
+                    "rooms": f"{stats.rooms:,}",
+                    "quarantined": f"{stats.in_quarantine:,}",
+                    "zones": stats.zones,
+                    "travellers": stats.travellers,
                 }
             )
         )

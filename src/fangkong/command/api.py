@@ -1,0 +1,166 @@
+"""The command centre's figures for other systems (a provincial platform pulls them daily).
+
+GET /api/command/situation?as_of=…&place=…  figures as of a moment, by place
+GET /api/command/report?day=…&hour=8&place=…  the daily report: text, figures, changes
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+
+from fangkong.accounts.access import Cap, require
+from fangkong.apikit import ERRORS
+from fangkong.command import report as reporting
+from fangkong.command.figures import Situation, situation
+from fangkong.command.places import Node, node_for
+
+router = Router(tags=["command"])
+
+
+class PlaceOut(Schema):
+    key: str
+    code: str
+    name: str
+    level: int
+
+
+class AreaOut(PlaceOut):
+    figures: dict[str, int]
+
+
+class CurveOut(Schema):
+    days: list[str] = Field(description="Every day from the first to the last, ISO dates")
+    onset: dict[str, list[int]] = Field(description="Cases per day of onset, by classification")
+    reported: dict[str, list[int]] = Field(description="Cases per report date, by classification")
+
+
+class RoundOut(Schema):
+    id: int
+    name: str
+    area: str
+    starts_at: dt.datetime
+    closed: bool
+    sampled: int
+    target: int
+    percent: float
+
+
+class ZoneLevelOut(Schema):
+    code: str
+    label: str
+    zones: int
+    people: int
+
+
+class SituationOut(Schema):
+    place: PlaceOut
+    as_of: dt.datetime
+    since: dt.datetime = Field(description="24 hours before: `*_new` figures count from here")
+    sections: list[str] = Field(description="The parts your role may see")
+    figures: dict[str, int] = Field(description="Totals (names in docs/command.md)")
+    areas: list[AreaOut] = Field(description="The same figures per place one level down")
+    curve: CurveOut | None
+    rounds: list[RoundOut]
+    zones: list[ZoneLevelOut] | None = Field(description="Null when zone figures are missing")
+
+
+class LineOut(Schema):
+    label: str
+    value: int
+    change: int | None
+
+
+class ReportOut(SituationOut):
+    title: str
+    heading: str
+    paragraphs: list[str]
+    lines: list[LineOut]
+
+
+def _place(node: Node) -> dict[str, Any]:
+    return {"key": node.key, "code": node.code, "name": node.name, "level": node.level}
+
+
+def situation_out(s: Situation) -> dict[str, Any]:
+    return {
+        "place": _place(s.node),
+        "as_of": s.at,
+        "since": s.since,
+        "sections": sorted(s.sections),
+        "figures": dict(s.total),
+        "areas": [
+            {
+                "key": a.key,
+                "code": a.division.code if a.division else "",
+                "name": a.name,
+                "level": a.division.level if a.division else s.node.level,
+                "figures": dict(a.figures),
+            }
+            for a in s.rows
+        ],
+        "curve": s.curve or None,
+        "rounds": [
+            {
+                "id": r.round.pk,
+                "name": r.round.name,
+                "area": r.round.area.name,
+                "starts_at": r.round.starts_at,
+                "closed": r.closed,
+                "sampled": r.sampled,
+                "target": r.target,
+                "percent": r.percent,
+            }
+            for r in s.rounds
+        ],
+        "zones": [
+            {"code": lv.code, "label": lv.label, "zones": lv.zones, "people": lv.people}
+            for lv in s.zones.levels
+        ]
+        if s.zones is not None
+        else None,
+    }
+
+
+@router.get("/situation", response={200: SituationOut, **ERRORS}, summary="Figures as of a moment")
+def command_situation(
+    request: HttpRequest, as_of: dt.datetime | None = None, place: str = ""
+) -> dict[str, Any]:
+    """Cases, contacts, quarantine, zones and testing within your jurisdiction (or `place`,
+    a division code or key within it) as they stood at `as_of` (default: now), with the
+    change over the 24 hours before, in total and per place one level down."""
+    require(request.user, Cap.CASES_VIEW)
+    at = as_of or timezone.now().replace(microsecond=0)
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    node = node_for(request.user, place)
+    return situation_out(situation(request.user, node, at, coverage=True))
+
+
+@router.get("/report", response={200: ReportOut, **ERRORS}, summary="Daily situation report")
+def command_report(
+    request: HttpRequest,
+    day: dt.date | None = None,
+    hour: int = Query(reporting.CUT_OFF_HOUR, ge=0, le=23),
+    place: str = "",
+) -> dict[str, Any]:
+    """The daily report as of `hour`:00 on `day` (default: 8:00 today): its text, the
+    headline figures with their change in 24 hours, and the figures per place."""
+    require(request.user, Cap.CASES_VIEW)
+    node = node_for(request.user, place)
+    rep = reporting.report_for(request.user, node, day or timezone.localdate(), hour)
+    out = situation_out(rep.situation)
+    out.update(
+        {
+            "title": rep.title,
+            "heading": rep.as_of,
+            "paragraphs": reporting.paragraphs(rep),
+            "lines": [
+                {"label": str(line.label), "value": line.value, "change": line.change}
+                for line in reporting.headline_rows(rep.situation)
+            ],
+        }
+    )
+    return out

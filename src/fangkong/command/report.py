@@ -1,0 +1,401 @@
+"""The daily situation report in the form of a city's press release (许昌, 7 May 2022).
+
+"As of 8:00 on 7 May, the city had reported 43 confirmed cases and 62 asymptomatic
+infections in this outbreak, all transferred in a closed loop; 5,431 close and 27,526
+secondary contacts traced, all under control; 74 quarantine sites with 11,833 rooms holding
+9,807 people; 41 sealed and 151 controlled zones; a fifth round of mass testing under way."
+
+`report_for` computes the figures at the cut-off and 24 hours before (`figures.situation`),
+`paragraphs` writes them as sentences, `headline_rows` and `area_rows` as tables; the page,
+the PDF (WeasyPrint), the XLSX and the API all read these.
+"""
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from fangkong.command.figures import Area, Situation, situation
+from fangkong.command.places import Node
+from fangkong.epi.models import CaseKind, ContactStatus, Degree
+
+CUT_OFF_HOUR = 8  # the 许昌 releases count "截至…8时"; any hour can be asked for
+
+
+@dataclass
+class Report:
+    situation: Situation
+    day: dt.date
+    hour: int
+
+    @property
+    def title(self) -> str:
+        return _("Epidemic prevention and control situation report: %(place)s") % {
+            "place": self.situation.node.name
+        }
+
+    @property
+    def as_of(self) -> str:
+        return _("As of %(hour)s:00 on %(date)s") % {
+            "hour": self.hour,
+            "date": formats.date_format(self.day, "DATE_FORMAT"),
+        }
+
+
+def cut_off(day: dt.date, hour: int = CUT_OFF_HOUR) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def report_for(user: Any, node: Node, day: dt.date, hour: int = CUT_OFF_HOUR) -> Report:
+    return Report(situation(user, node, cut_off(day, hour)), day, hour)
+
+
+def _change(n: int, unit: str) -> str:
+    if n > 0:
+        return _("%(n)s more than 24 hours earlier") % {"n": n}
+    if n < 0:
+        return _("%(n)s fewer than 24 hours earlier") % {"n": -n}
+    return _("unchanged from 24 hours earlier")
+
+
+def paragraphs(report: Report) -> list[str]:
+    s = report.situation
+    out = []
+    if "cases" in s.sections:
+        out.append(_cases_text(report))
+    if "contacts" in s.sections:
+        out.append(_contacts_text(s))
+    if "quarantine" in s.sections:
+        out.append(_quarantine_text(s))
+    if "zones" in s.sections:
+        out.append(_zones_text(s))
+    if "testing" in s.sections:
+        out.append(_testing_text(s))
+    return [p for p in out if p]
+
+
+def _cases_text(report: Report) -> str:
+    s = report.situation
+    t = s.total
+    place = s.node.name
+    if t["cases"] == 0:
+        return _("%(as_of)s, %(place)s had reported no case in this outbreak.") % {
+            "as_of": report.as_of,
+            "place": place,
+        }
+    parts = [
+        _(
+            "%(as_of)s, %(place)s had reported %(confirmed)s confirmed cases and "
+            "%(asymptomatic)s asymptomatic infections in this outbreak."
+        )
+        % {
+            "as_of": report.as_of,
+            "place": place,
+            "confirmed": t[CaseKind.CONFIRMED],
+            "asymptomatic": t[CaseKind.ASYMPTOMATIC],
+        }
+    ]
+    if t["transferred"] == t["cases"]:
+        parts.append(_("All of them have been transferred to hospital in a closed loop."))
+    else:
+        parts.append(
+            _(
+                "%(transferred)s of them have been transferred to hospital in a closed loop; "
+                "%(waiting)s are awaiting transfer."
+            )
+            % {"transferred": t["transferred"], "waiting": t["case_reported"]}
+        )
+    parts.append(
+        _(
+            "In the preceding 24 hours, %(confirmed)s new confirmed cases (%(c_community)s found "
+            "in the community, %(c_quarantine)s in quarantine or controlled areas) and "
+            "%(asymptomatic)s new asymptomatic infections (%(a_community)s in the community, "
+            "%(a_quarantine)s in quarantine or controlled areas) were reported."
+        )
+        % {
+            "confirmed": t["confirmed_new"],
+            "c_community": t["confirmed_new_community"],
+            "c_quarantine": t["confirmed_new_quarantine"],
+            "asymptomatic": t["asymptomatic_new"],
+            "a_community": t["asymptomatic_new_community"],
+            "a_quarantine": t["asymptomatic_new_quarantine"],
+        }
+    )
+    if t["reclassified_new"]:
+        parts.append(
+            _("%(n)s asymptomatic infections were reclassified as confirmed cases.")
+            % {"n": t["reclassified_new"]}
+        )
+    return " ".join(parts)
+
+
+def _contacts_text(s: Situation) -> str:
+    t = s.total
+    close, secondary = t[Degree.CLOSE], t[Degree.SECONDARY]
+    if close + secondary == 0:
+        return _("No close contact had been identified.")
+    if secondary:
+        traced = _(
+            "%(close)s close contacts and %(secondary)s secondary contacts had been traced "
+            "(%(close_new)s and %(secondary_new)s of them in the preceding 24 hours)."
+        ) % {
+            "close": close,
+            "secondary": secondary,
+            "close_new": t["close_new"],
+            "secondary_new": t["secondary_new"],
+        }
+    else:
+        traced = _(
+            "%(close)s close contacts had been traced (%(close_new)s of them in the preceding "
+            "24 hours)."
+        ) % {"close": close, "close_new": t["close_new"]}
+    pending = t["close_not_controlled"] + t["secondary_not_controlled"]
+    if pending == 0:
+        return traced + " " + _("All of them have been placed under control measures as required.")
+    controlled = _count_status(t, ContactStatus.UNDER_CONTROL)
+    released = _count_status(t, ContactStatus.RELEASED)
+    return (
+        traced
+        + " "
+        + _(
+            "%(controlled)s are under control measures, %(released)s have completed them and "
+            "been released, and %(pending)s are still being located or placed."
+        )
+        % {"controlled": controlled, "released": released, "pending": pending}
+    )
+
+
+def _count_status(t: Any, status: str) -> int:
+    return int(t[f"close_{status}"] + t[f"secondary_{status}"])
+
+
+def _quarantine_text(s: Situation) -> str:
+    t = s.total
+    text = _(
+        "%(sites)s centralised quarantine sites with %(rooms)s rooms were in use, with "
+        "%(people)s people in centralised quarantine (%(change)s); %(released)s people were "
+        "released from quarantine in the preceding 24 hours."
+    ) % {
+        "sites": t["sites"],
+        "rooms": t["rooms"],
+        "people": t["people"],
+        "change": _change(t["people"] - t["people_before"], ""),
+        "released": t["released_new"],
+    }
+    if t["measures"]:
+        text += " " + _("%(n)s people were under control measures (centralised or at home).") % {
+            "n": t["measures"]
+        }
+    return text
+
+
+def _zones_text(s: Situation) -> str:
+    if s.zones is None:
+        return _("Zone figures are not available.")
+    levels = [lv for lv in s.zones.levels if lv.zones]
+    if not levels:
+        return _("No zone was in force.")
+    listed = _("; ").join(
+        _("%(level)s: %(zones)s (%(people)s people inside)")
+        % {"level": lv.label, "zones": lv.zones, "people": lv.people}
+        for lv in levels
+    )
+    return _("Zones in force: %(list)s.") % {"list": listed}
+
+
+def _testing_text(s: Situation) -> str:
+    t = s.total
+    if t["rounds"] == 0:
+        return _("No round of mass testing had been started.")
+    text = _(
+        "%(closed)s rounds of mass testing had been completed and %(open)s were in progress."
+    ) % {"closed": t["rounds_closed"], "open": t["rounds_open"]}
+    current = next((r for r in s.rounds if not r.closed), None)
+    if current is not None:
+        text += " " + _(
+            "In %(round)s, %(sampled)s of %(target)s people (%(percent)s%%) had been sampled."
+        ) % {
+            "round": current.round.name,
+            "sampled": current.sampled,
+            "target": current.target,
+            "percent": current.percent,
+        }
+    return text
+
+
+# Tables ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    label: Any
+    value: int
+    change: int | None  # the change in the 24 hours to the cut-off; None: not dated
+    section: str
+
+
+def headline_rows(s: Situation) -> list[Line]:
+    """The report's figures with their change over the day (rows the role may see)."""
+    t = s.total
+
+    def grew(name: str, before: str) -> int:
+        return int(t[name] - t[before])
+
+    lines = [
+        Line(gettext_lazy("Confirmed cases"), t[CaseKind.CONFIRMED], t["confirmed_new"], "cases"),
+        Line(
+            gettext_lazy("Asymptomatic infections"),
+            t[CaseKind.ASYMPTOMATIC],
+            t["asymptomatic_new"],
+            "cases",
+        ),
+        Line(
+            gettext_lazy("Transferred in a closed loop"),
+            t["transferred"],
+            t["transferred_new"],
+            "cases",
+        ),
+        Line(gettext_lazy("Close contacts traced"), t["close"], t["close_new"], "contacts"),
+        Line(
+            gettext_lazy("Close contacts under control"),
+            t["close_under_control"],
+            grew("close_under_control", "close_under_control_before"),
+            "contacts",
+        ),
+        Line(
+            gettext_lazy("Secondary contacts traced"),
+            t["secondary"],
+            t["secondary_new"],
+            "contacts",
+        ),
+        Line(
+            gettext_lazy("Secondary contacts under control"),
+            t["secondary_under_control"],
+            grew("secondary_under_control", "secondary_under_control_before"),
+            "contacts",
+        ),
+        Line(gettext_lazy("Quarantine sites in use"), t["sites"], None, "quarantine"),
+        Line(gettext_lazy("Quarantine rooms"), t["rooms"], None, "quarantine"),
+        Line(
+            gettext_lazy("People in centralised quarantine"),
+            t["people"],
+            grew("people", "people_before"),
+            "quarantine",
+        ),
+        Line(
+            gettext_lazy("Released from centralised quarantine"),
+            t["released"],
+            t["released_new"],
+            "quarantine",
+        ),
+        Line(gettext_lazy("Testing rounds completed"), t["rounds_closed"], None, "testing"),
+        Line(gettext_lazy("Testing rounds in progress"), t["rounds_open"], None, "testing"),
+    ]
+    if s.zones is not None:
+        for lv in s.zones.levels:
+            lines.append(Line(lv.label, lv.zones, None, "zones"))
+    return [line for line in lines if line.section in s.sections]
+
+
+AREA_COLUMNS: list[tuple[Any, str, str, str]] = [
+    # header, figure, its change (or ""), section
+    (gettext_lazy("Confirmed cases"), CaseKind.CONFIRMED, "confirmed_new", "cases"),
+    (
+        gettext_lazy("Asymptomatic infections"),
+        CaseKind.ASYMPTOMATIC,
+        "asymptomatic_new",
+        "cases",
+    ),
+    (gettext_lazy("Transferred"), "transferred", "transferred_new", "cases"),
+    (gettext_lazy("Close contacts"), "close", "close_new", "contacts"),
+    (gettext_lazy("Under control"), "close_under_control", "", "contacts"),
+    (gettext_lazy("Secondary contacts"), "secondary", "secondary_new", "contacts"),
+    (gettext_lazy("Under control"), "secondary_under_control", "", "contacts"),
+    (gettext_lazy("Quarantine sites"), "sites", "", "quarantine"),
+    (gettext_lazy("Rooms"), "rooms", "", "quarantine"),
+    (gettext_lazy("In centralised quarantine"), "people", "", "quarantine"),
+]
+
+
+def area_columns(s: Situation) -> list[tuple[Any, str, str, str]]:
+    return [c for c in AREA_COLUMNS if c[3] in s.sections]
+
+
+def area_rows(s: Situation) -> list[tuple[Area, list[tuple[int, int | None]]]]:
+    columns = area_columns(s)
+    return [
+        (a, [(a.figures[f], a.figures[new] if new else None) for _h, f, new, _s in columns])
+        for a in s.rows
+    ]
+
+
+# Files ----------------------------------------------------------------------------------------
+
+
+def report_context(report: Report) -> dict[str, Any]:
+    s = report.situation
+    return {
+        "report": report,
+        "s": s,
+        "paragraphs": paragraphs(report),
+        "headline": headline_rows(s),
+        "columns": area_columns(s),
+        "rows": area_rows(s),
+        "generated_at": timezone.localtime(),
+    }
+
+
+def report_pdf(report: Report) -> bytes:
+    """The report as a PDF (A4, Chinese fonts named in the template's CSS)."""
+    from weasyprint import HTML
+
+    html = render_to_string("command/report_pdf.html", report_context(report))
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
+
+
+def report_xlsx(report: Report) -> bytes:
+    """The report as a workbook: the text, the figures with their changes, the places."""
+    s = report.situation
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = _("Report")[:31]
+    ws.append([report.title])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([report.as_of])
+    for text in paragraphs(report):
+        ws.append([text])
+        ws.cell(ws.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["A"].width = 120
+    figures = wb.create_sheet(_("Figures")[:31])
+    figures.append([_("Figure"), _("Total"), _("Change in 24 hours")])
+    for line in headline_rows(s):
+        figures.append([str(line.label), line.value, line.change])
+    figures.column_dimensions["A"].width = 40
+    places = wb.create_sheet(_("By place")[:31])
+    columns = area_columns(s)
+    header: list[str] = [_("Place")]
+    for label, _fig, fresh, _section in columns:
+        header.append(str(label))
+        if fresh:
+            header.append(_("%(figure)s, new") % {"figure": label})
+    places.append(header)
+    for a, cells in area_rows(s):
+        row: list[Any] = [a.name]
+        for (value, new), column in zip(cells, columns, strict=True):
+            row.append(value)
+            if column[2]:
+                row.append(new)
+        places.append(row)
+    places.column_dimensions["A"].width = 24
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,248 @@
+"""The command dashboard, the daily report (page, PDF, XLSX) and the lists behind figures."""
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.accounts.access import Cap, can, require
+from fangkong.command import exports, lists
+from fangkong.command import report as reporting
+from fangkong.command.figures import DAY, KINDS, Situation, round_figures, situation
+from fangkong.command.forms import MOMENT, AsOfForm, ReportForm
+from fangkong.command.places import Node, node_for, trail_of
+from fangkong.epi.models import CaseKind
+from fangkong.people.views import page_window
+
+FILTERS = (
+    "kind",
+    "where",
+    "status",
+    "new",
+    "transferred",
+    "reclassified",
+    "degree",
+    "state",
+    "category",
+)
+
+
+def _base(at: dt.datetime, place: str) -> dict[str, str]:
+    """Query parameters that pin a page to this moment and place."""
+    base = {"as_of": timezone.localtime(at).strftime(MOMENT + ":%S")}
+    if place:
+        base["place"] = place
+    return base
+
+
+def _place(request: HttpRequest, node: Node) -> str:
+    """The place parameter to carry on: none when the page shows the caller's own node."""
+    return node.key if request.GET.get("place") else ""
+
+
+def area_table(s: Situation, base: dict[str, str]) -> list[dict[str, Any]]:
+    """The table by place: each cell with the list behind it (and the new ones)."""
+    columns = reporting.area_columns(s)
+    out = []
+    for a, cells in reporting.area_rows(s):
+        at_place = {**base, "place": a.key}
+        out.append(
+            {
+                "area": a,
+                "drill": a.division is not None and a.key != s.node.key,
+                "place": urlencode(at_place),
+                "cells": [
+                    {
+                        "value": value,
+                        "new": new,
+                        "url": lists.figure_url(figure, at_place),
+                        "new_url": lists.figure_url(fresh, at_place) if fresh else "",
+                    }
+                    for (value, new), (_label, figure, fresh, _section) in zip(
+                        cells, columns, strict=True
+                    )
+                ],
+            }
+        )
+    return out
+
+
+def changes(s: Situation) -> dict[str, int]:
+    """Figures that can fall as well as rise: their change over the 24 hours."""
+    t = s.total
+    return {
+        name: t[name] - t[f"{name}_before"]
+        for name in ("people", "close_under_control", "secondary_under_control")
+    }
+
+
+def zone_urls(s: Situation) -> dict[str, str]:
+    """Each level's zones: the zones app's list (it shows today's zones)."""
+    url = lists.safe_url("zones:list")
+    return {lv.code: url for lv in s.zones.levels} if s.zones else {}
+
+
+def chart_labels(base: dict[str, str]) -> dict[str, str]:
+    return {
+        "confirmed": str(CaseKind.CONFIRMED.label),
+        "asymptomatic": str(CaseKind.ASYMPTOMATIC.label),
+        "cases": _("Cases"),
+        "new": _("New in the 24 hours before"),
+        "none": _("No case"),
+        "no_places": _("No place with coordinates to draw."),
+        "drill": f"{reverse('command:dashboard')}?{urlencode({'as_of': base['as_of']})}",
+    }
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    require(request.user, Cap.CASES_VIEW)
+    form = AsOfForm(request.GET or None)
+    at = form.moment()
+    node = node_for(request.user, request.GET.get("place", ""))
+    s = situation(request.user, node, at)
+    base = _base(at, _place(request, node))
+    local = timezone.localtime(at)
+    report_query = {"day": local.date().isoformat(), "hour": str(local.hour)}
+    if "place" in base:
+        report_query["place"] = base["place"]
+    return render(
+        request,
+        "command/dashboard.html",
+        {
+            "s": s,
+            "form": form,
+            "at": local,
+            "since": timezone.localtime(s.since),
+            "links": lists.figure_urls(base),
+            "trail": trail_of(request.user, node),
+            "trail_query": urlencode({"as_of": base["as_of"]}),
+            "columns": reporting.area_columns(s),
+            "table": area_table(s, base),
+            "chart": {"curve": s.curve, "places": s.places},
+            "chart_labels": chart_labels(base),
+            "kinds": [(k.value, k.label) for k in KINDS],
+            "split_suffixes": ["_community", "_quarantine", "_new_community", "_new_quarantine"],
+            "changes": changes(s),
+            "zone_urls": zone_urls(s),
+            "report_query": urlencode(report_query),
+            "panel_query": urlencode(base),
+            "section": "command",
+        },
+    )
+
+
+@login_required
+def rounds_panel(request: HttpRequest) -> HttpResponse:
+    """The latest rounds' coverage at the moment (loaded into the dashboard after it)."""
+    require(request.user, Cap.COVERAGE_VIEW)
+    at = AsOfForm(request.GET or None).moment()
+    node = node_for(request.user, request.GET.get("place", ""))
+    return render(request, "command/_rounds.html", {"rounds": round_figures(node, at)})
+
+
+def _report(request: HttpRequest) -> tuple[ReportForm, reporting.Report]:
+    require(request.user, Cap.CASES_VIEW)
+    form = ReportForm(request.GET or None)
+    day, hour = form.day_and_hour()
+    node = node_for(request.user, request.GET.get("place", ""))
+    return form, reporting.report_for(request.user, node, day, hour)
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    form, rep = _report(request)
+    place = _place(request, rep.situation.node)
+    files = {
+        "day": rep.day.isoformat(),
+        "hour": str(rep.hour),
+        **({"place": place} if place else {}),
+    }
+    context = reporting.report_context(rep)
+    context.update(
+        {
+            "form": form,
+            "files_query": urlencode(files),
+            "dashboard_query": urlencode(_base(rep.situation.at, place)),
+            "section": "command",
+        }
+    )
+    return render(request, "command/report.html", context)
+
+
+def _stamp(rep: reporting.Report) -> str:
+    return f"{rep.situation.node.code or 'all'}-{rep.day:%Y%m%d}-{rep.hour:02d}"
+
+
+@login_required
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    _form, rep = _report(request)
+    response = HttpResponse(reporting.report_pdf(rep), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="situation-{_stamp(rep)}.pdf"'
+    return response
+
+
+@login_required
+def report_xlsx(request: HttpRequest) -> HttpResponse:
+    _form, rep = _report(request)
+    response = HttpResponse(reporting.report_xlsx(rep), content_type=exports.XLSX)
+    response["Content-Disposition"] = f'attachment; filename="situation-{_stamp(rep)}.xlsx"'
+    return response
+
+
+def _list_setup(request: HttpRequest, figure: str) -> Any:
+    fl = lists.figure_list(request.user, figure)
+    at = AsOfForm(request.GET or None).moment()
+    node = node_for(request.user, request.GET.get("place", ""))
+    since = at - DAY
+    qs = fl.rows(node, at, since, request.GET)
+    params = {k: request.GET[k] for k in FILTERS if request.GET.get(k)}
+    return fl, node, at, since, qs, params
+
+
+@login_required
+def figure_list(request: HttpRequest, figure: str) -> HttpResponse:
+    fl, node, at, since, qs, params = _list_setup(request, figure)
+    columns = [c for c in fl.columns() if not c.personal]
+    rows, pager = page_window(request, fl.values(qs, columns))
+    ctx = lists.Context(at=at, since=since, reveal=False, names=lists.area_names(node))
+    table = [(fl.link(r), [c.value(r, ctx) for c in columns]) for r in rows]
+    base = _base(at, _place(request, node))
+    return render(
+        request,
+        "command/list.html",
+        {
+            "fl": fl,
+            "node": node,
+            "at": timezone.localtime(at),
+            "since": timezone.localtime(since),
+            "filters": lists.describe(params),
+            "columns": columns,
+            "table": table,
+            "pager": pager,
+            "export_query": urlencode({**base, **params}),
+            "dashboard_query": urlencode(base),
+            "registry": fl.registry(request.GET),
+            "section": "command",
+        },
+    )
+
+
+@login_required
+def figure_export(request: HttpRequest, figure: str, fmt: str) -> HttpResponseBase:
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    fl, node, at, since, qs, params = _list_setup(request, figure)
+    ctx = lists.Context(
+        at=at, since=since, reveal=can(request.user, Cap.PII_REVEAL), names=lists.area_names(node)
+    )
+    if fmt == "csv":
+        return exports.csv_response(request.user, fl, node, qs, ctx, params)
+    return exports.xlsx_response(request.user, fl, node, qs, ctx, params)

@@ -1,0 +1,936 @@
+"""Quarantine sites, their rooms and the stays in them.
+
+Scoping is one rule, in `sites_for`: a site is seen by everyone whose jurisdiction holds the
+site's place (`division_key`), and a site manager (role "quarantine") sees only the sites whose
+`staff` they belong to. Rooms and stays are reached through `sites_for`, so every page and
+endpoint scopes the same way.
+
+Writes are services: registering a site, rooms in bulk (generated floor by floor or imported
+from a file; adding the same rooms again changes nothing), a room's status (available, closed,
+awaiting disinfection; "occupied" only follows stays), the site's staff, checking people in and
+moving a person to another room. Each change is an audit event.
+"""
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from fangkong.accounts.access import Cap, in_scope, key_filter, require, scope_key, scoped
+from fangkong.accounts.models import User
+from fangkong.accounts.roles import Role
+from fangkong.audit.services import event_record, events_record_bulk
+from fangkong.people.errors import field_error
+from fangkong.people.importing import (
+    E_EMPTY,
+    E_EXTRA_CELLS,
+    E_NOT_TABULAR,
+    E_REQUIRED,
+    FileProblem,
+    RowError,
+    _scan,
+    header_positions,
+    read_rows,
+)
+from fangkong.places.models import Division
+from fangkong.quarantine.models import (
+    STAY_OPEN,
+    Room,
+    RoomStatus,
+    Site,
+    SiteKind,
+    Stay,
+    StayStatus,
+)
+
+SITE_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,19}$")
+PHONE_RE = re.compile(r"^[0-9+][0-9 -]{4,19}$")
+MAX_BEDS = 12  # a room, not a dormitory hall: larger numbers are typing mistakes
+FLOORS = (-9, 999)
+MAX_ROOMS_AT_ONCE = 5000
+MAX_IMPORT_ROWS = 20000
+CHUNK = 1000
+
+# Manual status changes a site may make; "occupied" follows stays (allocation, release, moves).
+MANUAL_STATUS: dict[str, set[str]] = {
+    RoomStatus.AVAILABLE: {RoomStatus.CLOSED, RoomStatus.CLEANING},
+    RoomStatus.CLEANING: {RoomStatus.AVAILABLE, RoomStatus.CLOSED},
+    RoomStatus.CLOSED: {RoomStatus.AVAILABLE, RoomStatus.CLEANING},
+    RoomStatus.OCCUPIED: set(),
+}
+
+
+# Scoping ------------------------------------------------------------------------------------
+
+
+def is_site_manager(user: Any) -> bool:
+    return not getattr(user, "is_superuser", False) and getattr(user, "role", "") == Role.QUARANTINE
+
+
+def sites_for(user: Any, cap: Cap = Cap.QUARANTINE_VIEW) -> QuerySet[Site]:
+    """The sites `user` may see: by jurisdiction, and a site manager only at their own sites."""
+    require(user, cap)
+    qs = scoped(Site.objects.all(), user)
+    if is_site_manager(user):
+        qs = qs.filter(staff=user)
+    return qs
+
+
+def site_for(user: Any, pk: int, cap: Cap = Cap.QUARANTINE_VIEW) -> Site:
+    site = sites_for(user, cap).select_related("division").filter(pk=pk).first()
+    if site is None:
+        raise Http404
+    return site
+
+
+def rooms_for(user: Any, cap: Cap = Cap.QUARANTINE_VIEW) -> QuerySet[Room]:
+    return Room.objects.filter(site__in=sites_for(user, cap))
+
+
+def room_for(user: Any, pk: int, cap: Cap = Cap.QUARANTINE_VIEW) -> Room:
+    room = rooms_for(user, cap).select_related("site").filter(pk=pk).first()
+    if room is None:
+        raise Http404
+    return room
+
+
+def stays_for(user: Any, cap: Cap = Cap.QUARANTINE_VIEW) -> QuerySet[Stay]:
+    return Stay.objects.filter(site__in=sites_for(user, cap))
+
+
+def stay_for(user: Any, pk: int, cap: Cap = Cap.QUARANTINE_VIEW) -> Stay:
+    stay = stays_for(user, cap).select_related("person", "room", "site").filter(pk=pk).first()
+    if stay is None:
+        raise Http404
+    return stay
+
+
+def _require_site(actor: Any, site: Site) -> None:
+    """The actor manages sites and this is one of theirs (services check it themselves)."""
+    if not sites_for(actor, Cap.QUARANTINE_MANAGE).filter(pk=site.pk).exists():
+        raise field_error("site", _("This site is not one you manage"))
+
+
+def division_in_scope(user: Any, code: str, field_name: str = "division") -> Division:
+    code = (code or "").strip()
+    place = (
+        Division.objects.filter(key_filter(scope_key(user), "key"))
+        .filter(Q(code=code) | Q(key=code))
+        .first()
+        if code
+        else None
+    )
+    if place is None:
+        raise field_error(field_name, _("No place with this code in your jurisdiction"))
+    return place
+
+
+# Labels -------------------------------------------------------------------------------------
+
+
+def room_label(building: str, number: str) -> str:
+    return f"{building}-{number}" if building else number
+
+
+def masked_name(name: str) -> str:
+    """Only the first character on boards and lists shown to many: 张伟 → 张*."""
+    return f"{name[:1]}*" if name else "*"
+
+
+# Sites --------------------------------------------------------------------------------------
+
+
+def _coordinates(latitude: float | None, longitude: float | None) -> None:
+    if (latitude is None) != (longitude is None):
+        field = "longitude" if longitude is None else "latitude"
+        raise field_error(field, _("Give both latitude and longitude, or neither"))
+    if latitude is not None and not -90 <= latitude <= 90:
+        raise field_error("latitude", _("Latitude is between -90 and 90"))
+    if longitude is not None and not -180 <= longitude <= 180:
+        raise field_error("longitude", _("Longitude is between -180 and 180"))
+
+
+@transaction.atomic
+def site_register(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    kind: str,
+    division: Division,
+    address: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+    phone: str = "",
+) -> Site:
+    """Register a quarantine site in the actor's jurisdiction (a site manager staffs it)."""
+    require(actor, Cap.QUARANTINE_MANAGE)
+    code = (code or "").strip().upper()
+    if not SITE_CODE_RE.match(code):
+        raise field_error("code", _("A site code is up to 20 letters, digits, dots or dashes"))
+    if Site.objects.filter(code=code).exists():
+        raise field_error("code", _("A quarantine site with this code already exists"))
+    name = (name or "").strip()
+    if not name:
+        raise field_error("name", _("Name the site"))
+    if kind not in SiteKind.values:
+        raise field_error("kind", _("Choose the kind of site"))
+    if not in_scope(actor, division.key):
+        raise field_error("division", _("This place is outside your jurisdiction"))
+    _coordinates(latitude, longitude)
+    phone = (phone or "").strip()
+    if phone and not PHONE_RE.match(phone):
+        raise field_error("phone", _("Write the phone number with digits only"))
+    site = Site.objects.create(
+        code=code,
+        name=name[:120],
+        kind=kind,
+        address=(address or "").strip()[:200],
+        division=division,
+        division_key=division.key,
+        latitude=latitude,
+        longitude=longitude,
+        phone=phone,
+    )
+    if is_site_manager(actor):
+        site.staff.add(actor)
+    event_record(
+        actor=actor,
+        action="site.registered",
+        obj=site,
+        data={"code": code, "kind": kind, "place": division.code},
+    )
+    return site
+
+
+@transaction.atomic
+def site_staff_set(*, actor: Any, site: Site, usernames: Iterable[str]) -> tuple[int, int]:
+    """Make exactly these users the site's staff; returns (added, removed)."""
+    require(actor, Cap.QUARANTINE_MANAGE)
+    _require_site(actor, site)
+    wanted = sorted({u.strip() for u in usernames if u and u.strip()})
+    users = list(User.objects.filter(username__in=wanted, is_active=True))
+    unknown = sorted(set(wanted) - {u.username for u in users})
+    if unknown:
+        raise field_error(
+            "staff", _("No active user named %(names)s") % {"names": ", ".join(unknown)}
+        )
+    if is_site_manager(actor) and actor.username not in wanted:
+        raise field_error("staff", _("You cannot remove yourself from the site's staff"))
+    before = {u.username: u for u in site.staff.all()}
+    added = [u for u in users if u.username not in before]
+    removed = [u for name, u in before.items() if name not in wanted]
+    if not added and not removed:
+        return 0, 0
+    site.staff.add(*added)
+    site.staff.remove(*removed)
+    event_record(
+        actor=actor,
+        action="site.staff_changed",
+        obj=site,
+        field="staff",
+        from_value=", ".join(sorted(before)),
+        to_value=", ".join(wanted),
+        data={
+            "added": sorted(u.username for u in added),
+            "removed": sorted(u.username for u in removed),
+        },
+    )
+    return len(added), len(removed)
+
+
+# Rooms --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoomSpec:
+    building: str
+    floor: int
+    number: str
+    beds: int = 1
+    accessible: bool = False
+
+    @property
+    def label(self) -> str:
+        return room_label(self.building, self.number)
+
+
+@dataclass
+class RoomsAdded:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def rooms_generate(
+    *,
+    building: str,
+    floors: tuple[int, int],
+    positions: tuple[int, int],
+    beds: int = 1,
+    accessible: Iterable[int] = (),
+) -> list[RoomSpec]:
+    """Rooms of a building floor by floor: floor 2, positions 1–20 → rooms 201 … 220.
+
+    `accessible` lists the positions that are accessible on every floor (e.g. 1 and 2).
+    """
+    low, high = floors
+    first, last = positions
+    if low > high:
+        raise field_error("floor_to", _("The last floor is below the first"))
+    if first > last:
+        raise field_error("room_to", _("The last room is before the first"))
+    if first < 1 or last > 99:
+        raise field_error("room_to", _("Rooms on a floor are numbered 1 to 99"))
+    if not FLOORS[0] <= low <= high <= FLOORS[1]:
+        raise field_error("floor_to", _("Floors are numbered %(low)s to %(high)s") % _floors())
+    count = (high - low + 1) * (last - first + 1)
+    if count > MAX_ROOMS_AT_ONCE:
+        raise field_error(
+            "room_to",
+            _("That is %(n)s rooms; add at most %(max)s at once")
+            % {"n": count, "max": MAX_ROOMS_AT_ONCE},
+        )
+    access = set(accessible)
+    building = (building or "").strip()
+    return [
+        RoomSpec(building, floor, _number(floor, pos), beds, pos in access)
+        for floor in range(low, high + 1)
+        if floor != 0
+        for pos in range(first, last + 1)
+    ]
+
+
+def _floors() -> dict[str, int]:
+    return {"low": FLOORS[0], "high": FLOORS[1]}
+
+
+def _number(floor: int, position: int) -> str:
+    return f"B{-floor}{position:02d}" if floor < 0 else f"{floor}{position:02d}"
+
+
+def _check_spec(spec: RoomSpec) -> dict[str, str]:
+    """Problems of one room, by field (empty when the room is fine)."""
+    errors: dict[str, str] = {}
+    if not spec.number or len(spec.number) > 20:
+        errors["number"] = _("A room number has 1 to 20 characters")
+    if len(spec.building) > 20:
+        errors["building"] = _("A building name has at most 20 characters")
+    if not FLOORS[0] <= spec.floor <= FLOORS[1]:
+        errors["floor"] = _("Floors are numbered %(low)s to %(high)s") % _floors()
+    if not 1 <= spec.beds <= MAX_BEDS:
+        errors["beds"] = _("A room has 1 to %(max)s beds") % {"max": MAX_BEDS}
+    return errors
+
+
+@transaction.atomic
+def rooms_add(
+    *, actor: Any, site: Site, rooms: Sequence[RoomSpec], source: str = "form"
+) -> RoomsAdded:
+    """Add rooms to a site; rooms it already has keep their status (beds, floor and access are
+    brought up to date), so adding the same list twice changes nothing."""
+    require(actor, Cap.QUARANTINE_MANAGE)
+    _require_site(actor, site)
+    if not rooms:
+        raise field_error("rooms", _("There are no rooms to add"))
+    if len(rooms) > MAX_IMPORT_ROWS:
+        raise field_error(
+            "rooms", _("Add at most %(max)s rooms at once") % {"max": MAX_IMPORT_ROWS}
+        )
+    seen: set[tuple[str, str]] = set()
+    for index, spec in enumerate(rooms):
+        problems = _check_spec(spec)
+        if problems:
+            name, message = next(iter(problems.items()))
+            raise field_error(name, f"{spec.label or index + 1}: {message}")
+        if (spec.building, spec.number) in seen:
+            raise field_error("number", _("Room %(room)s is listed twice") % {"room": spec.label})
+        seen.add((spec.building, spec.number))
+    result = _rooms_write(site, rooms)
+    event_record(
+        actor=actor,
+        action="rooms.added",
+        obj=site,
+        to_value=str(result.created),
+        data={
+            "source": source,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        },
+    )
+    return result
+
+
+def _rooms_write(site: Site, rooms: Sequence[RoomSpec]) -> RoomsAdded:
+    existing = {(r.building, r.number): r for r in Room.objects.filter(site=site)}
+    result = RoomsAdded()
+    new: list[Room] = []
+    changed: list[Room] = []
+    for spec in rooms:
+        room = existing.get((spec.building, spec.number))
+        if room is None:
+            new.append(
+                Room(
+                    site=site,
+                    building=spec.building,
+                    floor=spec.floor,
+                    number=spec.number,
+                    beds=spec.beds,
+                    accessible=spec.accessible,
+                    division_key=site.division_key,
+                )
+            )
+        elif (room.floor, room.beds, room.accessible) != (spec.floor, spec.beds, spec.accessible):
+            room.floor, room.beds, room.accessible = spec.floor, spec.beds, spec.accessible
+            changed.append(room)
+        else:
+            result.unchanged += 1
+    Room.objects.bulk_create(new, batch_size=CHUNK)
+    Room.objects.bulk_update(changed, ["floor", "beds", "accessible"], batch_size=CHUNK)
+    result.created, result.updated = len(new), len(changed)
+    return result
+
+
+# Rooms from a file --------------------------------------------------------------------------
+
+ROOM_COLUMNS = ("building", "floor", "number", "beds", "accessible")
+ROOM_REQUIRED = ("floor", "number")
+ROOM_CHINESE = {
+    "building": "楼栋",
+    "floor": "楼层",
+    "number": "房间号",
+    "beds": "床位",
+    "accessible": "无障碍",
+}
+_ROOM_ALIASES = {
+    "building": ("楼栋", "楼号", "楼", "building", "block"),
+    "floor": ("楼层", "层", "floor", "storey"),
+    "number": ("房间号", "房号", "房间", "number", "room", "roomnumber"),
+    "beds": ("床位", "床位数", "床数", "beds", "bedcount"),
+    "accessible": ("无障碍", "无障碍房间", "accessible", "accessibility"),
+}
+ROOM_HEADERS = {alias: canon for canon, aliases in _ROOM_ALIASES.items() for alias in aliases}
+YES = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
+NO = {"否", "无", "n", "no", "false", "0", ""}
+
+E_FLOOR = gettext_noop("Floor must be a whole number such as 3 or -1")
+E_FLOOR_RANGE = gettext_noop("Floors are numbered %(low)s to %(high)s")
+E_BEDS = gettext_noop("Beds must be a whole number from 1 to %(max)s")
+E_ACCESSIBLE = gettext_noop("Write 是 or 否 (yes or no)")
+E_NUMBER_LONG = gettext_noop("A room number has 1 to 20 characters")
+E_BUILDING_LONG = gettext_noop("A building name has at most 20 characters")
+E_ROOM_TWICE = gettext_noop("This room already appears in row %(row)s")
+E_TOO_MANY_ROOMS = gettext_noop("A file may hold at most %(max)s rooms")
+E_NO_ROOMS = gettext_noop("There are no rooms in this file")
+
+
+@dataclass
+class RoomImportResult:
+    filename: str
+    rows_read: int = 0
+    added: RoomsAdded = field(default_factory=RoomsAdded)
+    errors: list[RowError] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _int_cell(text: str) -> int | None:
+    try:
+        return int(text.strip().rstrip("层F楼f"))
+    except ValueError:
+        return None
+
+
+def _room_row(
+    number: int, cells: list[str], positions: dict[str, int], headers: dict[str, str], width: int
+) -> tuple[RoomSpec | None, list[RowError]]:
+    def cell(canon: str) -> str:
+        i = positions.get(canon)
+        return cells[i].strip() if i is not None and i < len(cells) else ""
+
+    errors: list[RowError] = []
+
+    def bad(canon: str, message: str, params: dict[str, Any] | None = None) -> None:
+        errors.append(
+            RowError(number, headers.get(canon, canon), cell(canon), message, params or {})
+        )
+
+    room_number = cell("number")
+    building = cell("building")
+    if not room_number:
+        bad("number", E_REQUIRED)
+    elif len(room_number) > 20:
+        bad("number", E_NUMBER_LONG)
+    if len(building) > 20:
+        bad("building", E_BUILDING_LONG)
+    floor = _int_cell(cell("floor"))
+    if not cell("floor"):
+        bad("floor", E_REQUIRED)
+    elif floor is None:
+        bad("floor", E_FLOOR)
+    elif not FLOORS[0] <= floor <= FLOORS[1]:
+        bad("floor", E_FLOOR_RANGE, _floors())
+    beds = _int_cell(cell("beds") or "1")
+    if beds is None or not 1 <= beds <= MAX_BEDS:
+        bad("beds", E_BEDS, {"max": MAX_BEDS})
+    access = cell("accessible").lower()
+    if access not in YES and access not in NO:
+        bad("accessible", E_ACCESSIBLE)
+    if len(cells) > width and any(cells[width:]):
+        errors.append(RowError(number, "", "", E_EXTRA_CELLS))
+    if errors:
+        return None, errors
+    assert floor is not None and beds is not None
+    return RoomSpec(building, floor, room_number, beds, access in YES), []
+
+
+def _read_room_file(path: Path, result: RoomImportResult) -> list[RoomSpec]:
+    _digest, kind = _scan(path)
+    if kind not in {"xlsx", "xls"} and path.suffix.lower() not in {".csv", ".txt", ""}:
+        raise FileProblem(RowError(0, "", "", E_NOT_TABULAR))
+    rows = read_rows(path, kind)
+    header: list[str] | None = None
+    for _n, cells, _lossy in rows:
+        if any(cells):
+            header = cells
+            break
+    if header is None:
+        raise FileProblem(RowError(0, "", "", E_EMPTY))
+    positions, header = header_positions(
+        header,
+        columns=ROOM_COLUMNS,
+        required=ROOM_REQUIRED,
+        chinese=ROOM_CHINESE,
+        aliases=ROOM_HEADERS,
+    )
+    headers = {canon: header[i] for canon, i in positions.items()}
+    specs: list[RoomSpec] = []
+    first_row: dict[tuple[str, str], int] = {}
+    for number, cells, _lossy in rows:
+        if not any(cells):
+            continue
+        result.rows_read += 1
+        if result.rows_read > MAX_IMPORT_ROWS:
+            raise FileProblem(RowError(number, "", "", E_TOO_MANY_ROOMS, {"max": MAX_IMPORT_ROWS}))
+        spec, errors = _room_row(number, cells, positions, headers, len(header))
+        result.errors.extend(errors)
+        if spec is None:
+            continue
+        key = (spec.building, spec.number)
+        if key in first_row:
+            column = headers.get("number", "number")
+            params = {"row": first_row[key]}
+            result.errors.append(RowError(number, column, spec.number, E_ROOM_TWICE, params))
+            continue
+        first_row[key] = number
+        specs.append(spec)
+    if not specs and not result.errors:
+        raise FileProblem(RowError(0, "", "", E_NO_ROOMS))
+    return specs
+
+
+def rooms_import(
+    *, actor: Any, site: Site, path: str | Path, filename: str = ""
+) -> RoomImportResult:
+    """Rooms of a site from a CSV/XLSX file (楼栋, 楼层, 房间号, 床位, 无障碍): every row is
+    checked first, any bad row stops the file with its row, column and reason; importing the
+    same file again changes nothing."""
+    require(actor, Cap.QUARANTINE_MANAGE)
+    _require_site(actor, site)
+    path = Path(path)
+    result = RoomImportResult(filename=filename or path.name)
+    try:
+        specs = _read_room_file(path, result)
+    except FileProblem as problem:
+        result.errors.append(problem.error)
+        return result
+    if result.ok:
+        result.added = rooms_add(actor=actor, site=site, rooms=specs, source=result.filename)
+        result.written = True
+    return result
+
+
+# Room status --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rooms_set_status(*, actor: Any, rooms: Sequence[Room], status: str, reason: str = "") -> int:
+    """Close, reopen or mark rooms disinfected; each change is an audit event. All or none."""
+    require(actor, Cap.QUARANTINE_MANAGE)
+    if status not in RoomStatus.values:
+        raise field_error("status", _("Unknown room status"))
+    if status == RoomStatus.OCCUPIED:
+        raise field_error("status", _("A room becomes occupied when someone is allocated to it"))
+    ids = sorted({r.pk for r in rooms})
+    if not ids:
+        raise field_error("rooms", _("Choose at least one room"))
+    allowed = set(
+        sites_for(actor, Cap.QUARANTINE_MANAGE).values_list("pk", flat=True)
+    )  # the actor's sites
+    locked = list(Room.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    for room in locked:
+        if room.site_id not in allowed:
+            raise field_error("site", _("This site is not one you manage"))
+    busy = set(
+        Stay.objects.filter(room_id__in=ids, status__in=STAY_OPEN).values_list("room_id", flat=True)
+    )
+    for room in locked:
+        label = room_label(room.building, room.number)
+        if room.pk in busy or room.status == RoomStatus.OCCUPIED:
+            raise field_error(
+                "status",
+                _("%(room)s is occupied: move or release the people in it first") % {"room": label},
+            )
+        if status not in MANUAL_STATUS[room.status] and status != room.status:
+            raise field_error(
+                "status",
+                _("%(room)s cannot go from %(old)s to %(new)s")
+                % {
+                    "room": label,
+                    "old": room.get_status_display(),
+                    "new": RoomStatus(status).label,
+                },
+            )
+    changing = [r for r in locked if r.status != status]
+    if not changing:
+        return 0
+    Room.objects.filter(pk__in=[r.pk for r in changing]).update(status=status)
+    now = timezone.now()
+    user_id, actor_name = _actor_columns(actor)
+    events_record_bulk(
+        (
+            now,
+            user_id,
+            actor_name,
+            "room.status_changed",
+            "quarantine.room",
+            str(r.pk),
+            room_label(r.building, r.number),
+            None,
+            r.division_key,
+            "status",
+            r.status,
+            status,
+            (reason or "").strip()[:300],
+            "",
+            "{}",
+        )
+        for r in changing
+    )
+    return len(changing)
+
+
+def room_set_status(*, actor: Any, room: Room, status: str, reason: str = "") -> Room:
+    rooms_set_status(actor=actor, rooms=[room], status=status, reason=reason)
+    room.refresh_from_db()
+    return room
+
+
+def _actor_columns(actor: Any) -> tuple[int | None, str]:
+    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    return user_id, str(actor) if user_id else "system"
+
+
+# Stays: check-in, move ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def stays_check_in(*, actor: Any, stays: Sequence[Stay], at: dt.datetime | None = None) -> int:
+    """People allocated to rooms arrive: planned → in (all or none)."""
+    require(actor, Cap.QUARANTINE_MANAGE)
+    ids = sorted({s.pk for s in stays})
+    if not ids:
+        raise field_error("stays", _("Choose at least one person"))
+    allowed = set(sites_for(actor, Cap.QUARANTINE_MANAGE).values_list("pk", flat=True))
+    locked = list(
+        Stay.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .select_related("person", "room")
+    )
+    for stay in locked:
+        if stay.site_id not in allowed:
+            raise field_error("site", _("This site is not one you manage"))
+        if stay.status != StayStatus.PLANNED:
+            raise field_error(
+                "stays",
+                _("%(person)s is not expected (%(status)s)")
+                % {"person": stay.person.name, "status": stay.get_status_display()},
+            )
+    at = at or timezone.now()
+    Stay.objects.filter(pk__in=ids).update(status=StayStatus.IN, checked_in_at=at)
+    Room.objects.filter(pk__in={s.room_id for s in locked}).update(status=RoomStatus.OCCUPIED)
+    user_id, actor_name = _actor_columns(actor)
+    events_record_bulk(
+        (
+            at,
+            user_id,
+            actor_name,
+            "stay.checked_in",
+            "quarantine.stay",
+            str(s.pk),
+            f"{s.person.name} @ {s.room}"[:200],
+            s.person_id,
+            s.division_key,
+            "status",
+            StayStatus.PLANNED,
+            StayStatus.IN,
+            "",
+            "",
+            "{}",
+        )
+        for s in locked
+    )
+    return len(locked)
+
+
+def stay_check_in(*, actor: Any, stay: Stay) -> Stay:
+    stays_check_in(actor=actor, stays=[stay])
+    stay.refresh_from_db()
+    return stay
+
+
+@transaction.atomic
+def stay_move(*, actor: Any, stay: Stay, room: Room, reason: str) -> Stay:
+    """Move a person to another free room (at this or another of the actor's sites).
+
+    The old stay ends as "moved" and a new one starts in the new room; the old room awaits
+    disinfection once its last occupant has left (or is free again if nobody had arrived).
+    """
+    require(actor, Cap.QUARANTINE_MANAGE)
+    reason = (reason or "").strip()
+    if not reason:
+        raise field_error("reason", _("Give a reason"))
+    allowed = set(sites_for(actor, Cap.QUARANTINE_MANAGE).values_list("pk", flat=True))
+    old = (
+        Stay.objects.select_for_update(of=("self",))
+        .select_related("person", "room")
+        .get(pk=stay.pk)
+    )
+    if old.site_id not in allowed:
+        raise field_error("site", _("This site is not one you manage"))
+    if old.status not in STAY_OPEN:
+        raise field_error(
+            "stay",
+            _("%(person)s is no longer here (%(status)s)")
+            % {"person": old.person.name, "status": old.get_status_display()},
+        )
+    ids = sorted({old.room_id, room.pk})
+    locked = {r.pk: r for r in Room.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    target = locked[room.pk]
+    if target.pk == old.room_id:
+        raise field_error("room", _("The person is already in this room"))
+    if target.site_id not in allowed:
+        raise field_error("room", _("This site is not one you manage"))
+    if target.status != RoomStatus.AVAILABLE or (
+        Stay.objects.filter(room=target, status__in=STAY_OPEN).exists()
+    ):
+        raise field_error(
+            "room",
+            _("%(room)s is not free (%(status)s)")
+            % {
+                "room": room_label(target.building, target.number),
+                "status": target.get_status_display(),
+            },
+        )
+    now = timezone.now()
+    was_in = old.status == StayStatus.IN
+    old.status, old.checked_out_at = StayStatus.MOVED, now
+    old.save(update_fields=["status", "checked_out_at"])
+    new = Stay.objects.create(
+        person_id=old.person_id,
+        measure_id=old.measure_id,
+        room=target,
+        site_id=target.site_id,
+        batch_id=old.batch_id,
+        status=StayStatus.IN if was_in else StayStatus.PLANNED,
+        allocated_at=now,
+        checked_in_at=now if was_in else None,
+        division_key=target.division_key,
+    )
+    target.status = RoomStatus.OCCUPIED
+    target.save(update_fields=["status"])
+    source = locked[old.room_id]
+    if not Stay.objects.filter(room=source, status__in=STAY_OPEN).exists():
+        source.status = RoomStatus.CLEANING if was_in else RoomStatus.AVAILABLE
+        source.save(update_fields=["status"])
+    event_record(
+        actor=actor,
+        action="stay.moved",
+        obj=new,
+        person_id=old.person_id,
+        field="room",
+        from_value=f"{old.site_id}:{room_label(source.building, source.number)}",
+        to_value=f"{target.site_id}:{room_label(target.building, target.number)}",
+        reason=reason[:300],
+        data={"from_stay": old.pk, "from_room": source.pk, "to_room": target.pk},
+    )
+    return new
+
+
+# Figures and the occupancy board ------------------------------------------------------------
+
+
+@dataclass
+class Occupancy:
+    sites: int = 0
+    rooms: int = 0
+    beds: int = 0
+    available: int = 0
+    occupied: int = 0
+    cleaning: int = 0
+    closed: int = 0
+    people_in: int = 0
+    people_expected: int = 0
+
+    @property
+    def free(self) -> int:
+        return self.available
+
+
+_ROOM_COUNTS = {
+    "rooms": Count("id"),
+    "beds": Sum("beds"),
+    "available": Count("id", filter=Q(status=RoomStatus.AVAILABLE)),
+    "occupied": Count("id", filter=Q(status=RoomStatus.OCCUPIED)),
+    "cleaning": Count("id", filter=Q(status=RoomStatus.CLEANING)),
+    "closed": Count("id", filter=Q(status=RoomStatus.CLOSED)),
+}
+_STAY_COUNTS = {
+    "people_in": Count("id", filter=Q(status=StayStatus.IN)),
+    "people_expected": Count("id", filter=Q(status=StayStatus.PLANNED)),
+}
+
+
+def occupancy_totals(sites: QuerySet[Site]) -> Occupancy:
+    """Sites, rooms, beds, rooms by status and people, over `sites` in use (three queries)."""
+    in_use = sites.filter(active=True)
+    totals = Occupancy(sites=in_use.count())
+    rooms = Room.objects.filter(site__in=in_use).aggregate(**_ROOM_COUNTS)
+    stays = Stay.objects.filter(site__in=in_use, status__in=STAY_OPEN).aggregate(**_STAY_COUNTS)
+    for name, value in {**rooms, **stays}.items():
+        setattr(totals, name, value or 0)
+    return totals
+
+
+def occupancy_by_site(sites: Sequence[Site]) -> dict[int, Occupancy]:
+    """The same figures per site for a page of sites (two queries)."""
+    ids = [s.pk for s in sites]
+    out = {pk: Occupancy(sites=1) for pk in ids}
+    rooms = (
+        Room.objects.filter(site_id__in=ids).values("site_id").annotate(**_ROOM_COUNTS).order_by()
+    )
+    stays = (
+        Stay.objects.filter(site_id__in=ids, status__in=STAY_OPEN)
+        .values("site_id")
+        .annotate(**_STAY_COUNTS)
+        .order_by()
+    )
+    for row in [*rooms, *stays]:
+        data: dict[str, Any] = dict(row)
+        figures = out[data.pop("site_id")]
+        for name, value in data.items():
+            setattr(figures, name, value or 0)
+    return out
+
+
+@dataclass
+class Cell:
+    room: Room
+    occupants: list[str]  # masked names
+    expected: bool  # allocated, nobody arrived yet
+
+    @property
+    def state(self) -> str:
+        return (
+            "expected"
+            if self.expected and self.room.status == RoomStatus.OCCUPIED
+            else self.room.status
+        )
+
+
+@dataclass
+class Floor:
+    number: int
+    cells: list[Cell]
+
+
+@dataclass
+class Building:
+    name: str
+    floors: list[Floor]
+
+
+@dataclass
+class Board:
+    buildings: list[Building]
+    counts: Counter[str]
+    beds: int
+    people_in: int
+    people_expected: int
+
+
+def site_board(site: Site, *, building: str | None = None) -> Board:
+    """A site's rooms as a grid, building by building and top floor first (two queries)."""
+    rooms = Room.objects.filter(site=site).order_by("building", "-floor", "number")
+    if building is not None:
+        rooms = rooms.filter(building=building)
+    open_stays = (
+        Stay.objects.filter(site=site, status__in=STAY_OPEN)
+        .order_by("room_id", "id")
+        .values_list("room_id", "status", "person__name")
+    )
+    names: dict[int, list[str]] = defaultdict(list)
+    arrived: dict[int, bool] = defaultdict(bool)
+    people: Counter[str] = Counter()
+    for room_id, status, name in open_stays:
+        names[room_id].append(masked_name(name))
+        arrived[room_id] |= status == StayStatus.IN
+        people[status] += 1
+    counts: Counter[str] = Counter()
+    buildings: dict[str, dict[int, list[Cell]]] = {}
+    beds = 0
+    for room in rooms:
+        counts[room.status] += 1
+        beds += room.beds
+        occupants = names.get(room.pk, [])
+        cell = Cell(room, occupants, bool(occupants) and not arrived[room.pk])
+        buildings.setdefault(room.building, {}).setdefault(room.floor, []).append(cell)
+    return Board(
+        buildings=[
+            Building(name, [Floor(n, cells) for n, cells in floors.items()])
+            for name, floors in buildings.items()
+        ],
+        counts=counts,
+        beds=beds,
+        people_in=people[StayStatus.IN],
+        people_expected=people[StayStatus.PLANNED],
+    )
+
+
+def free_rooms(site: Site) -> QuerySet[Room]:
+    """Rooms of `site` nobody is allocated to and that are open, for moves."""
+    return Room.objects.filter(site=site, status=RoomStatus.AVAILABLE).order_by(
+        "building", "floor", "number"
+    )
+
+
+def open_stays(site: Site) -> QuerySet[Stay]:
+    return (
+        Stay.objects.filter(site=site, status__in=STAY_OPEN)
+        .select_related("person", "room")
+        .order_by("status", "room__building", "room__floor", "room__number", "id")
+    )

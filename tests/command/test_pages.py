@@ -1,0 +1,249 @@
+"""The dashboard, the lists behind its figures, their exports and the daily report."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from fangkong.audit.models import Event
+from fangkong.epi.models import CaseKind
+from tests import factories as f
+from tests.command.conftest import DAY, build, contact
+
+AS_OF = {"as_of": "2022-05-07T08:00:00"}
+REPORT = {"day": DAY.isoformat(), "hour": "8"}
+
+
+def figure(html: str, name: str) -> str:
+    found = re.search(rf'data-figure="{re.escape(name)}">([^<]*)<', html)
+    assert found, name
+    return found.group(1)
+
+
+def test_dashboard_shows_the_figures_as_of_the_moment(login, outbreak, personas, english):
+    response = login(personas["command"]).get(reverse("command:dashboard"), AS_OF)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert figure(html, "confirmed") == "4"
+    assert figure(html, "confirmed_new") == "+1"
+    assert figure(html, "asymptomatic") == "2"
+    assert figure(html, "close_under_control") == "5"
+    assert figure(html, "people") == "2"
+    assert figure(html, "rounds_open") == "1"
+    assert figure(html, "zones_high") == "2"
+    assert 'id="curve"' in html and 'id="map"' in html
+
+
+def test_a_figure_opens_the_list_behind_it(login, outbreak, personas, english):
+    client = login(personas["command"])
+    html = client.get(reverse("command:dashboard"), AS_OF).content.decode()
+    link = re.search(r'href="([^"]+)" data-figure="close_under_control"', html).group(1)
+    listing = client.get(link.replace("&amp;", "&"))
+    assert listing.status_code == 200
+    rows = listing.content.decode().split('id="figure-rows"')[1]
+    assert rows.count("<tr>") - 1 == 5  # header row aside
+    assert "甲七" in rows and "甲八" not in rows
+
+
+def test_drill_down_by_place_and_outsider_cannot(login, outbreak, personas, english):
+    client = login(personas["command"])
+    html = client.get(reverse("command:dashboard"), {**AS_OF, "place": "411002"}).content.decode()
+    assert "西大街街道" in html and "东大街街道" in html
+    assert figure(html, "confirmed") == "3"
+    outsider = login(personas["outsider"])
+    assert outsider.get(reverse("command:dashboard"), {"place": "411002"}).status_code == 404
+    assert outsider.get(reverse("command:report"), {"place": "411002"}).status_code == 404
+    url = reverse("command:list", args=["cases"])
+    assert outsider.get(url, {"place": "411002"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        ("command", True),
+        ("task_force", True),
+        ("street", True),
+        ("grid", True),
+        ("hospital", True),
+        ("lab", False),
+        ("quarantine", False),
+        ("hotline", False),
+        ("supply", False),
+    ],
+)
+def test_who_may_open_the_dashboard_and_report(login, outbreak, personas, role, allowed):
+    client = login(personas[role])
+    for name in ("command:dashboard", "command:report"):
+        assert (client.get(reverse(name)).status_code == 200) == allowed, (name, role)
+
+
+def test_hospital_sees_cases_but_not_contacts(login, outbreak, personas, english):
+    client = login(personas["hospital"])
+    html = client.get(reverse("command:dashboard"), AS_OF).content.decode()
+    assert 'data-figure="confirmed"' in html
+    assert 'data-figure="close"' not in html
+    assert client.get(reverse("command:list", args=["contacts"])).status_code == 403
+
+
+def test_report_text_has_every_headline_number(login, outbreak, personas, english):
+    html = login(personas["command"]).get(reverse("command:report"), REPORT).content.decode()
+    text = re.sub(r"\s+", " ", html)
+    for sentence in (
+        "As of 8:00 on May 7, 2022, 许昌市 had reported 4 confirmed cases and 2 asymptomatic "
+        "infections in this outbreak.",
+        "4 of them have been transferred to hospital in a closed loop; 2 are awaiting transfer.",
+        "1 new confirmed cases (0 found in the community, 1 in quarantine or controlled areas) "
+        "and 1 new asymptomatic infections (1 in the community, 0 in quarantine",
+        "1 asymptomatic infections were reclassified as confirmed cases.",
+        "6 close contacts and 1 secondary contacts had been traced (2 and 1 of them",
+        "5 are under control measures, 0 have completed them and been released, and 2 are "
+        "still being located or placed.",
+        "1 centralised quarantine sites with 2 rooms were in use, with 2 people in centralised "
+        "quarantine (1 more than 24 hours earlier); 1 people were released",
+        "1 people were under control measures (centralised or at home).",
+        "1 rounds of mass testing had been completed and 1 were in progress.",
+        ": 2 (150 people inside).",  # zones in force, by level
+    ):
+        assert sentence in text, sentence
+
+
+def test_round_coverage_panel(login, outbreak, personas, english):
+    client = login(personas["command"])
+    html = client.get(reverse("command:dashboard"), AS_OF).content.decode()
+    assert 'hx-get="/command/rounds/?as_of=' in html
+    panel = client.get(reverse("command:rounds"), AS_OF).content.decode()
+    row = panel.split(f'data-round="{outbreak.rounds["r2"].pk}"')[1].split("</tr>")[0]
+    assert 'data-figure="sampled">3<' in row and 'data-figure="target">14<' in row
+    assert "第三轮" not in panel  # starts after the moment
+    assert login(personas["hospital"]).get(reverse("command:rounds")).status_code == 403
+
+
+def test_report_pdf_renders_chinese_text(login, outbreak, personas):
+    from pypdf import PdfReader
+
+    response = login(personas["command"]).get(reverse("command:report_pdf"), REPORT)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    text = re.sub(r"\s+", "", text)
+    for chinese in ("许昌市", "魏都区", "建安区"):
+        assert chinese in text, chinese
+    assert "2022年5月7日" in text  # the date in Chinese form
+
+
+def test_report_xlsx_holds_text_figures_and_places(login, outbreak, personas, english):
+    response = login(personas["command"]).get(reverse("command:report_xlsx"), REPORT)
+    wb = load_workbook(io.BytesIO(response.content))
+    report, figures, places = wb.worksheets
+    assert "4 confirmed cases" in " ".join(str(c.value) for c in report["A"])
+    values = {row[0]: (row[1], row[2]) for row in figures.iter_rows(min_row=2, values_only=True)}
+    assert values["Confirmed cases"] == (4, 1)
+    assert values["People in centralised quarantine"] == (2, 1)
+    rows = {row[0]: row for row in places.iter_rows(min_row=2, values_only=True)}
+    assert rows["建安区"][1] == 1 and rows["魏都区"][1] == 3
+
+
+def _csv(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))
+
+
+def test_csv_export_is_streamed_masked_and_audited(login, outbreak, personas, english):
+    client = login(personas["hospital"])  # may see cases, may not reveal identifiers
+    url = reverse("command:export", args=["cases", "csv"])
+    response = client.get(url, {**AS_OF, "kind": "confirmed"})
+    assert response.streaming
+    rows = _csv(response)
+    assert rows[0][:2] == ["Case number", "Classification"]
+    assert len(rows) == 1 + 3  # c1, c3, c4: the hospital persona works in 魏都区
+    person = outbreak.cases["c1"].person
+    assert not any(person.id_number in r for r in rows)
+    assert any(person.id_number_masked in r for r in rows)
+    exported = Event.objects.get(action="command.exported")
+    assert exported.data["rows"] == 3 and exported.data["unmasked"] is False
+
+
+def test_xlsx_export_reveals_for_roles_that_may(login, outbreak, personas, english):
+    client = login(personas["command"])
+    url = reverse("command:export", args=["contacts", "xlsx"])
+    response = client.get(url, {**AS_OF, "degree": "close"})
+    assert response["X-Row-Count"] == "6"
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    values = [c for row in wb.active.iter_rows(values_only=True) for c in row]
+    assert outbreak.people["甲七"].id_number in values
+    assert Event.objects.get(action="command.exported").data["unmasked"] is True
+
+
+def _queries(client, url, params):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params).status_code == 200
+    return len(ctx.captured_queries)
+
+
+# session, user, jurisdiction; then children, map places, cases (2: every row by today's values,
+# then the rows changed since), curve (2), contacts (2), sites, rooms, stays, measures, rounds,
+# zones (2: their history, the active profile's levels)
+PINNED = {"command:dashboard": 3 + 15, "command:report": 3 + 15}
+
+
+@pytest.mark.parametrize("page", sorted(PINNED))
+def test_query_count_is_pinned_and_flat(login, outbreak, personas, page, city):
+    client = login(personas["command"])
+    params = AS_OF if page == "command:dashboard" else REPORT
+    small = _queries(client, reverse(page), params)
+    more = build_more(outbreak, personas)
+    assert more > 10
+    large = _queries(client, reverse(page), params)
+    assert small == large == PINNED[page]
+
+
+LIST_PINNED = 3 + 2  # the page of rows, the names of streets and communities
+
+
+def test_list_page_query_count_is_pinned_and_flat(login, outbreak, personas):
+    client = login(personas["command"])
+    url = reverse("command:list", args=["contacts"])
+    small = _queries(client, url, AS_OF)
+    build_more(outbreak, personas)
+    assert small == _queries(client, url, AS_OF) == LIST_PINNED
+
+
+def test_exports_stop_at_the_configured_size(login, outbreak, personas, settings):
+    settings.EXPORT_MAX_ROWS = 2
+    client = login(personas["command"])
+    response = client.get(reverse("command:export", args=["cases", "csv"]), AS_OF)
+    assert len(_csv(response)) == 1 + 2
+    response = client.get(reverse("command:export", args=["cases", "xlsx"]), AS_OF)
+    assert response["X-Row-Count"] == "2"
+
+
+def test_unknown_list_or_format_is_not_found(login, outbreak, personas):
+    client = login(personas["command"])
+    assert client.get(reverse("command:list", args=["residents"])).status_code == 404
+    url = reverse("command:export", args=["cases", "pdf"])
+    assert client.get(url).status_code == 404
+
+
+def build_more(outbreak, personas) -> int:
+    """Another street's worth of cases and contacts."""
+    from tests.command.conftest import at, case
+
+    unit = outbreak.city.w[f.Level.UNIT]
+    made = 0
+    for i in range(12):
+        person = f.resident(unit, f"增{i}")
+        c = case(person, at(6, 9), kind=CaseKind.ASYMPTOMATIC)
+        contact(c, f.resident(unit, f"接{i}"), at(6, 10))
+        made += 1
+    return made
+
+
+def test_dashboard_for_a_place_with_no_data(login, personas, city):
+    response = login(personas["command"]).get(reverse("command:dashboard"))
+    assert response.status_code == 200
+    assert build is not None
