@@ -30,11 +30,9 @@ from typing import Any
 
 import numpy as np
 
-# This folder holds scripts whose names (coverage.py) shadow packages that Numba probes for.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from fangkong.epi import finder  # noqa: E402
+from fangkong.epi import finder
 
 DAY = 86_400
 HOUR = 3_600

@@ -19,7 +19,7 @@ each run, which open cases) and times, back to back:
 Every run is a real, committed upload, so lab_result grows by `--rows` each run, as it would
 in service. It prints each run and the best and median import/raw ratio over the runs (target
 on PostgreSQL: ≥ 50 %); repeating keeps a busy machine from deciding the figure.
-Coverage-page latency is measured by bench/coverage.py.
+Coverage-page latency is measured by bench/round_coverage.py.
 """
 
 import argparse

@@ -1,7 +1,7 @@
 """Coverage-page latency for a round of 1M people, through the Django test client.
 
-    .venv/bin/python bench/coverage.py                        # 1M people, PostgreSQL + SQLite
-    .venv/bin/python bench/coverage.py --people 100000 --db postgres   # a quick run
+    .venv/bin/python bench/round_coverage.py                        # 1M people, PostgreSQL + SQLite
+    .venv/bin/python bench/round_coverage.py --people 100000 --db postgres   # a quick run
 
 A scratch database (PostgreSQL `fk_coverage_bench`, or an SQLite file in a temporary folder) is
 migrated and loaded with COPY (executemany on SQLite): one district of 10 streets × 10
