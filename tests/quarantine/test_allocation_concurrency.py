@@ -11,6 +11,7 @@ import time
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.utils import translation
 
 from fangkong.quarantine import allocation
 from fangkong.quarantine.models import AllocationBatch, Measure, Room, RoomStatus, Stay
@@ -46,7 +47,8 @@ def confirm_together(pairs):
     def work(i, actor, batch):
         try:
             barrier.wait()
-            allocation.allocation_confirm(actor=actor, batch=batch, today=TODAY)
+            with translation.override("en"):  # a thread starts in the default language
+                allocation.allocation_confirm(actor=actor, batch=batch, today=TODAY)
             outcomes[i] = "confirmed"
         except ValidationError as exc:
             outcomes[i] = exc

@@ -25,6 +25,7 @@ from fangkong.epi import appeals, status
 from fangkong.epi.models import AppealStatus, CodeStatus, Colour
 from fangkong.people.models import Resident
 from fangkong.people.views import apply_errors, page_window
+from fangkong.zones.selectors import zone_for_person
 
 MY_CODE_ATTEMPTS_PER_HOUR = 10  # per IP address: ID number + phone guesses
 MY_CODE_SESSION_SECONDS = 30 * 60
@@ -117,6 +118,7 @@ def _status_context(request: HttpRequest, person: Resident, form: Any = None) ->
         "form": form if form is not None else (OverrideForm() if may_override else None),
         "verify_url": verify_url,
         "qr": qr_svg(verify_url),
+        "zone": zone_for_person(person),
         "section": "residents",
     }
 
@@ -277,6 +279,7 @@ def _my_code_page(request: HttpRequest, person: Resident, appeal_form: Any = Non
         "open_appeal": person.code_appeals.filter(status=AppealStatus.OPEN).first(),
         "appeal_form": appeal_form or AppealForm(),
         "qr": qr_svg(verify_url),
+        "zone": zone_for_person(person),
     }
     return render(request, "epi/public_my_code.html", context)
 
