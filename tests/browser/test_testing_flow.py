@@ -2,7 +2,9 @@
 samples a pooled tube on a phone, the lab uploads a positive result, and the retest list and
 the round's coverage show it."""
 
+import datetime as dt
 import re
+import time
 
 import pytest
 from django.utils import timezone
@@ -79,7 +81,10 @@ def test_round_pooled_sampling_positive_result_retests_and_coverage(
     expect(phone.locator("[data-figure=count]")).to_have_text("2/10")
 
     results = tmp_path / "results.csv"
-    tested = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
+    # The lab's time has whole seconds: round up, so it is never before the sampling instant,
+    # and let that second pass, so it is not in the future when the upload is checked.
+    tested = (timezone.localtime() + dt.timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S")
+    time.sleep(1.1)
     results.write_text(f"试管编码,检测结果,Ct值,检测时间\nP-0001,阳性,28.5,{tested}\n", "utf-8")
     lab = page_for(browser, live_server, "labtech")
     lab.goto("/lab/results/")
