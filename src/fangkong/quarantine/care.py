@@ -24,7 +24,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.access import Cap, can, in_scope, key_filter, require, scope_key, scoped
-from fangkong.accounts.roles import Role
 from fangkong.audit.services import event_record, events_record_bulk
 from fangkong.bulk import copy_rows
 from fangkong.epi.hooks import facts_changed
@@ -51,6 +50,7 @@ from fangkong.quarantine.models import (
     Stay,
     StayStatus,
 )
+from fangkong.quarantine.sites import is_site_manager, sites_for
 
 HOME_KINDS = (PhaseKind.HOME_QUARANTINE, PhaseKind.HOME_MONITORING)
 SITE_KINDS = (PhaseKind.CENTRALISED, PhaseKind.CENTRALISED_OR_HOME)
@@ -97,11 +97,11 @@ def test_state(test: ScheduledTest) -> str:
 
 
 def site_ids_for(user: Any) -> list[int] | None:
-    """The sites a site manager works at (on the staff, in their jurisdiction); None for any
-    other role, whose jurisdiction alone decides."""
-    if getattr(user, "is_superuser", False) or getattr(user, "role", "") != Role.QUARANTINE:
+    """The sites a site manager works at (`sites.sites_for`); None for any other role, whose
+    jurisdiction alone decides."""
+    if not is_site_manager(user):
         return None
-    return list(scoped(Site.objects.filter(staff=user), user).values_list("pk", flat=True))
+    return list(sites_for(user).values_list("pk", flat=True))
 
 
 def _stays_seen(user: Any, site_ids: list[int] | None) -> QuerySet[Stay]:
