@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import Cap, can, in_scope, require, scoped
+from fangkong.accounts.access import Cap, can, in_scope, require
 from fangkong.audit.services import event_record, events_record_bulk
 from fangkong.bulk import copy_rows
 from fangkong.db import in_ids
@@ -517,20 +516,3 @@ def measures_replan(*, actor: Any, profile: PolicyProfile, today: dt.date | None
 
 def on_policy_activated(sender: Any, profile: PolicyProfile, actor: Any, **kwargs: Any) -> None:
     measures_replan(actor=actor, profile=profile)
-
-
-# Reads -------------------------------------------------------------------------------------------
-
-
-def measures_for(user: Any) -> QuerySet[Measure]:
-    require(user, Cap.QUARANTINE_VIEW)
-    return scoped(Measure.objects.select_related("person"), user)
-
-
-def tests_due(
-    user: Any, day: dt.date, *, people: Iterable[int] | None = None
-) -> QuerySet[ScheduledTest]:
-    qs = scoped(ScheduledTest.objects.filter(due_on=day), user).select_related("person", "measure")
-    if people is not None:
-        qs = qs.filter(person_id__in=list(people))
-    return qs

@@ -72,10 +72,3 @@ def plan(rule: MeasureRule, anchor: dt.date, *, today: dt.date) -> Plan:
                 tests.append(PlannedTest(due, phase.kind, number))
         first = last + ONE_DAY
     return Plan(phases=tuple(phases), tests=tuple(tests))
-
-
-def phase_on(phases: tuple[PlannedPhase, ...], day: dt.date) -> PlannedPhase | None:
-    for phase in phases:
-        if phase.first_day <= day <= phase.last_day:
-            return phase
-    return None
