@@ -178,6 +178,12 @@ def plain_columns(
         )
 
 
+def barcode_range(columns: Columns) -> tuple[str, str]:
+    """The block's lowest and highest barcode, byte-wise (as the "C" collation sorts)."""
+    low, high = pc.min_max(columns.barcode.cast(pa.binary())).values()
+    return low.as_py().decode(), high.as_py().decode()
+
+
 # PostgreSQL binary COPY of result rows ------------------------------------------------------
 
 COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" * 2

@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 from fangkong.accounts.access import Cap, require, scoped
 from fangkong.audit.services import event_record
 from fangkong.epi.checkins import _epochs
-from fangkong.epi.hooks import facts_changed
+from fangkong.epi.hooks import facts_changed, facts_deferred
 from fangkong.lab import columnar, fhir, pools, tally
 from fangkong.lab.models import Lab, Outcome, Result, ResultUpload, Tube, TubeMember, TubeStatus
 from fangkong.people.errors import field_error
@@ -445,14 +445,31 @@ class _Refused(Exception):
     """Some row of a plain file is wrong: undo it and read the file row by row."""
 
 
-def _write_columns(upload_id: int, blocks: Iterator[columnar.Columns]) -> tuple[int, list[str]]:
-    """Append every block to lab_result; (rows, barcodes of the positive ones).
+@dataclass
+class _Written:
+    """What the column-wise path appended: rows, positive barcodes, the barcodes' range."""
+
+    rows: int = 0
+    positives: list[str] = field(default_factory=list)
+    lowest: str | None = None
+    highest: str | None = None
+
+    def add(self, block: columnar.Columns) -> None:
+        self.rows += len(block)
+        self.positives.extend(_positive_barcodes(block))
+        low, high = columnar.barcode_range(block)
+        self.lowest = low if self.lowest is None else min(self.lowest, low)
+        self.highest = high if self.highest is None else max(self.highest, high)
+
+
+def _write_columns(upload_id: int, blocks: Iterator[columnar.Columns]) -> _Written:
+    """Append every block to lab_result.
 
     PostgreSQL takes the rows as one COPY in binary form, fed from a queue so the next block
     is read while the server stores the last one; SQLite takes executemany. The table's key
     refuses a tube twice (in this file, or a result stored before): IntegrityError.
     """
-    rows, positives = 0, []
+    written = _Written()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             from psycopg.copy import QueuedLibpqWriter
@@ -466,17 +483,15 @@ def _write_columns(upload_id: int, blocks: Iterator[columnar.Columns]) -> tuple[
                 copy.write(columnar.COPY_SIGNATURE)
                 for block in blocks:
                     copy.write(columnar.copy_binary(block, upload_id, OUTCOME_BYTES))
-                    rows += len(block)
-                    positives.extend(_positive_barcodes(block))
+                    written.add(block)
                 copy.write(columnar.COPY_TRAILER)
-            return rows, positives
+            return written
         marks = ", ".join(["%s"] * len(RESULT_COLUMNS))
         sql = f"INSERT INTO {Result._meta.db_table} ({', '.join(RESULT_COLUMNS)}) VALUES ({marks})"
         for block in blocks:
             cursor.executemany(sql, _sqlite_rows(block, upload_id))
-            rows += len(block)
-            positives.extend(_positive_barcodes(block))
-    return rows, positives
+            written.add(block)
+    return written
 
 
 def _positive_barcodes(block: columnar.Columns) -> list[str]:
@@ -497,10 +512,14 @@ def _sqlite_rows(block: columnar.Columns, upload_id: int) -> list[tuple[Any, ...
     return list(zip(barcodes, [upload_id] * len(block), outcome, ct, tested, strict=True))
 
 
-def _wrong_rows(upload_id: int, lab_id: int) -> int:
+def _wrong_rows(upload_id: int, lab_id: int, written: _Written) -> int:
     """Rows of the upload that are wrong: unknown tube, nobody sampled, tested before it was
     collected, another lab's tube. Tubes that left the site were never empty: they went
-    through `tubes_send`, which refuses empty tubes, and members are never taken out."""
+    through `tubes_send`, which refuses empty tubes, and members are never taken out.
+
+    Only tubes within the upload's barcode range are read (both barcode columns sort
+    byte-wise on PostgreSQL, as Python compares them): a lab's file covers the kits it
+    received, not the whole history of tubes."""
     tube, member = Tube._meta.db_table, TubeMember._meta.db_table
     postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
@@ -509,11 +528,12 @@ def _wrong_rows(upload_id: int, lab_id: int) -> int:
             cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(
             f"SELECT count(*) FROM {Result._meta.db_table} r LEFT JOIN {tube} t"
-            " ON t.barcode = r.barcode WHERE r.upload_id = %s AND (t.id IS NULL"
+            " ON t.barcode = r.barcode AND t.barcode >= %s AND t.barcode <= %s"
+            " WHERE r.upload_id = %s AND (t.id IS NULL"
             " OR r.tested_at < t.collected_at OR (t.lab_id IS NOT NULL AND t.lab_id <> %s)"
             f" OR (t.status = %s AND NOT EXISTS (SELECT 1 FROM {member} m"
             " WHERE m.tube_id = t.id)))",
-            [upload_id, lab_id, TubeStatus.COLLECTED],
+            [written.lowest, written.highest, upload_id, lab_id, TubeStatus.COLLECTED],
         )
         wrong = int(cursor.fetchone()[0])
         if postgres:
@@ -550,13 +570,13 @@ def _columnwise(actor: Any, lab: Lab, path: Path, result: ResultsImport) -> list
     try:
         with transaction.atomic():
             upload = _upload_create(actor, lab, result)
-            rows, positives = _write_columns(upload.pk, blocks)
-            if _wrong_rows(upload.pk, lab.pk):
+            written = _write_columns(upload.pk, blocks)
+            if not written.rows or _wrong_rows(upload.pk, lab.pk, written):
                 raise _Refused
     except (columnar.NotPlain, _Refused, IntegrityError):
         return None
-    result.rows_read = result.applied = rows
-    return _finish(actor, lab, upload, positives, result)
+    result.rows_read = result.applied = written.rows
+    return _finish(actor, lab, upload, written.positives, result)
 
 
 # Writing ------------------------------------------------------------------------------------
@@ -730,6 +750,17 @@ def results_import(
     file_path = Path(path) if path is not None else None
     name = filename or (file_path.name if file_path else "bundle.json")
     result = ResultsImport(filename=name)
+    with facts_deferred():  # cases opened by the upload: their people recomputed once
+        people = _import(actor, lab, file_path, bundle, result)
+        if people:
+            facts_changed(people)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _import(
+    actor: Any, lab: Lab, file_path: Path | None, bundle: Any, result: ResultsImport
+) -> list[int]:
     people: list[int] = []
     try:
         result.sha256 = _digest(file_path, bundle, result)
@@ -748,10 +779,7 @@ def results_import(
         result.fatal = True
         result.written = False
         result.add_error(RowError(0, "", "", E_CONCURRENT))
-    if people:
-        facts_changed(people)
-    result.seconds = time.perf_counter() - started
-    return result
+    return people
 
 
 SAMPLE_ROWS = (
