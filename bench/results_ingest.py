@@ -16,6 +16,13 @@ each run, which open cases) and times, back to back:
   lab_result, one audit event for the upload, pool/case follow-up, committed);
 - again: the same file once more (its digest is known: nothing changes).
 
+With `--passes` (PostgreSQL) the last run also times, on the same file, the passes any validated
+import into lab_result has to make, each alone: the file's rows in binary COPY into an
+unindexed copy of lab_result and into a copy with its barcode key, and the validation join of
+the stored upload against the tubes (`results._wrong_rows`). Their sum beside the raw COPY is
+the ratio no import that writes the keyed table and checks every row against the tubes in
+PostgreSQL can beat on that machine.
+
 Every run is a real, committed upload, so lab_result grows by `--rows` each run, as it would
 in service. It prints each run and the best and median import/raw ratio over the runs (target
 on PostgreSQL: ≥ 50 %); repeating keeps a busy machine from deciding the figure.
@@ -186,7 +193,48 @@ def _raw_copy(path: Path) -> float:
     return seconds
 
 
-def worker(rows: int, positives: int, runs: int) -> None:
+def _passes(path: Path, lab: object) -> None:
+    """Time, alone, the passes an import into lab_result cannot skip (see the docstring)."""
+    from django.db import connection, transaction
+
+    from fangkong.lab import columnar, results
+    from fangkong.lab.models import ResultUpload
+
+    table = results.Result._meta.db_table
+    reading = results.ResultsImport(filename=path.name)
+    reading.kind = "utf-8-sig"  # as the import's digest step finds the bench's files
+    blocks = list(results._plain_blocks(path, reading) or [])
+    assert blocks, "the bench file is plain"
+    data = [columnar.copy_binary(b, 0, results.OUTCOME_BYTES) for b in blocks]
+    for name, like in (("unindexed", ""), ("keyed", " INCLUDING INDEXES")):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS bench_{name}")
+            cursor.execute(f"CREATE TABLE bench_{name} (LIKE {table}{like})")
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            columns = ", ".join(columnar.RESULT_COLUMNS)
+            sql = f"COPY bench_{name} ({columns}) FROM STDIN (FORMAT binary)"
+            with cursor.cursor.copy(sql) as copy:
+                copy.write(columnar.COPY_SIGNATURE)
+                for part in data:
+                    copy.write(part)
+                copy.write(columnar.COPY_TRAILER)
+        print(f"pass-copy-{name} {time.perf_counter() - started:.2f}", flush=True)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE bench_{name}")
+    upload = ResultUpload.objects.order_by("-pk").first()
+    assert upload is not None
+    written = results._Written()
+    for block in blocks:
+        written.add(block)
+    started = time.perf_counter()
+    with transaction.atomic():
+        wrong = results._wrong_rows(upload.pk, lab.pk, written)  # type: ignore[attr-defined]
+    assert wrong == 0
+    print(f"pass-validate {time.perf_counter() - started:.2f}", flush=True)
+
+
+def worker(rows: int, positives: int, runs: int, passes: bool = False) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
@@ -213,6 +261,8 @@ def worker(rows: int, positives: int, runs: int) -> None:
                     f" cases={result.cases_opened}",
                     flush=True,
                 )
+            if passes and run == runs - 1:
+                _passes(path, lab)
 
 
 # The driver: scratch databases, one worker each -----------------------------------------------
@@ -226,7 +276,9 @@ def _run(url: str, *args: str) -> str:
     return done.stdout
 
 
-def bench(db: str, rows: int, positives: int, runs: int) -> list[dict[str, float]]:
+def bench(
+    db: str, rows: int, positives: int, runs: int, passes: dict[str, float]
+) -> list[dict[str, float]]:
     import psycopg
 
     folder = tempfile.mkdtemp(prefix="fk_results_")
@@ -241,12 +293,18 @@ def bench(db: str, rows: int, positives: int, runs: int) -> list[dict[str, float
         _run(url, str(ROOT / ".venv" / "bin" / "fangkong"), "migrate", "-v", "0")
         python = str(ROOT / ".venv" / "bin" / "python")
         args = ["--worker", "--rows", str(rows), "--positives", str(positives)]
+        if db == "postgres" and passes is not None and "ask" in passes:
+            args.append("--passes")
+            passes.clear()
         out = _run(url, python, __file__, *args, "--runs", str(runs))
         times: list[dict[str, float]] = [{} for _run in range(runs)]
         for line in out.splitlines():
             parts = line.split()
             if len(parts) >= 3 and parts[0] in ("load", "raw", "import", "again"):
                 print(f"  {db:8} {line}", flush=True)
+            if parts and parts[0].startswith("pass-"):
+                print(f"  {db:8} {line}", flush=True)
+                passes[parts[0][5:]] = float(parts[1])
             if len(parts) >= 4 and parts[3].startswith("run="):
                 times[int(parts[3][4:])][parts[0]] = float(parts[2])
         return times
@@ -263,16 +321,18 @@ def main() -> None:
     parser.add_argument("--positives", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3, help="uploads of --rows results each")
     parser.add_argument("--db", choices=("postgres", "sqlite", "both"), default="both")
+    parser.add_argument("--passes", action="store_true", help="time the unavoidable passes")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     if args.worker:
-        worker(args.rows, args.positives, args.runs)
+        worker(args.rows, args.positives, args.runs, args.passes)
         return
     dbs = ("postgres", "sqlite") if args.db == "both" else (args.db,)
     report = []
     for db in dbs:
-        runs = bench(db, args.rows, args.positives, args.runs)
+        passes: dict[str, float] = {"ask": 1.0} if args.passes else {}
+        runs = bench(db, args.rows, args.positives, args.runs, passes)
         ratios = []
         for run, times in enumerate(runs):
             raw, imp, again = (args.rows / times[k] for k in ("raw", "import", "again"))
@@ -284,6 +344,15 @@ def main() -> None:
         report.append(
             f"{db:8} import/raw best {max(ratios):.1%}, median {statistics.median(ratios):.1%}"
         )
+        if "validate" in passes:
+            keyed, bare = passes["copy-keyed"], passes["copy-unindexed"]
+            raw = runs[-1]["raw"]
+            report.append(
+                f"{db:8} last run, passes alone: COPY unindexed {bare:.2f} s, COPY keyed"
+                f" {keyed:.2f} s, validation {passes['validate']:.2f} s; raw {raw:.2f} s;"
+                f" keyed + validation = {raw / (keyed + passes['validate']):.1%} of raw's rows/s,"
+                f" unindexed + validation = {raw / (bare + passes['validate']):.1%}"
+            )
     print(f"\n{args.rows:,} results per upload, {args.positives} positive single tubes each")
     print("\n".join(report))
 
