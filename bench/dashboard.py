@@ -16,13 +16,17 @@ Steps (each a subprocess on the scratch database, so settings never leak):
    after the cut-off) and case transfers; quarantine sites (1 per 60,000 residents, 160 rooms
    each), a stay and a control measure per close contact; one city-wide testing round with
    `--sampled` of the residents in 10-in-1 tubes;
-3. measure (`--step measure`): Django's test client, logged in as the demo command user
+3. `fangkong tally_rebuild`: the command figures' running counts (fangkong.tally) from the
+   rows just loaded, as after any bulk load (the services keep them up to date otherwise);
+4. measure (`--step measure`): Django's test client, logged in as the demo command user
    (whole city) and a district user, requests the dashboard (now, and as of 8:00 on 7 May),
    the daily report for 7 May, the round-coverage panel, the API, the contacts export
    (capped at 100,000 rows; CSV and XLSX) and the report PDF. Prints p50/p95, the number of
    queries of each, the rows exported and the load average (the machine is shared).
 
-The scratch database is dropped afterwards unless `--keep` (then reuse it with `--url`).
+The scratch database is dropped afterwards unless `--keep` (then reuse it with `--url`; a
+city loaded before the tally existed needs `fangkong migrate` and `fangkong tally_rebuild`
+first, or `--url … --rebuild`).
 """
 
 import argparse
@@ -332,6 +336,11 @@ def _measure(runs: int) -> None:
 
     settings.EXPORT_MAX_ROWS = 100_000
     settings.DEBUG = False
+    from fangkong.epi.models import Case
+    from fangkong.tally.models import Tally
+
+    if Case.objects.exists() and not Tally.objects.exists():
+        print("!! the tally is empty: run `fangkong tally_rebuild` (or --rebuild)", flush=True)
     day = {"day": AS_OF.isoformat(), "hour": "8"}
     morning = {"as_of": f"{AS_OF.isoformat()}T08:00:00"}
     export = reverse("command:export", args=["contacts", "csv"])
@@ -388,6 +397,9 @@ def main() -> None:
     parser.add_argument("--url", help="use this database (already loaded unless --load)")
     parser.add_argument("--load", action="store_true", help="with --url: build the city first")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="with --url: migrate and rebuild the tally first"
+    )
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--sampled", type=float, default=0.3, help="share tested in the round")
     parser.add_argument("--step", choices=["load", "measure"], help=argparse.SUPPRESS)
@@ -420,6 +432,12 @@ def main() -> None:
                  "--as-of", AS_OF.isoformat(), "--replace")  # fmt: skip
             print(f"demo city: {time.perf_counter() - started:.0f} s", flush=True)
             _run(url, python, __file__, "--step", "load", "--sampled", str(args.sampled))
+        if scratch or args.load or args.rebuild:
+            started = time.perf_counter()
+            if args.rebuild:
+                _run(url, fangkong, "migrate", "-v", "0")
+            _run(url, fangkong, "tally_rebuild")
+            print(f"tally rebuilt in {time.perf_counter() - started:.0f} s", flush=True)
         _run(url, python, __file__, "--step", "measure", "--runs", str(args.runs))
     finally:
         if scratch and not args.keep:

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "fangkong.quarantine",
     "fangkong.travel",
     "fangkong.zones",
+    "fangkong.tally",
     "fangkong.command",
     "fangkong.demo",
     "django_tasks_db",

@@ -32,6 +32,7 @@ from fangkong.lab.models import Purpose, TestingRound, Tube, TubeMember
 from fangkong.people.models import Resident
 from fangkong.places.models import Level
 from fangkong.quarantine.models import Measure, Room, Site, Stay, StayStatus
+from fangkong.tally.services import rebuild
 from fangkong.zones.models import Zone, ZoneChange
 from tests import factories as f
 
@@ -283,6 +284,7 @@ def build(city: f.City, personas: dict) -> Outbreak:
             division_key=p[name].division_key,
         )
     _zones(city, wb)
+    rebuild()  # rows written directly, as a bulk load would: the tally from scratch
     return o
 
 

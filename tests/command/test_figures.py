@@ -11,6 +11,7 @@ from fangkong.command import lists
 from fangkong.command.figures import situation
 from fangkong.command.places import node_for
 from fangkong.epi import services
+from fangkong.quarantine.care import stay_end
 from tests.command.conftest import SINCE, T
 
 CITY_AT_T = {
@@ -187,9 +188,7 @@ def later_changes(outbreak, actor):
     )
     for name, status in (("k5", "released"), ("k8", "released"), ("k3", "under_control")):
         services.contact_set_status(actor=actor, contact=k[name], status=status)
-    stay = outbreak.stays["st1"]
-    stay.status, stay.checked_out_at = "released", timezone.now()
-    stay.save()
+    stay_end(actor=actor, stay=outbreak.stays["st1"], status="released", reason="期满")
 
 
 def test_figures_as_of_a_past_moment_stay_after_later_changes(outbreak, personas):

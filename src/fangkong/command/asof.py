@@ -17,31 +17,16 @@ use the same rule as a correlated subquery per row (`value_at`, on the index of
 """
 
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, models
 from django.db.models import CharField, Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast, Coalesce
-from django.utils import translation
 
 from fangkong.audit.models import Event
-
-
-@functools.cache
-def value_codes(choices: type[models.TextChoices]) -> dict[str, str]:
-    """Code, and label in every language, of each value → the code."""
-    out: dict[str, str] = {}
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            for member in choices:
-                out.setdefault(str(member.label), member.value)
-    for member in choices:
-        out[member.value] = member.value
-    return out
+from fangkong.tally.subjects import value_codes  # one reading of event values for both
 
 
 def spellings(choices: type[models.TextChoices], code: str) -> list[str]:

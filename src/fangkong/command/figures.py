@@ -20,7 +20,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from fangkong.accounts.access import Cap, can, key_filter
-from fangkong.command import zones_bridge
+from fangkong.command import tallied, zones_bridge
 from fangkong.command.asof import Tracked, grouped_at
 from fangkong.command.places import Node, children_of, map_places
 from fangkong.epi.models import Case, CaseKind, CaseStatus, Contact, ContactStatus
@@ -98,12 +98,20 @@ def sections_for(user: Any) -> set[str]:
     return {name for name, cap in SECTION_CAPS.items() if can(user, cap)}
 
 
-def situation(user: Any, node: Node, at: dt.datetime, *, coverage: bool = False) -> Situation:
+def situation(
+    user: Any, node: Node, at: dt.datetime, *, coverage: bool = False, source: str = "auto"
+) -> Situation:
     """Every figure of the dashboard and the report for `node` as of `at`; with `coverage`,
     also people sampled / registered in the latest rounds (costly in a city-wide round, so
-    the dashboard loads it as a panel of its own)."""
-    since = at - DAY
+    the dashboard loads it as a panel of its own).
+
+    `source`: "tally" counts cases, contacts, stays and measures from the running counts
+    (`tallied`), "rows" from the rows themselves (the reference the tally is tested
+    against); "auto" takes the tally wherever it holds the node's children."""
+    since = (at.astimezone(dt.UTC) - DAY).astimezone(at.tzinfo)  # 24 hours, even across DST
     sections = sections_for(user)
+    if source == "tally" and not tallied.covers(node):
+        raise ValueError(f"the tally holds no view for {node.key!r} and its children")
     children = children_of(node)
     width = node.child_width
     tallies: dict[str, Counter[str]] = {}
@@ -111,15 +119,24 @@ def situation(user: Any, node: Node, at: dt.datetime, *, coverage: bool = False)
     places: list[dict[str, Any]] = []
     rounds: list[RoundFigure] = []
     zones = None
-    if "cases" in sections:
-        fine = case_tally(case_rows(node, at, since, node.map_width))
-        places = _map(node, children, fine)
-        _roll_up(fine, width, tallies)
-        curve = epidemic_curve(node, at)
-    if "contacts" in sections:
-        _merge(tallies, contact_tally(node, at, since, width))
-    if "quarantine" in sections:
-        _merge(tallies, quarantine_tally(node, at, since, width))
+    if source == "tally" or (source == "auto" and tallied.covers(node)):
+        summed = tallied.counts(node, at, sections)
+        _merge(tallies, summed.areas)
+        if "cases" in sections:
+            places = _map(node, children, summed.fine)
+            curve = curve_of(summed.curve["onset"], summed.curve["reported"])
+        if "quarantine" in sections:
+            _merge(tallies, premises_tally(node, at, width))
+    else:
+        if "cases" in sections:
+            fine = case_tally(case_rows(node, at, since, node.map_width))
+            places = _map(node, children, fine)
+            _roll_up(fine, width, tallies)
+            curve = epidemic_curve(node, at)
+        if "contacts" in sections:
+            _merge(tallies, contact_tally(node, at, since, width))
+        if "quarantine" in sections:
+            _merge(tallies, quarantine_tally(node, at, since, width))
     if "testing" in sections:
         rounds = round_figures(node, at) if coverage else []
         _merge(tallies, {"": round_counts(node, at)})
@@ -228,6 +245,13 @@ def epidemic_curve(node: Node, at: dt.datetime) -> dict[str, Any]:
         if r["onset"] is not None:
             by_onset.setdefault(str(r["onset"])[:10], Counter())[r["kind"]] += r["n"]
         by_report.setdefault(str(r["reported"])[:10], Counter())[r["kind"]] += r["n"]
+    return curve_of(by_onset, by_report)
+
+
+def curve_of(
+    by_onset: dict[str, Counter[str]], by_report: dict[str, Counter[str]]
+) -> dict[str, Any]:
+    """Cases per day of onset and of report, by classification, every day in between."""
     days = sorted(set(by_onset) | set(by_report))
     if days:
         first, last = dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[-1])
@@ -342,14 +366,21 @@ def _grouped(qs: QuerySet[Any], width: int, **aggregates: Any) -> dict[str, Coun
     return {r.pop("g_area"): Counter({k: v or 0 for k, v in r.items()}) for r in rows}
 
 
+def premises_tally(node: Node, at: dt.datetime, width: int) -> dict[str, Counter[str]]:
+    """Sites in use and their rooms and beds (2 queries: small tables, today's flags)."""
+    out: dict[str, Counter[str]] = {}
+    _merge(out, _grouped(sites_open(node, at), width, sites=Count("id")))
+    _merge(out, _grouped(rooms_open(node, at), width, rooms=Count("id"), beds=Sum("beds")))
+    return out
+
+
 def quarantine_tally(
     node: Node, at: dt.datetime, since: dt.datetime, width: int
 ) -> dict[str, Counter[str]]:
     """Sites, rooms, people in centralised quarantine, releases, home measures (4 queries)."""
     out: dict[str, Counter[str]] = {}
     parts = [
-        _grouped(sites_open(node, at), width, sites=Count("id")),
-        _grouped(rooms_open(node, at), width, rooms=Count("id"), beds=Sum("beds")),
+        premises_tally(node, at, width),
         _grouped(
             stays_seen(node, at),
             width,

@@ -7,6 +7,7 @@ the caller's role may reveal them.
 """
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, QueryDict
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -528,13 +529,19 @@ def _figure_links() -> dict[str, tuple[str, dict[str, str]]]:
 FIGURE_LINKS = _figure_links()
 
 
+@functools.cache
+def _list_path(name: str, prefix: str, urlconf: str | None) -> str:
+    return reverse("command:list", args=[name], urlconf=urlconf)
+
+
 def figure_url(figure: str, base: dict[str, str]) -> str:
     """The list behind `figure` at the moment and place in `base` ("" if none)."""
     found = FIGURE_LINKS.get(figure)
     if found is None:
         return ""
     name, params = found
-    return f"{reverse('command:list', args=[name])}?{urlencode({**base, **params})}"
+    path = _list_path(name, get_script_prefix(), get_urlconf())  # a page has ~150 of these
+    return f"{path}?{urlencode({**base, **params})}"
 
 
 def figure_urls(base: dict[str, str]) -> dict[str, str]:

@@ -34,6 +34,8 @@ from fangkong.epi.models import CheckIn
 from fangkong.people.models import Household, KeyPerson, Need, Resident
 from fangkong.places.models import Division, Level, Venue
 from fangkong.quarantine.models import AllocationBatch
+from fangkong.tally.services import clear as tally_clear
+from fangkong.tally.services import rebuild as tally_rebuild
 
 CHUNK = 50_000
 FLUSH_CHECKINS = 200_000
@@ -221,6 +223,7 @@ def demo_generate(
             stats.quarantine_sites, stats.rooms = answer.sites, answer.rooms
             stats.in_quarantine, stats.zones = answer.allocated, answer.zones
             stats.travellers = answer.travellers
+        tally_rebuild()  # the command dashboard's running counts, from the rows just written
     analyze(Division, Venue, Household, Resident, KeyPerson, Need, CheckIn)
     stats.seconds = time.perf_counter() - started
     return stats
@@ -275,5 +278,6 @@ def demo_clear() -> None:
                 for table in tables:
                     cursor.execute(f"DELETE FROM {quote(table)}")
             cursor.execute(f"DELETE FROM {quote(Division._meta.db_table)}")
+        tally_clear()
         # After the tables: finding jobs and overrides refer to their users (PROTECT).
         User.objects.filter(username__in=DEMO_USERNAMES).delete()

@@ -69,6 +69,10 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-reported_on", "-id"]
+        indexes = [  # the command dashboard reads the last hour's new and transferred cases
+            models.Index(fields=["created_at"], name="case_created"),
+            models.Index(fields=["transferred_at"], name="case_transferred"),
+        ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
 
@@ -140,6 +144,7 @@ class Contact(models.Model):
                 fields=["case", "person", "degree"], name="contact_once_per_case_and_degree"
             )
         ]
+        indexes = [models.Index(fields=["created_at"], name="contact_created")]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
 

@@ -35,6 +35,7 @@ from fangkong.people.names import pinyin_of
 from fangkong.people.services import clean_name, clean_phone, person_register_non_resident
 from fangkong.places.models import Division, Venue
 from fangkong.policy.accessor import current
+from fangkong.tally import services as tally
 
 OPEN_CASE = (CaseStatus.REPORTED, CaseStatus.TRANSFERRED)
 CLOSED_CASE = (CaseStatus.RECOVERED, CaseStatus.DIED)
@@ -154,6 +155,7 @@ def _case_create(
         basis=basis,
         data=dict(data or {}),
     )
+    tally.add("case", [case.pk])  # the command dashboard's running counts
     return case
 
 
@@ -237,9 +239,11 @@ def case_reclassify(*, actor: Any, case: Case, kind: str, reason: str) -> Case:
     if kind == case.kind:
         raise field_error("kind", _("The case already has this classification"))
     old = case.get_kind_display()
+    counted = tally.change("case", [case.pk])
     case.kind = kind
     case.save(update_fields=["kind"])
     _audit_case(actor, case, "case.reclassified", "kind", old, case.get_kind_display(), reason)
+    counted.done()
     _changed([case.person_id])
     return case
 
@@ -274,6 +278,7 @@ def case_transfer(
         raise field_error("transferred_at", _("The transfer cannot be before sampling"))
     old = _where(case)
     old_status = case.get_status_display()
+    counted = tally.change("case", [case.pk])
     case.status = CaseStatus.TRANSFERRED
     case.destination, case.destination_name = destination, destination_name
     case.transferred_at = transferred_at
@@ -283,6 +288,7 @@ def case_transfer(
         _audit_case(
             actor, case, "case.transferred", "status", old_status, case.get_status_display(), reason
         )
+    counted.done()
     return case
 
 
@@ -306,9 +312,11 @@ def case_close(*, actor: Any, case: Case, status: str, outcome_on: dt.date, reas
     if outcome_on > timezone.localdate():
         raise field_error("outcome_on", _("This date is in the future"))
     old = case.get_status_display()
+    counted = tally.change("case", [case.pk])
     case.status, case.outcome_on = status, outcome_on
     case.save(update_fields=["status", "outcome_on"])
     _audit_case(actor, case, "case.closed", "status", old, case.get_status_display(), reason)
+    counted.done()
     _changed([case.person_id])
     return case
 
@@ -403,6 +411,7 @@ def contact_add(
         field="degree",
         to_value=f"{contact.get_degree_display()} ← {case.number}",
     )
+    tally.add("contact", [contact.pk])
     _changed([person.pk])
     return contact
 
@@ -426,6 +435,7 @@ def contact_set_status(*, actor: Any, contact: Contact, status: str, reason: str
     if status == ContactStatus.LOST:
         reason = _need_reason(reason)
     old = contact.get_status_display()
+    counted = tally.change("contact", [contact.pk])
     contact.status = status
     contact.save(update_fields=["status"])
     event_record(
@@ -438,6 +448,7 @@ def contact_set_status(*, actor: Any, contact: Contact, status: str, reason: str
         to_value=contact.get_status_display(),
         reason=reason,
     )
+    counted.done()
     _changed([contact.person_id])
     return contact
 
@@ -851,6 +862,7 @@ def contacts_add_bulk(
         .order_by("id")
     )
     events_record_bulk(_event_rows(actor, case, added, created_people, reason))
+    tally.add("contact", [c.pk for c in added])
     _changed(person_ids)
     return ContactBatch(added, plan.duplicates)
 

@@ -73,6 +73,7 @@ from fangkong.quarantine.models import (
     StayStatus,
 )
 from fangkong.quarantine.sites import is_site_manager, room_label, sites_for
+from fangkong.tally import services as tally
 
 ADULT_AGE = 18  # the age of majority (Civil Code art. 17): who may look after a child
 NEEDS_ACCESSIBLE = (KeyCategory.DISABLED, KeyCategory.ELDERLY_ALONE)
@@ -902,6 +903,7 @@ def _confirm(actor: Any, batch: AllocationBatch, today: dt.date) -> AllocationBa
     )
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)  # once, not once a row
+    counted = tally.change("stay", rooms)  # the command dashboard's running counts
     insert_rows(
         Stay,
         ("person", "measure", "room", "site", "batch", "status", "allocated_at", "division_key"),
@@ -919,6 +921,7 @@ def _confirm(actor: Any, batch: AllocationBatch, today: dt.date) -> AllocationBa
             for line in lines
         ),
     )
+    counted.done()
     stay_of = dict(Stay.objects.filter(batch=locked).values_list("person_id", "id"))
     Room.objects.filter(pk__in=in_ids(rooms)).update(status=RoomStatus.OCCUPIED)
     _audit_stays(actor, locked, lines, stay_of, measure_of, rooms, people, stamp)

@@ -51,6 +51,7 @@ from fangkong.quarantine.models import (
     StayStatus,
 )
 from fangkong.quarantine.sites import is_site_manager, sites_for
+from fangkong.tally import services as tally
 
 HOME_KINDS = (PhaseKind.HOME_QUARANTINE, PhaseKind.HOME_MONITORING)
 SITE_KINDS = (PhaseKind.CENTRALISED, PhaseKind.CENTRALISED_OR_HOME)
@@ -317,9 +318,11 @@ def stay_end(
     room = Room.objects.select_for_update().get(pk=stay.room_id)
     arrived = stay.status == StayStatus.IN
     old = stay.status
+    counted = tally.change("stay", [stay.room_id])  # the command dashboard's running counts
     stay.status = status if arrived else StayStatus.CANCELLED
     stay.checked_out_at = at if arrived else None
     stay.save(update_fields=["status", "checked_out_at"])
+    counted.done()
     event_record(
         actor=actor,
         action="stay.ended",

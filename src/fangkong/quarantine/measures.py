@@ -35,6 +35,7 @@ from fangkong.quarantine.models import (
     MeasureStatus,
     ScheduledTest,
 )
+from fangkong.tally import services as tally
 
 
 def basis_of(profile: PolicyProfile) -> str:
@@ -167,6 +168,7 @@ def measure_start(
             "source": source,
         },
     )
+    tally.add("measure", [measure.pk])  # the command dashboard's running counts
     facts_changed([person.pk])
     return measure
 
@@ -337,6 +339,7 @@ def measures_start_bulk(
         )
         for s in starts
     )
+    tally.add("measure", measure_of.values())
     facts_changed(ids)
     return measure_of
 
@@ -380,11 +383,13 @@ def measure_close(
             % {"status": locked.get_status_display()},
         )
     old = locked.status
+    counted = tally.change("measure", [locked.pk])
     locked.status = status
     locked.closed_at = timezone.now()
     locked.close_reason = reason[:300]
     locked.certificate_number = certificate_number
     locked.save(update_fields=["status", "closed_at", "close_reason", "certificate_number"])
+    counted.done()
     ScheduledTest.objects.filter(measure=locked, status=DueTestStatus.DUE).delete()
     event_record(
         actor=actor,
@@ -507,9 +512,11 @@ def measures_replan(*, actor: Any, profile: PolicyProfile, today: dt.date | None
             .filter(status=MeasureStatus.ACTIVE)
             .prefetch_related("phases", "tests")
         )
+        counted = tally.change("measure", active.values_list("pk", flat=True))
         for measure in active:
             if _replan_one(measure, profile, policy.rules, actor, today):
                 changed.append(measure.person_id)
+        counted.done()
     facts_changed(changed)
     return len(changed)
 

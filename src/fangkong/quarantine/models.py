@@ -80,7 +80,11 @@ class Measure(models.Model):
                 name="release_certificate_once",
             ),
         ]
-        indexes = [models.Index(fields=["status", "ends_on"], name="measure_status_end")]
+        indexes = [
+            models.Index(fields=["status", "ends_on"], name="measure_status_end"),
+            models.Index(fields=["created_at"], name="measure_created"),  # command dashboard
+            models.Index(fields=["closed_at"], name="measure_closed"),
+        ]
         verbose_name = _("control measure")
         verbose_name_plural = _("control measures")
 
@@ -284,7 +288,11 @@ class Stay(models.Model):
                 name="one_open_stay_per_person",
             )
         ]
-        indexes = [models.Index(fields=["room", "status"], name="stay_room_status")]
+        indexes = [
+            models.Index(fields=["room", "status"], name="stay_room_status"),
+            models.Index(fields=["checked_in_at"], name="stay_checked_in"),  # command dashboard
+            models.Index(fields=["checked_out_at"], name="stay_checked_out"),
+        ]
         verbose_name = _("stay")
         verbose_name_plural = _("stays")
 

@@ -52,6 +52,7 @@ from fangkong.quarantine.models import (
     Stay,
     StayStatus,
 )
+from fangkong.tally import services as tally
 
 SITE_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,19}$")
 PHONE_RE = re.compile(r"^[0-9+][0-9 -]{4,19}$")
@@ -671,7 +672,9 @@ def stays_check_in(*, actor: Any, stays: Sequence[Stay], at: dt.datetime | None 
                 % {"person": stay.person.name, "status": stay.get_status_display()},
             )
     at = at or timezone.now()
+    counted = tally.change("stay", [s.room_id for s in locked])  # command dashboard counts
     Stay.objects.filter(pk__in=ids).update(status=StayStatus.IN, checked_in_at=at)
+    counted.done()
     Room.objects.filter(pk__in={s.room_id for s in locked}).update(status=RoomStatus.OCCUPIED)
     user_id, actor_name = _actor_columns(actor)
     events_record_bulk(
@@ -748,6 +751,7 @@ def stay_move(*, actor: Any, stay: Stay, room: Room, reason: str) -> Stay:
         )
     now = timezone.now()
     was_in = old.status == StayStatus.IN
+    counted = tally.change("stay", [old.room_id, target.pk])
     old.status, old.checked_out_at = StayStatus.MOVED, now
     old.save(update_fields=["status", "checked_out_at"])
     new = Stay.objects.create(
@@ -761,6 +765,7 @@ def stay_move(*, actor: Any, stay: Stay, room: Room, reason: str) -> Stay:
         checked_in_at=now if was_in else None,
         division_key=target.division_key,
     )
+    counted.done()
     target.status = RoomStatus.OCCUPIED
     target.save(update_fields=["status"])
     source = locked[old.room_id]
