@@ -93,21 +93,28 @@ def _table() -> str:
     return connection.ops.quote_name(Tally._meta.db_table)
 
 
+UPSERT_ROWS = 500  # cells per statement (9 parameters each: within SQLite's limit)
+
+
 def upsert(rows: Mapping[tuple[Any, ...], int]) -> int:
-    """Add `n` to each cell (one statement; rows in key order, so two writers lock alike)."""
+    """Add `n` to each cell: multi-row statements, each cell once (the keys are unique), in
+    key order, so two writers lock alike."""
     values = [(*key, n) for key, n in sorted(rows.items()) if n]
     if not values:
         return 0
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in (*COLUMNS, "n"))
     conflict = ", ".join(quote(c) for c in COLUMNS)
-    marks = ", ".join("%s" for _ in range(len(COLUMNS) + 1))
-    sql = (
-        f"INSERT INTO {_table()} ({names}) VALUES ({marks}) ON CONFLICT ({conflict}) "
-        f"DO UPDATE SET {quote('n')} = {_table()}.{quote('n')} + EXCLUDED.{quote('n')}"
-    )
+    row = f"({', '.join('%s' for _ in range(len(COLUMNS) + 1))})"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+        for start in range(0, len(values), UPSERT_ROWS):
+            chunk = values[start : start + UPSERT_ROWS]
+            cursor.execute(
+                f"INSERT INTO {_table()} ({names}) VALUES {', '.join([row] * len(chunk))} "
+                f"ON CONFLICT ({conflict}) DO UPDATE SET "
+                f"{quote('n')} = {_table()}.{quote('n')} + EXCLUDED.{quote('n')}",
+                [v for cell in chunk for v in cell],
+            )
     return len(values)
 
 
