@@ -13,7 +13,9 @@ def as_(personas):
 
 
 def test_situation_as_of_a_moment(outbreak, as_):
-    response = as_("command").get("/api/command/situation", {"as_of": T.isoformat()})
+    response = as_("command").get(
+        "/api/command/situation", {"as_of": T.isoformat(), "coverage": "true"}
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["place"]["name"] == "许昌市"
@@ -24,6 +26,12 @@ def test_situation_as_of_a_moment(outbreak, as_):
     assert body["zones"] == [{"code": "high", "label": "高风险区", "zones": 2, "people": 150}]
     r2 = next(r for r in body["rounds"] if r["name"] == "第二轮")
     assert (r2["sampled"], r2["target"]) == (3, 14)
+
+
+def test_round_coverage_only_when_asked(outbreak, as_):
+    body = as_("command").get("/api/command/situation", {"as_of": T.isoformat()}).json()
+    r2 = next(r for r in body["rounds"] if r["name"] == "第二轮")
+    assert (r2["sampled"], r2["target"], r2["percent"]) == (None, None, None)
 
 
 def test_situation_of_a_place_within_the_jurisdiction(outbreak, as_):

@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from fangkong.accounts.access import Cap, require
 from fangkong.apikit import ERRORS
 from fangkong.command import report as reporting
-from fangkong.command.figures import Situation, situation
+from fangkong.command.figures import RoundFigure, Situation, latest_rounds, situation
 from fangkong.command.places import Node, node_for
 
 router = Router(tags=["command"])
@@ -43,9 +43,9 @@ class RoundOut(Schema):
     area: str
     starts_at: dt.datetime
     closed: bool
-    sampled: int
-    target: int
-    percent: float
+    sampled: int | None = Field(description="People sampled by `as_of` (with `coverage=true`)")
+    target: int | None = Field(description="People registered in the round's area (same)")
+    percent: float | None
 
 
 class ZoneLevelOut(Schema):
@@ -84,7 +84,17 @@ def _place(node: Node) -> dict[str, Any]:
     return {"key": node.key, "code": node.code, "name": node.name, "level": node.level}
 
 
-def situation_out(s: Situation) -> dict[str, Any]:
+def situation_out(s: Situation, *, coverage: bool = True) -> dict[str, Any]:
+    """The API's form of a situation; without `coverage` the latest rounds are listed with
+    no people counted (null, not 0)."""
+    rounds: list[Any] = s.rounds
+    if not coverage and "testing" in s.sections:
+        rounds = [
+            RoundFigure(
+                round=r, started=True, closed=r.closed_at is not None and r.closed_at <= s.at
+            )
+            for r in latest_rounds(s.node, s.at)
+        ]
     return {
         "place": _place(s.node),
         "as_of": s.at,
@@ -109,11 +119,11 @@ def situation_out(s: Situation) -> dict[str, Any]:
                 "area": r.round.area.name,
                 "starts_at": r.round.starts_at,
                 "closed": r.closed,
-                "sampled": r.sampled,
-                "target": r.target,
-                "percent": r.percent,
+                "sampled": r.sampled if coverage else None,
+                "target": r.target if coverage else None,
+                "percent": r.percent if coverage else None,
             }
-            for r in s.rounds
+            for r in rounds
         ],
         "zones": [
             {"code": lv.code, "label": lv.label, "zones": lv.zones, "people": lv.people}
@@ -126,17 +136,23 @@ def situation_out(s: Situation) -> dict[str, Any]:
 
 @router.get("/situation", response={200: SituationOut, **ERRORS}, summary="Figures as of a moment")
 def command_situation(
-    request: HttpRequest, as_of: dt.datetime | None = None, place: str = ""
+    request: HttpRequest,
+    as_of: dt.datetime | None = None,
+    place: str = "",
+    coverage: bool = False,
 ) -> dict[str, Any]:
     """Cases, contacts, quarantine, zones and testing within your jurisdiction (or `place`,
     a division code or key within it) as they stood at `as_of` (default: now), with the
-    change over the 24 hours before, in total and per place one level down."""
+    change over the 24 hours before, in total and per place one level down.
+
+    `coverage=true` adds the people sampled and registered in the latest rounds, which
+    means counting every member of a city-wide round (seconds at 10M residents)."""
     require(request.user, Cap.CASES_VIEW)
     at = as_of or timezone.now().replace(microsecond=0)
     if timezone.is_naive(at):
         at = timezone.make_aware(at)
     node = node_for(request.user, place)
-    return situation_out(situation(request.user, node, at, coverage=True))
+    return situation_out(situation(request.user, node, at, coverage=coverage), coverage=coverage)
 
 
 @router.get("/report", response={200: ReportOut, **ERRORS}, summary="Daily situation report")

@@ -435,14 +435,19 @@ def round_counts(node: Node, at: dt.datetime) -> Counter[str]:
     return c
 
 
-def round_figures(node: Node, at: dt.datetime) -> list[RoundFigure]:
-    """The latest rounds started by `at`: people sampled by then within the node, and the
-    people registered there (the target, from the live registry). Three queries."""
-    latest = list(
+def latest_rounds(node: Node, at: dt.datetime) -> list[TestingRound]:
+    """The latest rounds touching the node started by `at`, newest first. One query."""
+    return list(
         rounds_started(node, at)
         .select_related("area")
         .order_by("-starts_at", "-id")[:LATEST_ROUNDS]
     )
+
+
+def round_figures(node: Node, at: dt.datetime) -> list[RoundFigure]:
+    """The latest rounds started by `at`: people sampled by then within the node, and the
+    people registered there (the target, from the live registry). Three queries."""
+    latest = latest_rounds(node, at)
     if not latest:
         return []
     sampled = dict(
