@@ -219,7 +219,7 @@ def _passes(path: Path, lab: object) -> None:
                 for part in data:
                     copy.write(part)
                 copy.write(columnar.COPY_TRAILER)
-        print(f"pass-copy-{name} {time.perf_counter() - started:.2f}", flush=True)
+        print(f"pass-copy-{name} {time.perf_counter() - started:.3f}", flush=True)
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE bench_{name}")
     upload = ResultUpload.objects.order_by("-pk").first()
@@ -231,7 +231,7 @@ def _passes(path: Path, lab: object) -> None:
     with transaction.atomic():
         wrong = results._wrong_rows(upload.pk, lab.pk, written)  # type: ignore[attr-defined]
     assert wrong == 0
-    print(f"pass-validate {time.perf_counter() - started:.2f}", flush=True)
+    print(f"pass-validate {time.perf_counter() - started:.3f}", flush=True)
 
 
 def worker(rows: int, positives: int, runs: int, passes: bool = False) -> None:
@@ -248,7 +248,7 @@ def worker(rows: int, positives: int, runs: int, passes: bool = False) -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"results-{run}.csv"
             _write_csv(path, rows, positives, run)
-            print(f"raw {rows} {_raw_copy(path):.2f} run={run}", flush=True)
+            print(f"raw {rows} {_raw_copy(path):.3f} run={run}", flush=True)
             for step in ("import", "again"):
                 started = time.perf_counter()
                 result = results_import(actor=user, lab=lab, path=path, filename=path.name)
@@ -257,7 +257,7 @@ def worker(rows: int, positives: int, runs: int, passes: bool = False) -> None:
                     (e.row, e.column, e.reason) for e in result.errors[:5]
                 ]
                 print(
-                    f"{step} {rows} {seconds:.2f} run={run} applied={result.applied}"
+                    f"{step} {rows} {seconds:.3f} run={run} applied={result.applied}"
                     f" cases={result.cases_opened}",
                     flush=True,
                 )
@@ -277,8 +277,9 @@ def _run(url: str, *args: str) -> str:
 
 
 def bench(
-    db: str, rows: int, positives: int, runs: int, passes: dict[str, float]
-) -> list[dict[str, float]]:
+    db: str, rows: int, positives: int, runs: int, passes: bool
+) -> tuple[list[dict[str, float]], dict[str, float]]:
+    """Each run's times (raw, import, again) and, with `passes` on PostgreSQL, the passes'."""
     import psycopg
 
     folder = tempfile.mkdtemp(prefix="fk_results_")
@@ -293,21 +294,21 @@ def bench(
         _run(url, str(ROOT / ".venv" / "bin" / "fangkong"), "migrate", "-v", "0")
         python = str(ROOT / ".venv" / "bin" / "python")
         args = ["--worker", "--rows", str(rows), "--positives", str(positives)]
-        if db == "postgres" and passes is not None and "ask" in passes:
+        if db == "postgres" and passes:
             args.append("--passes")
-            passes.clear()
         out = _run(url, python, __file__, *args, "--runs", str(runs))
         times: list[dict[str, float]] = [{} for _run in range(runs)]
+        passed: dict[str, float] = {}
         for line in out.splitlines():
             parts = line.split()
             if len(parts) >= 3 and parts[0] in ("load", "raw", "import", "again"):
                 print(f"  {db:8} {line}", flush=True)
             if parts and parts[0].startswith("pass-"):
                 print(f"  {db:8} {line}", flush=True)
-                passes[parts[0][5:]] = float(parts[1])
+                passed[parts[0][5:]] = float(parts[1])
             if len(parts) >= 4 and parts[3].startswith("run="):
                 times[int(parts[3][4:])][parts[0]] = float(parts[2])
-        return times
+        return times, passed
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         if db == "postgres":
@@ -331,8 +332,7 @@ def main() -> None:
     dbs = ("postgres", "sqlite") if args.db == "both" else (args.db,)
     report = []
     for db in dbs:
-        passes: dict[str, float] = {"ask": 1.0} if args.passes else {}
-        runs = bench(db, args.rows, args.positives, args.runs, passes)
+        runs, passes = bench(db, args.rows, args.positives, args.runs, args.passes)
         ratios = []
         for run, times in enumerate(runs):
             raw, imp, again = (args.rows / times[k] for k in ("raw", "import", "again"))
