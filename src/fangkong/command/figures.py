@@ -311,7 +311,7 @@ def contact_tally(
         n, degree, status = r["n"], r["degree"], r["status"]
         c[degree] += n
         c[f"{degree}_{status}"] += n
-        if status != ContactStatus.UNDER_CONTROL and status != ContactStatus.RELEASED:
+        if status not in tallied.CONTROLLED:
             c[f"{degree}_not_controlled"] += n
         if r["known_before"]:
             c[f"{degree}_{r['status_before']}_before"] += n
