@@ -25,16 +25,15 @@ import argparse
 import datetime as dt
 import os
 import random
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from _scratch import run_with, scratch_database
+
 ROOT = Path(__file__).resolve().parents[1]
-PG_SERVER = os.environ.get("FANGKONG_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PG_NAME = "fk_alloc_bench"
+IMMEDIATE = "django.tasks.backends.immediate.ImmediateBackend"
 SEED = 1
 
 
@@ -162,34 +161,17 @@ def worker(residents: int, sites: int, rooms: int, people: int) -> None:
 # The driver: scratch databases, one worker each -----------------------------------------------
 
 
-def _run(url: str, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "fangkong.settings"}
-    env.setdefault("FANGKONG_TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
-    done = subprocess.run(args, env=env, check=True, capture_output=True, text=True)
-    return done.stdout
-
-
 def bench(db: str, args: argparse.Namespace) -> dict[str, float]:
-    import psycopg
-
-    folder = tempfile.mkdtemp(prefix="fk_alloc_")
-    if db == "postgres":
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}"')
-            conn.execute(f'CREATE DATABASE "{PG_NAME}"')
-        url = f"{PG_SERVER}/{PG_NAME}"
-    else:
-        url = f"sqlite:///{folder}/bench.sqlite3"
-    try:
-        _run(url, str(ROOT / ".venv" / "bin" / "fangkong"), "migrate", "-v", "0")
+    with scratch_database(db, PG_NAME) as url:
         python = str(ROOT / ".venv" / "bin" / "python")
-        out = _run(
+        out = run_with(
             url,
             python,
             __file__,
             "--worker",
             *("--residents", str(args.residents), "--sites", str(args.sites)),
             *("--rooms", str(args.rooms), "--people", str(args.people)),
+            env={"FANGKONG_TASKS_BACKEND": os.environ.get("FANGKONG_TASKS_BACKEND", IMMEDIATE)},
         )
         times: dict[str, float] = {}
         for line in out.splitlines():
@@ -198,11 +180,6 @@ def bench(db: str, args: argparse.Namespace) -> dict[str, float]:
                 times[parts[0]] = float(parts[2])
                 print(f"  {db:8} {line}", flush=True)
         return times
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        if db == "postgres":
-            with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
 
 
 def main() -> None:

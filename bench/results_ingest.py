@@ -33,16 +33,15 @@ import argparse
 import csv
 import datetime as dt
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _scratch import run_with, scratch_database
+
 ROOT = Path(__file__).resolve().parents[1]
-PG_SERVER = os.environ.get("FANGKONG_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PG_NAME = "fk_results_bench"
 COLLECTED = dt.datetime(2022, 5, 7, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai
 
@@ -268,35 +267,16 @@ def worker(rows: int, positives: int, runs: int, passes: bool = False) -> None:
 # The driver: scratch databases, one worker each -----------------------------------------------
 
 
-def _run(url: str, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "fangkong.settings"}
-    done = subprocess.run(args, env=env, capture_output=True, text=True)
-    if done.returncode:
-        sys.exit(done.stderr[-3000:])
-    return done.stdout
-
-
 def bench(
     db: str, rows: int, positives: int, runs: int, passes: bool
 ) -> tuple[list[dict[str, float]], dict[str, float]]:
     """Each run's times (raw, import, again) and, with `passes` on PostgreSQL, the passes'."""
-    import psycopg
-
-    folder = tempfile.mkdtemp(prefix="fk_results_")
-    if db == "postgres":
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}"')
-            conn.execute(f'CREATE DATABASE "{PG_NAME}"')
-        url = f"{PG_SERVER}/{PG_NAME}"
-    else:
-        url = f"sqlite:///{folder}/bench.sqlite3"
-    try:
-        _run(url, str(ROOT / ".venv" / "bin" / "fangkong"), "migrate", "-v", "0")
+    with scratch_database(db, PG_NAME) as url:
         python = str(ROOT / ".venv" / "bin" / "python")
         args = ["--worker", "--rows", str(rows), "--positives", str(positives)]
         if db == "postgres" and passes:
             args.append("--passes")
-        out = _run(url, python, __file__, *args, "--runs", str(runs))
+        out = run_with(url, python, __file__, *args, "--runs", str(runs))
         times: list[dict[str, float]] = [{} for _run in range(runs)]
         passed: dict[str, float] = {}
         for line in out.splitlines():
@@ -309,11 +289,6 @@ def bench(
             if len(parts) >= 4 and parts[3].startswith("run="):
                 times[int(parts[3][4:])][parts[0]] = float(parts[2])
         return times, passed
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        if db == "postgres":
-            with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
 
 
 def main() -> None:
