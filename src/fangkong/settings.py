@@ -167,6 +167,14 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 PAGE_SIZE = env_int("FANGKONG_PAGE_SIZE", 50)
 EXPORT_MAX_ROWS = env_int("FANGKONG_EXPORT_MAX_ROWS", 200_000)
 IMPORT_MAX_UPLOAD_MB = env_int("FANGKONG_IMPORT_MAX_UPLOAD_MB", 200)
+# Imported files are checked against these before and while they are parsed (docs/import.md):
+# rows after the header and columns per row, and for XLSX what the zip archive unpacks to.
+IMPORT_MAX_ROWS = env_int("FANGKONG_IMPORT_MAX_ROWS", 5_000_000)
+IMPORT_MAX_COLUMNS = env_int("FANGKONG_IMPORT_MAX_COLUMNS", 100)
+IMPORT_MAX_UNCOMPRESSED_MB = env_int("FANGKONG_IMPORT_MAX_UNCOMPRESSED_MB", 600)
+IMPORT_MAX_MEMBER_MB = env_int("FANGKONG_IMPORT_MAX_MEMBER_MB", 500)
+IMPORT_MAX_RATIO = env_int("FANGKONG_IMPORT_MAX_RATIO", 100)
+IMPORT_MAX_MEMBERS = env_int("FANGKONG_IMPORT_MAX_MEMBERS", 1000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -10,7 +10,9 @@ The round (`a_round`) covers 西大街街道. Residents:
     建安区: 赵强 (outside the round)
 """
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.db import connection
@@ -368,3 +370,17 @@ def test_a_tube_with_a_result_takes_no_one(people, personas, a_round, a_site, a_
     give_result(tube, Outcome.NEGATIVE, lab=a_lab, tested_at=tube.collected_at)
     with pytest.raises(ValidationError):
         services.tube_add_member(actor=personas["street"], tube=tube, person=people["li"])
+
+
+def test_missing_csv_keeps_formulas_inert(small_city, login, personas, a_round, city, people):
+    from fangkong.people.models import Resident
+    from tests.security.test_formula_injection import assert_csv_inert
+
+    payloads = ['=HYPERLINK("http://x","y")', "-1+2"]
+    for person, payload in zip((people["wang"], small_city["liu"]), payloads, strict=True):
+        Resident.objects.filter(pk=person.pk).update(name=payload)
+    response = login(personas["street"]).get(
+        reverse("lab:round_missing", args=[a_round.pk]), {"place": city.w[L.GRID].key}
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert_csv_inert(rows, payloads)

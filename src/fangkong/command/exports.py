@@ -1,4 +1,5 @@
-"""Streamed exports of the lists behind the figures: CSV row by row, XLSX in write-only mode.
+"""Streamed exports of the lists behind the figures: CSV row by row, XLSX in write-only mode,
+through the shared writer (`fangkong.tabular`: formulas neutralised, text stored as text).
 
 Rows are read in chunks from a server-side cursor (`QuerySet.iterator`), so memory stays flat
 at any size up to `settings.EXPORT_MAX_ROWS`. A CSV starts flowing with the first chunk; an
@@ -7,7 +8,6 @@ from disk. Each export is an audit event naming the list, its filters, the row c
 whether identifiers were unmasked.
 """
 
-import csv
 import datetime as dt
 import io
 import tempfile
@@ -23,6 +23,7 @@ from openpyxl import Workbook
 from fangkong.audit.services import event_record
 from fangkong.command.lists import Column, Context, FigureList
 from fangkong.command.places import Node
+from fangkong.tabular import CsvOut, xlsx_append
 
 CHUNK = 2000
 FLUSH_CHARS = 64 * 1024
@@ -71,7 +72,7 @@ def csv_response(
 
     def stream() -> Iterator[str]:
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = CsvOut(buffer)
         count = 0
         try:
             buffer.write("\ufeff")  # spreadsheet programs read UTF-8 with a BOM
@@ -105,11 +106,11 @@ def xlsx_response(
     columns = figure.columns()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(str(figure.title)[:31])
-    ws.append([str(c.header) for c in columns])
+    xlsx_append(ws, [str(c.header) for c in columns])
     count = 0
     rows = figure.values(qs, columns)[: settings.EXPORT_MAX_ROWS]
     for cells in _cells(rows.iterator(chunk_size=CHUNK), columns, ctx):
-        ws.append([_excel(v) for v in cells])
+        xlsx_append(ws, [_excel(v) for v in cells])
         count += 1
     out = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
     wb.save(out)

@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Font
 from fangkong.command.figures import Area, Situation, situation
 from fangkong.command.places import Node
 from fangkong.epi.models import CaseKind, ContactStatus, Degree
+from fangkong.tabular import xlsx_append
 
 CUT_OFF_HOUR = 8  # the 许昌 releases count "截至…8时"; any hour can be asked for
 
@@ -368,17 +369,17 @@ def report_xlsx(report: Report) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = _("Report")[:31]
-    ws.append([report.title])
+    xlsx_append(ws, [report.title])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([report.as_of])
+    xlsx_append(ws, [report.as_of])
     for text in paragraphs(report):
-        ws.append([text])
+        xlsx_append(ws, [text])
         ws.cell(ws.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["A"].width = 120
     figures = wb.create_sheet(_("Figures")[:31])
-    figures.append([_("Figure"), _("Total"), _("Change in 24 hours")])
+    xlsx_append(figures, [_("Figure"), _("Total"), _("Change in 24 hours")])
     for line in headline_rows(s):
-        figures.append([str(line.label), line.value, line.change])
+        xlsx_append(figures, [str(line.label), line.value, line.change])
     figures.column_dimensions["A"].width = 40
     places = wb.create_sheet(_("By place")[:31])
     columns = area_columns(s)
@@ -387,14 +388,14 @@ def report_xlsx(report: Report) -> bytes:
         header.append(str(label))
         if fresh:
             header.append(_("%(figure)s, new") % {"figure": label})
-    places.append(header)
+    xlsx_append(places, header)
     for a, cells in area_rows(s):
         row: list[Any] = [a.name]
         for (value, new), column in zip(cells, columns, strict=True):
             row.append(value)
             if column[2]:
                 row.append(new)
-        places.append(row)
+        xlsx_append(places, row)
     places.column_dimensions["A"].width = 24
     buffer = io.BytesIO()
     wb.save(buffer)

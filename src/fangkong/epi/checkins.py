@@ -26,18 +26,19 @@ from django.utils.translation import gettext_noop
 
 from fangkong.accounts.access import Cap, in_scope, require, scope_key
 from fangkong.audit.services import event_record
-from fangkong.people.importing import (
-    LOOKUP_BATCH,
-    MAX_ERRORS_KEPT,
-    FileProblem,
-    RowError,
-    _csv_rows,
-    _file_error,
-    _scan,
-    header_positions,
-)
+from fangkong.people.importing import LOOKUP_BATCH, MAX_ERRORS_KEPT
 from fangkong.people.models import Resident
 from fangkong.places.models import Venue
+from fangkong.tabular import (
+    FileProblem,
+    RowError,
+    check_parquet,
+    csv_text,
+    file_error,
+    header_positions,
+    read_rows,
+    scan,
+)
 
 CHUNK = 50_000
 
@@ -119,14 +120,14 @@ class _Chunk:
 
 
 def _csv_chunks(path: Path, encoding: str) -> tuple[dict[str, str], Iterator[_Chunk]]:
-    rows = _csv_rows(path, encoding)
+    rows = read_rows(path, encoding)
     header: list[str] | None = None
     for _number, cells, _lossy in rows:
         if any(cells):
             header = cells
             break
     if header is None:
-        raise _file_error(E_EMPTY)
+        raise file_error(E_EMPTY)
     pos = parse_header(header)
     width = max(pos.values()) + 1
     names = {canon: header[i] for canon, i in pos.items()}
@@ -161,7 +162,8 @@ def _parquet_chunks(path: Path) -> tuple[dict[str, str], Iterator[_Chunk]]:
     try:
         reader = pq.ParquetFile(path)
     except (pa.ArrowException, OSError):
-        raise _file_error(E_PARQUET) from None
+        raise file_error(E_PARQUET) from None
+    check_parquet(reader.metadata)
     header = list(reader.schema_arrow.names)
     pos = parse_header(header)
     names = {canon: header[i] for canon, i in pos.items()}
@@ -175,7 +177,7 @@ def _parquet_chunks(path: Path) -> tuple[dict[str, str], Iterator[_Chunk]]:
                 first += batch.num_rows
                 yield _Chunk(numbers, columns)
         except (pa.ArrowException, OSError):
-            raise _file_error(E_PARQUET, row=first) from None
+            raise file_error(E_PARQUET, row=first) from None
 
     return names, chunks()
 
@@ -378,13 +380,13 @@ def _ends_with_newline(path: Path) -> bool:
 
 
 def _open(path: Path, result: CheckinImportResult) -> tuple[dict[str, str], Iterator[_Chunk]]:
-    result.sha256, kind = _scan(path)
+    result.sha256, kind = scan(path)
     with path.open("rb") as fh:
         magic = fh.read(4)
     if magic == b"PAR1" or path.suffix.lower() == ".parquet":
         return _parquet_chunks(path)
     if kind in {"xlsx", "xls"} or path.suffix.lower() not in {".csv", ".txt", ""}:
-        raise _file_error(E_NOT_SUPPORTED)
+        raise file_error(E_NOT_SUPPORTED)
     return _csv_chunks(path, kind)
 
 
@@ -474,9 +476,7 @@ SAMPLE_ROWS = (
 
 
 def sample_csv() -> str:
-    lines = [",".join(CHINESE_HEADERS[c] for c in COLUMNS)]
-    lines.extend(",".join(row) for row in SAMPLE_ROWS)
-    return "\n".join(lines) + "\n"
+    return csv_text([[CHINESE_HEADERS[c] for c in COLUMNS], *SAMPLE_ROWS])
 
 
 # Reading stored check-ins ---------------------------------------------------------------

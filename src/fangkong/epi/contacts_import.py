@@ -22,16 +22,16 @@ from fangkong.accounts.access import Cap, require
 from fangkong.audit.services import event_record
 from fangkong.epi.models import Case, Degree, ExposureRelation
 from fangkong.epi.services import BulkErrors, ContactRow, contacts_add_bulk, contacts_check
-from fangkong.people.importing import (
+from fangkong.people.importing import E_NUMBER_LOST
+from fangkong.tabular import (
     E_EMPTY,
     E_NOT_TABULAR,
-    E_NUMBER_LOST,
     FileProblem,
     RowError,
-    _scan,
     header_key,
     header_positions,
     read_rows,
+    scan,
 )
 
 MAX_ROWS = 20000
@@ -294,7 +294,7 @@ def import_contacts(
 
 
 def _read_file(path: Path, result: ContactImportResult) -> tuple[list[_Parsed], dict[str, str]]:
-    result.sha256, kind = _scan(path)
+    result.sha256, kind = scan(path)
     if kind not in {"xlsx", "xls"} and path.suffix.lower() not in {".csv", ".txt", ""}:
         raise FileProblem(RowError(0, "", "", E_NOT_TABULAR))
     rows = read_rows(path, kind)

@@ -15,7 +15,7 @@ from fangkong.lab.models import Lab
 from fangkong.lab.results import ResultsImport, labs_for_user, results_import
 from fangkong.lab.views_results import run_upload
 from fangkong.people.errors import field_error
-from fangkong.people.importing import RowError
+from fangkong.tabular import RowError
 
 router = Router(tags=["testing"])
 

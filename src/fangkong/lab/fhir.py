@@ -22,7 +22,14 @@ from django.utils.translation import gettext, gettext_noop
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from fangkong.lab.models import Outcome
-from fangkong.people.importing import RowError
+from fangkong.tabular import (
+    E_JSON_DEPTH,
+    E_TOO_MANY_ROWS,
+    JSON_MAX_DEPTH,
+    Limits,
+    RowError,
+    json_depth,
+)
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -69,6 +76,8 @@ ISSUE_CODES = {
     E_NO_TIME: "required",
     E_BAD_TIME: "value",
     E_CT: "value",
+    E_JSON_DEPTH: "too-costly",
+    E_TOO_MANY_ROWS: "too-costly",
 }
 
 
@@ -291,8 +300,16 @@ def _observation(
 def read_bundle(data: Any) -> ReadBundle:
     """The results a Bundle carries, or the errors that keep it from being applied."""
     out = ReadBundle()
+    if json_depth(data) > JSON_MAX_DEPTH:  # refused before any recursive validation
+        out.error(0, "Bundle", E_JSON_DEPTH, limit=JSON_MAX_DEPTH)
+        return out
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         out.error(0, "Bundle", E_NOT_BUNDLE)
+        return out
+    entries = data.get("entry")
+    limit = Limits.from_settings().rows
+    if isinstance(entries, list) and len(entries) > limit:
+        out.error(0, "Bundle.entry", E_TOO_MANY_ROWS, limit=limit)
         return out
     try:
         bundle = Bundle.model_validate(data)

@@ -45,17 +45,21 @@ from fangkong.epi.hooks import facts_changed, facts_deferred
 from fangkong.lab import columnar, fhir, pools, tally
 from fangkong.lab.models import Lab, Outcome, Result, ResultUpload, Tube, TubeMember, TubeStatus
 from fangkong.people.errors import field_error
-from fangkong.people.importing import (
+from fangkong.people.importing import E_EXTRA_CELLS, E_REQUIRED, MAX_ERRORS_KEPT
+from fangkong.tabular import (
     E_EMPTY,
-    E_EXTRA_CELLS,
-    E_REQUIRED,
-    MAX_ERRORS_KEPT,
+    E_JSON_DEPTH,
+    JSON_MAX_DEPTH,
     FileProblem,
+    Limits,
     RowError,
-    _file_error,
-    _scan,
+    csv_text,
+    file_error,
     header_positions,
+    json_depth,
+    load_json,
     read_rows,
+    scan,
 )
 
 CHUNK = 50_000
@@ -246,7 +250,7 @@ def _file_chunks(path: Path, kind: str, result: ResultsImport) -> tuple[_Cleaner
             header = cells
             break
     if header is None:
-        raise _file_error(E_EMPTY)
+        raise file_error(E_EMPTY)
     positions, header = header_positions(
         header, columns=COLUMNS, required=REQUIRED, chinese=CHINESE_HEADERS, aliases=HEADER_MAP
     )
@@ -554,9 +558,20 @@ def _plain_blocks(path: Path, result: ResultsImport) -> Iterator[columnar.Column
         return None
     words = {word: outcome == Outcome.POSITIVE for word, outcome in RESULT_WORDS.items()}
     latest_us = (int(time.time()) + FUTURE_SLACK) * 1_000_000
-    return columnar.plain_columns(
+    blocks = columnar.plain_columns(
         plain, positions, words=words, time_zone=time_zone, latest_us=latest_us, ct_max=CT_MAX
     )
+    return _within_rows(blocks, Limits.from_settings().rows)
+
+
+def _within_rows(blocks: Iterator[columnar.Columns], limit: int) -> Iterator[columnar.Columns]:
+    """The blocks until the file passes the row limit; then the row-by-row reader names it."""
+    seen = 0
+    for block in blocks:
+        seen += len(block)
+        if seen > limit:
+            raise columnar.NotPlain
+        yield block
 
 
 def _columnwise(actor: Any, lab: Lab, path: Path, result: ResultsImport) -> list[int] | None:
@@ -689,9 +704,9 @@ def _run(actor: Any, lab: Lab, path: Path | None, bundle: Any, result: ResultsIm
         else:
             if path is not None:
                 try:
-                    bundle = json.loads(path.read_bytes().decode("utf-8-sig"))
-                except (UnicodeDecodeError, ValueError):
-                    raise _file_error(fhir.E_NOT_JSON, column="Bundle") from None
+                    bundle = load_json(path.read_bytes(), column="Bundle")
+                except ValueError:
+                    raise file_error(fhir.E_NOT_JSON, column="Bundle") from None
             result.format = "fhir"
             rows, locate = _fhir_rows(bundle, result)
             if not result.ok:
@@ -711,7 +726,7 @@ def _run(actor: Any, lab: Lab, path: Path | None, bundle: Any, result: ResultsIm
 def _digest(path: Path | None, bundle: Any, result: ResultsImport) -> str:
     """The upload's SHA-256 (file bytes, or the Bundle's canonical JSON); sets the format."""
     if path is not None:
-        sha256, kind = _scan(path)
+        sha256, kind = scan(path)
         result.kind = kind
         if _looks_like_json(path):
             result.format = "fhir"
@@ -720,10 +735,12 @@ def _digest(path: Path | None, bundle: Any, result: ResultsImport) -> str:
         elif kind == "xls":
             read_rows(path, kind)  # raises the "save as .xlsx" problem
         elif path.suffix.lower() not in {".csv", ".txt", ""}:
-            raise _file_error(E_NOT_SUPPORTED)
+            raise file_error(E_NOT_SUPPORTED)
         else:
             result.format = "csv"
         return sha256
+    if not isinstance(bundle, bytes) and json_depth(bundle) > JSON_MAX_DEPTH:
+        raise file_error(E_JSON_DEPTH, column="Bundle", params={"limit": JSON_MAX_DEPTH})
     raw = bundle if isinstance(bundle, bytes) else json.dumps(bundle, sort_keys=True).encode()
     return hashlib.sha256(raw).hexdigest()
 
@@ -789,6 +806,4 @@ SAMPLE_ROWS = (
 
 
 def sample_csv() -> str:
-    lines = [",".join(CHINESE_HEADERS[c] for c in COLUMNS)]
-    lines.extend(",".join(row) for row in SAMPLE_ROWS)
-    return "\n".join(lines) + "\n"
+    return csv_text([[CHINESE_HEADERS[c] for c in COLUMNS], *SAMPLE_ROWS])

@@ -1,6 +1,5 @@
 """Pages of testing rounds, sampling sites, sampling on a phone, custody, coverage, retests."""
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -40,6 +39,7 @@ from fangkong.people.models import Resident
 from fangkong.people.views import apply_errors, page_window
 from fangkong.places.models import Division
 from fangkong.policy.accessor import current
+from fangkong.tabular import CsvOut
 
 SESSION_KEY = "lab.sampling"
 
@@ -220,7 +220,7 @@ def round_missing_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="round-{pk}-missing-{node.code}.csv"'
     response.write("\ufeff")  # spreadsheet programs read UTF-8 with a BOM
-    writer = csv.writer(response)
+    writer = CsvOut(response)
     writer.writerow([_("Name"), _("Place"), _("Phone"), _("Resident page")])
     count = 0
     for chunk_start in range(0, 10**9, 2000):

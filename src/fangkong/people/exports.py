@@ -13,6 +13,7 @@ from fangkong.audit.services import event_record
 from fangkong.people.display import age_on, place_label
 from fangkong.people.models import KeyPerson
 from fangkong.people.selectors import open_needs_by_resident
+from fangkong.tabular import xlsx_append
 
 CHUNK = 2000
 
@@ -20,7 +21,8 @@ CHUNK = 2000
 def key_person_workbook(user: Any, qs: QuerySet[KeyPerson], *, reveal: bool) -> tuple[bytes, int]:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Key persons"))
-    ws.append(
+    xlsx_append(
+        ws,
         [
             _("Name"),
             _("Category"),
@@ -32,7 +34,7 @@ def key_person_workbook(user: Any, qs: QuerySet[KeyPerson], *, reveal: bool) -> 
             _("Since"),
             _("Note"),
             _("Open needs"),
-        ]
+        ],
     )
     today = timezone.localdate()
     count = 0
@@ -43,7 +45,8 @@ def key_person_workbook(user: Any, qs: QuerySet[KeyPerson], *, reveal: bool) -> 
         needs = open_needs_by_resident([e.resident_id for e in chunk])
         for entry in chunk:
             r = entry.resident
-            ws.append(
+            xlsx_append(
+                ws,
                 [
                     r.name,
                     entry.get_category_display(),
@@ -58,7 +61,7 @@ def key_person_workbook(user: Any, qs: QuerySet[KeyPerson], *, reveal: bool) -> 
                         f"{n.description}" + (f" ({n.next_due:%Y-%m-%d})" if n.next_due else "")
                         for n in needs.get(r.pk, [])
                     ),
-                ]
+                ],
             )
             count += 1
     buffer = io.BytesIO()

@@ -9,17 +9,14 @@ Errors are stored as English msgids with parameters and translated when shown, s
 page and the rejected-rows file speak the reader's language.
 """
 
-import codecs
-import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import re
 import secrets
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -37,6 +34,26 @@ from fangkong.people.models import Household, Relation, Resident
 from fangkong.people.names import pinyin_of
 from fangkong.people.services import PHONE_RE
 from fangkong.places.models import Division, Level
+from fangkong.tabular import (  # noqa: F401 - the readers' names, as the importers use them
+    E_DUPLICATE_COLUMN,
+    E_EMPTY,
+    E_ENCODING,
+    E_MISSING_COLUMN,
+    E_NOT_TABULAR,
+    E_OLD_XLS,
+    E_UNKNOWN_COLUMN,
+    E_UNREADABLE_XLSX,
+    CsvOut,
+    FileProblem,
+    RowError,
+    csv_text,
+    file_error,
+    header_key,
+    header_positions,
+    read_rows,
+    scan,
+    xlsx_append,
+)
 
 CHUNK = 5000
 LOOKUP_BATCH = 1000  # longer IN lists make PostgreSQL scan the table instead of the index
@@ -116,17 +133,8 @@ SEX_MAP = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F
 DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[T ].*)?$")
 COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 ADDRESS_KEY_LENGTHS = (6, 9, 12, 16, 19, 21)  # district … unit, grids are not in an address
-LOSSY_NUMBER = 10**15  # spreadsheets keep 15 significant digits
 
 # Reasons (English msgids, translated when shown).
-E_NOT_TABULAR = gettext_noop("Only CSV and XLSX files can be imported")
-E_OLD_XLS = gettext_noop("Old .xls workbooks cannot be read: save the file as .xlsx or CSV")
-E_UNREADABLE_XLSX = gettext_noop("The workbook cannot be read; save it again as .xlsx")
-E_ENCODING = gettext_noop("The file is neither UTF-8 nor GBK text")
-E_EMPTY = gettext_noop("The file is empty: its first row must name the columns")
-E_MISSING_COLUMN = gettext_noop("Required column %(column)s is missing")
-E_UNKNOWN_COLUMN = gettext_noop("Unknown column; the columns are: %(allowed)s")
-E_DUPLICATE_COLUMN = gettext_noop("This column appears twice")
 E_EXTRA_CELLS = gettext_noop("This row has more cells than the header has columns")
 E_REQUIRED = gettext_noop("This value is required")
 E_NUMBER_LOST = gettext_noop(
@@ -155,25 +163,6 @@ E_CONCURRENT = gettext_noop(
 )
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One problem: the row and column as the user sees them in the file, and why."""
-
-    row: int
-    column: str
-    value: str
-    message: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def reason(self) -> str:
-        text = gettext(self.message)
-        return text % self.params if self.params else text
-
-    def as_list(self) -> list[Any]:
-        return [self.row, self.column, self.value, self.message, self.params]
-
-
 @dataclass
 class ImportResult:
     filename: str
@@ -200,142 +189,6 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return self.error_count == 0
-
-
-class FileProblem(Exception):
-    def __init__(self, error: RowError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-def _file_error(
-    message: str, column: str = "", row: int = 0, params: dict[str, Any] | None = None
-) -> FileProblem:
-    error = RowError(row=row, column=column, value="", message=message, params=params or {})
-    return FileProblem(error)
-
-
-# Reading ------------------------------------------------------------------------------
-
-
-def _scan(path: Path) -> tuple[str, str]:
-    """(sha256, kind) where kind is "xlsx", "xls" or a text encoding."""
-    digest = hashlib.sha256()
-    decoder: Any = codecs.getincrementaldecoder("utf-8")()
-    kind = ""
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-            if not kind:
-                if block.startswith(b"PK\x03\x04"):
-                    kind = "xlsx"
-                elif block.startswith(b"\xd0\xcf\x11\xe0"):
-                    kind = "xls"
-                elif block.startswith((b"\xff\xfe", b"\xfe\xff")):
-                    kind = "utf-16"
-                else:
-                    kind = "utf-8-sig"
-            if kind == "utf-8-sig":
-                try:
-                    decoder.decode(block)
-                except UnicodeDecodeError:
-                    kind = "gb18030"
-    if kind == "utf-8-sig":
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            kind = "gb18030"
-    return digest.hexdigest(), kind or "utf-8-sig"
-
-
-def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[str], frozenset[int]]]:
-    with path.open(encoding=encoding, newline="") as fh:
-        first = fh.readline()
-    delimiter = max(",\t;", key=first.count) if first else ","
-    none: frozenset[int] = frozenset()
-    try:
-        with path.open(encoding=encoding, newline="") as fh:
-            for number, cells in enumerate(csv.reader(fh, delimiter=delimiter), start=1):
-                yield number, [c.strip() for c in cells], none
-    except UnicodeDecodeError:
-        raise _file_error(E_ENCODING) from None
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str], frozenset[int]]]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception:
-        raise _file_error(E_UNREADABLE_XLSX) from None
-    try:
-        sheet = book.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            lossy = frozenset(
-                i
-                for i, v in enumerate(values)
-                if isinstance(v, int | float) and not isinstance(v, bool) and abs(v) >= LOSSY_NUMBER
-            )
-            yield number, [_cell_text(v) for v in values], lossy
-    finally:
-        book.close()
-
-
-def read_rows(path: Path, kind: str) -> Iterator[tuple[int, list[str], frozenset[int]]]:
-    """(row number in the file, stripped cells, indexes of cells that lost digits)."""
-    if kind == "xlsx":
-        return _xlsx_rows(path)
-    if kind == "xls":
-        raise _file_error(E_OLD_XLS)
-    return _csv_rows(path, kind)
-
-
-def header_key(text: str) -> str:
-    text = re.sub(r"[（(].*?[)）]", "", text).strip().strip("*＊").lower()
-    return re.sub(r"[\s_\-]+", "", text)
-
-
-def header_positions(
-    cells: list[str],
-    *,
-    columns: Sequence[str],
-    required: Sequence[str],
-    chinese: dict[str, str],
-    aliases: dict[str, str],
-) -> tuple[dict[str, int], list[str]]:
-    """Map canonical column → position in a header row (Chinese or English names, any case);
-    raise FileProblem naming the first unknown, repeated or missing column."""
-    positions: dict[str, int] = {}
-    while cells and not cells[-1]:
-        cells = cells[:-1]
-    allowed = ", ".join(f"{chinese[c]}/{c}" for c in columns)
-    for index, text in enumerate(cells):
-        canon = aliases.get(header_key(text))
-        if canon is None:
-            column = text or f"#{index + 1}"
-            raise _file_error(E_UNKNOWN_COLUMN, column, row=1, params={"allowed": allowed})
-        if canon in positions:
-            raise _file_error(E_DUPLICATE_COLUMN, column=text, row=1)
-        positions[canon] = index
-    for canon in required:
-        if canon not in positions:
-            column = f"{chinese[canon]}/{canon}"
-            raise _file_error(E_MISSING_COLUMN, column, row=1, params={"column": column})
-    return positions, cells
 
 
 def parse_header(cells: list[str]) -> tuple[dict[str, int], list[str]]:
@@ -873,6 +726,13 @@ class _RejectedFile:
         self.out.close()
 
 
+def _discard_rejected(result: "ImportResult") -> None:
+    """Nothing was written: a rejected-rows file would only mislead."""
+    if result.token:
+        shutil.rmtree(imports_dir() / result.token, ignore_errors=True)
+        result.token = None
+
+
 def rejected_owner(token: str) -> int | None:
     """The user who may download these rejected rows, or None if there are none."""
     if not TOKEN_RE.match(token):
@@ -914,11 +774,11 @@ def write_rejected(token: str, fmt: str, out: IO[bytes]) -> None:
         book = openpyxl.Workbook(write_only=True)
         sheet = book.create_sheet()
         for cells in _rejected_lines(token):
-            sheet.append(cells)
+            xlsx_append(sheet, cells)
         book.save(out)
         return
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-    writer = csv.writer(text)
+    writer = CsvOut(text)
     for cells in _rejected_lines(token):
         writer.writerow(cells)
     text.detach()
@@ -933,11 +793,7 @@ SAMPLE_ROWS = (
 
 def sample_csv() -> str:
     """A small example file with Chinese headers (also in docs/samples/)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([CHINESE_HEADERS[c] for c in COLUMNS[:6]])
-    writer.writerows(SAMPLE_ROWS)
-    return out.getvalue()
+    return csv_text([[CHINESE_HEADERS[c] for c in COLUMNS[:6]], *SAMPLE_ROWS])
 
 
 # Entry point --------------------------------------------------------------------------
@@ -970,14 +826,16 @@ def import_residents(
         except IntegrityError:
             result.fatal = True
             result.add_error(RowError(0, "", "", E_CONCURRENT))
+    if not result.written:
+        _discard_rejected(result)
     result.seconds = time.perf_counter() - started
     return result
 
 
 def _validate(actor: Any, path: Path, result: ImportResult) -> _Validator | None:
-    result.sha256, kind = _scan(path)
+    result.sha256, kind = scan(path)
     if kind not in {"xlsx", "xls"} and path.suffix.lower() not in {".csv", ".txt", ""}:
-        raise _file_error(E_NOT_TABULAR)
+        raise file_error(E_NOT_TABULAR)
     rows = read_rows(path, kind)
     header: list[str] | None = None
     for _number, cells, _lossy in rows:
@@ -985,7 +843,7 @@ def _validate(actor: Any, path: Path, result: ImportResult) -> _Validator | None
             header = cells
             break
     if header is None:
-        raise _file_error(E_EMPTY)
+        raise file_error(E_EMPTY)
     positions, header = parse_header(header)
     validator = _Validator(actor, positions, header)
     rejected: _RejectedFile | None = None
@@ -1033,6 +891,8 @@ def _finish_chunk(
         ]
         for error in errors:
             result.add_error(error)
+        if not result.valid_only:
+            continue  # all or nothing: the errors are listed, no file of rejected rows
         if rejected is None:
             rejected = _RejectedFile(actor, result.filename, validator.header)
             result.token = rejected.token

@@ -31,17 +31,7 @@ from fangkong.accounts.models import User
 from fangkong.accounts.roles import Role
 from fangkong.audit.services import event_record, events_record_bulk
 from fangkong.people.errors import field_error
-from fangkong.people.importing import (
-    E_EMPTY,
-    E_EXTRA_CELLS,
-    E_NOT_TABULAR,
-    E_REQUIRED,
-    FileProblem,
-    RowError,
-    _scan,
-    header_positions,
-    read_rows,
-)
+from fangkong.people.importing import E_EXTRA_CELLS, E_REQUIRED
 from fangkong.places.models import Division
 from fangkong.quarantine.models import (
     STAY_OPEN,
@@ -51,6 +41,15 @@ from fangkong.quarantine.models import (
     SiteKind,
     Stay,
     StayStatus,
+)
+from fangkong.tabular import (
+    E_EMPTY,
+    E_NOT_TABULAR,
+    FileProblem,
+    RowError,
+    header_positions,
+    read_rows,
+    scan,
 )
 from fangkong.tally import services as tally
 
@@ -500,7 +499,7 @@ def _room_row(
 
 
 def _read_room_file(path: Path, result: RoomImportResult) -> list[RoomSpec]:
-    _digest, kind = _scan(path)
+    _digest, kind = scan(path)
     if kind not in {"xlsx", "xls"} and path.suffix.lower() not in {".csv", ".txt", ""}:
         raise FileProblem(RowError(0, "", "", E_NOT_TABULAR))
     rows = read_rows(path, kind)
