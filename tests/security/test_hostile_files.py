@@ -3,6 +3,7 @@ each is rejected with a clear message naming the row or the limit, and nothing i
 
 import io
 import json
+import random
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,12 +16,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
 from fangkong.audit.models import Event
 from fangkong.epi.models import CheckIn, Contact
 from fangkong.lab.models import Lab, Result, ResultUpload
+from fangkong.people import importing
 from fangkong.people.models import Household, Resident
 from fangkong.quarantine.models import Room
+from fangkong.tabular import E_ZIP_RATIO, FileProblem, Limits, read_rows, scan
 from tests import factories as f
 from tests.api.conftest import bearer_client
 from tests.epi.conftest import make_case
@@ -316,3 +320,172 @@ def test_hostile_file_is_rejected_with_a_clear_message_and_nothing_written(
     assert counts() == before
     rejected = Path(django_settings.VAR_DIR) / "imports"
     assert not rejected.exists() or not any(rejected.iterdir())
+
+
+def _sender(world, importer: str, way: str):
+    """A function posting a file to the importer's page or API as its user (the client and
+    its token are made first, so they are not counted as written)."""
+    imp = IMPORTERS[importer]
+    user = world.personas[imp.role]
+    if way == "api":
+        client = bearer_client(user)
+    else:
+        client = Client()
+        client.force_login(user)
+
+    def send(filename: str, content: bytes):
+        with translation.override("en"):
+            view = imp.api if way == "api" else imp.page
+            return view(client, world, SimpleUploadedFile(filename, content))
+
+    return send
+
+
+@pytest.mark.parametrize("way", ["page", "api"])
+def test_deeply_nested_json_results_file_is_refused(world, way):
+    body = b'{"resourceType": "Bundle", "type": "batch", "entry": ' + b"[" * 100_000
+    body += b"]" * 100_000 + b"}"
+    send = _sender(world, "results", way)
+    before = counts()
+    response = send("bundle.json", body)
+    assert response.status_code in (200, 422)
+    assert "nested more than 64 levels" in _text(response)
+    assert counts() == before
+
+
+def _parquet(columns: dict[str, list]) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = io.BytesIO()
+    pq.write_table(pa.table(columns), out)
+    return out.getvalue()
+
+
+PARQUET = [
+    (
+        "many.parquet",
+        lambda imp: _parquet(
+            {h: [v] * (ROWS_CAP + 1) for h, v in zip(imp.header, imp.row, strict=True)}
+        ),
+        f"at most {ROWS_CAP} rows",
+    ),
+    (
+        "wide.parquet",
+        lambda imp: _parquet({f"c{i}": ["x"] for i in range(10_000)}),
+        "at most 100 columns",
+    ),
+    ("cut.parquet", lambda imp: _parquet({"身份证号": ["1"] * 10})[:-30], "cannot be read"),
+]
+
+
+@pytest.mark.parametrize("way", ["page", "api"])
+@pytest.mark.parametrize(("filename", "build", "expected"), PARQUET, ids=[p[0] for p in PARQUET])
+def test_hostile_parquet_checkins_are_refused(world, way, filename, build, expected):
+    send = _sender(world, "checkins", way)
+    before = counts()
+    response = send(filename, build(IMPORTERS["checkins"]))
+    assert response.status_code in (200, 422)
+    assert expected in _text(response)
+    assert counts() == before
+
+
+def test_upload_over_the_size_limit_is_refused_through_the_api(world, settings):
+    settings.IMPORT_MAX_UPLOAD_MB = 1
+    content = _csv([IMPORTERS["checkins"].header]) + b"x" * (1024 * 1024 + 1)
+    send = _sender(world, "checkins", "api")
+    before = counts()
+    response = send("big.csv", content)
+    assert response.status_code == 422
+    assert "larger than 1 MB" in _text(response)
+    assert counts() == before
+
+
+def test_messages_are_in_chinese_for_chinese_readers(world, settings):
+    """The page speaks the reader's language (zh-Hans by default)."""
+    settings.LANGUAGE_CODE = "zh-hans"
+    client = Client()
+    client.force_login(world.personas["street"])
+    _name, content = zip_bomb(IMPORTERS["residents"])
+    response = client.post(
+        reverse("people:import"),
+        {"file": SimpleUploadedFile("bomb.xlsx", content), "mode": "all"},
+    )
+    with translation.override("zh-hans"):
+        expected = gettext(E_ZIP_RATIO) % {"limit": 100}
+    assert expected == "工作簿的压缩比超过 100 倍，疑似压缩炸弹"
+    assert expected in response.content.decode()
+
+
+# The limits, one by one, on the shared reader -----------------------------------------------
+
+
+def _archive(tmp_path, members: dict[str, bytes]) -> Path:
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+NOISE = random.Random(12)  # incompressible bytes
+LIMITS = Limits(
+    upload_mb=5, rows=100, columns=10, uncompressed_mb=3, member_mb=2, ratio=100, members=20
+)
+
+
+@pytest.mark.parametrize(
+    ("members", "expected"),
+    [
+        ({f"part{i}.xml": b"x" for i in range(21)}, "more than 20 parts"),
+        ({"a.xml": NOISE.randbytes(2_200_000)}, "A part of the workbook unpacks to more than 2 MB"),
+        (
+            {n: NOISE.randbytes(1_100_000) for n in ("a.xml", "b.xml", "c.xml")},
+            "The workbook unpacks to more than 3 MB",
+        ),
+        ({"a.xml": b"<row/>" * 300_000}, "compressed more than 100 times"),
+    ],
+    ids=["members", "member-size", "total-size", "ratio"],
+)
+def test_each_archive_limit_is_checked_before_parsing(tmp_path, members, expected):
+    path = _archive(tmp_path, members)
+    with pytest.raises(FileProblem) as caught:
+        scan(path, LIMITS)
+    with translation.override("en"):
+        assert expected in caught.value.error.reason
+
+
+def test_a_sheet_with_one_row_far_down_stops_at_the_row_cap(tmp_path):
+    """openpyxl fills the rows a sheet skips; a lone row 1,000,000 must not mean a million."""
+    xml = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c t="inlineStr"><is><t>a</t></is></c></row>'
+        '<row r="1000000"><c t="inlineStr"><is><t>b</t></is></c></row></sheetData></worksheet>'
+    )
+    path = tmp_path / "far.xlsx"
+    path.write_bytes(_rezip(_xlsx([["a"]]), xml.encode()))
+    _sha, kind = scan(path, LIMITS)
+    with pytest.raises(FileProblem) as caught:
+        list(read_rows(path, kind, LIMITS))
+    assert caught.value.error.row == 102 and caught.value.error.params == {"limit": 100}
+
+
+def test_rejected_rows_are_kept_only_when_valid_rows_are_written(
+    city, personas, tmp_path, settings
+):
+    settings.VAR_DIR = tmp_path / "var"
+    unit = city.w[f.Level.UNIT].code
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        f"身份证号,姓名,单元编码\n411002198005170014,张伟,{unit}\nnot-an-id,李四,{unit}\n"
+    )
+    all_or_nothing = importing.import_residents(actor=personas["street"], path=path)
+    assert not all_or_nothing.written and all_or_nothing.token is None
+    assert not (tmp_path / "var" / "imports").exists()
+    settings.IMPORT_MAX_ROWS = 1  # the file is refused whole: nothing written, nothing kept
+    refused = importing.import_residents(actor=personas["street"], path=path, valid_only=True)
+    assert refused.fatal and not refused.written and refused.token is None
+    assert not any((tmp_path / "var" / "imports").glob("*/rows.jsonl"))
+    settings.IMPORT_MAX_ROWS = 100
+    valid_only = importing.import_residents(actor=personas["street"], path=path, valid_only=True)
+    assert valid_only.written and valid_only.token
