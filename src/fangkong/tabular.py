@@ -370,11 +370,12 @@ def _checked(rows: Rows, limits: Limits, max_rows: int) -> Rows:
             used -= 1
         if used > limits.columns:
             raise file_error(E_TOO_MANY_COLUMNS, row=number, params={"limit": limits.columns})
-        for i, cell in enumerate(cells[:used]):
-            problem = E_FORMULA if cell.startswith("=") else E_CONTROL
-            if problem is E_FORMULA or CONTROL_RE.search(cell):
-                column = header[i] if i < len(header) and header[i] else f"#{i + 1}"
-                raise file_error(problem, column=column, row=number)
+        if CONTROL_RE.search("".join(cells)) or any(c.startswith("=") for c in cells):
+            for i, cell in enumerate(cells[:used]):
+                problem = E_FORMULA if cell.startswith("=") else E_CONTROL
+                if problem is E_FORMULA or CONTROL_RE.search(cell):
+                    column = header[i] if i < len(header) and header[i] else f"#{i + 1}"
+                    raise file_error(problem, column=column, row=number)
         if not header and any(cells):
             header = cells
         yield number, cells, lossy
