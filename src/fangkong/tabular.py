@@ -237,6 +237,7 @@ def scan(path: Path, limits: Limits | None = None) -> tuple[str, str]:
     kind = ""
     lines = 0
     last = b""
+    multibyte = False  # UTF-8 characters beyond ASCII seen before the end
     with path.open("rb") as fh:
         while block := fh.read(1 << 20):
             digest.update(block)
@@ -253,14 +254,17 @@ def scan(path: Path, limits: Limits | None = None) -> tuple[str, str]:
                     kind = "utf-8-sig"
             if kind == "utf-8-sig":
                 try:
-                    decoder.decode(block)
+                    text = decoder.decode(block)
+                    multibyte = multibyte or not text.isascii()
                 except UnicodeDecodeError:
                     kind = "gb18030"
     if kind == "utf-8-sig":
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            # Valid UTF-8 up to its last bytes, which begin a character that never ends.
+            if not multibyte:  # only the last bytes are not ASCII: as likely GBK as UTF-8
+                return digest.hexdigest(), "gb18030"
+            # UTF-8 text up to its last bytes, which begin a character that never ends.
             row = lines + (0 if last in (b"\n", b"") else 1)
             raise file_error(E_CUT_CHARACTER, row=row) from None
     if kind == "xlsx":
