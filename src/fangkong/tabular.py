@@ -1,11 +1,11 @@
 """Spreadsheets in and out: one reader for every import, one writer for every export.
 
 Reading (CSV in UTF-8/GBK/GB18030/UTF-16, XLSX, Parquet and FHIR JSON checks) enforces the
-limits in settings (`IMPORT_LIMITS`) before a file is parsed: its size, an XLSX archive's
-members, their uncompressed sizes and compression ratio, then rows and columns while the
-file streams. A file over a limit, cut in the middle of a character, in an unknown encoding
-or holding control characters raises `FileProblem` naming the row, the column and the limit,
-so an importer stops before it writes anything.
+limits in settings (`IMPORT_MAX_*`, see `Limits`) before a file is parsed: its size, an XLSX
+archive's parts, their unpacked sizes and compression ratio, then rows and columns while the
+file streams. A file over a limit, cut in the middle of a character, in an unknown encoding,
+or with a cell holding a control character or a formula raises `FileProblem` naming the row,
+the column and the limit, so an importer stops before it writes anything.
 
 Writing neutralises formula injection (OWASP "CSV injection"): a text cell starting with
 `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, in CSV and XLSX alike, and
