@@ -373,3 +373,10 @@ def test_gbk_whose_only_chinese_character_ends_the_file_is_read_as_gbk(tmp_path)
     path = tmp_path / "tail.csv"
     path.write_bytes(b"id,name\n1," + "刖".encode("gbk"))
     assert _read(path) == [["id", "name"], ["1", "刖"]]
+
+
+@pytest.mark.parametrize("text", ["0000-01-01 00:00", "-0001-01-01 00:00", "10000-01-01 00:00"])
+def test_checkin_times_outside_the_calendar_are_marked_bad(text):
+    """Found by the property above: NumPy reads year 0 (and beyond 9999), Python cannot."""
+    _seconds, ok = checkins._epochs([text, "2022-05-01 08:30"], TZ)
+    assert list(ok) == [False, True]

@@ -197,7 +197,10 @@ def _epoch_one(value: Any, tz: Any) -> int | None:
     """Epoch seconds of one cell (text, datetime or date), None if it is not a time."""
     if isinstance(value, dt.datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=tz)
-        return int(aware.timestamp())
+        try:
+            return int(aware.timestamp())
+        except (OverflowError, ValueError):
+            return None
     text = _text(value)
     match = TIME_RE.match(text)
     if match is None:
@@ -224,9 +227,9 @@ def _epochs(values: list[Any], tz: Any) -> tuple[np.ndarray, np.ndarray]:
         if parsed is not None and not np.isnat(parsed).any():
             local = parsed.astype(np.int64)
             lo, hi = int(local.min()), int(local.max())
-            offsets = {_utcoffset(lo, tz), _utcoffset(hi, tz)}
-            if len(offsets) == 1:
-                return local - offsets.pop(), np.ones(n, dtype=bool)
+            first, last = _utcoffset(lo, tz), _utcoffset(hi, tz)
+            if first is not None and first == last:
+                return local - first, np.ones(n, dtype=bool)
     out = np.zeros(n, dtype=np.int64)
     ok = np.ones(n, dtype=bool)
     for i, value in enumerate(values):
@@ -238,8 +241,13 @@ def _epochs(values: list[Any], tz: Any) -> tuple[np.ndarray, np.ndarray]:
     return out, ok
 
 
-def _utcoffset(local_seconds: int, tz: Any) -> int:
-    naive = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=local_seconds)
+def _utcoffset(local_seconds: int, tz: Any) -> int | None:
+    """The zone's offset at that local time; None outside Python's calendar (NumPy reads
+    years such as 0 or 10000; those rows are then read one by one and marked bad)."""
+    try:
+        naive = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=local_seconds)
+    except OverflowError:
+        return None
     offset = naive.replace(tzinfo=tz).utcoffset()
     return int(offset.total_seconds()) if offset else 0
 
