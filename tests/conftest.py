@@ -37,9 +37,11 @@ def personas(city):
 
 @pytest.fixture
 def login(client):
+    """`login(user)`: the test client logged in as `user` (verified by a second factor when
+    the user's role requires one)."""
+
     def _login(user):
-        client.force_login(user)
-        return client
+        return f.sign_in(client, user)
 
     return _login
 

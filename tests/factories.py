@@ -4,6 +4,12 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from fangkong.accounts.access import two_factor_required
 from fangkong.accounts.models import User
 from fangkong.accounts.roles import Role
 from fangkong.people.idnumber import make_id_number
@@ -130,3 +136,29 @@ def personas(city: City) -> dict[str, User]:
     out["grid"] = user("p_grid", Role.GRID, city.w[Level.GRID])
     out["outsider"] = user("p_outsider", Role.STREET, city.jianan)
     return out
+
+
+def totp_device(user: User) -> TOTPDevice:
+    """The user's confirmed authenticator (made on first use)."""
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=True, defaults={"name": "phone"}
+    )
+    return device
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """The device's current code, accepted even if this device verified one a moment ago
+    (a code is good once per 30-second step; tests sign the same user in several times)."""
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{code:0{device.digits}d}"
+
+
+def sign_in(client: Client, user: User) -> Client:
+    """`client` logged in as `user`, past the second factor when the role needs one."""
+    client.force_login(user)
+    if two_factor_required(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+        session.save()
+    return client

@@ -11,18 +11,23 @@ from ninja.errors import ValidationError as RequestInvalid
 from ninja.security import HttpBearer, django_auth
 
 from fangkong.accounts.access import Cap, require
-from fangkong.accounts.services import user_for_token
+from fangkong.accounts.services import token_for_raw
 from fangkong.apikit import ERRORS
 
 
 class BearerToken(HttpBearer):
-    """`Authorization: Bearer fk_…`; revoked, expired or unknown tokens authenticate no one."""
+    """`Authorization: Bearer fk_…`; revoked, expired or unknown tokens authenticate no one.
+
+    The token is kept on the request (`request.api_token`): some operations are for sessions
+    only (a token cannot create tokens)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
+        found = token_for_raw(token)
+        if found is None:
+            return None
+        request.user = found.user
+        request.api_token = found  # type: ignore[attr-defined]
+        return found.user
 
 
 class FangkongAPI(NinjaAPI):
@@ -35,8 +40,9 @@ api = FangkongAPI(
     version="1",
     description="Epidemic prevention and control: places, residents, households, key persons "
     "and their needs, within your jurisdiction. Authenticate with "
-    "`Authorization: Bearer <token>` (create one at /tokens/ or POST /api/tokens), "
-    "or with your browser session (unsafe methods then need the CSRF token). "
+    "`Authorization: Bearer <token>` (create one at /tokens/ or POST /api/tokens from a "
+    "logged-in browser session: a token cannot create tokens), or with your browser session "
+    "(verified by two-factor where the role needs it; unsafe methods need the CSRF token). "
     "ID numbers and phones are masked unless revealed; every reveal is logged.",
     auth=[BearerToken(), django_auth],
     urls_namespace="api",

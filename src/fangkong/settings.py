@@ -37,14 +37,16 @@ SECRET_KEY = env_str("FANGKONG_SECRET_KEY", "dev-only-insecure-key-change-me-in-
 ALLOWED_HOSTS = env_list("FANGKONG_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "fangkong.accounts.apps.AdminConfig",  # the Django admin, behind two-factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",  # serves Swagger UI's JS/CSS from its own static files: /api/docs works offline
     "fangkong.web",
     "fangkong.accounts",
@@ -71,9 +73,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "fangkong.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fangkong.urls"
@@ -117,10 +120,7 @@ TASKS = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+AUTHENTICATION_BACKENDS = ["fangkong.accounts.backends.UserBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -129,12 +129,37 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# Login throttling (django-axes): lock a username+address after repeated failures.
-AXES_FAILURE_LIMIT = env_int("FANGKONG_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = env_int("FANGKONG_LOGIN_COOLOFF_MINUTES", 15) / 60
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+# --- Log-in, two-factor and lockout (fangkong.accounts; see docs/accounts.md) -----------------
+# Failures against one account double the wait before its next attempt is even checked
+# (first → 2 × first → … → max); a stranger only slows an account down, never locks it. The
+# account's count is forgotten after LOGIN_FAILURES_FORGOTTEN_HOURS without a failure.
+LOGIN_DELAY_FIRST_SECONDS = env_int("FANGKONG_LOGIN_DELAY_FIRST_SECONDS", 1)
+LOGIN_DELAY_MAX_SECONDS = env_int("FANGKONG_LOGIN_DELAY_MAX_SECONDS", 15 * 60)
+LOGIN_FAILURES_FORGOTTEN_HOURS = env_int("FANGKONG_LOGIN_FAILURES_FORGOTTEN_HOURS", 24)
+# One network address: this many failures across any accounts within the window, and the
+# address waits (caps password spraying). Two-factor codes have the account delay above.
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("FANGKONG_LOGIN_ADDRESS_FAILURE_LIMIT", 10)
+LOGIN_ADDRESS_WINDOW_MINUTES = env_int("FANGKONG_LOGIN_ADDRESS_WINDOW_MINUTES", 15)
+LOGIN_ADDRESS_WAIT_MINUTES = env_int("FANGKONG_LOGIN_ADDRESS_WAIT_MINUTES", 15)
+# The client's address is REMOTE_ADDR, unless the server runs behind a reverse proxy
+# (FANGKONG_BEHIND_PROXY=1): then it is the address the proxy appended to the header
+# FANGKONG_CLIENT_IP_HEADER (default X-Forwarded-For), counting FANGKONG_PROXY_COUNT proxies
+# from the right. Set it only behind a proxy, which must overwrite or append to that header.
+CLIENT_IP_HEADER = (
+    env_str("FANGKONG_CLIENT_IP_HEADER", "X-Forwarded-For")
+    if env_bool("FANGKONG_BEHIND_PROXY", False)
+    else ""
+)
+CLIENT_IP_PROXY_COUNT = env_int("FANGKONG_PROXY_COUNT", 1)
+# Capabilities whose roles must use two-factor (comma-separated codes); empty: the default
+# in fangkong.accounts.roles (reveal or export personal data). Superusers and staff always.
+TWO_FACTOR_CAPS = env_list("FANGKONG_TWO_FACTOR_CAPS", [])
+TWO_FACTOR_RECOVERY_CODES = env_int("FANGKONG_TWO_FACTOR_RECOVERY_CODES", 10)
+OTP_TOTP_ISSUER = env_str("FANGKONG_TWO_FACTOR_ISSUER", "Fangkong")
+OTP_TOTP_THROTTLE_FACTOR = 0  # codes are slowed down per account instead (above)
+OTP_STATIC_THROTTLE_FACTOR = 0
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# --- end of log-in, two-factor and lockout ---------------------------------------------------
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from fangkong.accounts.models import ApiToken, hash_token
 from fangkong.accounts.services import token_create, token_revoke
+from tests import factories as f
 
 
 def auth(raw: str) -> dict[str, str]:
@@ -93,7 +94,7 @@ def test_session_auth_reads_without_token(login, personas):
 
 def test_session_auth_needs_csrf_token_for_writes(personas):
     browser = Client(enforce_csrf_checks=True)
-    browser.force_login(personas["street"])
+    f.sign_in(browser, personas["street"])
     response = browser.post("/api/tokens", {"name": "x"}, content_type="application/json")
     assert response.status_code == 403
     assert not ApiToken.objects.exists()
@@ -101,7 +102,7 @@ def test_session_auth_needs_csrf_token_for_writes(personas):
 
 def test_session_auth_write_with_csrf_token_succeeds(personas):
     browser = Client(enforce_csrf_checks=True)
-    browser.force_login(personas["street"])
+    f.sign_in(browser, personas["street"])
     assert browser.get("/api/docs").status_code == 200  # hands the browser its CSRF cookie
     csrf = browser.cookies["csrftoken"].value
     response = browser.post(
@@ -112,6 +113,35 @@ def test_session_auth_write_with_csrf_token_succeeds(personas):
 
 def test_bearer_writes_need_no_csrf_token(personas):
     _token, raw = token_create(user=personas["street"], name="t")
+    spare, _raw = token_create(user=personas["street"], name="spare")
     script = Client(enforce_csrf_checks=True, headers=auth(raw))
-    response = script.post("/api/tokens", {"name": "x"}, content_type="application/json")
-    assert response.status_code == 201
+    assert script.delete(f"/api/tokens/{spare.pk}").status_code == 204
+
+
+def test_a_token_cannot_create_tokens(personas):
+    _token, raw = token_create(user=personas["street"], name="script")
+    response = Client(headers=auth(raw)).post(
+        "/api/tokens", {"name": "child"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert "会话" in response.json()["detail"]  # zh-Hans first: "…已登录的浏览器会话…"
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["script"]
+
+
+def test_a_token_cannot_create_tokens_even_beside_a_session(personas):
+    """A browser that is logged in and also sends a bearer token is treated as the token."""
+    _token, raw = token_create(user=personas["grid"], name="script")
+    both = f.sign_in(Client(headers=auth(raw)), personas["grid"])
+    response = both.post("/api/tokens", {"name": "child"}, content_type="application/json")
+    assert response.status_code == 403
+    assert ApiToken.objects.count() == 1
+
+
+def test_a_session_still_owing_its_second_factor_cannot_use_the_api(client, personas):
+    client.force_login(personas["street"])  # password only: street staff need a code as well
+    assert client.get("/api/me").status_code == 401
+    response = client.post("/api/tokens", {"name": "x"}, content_type="application/json")
+    assert response.status_code == 401
+    assert not ApiToken.objects.exists()
+    _token, raw = token_create(user=personas["street"], name="script")
+    assert client.get("/api/me", headers=auth(raw)).status_code == 200  # bearer unaffected

@@ -5,11 +5,17 @@ they never skip, so a missing browser cannot pass unnoticed.
 """
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from tests import factories as f
+
+from fangkong.accounts.access import two_factor_required
+from fangkong.accounts.models import User
+from fangkong.accounts.selectors import totp_device_of
 
 # Playwright's sync API keeps an event loop in the test thread, and Django then refuses ORM
 # calls there (SynchronousOnlyOperation). The tests build their data synchronously; allow it.
@@ -82,3 +88,20 @@ def browser_page(browser: Browser, live_server, transactional_db) -> Iterator[Pa
 def screenshot_path() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def log_in(page: Page, username: str, next_path: str = "") -> None:
+    """Log in on the login page as a person does: username and password, then the current
+    code of the account's authenticator when it has one (accounts whose role needs two-factor
+    are given one first). Leaves the page wherever the site sends them (`next_path`)."""
+    user = User.objects.get(username=username)
+    device = f.totp_device(user) if two_factor_required(user) else totp_device_of(user)
+    page.goto(f"/login/?next={next_path}" if next_path else "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", f.PASSWORD)
+    page.click("form.login button[type=submit]")
+    if device is not None:
+        expect(page).to_have_url(re.compile(r"/login/verify/"))
+        page.fill("#id_code", f.totp_code(device))
+        page.click("form.login button[type=submit]")
+    expect(page).not_to_have_url(re.compile(r"/login/"))

@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 from tests import factories as f
+from tests.browser.conftest import log_in
 
 from fangkong.accounts.roles import Role
 from fangkong.people.idnumber import mask_id_number
@@ -24,14 +25,6 @@ def registry_data():
     f.resident(city.j[Level.UNIT], "赵伟")  # initials zw too, but outside the officer's district
     officer = f.user("street_weidu", Role.STREET, city.weidu)
     return officer, zhang
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", f.PASSWORD)
-    page.click("form.login button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
 def test_street_officer_finds_resident_by_initials_and_sees_key_person_ledger(

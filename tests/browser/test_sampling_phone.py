@@ -1,13 +1,12 @@
 """Sampling a pooled tube on a phone-sized screen (390×844) in a real Chromium."""
 
 import datetime as dt
-import re
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
 from tests import factories as f
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, log_in
 
 from fangkong.accounts.roles import Role
 from fangkong.lab.models import Lab, SamplingSite, Tube, TubeMember
@@ -51,11 +50,7 @@ def test_pooled_tube_on_a_phone(browser: Browser, live_server, transactional_db)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     try:
-        page.goto("/login/")
-        page.fill("#id_username", "sampler")
-        page.fill("#id_password", f.PASSWORD)
-        page.click("form.login button[type=submit]")
-        expect(page).not_to_have_url(re.compile(r"/login/"))
+        log_in(page, "sampler")
         page.goto("/lab/sampling/")
         page.select_option("#setup select[name=round]", str(r.pk))
         page.select_option("#setup select[name=site]", str(site.pk))

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from tests import factories as f
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, log_in
 
 from fangkong.accounts.roles import Role
 from fangkong.lab.models import Lab, Retest, SamplingSite, TemporaryControl
@@ -31,11 +31,7 @@ def page_for(browser: Browser, live_server, username: str, viewport=None) -> Pag
     )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", f.PASSWORD)
-    page.click("form.login button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
+    log_in(page, username)
     return page
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 from tests import factories as f
+from tests.browser.conftest import log_in
 
 from fangkong.accounts.roles import Role
 from fangkong.epi.models import CheckIn, Contact
@@ -39,14 +40,6 @@ def tracing_data(today: dt.date):
     )
     tracer = f.user("tracer", Role.TASK_FORCE, city.weidu)
     return tracer, zhang, wang
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", f.PASSWORD)
-    page.click("form.login button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
 def test_tracer_registers_a_case_finds_and_confirms_contacts_and_sees_red_code(

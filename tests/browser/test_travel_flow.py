@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from tests import factories as f
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, log_in
 from tests.quarantine.sites_factory import use_profile
 
 from fangkong.accounts.roles import Role
@@ -40,10 +40,7 @@ def signed_in(browser: Browser, live_server, username: str, path: str, viewport=
     )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    page.goto(f"/login/?next={path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", f.PASSWORD)
-    page.click("form.login button[type=submit]")
+    log_in(page, username, next_path=path)
     expect(page).to_have_url(re.compile(rf"{re.escape(path)}$"))
     return page
 

@@ -190,9 +190,9 @@ PAGES = [
 def test_scope_matrix_outsider_404_lab_403(client, personas, city, a_contact, method, name, arg):
     pk = a_contact.case_id if arg == "case" else a_contact.pk
     url = reverse(name, args=[pk])
-    client.force_login(f.user("tf_out", "task_force", city.jianan))
+    f.sign_in(client, f.user("tf_out", "task_force", city.jianan))
     assert getattr(client, method)(url).status_code == 404
-    client.force_login(personas["lab"])
+    f.sign_in(client, personas["lab"])
     assert getattr(client, method)(url).status_code == 403
 
 
@@ -218,7 +218,7 @@ def test_list_pages_query_counts_are_flat(
         person = f.resident(unit, f"接触者{i}")
         make_case(person)
         make_contact(case, person)
-    client.force_login(personas["street"])
+    f.sign_in(client, personas["street"])
     client.get(reverse("epi:cases"))
     # session, user (+jurisdiction), figures, one page with people and places
     with django_assert_num_queries(5):

@@ -29,11 +29,11 @@ def site(city, personas):
 def test_site_list_shows_the_command_centres_totals(client, personas, city, site):
     other = make_site(city.j[f.Level.COMMUNITY], "QJ1")
     make_rooms(other, beds=2, status=RoomStatus.CLEANING)
-    client.force_login(personas["command"])
+    f.sign_in(client, personas["command"])
     page = client.get(reverse("quarantine:sites")).content.decode()
     assert 'data-figure="sites">2<' in page and 'data-figure="rooms">16<' in page
     assert 'data-figure="beds">24<' in page and 'data-figure="cleaning">8<' in page
-    client.force_login(personas["quarantine"])
+    f.sign_in(client, personas["quarantine"])
     page = client.get(reverse("quarantine:sites")).content.decode()
     assert "QW1" in page and "QJ1" not in page and 'data-figure="sites">1<' in page
 
@@ -48,7 +48,7 @@ def test_site_list_and_board_query_counts_stay_flat(
         person = adult(city.w[f.Level.UNIT], f"住{i}")
         room = s.rooms.first()
         Stay.objects.create(person=person, room=room, site=s, division_key=s.division_key)
-    client.force_login(personas["task_force"])
+    f.sign_in(client, personas["task_force"])
     client.get(reverse("quarantine:sites"))
     # session, user, jurisdiction; page of sites with places; rooms and stays per site; totals (3)
     with django_assert_num_queries(9):
@@ -64,7 +64,7 @@ def test_board_shows_rooms_by_floor_with_masked_occupants(client, personas, site
         person=people["li"], room=room, site=site, division_key=site.division_key, status="in"
     )
     Room.objects.filter(pk=room.pk).update(status=RoomStatus.OCCUPIED)
-    client.force_login(personas["quarantine"])
+    f.sign_in(client, personas["quarantine"])
     page = client.get(reverse("quarantine:site", args=[site.pk])).content.decode()
     assert 'class="room-cell occupied"' in page and "李*" in page and "李秀英" not in page
     assert page.index('data-floor="3"') < page.index('data-floor="2"')
@@ -72,7 +72,7 @@ def test_board_shows_rooms_by_floor_with_masked_occupants(client, personas, site
 
 
 def test_register_a_site_then_add_and_import_rooms(client, personas, city):
-    client.force_login(personas["task_force"])
+    f.sign_in(client, personas["task_force"])
     response = client.post(
         reverse("quarantine:sites"),
         {"code": "qn-9", "name": "新宾馆", "kind": "hotel", "place": city.w[f.Level.STREET].code},
@@ -108,7 +108,7 @@ def test_register_a_site_then_add_and_import_rooms(client, personas, city):
 def test_a_room_marked_disinfected_from_the_board_and_from_its_page(client, personas, site):
     rooms = list(site.rooms.order_by("number")[:2])
     Room.objects.filter(pk__in=[r.pk for r in rooms]).update(status=RoomStatus.CLEANING)
-    client.force_login(personas["quarantine"])
+    f.sign_in(client, personas["quarantine"])
     client.post(
         reverse("quarantine:site_rooms_status", args=[site.pk]),
         {"status": "available", "rooms": [rooms[0].pk]},
@@ -125,7 +125,7 @@ def test_a_room_marked_disinfected_from_the_board_and_from_its_page(client, pers
 
 def test_staff_form_sets_who_manages_the_site(client, personas, site, city):
     f.user("mgr9", "quarantine", city.weidu)
-    client.force_login(personas["task_force"])
+    f.sign_in(client, personas["task_force"])
     client.post(
         reverse("quarantine:site_staff", args=[site.pk]), {"usernames": "p_quarantine, mgr9"}
     )
@@ -138,7 +138,7 @@ def test_arrivals_are_checked_in_and_a_person_moved(client, personas, site, peop
         person=people["li"], room=room, site=site, division_key=site.division_key
     )
     Room.objects.filter(pk=room.pk).update(status=RoomStatus.OCCUPIED)
-    client.force_login(personas["quarantine"])
+    f.sign_in(client, personas["quarantine"])
     page = client.get(reverse("quarantine:site_stays", args=[site.pk])).content.decode()
     assert "李秀英" in page
     client.post(reverse("quarantine:site_stays", args=[site.pk]), {"stays": [stay.pk]})
@@ -154,7 +154,7 @@ def test_arrivals_are_checked_in_and_a_person_moved(client, personas, site, peop
 
 def test_outsiders_and_other_roles_get_nothing(client, personas, site):
     room = site.rooms.first()
-    client.force_login(personas["outsider"])
+    f.sign_in(client, personas["outsider"])
     for url in (
         reverse("quarantine:site", args=[site.pk]),
         reverse("quarantine:room", args=[room.pk]),
@@ -162,9 +162,9 @@ def test_outsiders_and_other_roles_get_nothing(client, personas, site):
     ):
         assert client.get(url).status_code == 404, url
     assert "QW1" not in client.get(reverse("quarantine:sites")).content.decode()
-    client.force_login(personas["lab"])
+    f.sign_in(client, personas["lab"])
     assert client.get(reverse("quarantine:sites")).status_code == 403
-    client.force_login(personas["street"])  # sees the site, may not change it
+    f.sign_in(client, personas["street"])  # sees the site, may not change it
     assert client.get(reverse("quarantine:allocate")).status_code == 403
     response = client.post(reverse("quarantine:room", args=[room.pk]), {"status": "closed"})
     assert response.status_code == 403
@@ -177,7 +177,7 @@ def test_allocate_review_and_confirm_through_the_pages(client, personas, site, c
     unit = city.w[f.Level.UNIT]
     people = [adult(unit, f"密接{i}") for i in range(3)]
     anchor = timezone.localdate() - dt.timedelta(days=1)
-    client.force_login(personas["task_force"])
+    f.sign_in(client, personas["task_force"])
     page = client.get(reverse("quarantine:allocate")).content.decode()
     assert "close contacts are waiting" in page
     response = client.post(
@@ -207,7 +207,7 @@ def test_allocate_review_and_confirm_through_the_pages(client, personas, site, c
 
 
 def test_allocation_form_needs_a_category(client, personas, site, people):
-    client.force_login(personas["task_force"])
+    f.sign_in(client, personas["task_force"])
     response = client.post(
         reverse("quarantine:allocate"),
         {"source": "id_numbers", "id_numbers": people["li"].id_number, "anchor_on": "2022-11-13"},
@@ -219,7 +219,7 @@ def test_allocation_form_needs_a_category(client, personas, site, people):
 def test_a_draft_can_be_cancelled_or_proposed_again(client, personas, site, city):
     person = adult(city.w[f.Level.UNIT], "甲")
     anchor = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
-    client.force_login(personas["task_force"])
+    f.sign_in(client, personas["task_force"])
     form = {"source": "id_numbers", "category": "close_contact", "anchor_on": anchor}
     client.post(reverse("quarantine:allocate"), {**form, "id_numbers": person.id_number})
     first = AllocationBatch.objects.get()
@@ -243,7 +243,7 @@ def test_review_page_query_count_stays_flat(client, personas, city, django_asser
     batch = allocation_propose(
         actor=personas["task_force"], category="close_contact", people=people
     )
-    client.force_login(personas["task_force"])
+    f.sign_in(client, personas["task_force"])
     # session, user, jurisdiction; the batch; people and rooms of the page; sites
     with django_assert_num_queries(7):
         assert client.get(reverse("quarantine:allocation", args=[batch.pk])).status_code == 200
@@ -258,7 +258,7 @@ PAGE_ROLES = {
 @pytest.mark.parametrize("page", sorted(PAGE_ROLES))
 def test_each_role_opens_exactly_these_pages(client, personas, page):
     for role, user in personas.items():
-        client.force_login(user)
+        f.sign_in(client, user)
         response = client.get(reverse(page))
         allowed = role in PAGE_ROLES[page] or (role == "outsider" and page == "quarantine:sites")
         assert response.status_code == (200 if allowed else 403), (page, role)

@@ -27,7 +27,7 @@ def test_menu_shows_only_what_the_role_may_use(login, personas):
 
 
 def test_interface_is_chinese_by_default_and_switches_to_english(client, personas):
-    client.force_login(personas["street"])
+    f.sign_in(client, personas["street"])
     assert '<html lang="zh-Hans">' in client.get("/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert '<html lang="en">' in client.get("/").content.decode()
@@ -193,7 +193,7 @@ def test_audit_log_lists_events_in_scope(login, personas, people):
 
 
 def test_english_browser_still_starts_in_chinese(client, personas):
-    client.force_login(personas["street"])
+    f.sign_in(client, personas["street"])
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert '<html lang="zh-Hans">' in page.content.decode()
 

@@ -2,10 +2,11 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from fangkong.accounts.roles import ROLE_CAPS, Cap
+from fangkong.accounts.roles import ROLE_CAPS, TWO_FACTOR_CAPS, Cap
 from fangkong.db import prefix_q
 
 NO_SCOPE = "\x00"  # matches no division key: a user without a jurisdiction sees nothing
@@ -26,6 +27,21 @@ def can(user: Any, cap: Cap) -> bool:
 def require(user: Any, cap: Cap) -> None:
     if not can(user, cap):
         raise PermissionDenied(cap)
+
+
+def two_factor_caps() -> frozenset[Cap]:
+    """The capabilities whose roles need two-factor: settings.TWO_FACTOR_CAPS, or the default."""
+    named = settings.TWO_FACTOR_CAPS
+    return frozenset(Cap(c) for c in named) if named else TWO_FACTOR_CAPS
+
+
+def two_factor_required(user: Any) -> bool:
+    """Superusers, staff and every role holding one of `two_factor_caps()`."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or user.is_staff:
+        return True
+    return bool(ROLE_CAPS.get(user.role, frozenset()) & two_factor_caps())
 
 
 def scope_key(user: Any) -> str:

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from fangkong.accounts.access import caps_of
@@ -80,7 +81,14 @@ def token_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/tokens", response={201: TokenCreatedOut, **ERRORS}, summary="Create a token")
 def token_new(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
-    """Create a bearer token for yourself. The raw value is in this response only."""
+    """Create a bearer token for yourself. The raw value is in this response only.
+
+    Only from a logged-in browser session (verified by two-factor where your role needs it):
+    a request authenticated by a bearer token gets 403, so a token cannot mint tokens that
+    would outlive its own revocation."""
+    if getattr(request, "api_token", None) is not None:
+        detail = _("A token cannot create tokens: create them from a logged-in session.")
+        return Status(403, {"detail": detail})
     token, raw = token_create(
         user=request.user,  # type: ignore[arg-type]
         name=payload.name,

@@ -67,3 +67,34 @@ class ApiToken(models.Model):
     def is_usable(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class Throttle(models.Model):
+    """Recent failed log-in attempts of one kind against one key, and the wait they impose.
+
+    An attempt counts as failed while it is being checked and is taken back if it succeeds,
+    so that simultaneous requests cannot slip in together. Kept in the database so that every
+    server process sees the same counts.
+    """
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", _("password, per account")
+        ADDRESS = "address", _("password, per network address")
+        CODE = "code", _("two-factor code, per account")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    key = models.CharField(_("account or address"), max_length=150)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    first_at = models.DateTimeField(_("first failure"))
+    last_at = models.DateTimeField(_("last failure"), db_index=True)
+    wait_until = models.DateTimeField(_("next attempt checked after"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="accounts_throttle_kind_key")
+        ]
+        verbose_name = _("log-in throttle")
+        verbose_name_plural = _("log-in throttles")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.key}"

@@ -120,3 +120,17 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     ),
     Role.SUPPLY: frozenset(),
 }
+
+
+# Two-factor authentication (TOTP) is required of every role whose capabilities reach personal
+# data in full or in bulk: revealing ID numbers and phones, or exporting lists of people (the
+# key-person ledger and the command centre's lists behind the figures). Superusers and staff
+# (the Django admin) always need it. Settings may name other capabilities
+# (`TWO_FACTOR_CAPS`, env FANGKONG_TWO_FACTOR_CAPS); roles follow from their capabilities.
+PII_REVEAL_CAPS = frozenset({Cap.PII_REVEAL})
+PERSONAL_DATA_EXPORT_CAPS = frozenset({Cap.KEY_PERSONS_VIEW, Cap.CASES_VIEW})
+TWO_FACTOR_CAPS = PII_REVEAL_CAPS | PERSONAL_DATA_EXPORT_CAPS
+
+
+def roles_requiring_two_factor(caps: frozenset[Cap] = TWO_FACTOR_CAPS) -> frozenset[str]:
+    return frozenset(role for role, granted in ROLE_CAPS.items() if granted & caps)

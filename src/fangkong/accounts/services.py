@@ -1,10 +1,19 @@
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
+from django_otp import verify_token
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from fangkong.accounts import selectors, throttle
 from fangkong.accounts.models import ApiToken, User, hash_token
 from fangkong.accounts.roles import Role
 from fangkong.audit.services import event_record
@@ -33,7 +42,8 @@ def token_revoke(*, token: ApiToken, actor: Any) -> None:
         event_record(actor=actor, action="token.revoked", obj=token)
 
 
-def user_for_token(raw: str) -> User | None:
+def token_for_raw(raw: str) -> ApiToken | None:
+    """The usable token with this raw value, its user loaded; None for anything else."""
     token = (
         ApiToken.objects.select_related("user", "user__jurisdiction")
         .filter(digest=hash_token(raw))
@@ -44,7 +54,7 @@ def user_for_token(raw: str) -> User | None:
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
 
 
 SYSTEM_USERNAME = "system"
@@ -77,3 +87,133 @@ def system_actor() -> User:
         user.jurisdiction = root
         user.save(update_fields=["jurisdiction"])
     return user
+
+
+# Log-in and two-factor ------------------------------------------------------------------------
+
+# Session key: the user had a second factor when logging in, so the session owes a code even
+# when the role does not require one (set on every login, read by the two-factor middleware).
+HAS_DEVICE_SESSION_KEY = "two_factor_device"
+
+
+def _account_event(user: User, action: str, *, actor: Any = None, **data: Any) -> None:
+    key = user.jurisdiction.key if user.jurisdiction_id else ""  # type: ignore[union-attr]
+    event_record(actor=actor or user, action=action, obj=user, division_key=key, data=data)
+
+
+def login_failure_record(*, username: str, address: str) -> None:
+    """A wrong password for an existing account is an event in its jurisdiction's log."""
+    user = User.objects.select_related("jurisdiction").filter(username=username).first()
+    if user is not None:
+        _account_event(user, "login.failed", actor=address or "anonymous", address=address)
+
+
+def two_factor_note_login(sender: Any, request: HttpRequest | None, user: User, **kw: Any) -> None:
+    """On every login, remember whether the user has a second factor (see the middleware)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[HAS_DEVICE_SESSION_KEY] = selectors.has_device(user)
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    device: Device | None = None  # the device that accepted the code
+    wait_until: dt.datetime | None = None  # set when refused unchecked: too many failures
+
+    @property
+    def ok(self) -> bool:
+        return self.device is not None
+
+
+def code_normalised(code: str) -> str:
+    return "".join(code.split()).replace("-", "").lower()
+
+
+def _code_matches(user: User, token: str, devices: Sequence[Device]) -> Device | None:
+    for device in devices:
+        if verify_token(user, device.persistent_id, token) is not None:
+            return device
+    return None
+
+
+def _is_app_code(token: str) -> bool:
+    return token.isdigit() and len(token) == 6
+
+
+def _devices_for(user: User, token: str, *, recovery: bool) -> list[Device]:
+    if _is_app_code(token):
+        return list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    if recovery:
+        return list(StaticDevice.objects.filter(user=user, confirmed=True))
+    return []
+
+
+def code_check(
+    *, user: User, code: str, devices: Sequence[Device] | None = None, recovery: bool = True
+) -> CodeCheck:
+    """Check a code from the user's authenticator (or one of their recovery codes).
+
+    Attempts are slowed down per account like passwords; a wrong code and a recovery code
+    used are events. `devices` narrows the check (enrolment: the device being set up).
+    """
+    keys = throttle.code_keys(user.pk)
+    until = throttle.attempt_begin(keys)
+    if until is not None:
+        return CodeCheck(wait_until=until)
+    token = code_normalised(code)
+    if devices is None:
+        candidates = _devices_for(user, token, recovery=recovery)
+    else:
+        candidates = list(devices) if _is_app_code(token) else []
+    device = _code_matches(user, token, candidates)
+    if device is None:
+        _account_event(user, "two_factor.failed")
+        return CodeCheck()
+    throttle.attempt_succeeded(keys)
+    if isinstance(device, StaticDevice):
+        _account_event(user, "two_factor.recovery_used", left=device.token_set.count())
+    return CodeCheck(device=device)
+
+
+def totp_device_pending(user: User) -> TOTPDevice:
+    """The authenticator being set up: the same one until confirmed, so a reload of the page
+    keeps the secret that was scanned."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+def _recovery_codes_new(user: User) -> list[str]:
+    device = selectors.recovery_device_of(user)
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(settings.TWO_FACTOR_RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+@transaction.atomic
+def two_factor_enrol(*, user: User, device: TOTPDevice) -> list[str]:
+    """Confirm the authenticator (a code from it was checked); returns new recovery codes,
+    to be shown once. Any other authenticator of the user is removed."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    codes = _recovery_codes_new(user)
+    _account_event(user, "two_factor.enrolled")
+    return codes
+
+
+@transaction.atomic
+def recovery_codes_replace(*, user: User) -> list[str]:
+    """New recovery codes; the old ones stop working."""
+    codes = _recovery_codes_new(user)
+    _account_event(user, "two_factor.recovery_regenerated")
+    return codes
+
+
+@transaction.atomic
+def two_factor_remove(*, user: User, actor: Any) -> None:
+    """Remove the user's authenticator and recovery codes (a lost or replaced phone)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    _account_event(user, "two_factor.removed", actor=actor)

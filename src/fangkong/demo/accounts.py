@@ -1,19 +1,32 @@
 """Demo accounts: one per role, an outsider street user for scoping, and `admin`.
 
 DEMO_ACCOUNTS is machine-readable so the README and the tests can list and use them.
-All share the password DEMO_PASSWORD.
+All share the password DEMO_PASSWORD. Those whose role needs two-factor share one published
+authenticator secret, DEMO_TOTP_SECRET: add DEMO_TOTP_URI to an authenticator app once, or
+print the current code with `fangkong demo_code <username>`.
 """
 
+from base64 import b32decode
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from fangkong.accounts.access import two_factor_required
 from fangkong.accounts.models import User
 from fangkong.accounts.roles import Role
 from fangkong.demo import data
 from fangkong.places.models import Division
 
 DEMO_PASSWORD = "fangkong-demo"
+# Public on purpose (README): a demo is for trying, never for real data.
+DEMO_TOTP_SECRET = "FANGKONGDEMOFANGKONGDEMOFANGKONG"  # base32, 20 bytes
+DEMO_TOTP_URI = (
+    f"otpauth://totp/Fangkong%20demo:demo?secret={DEMO_TOTP_SECRET}"
+    "&issuer=Fangkong%20demo&algorithm=SHA1&digits=6&period=30"
+)
+DEMO_TOTP_KEY = b32decode(DEMO_TOTP_SECRET).hex()
 
 WEIDU = data.DISTRICTS[0][0]
 JIANAN = data.DISTRICTS[1][0]
@@ -149,4 +162,20 @@ def demo_accounts_create() -> list[User]:
         )
         for a in DEMO_ACCOUNTS
     ]
-    return User.objects.bulk_create(users)
+    created = User.objects.bulk_create(users)
+    demo_devices_create(created)
+    return created
+
+
+def demo_devices_create(users: Iterable[User]) -> list[TOTPDevice]:
+    """The published demo authenticator for every user whose role needs two-factor."""
+    devices = [
+        TOTPDevice(user=u, name="demo", key=DEMO_TOTP_KEY, confirmed=True)
+        for u in users
+        if two_factor_required(u)
+    ]
+    return TOTPDevice.objects.bulk_create(devices)
+
+
+def is_demo_device(device: TOTPDevice) -> bool:
+    return device.key == DEMO_TOTP_KEY

@@ -25,6 +25,7 @@ from fangkong.epi import appeals, status
 from fangkong.epi.models import AppealStatus, CodeStatus, Colour
 from fangkong.people.models import Resident
 from fangkong.people.views import apply_errors, page_window
+from fangkong.web.addresses import client_ip
 from fangkong.zones.selectors import zone_for_person
 
 MY_CODE_ATTEMPTS_PER_HOUR = 10  # per IP address: ID number + phone guesses
@@ -243,14 +244,10 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "epi/verify.html", context)
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
-
-
 def my_code_throttled(request: HttpRequest) -> bool:
     """Count an attempt from this address; True once it made too many within the hour."""
     window = int(time.time() // 3600)
-    key = f"my-code:{_client_ip(request)}:{window}"
+    key = f"my-code:{client_ip(request)}:{window}"
     cache.add(key, 0, 3600)
     try:
         attempts = cache.incr(key)

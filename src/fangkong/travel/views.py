@@ -29,6 +29,7 @@ from fangkong.travel.forms import (
     TripForm,
 )
 from fangkong.travel.models import Trip, TripStatus
+from fangkong.web.addresses import client_ip
 
 TRIP_REPORTS_PER_HOUR = 20  # per network address: a family reports several trips
 REPORT_SESSION_SECONDS = 30 * 60
@@ -262,14 +263,10 @@ def handover_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 # Public: report a trip --------------------------------------------------------------------------
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
-
-
 def report_throttled(request: HttpRequest) -> bool:
     """Count a report from this address; True once it made too many within the hour."""
     window = int(time.time() // 3600)
-    key = f"trip-report:{_client_ip(request)}:{window}"
+    key = f"trip-report:{client_ip(request)}:{window}"
     cache.add(key, 0, 3600)
     try:
         attempts = cache.incr(key)

@@ -63,6 +63,7 @@ MENU = (
     Entry("travel:handovers", _("Arrival hand-overs"), Cap.TRIPS_VIEW, "handovers"),
     Entry("policy:profiles", _("Policy profiles"), Cap.POLICY_VIEW, "policy"),
     Entry("audit:events", _("Audit log"), Cap.AUDIT_VIEW, "audit"),
+    Entry("account_security", _("Account security"), None, "security"),
     Entry("tokens", _("API tokens"), None, "tokens"),
 )
 
