@@ -102,7 +102,7 @@ def contact_request_decide(
         raise PermissionDenied(Cap.CONTACTS_EDIT)
     reason = _need_reason(reason)
     request = (
-        ContactRequest.objects.select_for_update()
+        ContactRequest.objects.select_for_update(of=("self",))
         .select_related("case__person", "person", "venue")
         .get(pk=request.pk)
     )
