@@ -84,6 +84,7 @@ def test_a_contact_in_another_district_is_confirmed_there(browser_page: Page, sc
     expect(row).to_contain_text("赵强")
     row.locator("a").first.click()
     expect(page).to_have_url(re.compile(r"/epi/contact-requests/\d+/$"))
+    page.screenshot(path=screenshot_path / "contact-request-detail.png")
     page.fill('input[name="reason"]', "核实同桌就餐")
     page.click('button[value="confirm"]')
     expect(page.locator(".messages")).to_be_visible()
