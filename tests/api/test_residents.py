@@ -225,3 +225,13 @@ def test_list_query_count_is_flat(as_, city, django_assert_num_queries, n):
     with django_assert_num_queries(2):
         response = client.get("/api/residents", {"limit": 100})
     assert len(response.json()["items"]) == n
+
+
+def test_reveal_without_a_reason_is_refused_and_not_logged(as_, people):
+    url = f"/api/residents/{people['zhang'].pk}"
+    for reason in ("", "   "):
+        response = as_("street").get(url, {"reveal": "phone", "reason": reason})
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["query", "reason"]
+        assert people["zhang"].phone not in response.content.decode()
+    assert not Event.objects.filter(action="pii.revealed").exists()

@@ -169,15 +169,86 @@ def test_csv_export_is_streamed_masked_and_audited(login, outbreak, personas, en
     assert exported.data["rows"] == 3 and exported.data["unmasked"] is False
 
 
+def _xlsx_values(response) -> list:
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return [c for row in wb.active.iter_rows(values_only=True) for c in row]
+
+
+def _export_url(name: str, fmt: str, **params: str) -> str:
+    from urllib.parse import urlencode
+
+    url = reverse("command:export", args=[name, fmt])
+    return f"{url}?{urlencode({**AS_OF, **params})}"
+
+
 def test_xlsx_export_reveals_for_roles_that_may(login, outbreak, personas, english):
     client = login(personas["command"])
-    url = reverse("command:export", args=["contacts", "xlsx"])
-    response = client.get(url, {**AS_OF, "degree": "close"})
+    url = _export_url("contacts", "xlsx", degree="close")
+    response = client.post(url, {"reveal": "1", "reason": "转运名单核对"})
     assert response["X-Row-Count"] == "6"
-    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    values = [c for row in wb.active.iter_rows(values_only=True) for c in row]
+    values = _xlsx_values(response)
     assert outbreak.people["甲七"].id_number in values
-    assert Event.objects.get(action="command.exported").data["unmasked"] is True
+    exported = Event.objects.get(action="command.exported")
+    assert exported.data["unmasked"] is True and exported.reason == "转运名单核对"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_exports_are_masked_for_every_role_by_default(login, outbreak, personas, english, fmt):
+    for role in ("command", "street", "grid"):
+        response = login(personas[role]).get(_export_url("contacts", fmt, degree="close"))
+        assert response.status_code == 200, role
+        body = b"".join(response.streaming_content)
+        person = outbreak.people["甲七"]
+        if fmt == "csv":
+            assert person.id_number.encode() not in body and person.phone.encode() not in body
+        else:
+            values = [
+                c
+                for row in load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True)
+                for c in row
+            ]
+            assert person.id_number not in values and person.phone not in values
+    assert not Event.objects.filter(action="command.exported", data__unmasked=True).exists()
+    assert not Event.objects.filter(action="pii.exported").exists()
+
+
+def test_an_unmasked_export_needs_a_reason_and_the_capability(login, outbreak, personas, english):
+    url = _export_url("contacts", "csv", degree="close")
+    response = login(personas["command"]).post(url, {"reveal": "1", "reason": " "})
+    assert response.status_code == 400
+    response = login(personas["hospital"]).post(url, {"reveal": "1", "reason": "x"})
+    assert response.status_code == 403
+    assert not Event.objects.filter(action__in=["command.exported", "pii.exported"]).exists()
+
+
+def test_an_unmasked_export_lands_in_each_persons_history(login, outbreak, personas, english):
+    client = login(personas["street"])
+    url = _export_url("contacts", "csv", degree="close")
+    rows = _csv(client.post(url, {"reveal": "1", "reason": "入户排查"}))
+    exported = Event.objects.get(action="command.exported")
+    assert exported.reason == "入户排查" and exported.data["unmasked"] is True
+    person_events = Event.objects.filter(action="pii.exported")
+    people = {e.person_id for e in person_events}
+    assert len(people) == person_events.count() == exported.data["rows"] == len(rows) - 1
+    assert {e.reason for e in person_events} == {"入户排查"}
+    assert {e.data["export_id"] for e in person_events} == {exported.data["export_id"]}
+    person = outbreak.people["甲七"]  # a close contact in 魏都区
+    assert person.pk in people
+    page = client.get(reverse("people:resident", args=[person.pk])).content.decode()
+    assert "入户排查" in page
+
+
+def test_the_list_page_offers_the_reason_only_to_roles_that_may_reveal(
+    login, outbreak, personas, english
+):
+    url = reverse("command:list", args=["contacts"])
+    assert 'name="reason"' in login(personas["command"]).get(url, AS_OF).content.decode()
+    assert (
+        'name="reason"'
+        not in login(personas["hospital"])
+        .get(reverse("command:list", args=["cases"]), AS_OF)
+        .content.decode()
+    )
 
 
 def _queries(client, url, params):

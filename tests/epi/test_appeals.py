@@ -248,3 +248,57 @@ def test_appeals_api_roles_and_jurisdiction(as_, appeal):
         assert as_(role).post(decide, body, content_type=JSON).status_code == 403, role
     appeal.refresh_from_db()
     assert appeal.status == "open"
+
+
+# ── the appellant's phone: masked, revealed one at a time with a reason ─────
+
+
+def test_the_appeals_page_masks_the_appellants_phone(login, personas, appeal):
+    page = login(personas["task_force"]).get(reverse("epi:appeals")).content.decode()
+    assert "13900000077" not in page
+    assert "139****0077" in page
+    assert reverse("epi:appeal_reveal_phone", args=[appeal.pk]) in page
+
+
+def test_revealing_the_appellants_phone_needs_a_reason_and_lands_in_their_history(
+    login, personas, appeal, people
+):
+    client = login(personas["task_force"])
+    url = reverse("epi:appeal_reveal_phone", args=[appeal.pk])
+    refused = client.post(url, {"reason": ""})
+    assert refused.status_code == 400 and "13900000077" not in refused.content.decode()
+    assert not Event.objects.filter(action="pii.revealed").exists()
+    shown = client.post(url, {"reason": "回电核实"})
+    assert shown.status_code == 200 and "13900000077" in shown.content.decode()
+    event = Event.objects.get(action="pii.revealed")
+    assert (event.person_id, event.field, event.reason) == (
+        people["li"].pk,
+        "contact_phone",
+        "回电核实",
+    )
+    assert event.division_key == people["li"].division_key
+
+
+def test_revealing_the_appellants_phone_is_scoped_and_needs_the_capability(
+    login, personas, appeal, jianan_tracer
+):
+    url = reverse("epi:appeal_reveal_phone", args=[appeal.pk])
+    assert login(jianan_tracer).post(url, {"reason": "x"}).status_code == 404
+    assert login(personas["street"]).post(url, {"reason": "x"}).status_code == 403
+    assert not Event.objects.filter(action="pii.revealed").exists()
+
+
+def test_the_appeals_api_masks_the_phone_and_reveals_it_with_a_reason(as_, appeal, people):
+    client = as_("task_force")
+    listed = client.get("/api/appeals").content.decode()
+    assert "13900000077" not in listed and "139****0077" in listed
+    url = f"/api/appeals/{appeal.pk}"
+    assert "13900000077" not in client.get(url).content.decode()
+    missing = client.get(url, {"reveal": "contact_phone"})
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["loc"] == ["query", "reason"]
+    shown = client.get(url, {"reveal": "contact_phone", "reason": "回电"})
+    assert shown.json()["contact_phone"] == "13900000077"
+    assert shown.json()["revealed"] == ["contact_phone"]
+    assert Event.objects.get(action="pii.revealed").person_id == people["li"].pk
+    assert as_("jianan_tracer").get(url).status_code == 404

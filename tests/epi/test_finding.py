@@ -527,3 +527,48 @@ def test_many_cases_in_one_job(city, people, tracer, log, django_capture_on_comm
     assert job.status == JobStatus.DONE
     assert Candidate.objects.filter(job=job).values("case").distinct().count() == 12
     assert Candidate.objects.filter(job=job, overlap_minutes=30).count() == 12
+
+
+# Candidates living elsewhere: sent to their jurisdiction ----------------------------------
+
+
+def test_candidates_living_elsewhere_are_sent_to_their_district_which_confirms(
+    done_job, tracer, personas, login
+):
+    from fangkong.epi.models import ContactRequest, RequestStatus
+
+    response = api_post(login(tracer), f"/api/finding-jobs/{done_job.pk}/refer", {})
+    assert response.status_code == 200, response.content
+    assert response.json() == {"referred": 1}
+    assert "赵强" not in response.content.decode()
+    again = api_post(login(tracer), f"/api/finding-jobs/{done_job.pk}/refer", {})
+    assert again.json() == {"referred": 0}  # never sent twice
+    request = ContactRequest.objects.get()
+    assert request.person.name == "赵强" and request.status == RequestStatus.PENDING
+    assert not Contact.objects.exists()
+
+    client = login(personas["outsider"])  # street staff of 建安区, at district level
+    listed = client.get("/api/contact-requests").json()["items"]
+    assert [r["person"]["name"] for r in listed] == ["赵强"]
+    assert (
+        api_post(
+            client, f"/api/contact-requests/{request.pk}/confirm", {"reason": "场所码核实"}
+        ).json()["status"]
+        == "confirmed"
+    )
+    contact = Contact.objects.get()
+    assert contact.person.name == "赵强" and contact.relation == ExposureRelation.VENUE
+    assert contact.overlap_minutes == 10
+    candidate = Candidate.objects.get(person__name="赵强")
+    assert candidate.decision == CandidateDecision.CONFIRMED
+    assert Event.objects.filter(action="contact.added", person_id=contact.person_id).exists()
+
+
+def test_the_job_page_offers_to_send_candidates_elsewhere(done_job, tracer, login):
+    from fangkong.epi.models import ContactRequest
+
+    client = login(tracer)
+    page = client.get(reverse("epi:finding_job", args=[done_job.pk])).content.decode()
+    assert reverse("epi:finding_job_refer", args=[done_job.pk]) in page
+    client.post(reverse("epi:finding_job_refer", args=[done_job.pk]))
+    assert ContactRequest.objects.count() == 1

@@ -113,3 +113,12 @@ def test_overdue_list_and_tallies_per_employer_and_community(as_, people, city):
     assert by_community == [{"community": city.w[f.Level.COMMUNITY].name, "overdue": 2}]
     assert as_("outsider").get("/api/risk-posts/overdue", {"today": ON}).json()["items"] == []
     assert as_("outsider").get("/api/risk-posts/overdue/by-community").json() == []
+
+
+@pytest.mark.parametrize("role", ["lab", "quarantine"])
+def test_labs_and_sites_cannot_register_workers_or_learn_who_they_are(as_, people, role):
+    """Registering workers is the registry keepers' job; sampling staff test them."""
+    response = register(as_(role), people["li"])
+    assert response.status_code == 403
+    assert "李秀英" not in response.content.decode()
+    assert not RiskPostWorker.objects.exists()

@@ -61,7 +61,7 @@ def test_resident_page_masks_identifiers_and_logs_reveals(login, personas, peopl
     page = client.get(reverse("people:resident", args=[zhang.pk])).content.decode()
     assert zhang.id_number not in page and zhang.phone not in page
     assert zhang.id_number_masked in page
-    shown = client.post(reverse("people:reveal", args=[zhang.pk, "phone"]))
+    shown = client.post(reverse("people:reveal", args=[zhang.pk, "phone"]), {"reason": "回访"})
     assert zhang.phone in shown.content.decode()
     event = Event.objects.get(action="pii.revealed")
     assert (event.person_id, event.field, event.actor) == (zhang.pk, "phone", personas["grid"])
@@ -187,7 +187,9 @@ def test_only_command_may_switch_policy(login, personas):
 
 
 def test_audit_log_lists_events_in_scope(login, personas, people):
-    login(personas["street"]).post(reverse("people:reveal", args=[people["zhang"].pk, "phone"]))
+    login(personas["street"]).post(
+        reverse("people:reveal", args=[people["zhang"].pk, "phone"]), {"reason": "回访"}
+    )
     page = login(personas["command"]).get(reverse("audit:events"))
     assert [e.action for e in page.context["events"]] == ["pii.revealed"]
 

@@ -28,6 +28,7 @@ PAGE_ROLES = {
     "epi:cases": {"command", "task_force", "street", "grid", "hospital"},
     "epi:case_new": {"command", "task_force"},
     "epi:contacts": {"command", "task_force", "street", "grid"},
+    "epi:contact_requests": {"command", "task_force", "street", "grid"},
     "epi:finding": {"command", "task_force"},
     "epi:chains": {"command", "task_force", "street", "grid", "hospital"},
     "epi:checkins": {"command", "task_force"},
@@ -141,7 +142,9 @@ def test_outsider_lists_show_only_their_own_district(login, personas, people, ci
 
 
 def test_outsider_audit_log_hides_other_districts(login, personas, people):
-    login(personas["street"]).post(reverse("people:reveal", args=[people["zhang"].pk, "phone"]))
+    login(personas["street"]).post(
+        reverse("people:reveal", args=[people["zhang"].pk, "phone"]), {"reason": "回访"}
+    )
     outsider_view = login(personas["outsider"]).get(reverse("audit:events"))
     assert outsider_view.context["events"] == []
 

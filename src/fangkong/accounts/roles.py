@@ -43,6 +43,7 @@ class Cap(StrEnum):
     SAMPLING = "sampling"
     RESULTS_UPLOAD = "results.upload"
     COVERAGE_VIEW = "coverage.view"
+    RISK_POSTS_EDIT = "risk_posts.edit"  # register risk-post workers (a registry task)
     QUARANTINE_VIEW = "quarantine.view"  # measures, sites, occupancy
     QUARANTINE_MANAGE = "quarantine.manage"  # sites, rooms, allocation, check-in, release
     MEASURES_KEEP = "measures.keep"  # start home measures, record daily checks
@@ -68,6 +69,7 @@ _EPI_LOCAL = {
     Cap.CODE_STATUS_VIEW,
     Cap.COVERAGE_VIEW,
     Cap.SAMPLING,
+    Cap.RISK_POSTS_EDIT,
     Cap.QUARANTINE_VIEW,
     Cap.MEASURES_KEEP,
     Cap.TRIPS_VIEW,

@@ -5,7 +5,8 @@ Rows are read in chunks from a server-side cursor (`QuerySet.iterator`), so memo
 at any size up to `settings.EXPORT_MAX_ROWS`. A CSV starts flowing with the first chunk; an
 XLSX is written row by row to a temporary file (openpyxl's write-only mode) and then sent
 from disk. Each export is an audit event naming the list, its filters, the row count and
-whether identifiers were unmasked.
+whether identifiers were unmasked (then with the reason, and one `pii.exported` event per
+person shown, written in bulk, so the reveal is in each person's history).
 """
 
 import datetime as dt
@@ -23,6 +24,7 @@ from openpyxl import Workbook
 from fangkong.audit.services import event_record
 from fangkong.command.lists import Column, Context, FigureList
 from fangkong.command.places import Node
+from fangkong.people.reveals import export_reveals_record, new_export_id
 from fangkong.tabular import CsvOut, xlsx_append
 
 CHUNK = 2000
@@ -30,26 +32,73 @@ FLUSH_CHARS = 64 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _cells(rows: Iterable[Any], columns: list[Column], ctx: Context) -> Iterator[list[Any]]:
+class _Revealed:
+    """The people whose identifiers an unmasked export shows: one `pii.exported` event each,
+    written in bulk every CHUNK rows (a person on several rows counts once)."""
+
+    def __init__(self, user: Any, figure: FigureList, columns: list[Column], ctx: Context):
+        self.user, self.figure, self.ctx = user, figure, ctx
+        self.paths = sorted({c.person for c in columns if c.personal and c.person})
+        self.export_id = new_export_id()
+        self.seen: set[int] = set()
+        self.pending: list[tuple[int, str, str]] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        if not self.ctx.reveal:
+            return
+        for path in self.paths:
+            pk = row[f"{path}__id"]
+            if pk is not None and pk not in self.seen:
+                self.seen.add(pk)
+                self.pending.append((pk, row[f"{path}__division_key"], row[f"{path}__name"]))
+        if len(self.pending) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            export_reveals_record(
+                actor=self.user,
+                people=self.pending,
+                reason=self.ctx.reason,
+                export=f"command.{self.figure.name}",
+                export_id=self.export_id,
+            )
+            self.pending = []
+
+
+def _cells(
+    rows: Iterable[Any], columns: list[Column], ctx: Context, revealed: _Revealed
+) -> Iterator[list[Any]]:
     for row in rows:
+        revealed.add(row)
         yield [column.value(row, ctx) for column in columns]
 
 
 def _record(
-    user: Any, figure: FigureList, node: Node, params: dict[str, str], rows: int, ctx: Context
+    user: Any,
+    figure: FigureList,
+    node: Node,
+    params: dict[str, str],
+    rows: int,
+    ctx: Context,
+    revealed: _Revealed,
 ) -> None:
+    revealed.flush()
     event_record(
         actor=user,
         action="command.exported",
         object_type="command.list",
         object_id=figure.name,
         division_key=node.key,
+        reason=ctx.reason,
         data={
             "place": node.key,
             "as_of": ctx.at.isoformat(),
             "filters": params,
             "rows": rows,
             "unmasked": ctx.reveal,
+            "people": len(revealed.seen),
+            "export_id": revealed.export_id,
         },
     )
 
@@ -69,6 +118,7 @@ def csv_response(
 ) -> StreamingHttpResponse:
     columns = figure.columns()
     limited = figure.values(qs, columns)[: settings.EXPORT_MAX_ROWS]
+    revealed = _Revealed(user, figure, columns, ctx)
 
     def stream() -> Iterator[str]:
         buffer = io.StringIO()
@@ -77,7 +127,7 @@ def csv_response(
         try:
             buffer.write("\ufeff")  # spreadsheet programs read UTF-8 with a BOM
             writer.writerow([str(c.header) for c in columns])
-            for cells in _cells(limited.iterator(chunk_size=CHUNK), columns, ctx):
+            for cells in _cells(limited.iterator(chunk_size=CHUNK), columns, ctx, revealed):
                 writer.writerow(cells)
                 count += 1
                 if buffer.tell() >= FLUSH_CHARS:
@@ -86,7 +136,7 @@ def csv_response(
                     buffer.truncate()
             yield buffer.getvalue()
         finally:
-            _record(user, figure, node, params, count, ctx)
+            _record(user, figure, node, params, count, ctx, revealed)
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
@@ -109,13 +159,14 @@ def xlsx_response(
     xlsx_append(ws, [str(c.header) for c in columns])
     count = 0
     rows = figure.values(qs, columns)[: settings.EXPORT_MAX_ROWS]
-    for cells in _cells(rows.iterator(chunk_size=CHUNK), columns, ctx):
+    revealed = _Revealed(user, figure, columns, ctx)
+    for cells in _cells(rows.iterator(chunk_size=CHUNK), columns, ctx, revealed):
         xlsx_append(ws, [_excel(v) for v in cells])
         count += 1
     out = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
     wb.save(out)
     out.seek(0)
-    _record(user, figure, node, params, count, ctx)
+    _record(user, figure, node, params, count, ctx, revealed)
     response = FileResponse(
         out, as_attachment=True, filename=_filename(figure, node, ctx, "xlsx"), content_type=XLSX
     )

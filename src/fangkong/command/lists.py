@@ -2,8 +2,8 @@
 
 A figure names a list (`cases`, `contacts`, `stays`, …) and its filters in the query string;
 `figure_rows` returns the rows it counted (the same conditions as `figures`, row by row) and
-`columns` how they read on the page and in exports. Personal identifiers are masked unless
-the caller's role may reveal them.
+`columns` how they read on the page and in exports. Personal identifiers never show on the
+page and are masked in exports, unless a role that may reveal them asks with a reason.
 """
 
 import datetime as dt
@@ -56,14 +56,16 @@ class Column:
     fields: tuple[str, ...]
     value: Callable[[dict[str, Any], "Context"], Any]
     personal: bool = False  # an identifier: masked unless revealed
+    person: str = ""  # personal: the path of the person it identifies ("person", …)
 
 
 @dataclass
 class Context:
     at: dt.datetime
     since: dt.datetime
-    reveal: bool
+    reveal: bool  # identifiers in full: only for an export with a reason
     names: dict[str, str]  # key → name of streets and communities under the node
+    reason: str = ""  # why identifiers are revealed (kept in each person's history)
     _labels: dict[Any, dict[str, str]] = field(default_factory=dict)
 
     def community(self, key: str) -> str:
@@ -139,15 +141,17 @@ def person_columns(path: str) -> list[Column]:
         Column(_("Address"), address, lambda r, c: _address(r, p)),
         Column(
             _("ID number"),
-            (f"{p}id_number",),
+            (f"{p}id_number", f"{p}id", key, f"{p}name"),
             lambda r, c: r[f"{p}id_number"] if c.reveal else mask_id_number(r[f"{p}id_number"]),
             personal=True,
+            person=path,
         ),
         Column(
             _("Phone"),
-            (f"{p}phone",),
+            (f"{p}phone", f"{p}id", key, f"{p}name"),
             lambda r, c: r[f"{p}phone"] if c.reveal else mask_phone(r[f"{p}phone"]),
             personal=True,
+            person=path,
         ),
     ]
 

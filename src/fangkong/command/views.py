@@ -5,6 +5,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -12,13 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import Cap, can, require
+from fangkong.accounts.access import Cap, require
 from fangkong.command import exports, lists
 from fangkong.command import report as reporting
 from fangkong.command.figures import DAY, KINDS, Situation, round_figures, situation
 from fangkong.command.forms import MOMENT, AsOfForm, ReportForm
 from fangkong.command.places import Node, node_for, trail_of
 from fangkong.epi.models import CaseKind
+from fangkong.people.reveals import export_reveal_allowed
 from fangkong.people.views import page_window
 
 FILTERS = (
@@ -210,7 +212,8 @@ def _list_setup(request: HttpRequest, figure: str) -> Any:
 @login_required
 def figure_list(request: HttpRequest, figure: str) -> HttpResponse:
     fl, node, at, since, qs, params = _list_setup(request, figure)
-    columns = [c for c in fl.columns() if not c.personal]
+    every = fl.columns()
+    columns = [c for c in every if not c.personal]
     rows, pager = page_window(request, fl.values(qs, columns))
     ctx = lists.Context(at=at, since=since, reveal=False, names=lists.area_names(node))
     table = [(fl.link(r), [c.value(r, ctx) for c in columns]) for r in rows]
@@ -230,6 +233,7 @@ def figure_list(request: HttpRequest, figure: str) -> HttpResponse:
             "export_query": urlencode({**base, **params}),
             "dashboard_query": urlencode(base),
             "registry": fl.registry(request.GET),
+            "personal": len(columns) < len(every),
             "section": "command",
         },
     )
@@ -237,11 +241,19 @@ def figure_list(request: HttpRequest, figure: str) -> HttpResponse:
 
 @login_required
 def figure_export(request: HttpRequest, figure: str, fmt: str) -> HttpResponseBase:
+    """Masked for everyone (GET); identifiers in full only on a POST by a role that may
+    reveal, with a reason (the list's filters stay in the query string)."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
     fl, node, at, since, qs, params = _list_setup(request, figure)
+    reason = ""
+    if request.method == "POST" and request.POST.get("reveal"):
+        try:
+            reason = export_reveal_allowed(request.user, request.POST.get("reason", ""))
+        except ValidationError as exc:
+            return HttpResponse(" ".join(exc.messages), status=400)
     ctx = lists.Context(
-        at=at, since=since, reveal=can(request.user, Cap.PII_REVEAL), names=lists.area_names(node)
+        at=at, since=since, reveal=bool(reason), names=lists.area_names(node), reason=reason
     )
     if fmt == "csv":
         return exports.csv_response(request.user, fl, node, qs, ctx, params)

@@ -8,8 +8,15 @@ from ninja import Query, Router, Status
 
 from fangkong.accounts.access import Cap, require
 from fangkong.apikit import DEFAULT_LIMIT, ERRORS, MAX_LIMIT, Page, not_found_message, paginate
-from fangkong.epi import selectors, services
-from fangkong.epi.models import CaseKind, CaseStatus, ContactStatus, Degree, FoundWhere
+from fangkong.epi import contact_requests, selectors, services
+from fangkong.epi.models import (
+    CaseKind,
+    CaseStatus,
+    ContactStatus,
+    Degree,
+    FoundWhere,
+    RequestStatus,
+)
 from fangkong.epi.schemas import (
     CaseFiguresOut,
     CaseIn,
@@ -17,6 +24,8 @@ from fangkong.epi.schemas import (
     CloseIn,
     ContactIn,
     ContactOut,
+    ContactRequestDecisionIn,
+    ContactRequestOut,
     ContactsAddedOut,
     ContactStatusIn,
     ConvertIn,
@@ -24,6 +33,7 @@ from fangkong.epi.schemas import (
     TransferIn,
     case_out,
     contact_out,
+    contact_request_out,
 )
 from fangkong.people.errors import field_error
 from fangkong.places.models import Division
@@ -166,7 +176,9 @@ def case_contacts_add(
 ) -> Status[dict[str, Any]]:
     """Send one contact or a list. All rows are checked first: any bad row answers 422 with
     `loc` ["body", row, field] and nothing is added. Persons already known for the case are
-    reported in `duplicates` and not added again."""
+    reported in `duplicates` and not added again. Someone registered outside your jurisdiction
+    becomes no contact: the row is sent to their jurisdiction for confirmation (`requested`),
+    and nothing about them is answered."""
     require(request.user, Cap.CONTACTS_EDIT)
     case = selectors.case_for_user(request.user, case_id)
     single = not isinstance(payload, list)
@@ -187,6 +199,14 @@ def case_contacts_add(
                     "message": services.duplicate_message(d),
                 }
                 for d in batch.duplicates
+            ],
+            "requested": [
+                {
+                    "index": r.index,
+                    "request_id": r.request.pk,
+                    "message": services.requested_message(r),
+                }
+                for r in batch.requested
             ],
         },
     )
@@ -261,3 +281,86 @@ def contact_convert(
         reason=payload.reason,
     )
     return Status(201, case_out(case))
+
+
+# Requests for contacts registered elsewhere (协查)
+
+
+@router.get(
+    "/contact-requests",
+    response={200: Page[ContactRequestOut], **ERRORS},
+    summary="Contact requests to decide",
+)
+def contact_request_list(
+    request: HttpRequest,
+    status: RequestStatus | None = None,
+    limit: int = Limit,
+    offset: int = Offset,
+) -> dict[str, Any]:
+    """Requests for people registered in your jurisdiction (district or city level), newest
+    first; empty below district level."""
+    qs = contact_requests.requests_to_decide(
+        request.user, status=status.value if status else ""
+    ).select_related(*contact_requests.RELATED)
+    return paginate(
+        qs, limit=limit, offset=offset, convert=lambda q: contact_request_out(q, decides=True)
+    )
+
+
+@router.get(
+    "/contact-requests/sent",
+    response={200: Page[ContactRequestOut], **ERRORS},
+    summary="Contact requests sent",
+)
+def contact_request_sent(
+    request: HttpRequest,
+    status: RequestStatus | None = None,
+    limit: int = Limit,
+    offset: int = Offset,
+) -> dict[str, Any]:
+    """Requests made for cases of your jurisdiction: their outcome, never the person."""
+    qs = contact_requests.requests_sent(
+        request.user, status=status.value if status else ""
+    ).select_related(*contact_requests.RELATED)
+    return paginate(
+        qs, limit=limit, offset=offset, convert=lambda q: contact_request_out(q, decides=False)
+    )
+
+
+@router.get("/contact-requests/{int:request_id}", response={200: ContactRequestOut, **ERRORS})
+def contact_request_detail(request: HttpRequest, request_id: int) -> dict[str, Any]:
+    found, decides = contact_requests.request_for_user(request.user, request_id)
+    return contact_request_out(found, decides=decides)
+
+
+def _decide(request: HttpRequest, request_id: int, reason: str, confirm: bool) -> dict[str, Any]:
+    found, _decides = contact_requests.request_for_user(request.user, request_id)
+    contact_requests.contact_request_decide(
+        actor=request.user, request=found, confirm=confirm, reason=reason
+    )
+    found, decides = contact_requests.request_for_user(request.user, request_id)
+    return contact_request_out(found, decides=decides)
+
+
+@router.post(
+    "/contact-requests/{int:request_id}/confirm",
+    response={200: ContactRequestOut, **ERRORS},
+    summary="Confirm a contact request",
+)
+def contact_request_confirm(
+    request: HttpRequest, request_id: int, payload: ContactRequestDecisionIn
+) -> dict[str, Any]:
+    """The person's district or the city: the contact is made (the health code follows)."""
+    return _decide(request, request_id, payload.reason, confirm=True)
+
+
+@router.post(
+    "/contact-requests/{int:request_id}/reject",
+    response={200: ContactRequestOut, **ERRORS},
+    summary="Reject a contact request",
+)
+def contact_request_reject(
+    request: HttpRequest, request_id: int, payload: ContactRequestDecisionIn
+) -> dict[str, Any]:
+    """The person's district or the city, with a reason; no contact is made."""
+    return _decide(request, request_id, payload.reason, confirm=False)

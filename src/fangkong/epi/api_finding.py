@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from fangkong.apikit import DEFAULT_LIMIT, ERRORS, MAX_LIMIT, Page, found, paginate
-from fangkong.epi import chains, finding
+from fangkong.epi import chains, contact_requests, finding
 from fangkong.epi.models import (
     Candidate,
     CandidateDecision,
@@ -88,6 +88,14 @@ class ConfirmIn(Schema):
 class DismissIn(Schema):
     candidates: list[int] = Field(min_length=1)
     reason: str = ""
+
+
+class ReferIn(Schema):
+    reason: str = Field("", description="Kept with each request")
+
+
+class ReferOut(Schema):
+    referred: int = Field(description="Requests sent (people already requested are not sent again)")
 
 
 class DecisionOut(Schema):
@@ -282,6 +290,20 @@ def finding_job_dismiss(request: HttpRequest, job_id: int, payload: DismissIn) -
         actor=request.user, job=job, candidate_ids=payload.candidates, reason=payload.reason
     )
     return _decision_out(done)
+
+
+@router.post(
+    "/finding-jobs/{int:job_id}/refer",
+    response={200: ReferOut, **ERRORS},
+    summary="Send candidates living elsewhere to their jurisdiction",
+)
+def finding_job_refer(request: HttpRequest, job_id: int, payload: ReferIn) -> dict[str, int]:
+    """Pending candidates registered outside your jurisdiction become contact requests that
+    their district or the city confirms (see /api/contact-requests); nothing about them is
+    answered."""
+    job = finding.finding_job_for_user(request.user, job_id)
+    referred = contact_requests.candidates_refer(actor=request.user, job=job, reason=payload.reason)
+    return {"referred": referred}
 
 
 # Chains -------------------------------------------------------------------------------

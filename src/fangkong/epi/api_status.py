@@ -5,11 +5,14 @@ from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from fangkong.apikit import DEFAULT_LIMIT, ERRORS, MAX_LIMIT, Page, paginate
+from fangkong.accounts.access import Cap, require
+from fangkong.apikit import DEFAULT_LIMIT, ERRORS, MAX_LIMIT, Page, paginate, query_error
 from fangkong.epi import appeals, status
 from fangkong.epi.models import Appeal, AppealStatus, CodeStatus
+from fangkong.people.reveals import reveal_reason_missing
 
 router = Router(tags=["status"])
 
@@ -55,7 +58,10 @@ class AppealOut(Schema):
     colour_appealed: ColourName
     rule_appealed: str
     statement: str
-    contact_phone: str = Field(description="Given by the person so reviewers can call back")
+    contact_phone: str = Field(
+        description="Given by the person so reviewers can call back; masked unless revealed"
+    )
+    revealed: list[str] = Field(description="Fields shown unmasked in this response (logged)")
     status: AppealStatus
     decision: str
     decided_at: dt.datetime | None
@@ -97,8 +103,11 @@ def code_status_out(code: CodeStatus, profiles: dict[str, Any] | None = None) ->
     }
 
 
-def appeal_out(appeal: Appeal, profiles: dict[str, Any]) -> dict[str, Any]:
+def appeal_out(
+    appeal: Appeal, profiles: dict[str, Any], revealed: dict[str, str] | None = None
+) -> dict[str, Any]:
     code = getattr(appeal.person, "code_status", None) or status.green_status(appeal.person)
+    shown = revealed or {}
     return {
         "id": appeal.pk,
         "person_id": appeal.person_id,
@@ -106,7 +115,8 @@ def appeal_out(appeal: Appeal, profiles: dict[str, Any]) -> dict[str, Any]:
         "colour_appealed": appeal.colour_appealed,
         "rule_appealed": appeal.rule_appealed,
         "statement": appeal.statement,
-        "contact_phone": appeal.contact_phone,
+        "contact_phone": shown.get("contact_phone", appeal.contact_phone_masked),
+        "revealed": sorted(shown),
         "status": appeal.status,
         "decision": appeal.decision,
         "decided_at": appeal.decided_at,
@@ -163,6 +173,28 @@ def appeals_list(
     qs = appeals.appeals_for_user(request.user, status=wanted).order_by("created_at", "id")
     profiles: dict[str, Any] = {}
     return paginate(qs, limit=limit, offset=offset, convert=lambda a: appeal_out(a, profiles))
+
+
+@router.get("/appeals/{int:appeal_id}", response={200: AppealOut, **ERRORS}, summary="One appeal")
+def appeal_detail(
+    request: HttpRequest,
+    appeal_id: int,
+    reveal: str = Query("", description="contact_phone: the call-back number in full (logged)"),
+    reason: str = Query("", description="Required with `reveal`: why (kept in the history)"),
+) -> dict[str, Any]:
+    """An appeal with the current status; `reveal=contact_phone` needs pii.reveal and a reason."""
+    appeal = appeals.appeal_for_user(request.user, appeal_id)
+    shown: dict[str, str] = {}
+    if reveal:
+        require(request.user, Cap.PII_REVEAL)
+        if reveal.strip() != "contact_phone":
+            raise query_error("reveal", _("Only contact_phone can be revealed"))
+        if not reason.strip():
+            raise query_error("reason", reveal_reason_missing())
+        shown["contact_phone"] = appeals.appeal_phone_reveal(
+            actor=request.user, appeal=appeal, reason=reason
+        )
+    return appeal_out(appeal, {}, shown)
 
 
 @router.post(

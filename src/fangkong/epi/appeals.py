@@ -21,6 +21,7 @@ from fangkong.epi.models import Appeal, AppealStatus, CodeOverride, Colour
 from fangkong.epi.status import recompute, status_current
 from fangkong.people.errors import field_error
 from fangkong.people.models import Resident
+from fangkong.people.reveals import need_reveal_reason
 from fangkong.people.services import clean_phone
 
 SELF_SERVICE = "self-service"  # the actor name of what a person does on the public pages
@@ -244,6 +245,23 @@ def appeal_decide(
         data={"colour": colour if uphold else None},
     )
     return appeal
+
+
+def appeal_phone_reveal(*, actor: Any, appeal: Appeal, reason: str) -> str:
+    """The appellant's call-back number in full, with a reason; kept in their history."""
+    require(actor, Cap.APPEALS_DECIDE)
+    require(actor, Cap.PII_REVEAL)
+    _check_scope(actor, appeal.division_key)
+    reason = need_reveal_reason(reason)
+    event_record(
+        actor=actor,
+        action="pii.revealed",
+        obj=appeal,
+        person_id=appeal.person_id,
+        field="contact_phone",
+        reason=reason,
+    )
+    return appeal.contact_phone
 
 
 def appeals_for_user(user: Any, *, status: str = "") -> QuerySet[Appeal]:

@@ -139,6 +139,7 @@ class ContactImportResult:
     rows_read: int = 0
     added: int = 0
     skipped: int = 0  # people already known for the case
+    requested: int = 0  # people registered elsewhere: sent to their jurisdiction to confirm
     errors: list[RowError] = field(default_factory=list)
     fatal: bool = False
     written: bool = False
@@ -249,6 +250,7 @@ def _write(actor: Any, case: Case, parsed: list[_Parsed], result: Any, label: An
         result.errors.extend(_service_errors(exc, parsed, label))
         return []
     result.added, result.skipped, result.written = len(batch), len(batch.duplicates), True
+    result.requested = len(batch.requested)
     return batch
 
 
@@ -287,6 +289,7 @@ def import_contacts(
                         "rows": result.rows_read,
                         "added": result.added,
                         "skipped": result.skipped,
+                        "requested": result.requested,
                     },
                 )
     result.seconds = time.perf_counter() - started
@@ -353,6 +356,7 @@ class GridResult:
     row_errors: dict[int, list[str]] = field(default_factory=dict)  # line → msgs
     added: list[Any] = field(default_factory=list)
     duplicates: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
+    requested: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
     written: bool = False
     text: str = ""  # what was pasted, to show it again beside the errors
     table: list[Any] = field(default_factory=list)  # (line, [(cell, errors)], line errors)
@@ -378,7 +382,7 @@ def parse_grid(text: str) -> list[list[str]]:
 
 def add_from_grid(*, actor: Any, case: Case, text: str) -> GridResult:
     """Save every pasted line at once; errors are reported per line and column."""
-    from fangkong.epi.services import duplicate_message
+    from fangkong.epi.services import duplicate_message, requested_message
 
     require(actor, Cap.CONTACTS_EDIT)
     result = GridResult(lines=parse_grid(text))
@@ -412,6 +416,7 @@ def add_from_grid(*, actor: Any, case: Case, text: str) -> GridResult:
         return result
     result.added = list(batch)
     result.duplicates = [(d.index + 1, duplicate_message(d)) for d in batch.duplicates]
+    result.requested = [(r.index + 1, requested_message(r)) for r in batch.requested]
     result.written = True
     return result
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.people.idnumber import mask_id_number, mask_phone
 from fangkong.people.models import Resident
 from fangkong.places.models import Venue
 
@@ -261,6 +262,10 @@ class Appeal(models.Model):
     def __str__(self) -> str:
         return f"{self.person} ({self.get_status_display()})"
 
+    @property
+    def contact_phone_masked(self) -> str:
+        return mask_phone(self.contact_phone) if self.contact_phone else ""
+
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
@@ -320,3 +325,69 @@ class Candidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} ← {self.case} ({self.overlap_minutes} min)"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ContactRequest(models.Model):
+    """A contact of a case whose person is registered outside the requester's jurisdiction
+    (协查请求). The person's own district, or the city, confirms it (then the contact is made)
+    or rejects it, always with a reason; the requester never sees who the person is."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contact_requests")
+    person = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+    id_number_given = models.CharField(max_length=18, blank=True)  # as typed; "" when found
+    name_given = models.CharField(_("name given"), max_length=100, blank=True)
+    phone_given = models.CharField(_("phone given"), max_length=20, blank=True)
+    degree = models.CharField(_("degree"), max_length=10, choices=Degree.choices)
+    via_id_number = models.CharField(max_length=18, blank=True)  # secondary: the close contact
+    relation = models.CharField(_("relation"), max_length=12, choices=ExposureRelation.choices)
+    venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.SET_NULL)
+    exposure_start = models.DateTimeField(_("exposure from"), null=True, blank=True)
+    exposure_end = models.DateTimeField(_("exposure until"), null=True, blank=True)
+    last_exposure_on = models.DateField(_("last exposure"))
+    overlap_minutes = models.PositiveIntegerField(_("overlap (minutes)"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    candidate = models.ForeignKey(
+        Candidate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason"), blank=True)
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    division_key = models.CharField(max_length=24, db_index=True, editable=False)  # the person's
+    case_key = models.CharField(max_length=24, db_index=True, editable=False)  # the requester's
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "person"],
+                condition=models.Q(status="pending"),
+                name="contact_request_pending_once",
+            )
+        ]
+        verbose_name = _("contact request")
+        verbose_name_plural = _("contact requests")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} ← {self.case.number}"
+
+    @property
+    def id_number_given_masked(self) -> str:
+        return mask_id_number(self.id_number_given) if self.id_number_given else ""

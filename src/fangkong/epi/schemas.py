@@ -9,12 +9,14 @@ from fangkong.epi.models import (
     CaseKind,
     CaseStatus,
     Contact,
+    ContactRequest,
     ContactStatus,
     Degree,
     Destination,
     ExposureRelation,
     FoundBy,
     FoundWhere,
+    RequestStatus,
 )
 from fangkong.people.schemas import ResidentBrief, resident_brief
 
@@ -117,11 +119,51 @@ class DuplicateOut(Schema):
     message: str
 
 
+class ContactRequestedOut(Schema):
+    index: int = Field(description="Position of the row in the request (0-based)")
+    request_id: int
+    message: str
+
+
 class ContactsAddedOut(Schema):
     added: list[ContactOut]
     duplicates: list[DuplicateOut] = Field(
         description="Rows naming a person already known for this case: not added again"
     )
+    requested: list[ContactRequestedOut] = Field(
+        description="Rows naming someone registered outside your jurisdiction: no contact is "
+        "made; a request goes to their jurisdiction, which confirms or rejects it"
+    )
+
+
+class ContactRequestOut(Schema):
+    id: int
+    case_id: int
+    case_number: str
+    id_number: str = Field(description="The number the requester gave, masked ('' if found)")
+    name_given: str = Field(description="The name the requester gave")
+    degree: Degree
+    relation: ExposureRelation
+    venue_code: str | None
+    exposure_start: dt.datetime | None
+    exposure_end: dt.datetime | None
+    last_exposure_on: dt.date
+    overlap_minutes: int | None
+    note: str
+    status: RequestStatus
+    requested_by: str
+    requested_at: dt.datetime
+    decided_by: str
+    decided_at: dt.datetime | None
+    decision_reason: str
+    person: ResidentBrief | None = Field(
+        description="The registered person: only for those who decide (their district, the city)"
+    )
+    contact_id: int | None = Field(description="The contact made on confirmation (deciders)")
+
+
+class ContactRequestDecisionIn(Schema):
+    reason: str = Field("", description="Required: why it is confirmed or rejected")
 
 
 class ContactStatusIn(Schema):
@@ -175,4 +217,32 @@ def contact_out(c: Contact) -> dict[str, object]:
         "status": c.status,
         "became_case_id": c.became_case_id,
         "note": c.note,
+    }
+
+
+def contact_request_out(q: ContactRequest, *, decides: bool) -> dict[str, object]:
+    """A request as its decider sees it, or (`decides=False`) as the requester does: without
+    anything about the person beyond what the requester typed."""
+    return {
+        "id": q.pk,
+        "case_id": q.case_id,
+        "case_number": q.case.number,
+        "id_number": q.id_number_given_masked,
+        "name_given": q.name_given,
+        "degree": q.degree,
+        "relation": q.relation,
+        "venue_code": q.venue.code if q.venue else None,
+        "exposure_start": q.exposure_start,
+        "exposure_end": q.exposure_end,
+        "last_exposure_on": q.last_exposure_on,
+        "overlap_minutes": q.overlap_minutes,
+        "note": q.note,
+        "status": q.status,
+        "requested_by": str(q.requested_by or ""),
+        "requested_at": q.requested_at,
+        "decided_by": str(q.decided_by or ""),
+        "decided_at": q.decided_at,
+        "decision_reason": q.decision_reason,
+        "person": resident_brief(q.person) if decides else None,
+        "contact_id": q.contact_id if decides else None,
     }

@@ -2,6 +2,7 @@
 health-code engine (through `hooks.facts_changed`) whose facts changed."""
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,12 +22,14 @@ from fangkong.epi.models import (
     CaseKind,
     CaseStatus,
     Contact,
+    ContactRequest,
     ContactStatus,
     Degree,
     Destination,
     ExposureRelation,
     FoundBy,
     FoundWhere,
+    RequestStatus,
 )
 from fangkong.people.errors import field_error
 from fangkong.people.idnumber import IdNumberError, parse_id_number
@@ -380,6 +383,10 @@ def contact_add(
     elif via is not None:
         raise field_error("via", _("Only a secondary contact is exposed through another contact"))
     _check_exposure(exposure_start, exposure_end, last_exposure_on)
+    if not in_scope(actor, person.division_key):
+        # Someone registered elsewhere becomes a contact only through a request their own
+        # district (or the city) confirms: contacts_add_bulk sends it.
+        raise field_error("person", _("This person is outside your jurisdiction"))
     if person.pk == case.person_id:
         raise field_error("person", _("A case is not their own contact"))
     known = Contact.objects.filter(case=case, person=person).first()
@@ -550,6 +557,15 @@ class Duplicate:
     contact: Contact  # the contact already known for this case
 
 
+@dataclass
+class Requested:
+    """A row naming someone registered outside the actor's jurisdiction: sent as a request."""
+
+    index: int
+    request: ContactRequest
+    new: bool  # False: the same person was already requested for this case
+
+
 class BulkErrors(ValidationError):
     """Row-level problems: `rows` maps a 0-based row index to {field: [messages]}."""
 
@@ -565,15 +581,21 @@ class BulkErrors(ValidationError):
 
 
 class ContactBatch(list[Contact]):
-    """The contacts added; `duplicates` lists rows naming a person already known for the case."""
+    """The contacts added; `duplicates` lists rows naming a person already known for the case,
+    `requested` rows sent to the jurisdiction where the person is registered."""
 
     duplicates: list[Duplicate]
+    requested: list[Requested]
 
     def __init__(
-        self, contacts: Iterable[Contact] = (), duplicates: list[Duplicate] | None = None
+        self,
+        contacts: Iterable[Contact] = (),
+        duplicates: list[Duplicate] | None = None,
+        requested: list[Requested] | None = None,
     ) -> None:
         super().__init__(contacts)
         self.duplicates = duplicates or []
+        self.requested = requested or []
 
 
 @dataclass
@@ -583,6 +605,9 @@ class _Plan:
     venues: dict[str, Venue] = field(default_factory=dict)
     rows: list[tuple[int, ContactRow, str]] = field(default_factory=list)  # index, row, id no.
     duplicates: list[Duplicate] = field(default_factory=list)
+    elsewhere: dict[str, Resident] = field(default_factory=dict)  # registered outside scope
+    requests: list[tuple[int, ContactRow, str]] = field(default_factory=list)
+    requested: list[Requested] = field(default_factory=list)  # already requested for the case
 
 
 def _as_row(raw: ContactRow | Mapping[str, Any]) -> ContactRow:
@@ -606,15 +631,23 @@ def _plan_bulk(actor: Any, case: Case, rows: list[ContactRow]) -> _Plan:
         except IdNumberError as exc:
             err(index, "id_number", exc.args[0])
     known_people = Resident.objects.in_bulk(set(numbers.values()), field_name="id_number")
-    plan.people = dict(known_people)
+    # People registered outside the actor's jurisdiction are looked at no further: their rows
+    # are checked exactly as an unknown number's (nothing tells the two apart) and sent as
+    # requests to the person's jurisdiction (see docs/tracing.md).
+    for number, known in known_people.items():
+        if in_scope(actor, known.division_key):
+            plan.people[number] = known
+        else:
+            plan.elsewhere[number] = known
     codes = {r.venue_code.strip() for r in rows if r.venue_code.strip()}
     plan.venues = Venue.objects.in_bulk(codes, field_name="code") if codes else {}
     existing = {
         c.person_id: c
         for c in Contact.objects.filter(
-            case=case, person_id__in=[p.pk for p in known_people.values()]
+            case=case, person_id__in=[p.pk for p in plan.people.values()]
         ).select_related("person")
     }
+    requested = _requested_before(case, plan.elsewhere.values())
     secondary_ok = None
     first_row: dict[str, int] = {}
     close_numbers = {
@@ -656,6 +689,8 @@ def _plan_bulk(actor: Any, case: Case, rows: list[ContactRow]) -> _Plan:
                 )
             else:
                 _check_via(row, case, close_numbers, err, index)
+                if number not in plan.elsewhere and _via_awaits(row, plan.elsewhere, rows, numbers):
+                    err(index, "via", _("Their close contact awaits confirmation; add them after"))
         elif row.via_id_number.strip():
             err(index, "via", _("Only a secondary contact is exposed through another contact"))
         if number is None:
@@ -675,6 +710,13 @@ def _plan_bulk(actor: Any, case: Case, rows: list[ContactRow]) -> _Plan:
             place = row.place or case.person.division
             if not in_scope(actor, place.key):
                 err(index, "place", _("This place is outside your jurisdiction"))
+            if number in plan.elsewhere:
+                held = requested.get(plan.elsewhere[number].pk)
+                if held is not None and index not in errors:
+                    plan.requested.append(Requested(index, held, new=False))
+                else:
+                    plan.requests.append((index, row, number))
+                continue
             plan.new_people[number] = (name, phone, parse_id_number(number), place)
         elif row.name.strip() and row.name.strip() != person.name:
             err(index, "name", _("This ID number is registered under another name"))
@@ -685,6 +727,30 @@ def _plan_bulk(actor: Any, case: Case, rows: list[ContactRow]) -> _Plan:
     if errors:
         raise BulkErrors(errors)
     return plan
+
+
+def _requested_before(case: Case, people: Iterable[Resident]) -> dict[int, ContactRequest]:
+    """Requests for these people on this case still pending or confirmed (one query, or none)."""
+    ids = [p.pk for p in people]
+    if not ids:
+        return {}
+    held = ContactRequest.objects.filter(
+        case=case,
+        person_id__in=ids,
+        status__in=[RequestStatus.PENDING, RequestStatus.CONFIRMED],
+    ).order_by("requested_at", "id")
+    return {r.person_id: r for r in held}
+
+
+def _via_awaits(
+    row: ContactRow, elsewhere: Mapping[str, Resident], rows: list[ContactRow], numbers: Any
+) -> bool:
+    """A secondary contact exposed through a close contact of the same list who is being sent
+    to another jurisdiction: they can only be added once that contact is confirmed."""
+    via = row.via_id_number.strip().upper()
+    if via not in elsewhere:
+        return False
+    return any(numbers.get(i) == via and r.degree == Degree.CLOSE for i, r in enumerate(rows))
 
 
 def _check_via(row: ContactRow, case: Case, close_numbers: set[str], err: Any, index: int) -> None:
@@ -831,19 +897,34 @@ def _event_rows(
 
 @transaction.atomic
 def contacts_add_bulk(
-    *, actor: Any, case: Case, rows: Iterable[ContactRow | Mapping[str, Any]], reason: str = ""
+    *,
+    actor: Any,
+    case: Case,
+    rows: Iterable[ContactRow | Mapping[str, Any]],
+    reason: str = "",
+    confirming: bool = False,
 ) -> ContactBatch:
     """Add many contacts of one case at once (line listing, import, API).
 
     All rows are checked first; any bad row raises `BulkErrors` naming rows and fields and
     nothing is written. Rows naming a person already known for this case are skipped and
-    reported in `.duplicates`, so sending the same list twice adds nothing twice.
+    reported in `.duplicates`, so sending the same list twice adds nothing twice. Rows naming
+    someone registered outside the actor's jurisdiction make no contact: they are sent as
+    requests to that person's district (`.requested`), which confirms or rejects them.
+
+    `confirming=True` is for `contact_requests.contact_request_decide`: the actor confirms a
+    request for a person of their own jurisdiction whose case may lie elsewhere.
     """
-    _check_contact_case(actor, case)
+    if confirming:
+        require(actor, Cap.CONTACTS_EDIT)
+    else:
+        _check_contact_case(actor, case)
     batch = [_as_row(r) for r in rows]
     if not batch:
         return ContactBatch()
     plan = _plan_bulk(actor, case, batch)
+    if confirming and (plan.requests or plan.new_people):
+        raise field_error("person", _("This person is outside your jurisdiction"))
     if plan.new_people:
         copy_rows(Resident, RESIDENT_FIELDS, _resident_rows(plan))
         fresh = Resident.objects.in_bulk(list(plan.new_people), field_name="id_number")
@@ -864,7 +945,155 @@ def contacts_add_bulk(
     events_record_bulk(_event_rows(actor, case, added, created_people, reason))
     tally.add("contact", [c.pk for c in added])
     _changed(person_ids)
-    return ContactBatch(added, plan.duplicates)
+    sent = contact_requests_write(
+        actor=actor,
+        rows=[
+            _request_fields(case, row, plan.elsewhere[n], plan.venues)
+            for _i, row, n in plan.requests
+        ],
+        reason=reason,
+    )
+    requested = plan.requested + [
+        Requested(index, request, new=True)
+        for (index, _row, _n), request in zip(plan.requests, sent, strict=True)
+    ]
+    return ContactBatch(added, plan.duplicates, sorted(requested, key=lambda r: r.index))
+
+
+# Requests for people registered elsewhere ------------------------------------------------
+
+REQUEST_FIELDS = (
+    "case",
+    "person",
+    "id_number_given",
+    "name_given",
+    "phone_given",
+    "degree",
+    "via_id_number",
+    "relation",
+    "venue",
+    "exposure_start",
+    "exposure_end",
+    "last_exposure_on",
+    "overlap_minutes",
+    "note",
+    "candidate",
+    "status",
+    "requested_by",
+    "requested_at",
+    "decision_reason",
+    "division_key",
+    "case_key",
+)
+
+
+def _request_fields(
+    case: Case, row: ContactRow, person: Resident, venues: Mapping[str, Venue]
+) -> dict[str, Any]:
+    venue = venues.get(row.venue_code.strip())
+    return {
+        "case": case,
+        "person": person,
+        "id_number_given": person.id_number,  # the number the requester typed
+        "name_given": (row.name or "").strip()[:100],
+        "phone_given": (row.phone or "").strip()[:20],
+        "degree": row.degree,
+        "via_id_number": row.via_id_number.strip().upper()[:18],
+        "relation": row.relation,
+        "venue": venue,
+        "exposure_start": row.exposure_start,
+        "exposure_end": row.exposure_end,
+        "last_exposure_on": row.last_exposure_on,
+        "overlap_minutes": row.overlap_minutes,
+        "note": (row.note or "").strip()[:300],
+    }
+
+
+def contact_requests_write(
+    *, actor: Any, rows: list[dict[str, Any]], reason: str = ""
+) -> list[ContactRequest]:
+    """Store requests (each a dict of `_request_fields`, optionally with `candidate`) in one
+    columnar write, with one audited `contact_request.created` per person; in `rows` order."""
+    if not rows:
+        return []
+    now = timezone.now()
+    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+
+    def values(r: dict[str, Any]) -> tuple[Any, ...]:
+        venue, candidate = r.get("venue"), r.get("candidate")
+        return (
+            r["case"].pk,
+            r["person"].pk,
+            r["id_number_given"],
+            r["name_given"],
+            r["phone_given"],
+            r["degree"],
+            r["via_id_number"],
+            r["relation"],
+            venue.pk if venue else None,
+            r["exposure_start"],
+            r["exposure_end"],
+            r["last_exposure_on"],
+            r["overlap_minutes"],
+            r["note"],
+            candidate.pk if candidate else None,
+            RequestStatus.PENDING,
+            user_id,
+            now,
+            "",
+            r["person"].division_key,
+            r["case"].division_key,
+        )
+
+    copy_rows(ContactRequest, REQUEST_FIELDS, (values(r) for r in rows))
+    stored = {
+        (q.case_id, q.person_id): q
+        for q in ContactRequest.objects.filter(
+            status=RequestStatus.PENDING,
+            case_id__in={r["case"].pk for r in rows},
+            person_id__in={r["person"].pk for r in rows},
+        ).select_related("case")
+    }
+    sent = [stored[(r["case"].pk, r["person"].pk)] for r in rows]
+    events_record_bulk(_request_events(actor, sent, reason))
+    return sent
+
+
+def _request_events(
+    actor: Any, requests: list[ContactRequest], reason: str
+) -> Iterable[tuple[Any, ...]]:
+    """In the person's history and their jurisdiction's log; the label names only the case."""
+    now = timezone.now()
+    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    actor_name = str(actor) if user_id else "system"
+    for q in requests:
+        yield (
+            now,
+            user_id,
+            actor_name,
+            "contact_request.created",
+            "epi.contactrequest",
+            str(q.pk),
+            f"#{q.pk} ← {q.case.number}"[:200],
+            q.person_id,
+            q.division_key,
+            "status",
+            "",
+            str(RequestStatus.PENDING.label),
+            reason,
+            "",
+            json.dumps({"case": q.case.number, "degree": q.degree}, ensure_ascii=False),
+        )
+
+
+def requested_message(sent: Requested) -> str:
+    """What the requester reads: the request, never who the person is."""
+    if sent.new:
+        return _(
+            "Not in your jurisdiction: sent for confirmation to the jurisdiction where this "
+            "person is registered (request #%(id)s)"
+        ) % {"id": sent.request.pk}
+    return _("Already sent for confirmation (request #%(id)s)") % {"id": sent.request.pk}
 
 
 def contacts_check(

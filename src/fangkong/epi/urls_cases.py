@@ -18,4 +18,11 @@ urlpatterns = [
     path("contacts/<int:pk>/", v.contact_detail, name="contact"),
     path("contacts/<int:pk>/status/", v.contact_status, name="contact_status"),
     path("contacts/<int:pk>/convert/", v.contact_convert, name="contact_convert"),
+    path("contact-requests/", v.contact_request_list, name="contact_requests"),
+    path("contact-requests/<int:pk>/", v.contact_request_detail, name="contact_request"),
+    path(
+        "contact-requests/<int:pk>/decide/",
+        v.contact_request_decide,
+        name="contact_request_decide",
+    ),
 ]

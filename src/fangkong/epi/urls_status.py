@@ -14,4 +14,9 @@ urlpatterns = [
     path("overrides/<int:pk>/revoke/", views_status.override_revoke, name="override_revoke"),
     path("appeals/", views_status.appeal_list, name="appeals"),
     path("appeals/<int:pk>/decide/", views_status.appeal_decide, name="appeal_decide"),
+    path(
+        "appeals/<int:pk>/reveal-phone/",
+        views_status.appeal_reveal_phone,
+        name="appeal_reveal_phone",
+    ),
 ]

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.access import Cap, can, require
+from fangkong.accounts.access import Cap, can, in_scope, require
 from fangkong.audit.selectors import events_for_user
-from fangkong.epi import contacts_import, selectors, services
+from fangkong.epi import contact_requests, contacts_import, selectors, services
 from fangkong.epi.forms import (
     CaseFilterForm,
     CaseRegisterForm,
@@ -25,7 +25,7 @@ from fangkong.epi.forms import (
     ReclassifyForm,
     TransferForm,
 )
-from fangkong.epi.models import Case, Contact, ContactStatus, Degree
+from fangkong.epi.models import Case, Contact, ContactStatus, Degree, RequestStatus
 from fangkong.people.views import apply_errors, page_window
 from fangkong.places.models import Division
 from fangkong.web.uploads import uploaded_path
@@ -192,7 +192,7 @@ def case_contacts_grid(request: HttpRequest, pk: int) -> HttpResponse:
         ]
         return case_detail(request, pk, grid=grid)
     messages.success(request, _("%(n)s contacts added.") % {"n": len(grid.added)})
-    for line, message in grid.duplicates:
+    for line, message in [*grid.duplicates, *grid.requested]:
         messages.warning(
             request, _("Line %(line)s: %(message)s") % {"line": line, "message": message}
         )
@@ -289,6 +289,9 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": _history(request.user, contact),
         "section": "contacts",
     }
+    contact.via_visible = contact.via is not None and in_scope(  # type: ignore[attr-defined]
+        request.user, contact.via.division_key
+    )
     return render(request, "epi/contact_detail.html", context)
 
 
@@ -328,3 +331,68 @@ def contact_convert(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("epi:contact", pk=pk)
     messages.success(request, _("Case %(number)s registered.") % {"number": case.number})
     return redirect("epi:case", pk=case.pk)
+
+
+# Requests for contacts registered elsewhere (协查) -----------------------------------------
+
+
+@login_required
+def contact_request_list(request: HttpRequest) -> HttpResponse:
+    """Requests to decide (the person's district or the city) and requests sent from cases of
+    the user's jurisdiction (their outcome, never the person)."""
+    wanted = request.GET.get("status", RequestStatus.PENDING)
+    status = wanted if wanted in RequestStatus.values else ""
+    decides = contact_requests.decides_requests(request.user)
+    incoming = contact_requests.requests_to_decide(request.user, status=status)
+    rows, pager = page_window(request, incoming.select_related(*contact_requests.RELATED))
+    sent = contact_requests.requests_sent(request.user, status=status).select_related(
+        *contact_requests.RELATED
+    )
+    context = {
+        "rows": rows,
+        "pager": pager,
+        "sent": list(sent[:100]),
+        "decides": decides,
+        "statuses": RequestStatus.choices,
+        "wanted": status or "all",
+        "section": "contact_requests",
+    }
+    return render(request, "epi/contact_request_list.html", context)
+
+
+@login_required
+def contact_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    found, decides = contact_requests.request_for_user(request.user, pk)
+    context = {
+        "q": found,
+        "decides": decides,
+        "events": events_for_user(request.user).filter(
+            object_type=found._meta.label_lower, object_id=str(found.pk)
+        )[:100]
+        if decides
+        else [],
+        "section": "contact_requests",
+    }
+    return render(request, "epi/contact_request_detail.html", context)
+
+
+@login_required
+@require_POST
+def contact_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    found, _decides = contact_requests.request_for_user(request.user, pk)
+    decision = request.POST.get("decision", "")
+    if decision not in ("confirm", "reject"):
+        messages.error(request, _("Choose to confirm or to reject."))
+        return redirect("epi:contact_request", pk=pk)
+    try:
+        contact_requests.contact_request_decide(
+            actor=request.user,
+            request=found,
+            confirm=decision == "confirm",
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        _flash_errors(request, None, exc)
+        return redirect("epi:contact_request", pk=pk)
+    messages.success(request, _("Decision recorded."))
+    return redirect("epi:contact_requests")

@@ -11,12 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.access import Cap, require
 from fangkong.epi import chains as chain_graphs
-from fangkong.epi import finding
+from fangkong.epi import contact_requests, finding
 from fangkong.epi.models import Candidate, CandidateDecision, Case, Degree, JobStatus
 from fangkong.epi.selectors import cases_for_user
 from fangkong.people.views import page_window
@@ -174,6 +174,28 @@ def finding_job_decide(request: HttpRequest, pk: int) -> HttpResponse:
     url = reverse("epi:finding_job", args=[job.pk])
     query = request.POST.get("query", "")
     return redirect(f"{url}?{query}" if query else url)
+
+
+@login_required
+@require_POST
+def finding_job_refer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the pending candidates living elsewhere to their jurisdiction for confirmation."""
+    job = finding.finding_job_for_user(request.user, pk)
+    try:
+        referred = contact_requests.candidates_refer(actor=request.user, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)s candidate sent to the jurisdiction where they are registered.",
+                "%(n)s candidates sent to the jurisdictions where they are registered.",
+                referred,
+            )
+            % {"n": referred},
+        )
+    return redirect("epi:finding_job", pk=job.pk)
 
 
 def _report_confirmed(request: HttpRequest, done: finding.Decision) -> None:

@@ -184,6 +184,8 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         code = getattr(person, "code_status", None) or status.green_status(person)
         appeal.code = code
         appeal.explanation = status.explain(code, audience="staff", profiles=profiles)
+        appeal.phone_target = f"#appeal-phone-{appeal.pk}"
+        appeal.reveal_form_id = f"reveal-appeal-{appeal.pk}"
     return render(
         request,
         "epi/appeal_list.html",
@@ -220,6 +222,24 @@ def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Appeal decided."))
     return redirect("epi:appeals")
+
+
+@login_required
+@require_POST
+def appeal_reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """The appellant's phone in full (htmx fragment), only with a reason."""
+    appeal = appeals.appeal_for_user(request.user, pk)
+    try:
+        value = appeals.appeal_phone_reveal(
+            actor=request.user, appeal=appeal, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400)
+    return render(
+        request,
+        "people/_revealed.html",
+        {"value": value, "field": "contact_phone", "form_id": f"reveal-appeal-{appeal.pk}"},
+    )
 
 
 # ── pages without login ─────────────────────────────────────────────────────

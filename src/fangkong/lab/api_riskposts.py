@@ -151,6 +151,7 @@ def worker_list(
 @router.post("/risk-posts", response={201: WorkerOut, **ERRORS}, summary="Register a worker")
 def worker_new(request: HttpRequest, payload: WorkerIn) -> Status[dict[str, Any]]:
     """A resident in your jurisdiction at a risk post; tested at the group's frequency."""
+    require(request.user, Cap.RISK_POSTS_EDIT)  # before the ID number is looked up
     person = selectors.person_for_sampling(request.user, payload.person)
     worker = riskposts.risk_post_register(
         actor=request.user,
@@ -169,7 +170,7 @@ def worker_new(request: HttpRequest, payload: WorkerIn) -> Status[dict[str, Any]
 )
 def worker_leave(request: HttpRequest, worker_id: int, payload: LeaveIn) -> dict[str, Any]:
     """Deactivate: the worker drops off the overdue list."""
-    require(request.user, Cap.SAMPLING)
+    require(request.user, Cap.RISK_POSTS_EDIT)
     worker = (
         scoped(RiskPostWorker.objects.filter(pk=worker_id), request.user)
         .select_related("person__division__parent__parent")

@@ -35,8 +35,11 @@ DAY = dt.timedelta(days=1)
 def risk_post_register(
     *, actor: Any, person: Resident, employer: str, post: str, group: str
 ) -> RiskPostWorker:
-    """Register `person` at a risk post (or re-activate them at the same employer)."""
-    require(actor, Cap.SAMPLING)
+    """Register `person` at a risk post (or re-activate them at the same employer).
+
+    The registry keepers do this (street/community staff, grid workers, task forces, the
+    command centre), not the labs and sites that only sample the workers."""
+    require(actor, Cap.RISK_POSTS_EDIT)
     if not in_scope(actor, person.division_key):
         raise field_error("person", _("No resident with this ID number in your jurisdiction"))
     employer = (employer or "").strip()[:200]
@@ -82,7 +85,7 @@ def risk_post_register(
 @transaction.atomic
 def risk_post_leave(*, actor: Any, worker: RiskPostWorker, reason: str = "") -> RiskPostWorker:
     """The worker no longer works the post: they drop off the overdue list."""
-    require(actor, Cap.SAMPLING)
+    require(actor, Cap.RISK_POSTS_EDIT)
     if not in_scope(actor, worker.division_key):
         raise field_error("worker", _("This worker is outside your jurisdiction"))
     if not worker.active:

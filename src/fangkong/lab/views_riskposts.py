@@ -54,10 +54,10 @@ def _register(request: HttpRequest, form: RiskPostForm) -> bool:
 @login_required
 def riskpost_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.COVERAGE_VIEW)
-    can_register = can(request.user, Cap.SAMPLING)
+    can_register = can(request.user, Cap.RISK_POSTS_EDIT)
     form = RiskPostForm(request.POST or None)
     if request.method == "POST":
-        require(request.user, Cap.SAMPLING)
+        require(request.user, Cap.RISK_POSTS_EDIT)
         if form.is_valid() and _register(request, form):
             return redirect("lab:riskposts")
     employer = request.GET.get("employer", "").strip()
@@ -80,7 +80,7 @@ def riskpost_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def riskpost_leave(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, Cap.SAMPLING)
+    require(request.user, Cap.RISK_POSTS_EDIT)
     worker = scoped(RiskPostWorker.objects.filter(pk=pk), request.user).first()
     if worker is None:
         raise Http404

@@ -20,6 +20,7 @@ from fangkong.apikit import (
 from fangkong.audit.selectors import person_history
 from fangkong.people import services
 from fangkong.people.models import KeyCategory, Resident
+from fangkong.people.reveals import reveal_reason_missing
 from fangkong.people.schemas import (
     EventOut,
     HouseholdDetailOut,
@@ -66,10 +67,13 @@ def _place(user: Any, code: str) -> Any:
 
 
 def _reveal(request: HttpRequest, resident: Resident, fields: str, reason: str) -> dict[str, str]:
+    require(request.user, Cap.PII_REVEAL)
     wanted = [f.strip() for f in fields.split(",") if f.strip()]
     unknown = [f for f in wanted if f not in services.PII_FIELDS]
     if unknown:
         raise query_error("reveal", _("Only id_number and phone can be revealed"))
+    if not reason.strip():
+        raise query_error("reason", reveal_reason_missing())
     return {
         f: services.pii_reveal(actor=request.user, resident=resident, field=f, reason=reason)
         for f in dict.fromkeys(wanted)
@@ -122,7 +126,9 @@ def resident_detail(
     request: HttpRequest,
     resident_id: int,
     reveal: str = Query("", description="Comma-separated: id_number, phone (pii.reveal; logged)"),
-    reason: str = Query("", description="Why the identifiers are revealed (kept in the log)"),
+    reason: str = Query(
+        "", description="Required with `reveal`: why (kept in the person's history)"
+    ),
 ) -> dict[str, Any]:
     """One resident. Pass `reveal` to see identifiers unmasked; each reveal is audited."""
     resident = resident_for_user(request.user, resident_id)

@@ -12,13 +12,22 @@ from openpyxl import Workbook
 from fangkong.audit.services import event_record
 from fangkong.people.display import age_on, place_label
 from fangkong.people.models import KeyPerson
+from fangkong.people.reveals import export_reveals_record, need_reveal_reason, new_export_id
 from fangkong.people.selectors import open_needs_by_resident
 from fangkong.tabular import xlsx_append
 
 CHUNK = 2000
 
 
-def key_person_workbook(user: Any, qs: QuerySet[KeyPerson], *, reveal: bool) -> tuple[bytes, int]:
+def key_person_workbook(
+    user: Any, qs: QuerySet[KeyPerson], *, reveal: bool = False, reason: str = ""
+) -> tuple[bytes, int]:
+    """The ledger as XLSX. Identifiers are masked unless `reveal` (the caller has checked the
+    capability and the reason); then every person in it gets a `pii.exported` event."""
+    if reveal:
+        reason = need_reveal_reason(reason)
+    export_id = new_export_id()
+    seen: dict[int, tuple[int, str, str]] = {}
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Key persons"))
     xlsx_append(
@@ -43,6 +52,16 @@ def key_person_workbook(user: Any, qs: QuerySet[KeyPerson], *, reveal: bool) -> 
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         needs = open_needs_by_resident([e.resident_id for e in chunk])
+        if reveal:
+            fresh = {e.resident_id: e.resident for e in chunk if e.resident_id not in seen}
+            seen.update({pk: (pk, r.division_key, r.name) for pk, r in fresh.items()})
+            export_reveals_record(
+                actor=user,
+                people=[seen[pk] for pk in fresh],
+                reason=reason,
+                export="key_persons",
+                export_id=export_id,
+            )
         for entry in chunk:
             r = entry.resident
             xlsx_append(
@@ -72,6 +91,7 @@ def key_person_workbook(user: Any, qs: QuerySet[KeyPerson], *, reveal: bool) -> 
         object_type="people.keyperson",
         object_id="export",
         division_key=getattr(getattr(user, "jurisdiction", None), "key", ""),
-        data={"rows": count, "unmasked": reveal},
+        reason=reason,
+        data={"rows": count, "unmasked": reveal, "people": len(seen), "export_id": export_id},
     )
     return buffer.getvalue(), count

@@ -24,6 +24,7 @@ from fangkong.people.models import (
     Resident,
 )
 from fangkong.people.names import pinyin_of
+from fangkong.people.reveals import need_reveal_reason
 from fangkong.places.models import Division, Level
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -173,13 +174,14 @@ def household_create(
     return household
 
 
-def pii_reveal(*, actor: Any, resident: Resident, field: str, reason: str = "") -> str:
-    """Return an unmasked identifier and log who saw it."""
+def pii_reveal(*, actor: Any, resident: Resident, field: str, reason: str) -> str:
+    """Return an unmasked identifier and log who saw it and why (a reason is required)."""
     require(actor, Cap.PII_REVEAL)
     if field not in PII_FIELDS:
         raise field_error("field", _("This field cannot be revealed"))
     if not in_scope(actor, resident.division_key):
         raise field_error("field", _("This person is outside your jurisdiction"))
+    reason = need_reveal_reason(reason)
     event_record(
         actor=actor,
         action="pii.revealed",

@@ -19,6 +19,7 @@ from fangkong.people.display import age_on, place_label
 from fangkong.people.exports import key_person_workbook
 from fangkong.people.forms import KeyPersonForm, NeedForm, ReasonForm, ResidentForm
 from fangkong.people.models import Household, KeyCategory, KeyPerson, Resident
+from fangkong.people.reveals import export_reveal_allowed
 from fangkong.places.models import Division, Level
 from fangkong.places.selectors import divisions_for_user
 
@@ -129,10 +130,19 @@ def _ancestors_in_scope(user: Any, division: Division) -> list[Division]:
 def resident_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     resident = selectors.resident_for_user(request.user, pk)
     try:
-        value = services.pii_reveal(actor=request.user, resident=resident, field=field)
+        value = services.pii_reveal(
+            actor=request.user,
+            resident=resident,
+            field=field,
+            reason=request.POST.get("reason", ""),
+        )
     except ValidationError as exc:
         return HttpResponse(" ".join(exc.messages), status=400)
-    return render(request, "people/_revealed.html", {"value": value, "field": field})
+    return render(
+        request,
+        "people/_revealed.html",
+        {"value": value, "field": field, "form_id": f"reveal-{field}"},
+    )
 
 
 @login_required
@@ -286,12 +296,19 @@ def key_person_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def key_person_export(request: HttpRequest) -> HttpResponse:
+    """Masked for everyone (GET); in full only on a POST by a role that may reveal, with a
+    reason (filters stay in the query string)."""
     filters = _ledger_filters(request)
     qs = selectors.key_persons_for_user(request.user, **filters).select_related(
         "resident__division__parent__parent"
     )
-    reveal = can(request.user, Cap.PII_REVEAL)
-    content, count = key_person_workbook(request.user, qs, reveal=reveal)
+    reason = ""
+    if request.method == "POST" and request.POST.get("reveal"):
+        try:
+            reason = export_reveal_allowed(request.user, request.POST.get("reason", ""))
+        except ValidationError as exc:
+            return HttpResponse(" ".join(exc.messages), status=400)
+    content, count = key_person_workbook(request.user, qs, reveal=bool(reason), reason=reason)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(
         content,

@@ -40,6 +40,7 @@ MENU = (
     Entry("people:import", _("Import"), Cap.RESIDENTS_IMPORT, "import"),
     Entry("epi:cases", _("Cases"), Cap.CASES_VIEW, "cases"),
     Entry("epi:contacts", _("Contacts"), Cap.CONTACTS_VIEW, "contacts"),
+    Entry("epi:contact_requests", _("Contact requests"), Cap.CONTACTS_VIEW, "contact_requests"),
     Entry("epi:finding", _("Contact finding"), Cap.CONTACT_FINDING, "finding"),
     Entry("epi:chains", _("Chains"), Cap.CASES_VIEW, "chains"),
     Entry("epi:checkins", _("Check-ins"), Cap.CHECKINS_IMPORT, "checkins"),
