@@ -212,3 +212,52 @@ LOGGING = {
 
 FORMAT_MODULE_PATH = None
 LANGUAGE_NAMES = {code: _(name) for code, name in LANGUAGES}
+
+# ── Content-Security-Policy and Permissions-Policy (docs/front-end-security.md) ─────────────
+# Pages run only our own static scripts and styles: no inline <script>, on…= handler or
+# <style>/style="" in any template (tests/web/test_csp.py scans them); data reaches scripts
+# through json_script and data- attributes. ECharts and Leaflet run without eval; htmx is told
+# not to eval nor inject styles (the htmx-config meta tag in base.html). Images may also come
+# from the map tile server, when FANGKONG_MAP_TILES names one ({s} subdomains become *).
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE += [
+    "csp.middleware.CSPMiddleware",
+    "fangkong.web.middleware.PermissionsPolicyMiddleware",
+]
+_TILES_ORIGIN = "/".join(MAP_TILES.split("/")[:3]).replace("{s}", "*") if "://" in MAP_TILES else ""
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *([_TILES_ORIGIN] if _TILES_ORIGIN else [])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# Browser features no page uses, off for every page and any frame in it. The phone sampling
+# page reads barcodes from a scanner that types into the field, not from the camera.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "bluetooth",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+# ── end of Content-Security-Policy and Permissions-Policy ───────────────────────────────────

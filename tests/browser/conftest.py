@@ -2,6 +2,10 @@
 
 `make test` installs Chromium through scripts/ensure-system --browser; without it these tests fail,
 they never skip, so a missing browser cannot pass unnoticed.
+
+Every context the tests open reports Content-Security-Policy violations (the page's
+`securitypolicyviolation` events and Chromium's console errors about the policy), and a test
+that caused one fails: a page that needs an inline script or style is broken in production.
 """
 
 import os
@@ -10,7 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 from tests import factories as f
 
 from fangkong.accounts.access import two_factor_required
@@ -33,6 +45,22 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 TIMEOUT_MS = 5_000
+CSP_MARK = "[csp-violation]"
+REPORT_CSP = f"""document.addEventListener("securitypolicyviolation", (e) => console.error(
+  "{CSP_MARK} " + e.effectiveDirective + " blocked " + (e.blockedURI || "inline") +
+  " at " + e.sourceFile + ":" + e.lineNumber + " on " + document.location.pathname));"""
+csp_violations: list[str] = []
+
+
+def _report_csp_violations(context: BrowserContext) -> BrowserContext:
+    def on_console(message: ConsoleMessage) -> None:
+        text = message.text
+        if CSP_MARK in text or "Content Security Policy" in text:
+            csp_violations.append(text)
+
+    context.add_init_script(REPORT_CSP)
+    context.on("console", on_console)
+    return context
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -62,8 +90,21 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(
         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
     )
+    new_context = browser.new_context
+
+    def reporting_context(**options) -> BrowserContext:
+        return _report_csp_violations(new_context(**options))
+
+    browser.new_context = reporting_context
     yield browser
     browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations() -> Iterator[None]:
+    csp_violations.clear()
+    yield
+    assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture

@@ -8,12 +8,6 @@ from fangkong.epi.status import colour_label, last_day, status_current
 
 register = template.Library()
 
-STYLES = {
-    "red": "background:#c62828;color:#fff",
-    "yellow": "background:#f9a825;color:#222",
-    "green": "background:#2e7d32;color:#fff",
-}
-
 
 @register.inclusion_tag("epi/status_badge.html")
 def code_badge(person: Any) -> dict[str, Any]:
@@ -23,5 +17,4 @@ def code_badge(person: Any) -> dict[str, Any]:
         "colour_label": colour_label(code.colour),
         "until_day": last_day(code.until),
         "person_id": person.pk,
-        "style": STYLES.get(code.colour, ""),
     }

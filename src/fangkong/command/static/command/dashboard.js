@@ -1,5 +1,7 @@
 // The command dashboard: epidemic curve (by onset / by report date) and cases by place.
 // Data comes from the page (json_script "command-data"); clicking a place opens its dashboard.
+// Tooltips are canvas text (fangkong.textTooltip, web/static/fangkong/safe.js): place names
+// never reach HTML.
 (function () {
   "use strict";
 
@@ -13,7 +15,7 @@
     function show(by) {
       chart.setOption(
         {
-          tooltip: { trigger: "axis" },
+          tooltip: fangkong.textTooltip({ trigger: "axis" }),
           legend: { top: 0 },
           grid: { left: 40, right: 16, top: 32, bottom: 48 },
           xAxis: { type: "category", data: curve.days },
@@ -51,10 +53,10 @@
     const most = Math.max(1, ...located.map((p) => p.cases));
     const point = (p) => ({ name: p.name, key: p.key, value: [p.lon, p.lat, p.cases, p.new] });
     chart.setOption({
-      tooltip: {
+      tooltip: fangkong.textTooltip({
         formatter: (p) =>
-          `${p.data.name}<br>${labels.cases}: ${p.data.value[2]}<br>${labels.new}: ${p.data.value[3]}`,
-      },
+          [p.data.name, `${labels.cases}: ${p.data.value[2]}`, `${labels.new}: ${p.data.value[3]}`].join("\n"),
+      }),
       grid: { left: 8, right: 8, top: 8, bottom: 8 },
       xAxis: { type: "value", scale: true, show: false },
       yAxis: { type: "value", scale: true, show: false },
@@ -87,7 +89,7 @@
   function start() {
     const data = read("command-data");
     const labels = read("command-labels");
-    if (!data || !labels || typeof echarts === "undefined") return;
+    if (!data || !labels || typeof echarts === "undefined" || !window.fangkong) return;
     const curve = document.getElementById("curve");
     if (curve && data.curve && data.curve.days) drawCurve(curve, data.curve, labels);
     const map = document.getElementById("map");

@@ -1,5 +1,7 @@
 // The transmission-chain page: an ECharts graph of one cluster and its timeline.
 // Data comes from the page (json_script "chain-data"); the server caps the node count.
+// Tooltips are canvas text (fangkong.textTooltip, web/static/fangkong/safe.js): names never
+// reach HTML.
 (function () {
   "use strict";
 
@@ -12,9 +14,9 @@
     const chart = echarts.init(el);
     const large = data.nodes.length > 300;
     chart.setOption({
-      tooltip: {
+      tooltip: fangkong.textTooltip({
         formatter: (p) => (p.dataType === "node" ? p.data.name : ""),
-      },
+      }),
       legend: [{ data: data.categories.map((c) => c.name) }],
       series: [
         {
@@ -46,7 +48,7 @@
   function drawTimeline(el, t, labels) {
     const chart = echarts.init(el);
     chart.setOption({
-      tooltip: { trigger: "axis" },
+      tooltip: fangkong.textTooltip({ trigger: "axis" }),
       legend: { top: 0, data: [labels.onset, labels.reported, labels.exposed] },
       grid: { top: 36, bottom: 64 },
       xAxis: { type: "category", data: t.days },
@@ -63,7 +65,7 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     const data = read("chain-data");
-    if (!data || typeof echarts === "undefined") return;
+    if (!data || typeof echarts === "undefined" || !window.fangkong) return;
     drawGraph(document.getElementById("chain-graph"), data);
     drawTimeline(document.getElementById("chain-timeline"), data.timeline, read("chain-labels"));
     document.body.dataset.chainReady = "1";

@@ -5,6 +5,9 @@
  *                  drawn by clicking corners, written as GeoJSON into input[data-polygon].
  * [data-place-search] the place picker: search by name or code, browse children, add codes
  *                  to textarea[data-places]. Without JavaScript the codes are typed by hand.
+ *
+ * Leaflet tooltips take HTML: every name goes through fangkong.escapeHTML (web/static/fangkong/
+ * safe.js); the picker builds its list with textContent.
  */
 (function () {
   "use strict";
@@ -40,7 +43,7 @@
       },
       onEachFeature: function (f, layer) {
         var p = f.properties || {};
-        layer.bindTooltip([p.label, p.name].filter(Boolean).join(" · "));
+        layer.bindTooltip(fangkong.escapeHTML([p.label, p.name].filter(Boolean).join(" · ")));
       },
     });
   }
@@ -149,7 +152,7 @@
         dots.clearLayers();
         d.items.forEach(function (item) {
           L.circleMarker([item.lat, item.lon], { radius: 5, color: "#1f5fae", fillOpacity: 0.5 })
-            .bindTooltip(item.path)
+            .bindTooltip(fangkong.escapeHTML(item.path))
             .on("click", function () { if (!drawing) addPlace(item.code); })
             .addTo(dots);
         });
@@ -216,7 +219,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    if (typeof L !== "undefined") {
+    if (typeof L !== "undefined" && window.fangkong) {
       document.querySelectorAll("[data-zone-map]").forEach(showZones);
       document.querySelectorAll("[data-draw-map]").forEach(setupDrawMap);
     }
