@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 from tests import factories as f
+from tests.browser.conftest import log_in
 
 from fangkong.accounts.roles import Role
 from fangkong.audit.models import Event
@@ -15,14 +16,6 @@ from fangkong.epi.models import Case, CaseKind, Contact, FoundBy, FoundWhere
 from fangkong.places.models import Level
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", f.PASSWORD)
-    page.click("form.login button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
 def test_a_reveal_needs_a_reason_and_lands_in_the_history(browser_page: Page, screenshot_path):
