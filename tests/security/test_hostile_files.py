@@ -301,7 +301,7 @@ def test_hostile_file_is_rejected_with_a_clear_message_and_nothing_written(
         client = bearer_client(user)
     else:
         client = Client()
-        client.force_login(user)
+        f.sign_in(client, user)
     filename, content = build(imp)
     upload = SimpleUploadedFile(filename, content)
     before = counts()
@@ -331,7 +331,7 @@ def _sender(world, importer: str, way: str):
         client = bearer_client(user)
     else:
         client = Client()
-        client.force_login(user)
+        f.sign_in(client, user)
 
     def send(filename: str, content: bytes):
         with translation.override("en"):
@@ -405,7 +405,7 @@ def test_messages_are_in_chinese_for_chinese_readers(world, settings):
     """The page speaks the reader's language (zh-Hans by default)."""
     settings.LANGUAGE_CODE = "zh-hans"
     client = Client()
-    client.force_login(world.personas["street"])
+    f.sign_in(client, world.personas["street"])
     _name, content = zip_bomb(IMPORTERS["residents"])
     response = client.post(
         reverse("people:import"),

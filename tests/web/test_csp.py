@@ -12,6 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 import fangkong
+from tests import factories as f
 
 SOURCE = Path(fangkong.__file__).parent
 TEMPLATES = sorted(SOURCE.glob("*/templates/**/*.html"))
@@ -125,7 +126,7 @@ def test_every_page_carries_a_strict_policy(client, personas, people):
     paths = _page_paths()
     assert {"/risk-zones/", "/command/", "/login/", "/api/docs"} <= set(paths)
     anonymous = [(path, client.get(path)) for path in paths]
-    client.force_login(personas["command"])
+    f.sign_in(client, personas["command"])
     command = [(path, client.get(path)) for path in paths]
     for path, response in anonymous + command:
         _assert_strict(response, path)
