@@ -40,8 +40,9 @@ SHOWN = (
 
 
 def _environ(**env: str) -> dict[str, str]:
-    """The machine's environment without any FANGKONG_ variable (pytest sets a key), plus env."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("FANGKONG_")}
+    """The machine's environment without FANGKONG_ or DJANGO_ variables (the browser tests set
+    DJANGO_ALLOW_ASYNC_UNSAFE, which `check --deploy` rightly refuses), plus env."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("FANGKONG_", "DJANGO_"))}
     clean["PYTHONPATH"] = str(ROOT / "src")
     clean["DJANGO_SETTINGS_MODULE"] = "fangkong.settings"
     return {**clean, **env}
