@@ -10,7 +10,10 @@ DEMO_AS_OF ?=
 DEMO_ARGS = --residents $(DEMO_RESIDENTS) --seed $(DEMO_SEED)$(if $(DEMO_AS_OF), --as-of $(DEMO_AS_OF))
 PORT ?= 8000
 
-.PHONY: help run test check fmt env assets messages system browser bench demo clean
+.PHONY: help run serve test check fmt env assets messages system browser bench demo clean
+
+# The development server runs with DEBUG on (and DEBUG's local secret key); `make serve` never does.
+run: export FANGKONG_DEBUG := 1
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -38,6 +41,9 @@ run: env ## migrate SQLite, load the demo city (first time), serve http://127.0.
 	$(FK) demo $(DEMO_ARGS) --if-empty
 	@$(FK) db_worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	  $(FK) runserver 127.0.0.1:$(PORT)
+
+serve: env ## production: gunicorn workers + WhiteNoise + task worker (needs FANGKONG_SECRET_KEY; docs/deploy.md)
+	@scripts/serve
 
 demo: env ## rebuild the demo city (DEMO_RESIDENTS, DEMO_SEED, DEMO_AS_OF=YYYY-MM-DD)
 	@mkdir -p var

@@ -12,6 +12,14 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("fangkong")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests run as production does, DEBUG off, where settings have no secret key of their own
+    (servers refuse to start without FANGKONG_SECRET_KEY): the suite signs with a key of its own."""
+    from django.conf import settings
+
+    settings.SECRET_KEY = os.environ.get("FANGKONG_SECRET_KEY") or "tests-only-key-0123456789"
+
+
 @pytest.fixture
 def city(db):
     return f.make_city()

@@ -1,9 +1,11 @@
 """The REST API under /api/: OpenAPI at /api/openapi.json, interactive docs at /api/docs."""
 
 import datetime as dt
+import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
+from django.core.signals import got_request_exception
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Router, Schema
@@ -80,6 +82,23 @@ def on_request_invalid(request: HttpRequest, exc: RequestInvalid) -> HttpRespons
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(request, {"detail": _("Permission denied")}, status=403)
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Anything unforeseen answers a short JSON body, never a traceback (django-ninja's default
+    shows one with DEBUG on); the traceback goes to the log as for Django's own 500s."""
+    if isinstance(exc, SuspiciousOperation):  # as Django answers it: 400, logged as security
+        logging.getLogger(f"django.security.{type(exc).__name__}").error(str(exc))
+        return api.create_response(request, {"detail": _("Bad request")}, status=400)
+    got_request_exception.send(sender=None, request=request)  # error reporters, the test client
+    logging.getLogger("django.request").error(
+        "Internal Server Error: %s",
+        request.path,
+        exc_info=exc,
+        extra={"status_code": 500, "request": request},
+    )
+    return api.create_response(request, {"detail": _("Internal server error")}, status=500)
 
 
 policy_router = Router(tags=["policy"])

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -32,8 +33,12 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 VAR_DIR = Path(env_str("FANGKONG_VAR_DIR", str(PROJECT_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-DEBUG = env_bool("FANGKONG_DEBUG", True)
-SECRET_KEY = env_str("FANGKONG_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+# DEBUG only when asked for (`make run` sets FANGKONG_DEBUG=1), and only DEBUG has a default key.
+# Without FANGKONG_SECRET_KEY the key is empty: Django refuses anything that would sign with it
+# (sessions, CSRF) and the web servers refuse to start (fangkong.web.checks.require_secret_key);
+# tools that sign nothing (mypy, makemigrations, compilemessages) still load these settings.
+DEBUG = env_bool("FANGKONG_DEBUG", False)
+SECRET_KEY = env_str("FANGKONG_SECRET_KEY", "dev-only-insecure-key-change-me" if DEBUG else "")
 ALLOWED_HOSTS = env_list("FANGKONG_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
@@ -68,11 +73,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "fangkong.web.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fangkong.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "fangkong.web.middleware.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "fangkong.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -171,13 +178,26 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = PROJECT_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
+# `make serve` collects static files with content hashes in their names (and gzip copies), so
+# WhiteNoise serves them with a year of immutable cache; `make run` and tests serve the sources.
+_hashed_static = env_bool("FANGKONG_HASHED_STATIC", False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "fangkong.web.storage.HashedStaticStorage"
+        if _hashed_static
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 NODE_MODULES = PROJECT_DIR / "node_modules"
 # Front-end packages installed from the npm registry by `make env` (see package.json).
 VENDOR_ASSETS = {"htmx": "htmx.org/dist", "echarts": "echarts/dist", "leaflet": "leaflet/dist"}
 STATICFILES_DIRS = [
     (f"vendor/{name}", str(NODE_MODULES / path)) for name, path in VENDOR_ASSETS.items()
 ]
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = not _hashed_static
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]  # devtools only
 # Map tiles behind risk-zone maps, e.g. https://tile.example/{z}/{x}/{y}.png. Empty (default):
 # no tiles, only our own geometry on a blank map (command centres often run offline).
 MAP_TILES = env_str("FANGKONG_MAP_TILES", "")
@@ -187,6 +207,32 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# ── Production: HTTPS, proxy, sessions (docs/deploy.md) ──────────────────────────────────────
+# FANGKONG_HTTPS=1 when people reach the platform over TLS: redirect plain HTTP, HSTS for a year
+# (subdomains and preload included unless turned off), cookies only over HTTPS.
+_https = env_bool("FANGKONG_HTTPS", False)
+SECURE_SSL_REDIRECT = env_bool("FANGKONG_SSL_REDIRECT", _https)
+SECURE_HSTS_SECONDS = env_int("FANGKONG_HSTS_SECONDS", 365 * 24 * 3600 if _https else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("FANGKONG_HSTS_INCLUDE_SUBDOMAINS", _https)
+SECURE_HSTS_PRELOAD = env_bool("FANGKONG_HSTS_PRELOAD", _https)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = env_bool(
+    "FANGKONG_SECURE_COOKIES", _https
+)
+# FANGKONG_BEHIND_PROXY=1 only behind a reverse proxy that sets X-Forwarded-Proto and Host itself
+# (a client could send them too): HTTPS and the host are then taken from the proxy's headers.
+_behind_proxy = env_bool("FANGKONG_BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _behind_proxy else None
+USE_X_FORWARDED_HOST = _behind_proxy
+CSRF_TRUSTED_ORIGINS = env_list("FANGKONG_CSRF_TRUSTED_ORIGINS", [])
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # no address (with its search terms) leaves the site
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# A session ends after FANGKONG_SESSION_IDLE_MINUTES without a request, and at the latest
+# FANGKONG_SESSION_MAX_HOURS after login however busy (fangkong.web.middleware).
+SESSION_COOKIE_AGE = env_int("FANGKONG_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_ABSOLUTE_AGE = env_int("FANGKONG_SESSION_MAX_HOURS", 12) * 3600
+CSRF_FAILURE_VIEW = "fangkong.web.errors.csrf_failure"
 
 # Pages and exports are capped so one click never pulls a whole city into memory.
 PAGE_SIZE = env_int("FANGKONG_PAGE_SIZE", 50)

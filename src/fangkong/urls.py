@@ -22,3 +22,6 @@ urlpatterns = [
     path("", include("fangkong.epi.urls_public")),
     path("", include("fangkong.zones.urls_public")),
 ]
+
+handler404 = "fangkong.web.errors.not_found"
+handler500 = "fangkong.web.errors.server_error"

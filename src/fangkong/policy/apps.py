@@ -13,4 +13,8 @@ class PolicyConfig(AppConfig):
         def install(sender: object, **kwargs: object) -> None:
             profiles_install_shipped(using=str(kwargs.get("using", "default")))
 
-        post_migrate.connect(install, sender=self, dispatch_uid="policy-install-shipped")
+        # weak=False: nothing else holds this local function; a weak reference dies when ready()
+        # returns (it only lived on while DEBUG's signal checks cached it).
+        post_migrate.connect(
+            install, sender=self, dispatch_uid="policy-install-shipped", weak=False
+        )

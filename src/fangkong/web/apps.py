@@ -7,4 +7,5 @@ class WebConfig(AppConfig):
     verbose_name = _("Web")
 
     def ready(self) -> None:
-        from fangkong.web import checks  # noqa: F401  (registers system checks)
+        # Registers the system checks and the login stamp of SessionLifetimeMiddleware.
+        from fangkong.web import checks, middleware  # noqa: F401

@@ -1,8 +1,14 @@
+import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import check_for_language
 
 
@@ -44,3 +50,69 @@ class PermissionsPolicyMiddleware:
         if self.header:
             response.headers.setdefault("Permissions-Policy", self.header)
         return response
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store, private` on every response Django makes (static files are served
+    before this, by WhiteNoise, with their own long cache).
+
+    Pages, fragments, exports, PDFs and API answers may all carry names, ID numbers and health
+    status, so no browser or proxy may keep them. Only a response for nobody in particular (no
+    session user, no Authorization header) whose view chose its own Cache-Control keeps it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if response.has_header("Cache-Control") and not _personal(request):
+            return response
+        add_never_cache_headers(response)
+        return response
+
+
+def _personal(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    return signed_in or "Authorization" in request.headers
+
+
+LOGIN_AT = "_fangkong_login_at"
+SEEN_AT = "_fangkong_seen_at"
+# The session (and its cookie) is rewritten at most this often: each write restarts the idle
+# clock (SESSION_COOKIE_AGE), and writing on every request would cost a query per request.
+REFRESH_SECONDS = 60
+
+
+@receiver(user_logged_in)
+def _stamp_login(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[LOGIN_AT] = request.session[SEEN_AT] = time.time()
+
+
+class SessionLifetimeMiddleware:
+    """Signs a session user out after SESSION_COOKIE_AGE seconds without a request (idle), or
+    SESSION_ABSOLUTE_AGE seconds after login however busy, and slides the idle timeout.
+
+    The database also drops a session SESSION_COOKIE_AGE after its last write; the stamps here
+    make both limits hold whatever the session store.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.user.is_authenticated:
+            self._check(request)
+        return self.get_response(request)
+
+    def _check(self, request: HttpRequest) -> None:
+        session, now = request.session, time.time()
+        login_at = session.setdefault(LOGIN_AT, now)  # sessions from before these stamps
+        seen_at = session.get(SEEN_AT, now)
+        idle = now - seen_at > settings.SESSION_COOKIE_AGE
+        if idle or now - login_at > settings.SESSION_ABSOLUTE_AGE:
+            logout(request)
+        elif now - seen_at >= REFRESH_SECONDS or SEEN_AT not in session:
+            session[SEEN_AT] = now
