@@ -8,6 +8,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from tests import factories as f
+
 SECRET = "internal detail 110101199003077777"
 
 
@@ -63,7 +65,7 @@ def test_500_page_is_localised_in_the_layout_without_the_error(quiet_client, per
         raise RuntimeError(SECRET)
 
     monkeypatch.setattr("fangkong.web.views.registry_figures", broken)
-    quiet_client.force_login(personas["street"])
+    f.sign_in(quiet_client, personas["street"])
     page = quiet_client.get("/")
     assert page.status_code == 500
     html = page.content.decode()
@@ -75,7 +77,7 @@ def test_500_page_is_localised_in_the_layout_without_the_error(quiet_client, per
 
 def test_csrf_failure_page_is_localised_with_navigation(personas):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(personas["street"])
+    f.sign_in(client, personas["street"])
     page = client.post(reverse("logout"))
     assert page.status_code == 403
     html = page.content.decode()

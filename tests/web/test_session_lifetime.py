@@ -7,11 +7,12 @@ from django.conf import settings
 from django.urls import reverse
 
 from fangkong.web.middleware import LOGIN_AT, SEEN_AT
+from tests import factories as f
 
 
 @pytest.fixture
 def signed_in(client, personas):
-    client.force_login(personas["street"])
+    f.sign_in(client, personas["street"])
     return client
 
 
