@@ -7,7 +7,8 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from fangkong.apikit import DEFAULT_LIMIT, ERRORS, MAX_LIMIT, Page, paginate
+from fangkong.apikit import ERRORS, Id, Limit, Offset, Page, paginate
+from fangkong.dates import PlanMoment
 from fangkong.epi import appeals, status
 from fangkong.epi.models import Appeal, AppealStatus, CodeStatus
 
@@ -15,8 +16,6 @@ router = Router(tags=["status"])
 
 ColourName = Literal["red", "yellow", "green"]
 STATUS = Query(None, alias="status", description="open, upheld or rejected; all if absent")
-LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-OFFSET = Query(0, ge=0)
 
 
 class CodeStatusOut(Schema):
@@ -39,7 +38,7 @@ class OverrideIn(Schema):
     colour: ColourName
     reason: str = Field("", description="Required: why the colour is set by hand")
     basis: str = Field("", description="Required: the document or decision it rests on")
-    valid_until: dt.datetime | None = None
+    valid_until: PlanMoment | None = None
 
 
 class CurrentStatus(Schema):
@@ -68,7 +67,7 @@ class DecideIn(Schema):
     reason: str = Field("", description="Required")
     colour: ColourName = Field("green", description="Upheld: the corrected colour")
     basis: str = Field("", description='Upheld: basis of the correction (default "appeal #id")')
-    valid_until: dt.datetime | None = Field(
+    valid_until: PlanMoment | None = Field(
         None, description="Upheld: end of the correction (default: end of the appealed colour)"
     )
 
@@ -124,7 +123,7 @@ def appeal_out(appeal: Appeal, profiles: dict[str, Any]) -> dict[str, Any]:
     response={200: CodeStatusOut, **ERRORS},
     summary="A person's health code and why",
 )
-def code_status(request: HttpRequest, person_id: int) -> dict[str, Any]:
+def code_status(request: HttpRequest, person_id: Id) -> dict[str, Any]:
     """Colour, deciding rule, since/until, plain-language explanation and the deciding facts."""
     person = status.person_for_status(request.user, person_id)
     return code_status_out(status.status_current(person))
@@ -136,7 +135,7 @@ def code_status(request: HttpRequest, person_id: int) -> dict[str, Any]:
     summary="Set a person's colour by hand",
 )
 def code_override(
-    request: HttpRequest, person_id: int, payload: OverrideIn
+    request: HttpRequest, person_id: Id, payload: OverrideIn
 ) -> Status[dict[str, Any]]:
     """Needs code_status.override; refused (422) without a reason and a basis. Audited."""
     person = status.person_for_status(request.user, person_id)
@@ -155,8 +154,8 @@ def code_override(
 def appeals_list(
     request: HttpRequest,
     status_filter: AppealStatus | None = STATUS,
-    limit: int = LIMIT,
-    offset: int = OFFSET,
+    limit: int = Limit,
+    offset: int = Offset,
 ) -> dict[str, Any]:
     """Appeals within your jurisdiction (appeals.decide), oldest first, with the current status."""
     wanted = status_filter.value if status_filter else ""
@@ -170,7 +169,7 @@ def appeals_list(
     response={200: AppealOut, **ERRORS},
     summary="Uphold or reject an appeal",
 )
-def appeal_decide(request: HttpRequest, appeal_id: int, payload: DecideIn) -> dict[str, Any]:
+def appeal_decide(request: HttpRequest, appeal_id: Id, payload: DecideIn) -> dict[str, Any]:
     """Upholding records a manual setting with the decided colour (basis "appeal #id")."""
     appeal = appeals.appeal_for_user(request.user, appeal_id)
     appeals.appeal_decide(

@@ -9,7 +9,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fangkong.accounts.access import Cap, require
-from fangkong.apikit import ERRORS, ErrorOut
+from fangkong.apikit import ERRORS, ErrorOut, too_deep
 from fangkong.lab import fhir
 from fangkong.lab.models import Lab
 from fangkong.lab.results import ResultsImport, labs_for_user, results_import
@@ -165,11 +165,16 @@ def fhir_bundle(request: HttpRequest, lab: str | None = Query(None)) -> Any:
     chosen = _fhir_lab(request.user, lab)
     if isinstance(chosen, HttpResponse):
         return chosen
+    too_deep_problem = _("The Bundle is nested too deeply")
     try:
         data = json.loads(request.body.decode("utf-8-sig"))
+    except RecursionError:
+        return _problem(too_deep_problem, code="structure")
     except (UnicodeDecodeError, ValueError):
         error = RowError(0, "Bundle", "", fhir.E_NOT_JSON)
         return _fhir_response(fhir.operation_outcome([error]), 422)
+    if too_deep(data):
+        return _problem(too_deep_problem, code="structure")
     result = results_import(actor=request.user, lab=chosen, bundle=data, filename="Bundle")
     if not result.written:
         body = fhir.operation_outcome(result.errors, total=result.error_count)
