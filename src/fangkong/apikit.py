@@ -76,6 +76,15 @@ def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+# openapi_extra key: {status: media type} for responses sent as another type than JSON (the
+# schema stays the same); fangkong.api moves their content to that type.
+MEDIA_TYPES = "x-fangkong-media-types"
+
+
+def schema_ref(schema: type[Schema]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{schema.__name__}"}
+
+
 class Page[T](Schema):
     """A window of a list; `next_offset` is null on the last page (no COUNT(*) is run)."""
 

@@ -203,3 +203,17 @@ def test_path_ids_are_bounded_in_the_document(openapi):
                 if p["in"] == "path" and p["schema"].get("type") == "integer":
                     assert p["schema"].get("minimum") == 1, (path, p["name"])
                     assert p["schema"].get("maximum") == HUGE - 1, (path, p["name"])
+
+
+# Uploads ---------------------------------------------------------------------------------------
+
+
+def test_a_file_cut_in_a_character_is_a_field_error_in_the_api(personas, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    cut = "身份证号,场所码,进入时间,离开时间\n".encode()[:-2] + "身".encode()[:2]
+    upload = SimpleUploadedFile("checkins.csv", cut, content_type="text/csv")
+    response = bearer_client(personas["task_force"]).post("/api/checkins/import", {"file": upload})
+    assert response.status_code == 422, response.content[:300]
+    body = response.json()
+    assert body.get("errors") or body["detail"][0]["loc"] == ["body", "file"]

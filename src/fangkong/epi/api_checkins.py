@@ -8,7 +8,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fangkong.accounts.access import Cap, require
-from fangkong.apikit import ERRORS, Limit, Offset, Page, paginate
+from fangkong.apikit import ERRORS, Limit, Offset, Page, ValidationErrorOut, paginate
 from fangkong.dates import PlanMoment
 from fangkong.epi.checkins import CheckinImportResult, checkins_at_venue
 from fangkong.epi.models import CheckIn
@@ -60,7 +60,7 @@ def _import_out(result: CheckinImportResult) -> dict[str, Any]:
 
 @router.post(
     "/checkins/import",
-    response={200: CheckinImportOut, **ERRORS, 422: CheckinImportOut},
+    response={200: CheckinImportOut, **ERRORS, 422: CheckinImportOut | ValidationErrorOut},
     summary="Import check-ins",
 )
 def checkins_import(request: HttpRequest, file: UploadedFile = File(...)) -> Any:  # noqa: B008

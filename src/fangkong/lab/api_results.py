@@ -9,7 +9,13 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fangkong.accounts.access import Cap, require
-from fangkong.apikit import ERRORS, ErrorOut, too_deep
+from fangkong.apikit import (
+    ERRORS,
+    MEDIA_TYPES,
+    ValidationErrorOut,
+    schema_ref,
+    too_deep,
+)
 from fangkong.lab import fhir
 from fangkong.lab.models import Lab
 from fangkong.lab.results import ResultsImport, labs_for_user, results_import
@@ -82,7 +88,7 @@ def _lab_by_code(user: Any, code: str, field: str) -> Lab:
 
 @router.post(
     "/results/import",
-    response={200: ResultsImportOut, **ERRORS, 422: ResultsImportOut},
+    response={200: ResultsImportOut, **ERRORS, 422: ResultsImportOut | ValidationErrorOut},
     summary="Upload lab results",
 )
 def results_upload(
@@ -141,16 +147,24 @@ def summary_text(result: ResultsImport) -> str:
 
 @router.post(
     "/fhir/Bundle",
-    response={200: OperationOutcomeOut, 403: ErrorOut, 401: ErrorOut, 422: OperationOutcomeOut},
+    response={
+        200: OperationOutcomeOut,
+        **ERRORS,
+        415: OperationOutcomeOut,
+        422: ValidationErrorOut,
+    },
     summary="Post a FHIR R4 Bundle of results",
     openapi_extra={
+        # 200 and 415 answer in FHIR JSON only; 422 in FHIR JSON, or JSON for a field error
+        MEDIA_TYPES: {200: FHIR_JSON, 415: FHIR_JSON},
+        "responses": {422: {"content": {FHIR_JSON: {"schema": schema_ref(OperationOutcomeOut)}}}},
         "requestBody": {
             "required": True,
             "content": {FHIR_JSON: {"schema": {"type": "object"}}},
             "description": "A Bundle (batch, transaction or collection) of Observations "
             "(LOINC 94500-6, SNOMED 260373001 detected / 260415000 not detected) and the "
             "Specimens they name (identifier value = tube barcode).",
-        }
+        },
     },
 )
 def fhir_bundle(request: HttpRequest, lab: str | None = Query(None)) -> Any:
