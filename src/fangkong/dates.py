@@ -2,10 +2,11 @@
 
 A fact (sampling, onset, report, exposure, check-in, arrival…) lies between the platform's
 epoch (`DATE_EPOCH`, FANGKONG_EPOCH) and now, and not before the birth of the person it is
-about. A plan (deadline, test day, end of validity, a filter's window) may lie ahead, at most
-`PLAN_HORIZON_DAYS` (FANGKONG_PLAN_HORIZON_DAYS). The same check serves API schemas
-(`Day`, `Moment`, `PlanDay`, `PlanMoment`), forms (`DayField`, `MomentField`) and services
-(`check_date`, `check_dates`).
+about. A plan (deadline, test day, end of validity) may lie ahead, at most `PLAN_HORIZON_DAYS`
+(FANGKONG_PLAN_HORIZON_DAYS). A search window (reported from…, arriving on…) only starts at the
+epoch: beyond today it simply finds nothing. The same check serves API schemas (`Day`,
+`Moment`, `PlanDay`, `PlanMoment`, `WindowDay`, `WindowMoment`), forms (`DayField`,
+`MomentField`) and services (`check_date`, `check_dates`).
 """
 
 import datetime as dt
@@ -60,6 +61,7 @@ def date_problem(
     value: DateLike | None,
     *,
     plan: bool = False,
+    window: bool = False,
     born: dt.date | None = None,
     today: dt.date | None = None,
     now: dt.datetime | None = None,
@@ -78,6 +80,8 @@ def date_problem(
         }
     if born is not None and day < born:
         return _("This date is before the person was born (%(born)s)") % {"born": born.isoformat()}
+    if window:
+        return None
     if plan:
         last = horizon(today or (timezone.localdate(now) if now else None))
         if day > last:
@@ -127,9 +131,9 @@ def check_dates(
 # API schemas (pydantic) ---------------------------------------------------------------
 
 
-def _bounded(*, plan: bool) -> AfterValidator:
+def _bounded(*, plan: bool = False, window: bool = False) -> AfterValidator:
     def check(value: Any) -> Any:
-        message = date_problem(value, plan=plan)
+        message = date_problem(value, plan=plan, window=window)
         if message:
             raise PydanticCustomError("date_range", message)
         return value
@@ -141,32 +145,34 @@ Day = Annotated[dt.date, _bounded(plan=False)]
 Moment = Annotated[dt.datetime, _bounded(plan=False)]
 PlanDay = Annotated[dt.date, _bounded(plan=True)]
 PlanMoment = Annotated[dt.datetime, _bounded(plan=True)]
+WindowDay = Annotated[dt.date, _bounded(window=True)]
+WindowMoment = Annotated[dt.datetime, _bounded(window=True)]
 
 
 # Forms --------------------------------------------------------------------------------
 
 
 class _Bounds:
-    def __init__(self, *, plan: bool) -> None:
-        self.plan = plan
+    def __init__(self, *, plan: bool, window: bool) -> None:
+        self.plan, self.window = plan, window
 
     def __call__(self, value: DateLike | None) -> None:
-        message = date_problem(value, plan=self.plan)
+        message = date_problem(value, plan=self.plan, window=self.window)
         if message:
             raise ValidationError(message, code="date_range")
 
 
 class DayField(forms.DateField):
-    """A form date within bounds; `plan=True` for a day that may lie ahead."""
+    """A form date within bounds: a fact, a plan (`plan=True`) or a search window (`window`)."""
 
-    def __init__(self, *, plan: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *, plan: bool = False, window: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.validators.append(_Bounds(plan=plan))
+        self.validators.append(_Bounds(plan=plan, window=window))
 
 
 class MomentField(forms.DateTimeField):
-    """A form date and time within bounds; `plan=True` for a moment that may lie ahead."""
+    """A form date and time within bounds: a fact, a plan or a search window."""
 
-    def __init__(self, *, plan: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *, plan: bool = False, window: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.validators.append(_Bounds(plan=plan))
+        self.validators.append(_Bounds(plan=plan, window=window))

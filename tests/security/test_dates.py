@@ -67,6 +67,11 @@ def test_a_plan_may_lie_ahead_up_to_the_horizon(settings):
     assert dates.date_problem(dt.date(2019, 1, 1), plan=True, today=TODAY) is not None
 
 
+def test_a_search_window_starts_at_the_epoch_and_may_reach_past_today():
+    assert dates.date_problem(dt.date(2030, 1, 1), window=True, today=TODAY) is None
+    assert dates.date_problem(dt.date(944, 3, 1), window=True, today=TODAY) is not None
+
+
 def test_the_epoch_is_a_setting(settings):
     settings.DATE_EPOCH = dt.date(2022, 1, 1)
     assert dates.date_problem(dt.date(2021, 12, 31), today=TODAY) is not None

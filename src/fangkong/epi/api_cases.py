@@ -7,7 +7,7 @@ from ninja import Router, Status
 
 from fangkong.accounts.access import Cap, require
 from fangkong.apikit import ERRORS, Id, Limit, Offset, Page, not_found_message, paginate
-from fangkong.dates import PlanDay
+from fangkong.dates import WindowDay
 from fangkong.epi import selectors, services
 from fangkong.epi.models import CaseKind, CaseStatus, ContactStatus, Degree, FoundWhere
 from fangkong.epi.schemas import (
@@ -52,8 +52,8 @@ def case_list(
     kind: CaseKind | None = None,
     found_where: FoundWhere | None = None,
     status: CaseStatus | None = None,
-    reported_from: PlanDay | None = None,
-    reported_to: PlanDay | None = None,
+    reported_from: WindowDay | None = None,
+    reported_to: WindowDay | None = None,
     limit: int = Limit,
     offset: int = Offset,
 ) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from ninja.files import UploadedFile
 
 from fangkong.accounts.access import Cap, require
 from fangkong.apikit import ERRORS, Limit, Offset, Page, ValidationErrorOut, paginate
-from fangkong.dates import PlanMoment
+from fangkong.dates import WindowMoment
 from fangkong.epi.checkins import CheckinImportResult, checkins_at_venue
 from fangkong.epi.models import CheckIn
 from fangkong.epi.views_checkins import run_upload
@@ -91,8 +91,8 @@ def _checkin_out(c: CheckIn, code: str) -> dict[str, Any]:
 def venue_checkins(
     request: HttpRequest,
     code: str,
-    start: PlanMoment | None = Query(None, alias="from"),  # noqa: B008
-    end: PlanMoment | None = Query(None, alias="to"),  # noqa: B008
+    start: WindowMoment | None = Query(None, alias="from"),  # noqa: B008
+    end: WindowMoment | None = Query(None, alias="to"),  # noqa: B008
     limit: int = Limit,
     offset: int = Offset,
 ) -> dict[str, Any]:

@@ -76,10 +76,10 @@ class CaseFilterForm(forms.Form):
         label=_("Status"), choices=[*ANY, *CaseStatus.choices], required=False
     )
     reported_from = DayField(
-        plan=True, label=_("Reported from"), required=False, widget=forms.DateInput(DATE)
+        window=True, label=_("Reported from"), required=False, widget=forms.DateInput(DATE)
     )
     reported_to = DayField(
-        plan=True, label=_("Reported to"), required=False, widget=forms.DateInput(DATE)
+        window=True, label=_("Reported to"), required=False, widget=forms.DateInput(DATE)
     )
 
 

@@ -17,7 +17,7 @@ from fangkong.apikit import (
     paginate,
     query_error,
 )
-from fangkong.dates import PlanDay
+from fangkong.dates import WindowDay
 from fangkong.lab.selectors import sites_for_user
 from fangkong.people.errors import field_error
 from fangkong.places.models import Division, Level
@@ -79,7 +79,7 @@ def trip_list(
     request: HttpRequest,
     status: TripStatus | None = None,
     origin_kind: OriginKind | None = None,
-    arriving_on: PlanDay | None = None,
+    arriving_on: WindowDay | None = None,
     community: str = Query("", description="Destination community: division code or key"),
     q: str = Query("", description="Trip code or ID number"),
     limit: int = Limit,

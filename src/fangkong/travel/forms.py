@@ -83,7 +83,7 @@ class TripFilterForm(forms.Form):
     origin_kind = forms.ChoiceField(
         label=_("Origin"), required=False, choices=[("", _("All")), *OriginKind.choices]
     )
-    arriving_on = DayField(plan=True, label=_("Arrival day"), required=False, widget=DATE)
+    arriving_on = DayField(window=True, label=_("Arrival day"), required=False, widget=DATE)
     community = forms.ChoiceField(label=_("Destination community"), required=False, choices=[])
 
     def __init__(self, *args: Any, communities: Iterable[Division] = (), **kwargs: Any) -> None:
