@@ -217,3 +217,11 @@ def test_a_file_cut_in_a_character_is_a_field_error_in_the_api(personas, people)
     assert response.status_code == 422, response.content[:300]
     body = response.json()
     assert body.get("errors") or body["detail"][0]["loc"] == ["body", "file"]
+
+
+def test_a_huge_page_number_on_a_page_is_an_empty_page(login, personas, people):
+    client = login(personas["street"])
+    for page in (10**30, 2**63):
+        response = client.get("/people/residents/", {"page": page})
+        assert response.status_code == 200
+        assert "李秀英" not in response.content.decode()
