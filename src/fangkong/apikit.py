@@ -1,23 +1,40 @@
-"""Shared pieces of the REST API: pagination, error shapes, lookups that name the field."""
+"""Shared pieces of the REST API: pagination, bounded ids, error shapes, lookups that name the
+field."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Schema
+from ninja import Field, Query, Schema
 
 from fangkong.people.errors import field_error
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+# Numbers a column cannot hold would crash the query (SQLite refuses ints beyond 64 bits), so
+# they are refused (422) before any lookup: ids are bigints, floors and counts smaller types.
+# Offsets stop where offset + limit would leave the bigint range.
+DB_BIGINT_MAX = 2**63 - 1
+DB_INTEGER_MAX = 2**31 - 1
+DB_SMALLINT_MAX = 2**15 - 1
+MAX_OFFSET = DB_BIGINT_MAX - MAX_LIMIT - 1
+
+Id = Annotated[int, Field(ge=1, le=DB_BIGINT_MAX)]
+SmallInt = Annotated[int, Field(ge=-DB_SMALLINT_MAX - 1, le=DB_SMALLINT_MAX)]
+Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page")
+Offset = Query(0, ge=0, le=MAX_OFFSET, description="Items to skip; past the end: an empty page")
 
 
 class ErrorOut(Schema):
     detail: str
+
+
+class ReasonIn(Schema):
+    reason: str = ""
 
 
 class FieldErrorOut(Schema):
@@ -32,11 +49,40 @@ class ValidationErrorOut(Schema):
 
 # Documented error responses: exception handlers in fangkong.api produce these shapes.
 ERRORS: dict[int, type[Schema]] = {
+    400: ErrorOut,
     401: ErrorOut,
     403: ErrorOut,
     404: ErrorOut,
     422: ValidationErrorOut,
 }
+
+
+# A JSON body nested deeper than this is refused before any code walks it: no real request
+# comes close (a FHIR Bundle is about ten levels deep), and recursive walkers would overflow.
+MAX_JSON_DEPTH = 32
+
+
+def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether parsed JSON nests lists and objects deeper than `limit` (found without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in item)
+    return False
+
+
+# openapi_extra key: {status: media type} for responses sent as another type than JSON (the
+# schema stays the same); fangkong.api moves their content to that type.
+MEDIA_TYPES = "x-fangkong-media-types"
+
+
+def schema_ref(schema: type[Schema]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{schema.__name__}"}
 
 
 class Page[T](Schema):

@@ -1,5 +1,6 @@
 """Fangkong settings: one file, configured from the environment."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -174,6 +175,11 @@ LOCALE_PATHS = [BASE_DIR / "web" / "locale"]
 TIME_ZONE = env_str("FANGKONG_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+
+# Dates (fangkong.dates): no fact is recorded before the platform's epoch, and a plan
+# (deadline, test day, end of validity) lies at most this many days ahead.
+DATE_EPOCH = dt.date.fromisoformat(env_str("FANGKONG_EPOCH", "2019-12-01"))
+PLAN_HORIZON_DAYS = env_int("FANGKONG_PLAN_HORIZON_DAYS", 366)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = PROJECT_DIR / "staticfiles"

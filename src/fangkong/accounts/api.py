@@ -11,7 +11,7 @@ from fangkong.accounts.access import caps_of
 from fangkong.accounts.models import ApiToken
 from fangkong.accounts.selectors import token_for_user, tokens_for_user
 from fangkong.accounts.services import token_create, token_revoke
-from fangkong.apikit import ERRORS
+from fangkong.apikit import ERRORS, Id
 from fangkong.places.schemas import PlaceOut, place_out
 
 router = Router(tags=["accounts"])
@@ -98,7 +98,7 @@ def token_new(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
 
 
 @router.delete("/tokens/{int:token_id}", response={204: None, **ERRORS}, summary="Revoke")
-def token_delete(request: HttpRequest, token_id: int) -> Status[None]:
+def token_delete(request: HttpRequest, token_id: Id) -> Status[None]:
     """Revoke one of your tokens; it stops working at once (the record is kept)."""
     token_revoke(token=token_for_user(request.user, token_id), actor=request.user)
     return Status(204, None)

@@ -16,18 +16,19 @@ from fangkong.apikit import ERRORS
 from fangkong.command import report as reporting
 from fangkong.command.figures import RoundFigure, Situation, latest_rounds, situation
 from fangkong.command.places import Node, node_for
+from fangkong.dates import Day, Moment
 
 router = Router(tags=["command"])
 
 
-class PlaceOut(Schema):
+class SituationPlaceOut(Schema):
     key: str
     code: str
     name: str
     level: int
 
 
-class AreaOut(PlaceOut):
+class AreaOut(SituationPlaceOut):
     figures: dict[str, int]
 
 
@@ -37,7 +38,7 @@ class CurveOut(Schema):
     reported: dict[str, list[int]] = Field(description="Cases per report date, by classification")
 
 
-class RoundOut(Schema):
+class SituationRoundOut(Schema):
     id: int
     name: str
     area: str
@@ -56,14 +57,14 @@ class ZoneLevelOut(Schema):
 
 
 class SituationOut(Schema):
-    place: PlaceOut
+    place: SituationPlaceOut
     as_of: dt.datetime
     since: dt.datetime = Field(description="24 hours before: `*_new` figures count from here")
     sections: list[str] = Field(description="The parts your role may see")
     figures: dict[str, int] = Field(description="Totals (names in docs/command.md)")
     areas: list[AreaOut] = Field(description="The same figures per place one level down")
     curve: CurveOut | None
-    rounds: list[RoundOut]
+    rounds: list[SituationRoundOut]
     zones: list[ZoneLevelOut] | None = Field(description="Null when zone figures are missing")
 
 
@@ -137,7 +138,7 @@ def situation_out(s: Situation, *, coverage: bool = True) -> dict[str, Any]:
 @router.get("/situation", response={200: SituationOut, **ERRORS}, summary="Figures as of a moment")
 def command_situation(
     request: HttpRequest,
-    as_of: dt.datetime | None = None,
+    as_of: Moment | None = None,
     place: str = "",
     coverage: bool = False,
 ) -> dict[str, Any]:
@@ -158,7 +159,7 @@ def command_situation(
 @router.get("/report", response={200: ReportOut, **ERRORS}, summary="Daily situation report")
 def command_report(
     request: HttpRequest,
-    day: dt.date | None = None,
+    day: Day | None = None,
     hour: int = Query(reporting.CUT_OFF_HOUR, ge=0, le=23),
     place: str = "",
 ) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.command.report import CUT_OFF_HOUR
+from fangkong.dates import DayField, MomentField
 
 MOMENT = "%Y-%m-%dT%H:%M"
 
@@ -16,7 +17,7 @@ def now() -> dt.datetime:
 class AsOfForm(forms.Form):
     """The moment figures are shown for: empty means now."""
 
-    as_of = forms.DateTimeField(
+    as_of = MomentField(
         label=_("As of"),
         required=False,
         input_formats=[MOMENT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
@@ -32,7 +33,7 @@ class AsOfForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    day = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput({"type": "date"}))
+    day = DayField(label=_("Date"), required=False, widget=forms.DateInput({"type": "date"}))
     hour = forms.IntegerField(
         label=_("Cut-off hour"), required=False, min_value=0, max_value=23, initial=CUT_OFF_HOUR
     )

@@ -1,13 +1,13 @@
 """REST endpoints for cases and contacts (mounted under /api/)."""
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 
 from fangkong.accounts.access import Cap, require
-from fangkong.apikit import DEFAULT_LIMIT, ERRORS, MAX_LIMIT, Page, not_found_message, paginate
+from fangkong.apikit import ERRORS, Id, Limit, Offset, Page, not_found_message, paginate
+from fangkong.dates import WindowDay
 from fangkong.epi import contact_requests, selectors, services
 from fangkong.epi.models import (
     CaseKind,
@@ -21,6 +21,7 @@ from fangkong.epi.schemas import (
     CaseFiguresOut,
     CaseIn,
     CaseOut,
+    CaseTransferIn,
     CloseIn,
     ContactIn,
     ContactOut,
@@ -30,7 +31,6 @@ from fangkong.epi.schemas import (
     ContactStatusIn,
     ConvertIn,
     ReclassifyIn,
-    TransferIn,
     case_out,
     contact_out,
     contact_request_out,
@@ -40,8 +40,6 @@ from fangkong.places.models import Division
 
 router = Router(tags=["cases"])
 
-Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-Offset = Query(0, ge=0)
 CONTACT_RELATED = ("person__division", "case", "venue")
 CONTACT_FIELDS = {"exposure_start": "exposure_start", "via": "via_id_number"}
 
@@ -64,8 +62,8 @@ def case_list(
     kind: CaseKind | None = None,
     found_where: FoundWhere | None = None,
     status: CaseStatus | None = None,
-    reported_from: dt.date | None = None,
-    reported_to: dt.date | None = None,
+    reported_from: WindowDay | None = None,
+    reported_to: WindowDay | None = None,
     limit: int = Limit,
     offset: int = Offset,
 ) -> dict[str, Any]:
@@ -100,12 +98,12 @@ def case_new(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]:
 
 
 @router.get("/cases/{int:case_id}", response={200: CaseOut, **ERRORS})
-def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+def case_detail(request: HttpRequest, case_id: Id) -> dict[str, Any]:
     return case_out(selectors.case_for_user(request.user, case_id))
 
 
 @router.post("/cases/{int:case_id}/reclassify", response={200: CaseOut, **ERRORS})
-def case_reclassify(request: HttpRequest, case_id: int, payload: ReclassifyIn) -> dict[str, Any]:
+def case_reclassify(request: HttpRequest, case_id: Id, payload: ReclassifyIn) -> dict[str, Any]:
     require(request.user, Cap.CASES_EDIT)
     case = selectors.case_for_user(request.user, case_id)
     services.case_reclassify(
@@ -115,7 +113,7 @@ def case_reclassify(request: HttpRequest, case_id: int, payload: ReclassifyIn) -
 
 
 @router.post("/cases/{int:case_id}/transfer", response={200: CaseOut, **ERRORS})
-def case_transfer(request: HttpRequest, case_id: int, payload: TransferIn) -> dict[str, Any]:
+def case_transfer(request: HttpRequest, case_id: Id, payload: CaseTransferIn) -> dict[str, Any]:
     """Closed-loop transfer to a designated hospital or a shelter hospital."""
     require(request.user, Cap.CASES_EDIT)
     case = selectors.case_for_user(request.user, case_id)
@@ -131,7 +129,7 @@ def case_transfer(request: HttpRequest, case_id: int, payload: TransferIn) -> di
 
 
 @router.post("/cases/{int:case_id}/close", response={200: CaseOut, **ERRORS})
-def case_close(request: HttpRequest, case_id: int, payload: CloseIn) -> dict[str, Any]:
+def case_close(request: HttpRequest, case_id: Id, payload: CloseIn) -> dict[str, Any]:
     """Record the outcome (recovered or died) with a reason."""
     require(request.user, Cap.CASES_EDIT)
     case = selectors.case_for_user(request.user, case_id)
@@ -149,7 +147,7 @@ def case_close(request: HttpRequest, case_id: int, payload: CloseIn) -> dict[str
 
 
 @router.get("/cases/{int:case_id}/contacts", response={200: list[ContactOut], **ERRORS})
-def case_contacts(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
+def case_contacts(request: HttpRequest, case_id: Id) -> list[dict[str, Any]]:
     """The case's contacts within your jurisdiction, close contacts first."""
     case = selectors.case_for_user(request.user, case_id)
     qs = selectors.contacts_for_user(request.user, case=case).select_related(*CONTACT_RELATED)
@@ -172,7 +170,7 @@ def _bulk_422(exc: services.BulkErrors, single: bool) -> Status[dict[str, Any]]:
     summary="Add contacts (one or a list)",
 )
 def case_contacts_add(
-    request: HttpRequest, case_id: int, payload: list[ContactIn] | ContactIn
+    request: HttpRequest, case_id: Id, payload: list[ContactIn] | ContactIn
 ) -> Status[dict[str, Any]]:
     """Send one contact or a list. All rows are checked first: any bad row answers 422 with
     `loc` ["body", row, field] and nothing is added. Persons already known for the case are
@@ -246,13 +244,13 @@ def contact_list(
 
 
 @router.get("/contacts/{int:contact_id}", response={200: ContactOut, **ERRORS})
-def contact_detail(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+def contact_detail(request: HttpRequest, contact_id: Id) -> dict[str, Any]:
     return contact_out(selectors.contact_for_user(request.user, contact_id))
 
 
 @router.post("/contacts/{int:contact_id}/status", response={200: ContactOut, **ERRORS})
 def contact_status(
-    request: HttpRequest, contact_id: int, payload: ContactStatusIn
+    request: HttpRequest, contact_id: Id, payload: ContactStatusIn
 ) -> dict[str, Any]:
     """identified → located → under_control → released, or lost (with a reason)."""
     require(request.user, Cap.CONTACTS_EDIT)
@@ -265,7 +263,7 @@ def contact_status(
 
 @router.post("/contacts/{int:contact_id}/convert", response={201: CaseOut, **ERRORS})
 def contact_convert(
-    request: HttpRequest, contact_id: int, payload: ConvertIn
+    request: HttpRequest, contact_id: Id, payload: ConvertIn
 ) -> Status[dict[str, Any]]:
     """The contact tested positive: register their case; the chain is kept."""
     require(request.user, Cap.CASES_EDIT)
@@ -328,12 +326,12 @@ def contact_request_sent(
 
 
 @router.get("/contact-requests/{int:request_id}", response={200: ContactRequestOut, **ERRORS})
-def contact_request_detail(request: HttpRequest, request_id: int) -> dict[str, Any]:
+def contact_request_detail(request: HttpRequest, request_id: Id) -> dict[str, Any]:
     found, decides = contact_requests.request_for_user(request.user, request_id)
     return contact_request_out(found, decides=decides)
 
 
-def _decide(request: HttpRequest, request_id: int, reason: str, confirm: bool) -> dict[str, Any]:
+def _decide(request: HttpRequest, request_id: Id, reason: str, confirm: bool) -> dict[str, Any]:
     found, _decides = contact_requests.request_for_user(request.user, request_id)
     contact_requests.contact_request_decide(
         actor=request.user, request=found, confirm=confirm, reason=reason
@@ -348,7 +346,7 @@ def _decide(request: HttpRequest, request_id: int, reason: str, confirm: bool) -
     summary="Confirm a contact request",
 )
 def contact_request_confirm(
-    request: HttpRequest, request_id: int, payload: ContactRequestDecisionIn
+    request: HttpRequest, request_id: Id, payload: ContactRequestDecisionIn
 ) -> dict[str, Any]:
     """The person's district or the city: the contact is made (the health code follows)."""
     return _decide(request, request_id, payload.reason, confirm=True)
@@ -360,7 +358,7 @@ def contact_request_confirm(
     summary="Reject a contact request",
 )
 def contact_request_reject(
-    request: HttpRequest, request_id: int, payload: ContactRequestDecisionIn
+    request: HttpRequest, request_id: Id, payload: ContactRequestDecisionIn
 ) -> dict[str, Any]:
     """The person's district or the city, with a reason; no contact is made."""
     return _decide(request, request_id, payload.reason, confirm=False)

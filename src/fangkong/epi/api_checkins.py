@@ -8,7 +8,8 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fangkong.accounts.access import Cap, require
-from fangkong.apikit import DEFAULT_LIMIT, ERRORS, MAX_LIMIT, Page, paginate
+from fangkong.apikit import ERRORS, Limit, Offset, Page, ValidationErrorOut, paginate
+from fangkong.dates import WindowMoment
 from fangkong.epi.checkins import CheckinImportResult, checkins_at_venue
 from fangkong.epi.models import CheckIn
 from fangkong.epi.views_checkins import run_upload
@@ -59,7 +60,7 @@ def _import_out(result: CheckinImportResult) -> dict[str, Any]:
 
 @router.post(
     "/checkins/import",
-    response={200: CheckinImportOut, **ERRORS, 422: CheckinImportOut},
+    response={200: CheckinImportOut, **ERRORS, 422: CheckinImportOut | ValidationErrorOut},
     summary="Import check-ins",
 )
 def checkins_import(request: HttpRequest, file: UploadedFile = File(...)) -> Any:  # noqa: B008
@@ -90,10 +91,10 @@ def _checkin_out(c: CheckIn, code: str) -> dict[str, Any]:
 def venue_checkins(
     request: HttpRequest,
     code: str,
-    start: dt.datetime | None = Query(None, alias="from"),  # noqa: B008
-    end: dt.datetime | None = Query(None, alias="to"),  # noqa: B008
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    start: WindowMoment | None = Query(None, alias="from"),  # noqa: B008
+    end: WindowMoment | None = Query(None, alias="to"),  # noqa: B008
+    limit: int = Limit,
+    offset: int = Offset,
 ) -> dict[str, Any]:
     """Who was at a venue of your jurisdiction between `from` and `to` (ID numbers masked)."""
     qs = checkins_at_venue(request.user, code, start, end)

@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from fangkong.apikit import DEFAULT_LIMIT, ERRORS, MAX_LIMIT, Page, found, paginate
+from fangkong.apikit import ERRORS, Id, Limit, Offset, Page, found, paginate
 from fangkong.epi import chains, contact_requests, finding
 from fangkong.epi.models import (
     Candidate,
@@ -20,9 +20,6 @@ from fangkong.epi.selectors import case_for_user
 
 router = Router(tags=["finding"])
 
-Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-Offset = Query(0, ge=0)
-
 
 # Shapes -------------------------------------------------------------------------------
 
@@ -33,7 +30,7 @@ class CaseRef(Schema):
 
 
 class JobIn(Schema):
-    cases: list[int] = Field(min_length=1, description="Ids of the cases to find contacts of")
+    cases: list[Id] = Field(min_length=1, description="Ids of the cases to find contacts of")
     padding_minutes: int = Field(
         0, ge=0, le=finding.MAX_PADDING_MINUTES, description="Widen each stay on both sides"
     )
@@ -80,13 +77,13 @@ class CandidateOut(Schema):
 
 
 class ConfirmIn(Schema):
-    candidates: list[int] = Field(default_factory=list, description="Candidate ids")
+    candidates: list[Id] = Field(default_factory=list, description="Candidate ids")
     all_close: bool = Field(False, description="Confirm every pending close-contact candidate")
     reason: str = ""
 
 
 class DismissIn(Schema):
-    candidates: list[int] = Field(min_length=1)
+    candidates: list[Id] = Field(min_length=1)
     reason: str = ""
 
 
@@ -231,7 +228,7 @@ def finding_job_list(request: HttpRequest, limit: int = Limit, offset: int = Off
 
 
 @router.get("/finding-jobs/{int:job_id}", response={200: JobOut, **ERRORS}, summary="A job")
-def finding_job_detail(request: HttpRequest, job_id: int) -> dict[str, Any]:
+def finding_job_detail(request: HttpRequest, job_id: Id) -> dict[str, Any]:
     """Status (queued → running → done/failed), progress in percent, and the error if any."""
     return job_out(finding.finding_job_for_user(request.user, job_id))
 
@@ -243,7 +240,7 @@ def finding_job_detail(request: HttpRequest, job_id: int) -> dict[str, Any]:
 )
 def finding_job_candidates(
     request: HttpRequest,
-    job_id: int,
+    job_id: Id,
     decision: CandidateDecision | None = None,
     degree: Degree | None = None,
     limit: int = Limit,
@@ -265,7 +262,7 @@ def finding_job_candidates(
     response={200: DecisionOut, **ERRORS},
     summary="Confirm candidates",
 )
-def finding_job_confirm(request: HttpRequest, job_id: int, payload: ConfirmIn) -> dict[str, Any]:
+def finding_job_confirm(request: HttpRequest, job_id: Id, payload: ConfirmIn) -> dict[str, Any]:
     """Make candidates contacts (audited); confirming a known contact again adds nothing."""
     job = finding.finding_job_for_user(request.user, job_id)
     done = finding.candidates_confirm(
@@ -283,7 +280,7 @@ def finding_job_confirm(request: HttpRequest, job_id: int, payload: ConfirmIn) -
     response={200: DecisionOut, **ERRORS},
     summary="Dismiss candidates",
 )
-def finding_job_dismiss(request: HttpRequest, job_id: int, payload: DismissIn) -> dict[str, Any]:
+def finding_job_dismiss(request: HttpRequest, job_id: Id, payload: DismissIn) -> dict[str, Any]:
     """Set pending candidates aside (audited)."""
     job = finding.finding_job_for_user(request.user, job_id)
     done = finding.candidates_dismiss(
@@ -297,7 +294,7 @@ def finding_job_dismiss(request: HttpRequest, job_id: int, payload: DismissIn) -
     response={200: ReferOut, **ERRORS},
     summary="Send candidates living elsewhere to their jurisdiction",
 )
-def finding_job_refer(request: HttpRequest, job_id: int, payload: ReferIn) -> dict[str, int]:
+def finding_job_refer(request: HttpRequest, job_id: Id, payload: ReferIn) -> dict[str, int]:
     """Pending candidates registered outside your jurisdiction become contact requests that
     their district or the city confirms (see /api/contact-requests); nothing about them is
     answered."""
@@ -338,7 +335,7 @@ def chain_list(request: HttpRequest, limit: int = Limit, offset: int = Offset) -
 @router.get("/chains/{int:case_id}", response={200: ChainOut, **ERRORS}, summary="A chain")
 def chain_detail(
     request: HttpRequest,
-    case_id: int,
+    case_id: Id,
     max_nodes: int = Query(chains.MAX_NODES, ge=10, le=chains.MAX_NODES),
 ) -> dict[str, Any]:
     """The cluster holding this case as graph data, with at most `max_nodes` nodes.

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from fangkong.accounts.access import Cap, require
-from fangkong.apikit import DEFAULT_LIMIT, ERRORS, MAX_LIMIT, Page, paginate, query_error
+from fangkong.apikit import ERRORS, Id, Limit, Offset, Page, paginate, query_error
+from fangkong.dates import PlanMoment
 from fangkong.epi import appeals, status
 from fangkong.epi.models import Appeal, AppealStatus, CodeStatus
 from fangkong.people.reveals import reveal_reason_missing
@@ -18,8 +19,6 @@ router = Router(tags=["status"])
 
 ColourName = Literal["red", "yellow", "green"]
 STATUS = Query(None, alias="status", description="open, upheld or rejected; all if absent")
-LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-OFFSET = Query(0, ge=0)
 
 
 class CodeStatusOut(Schema):
@@ -42,7 +41,7 @@ class OverrideIn(Schema):
     colour: ColourName
     reason: str = Field("", description="Required: why the colour is set by hand")
     basis: str = Field("", description="Required: the document or decision it rests on")
-    valid_until: dt.datetime | None = None
+    valid_until: PlanMoment | None = None
 
 
 class CurrentStatus(Schema):
@@ -74,7 +73,7 @@ class DecideIn(Schema):
     reason: str = Field("", description="Required")
     colour: ColourName = Field("green", description="Upheld: the corrected colour")
     basis: str = Field("", description='Upheld: basis of the correction (default "appeal #id")')
-    valid_until: dt.datetime | None = Field(
+    valid_until: PlanMoment | None = Field(
         None, description="Upheld: end of the correction (default: end of the appealed colour)"
     )
 
@@ -134,7 +133,7 @@ def appeal_out(
     response={200: CodeStatusOut, **ERRORS},
     summary="A person's health code and why",
 )
-def code_status(request: HttpRequest, person_id: int) -> dict[str, Any]:
+def code_status(request: HttpRequest, person_id: Id) -> dict[str, Any]:
     """Colour, deciding rule, since/until, plain-language explanation and the deciding facts."""
     person = status.person_for_status(request.user, person_id)
     return code_status_out(status.status_current(person))
@@ -146,7 +145,7 @@ def code_status(request: HttpRequest, person_id: int) -> dict[str, Any]:
     summary="Set a person's colour by hand",
 )
 def code_override(
-    request: HttpRequest, person_id: int, payload: OverrideIn
+    request: HttpRequest, person_id: Id, payload: OverrideIn
 ) -> Status[dict[str, Any]]:
     """Needs code_status.override; refused (422) without a reason and a basis. Audited."""
     person = status.person_for_status(request.user, person_id)
@@ -165,8 +164,8 @@ def code_override(
 def appeals_list(
     request: HttpRequest,
     status_filter: AppealStatus | None = STATUS,
-    limit: int = LIMIT,
-    offset: int = OFFSET,
+    limit: int = Limit,
+    offset: int = Offset,
 ) -> dict[str, Any]:
     """Appeals within your jurisdiction (appeals.decide), oldest first, with the current status."""
     wanted = status_filter.value if status_filter else ""
@@ -178,7 +177,7 @@ def appeals_list(
 @router.get("/appeals/{int:appeal_id}", response={200: AppealOut, **ERRORS}, summary="One appeal")
 def appeal_detail(
     request: HttpRequest,
-    appeal_id: int,
+    appeal_id: Id,
     reveal: str = Query("", description="contact_phone: the call-back number in full (logged)"),
     reason: str = Query("", description="Required with `reveal`: why (kept in the history)"),
 ) -> dict[str, Any]:
@@ -202,7 +201,7 @@ def appeal_detail(
     response={200: AppealOut, **ERRORS},
     summary="Uphold or reject an appeal",
 )
-def appeal_decide(request: HttpRequest, appeal_id: int, payload: DecideIn) -> dict[str, Any]:
+def appeal_decide(request: HttpRequest, appeal_id: Id, payload: DecideIn) -> dict[str, Any]:
     """Upholding records a manual setting with the decided colour (basis "appeal #id")."""
     appeal = appeals.appeal_for_user(request.user, appeal_id)
     appeals.appeal_decide(

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong import dates
 from fangkong.accounts.access import Cap, in_scope, require, scoped
 from fangkong.audit.services import event_record
 from fangkong.epi.models import Appeal, AppealStatus, CodeOverride, Colour
@@ -81,6 +82,7 @@ def _override(
     basis = _require_text("basis", basis, _("A basis is required to set a colour by hand"))
     if valid_until is not None and valid_until <= timezone.now():
         raise field_error("valid_until", _("The end of validity must be in the future"))
+    dates.check_date("valid_until", valid_until, plan=True)
     override = CodeOverride.objects.create(
         person=person,
         colour=colour,

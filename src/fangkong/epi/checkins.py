@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from fangkong import dates
 from fangkong.accounts.access import Cap, in_scope, require, scope_key
 from fangkong.audit.services import event_record
 from fangkong.people.importing import LOOKUP_BATCH, MAX_ERRORS_KEPT
@@ -333,6 +334,15 @@ class _Stage:
             self.cursor.close()
 
 
+def _out_of_bounds(seconds: int, first: int, tz: Any) -> str:
+    """Why a time before the epoch or in the future is refused (the rule of fangkong.dates)."""
+    try:
+        moment = dt.datetime.fromtimestamp(seconds, tz)
+    except (OverflowError, OSError, ValueError):
+        moment = (dt.datetime.min if seconds < first else dt.datetime.max).replace(tzinfo=tz)
+    return dates.date_problem(moment) or E_TIME
+
+
 def _check_chunk(
     chunk: _Chunk, names: dict[str, str], resolver: _Resolver, result: CheckinImportResult
 ) -> list[tuple[int, int, int, int, int]]:
@@ -342,6 +352,7 @@ def _check_chunk(
     resolver.resolve(set(ids) - {""}, set(codes) - {""})
     t_in, in_ok = _epochs(chunk.columns["time_in"], tz)
     t_out, out_ok = _epochs(chunk.columns["time_out"], tz)
+    first, last = (int(m.timestamp()) for m in dates.moment_bounds())
     good: list[tuple[int, int, int, int, int]] = []
     for at, number in enumerate(chunk.numbers):
         errors: list[tuple[str, str, str]] = []  # (column, value, message)
@@ -361,10 +372,15 @@ def _check_chunk(
             errors.append(("venue_code", codes[at], E_VENUE_UNKNOWN))
         elif not venue[1]:
             errors.append(("venue_code", codes[at], E_VENUE_SCOPE))
-        for canon, ok in (("time_in", in_ok[at]), ("time_out", out_ok[at])):
+        for canon, ok, seconds in (
+            ("time_in", in_ok[at], t_in[at]),
+            ("time_out", out_ok[at], t_out[at]),
+        ):
+            raw = _text(chunk.columns[canon][at])
             if not ok:
-                raw = _text(chunk.columns[canon][at])
                 errors.append((canon, raw, E_REQUIRED if not raw else E_TIME))
+            elif not first <= seconds <= last:
+                errors.append((canon, raw, _out_of_bounds(int(seconds), first, tz)))
         if in_ok[at] and out_ok[at] and t_out[at] < t_in[at]:
             raw = _text(chunk.columns["time_out"][at])
             errors.append(("time_out", raw, E_OUT_BEFORE_IN))

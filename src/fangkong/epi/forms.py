@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.dates import DayField, MomentField
 from fangkong.epi.models import (
     CaseKind,
     CaseStatus,
@@ -35,9 +36,9 @@ class CaseRegisterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Classification"), choices=CaseKind.choices)
     found_by = forms.ChoiceField(label=_("Found by"), choices=FoundBy.choices)
     found_where = forms.ChoiceField(label=_("Found"), choices=FoundWhere.choices)
-    sampled_on = forms.DateField(label=_("Sampling date"), widget=forms.DateInput(DATE))
-    onset_on = forms.DateField(label=_("Onset date"), required=False, widget=forms.DateInput(DATE))
-    reported_on = forms.DateField(label=_("Report date"), widget=forms.DateInput(DATE))
+    sampled_on = DayField(label=_("Sampling date"), widget=forms.DateInput(DATE))
+    onset_on = DayField(label=_("Onset date"), required=False, widget=forms.DateInput(DATE))
+    reported_on = DayField(label=_("Report date"), widget=forms.DateInput(DATE))
     reason = forms.CharField(label=_("Reason / source"), max_length=300, required=False)
 
 
@@ -49,7 +50,7 @@ class ReclassifyForm(forms.Form):
 class TransferForm(forms.Form):
     destination = forms.ChoiceField(label=_("Transferred to"), choices=Destination.choices)
     destination_name = forms.CharField(label=_("Hospital"), max_length=200)
-    transferred_at = forms.DateTimeField(
+    transferred_at = MomentField(
         label=_("Transferred at"), widget=forms.DateTimeInput({"type": "datetime-local"})
     )
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
@@ -60,7 +61,7 @@ class CloseForm(forms.Form):
         label=_("Outcome"),
         choices=[(s.value, s.label) for s in (CaseStatus.RECOVERED, CaseStatus.DIED)],
     )
-    outcome_on = forms.DateField(label=_("Outcome date"), widget=forms.DateInput(DATE))
+    outcome_on = DayField(label=_("Outcome date"), widget=forms.DateInput(DATE))
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
 
@@ -74,11 +75,11 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), choices=[*ANY, *CaseStatus.choices], required=False
     )
-    reported_from = forms.DateField(
-        label=_("Reported from"), required=False, widget=forms.DateInput(DATE)
+    reported_from = DayField(
+        window=True, label=_("Reported from"), required=False, widget=forms.DateInput(DATE)
     )
-    reported_to = forms.DateField(
-        label=_("Reported to"), required=False, widget=forms.DateInput(DATE)
+    reported_to = DayField(
+        window=True, label=_("Reported to"), required=False, widget=forms.DateInput(DATE)
     )
 
 
@@ -97,9 +98,9 @@ class ContactStatusForm(forms.Form):
 class ConvertForm(forms.Form):
     kind = forms.ChoiceField(label=_("Classification"), choices=CaseKind.choices)
     found_by = forms.ChoiceField(label=_("Found by"), choices=FoundBy.choices)
-    sampled_on = forms.DateField(label=_("Sampling date"), widget=forms.DateInput(DATE))
-    onset_on = forms.DateField(label=_("Onset date"), required=False, widget=forms.DateInput(DATE))
-    reported_on = forms.DateField(label=_("Report date"), widget=forms.DateInput(DATE))
+    sampled_on = DayField(label=_("Sampling date"), widget=forms.DateInput(DATE))
+    onset_on = DayField(label=_("Onset date"), required=False, widget=forms.DateInput(DATE))
+    reported_on = DayField(label=_("Report date"), widget=forms.DateInput(DATE))
     reason = forms.CharField(label=_("Reason / source"), max_length=300, required=False)
 
 

@@ -4,6 +4,8 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from fangkong.apikit import DB_INTEGER_MAX
+from fangkong.dates import Day, Moment
 from fangkong.epi.models import (
     Case,
     CaseKind,
@@ -54,9 +56,9 @@ class CaseIn(Schema):
     kind: CaseKind
     found_by: FoundBy
     found_where: FoundWhere
-    sampled_on: dt.date
-    onset_on: dt.date | None = None
-    reported_on: dt.date
+    sampled_on: Day
+    onset_on: Day | None = None
+    reported_on: Day
     reason: str = ""
 
 
@@ -65,16 +67,16 @@ class ReclassifyIn(Schema):
     reason: str
 
 
-class TransferIn(Schema):
+class CaseTransferIn(Schema):
     destination: Destination
     destination_name: str = Field(max_length=200)
-    transferred_at: dt.datetime
+    transferred_at: Moment
     reason: str = ""
 
 
 class CloseIn(Schema):
     status: CaseStatus = Field(description="recovered or died")
-    outcome_on: dt.date
+    outcome_on: Day
     reason: str
 
 
@@ -103,13 +105,13 @@ class ContactIn(Schema):
     degree: Degree = Degree.CLOSE
     relation: ExposureRelation = ExposureRelation.OTHER
     venue_code: str = ""
-    exposure_start: dt.datetime | None = None
-    exposure_end: dt.datetime | None = None
-    last_exposure_on: dt.date | None = Field(
+    exposure_start: Moment | None = None
+    exposure_end: Moment | None = None
+    last_exposure_on: Day | None = Field(
         None, description="Default: the day exposure_end (or exposure_start) falls on"
     )
     via_id_number: str = Field("", description="Secondary contact: the close contact's ID number")
-    overlap_minutes: int | None = Field(None, ge=0)
+    overlap_minutes: int | None = Field(None, ge=0, le=DB_INTEGER_MAX)
     note: str = Field("", max_length=300)
 
 
@@ -174,9 +176,9 @@ class ContactStatusIn(Schema):
 class ConvertIn(Schema):
     kind: CaseKind
     found_by: FoundBy
-    sampled_on: dt.date
-    onset_on: dt.date | None = None
-    reported_on: dt.date
+    sampled_on: Day
+    onset_on: Day | None = None
+    reported_on: Day
     reason: str = ""
 
 

@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong import dates
 from fangkong.accounts.access import Cap, in_scope, require
 from fangkong.audit.services import event_record, events_record_bulk
 from fangkong.bulk import copy_rows
@@ -64,15 +65,12 @@ def _choice(name: str, value: str, choices: Any, message: str) -> str:
     return value
 
 
-def _check_dates(*, sampled_on: dt.date, onset_on: dt.date | None, reported_on: dt.date) -> None:
-    today = timezone.localdate()
-    for name, day in (
-        ("sampled_on", sampled_on),
-        ("onset_on", onset_on),
-        ("reported_on", reported_on),
-    ):
-        if day is not None and day > today:
-            raise field_error(name, _("This date is in the future"))
+def _check_dates(
+    *, sampled_on: dt.date, onset_on: dt.date | None, reported_on: dt.date, born: dt.date
+) -> None:
+    dates.check_dates(
+        {"sampled_on": sampled_on, "onset_on": onset_on, "reported_on": reported_on}, born=born
+    )
     if sampled_on > reported_on:
         raise field_error("sampled_on", _("Sampling cannot be after the report date"))
     if onset_on is not None and onset_on > reported_on:
@@ -133,7 +131,9 @@ def _case_create(
         FoundWhere,
         _("Say whether found in quarantine or in the community"),
     )
-    _check_dates(sampled_on=sampled_on, onset_on=onset_on, reported_on=reported_on)
+    _check_dates(
+        sampled_on=sampled_on, onset_on=onset_on, reported_on=reported_on, born=person.birth_date
+    )
     if Case.objects.filter(person=person, status__in=OPEN_CASE).exists():
         raise field_error("id_number", _("This person already has an open case"))
     case = Case.objects.create(
@@ -275,8 +275,7 @@ def case_transfer(
         raise field_error("destination_name", _("Name the hospital"))
     if case.status in CLOSED_CASE:
         raise field_error("status", _("A closed case cannot be transferred"))
-    if transferred_at > timezone.now():
-        raise field_error("transferred_at", _("This time is in the future"))
+    dates.check_date("transferred_at", transferred_at, born=case.person.birth_date)
     if timezone.localtime(transferred_at).date() < case.sampled_on:
         raise field_error("transferred_at", _("The transfer cannot be before sampling"))
     old = _where(case)
@@ -312,8 +311,7 @@ def case_close(*, actor: Any, case: Case, status: str, outcome_on: dt.date, reas
         raise field_error("status", _("This case is already closed"))
     if outcome_on < case.sampled_on:
         raise field_error("outcome_on", _("The outcome cannot be before sampling"))
-    if outcome_on > timezone.localdate():
-        raise field_error("outcome_on", _("This date is in the future"))
+    dates.check_date("outcome_on", outcome_on)
     old = case.get_status_display()
     counted = tally.change("case", [case.pk])
     case.status, case.outcome_on = status, outcome_on
@@ -338,12 +336,16 @@ def _check_contact_case(actor: Any, case: Case) -> None:
 
 
 def _check_exposure(
-    start: dt.datetime | None, end: dt.datetime | None, last_on: dt.date | None
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    last_on: dt.date | None,
+    born: dt.date | None = None,
 ) -> None:
     if last_on is None:
         raise field_error("last_exposure_on", _("Give the day of last exposure"))
-    if last_on > timezone.localdate():
-        raise field_error("last_exposure_on", _("This date is in the future"))
+    dates.check_dates(
+        {"exposure_start": start, "exposure_end": end, "last_exposure_on": last_on}, born=born
+    )
     if start is not None and end is not None and end < start:
         raise field_error("exposure_end", _("The exposure ends before it starts"))
 
@@ -382,7 +384,7 @@ def contact_add(
             raise field_error("via", _("Name the close contact of this case they were exposed to"))
     elif via is not None:
         raise field_error("via", _("Only a secondary contact is exposed through another contact"))
-    _check_exposure(exposure_start, exposure_end, last_exposure_on)
+    _check_exposure(exposure_start, exposure_end, last_exposure_on, person.birth_date)
     if not in_scope(actor, person.division_key):
         # Someone registered elsewhere becomes a contact only through a request their own
         # district (or the city) confirms: contacts_add_bulk sends it.
@@ -621,13 +623,15 @@ def _plan_bulk(actor: Any, case: Case, rows: list[ContactRow]) -> _Plan:
     plan = _Plan()
     errors: dict[int, dict[str, list[str]]] = {}
     numbers: dict[int, str] = {}
+    births: dict[int, dt.date] = {}
 
     def err(index: int, name: str, message: str) -> None:
         errors.setdefault(index, {}).setdefault(name, []).append(str(message))
 
     for index, row in enumerate(rows):
         try:
-            numbers[index] = parse_id_number(row.id_number).number
+            info = parse_id_number(row.id_number)
+            numbers[index], births[index] = info.number, info.birth_date
         except IdNumberError as exc:
             err(index, "id_number", exc.args[0])
     known_people = Resident.objects.in_bulk(set(numbers.values()), field_name="id_number")
@@ -673,7 +677,9 @@ def _plan_bulk(actor: Any, case: Case, rows: list[ContactRow]) -> _Plan:
         if row.venue_code.strip() and row.venue_code.strip() not in plan.venues:
             err(index, "venue_code", _("No venue has this code"))
         try:
-            _check_exposure(row.exposure_start, row.exposure_end, row.last_exposure_on)
+            _check_exposure(
+                row.exposure_start, row.exposure_end, row.last_exposure_on, births.get(index)
+            )
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 for m in messages:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.accounts.access import Cap, can, require
 from fangkong.audit.selectors import person_history
+from fangkong.dates import MomentField
 from fangkong.epi import appeals, status
 from fangkong.epi.models import AppealStatus, CodeStatus, Colour
 from fangkong.people.models import Resident
@@ -48,7 +49,8 @@ class OverrideForm(forms.Form):
         required=False,
         widget=forms.TextInput({"required": True, "size": 30}),
     )
-    valid_until = forms.DateTimeField(
+    valid_until = MomentField(
+        plan=True,
         label=gettext_lazy("Valid until"),
         required=False,
         widget=forms.DateTimeInput({"type": "datetime-local"}),

@@ -9,7 +9,13 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fangkong.accounts.access import Cap, require
-from fangkong.apikit import ERRORS, ErrorOut
+from fangkong.apikit import (
+    ERRORS,
+    MEDIA_TYPES,
+    ValidationErrorOut,
+    schema_ref,
+    too_deep,
+)
 from fangkong.lab import fhir
 from fangkong.lab.models import Lab
 from fangkong.lab.results import ResultsImport, labs_for_user, results_import
@@ -82,7 +88,7 @@ def _lab_by_code(user: Any, code: str, field: str) -> Lab:
 
 @router.post(
     "/results/import",
-    response={200: ResultsImportOut, **ERRORS, 422: ResultsImportOut},
+    response={200: ResultsImportOut, **ERRORS, 422: ResultsImportOut | ValidationErrorOut},
     summary="Upload lab results",
 )
 def results_upload(
@@ -141,16 +147,24 @@ def summary_text(result: ResultsImport) -> str:
 
 @router.post(
     "/fhir/Bundle",
-    response={200: OperationOutcomeOut, 403: ErrorOut, 401: ErrorOut, 422: OperationOutcomeOut},
+    response={
+        200: OperationOutcomeOut,
+        **ERRORS,
+        415: OperationOutcomeOut,
+        422: ValidationErrorOut,
+    },
     summary="Post a FHIR R4 Bundle of results",
     openapi_extra={
+        # 200 and 415 answer in FHIR JSON only; 422 in FHIR JSON, or JSON for a field error
+        MEDIA_TYPES: {200: FHIR_JSON, 415: FHIR_JSON},
+        "responses": {422: {"content": {FHIR_JSON: {"schema": schema_ref(OperationOutcomeOut)}}}},
         "requestBody": {
             "required": True,
             "content": {FHIR_JSON: {"schema": {"type": "object"}}},
             "description": "A Bundle (batch, transaction or collection) of Observations "
             "(LOINC 94500-6, SNOMED 260373001 detected / 260415000 not detected) and the "
             "Specimens they name (identifier value = tube barcode).",
-        }
+        },
     },
 )
 def fhir_bundle(request: HttpRequest, lab: str | None = Query(None)) -> Any:
@@ -165,11 +179,16 @@ def fhir_bundle(request: HttpRequest, lab: str | None = Query(None)) -> Any:
     chosen = _fhir_lab(request.user, lab)
     if isinstance(chosen, HttpResponse):
         return chosen
+    too_deep_problem = _("The Bundle is nested too deeply")
     try:
         data = json.loads(request.body.decode("utf-8-sig"))
+    except RecursionError:
+        return _problem(too_deep_problem, code="structure")
     except (UnicodeDecodeError, ValueError):
         error = RowError(0, "Bundle", "", fhir.E_NOT_JSON)
         return _fhir_response(fhir.operation_outcome([error]), 422)
+    if too_deep(data):
+        return _problem(too_deep_problem, code="structure")
     result = results_import(actor=request.user, lab=chosen, bundle=data, filename="Bundle")
     if not result.written:
         body = fhir.operation_outcome(result.errors, total=result.error_count)

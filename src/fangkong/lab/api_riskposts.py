@@ -13,23 +13,22 @@ from ninja import Field, Query, Router, Schema, Status
 
 from fangkong.accounts.access import Cap, key_filter, require, scope_key, scoped
 from fangkong.apikit import (
-    DEFAULT_LIMIT,
     ERRORS,
-    MAX_LIMIT,
+    Id,
+    Limit,
+    Offset,
     Page,
     not_found_message,
     paginate,
     query_error,
 )
+from fangkong.dates import PlanDay
 from fangkong.lab import riskposts, selectors
 from fangkong.lab.models import RiskPostGroup, RiskPostWorker
 from fangkong.people.display import place_label
 from fangkong.places.models import Division
 
 router = Router(tags=["risk posts"])
-
-Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-Offset = Query(0, ge=0)
 
 
 class WorkerOut(Schema):
@@ -168,7 +167,7 @@ def worker_new(request: HttpRequest, payload: WorkerIn) -> Status[dict[str, Any]
     response={200: WorkerOut, **ERRORS},
     summary="The worker left the post",
 )
-def worker_leave(request: HttpRequest, worker_id: int, payload: LeaveIn) -> dict[str, Any]:
+def worker_leave(request: HttpRequest, worker_id: Id, payload: LeaveIn) -> dict[str, Any]:
     """Deactivate: the worker drops off the overdue list."""
     require(request.user, Cap.RISK_POSTS_EDIT)
     worker = (
@@ -191,7 +190,7 @@ def overdue_list(
     request: HttpRequest,
     employer: str = "",
     community: str = Query("", description="Division code or key of a place in your scope"),
-    today: dt.date | None = None,
+    today: PlanDay | None = None,
     limit: int = Limit,
     offset: int = Offset,
 ) -> dict[str, Any]:
@@ -211,7 +210,7 @@ def overdue_list(
     response={200: list[EmployerTallyOut], **ERRORS},
     summary="Overdue workers per employer",
 )
-def overdue_by_employer(request: HttpRequest, today: dt.date | None = None) -> list[dict[str, Any]]:
+def overdue_by_employer(request: HttpRequest, today: PlanDay | None = None) -> list[dict[str, Any]]:
     """Active and overdue workers per employer in your jurisdiction."""
     rows, _seen = riskposts.overdue_workers(request.user, today=today)
     return [
@@ -226,7 +225,7 @@ def overdue_by_employer(request: HttpRequest, today: dt.date | None = None) -> l
     summary="Overdue workers per community",
 )
 def overdue_by_community(
-    request: HttpRequest, employer: str = "", today: dt.date | None = None
+    request: HttpRequest, employer: str = "", today: PlanDay | None = None
 ) -> list[dict[str, Any]]:
     """Overdue workers per community in your jurisdiction, most first."""
     rows, _seen = riskposts.overdue_workers(request.user, today=today, employer=employer.strip())

@@ -4,13 +4,14 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 
 from fangkong.accounts.access import Cap, key_filter, require, scope_key
 from fangkong.apikit import (
-    DEFAULT_LIMIT,
     ERRORS,
-    MAX_LIMIT,
+    Id,
+    Limit,
+    Offset,
     Page,
     fields_renamed,
     not_found_message,
@@ -44,9 +45,6 @@ from fangkong.places.models import Division
 from fangkong.policy.accessor import current
 
 router = Router(tags=["testing"])
-
-Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-Offset = Query(0, ge=0)
 
 
 def _division(user: Any, code: str, field: str) -> Division:
@@ -99,12 +97,12 @@ def round_new(request: HttpRequest, payload: RoundIn) -> Status[dict[str, Any]]:
 
 
 @router.get("/rounds/{int:round_id}", response={200: RoundOut, **ERRORS})
-def round_detail(request: HttpRequest, round_id: int) -> dict[str, Any]:
+def round_detail(request: HttpRequest, round_id: Id) -> dict[str, Any]:
     return round_out(selectors.round_for_user(request.user, round_id))
 
 
 @router.post("/rounds/{int:round_id}/close", response={200: RoundOut, **ERRORS})
-def round_close(request: HttpRequest, round_id: int, payload: CloseRoundIn) -> dict[str, Any]:
+def round_close(request: HttpRequest, round_id: Id, payload: CloseRoundIn) -> dict[str, Any]:
     require(request.user, Cap.ROUNDS_MANAGE)
     testing_round = selectors.round_for_user(request.user, round_id)
     services.round_close(actor=request.user, round=testing_round, reason=payload.reason)
@@ -116,7 +114,7 @@ def round_close(request: HttpRequest, round_id: int, payload: CloseRoundIn) -> d
     response={200: CoverageOut, **ERRORS},
     summary="Round coverage",
 )
-def round_coverage(request: HttpRequest, round_id: int, place: str = "") -> dict[str, Any]:
+def round_coverage(request: HttpRequest, round_id: Id, place: str = "") -> dict[str, Any]:
     """Target / sampled / resulted per child of `place` (key or code; default: your node)."""
     testing_round = selectors.round_for_user(request.user, round_id)
     cov = coverage.round_coverage(request.user, testing_round, place)
@@ -131,7 +129,7 @@ def round_coverage(request: HttpRequest, round_id: int, place: str = "") -> dict
     summary="Not yet sampled",
 )
 def round_missing(
-    request: HttpRequest, round_id: int, place: str = "", limit: int = Limit, offset: int = Offset
+    request: HttpRequest, round_id: Id, place: str = "", limit: int = Limit, offset: int = Offset
 ) -> dict[str, Any]:
     """Residents under `place` not yet sampled in the round (whom to call); phones masked."""
     testing_round = selectors.round_for_user(request.user, round_id)

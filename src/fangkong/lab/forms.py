@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.dates import MomentField
 from fangkong.lab.models import Purpose
 
 
@@ -23,7 +24,8 @@ class RoundForm(forms.Form):
         help_text=_("Why mass testing is needed (e.g. why the source or chain is unclear)"),
     )
     pool_size = forms.TypedChoiceField(label=_("Pool size"), coerce=int, choices=())
-    starts_at = forms.DateTimeField(
+    starts_at = MomentField(
+        plan=True,
         label=_("Starts at"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),

@@ -5,6 +5,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from fangkong.apikit import DB_SMALLINT_MAX, Id
+from fangkong.dates import PlanMoment
 from fangkong.lab.coverage import Coverage, Row, Turnaround
 from fangkong.lab.models import (
     Purpose,
@@ -19,12 +21,7 @@ from fangkong.lab.models import (
 )
 from fangkong.people.display import place_label
 from fangkong.people.models import Resident
-
-
-class PlaceBrief(Schema):
-    code: str
-    key: str
-    name: str
+from fangkong.places.schemas import PlaceBrief
 
 
 class SiteOut(Schema):
@@ -65,8 +62,10 @@ class RoundIn(Schema):
         description="Why mass testing; required when the policy allows it only when the "
         "source is unclear",
     )
-    pool_size: int | None = Field(None, description="Default: the profile's default pool size")
-    starts_at: dt.datetime | None = None
+    pool_size: int | None = Field(
+        None, ge=1, le=DB_SMALLINT_MAX, description="Default: the profile's default pool size"
+    )
+    starts_at: PlanMoment | None = None
     sites: list[str] = Field(default_factory=list, description="Sampling-site codes")
 
 
@@ -115,7 +114,7 @@ class MissingOut(Schema):
 
 class TubeIn(Schema):
     barcode: str
-    round: int | None = None
+    round: Id | None = None
     site: str = Field("", description="Sampling-site code")
     mode: str = Field("single", pattern="^(single|pooled)$")
     purpose: Purpose | None = Field(None, description="Default: round with a round, else voluntary")

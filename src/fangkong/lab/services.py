@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong import dates
 from fangkong.accounts.access import NO_SCOPE, Cap, in_scope, require, scope_key
 from fangkong.audit.services import event_record, events_record_bulk
 from fangkong.lab import tally
@@ -89,6 +90,7 @@ def round_start(
             _("The active policy allows pools of %(allowed)s people") % {"allowed": allowed},
         )
     starts_at = starts_at or timezone.now()
+    dates.check_date("starts_at", starts_at, plan=True)
     if rules.mass_testing == SOURCE_UNCLEAR:
         if not reason:
             raise field_error(

@@ -8,10 +8,12 @@ from ninja import Query, Router, Status
 
 from fangkong.accounts.access import Cap, key_filter, require
 from fangkong.apikit import (
-    DEFAULT_LIMIT,
     ERRORS,
-    MAX_LIMIT,
+    Id,
+    Limit,
+    Offset,
     Page,
+    ReasonIn,
     fields_renamed,
     found,
     paginate,
@@ -31,7 +33,6 @@ from fangkong.people.schemas import (
     NeedFulfilIn,
     NeedIn,
     NeedOut,
-    ReasonIn,
     ResidentIn,
     ResidentOut,
     ResidentPatch,
@@ -58,8 +59,6 @@ from fangkong.places.selectors import division_by_code_for_user
 router = Router(tags=["people"])
 
 PLACE = {"division": "place"}  # services name the place `division`, the API `place`
-Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-Offset = Query(0, ge=0)
 
 
 def _place(user: Any, code: str) -> Any:
@@ -124,7 +123,7 @@ def resident_new(request: HttpRequest, payload: ResidentIn) -> Status[dict[str, 
 @router.get("/residents/{int:resident_id}", response={200: ResidentOut, **ERRORS})
 def resident_detail(
     request: HttpRequest,
-    resident_id: int,
+    resident_id: Id,
     reveal: str = Query("", description="Comma-separated: id_number, phone (pii.reveal; logged)"),
     reason: str = Query(
         "", description="Required with `reveal`: why (kept in the person's history)"
@@ -137,7 +136,7 @@ def resident_detail(
 
 
 @router.patch("/residents/{int:resident_id}", response={200: ResidentOut, **ERRORS})
-def resident_edit(request: HttpRequest, resident_id: int, payload: ResidentPatch) -> dict[str, Any]:
+def resident_edit(request: HttpRequest, resident_id: Id, payload: ResidentPatch) -> dict[str, Any]:
     """Change the fields you send; every change is audited with `reason`."""
     require(request.user, Cap.RESIDENTS_EDIT)
     resident = resident_for_user(request.user, resident_id)
@@ -164,7 +163,7 @@ def resident_edit(request: HttpRequest, resident_id: int, payload: ResidentPatch
     summary="History",
 )
 def resident_events(
-    request: HttpRequest, resident_id: int, limit: int = Limit, offset: int = Offset
+    request: HttpRequest, resident_id: Id, limit: int = Limit, offset: int = Offset
 ) -> dict[str, Any]:
     """What happened to this person, newest first: who, when, what changed, why."""
     resident = resident_for_user(request.user, resident_id)
@@ -202,7 +201,7 @@ def household_new(request: HttpRequest, payload: HouseholdIn) -> Status[dict[str
 
 
 @router.get("/households/{int:household_id}", response={200: HouseholdDetailOut, **ERRORS})
-def household_detail(request: HttpRequest, household_id: int) -> dict[str, Any]:
+def household_detail(request: HttpRequest, household_id: Id) -> dict[str, Any]:
     """A household with its members (identifiers masked)."""
     household = household_for_user(request.user, household_id)
     members = residents_for_user(request.user).filter(household=household)
@@ -249,7 +248,7 @@ def key_person_new(request: HttpRequest, payload: KeyPersonIn) -> Status[dict[st
 @router.delete("/key-persons/{int:entry_id}", response={204: None, **ERRORS})
 def key_person_delete(
     request: HttpRequest,
-    entry_id: int,
+    entry_id: Id,
     reason: str = Query(
         "", description="Why the person leaves the ledger (or send it in the body)"
     ),
@@ -265,14 +264,14 @@ def key_person_delete(
 
 
 @router.get("/residents/{int:resident_id}/needs", response={200: list[NeedOut], **ERRORS})
-def need_list(request: HttpRequest, resident_id: int) -> list[dict[str, Any]]:
+def need_list(request: HttpRequest, resident_id: Id) -> list[dict[str, Any]]:
     """The needs list (需求清单) of one person."""
     resident = resident_for_user(request.user, resident_id)
     return [need_out(n) for n in needs_for_user(request.user).filter(resident=resident)]
 
 
 @router.post("/residents/{int:resident_id}/needs", response={201: NeedOut, **ERRORS})
-def need_new(request: HttpRequest, resident_id: int, payload: NeedIn) -> Status[dict[str, Any]]:
+def need_new(request: HttpRequest, resident_id: Id, payload: NeedIn) -> Status[dict[str, Any]]:
     require(request.user, Cap.KEY_PERSONS_EDIT)
     resident = resident_for_user(request.user, resident_id)
     need = services.need_add(
@@ -287,7 +286,7 @@ def need_new(request: HttpRequest, resident_id: int, payload: NeedIn) -> Status[
 
 
 @router.post("/needs/{int:need_id}/fulfil", response={200: NeedOut, **ERRORS})
-def need_fulfil(request: HttpRequest, need_id: int, payload: NeedFulfilIn) -> dict[str, Any]:
+def need_fulfil(request: HttpRequest, need_id: Id, payload: NeedFulfilIn) -> dict[str, Any]:
     """Record that a need was met; a recurring need stays open with its next due date."""
     require(request.user, Cap.KEY_PERSONS_EDIT)
     need = need_for_user(request.user, need_id)
@@ -297,7 +296,7 @@ def need_fulfil(request: HttpRequest, need_id: int, payload: NeedFulfilIn) -> di
 
 
 @router.post("/needs/{int:need_id}/cancel", response={200: NeedOut, **ERRORS})
-def need_cancel(request: HttpRequest, need_id: int, payload: ReasonIn) -> dict[str, Any]:
+def need_cancel(request: HttpRequest, need_id: Id, payload: ReasonIn) -> dict[str, Any]:
     require(request.user, Cap.KEY_PERSONS_EDIT)
     need = need_for_user(request.user, need_id)
     return need_out(services.need_cancel(actor=request.user, need=need, reason=payload.reason))

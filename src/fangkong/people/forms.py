@@ -1,8 +1,10 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.dates import DayField
 from fangkong.people.models import KeyCategory, NeedKind, Relation
 
 
@@ -33,17 +35,20 @@ class ResidentForm(forms.Form):
 class KeyPersonForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=KeyCategory.choices)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
-    since = forms.DateField(
-        label=_("Since"), required=False, widget=forms.DateInput({"type": "date"})
-    )
+    since = DayField(label=_("Since"), required=False, widget=forms.DateInput({"type": "date"}))
 
 
 class NeedForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=NeedKind.choices)
     description = forms.CharField(label=_("Description"), max_length=300)
-    recurrence_days = forms.IntegerField(label=_("Every (days)"), min_value=1, required=False)
-    next_due = forms.DateField(
-        label=_("Next due"), required=False, widget=forms.DateInput({"type": "date"})
+    recurrence_days = forms.IntegerField(
+        label=_("Every (days)"),
+        min_value=1,
+        max_value=settings.PLAN_HORIZON_DAYS,
+        required=False,
+    )
+    next_due = DayField(
+        plan=True, label=_("Next due"), required=False, widget=forms.DateInput({"type": "date"})
     )
 
 

@@ -2,9 +2,12 @@
 
 import datetime as dt
 
+from django.conf import settings
 from ninja import Field, Schema
 
+from fangkong.apikit import Id
 from fangkong.audit.models import Event
+from fangkong.dates import Day, PlanDay
 from fangkong.people.models import (
     Household,
     KeyCategory,
@@ -42,7 +45,7 @@ class ResidentIn(Schema):
     name: str
     place: str = Field(description="Division code of the community or finer place of residence")
     phone: str = ""
-    household: int | None = Field(None, description="Household id (same place)")
+    household: Id | None = Field(None, description="Household id (same place)")
     relation: Relation | None = None
     reason: str = ""
 
@@ -51,7 +54,7 @@ class ResidentPatch(Schema):
     name: str | None = None
     phone: str | None = None
     place: str | None = None
-    household: int | None = None
+    household: Id | None = None
     relation: Relation | None = None
     reason: str = ""
 
@@ -84,14 +87,10 @@ class KeyPersonOut(Schema):
 
 
 class KeyPersonIn(Schema):
-    resident: int = Field(description="Resident id")
+    resident: Id = Field(description="Resident id")
     category: KeyCategory
     note: str = Field("", max_length=300)
-    since: dt.date | None = None
-    reason: str = ""
-
-
-class ReasonIn(Schema):
+    since: Day | None = None
     reason: str = ""
 
 
@@ -109,12 +108,14 @@ class NeedOut(Schema):
 class NeedIn(Schema):
     kind: NeedKind
     description: str = Field(max_length=300)
-    recurrence_days: int | None = Field(None, description="Repeat every n days; empty: once")
-    next_due: dt.date | None = None
+    recurrence_days: int | None = Field(
+        None, ge=1, le=settings.PLAN_HORIZON_DAYS, description="Repeat every n days; empty: once"
+    )
+    next_due: PlanDay | None = None
 
 
 class NeedFulfilIn(Schema):
-    on: dt.date | None = Field(None, description="Day the need was met (default: today)")
+    on: Day | None = Field(None, description="Day the need was met (default: today)")
     note: str = ""
 
 

@@ -4,10 +4,12 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong import dates
 from fangkong.accounts.access import Cap, can, in_scope, require
 from fangkong.audit.services import event_record
 from fangkong.people.errors import field_error
@@ -210,6 +212,7 @@ def key_person_add(
         raise field_error("resident", _("This person is outside your jurisdiction"))
     if KeyPerson.objects.filter(resident=resident, category=category).exists():
         raise field_error("category", _("This person is already listed in this category"))
+    dates.check_date("since", since, born=resident.birth_date)
     entry = KeyPerson.objects.create(
         resident=resident,
         category=category,
@@ -263,6 +266,12 @@ def need_add(
         raise field_error("description", _("Describe the need"))
     if recurrence_days is not None and recurrence_days < 1:
         raise field_error("recurrence_days", _("Recurrence must be at least one day"))
+    if recurrence_days is not None and recurrence_days > settings.PLAN_HORIZON_DAYS:
+        raise field_error(
+            "recurrence_days",
+            _("Recurrence is at most %(days)s days") % {"days": settings.PLAN_HORIZON_DAYS},
+        )
+    dates.check_date("next_due", next_due, plan=True)
     if not in_scope(actor, resident.division_key):
         raise field_error("resident", _("This person is outside your jurisdiction"))
     need = Need.objects.create(
@@ -289,6 +298,7 @@ def need_fulfil(*, actor: Any, need: Need, on: dt.date | None = None, note: str 
     require(actor, Cap.KEY_PERSONS_EDIT)
     if need.status != NeedStatus.OPEN:
         raise field_error("status", _("Only an open need can be fulfilled"))
+    dates.check_date("on", on)
     on = on or timezone.localdate()
     if need.recurrence_days:
         previous = need.next_due

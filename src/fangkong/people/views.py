@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.accounts.access import Cap, can, key_filter, require, scope_key
+from fangkong.apikit import MAX_OFFSET
 from fangkong.audit.selectors import person_history
 from fangkong.people import selectors, services
 from fangkong.people.display import age_on, place_label
@@ -39,6 +40,7 @@ def page_window(request: HttpRequest, qs: Any) -> tuple[list[Any], dict[str, Any
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
+    page = min(page, MAX_OFFSET // size)  # beyond it the offset would not fit the database
     rows = list(qs[(page - 1) * size : page * size + 1])
     params = request.GET.copy()
     params.pop("page", None)

@@ -3,10 +3,10 @@
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Router, Status
 
 from fangkong.accounts.access import Cap, in_scope, key_filter, require
-from fangkong.apikit import DEFAULT_LIMIT, ERRORS, MAX_LIMIT, Page, fields_renamed, found, paginate
+from fangkong.apikit import ERRORS, Limit, Offset, Page, fields_renamed, found, paginate
 from fangkong.places.models import Division, VenueKind
 from fangkong.places.schemas import (
     PlaceCountOut,
@@ -109,8 +109,8 @@ def venue_list(
     request: HttpRequest,
     place: str = "",
     kind: VenueKind | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
-    offset: int = Query(0, ge=0),
+    limit: int = Limit,
+    offset: int = Offset,
 ) -> dict[str, Any]:
     """Venues within your jurisdiction, optionally within one place and of one kind."""
     qs = venues_for_user(request.user)

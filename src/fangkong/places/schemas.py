@@ -11,6 +11,12 @@ class PlaceRef(Schema):
     name: str
 
 
+class PlaceBrief(Schema):
+    code: str
+    key: str
+    name: str
+
+
 class PlaceOut(Schema):
     code: str
     key: str

@@ -5,7 +5,6 @@ lives in your jurisdiction or stays at a site in it; a site manager sees only th
 sites where they are on the staff.
 """
 
-import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,9 +14,11 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from fangkong.accounts.access import Cap, require
-from fangkong.apikit import DEFAULT_LIMIT, ERRORS, MAX_LIMIT, Page, found, paginate
+from fangkong.apikit import ERRORS, Id, Limit, Offset, Page, SmallInt, found, paginate
+from fangkong.dates import Day, PlanDay
 from fangkong.epi.selectors import case_for_user
 from fangkong.epi.services import BulkErrors
+from fangkong.people.errors import field_error
 from fangkong.people.schemas import resident_brief
 from fangkong.quarantine import care, checks, release, transfers
 from fangkong.quarantine.models import (
@@ -44,7 +45,7 @@ from fangkong.quarantine.schemas_care import (
     MeasureDetailOut,
     MeasureOut,
     MeasureStartIn,
-    ReasonIn,
+    ReasonRequiredIn,
     SampledIn,
     TestOut,
     TestTaskOut,
@@ -59,8 +60,6 @@ from fangkong.quarantine.schemas_care import (
 
 router = Router(tags=["quarantine"])
 
-Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-Offset = Query(0, ge=0)
 PDF = "application/pdf"
 PhaseQuery = Query(None, description="The phase the person is in today")
 WhereQuery = Query("", pattern="^(|site|home)$", description="site or home")
@@ -97,7 +96,7 @@ def measure_list(
     category: Category | None = None,
     phase: PhaseKind | None = PhaseQuery,
     where: str = WhereQuery,
-    site: int | None = None,
+    site: Id | None = None,
     due: bool = DueQuery,
     missed: bool = MissedQuery,
     status: MeasureStatus = MeasureStatus.ACTIVE,
@@ -146,7 +145,7 @@ def measure_new(request: HttpRequest, payload: MeasureStartIn) -> Status[dict[st
 
 
 @router.get("/quarantine/measures/{int:measure_id}", response={200: MeasureDetailOut, **ERRORS})
-def measure_detail(request: HttpRequest, measure_id: int) -> dict[str, Any]:
+def measure_detail(request: HttpRequest, measure_id: Id) -> dict[str, Any]:
     """A measure with its phases, test days (with results) and recent health checks."""
     return _detail(_measure(request.user, measure_id))
 
@@ -156,7 +155,9 @@ def measure_detail(request: HttpRequest, measure_id: int) -> dict[str, Any]:
     response={200: MeasureDetailOut, **ERRORS},
     summary="End a measure early",
 )
-def measure_close(request: HttpRequest, measure_id: int, payload: ReasonIn) -> dict[str, Any]:
+def measure_close(
+    request: HttpRequest, measure_id: Id, payload: ReasonRequiredIn
+) -> dict[str, Any]:
     care.require_keeper(request.user)
     measure = _measure(request.user, measure_id)
     care.measure_end_early(actor=request.user, measure=measure, reason=payload.reason)
@@ -169,7 +170,7 @@ def measure_close(request: HttpRequest, measure_id: int, payload: ReasonIn) -> d
     summary="Record a home check-in",
 )
 def measure_checkin(
-    request: HttpRequest, measure_id: int, payload: CheckIn
+    request: HttpRequest, measure_id: Id, payload: CheckIn
 ) -> Status[dict[str, Any]]:
     """A day's temperature and symptoms for a person at home. Abnormal values raise an alert."""
     require(request.user, Cap.MEASURES_KEEP)
@@ -181,6 +182,8 @@ def measure_checkin(
         symptom_other=payload.symptom_other,
         note=payload.note,
     )
+    if entry.blank:
+        raise field_error("temperature", _("Give the temperature"))
     try:
         checks.checks_record(actor=request.user, day=payload.day, entries=[entry])
     except BulkErrors as exc:
@@ -193,7 +196,7 @@ def measure_checkin(
     response={200: MeasureDetailOut, **ERRORS},
     summary="Release at the end of the schedule",
 )
-def measure_release(request: HttpRequest, measure_id: int) -> dict[str, Any]:
+def measure_release(request: HttpRequest, measure_id: Id) -> dict[str, Any]:
     """Refused (422 on `measure`, with the reasons) before the last day, or when the profile
     needs negative tests and one is positive or pending, or the last was not taken. The answer
     has the certificate number and `certificate_url` (PDF)."""
@@ -207,7 +210,7 @@ def measure_release(request: HttpRequest, measure_id: int) -> dict[str, Any]:
     response={200: MeasureDetailOut, **ERRORS},
     summary="Release from the site to the home phase",
 )
-def measure_site_release(request: HttpRequest, measure_id: int) -> dict[str, Any]:
+def measure_site_release(request: HttpRequest, measure_id: Id) -> dict[str, Any]:
     """The centralised phase is over: the stay ends, the room awaits disinfection and the
     measure goes on at home with the person's community."""
     measure = _measure(request.user, measure_id)
@@ -221,7 +224,7 @@ def measure_site_release(request: HttpRequest, measure_id: int) -> dict[str, Any
     summary="Release certificate (PDF)",
     openapi_extra={"responses": {200: {"description": "解除隔离告知书", "content": {PDF: {}}}}},
 )
-def measure_certificate(request: HttpRequest, measure_id: int) -> HttpResponse:
+def measure_certificate(request: HttpRequest, measure_id: Id) -> HttpResponse:
     """The release certificate (解除隔离告知书) in Chinese, once the person is released."""
     measure = _measure(request.user, measure_id)
     try:
@@ -239,7 +242,7 @@ def measure_certificate(request: HttpRequest, measure_id: int) -> HttpResponse:
 @router.get("/quarantine/tests", response={200: list[TestTaskOut], **ERRORS}, summary="Test days")
 def test_list(
     request: HttpRequest,
-    day: dt.date | None = DayQuery,
+    day: PlanDay | None = DayQuery,
     missed: bool = MissedTestsQuery,
 ) -> list[dict[str, Any]]:
     """The day's sampling tasks, each with where it is done: the site of the person's open stay
@@ -263,7 +266,7 @@ def test_list(
     response={200: TestOut, **ERRORS},
     summary="Record a test as sampled",
 )
-def test_sampled(request: HttpRequest, test_id: int, payload: SampledIn) -> dict[str, Any]:
+def test_sampled(request: HttpRequest, test_id: Id, payload: SampledIn) -> dict[str, Any]:
     """Link the tube holding the person's sample (its result then shows) or give just the time."""
     require(request.user, Cap.SAMPLING)
     test = care.test_for_user(request.user, test_id)
@@ -289,7 +292,7 @@ def _site(user: Any, pk: int) -> Site:
     summary="A floor's people and their checks",
 )
 def floor_rows(
-    request: HttpRequest, site: int, floor: int, building: str = "", day: dt.date | None = None
+    request: HttpRequest, site: Id, floor: SmallInt, building: str = "", day: Day | None = None
 ) -> list[dict[str, Any]]:
     """The people in the rooms of one floor with the day's check, if recorded."""
     chosen = found("site", lambda: _site(request.user, site), in_query=True)
@@ -373,7 +376,7 @@ def alert_list(
 
 
 @router.post("/quarantine/alerts/{int:alert_id}/handle", response={200: AlertOut, **ERRORS})
-def alert_handle(request: HttpRequest, alert_id: int, payload: AlertHandleIn) -> dict[str, Any]:
+def alert_handle(request: HttpRequest, alert_id: Id, payload: AlertHandleIn) -> dict[str, Any]:
     """Record what was done about an alert (the medical task force)."""
     require(request.user, Cap.QUARANTINE_MANAGE)
     alert = checks.alerts_for_user(request.user, status="").filter(pk=alert_id).first()
@@ -429,7 +432,7 @@ def transfer_new(request: HttpRequest, payload: TransferIn) -> Status[dict[str, 
     return Status(201, transfer_out(transfers.transfer_for_user(request.user, t.pk)))
 
 
-def _step(request: HttpRequest, transfer_id: int, step: Any, **kw: Any) -> dict[str, Any]:
+def _step(request: HttpRequest, transfer_id: Id, step: Any, **kw: Any) -> dict[str, Any]:
     require(request.user, Cap.TRANSFERS_MANAGE)
     t = transfers.transfer_for_user(request.user, transfer_id)
     step(actor=request.user, transfer=t, **kw)
@@ -439,7 +442,7 @@ def _step(request: HttpRequest, transfer_id: int, step: Any, **kw: Any) -> dict[
 @router.post(
     "/quarantine/transfers/{int:transfer_id}/depart", response={200: TransferOut, **ERRORS}
 )
-def transfer_depart(request: HttpRequest, transfer_id: int, payload: DepartIn) -> dict[str, Any]:
+def transfer_depart(request: HttpRequest, transfer_id: Id, payload: DepartIn) -> dict[str, Any]:
     """The vehicle left: the stay ends, the room awaits disinfection, the measure closes as
     transferred and the person's open case records the transfer."""
     return _step(request, transfer_id, transfers.transfer_depart, departed_at=payload.departed_at)
@@ -449,7 +452,7 @@ def transfer_depart(request: HttpRequest, transfer_id: int, payload: DepartIn) -
     "/quarantine/transfers/{int:transfer_id}/hand-over", response={200: TransferOut, **ERRORS}
 )
 def transfer_hand_over(
-    request: HttpRequest, transfer_id: int, payload: HandOverIn
+    request: HttpRequest, transfer_id: Id, payload: HandOverIn
 ) -> dict[str, Any]:
     """The hospital received the person."""
     return _step(
@@ -464,5 +467,7 @@ def transfer_hand_over(
 @router.post(
     "/quarantine/transfers/{int:transfer_id}/cancel", response={200: TransferOut, **ERRORS}
 )
-def transfer_cancel(request: HttpRequest, transfer_id: int, payload: ReasonIn) -> dict[str, Any]:
+def transfer_cancel(
+    request: HttpRequest, transfer_id: Id, payload: ReasonRequiredIn
+) -> dict[str, Any]:
     return _step(request, transfer_id, transfers.transfer_cancel, reason=payload.reason)

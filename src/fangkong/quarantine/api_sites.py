@@ -8,18 +8,22 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from fangkong.accounts.access import Cap, require
 from fangkong.apikit import (
-    DEFAULT_LIMIT,
+    DB_SMALLINT_MAX,
     ERRORS,
-    MAX_LIMIT,
+    Id,
+    Limit,
+    Offset,
     Page,
+    SmallInt,
     fields_renamed,
     found,
     paginate,
 )
+from fangkong.dates import Day
 from fangkong.quarantine import allocation, sites
 from fangkong.quarantine.models import (
     AllocationBatch,
@@ -33,9 +37,6 @@ from fangkong.quarantine.models import (
 )
 
 router = Router(tags=["quarantine"])
-
-Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-Offset = Query(0, ge=0)
 
 
 # Shapes ---------------------------------------------------------------------------------
@@ -104,19 +105,19 @@ class QuarantineRoomOut(Schema):
 
 class QuarantineRoomIn(Schema):
     building: str = Field("", max_length=20)
-    floor: int
+    floor: SmallInt
     number: str = Field(max_length=20)
-    beds: int = Field(1, ge=1)
+    beds: int = Field(1, ge=1, le=DB_SMALLINT_MAX)
     accessible: bool = False
 
 
 class RoomsGenerateIn(Schema):
     building: str = Field("", max_length=20)
-    floor_from: int
-    floor_to: int
+    floor_from: SmallInt
+    floor_to: SmallInt
     room_from: int = Field(ge=1, le=99)
     room_to: int = Field(ge=1, le=99)
-    beds: int = Field(1, ge=1)
+    beds: int = Field(1, ge=1, le=DB_SMALLINT_MAX)
     accessible: list[int] = Field(
         default_factory=list, description="Room positions accessible on every floor"
     )
@@ -155,7 +156,7 @@ class QuarantineStayOut(Schema):
 
 
 class StayMoveIn(Schema):
-    room: int = Field(description="Id of a free room at one of your sites")
+    room: Id = Field(description="Id of a free room at one of your sites")
     reason: str = Field(max_length=300)
 
 
@@ -163,10 +164,10 @@ class AllocationIn(Schema):
     category: Category
     source: Literal["contacts", "id_numbers"]
     id_numbers: list[str] = Field(default_factory=list, description='With source "id_numbers"')
-    anchor_on: dt.date | None = Field(
+    anchor_on: Day | None = Field(
         None, description='With source "id_numbers": the date the schedules count from'
     )
-    since: dt.date | None = Field(
+    since: Day | None = Field(
         None, description='With source "contacts": only contacts found since this day'
     )
 
@@ -198,7 +199,7 @@ class AllocationOut(Schema):
 
 
 class AllocationRemoveIn(Schema):
-    people: list[int]
+    people: list[Id]
 
 
 class AllocationCancelIn(Schema):
@@ -301,7 +302,7 @@ def _batch_out(batch: AllocationBatch) -> dict[str, Any]:
     }
 
 
-def _site(request: HttpRequest, site_id: int, cap: Cap = Cap.QUARANTINE_VIEW) -> Site:
+def _site(request: HttpRequest, site_id: Id, cap: Cap = Cap.QUARANTINE_VIEW) -> Site:
     return sites.site_for(request.user, site_id, cap)
 
 
@@ -363,7 +364,7 @@ def quarantine_site_new(request: HttpRequest, payload: QuarantineSiteIn) -> Stat
     response={200: QuarantineSiteDetailOut, **ERRORS},
     summary="A quarantine site",
 )
-def quarantine_site(request: HttpRequest, site_id: int) -> dict[str, Any]:
+def quarantine_site(request: HttpRequest, site_id: Id) -> dict[str, Any]:
     return _site_detail(_site(request, site_id))
 
 
@@ -372,7 +373,7 @@ def quarantine_site(request: HttpRequest, site_id: int) -> dict[str, Any]:
     response={200: QuarantineSiteDetailOut, **ERRORS},
     summary="Set a site's staff",
 )
-def quarantine_site_staff(request: HttpRequest, site_id: int, payload: SiteStaffIn) -> dict:
+def quarantine_site_staff(request: HttpRequest, site_id: Id, payload: SiteStaffIn) -> dict:
     site = _site(request, site_id, Cap.QUARANTINE_MANAGE)
     sites.site_staff_set(actor=request.user, site=site, usernames=payload.usernames)
     return _site_detail(site)
@@ -388,10 +389,10 @@ def quarantine_site_staff(request: HttpRequest, site_id: int, payload: SiteStaff
 )
 def quarantine_rooms(
     request: HttpRequest,
-    site_id: int,
+    site_id: Id,
     status: RoomStatus | None = None,
     building: str | None = None,
-    floor: int | None = None,
+    floor: SmallInt | None = None,
     limit: int = Limit,
     offset: int = Offset,
 ) -> dict[str, Any]:
@@ -411,7 +412,7 @@ def quarantine_rooms(
     response={200: RoomsAddedOut, **ERRORS},
     summary="Add rooms in bulk",
 )
-def quarantine_rooms_add(request: HttpRequest, site_id: int, payload: RoomsIn) -> dict:
+def quarantine_rooms_add(request: HttpRequest, site_id: Id, payload: RoomsIn) -> dict:
     """Rooms one by one and/or generated floor by floor. Rooms the site already has keep their
     status (beds, floor and access are updated), so sending the same rooms twice adds nothing."""
     site = _site(request, site_id, Cap.QUARANTINE_MANAGE)
@@ -437,7 +438,7 @@ def quarantine_rooms_add(request: HttpRequest, site_id: int, payload: RoomsIn) -
     response={200: QuarantineRoomOut, **ERRORS},
     summary="Change a room's status",
 )
-def quarantine_room_status(request: HttpRequest, room_id: int, payload: RoomStatusIn) -> dict:
+def quarantine_room_status(request: HttpRequest, room_id: Id, payload: RoomStatusIn) -> dict:
     """Close, reopen, or mark disinfected (awaiting disinfection → available); audited."""
     room = sites.room_for(request.user, room_id, Cap.QUARANTINE_MANAGE)
     sites.room_set_status(
@@ -456,7 +457,7 @@ def quarantine_room_status(request: HttpRequest, room_id: int, payload: RoomStat
 )
 def quarantine_stays(
     request: HttpRequest,
-    site_id: int,
+    site_id: Id,
     status: StayStatus | None = None,
     limit: int = Limit,
     offset: int = Offset,
@@ -477,7 +478,7 @@ def quarantine_stays(
     response={200: QuarantineStayOut, **ERRORS},
     summary="Check a person in",
 )
-def quarantine_stay_check_in(request: HttpRequest, stay_id: int) -> dict[str, Any]:
+def quarantine_stay_check_in(request: HttpRequest, stay_id: Id) -> dict[str, Any]:
     stay = sites.stay_for(request.user, stay_id, Cap.QUARANTINE_MANAGE)
     sites.stay_check_in(actor=request.user, stay=stay)
     return _stay_out(stay)
@@ -488,7 +489,7 @@ def quarantine_stay_check_in(request: HttpRequest, stay_id: int) -> dict[str, An
     response={200: QuarantineStayOut, **ERRORS},
     summary="Move a person to another room",
 )
-def quarantine_stay_move(request: HttpRequest, stay_id: int, payload: StayMoveIn) -> dict[str, Any]:
+def quarantine_stay_move(request: HttpRequest, stay_id: Id, payload: StayMoveIn) -> dict[str, Any]:
     """The stay ends as "moved"; the answer is the new stay."""
     stay = sites.stay_for(request.user, stay_id, Cap.QUARANTINE_MANAGE)
     room = found("room", lambda: sites.room_for(request.user, payload.room, Cap.QUARANTINE_MANAGE))
@@ -532,7 +533,7 @@ def quarantine_allocation_propose(request: HttpRequest, payload: AllocationIn) -
     response={200: AllocationOut, **ERRORS},
     summary="An allocation",
 )
-def quarantine_allocation(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+def quarantine_allocation(request: HttpRequest, batch_id: Id) -> dict[str, Any]:
     return _batch_out(allocation.batch_for(request.user, batch_id))
 
 
@@ -542,7 +543,7 @@ def quarantine_allocation(request: HttpRequest, batch_id: int) -> dict[str, Any]
     summary="Take people out of a proposal",
 )
 def quarantine_allocation_remove(
-    request: HttpRequest, batch_id: int, payload: AllocationRemoveIn
+    request: HttpRequest, batch_id: Id, payload: AllocationRemoveIn
 ) -> dict:
     batch = allocation.batch_for(request.user, batch_id)
     batch = allocation.allocation_remove(actor=request.user, batch=batch, person_ids=payload.people)
@@ -554,7 +555,7 @@ def quarantine_allocation_remove(
     response={200: AllocationOut, **ERRORS},
     summary="Confirm an allocation",
 )
-def quarantine_allocation_confirm(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+def quarantine_allocation_confirm(request: HttpRequest, batch_id: Id) -> dict[str, Any]:
     """All or nothing: if a room was taken meanwhile nothing is booked (422); propose again."""
     batch = allocation.batch_for(request.user, batch_id)
     return _batch_out(allocation.allocation_confirm(actor=request.user, batch=batch))
@@ -566,7 +567,7 @@ def quarantine_allocation_confirm(request: HttpRequest, batch_id: int) -> dict[s
     summary="Cancel a proposal",
 )
 def quarantine_allocation_cancel(
-    request: HttpRequest, batch_id: int, payload: AllocationCancelIn
+    request: HttpRequest, batch_id: Id, payload: AllocationCancelIn
 ) -> dict:
     batch = allocation.batch_for(request.user, batch_id)
     batch = allocation.allocation_cancel(actor=request.user, batch=batch, reason=payload.reason)

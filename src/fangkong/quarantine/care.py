@@ -23,6 +23,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong import dates
 from fangkong.accounts.access import Cap, can, in_scope, key_filter, require, scope_key, scoped
 from fangkong.audit.services import event_record, events_record_bulk
 from fangkong.bulk import copy_rows
@@ -443,8 +444,7 @@ def test_mark_sampled(
         raise field_error(
             "due_on", _("This test is due on %(day)s") % {"day": test.due_on.isoformat()}
         )
-    if sampled_at is not None and sampled_at > now:
-        raise field_error("sampled_at", _("This time is in the future"))
+    dates.check_date("sampled_at", sampled_at, born=test.person.birth_date)
     tube = None
     if (barcode or "").strip():
         code = clean_barcode(barcode)

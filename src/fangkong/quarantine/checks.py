@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fangkong import dates
 from fangkong.accounts.access import Cap, key_filter, require
 from fangkong.audit.services import event_record, events_record_bulk
 from fangkong.epi.services import BulkErrors
@@ -222,8 +223,7 @@ def checks_record(
     """
     require(actor, Cap.MEASURES_KEEP)
     today = today or timezone.localdate()
-    if day > today:
-        raise field_error("day", _("Checks cannot be recorded for a future day"))
+    dates.check_date("day", day, today=today)
     cleaned = _validate_entries(actor, day, list(entries))
     if not cleaned:
         return CheckResult()

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.dates import DayField, MomentField
 from fangkong.quarantine.checks import Symptom
 from fangkong.quarantine.models import Category, MeasureStatus, PhaseKind, TransferDestination
 
@@ -45,7 +46,7 @@ class MeasureFilterForm(forms.Form):
 class MeasureStartForm(forms.Form):
     id_number = forms.CharField(label=_("ID number"), max_length=18)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    anchor_on = forms.DateField(
+    anchor_on = DayField(
         label=_("Counted from"),
         widget=forms.DateInput(DATE),
         help_text=_("Last exposure, departure, arrival or leaving the closed loop"),
@@ -64,13 +65,13 @@ class SampledForm(forms.Form):
         required=False,
         help_text=_("Leave empty to record only the time"),
     )
-    sampled_at = forms.DateTimeField(
+    sampled_at = MomentField(
         label=_("Sampled at"), required=False, widget=forms.DateTimeInput(DATETIME)
     )
 
 
 class CheckInForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(DATE))
+    day = DayField(label=_("Day"), widget=forms.DateInput(DATE))
     temperature = forms.CharField(label=_("Temperature (°C)"), max_length=5)
     symptoms = forms.MultipleChoiceField(
         label=_("Symptoms"),
@@ -83,7 +84,7 @@ class CheckInForm(forms.Form):
 
 
 class DayForm(forms.Form):
-    day = forms.DateField(label=_("Day"), required=False, widget=forms.DateInput(DATE))
+    day = DayField(plan=True, label=_("Day"), required=False, widget=forms.DateInput(DATE))
 
 
 class AlertHandleForm(forms.Form):
@@ -100,13 +101,13 @@ class TransferForm(forms.Form):
 
 
 class DepartForm(forms.Form):
-    departed_at = forms.DateTimeField(
+    departed_at = MomentField(
         label=_("Departed at"), required=False, widget=forms.DateTimeInput(DATETIME)
     )
 
 
 class HandOverForm(forms.Form):
     received_by = forms.CharField(label=_("Received by"), max_length=60)
-    handed_over_at = forms.DateTimeField(
+    handed_over_at = MomentField(
         label=_("Handed over at"), required=False, widget=forms.DateTimeInput(DATETIME)
     )

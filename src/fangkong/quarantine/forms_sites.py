@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.dates import DayField
 from fangkong.quarantine.models import Category, RoomStatus, SiteKind
 from fangkong.web.uploads import ImportFileField
 
@@ -88,13 +89,13 @@ class AllocationForm(forms.Form):
         label=_("People"), choices=SOURCES, widget=forms.RadioSelect, initial="contacts"
     )
     category = forms.ChoiceField(label=_("Category"), choices=())
-    since = forms.DateField(
+    since = DayField(
         label=_("Contacts found since"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Empty: every contact still waiting"),
     )
-    anchor_on = forms.DateField(
+    anchor_on = DayField(
         label=_("Counted from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -16,6 +16,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong import dates
 from fangkong.accounts.access import Cap, can, in_scope, require
 from fangkong.audit.services import event_record, events_record_bulk
 from fangkong.bulk import copy_rows
@@ -48,7 +49,9 @@ def category_label(category: str) -> str:
     return category
 
 
-def _plan_for(category: str, anchor: dt.date, today: dt.date) -> tuple[Any, schedules.Plan]:
+def _plan_for(
+    category: str, anchor: dt.date, today: dt.date, born: dt.date | None = None
+) -> tuple[Any, schedules.Plan]:
     if not category or category not in CATEGORIES:
         raise field_error("category", _("Choose the person's category: it decides the schedule"))
     policy = accessor.current()
@@ -59,10 +62,7 @@ def _plan_for(category: str, anchor: dt.date, today: dt.date) -> tuple[Any, sche
             _("The active policy (%(profile)s) sets no measures for %(category)s")
             % {"profile": policy.profile.name, "category": category_label(category)},
         )
-    if anchor > today:
-        raise field_error(
-            "anchor_on", _("The date the schedule counts from cannot be in the future")
-        )
+    dates.check_date("anchor_on", anchor, born=born, today=today)
     planned = schedules.plan(rule, anchor, today=today)
     if planned.ends_on is None or planned.ends_on < today:
         raise field_error(
@@ -120,7 +120,7 @@ def measure_start(
     if check_scope and not in_scope(actor, person.division_key):
         raise field_error("person", _("No resident with this ID number in your jurisdiction"))
     today = today or timezone.localdate()
-    policy, planned = _plan_for(category, anchor_on, today)
+    policy, planned = _plan_for(category, anchor_on, today, person.birth_date)
     Resident.objects.select_for_update().filter(pk=person.pk).first()  # serialise per person
     current = active_measure(person)
     if current is not None:

@@ -8,6 +8,8 @@ from typing import Any
 from django.urls import reverse
 from ninja import Field, Schema
 
+from fangkong.apikit import Id, SmallInt
+from fangkong.dates import Day, Moment
 from fangkong.people.schemas import ResidentBrief, resident_brief
 from fangkong.quarantine.care import test_state
 from fangkong.quarantine.checks import Symptom, symptom_labels
@@ -89,18 +91,18 @@ class MeasureDetailOut(MeasureOut):
 class MeasureStartIn(Schema):
     id_number: str = Field(description="18-character resident ID number (GB 11643)")
     category: Category
-    anchor_on: dt.date = Field(
+    anchor_on: Day = Field(
         description="Day 0: last exposure, departure, arrival or leaving the closed loop"
     )
     note: str = Field("", max_length=300)
 
 
-class ReasonIn(Schema):
+class ReasonRequiredIn(Schema):
     reason: str = Field(max_length=300)
 
 
 class CheckIn(Schema):
-    day: dt.date
+    day: Day
     temperature: str = Field(description="°C, 34.0 to 43.0")
     symptoms: list[Symptom] = []
     symptom_other: str = Field("", max_length=100)
@@ -108,7 +110,7 @@ class CheckIn(Schema):
 
 
 class FloorRowIn(Schema):
-    stay: int = Field(description="The stay (person in a room) this row is for")
+    stay: Id = Field(description="The stay (person in a room) this row is for")
     temperature: str = Field("", description="°C, 34.0 to 43.0; empty with no symptoms: skipped")
     symptoms: list[Symptom] = []
     symptom_other: str = Field("", max_length=100)
@@ -116,10 +118,10 @@ class FloorRowIn(Schema):
 
 
 class FloorIn(Schema):
-    site: int
+    site: Id
     building: str = ""
-    floor: int
-    day: dt.date
+    floor: SmallInt
+    day: Day
     rows: list[FloorRowIn]
 
 
@@ -136,7 +138,7 @@ class ChecksSavedOut(Schema):
     alerts: int = Field(description="Abnormal checks raised (or re-opened) as alerts")
 
 
-class PlaceOut(Schema):
+class TestPlaceOut(Schema):
     kind: str = Field(description='"site" (sampled by the site) or "community" (at home)')
     key: str = Field(description="Site id or the community's division key")
     name: str
@@ -145,12 +147,12 @@ class PlaceOut(Schema):
 class TestTaskOut(TestOut):
     measure_id: int
     person: ResidentBrief
-    place: PlaceOut
+    place: TestPlaceOut
 
 
 class SampledIn(Schema):
     barcode: str = Field("", description="The tube holding the person's sample; empty: time only")
-    sampled_at: dt.datetime | None = None
+    sampled_at: Moment | None = None
 
 
 class AlertOut(Schema):
@@ -188,8 +190,8 @@ class TransferOut(Schema):
 
 
 class TransferIn(Schema):
-    measure: int | None = Field(None, description="Start from the person's measure …")
-    case: int | None = Field(None, description="… or from their case (no measure)")
+    measure: Id | None = Field(None, description="Start from the person's measure …")
+    case: Id | None = Field(None, description="… or from their case (no measure)")
     destination_kind: TransferDestination
     destination: str = Field(max_length=120, description="The hospital's name")
     vehicle: str = Field("", max_length=40)
@@ -197,12 +199,12 @@ class TransferIn(Schema):
 
 
 class DepartIn(Schema):
-    departed_at: dt.datetime | None = None
+    departed_at: Moment | None = None
 
 
 class HandOverIn(Schema):
     received_by: str = Field(max_length=60)
-    handed_over_at: dt.datetime | None = None
+    handed_over_at: Moment | None = None
 
 
 # Converters ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong import dates
 from fangkong.accounts.access import Cap, can, in_scope, key_filter, require, scope_key
 from fangkong.audit.services import event_record
 from fangkong.epi.hooks import facts_changed
@@ -165,8 +166,7 @@ def _transfer_locked(actor: Any, transfer: Transfer, expected: str) -> Transfer:
 def _when(value: dt.datetime | None, name: str, after: dt.datetime | None = None) -> dt.datetime:
     now = timezone.now()
     value = value or now
-    if value > now:
-        raise field_error(name, _("This time is in the future"))
+    dates.check_date(name, value)
     if after is not None and value < after:
         raise field_error(name, _("This time is before the departure"))
     return value

@@ -1,6 +1,5 @@
 """REST endpoints for trips, arrival tests and hand-overs (/api/)."""
 
-import datetime as dt
 from typing import Any
 
 from django.db.models import Q
@@ -9,14 +8,16 @@ from ninja import Query, Router, Status
 
 from fangkong.accounts.access import Cap, key_filter, require, scope_key
 from fangkong.apikit import (
-    DEFAULT_LIMIT,
     ERRORS,
-    MAX_LIMIT,
+    Id,
+    Limit,
+    Offset,
     Page,
     not_found_message,
     paginate,
     query_error,
 )
+from fangkong.dates import WindowDay
 from fangkong.lab.selectors import sites_for_user
 from fangkong.people.errors import field_error
 from fangkong.places.models import Division, Level
@@ -35,8 +36,6 @@ from fangkong.travel.schemas import (
 
 router = Router(tags=["travel"])
 
-Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-Offset = Query(0, ge=0)
 TRIP_DETAIL = (
     "arrival_test__site",
     "arrival_test__tube__result",
@@ -80,7 +79,7 @@ def trip_list(
     request: HttpRequest,
     status: TripStatus | None = None,
     origin_kind: OriginKind | None = None,
-    arriving_on: dt.date | None = None,
+    arriving_on: WindowDay | None = None,
     community: str = Query("", description="Destination community: division code or key"),
     q: str = Query("", description="Trip code or ID number"),
     limit: int = Limit,
@@ -119,7 +118,7 @@ def trip_new(request: HttpRequest, payload: TripIn) -> Status[dict[str, Any]]:
 
 
 @router.get("/trips/{int:trip_id}", response={200: TripOut, **ERRORS}, summary="A trip")
-def trip_detail(request: HttpRequest, trip_id: int) -> dict[str, Any]:
+def trip_detail(request: HttpRequest, trip_id: Id) -> dict[str, Any]:
     return trip_out(selectors.trip_for_user(request.user, trip_id))
 
 
@@ -128,7 +127,7 @@ def trip_detail(request: HttpRequest, trip_id: int) -> dict[str, Any]:
     response={200: TripOut, **ERRORS},
     summary="Record the arrival and its test",
 )
-def trip_arrival(request: HttpRequest, trip_id: int, payload: ArrivalIn) -> dict[str, Any]:
+def trip_arrival(request: HttpRequest, trip_id: Id, payload: ArrivalIn) -> dict[str, Any]:
     """At the checkpoint: the arrival time and test; the trip is handed over at once (the
     profile's measure for the origin is started, or the trip completes with no obligations)."""
     require(request.user, Cap.TRIPS_RECORD)
@@ -174,7 +173,7 @@ def handover_list(
     response={200: HandoverOut, **ERRORS},
     summary="Acknowledge a hand-over",
 )
-def handover_acknowledge(request: HttpRequest, handover_id: int) -> dict[str, Any]:
+def handover_acknowledge(request: HttpRequest, handover_id: Id) -> dict[str, Any]:
     """The community confirms it took the traveller over."""
     entry = selectors.handover_for_user(request.user, handover_id)
     services.handover_acknowledge(actor=request.user, handover=entry)

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.dates import DayField, MomentField
 from fangkong.places.models import Division
 from fangkong.travel.models import OriginKind, Transport, TripStatus
 
@@ -32,8 +33,8 @@ class TripForm(forms.Form):
         max_length=200,
         widget=forms.TextInput({"placeholder": _("city and district, or country")}),
     )
-    departed_on = forms.DateField(label=_("Day you left it"), widget=DATE)
-    arriving_at = forms.DateTimeField(label=_("Arriving at"), widget=DATETIME)
+    departed_on = DayField(label=_("Day you left it"), widget=DATE)
+    arriving_at = MomentField(plan=True, label=_("Arriving at"), widget=DATETIME)
     transport = forms.ChoiceField(label=_("Transport"), choices=Transport.choices)
     transport_number = forms.CharField(
         label=_("Flight, train or plate number"), max_length=40, required=False
@@ -66,9 +67,7 @@ class ArrivalForm(forms.Form):
     checkpoint = forms.CharField(label=_("Checkpoint"), max_length=120)
     site = forms.ChoiceField(label=_("Sampling site"), required=False, choices=[])
     barcode = forms.CharField(label=_("Tube barcode"), max_length=40, required=False)
-    arrived_at = forms.DateTimeField(
-        label=_("Arrived at (empty: now)"), required=False, widget=DATETIME
-    )
+    arrived_at = MomentField(label=_("Arrived at (empty: now)"), required=False, widget=DATETIME)
 
     def __init__(self, *args: Any, sites: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -84,7 +83,7 @@ class TripFilterForm(forms.Form):
     origin_kind = forms.ChoiceField(
         label=_("Origin"), required=False, choices=[("", _("All")), *OriginKind.choices]
     )
-    arriving_on = forms.DateField(label=_("Arrival day"), required=False, widget=DATE)
+    arriving_on = DayField(window=True, label=_("Arrival day"), required=False, widget=DATE)
     community = forms.ChoiceField(label=_("Destination community"), required=False, choices=[])
 
     def __init__(self, *args: Any, communities: Iterable[Division] = (), **kwargs: Any) -> None:

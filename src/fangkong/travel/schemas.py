@@ -5,8 +5,10 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from fangkong.dates import Day, Moment, PlanMoment
 from fangkong.lab.models import Outcome
 from fangkong.places.models import Division
+from fangkong.places.schemas import PlaceBrief
 from fangkong.quarantine.models import Category as MeasureCategory
 from fangkong.quarantine.models import DueTestStatus, MeasureStatus, PhaseKind, ScheduledTest
 from fangkong.travel import obligations
@@ -19,12 +21,6 @@ from fangkong.travel.models import (
     Trip,
     TripStatus,
 )
-
-
-class PlaceBrief(Schema):
-    code: str
-    key: str
-    name: str
 
 
 class ArrivalOut(Schema):
@@ -83,8 +79,8 @@ class TripIn(Schema):
     phone: str
     origin: str = Field(max_length=200, description="City and district, or country")
     origin_kind: OriginKind
-    departed_on: dt.date = Field(description="The day the traveller left the origin")
-    arriving_at: dt.datetime
+    departed_on: Day = Field(description="The day the traveller left the origin")
+    arriving_at: PlanMoment
     transport: Transport
     transport_number: str = Field("", max_length=40)
     destination: str = Field(description="Division code (or key) of a community or finer place")
@@ -93,7 +89,7 @@ class TripIn(Schema):
 
 class ArrivalIn(Schema):
     checkpoint: str = Field(max_length=120)
-    arrived_at: dt.datetime | None = Field(None, description="Default: now")
+    arrived_at: Moment | None = Field(None, description="Default: now")
     barcode: str = Field("", description="Tube barcode of the arrival test")
     site: str = Field(
         "", description="Sampling-site code: a new barcode opens an arrival tube there"

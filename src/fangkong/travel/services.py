@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong import dates
 from fangkong.accounts.access import Cap, in_scope, require
 from fangkong.audit.services import event_record, events_record_bulk
 from fangkong.epi.appeals import SELF_SERVICE
@@ -98,14 +99,14 @@ def _check_destination(actor: Any, destination: Division | None) -> Division:
 
 
 def _check_dates(
-    departed_on: dt.date | None, arriving_at: dt.datetime | None, today: dt.date
+    departed_on: dt.date | None, arriving_at: dt.datetime | None, today: dt.date, born: dt.date
 ) -> dt.date:
     if departed_on is None:
         raise field_error("departed_on", _("Give the day you left"))
-    if departed_on > today:
-        raise field_error("departed_on", _("The departure date is in the future"))
+    dates.check_date("departed_on", departed_on, born=born, today=today)
     if arriving_at is None:
         raise field_error("arriving_at", _("Give the arrival time"))
+    dates.check_date("arriving_at", arriving_at, plan=True, today=today)
     arrival_day = timezone.localtime(arriving_at).date()
     if arrival_day < departed_on:
         raise field_error("arriving_at", _("Arrival cannot be before departure"))
@@ -173,9 +174,10 @@ def trip_report(
         require(actor, Cap.TRIPS_RECORD)
     today = today or timezone.localdate()
     try:
-        number = parse_id_number(id_number).number
+        info = parse_id_number(id_number)
     except IdNumberError as exc:
         raise field_error("id_number", exc.args[0]) from None
+    number = info.number
     name = clean_name(name)
     phone = clean_phone(phone)
     if not phone:
@@ -188,7 +190,7 @@ def trip_report(
         address=address,
     )
     place = _check_destination(actor, destination)
-    arrival_day = _check_dates(departed_on, arriving_at, today)
+    arrival_day = _check_dates(departed_on, arriving_at, today, info.birth_date)
     assert departed_on is not None and arriving_at is not None
     existing = Trip.objects.filter(id_number=number, arriving_on=arrival_day).first()
     if existing is not None:
@@ -323,8 +325,7 @@ def arrival_record(
         raise field_error("checkpoint", _("Name the checkpoint"))
     now = timezone.now()
     arrived_at = arrived_at or now
-    if arrived_at > now:
-        raise field_error("arrived_at", _("This time is in the future"))
+    dates.check_date("arrived_at", arrived_at)
     if timezone.localtime(arrived_at).date() < trip.departed_on:
         raise field_error("arrived_at", _("Arrival cannot be before departure"))
     person = _traveller(actor, trip)

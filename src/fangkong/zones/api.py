@@ -1,21 +1,20 @@
 """REST endpoints for risk zones (/api/): zones, their daily evaluations, figures, publication."""
 
-import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Status
+from ninja import Router, Status
 
 from fangkong.accounts.access import Cap, require
-from fangkong.apikit import DEFAULT_LIMIT, ERRORS, MAX_LIMIT, Page, paginate
+from fangkong.apikit import ERRORS, Id, Limit, Offset, Page, ReasonIn, paginate
+from fangkong.dates import Day
 from fangkong.zones import selectors, services
 from fangkong.zones.models import Verdict, ZoneStatus
 from fangkong.zones.schemas import (
     EvaluationOut,
     FiguresOut,
     PublicZoneOut,
-    ReasonIn,
     RoundRef,
     ZoneDetailOut,
     ZoneExtendIn,
@@ -29,9 +28,6 @@ from fangkong.zones.schemas import (
 )
 
 router = Router(tags=["zones"])
-
-Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-Offset = Query(0, ge=0)
 
 
 def _area(
@@ -123,14 +119,14 @@ def zone_new(request: HttpRequest, payload: ZoneIn) -> Status[dict[str, Any]]:
 
 
 @router.get("/zones/{int:zone_id}", response={200: ZoneDetailOut, **ERRORS}, summary="One zone")
-def zone_detail(request: HttpRequest, zone_id: int) -> dict[str, Any]:
+def zone_detail(request: HttpRequest, zone_id: Id) -> dict[str, Any]:
     return _detail(selectors.zone_for_user(request.user, zone_id))
 
 
 @router.post(
     "/zones/{int:zone_id}/extend", response={200: ZoneDetailOut, **ERRORS}, summary="Extend"
 )
-def zone_extend(request: HttpRequest, zone_id: int, payload: ZoneExtendIn) -> dict[str, Any]:
+def zone_extend(request: HttpRequest, zone_id: Id, payload: ZoneExtendIn) -> dict[str, Any]:
     zone = selectors.zone_for_user(request.user, zone_id)
     services.zone_extend(
         actor=request.user,
@@ -144,7 +140,7 @@ def zone_extend(request: HttpRequest, zone_id: int, payload: ZoneExtendIn) -> di
 @router.post(
     "/zones/{int:zone_id}/level", response={200: ZoneOut, **ERRORS}, summary="Set level by hand"
 )
-def zone_level(request: HttpRequest, zone_id: int, payload: ZoneLevelIn) -> dict[str, Any]:
+def zone_level(request: HttpRequest, zone_id: Id, payload: ZoneLevelIn) -> dict[str, Any]:
     zone = selectors.zone_for_user(request.user, zone_id)
     services.zone_set_level(
         actor=request.user, zone=zone, level=payload.level, reason=payload.reason
@@ -153,13 +149,13 @@ def zone_level(request: HttpRequest, zone_id: int, payload: ZoneLevelIn) -> dict
 
 
 @router.post("/zones/{int:zone_id}/activate", response={200: ZoneOut, **ERRORS})
-def zone_activate(request: HttpRequest, zone_id: int, payload: ReasonIn) -> dict[str, Any]:
+def zone_activate(request: HttpRequest, zone_id: Id, payload: ReasonIn) -> dict[str, Any]:
     zone = selectors.zone_for_user(request.user, zone_id)
     return zone_out(services.zone_activate(actor=request.user, zone=zone, reason=payload.reason))
 
 
 @router.post("/zones/{int:zone_id}/withdraw", response={200: ZoneOut, **ERRORS})
-def zone_withdraw(request: HttpRequest, zone_id: int, payload: ReasonIn) -> dict[str, Any]:
+def zone_withdraw(request: HttpRequest, zone_id: Id, payload: ReasonIn) -> dict[str, Any]:
     zone = selectors.zone_for_user(request.user, zone_id)
     return zone_out(services.zone_withdraw(actor=request.user, zone=zone, reason=payload.reason))
 
@@ -169,7 +165,7 @@ def zone_withdraw(request: HttpRequest, zone_id: int, payload: ReasonIn) -> dict
     response={201: list[RoundRef], **ERRORS},
     summary="Start a testing round for the zone",
 )
-def zone_rounds(request: HttpRequest, zone_id: int, payload: ReasonIn) -> Status[list[Any]]:
+def zone_rounds(request: HttpRequest, zone_id: Id, payload: ReasonIn) -> Status[list[Any]]:
     """One round over each of the zone's places, under the testing module's rules."""
     zone = selectors.zone_for_user(request.user, zone_id)
     rounds = services.zone_round_start(actor=request.user, zone=zone, reason=payload.reason)
@@ -185,7 +181,7 @@ def zone_rounds(request: HttpRequest, zone_id: int, payload: ReasonIn) -> Status
     summary="A zone's daily evaluations",
 )
 def zone_evaluations(
-    request: HttpRequest, zone_id: int, limit: int = Limit, offset: int = Offset
+    request: HttpRequest, zone_id: Id, limit: int = Limit, offset: int = Offset
 ) -> dict[str, Any]:
     zone = selectors.zone_for_user(request.user, zone_id)
     qs = zone.evaluations.select_related("zone", "decided_by").order_by("-day", "-id")
@@ -216,7 +212,7 @@ def evaluation_list(
     summary="Approve a proposed change",
 )
 def evaluation_approve(
-    request: HttpRequest, evaluation_id: int, payload: ReasonIn
+    request: HttpRequest, evaluation_id: Id, payload: ReasonIn
 ) -> dict[str, Any]:
     evaluation = selectors.evaluation_for_user(request.user, evaluation_id)
     zone = services.evaluation_approve(
@@ -230,9 +226,7 @@ def evaluation_approve(
     response={200: EvaluationOut, **ERRORS},
     summary="Reject a proposed change",
 )
-def evaluation_reject(
-    request: HttpRequest, evaluation_id: int, payload: ReasonIn
-) -> dict[str, Any]:
+def evaluation_reject(request: HttpRequest, evaluation_id: Id, payload: ReasonIn) -> dict[str, Any]:
     evaluation = selectors.evaluation_for_user(request.user, evaluation_id)
     services.evaluation_reject(actor=request.user, evaluation=evaluation, reason=payload.reason)
     return evaluation_out(evaluation)
@@ -242,7 +236,7 @@ def evaluation_reject(
 
 
 @router.get("/zone-figures", response={200: FiguresOut, **ERRORS}, summary="Zone figures")
-def zone_figures(request: HttpRequest, date: dt.date | None = None) -> dict[str, Any]:
+def zone_figures(request: HttpRequest, date: Day | None = None) -> dict[str, Any]:
     """Zones in force and people inside them by level at the end of `date` (default today)."""
     day = date or timezone.localdate()
     return figures_out(selectors.zone_figures_for_user(request.user, day))

@@ -6,6 +6,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.dates import DayField, MomentField
+
 SEPARATORS = re.compile(r"[\s,，;；、]+")
 
 
@@ -40,7 +42,7 @@ class DrawForm(PlacesMixin):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
-    started_at = forms.DateTimeField(
+    started_at = MomentField(
         label=_("In force since"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -77,4 +79,4 @@ class LevelForm(forms.Form):
 
 
 class EvaluateForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = DayField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -5,6 +5,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from fangkong.dates import Moment
 from fangkong.zones.models import ChangeKind, Verdict, Zone, ZoneEvaluation, ZoneStatus
 from fangkong.zones.selectors import PublicZone, ZoneFigures, level_label
 
@@ -65,7 +66,7 @@ class ZoneIn(Schema):
     )
     cases: list[str] = Field(default_factory=list, description="Case numbers")
     name: str = ""
-    started_at: dt.datetime | None = Field(None, description="Default: now")
+    started_at: Moment | None = Field(None, description="Default: now")
     in_force: bool = Field(True, description="False: kept as a proposal until put in force")
 
 
@@ -79,10 +80,6 @@ class ZoneExtendIn(Schema):
 class ZoneLevelIn(Schema):
     level: str
     reason: str
-
-
-class ReasonIn(Schema):
-    reason: str = ""
 
 
 class RoundRef(Schema):

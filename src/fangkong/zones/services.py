@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong import dates
 from fangkong.accounts.access import Cap, in_scope, key_filter, require, scope_key
 from fangkong.audit.services import event_record
 from fangkong.epi.models import Case
@@ -246,8 +247,7 @@ def zone_draw(
     cases = list(cases)
     _check_cases(actor, cases)
     started_at = started_at or now
-    if started_at > now:
-        raise field_error("started_at", _("A zone cannot start in the future"))
+    dates.check_date("started_at", started_at, now=now)
     zone = Zone.objects.create(
         name=(name or "").strip()[:200] or _auto_name(area.nodes),
         level=level,

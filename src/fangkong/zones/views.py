@@ -394,12 +394,10 @@ def evaluations_run(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.ZONES_MANAGE)
     form = EvaluateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the day to evaluate."))
+        for message in form.errors.get("day") or [_("Give the day to evaluate.")]:
+            messages.error(request, str(message))
         return redirect("zones:evaluations")
     day: dt.date = form.cleaned_data["day"]
-    if day > timezone.localdate():
-        messages.error(request, _("A day in the future cannot be evaluated."))
-        return redirect("zones:evaluations")
     zones = selectors.zones_for_user(request.user).filter(status=ZoneStatus.ACTIVE)
     cache = selectors.RulesCache()
     done = [

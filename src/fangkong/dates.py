@@ -1,0 +1,178 @@
+"""The one rule for every date a person types, sends or imports.
+
+A fact (sampling, onset, report, exposure, check-in, arrival…) lies between the platform's
+epoch (`DATE_EPOCH`, FANGKONG_EPOCH) and now, and not before the birth of the person it is
+about. A plan (deadline, test day, end of validity) may lie ahead, at most `PLAN_HORIZON_DAYS`
+(FANGKONG_PLAN_HORIZON_DAYS). A search window (reported from…, arriving on…) only starts at the
+epoch: beyond today it simply finds nothing. The same check serves API schemas (`Day`,
+`Moment`, `PlanDay`, `PlanMoment`, `WindowDay`, `WindowMoment`), forms (`DayField`,
+`MomentField`) and services (`check_date`, `check_dates`).
+"""
+
+import datetime as dt
+from typing import Annotated, Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+
+type DateLike = dt.date | dt.datetime
+
+
+def epoch() -> dt.date:
+    value = settings.DATE_EPOCH
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def horizon(today: dt.date | None = None) -> dt.date:
+    """The last day a plan may name."""
+    return (today or timezone.localdate()) + dt.timedelta(days=settings.PLAN_HORIZON_DAYS)
+
+
+def moment_bounds() -> tuple[dt.datetime, dt.datetime]:
+    """The first and last moment a fact may name: the epoch's midnight here, and now."""
+    first = dt.datetime.combine(epoch(), dt.time(), tzinfo=timezone.get_current_timezone())
+    return first, timezone.now()
+
+
+def _local_day(value: DateLike) -> dt.date:
+    if not isinstance(value, dt.datetime):
+        return value
+    if timezone.is_naive(value):
+        return value.date()
+    try:
+        return timezone.localtime(value).date()
+    except OverflowError:  # year 1 or 9999 cannot be moved to another zone
+        return value.date()
+
+
+def _ahead(value: DateLike, day: dt.date, today: dt.date | None, now: dt.datetime | None) -> bool:
+    if isinstance(value, dt.datetime) and today is None:
+        aware = value if timezone.is_aware(value) else timezone.make_aware(value)
+        return aware > (now or timezone.now())
+    return day > (today or timezone.localdate(now))
+
+
+def date_problem(
+    value: DateLike | None,
+    *,
+    plan: bool = False,
+    window: bool = False,
+    born: dt.date | None = None,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> str | None:
+    """What is wrong with `value`, in the reader's language; None when it is within bounds.
+
+    `today` and `now` stand in for the clock (simulations, nightly jobs run for a past day).
+    """
+    if value is None:
+        return None
+    day = _local_day(value)
+    first = epoch()
+    if day < first:
+        return _("This date is before %(epoch)s, when the platform's records begin") % {
+            "epoch": first.isoformat()
+        }
+    if born is not None and day < born:
+        return _("This date is before the person was born (%(born)s)") % {"born": born.isoformat()}
+    if window:
+        return None
+    if plan:
+        last = horizon(today or (timezone.localdate(now) if now else None))
+        if day > last:
+            return _("This date is too far ahead: %(last)s at the latest") % {
+                "last": last.isoformat()
+            }
+        return None
+    if _ahead(value, day, today, now):
+        if isinstance(value, dt.datetime):
+            return _("This time is in the future")
+        return _("This date is in the future")
+    return None
+
+
+def check_date(
+    field: str,
+    value: DateLike | None,
+    *,
+    plan: bool = False,
+    born: dt.date | None = None,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Raise a ValidationError naming `field` when `value` is out of bounds."""
+    message = date_problem(value, plan=plan, born=born, today=today, now=now)
+    if message:
+        raise ValidationError({field: [ValidationError(message, code="date_range")]})
+
+
+def check_dates(
+    values: dict[str, DateLike | None],
+    *,
+    born: dt.date | None = None,
+    plans: tuple[str, ...] = (),
+    today: dt.date | None = None,
+) -> None:
+    """Check several fields at once; every field out of bounds is named in one error."""
+    errors = {}
+    for field, value in values.items():
+        message = date_problem(value, plan=field in plans, born=born, today=today)
+        if message:
+            errors[field] = [ValidationError(message, code="date_range")]
+    if errors:
+        raise ValidationError(errors)
+
+
+# API schemas (pydantic) ---------------------------------------------------------------
+
+
+def _bounded(*, plan: bool = False, window: bool = False) -> AfterValidator:
+    def check(value: Any) -> Any:
+        message = date_problem(value, plan=plan, window=window)
+        if message:
+            raise PydanticCustomError("date_range", message)
+        return value
+
+    return AfterValidator(check)
+
+
+Day = Annotated[dt.date, _bounded(plan=False)]
+Moment = Annotated[dt.datetime, _bounded(plan=False)]
+PlanDay = Annotated[dt.date, _bounded(plan=True)]
+PlanMoment = Annotated[dt.datetime, _bounded(plan=True)]
+WindowDay = Annotated[dt.date, _bounded(window=True)]
+WindowMoment = Annotated[dt.datetime, _bounded(window=True)]
+
+
+# Forms --------------------------------------------------------------------------------
+
+
+class _Bounds:
+    def __init__(self, *, plan: bool, window: bool) -> None:
+        self.plan, self.window = plan, window
+
+    def __call__(self, value: DateLike | None) -> None:
+        message = date_problem(value, plan=self.plan, window=self.window)
+        if message:
+            raise ValidationError(message, code="date_range")
+
+
+class DayField(forms.DateField):
+    """A form date within bounds: a fact, a plan (`plan=True`) or a search window (`window`)."""
+
+    def __init__(self, *, plan: bool = False, window: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(_Bounds(plan=plan, window=window))
+
+
+class MomentField(forms.DateTimeField):
+    """A form date and time within bounds: a fact, a plan or a search window."""
+
+    def __init__(self, *, plan: bool = False, window: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(_Bounds(plan=plan, window=window))
