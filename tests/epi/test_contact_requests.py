@@ -228,7 +228,7 @@ def test_pasted_line_for_someone_elsewhere_is_sent_for_confirmation(
     login, personas, a_case, people
 ):
     client = login(personas["grid"])
-    line = f"{people['other'].id_number}\t赵某\t\t共餐\t\t{today()} 12:00\t密接\t"
+    line = f"{people['other'].id_number}\t赵某\t\t共餐\t\t{today()} 00:00\t密接\t"
     response = client.post(
         reverse("epi:case_contacts_grid", args=[a_case.pk]), {"lines": line}, follow=True
     )
@@ -261,7 +261,7 @@ def test_imported_row_for_someone_elsewhere_is_sent_for_confirmation(
 def test_the_district_decides_on_the_requests_page(login, personas, a_case, people):
     login(personas["grid"]).post(
         reverse("epi:case_contacts_grid", args=[a_case.pk]),
-        {"lines": f"{people['other'].id_number}\t赵某\t\t共餐\t\t{today()} 12:00\t密接\t"},
+        {"lines": f"{people['other'].id_number}\t赵某\t\t共餐\t\t{today()} 00:00\t密接\t"},
     )
     request = ContactRequest.objects.get()
     client = login(personas["outsider"])
@@ -288,7 +288,7 @@ def test_the_district_decides_on_the_requests_page(login, personas, a_case, peop
 def test_requests_pages_are_scoped(login, personas, a_case, people, city):
     add = reverse("epi:case_contacts_grid", args=[a_case.pk])
     login(personas["grid"]).post(
-        add, {"lines": f"{people['other'].id_number}\t赵某\t\t共餐\t\t{today()} 12:00\t密接\t"}
+        add, {"lines": f"{people['other'].id_number}\t赵某\t\t共餐\t\t{today()} 00:00\t密接\t"}
     )
     request = ContactRequest.objects.get()
     yuzhou = f.division("411081", "禹州市", f.Level.DISTRICT, city.city)
