@@ -64,7 +64,7 @@ def test_a_contact_in_another_district_is_confirmed_there(browser_page: Page, sc
 
     log_in(page, "grid_weidu")
     page.goto(f"/epi/cases/{case.pk}/")
-    page.fill('textarea[name="lines"]', f"{zhao.id_number}\t赵某\t\t共餐\t\t{today} 12:00\t密接")
+    page.fill('textarea[name="lines"]', f"{zhao.id_number}\t赵某\t\t共餐\t\t{today} 00:00\t密接")
     page.locator('form[action$="/contacts/grid/"] button[type="submit"]').click()
     expect(page.locator(".messages")).to_contain_text("协查确认")
     assert "赵强" not in page.content()
