@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "fangkong.web.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fangkong.web.middleware.LanguageMiddleware",
+    "fangkong.web.middleware.NulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

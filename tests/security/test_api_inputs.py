@@ -225,3 +225,21 @@ def test_a_huge_page_number_on_a_page_is_an_empty_page(login, personas, people):
         response = client.get("/people/residents/", {"page": page})
         assert response.status_code == 200
         assert "李秀英" not in response.content.decode()
+
+
+def test_a_nul_character_is_refused_before_it_reaches_a_query(personas, people):
+    """PostgreSQL can neither store nor compare text holding NUL (it answered 500 on both)."""
+    client = bearer_client(personas["street"])
+    resident = people["zhang"]
+    response = client.patch(
+        f"/api/residents/{resident.pk}", {"name": "张\x00伟"}, content_type=JSON
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"][0]["loc"] == ["body"]
+    resident.refresh_from_db()
+    assert resident.name == "张伟"
+    assert client.get("/api/residents", {"q": "张\x00"}).status_code == 400
+    assert client.get("/api/places/4110\x00").status_code == 400
+    page = Client()
+    page.force_login(personas["lab"])
+    assert page.get("/people/residents/", {"q": "\x00"}).status_code == 400

@@ -1,3 +1,4 @@
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -5,8 +6,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import SuspiciousOperation
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import check_for_language
@@ -116,3 +118,51 @@ class SessionLifetimeMiddleware:
             logout(request)
         elif now - seen_at >= REFRESH_SECONDS or SEEN_AT not in session:
             session[SEEN_AT] = now
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether any text (key or value) in parsed JSON holds a NUL character (no recursion)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _json_body_holds_nul(request: HttpRequest) -> bool:
+    if request.content_type != "application/json" or b"\\u0000" not in request.body:
+        return False
+    try:
+        return _holds_nul(json.loads(request.body))
+    except ValueError:  # not JSON at all: the API answers that itself
+        return False
+
+
+class NulMiddleware:
+    """Refuses a request that carries a NUL character where it could reach a query: PostgreSQL
+    can neither store nor compare text with one, and no real input has one. A path or query
+    string with one is a 400; an API call's JSON body with one a 422 on `body`. Form fields
+    are checked by Django's forms."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        api = request.path.startswith("/api/")
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()
+        ):
+            if api:
+                return JsonResponse({"detail": translation.gettext("Bad request")}, status=400)
+            raise SuspiciousOperation("NUL character in the path or query string")
+        if api and _json_body_holds_nul(request):
+            message = translation.gettext("Text may not contain the NUL character")
+            return JsonResponse({"detail": [{"loc": ["body"], "msg": message}]}, status=422)
+        return self.get_response(request)
