@@ -186,6 +186,21 @@ def test_only_command_may_switch_policy(login, personas):
     assert PolicyProfile.objects.get(is_active=True).code == "20-measures"
 
 
+def test_only_a_city_wide_command_may_switch_policy(login, city):
+    """The profile applies to the whole city: a district's command centre (or one without a
+    jurisdiction) cannot change it for everyone else."""
+    ninth = PolicyProfile.objects.get(code="9th-edition")
+    for place in (city.weidu, None):
+        commander = f.user(f"cmd_{place.key if place else 'none'}", "command", place)
+        client = login(commander)
+        page = client.get(reverse("policy:profiles"))
+        assert page.context["can_manage"] is False
+        response = client.post(reverse("policy:activate", args=[ninth.pk]), {"reason": "x"})
+        assert response.status_code == 403
+    assert PolicyProfile.objects.get(is_active=True).code == "20-measures"
+    assert not Event.objects.filter(action="policy.activated").exists()
+
+
 def test_audit_log_lists_events_in_scope(login, personas, people):
     login(personas["street"]).post(reverse("people:reveal", args=[people["zhang"].pk, "phone"]))
     page = login(personas["command"]).get(reverse("audit:events"))
