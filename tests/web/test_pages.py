@@ -109,6 +109,23 @@ def test_register_and_edit_a_resident_records_history(login, personas, city):
     assert "13800002222" not in page
 
 
+def test_edit_form_shows_the_phone_masked_and_keeps_it_when_untouched(login, personas, people):
+    """Opening the form is no reveal: the phone is masked and kept unless a new one is typed."""
+    zhang = people["zhang"]
+    client = login(personas["grid"])
+    page = client.get(reverse("people:resident_edit", args=[zhang.pk])).content.decode()
+    assert zhang.phone not in page and zhang.phone_masked in page
+    unit = zhang.division
+    form = {"name": "张伟", "place": unit.code, "household_code": zhang.household.code}
+    client.post(
+        reverse("people:resident_edit", args=[zhang.pk]),
+        {**form, "phone": zhang.phone_masked, "relation": "", "reason": "改名前核对"},
+    )
+    zhang.refresh_from_db()
+    assert zhang.phone == "13900000001"
+    assert not Event.objects.filter(action="resident.updated", field="phone").exists()
+
+
 def test_register_rejects_bad_id_naming_the_field(login, personas, city):
     client = login(personas["grid"])
     response = client.post(
