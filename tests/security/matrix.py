@@ -396,7 +396,12 @@ def _file(name: str, text: str) -> SimpleUploadedFile:
 
 
 def _pii(side: Side) -> dict[str, str]:
-    return {m: what for m, what in side.markers.items() if what.startswith(("ID number", "phone"))}
+    """Full ID numbers and phones: shown masked, unless revealing them is the route's purpose."""
+    return {
+        m: what
+        for m, what in side.markers.items()
+        if what.startswith(("ID number", "phone", "appeal phone"))
+    }
 
 
 def problems_of(env: Env, route: r.Route, user: str, attempt: Attempt, a: Answer) -> list[str]:
@@ -447,8 +452,10 @@ def _shown(
         markers = {**_pii(world.outside), **(_pii(world.inside) if user == "anonymous" else {})}
     elif user in ("nobody", "anonymous"):
         markers = {**world.inside.markers, **world.outside.markers}
-    else:
+    elif route.name in r.REVEALS:
         markers = world.outside.markers
+    else:
+        markers = {**world.outside.markers, **_pii(world.inside)}
     TOTALS["searched"] += 1
     sent = attempt.sent
     hits = sorted(f"{m} ({what})" for m, what in markers.items() if m in a.text and m not in sent)

@@ -63,6 +63,12 @@ ANY_USER: dict[str, str] = {
     "token_delete": "revokes one's own token",
 }
 
+# Routes whose purpose is to show an ID number or phone in full (inside the jurisdiction), and
+# why; everywhere else they are masked.
+REVEALS: dict[str, str] = {
+    "people:reveal": "reveals one identifier of one resident on request, audited",
+}
+
 # Routes that may change rows of the outside district, and why.
 CHANGES_ALLOWED: dict[str, str] = {
     "travel:report": "the public trip report: a traveller reports a trip to any community",

@@ -114,20 +114,30 @@ def _residents(s: Side) -> dict[str, Resident]:
     )
     s.objs["household"] = home
     people = {}
-    for role, suffix in [
-        ("case", "甲"),
-        ("member", "乙"),
-        ("contact", "丙"),
-        ("home", "丁"),
-        ("traveller", "戊"),
-        ("worker", "己"),
-        ("tested", "庚"),
-        ("planned", "辛"),
-        ("candidate", "壬"),
-        ("released", "癸"),
-        ("arriving", "子"),
-    ]:
-        r = f.resident(unit, f"{s.tag}{suffix}", household=home if role == "member" else None)
+    side_digit = 1 if s.name == "inside" else 2
+    for n, (role, suffix) in enumerate(
+        [
+            ("case", "甲"),
+            ("member", "乙"),
+            ("contact", "丙"),
+            ("home", "丁"),
+            ("traveller", "戊"),
+            ("worker", "己"),
+            ("tested", "庚"),
+            ("planned", "辛"),
+            ("candidate", "壬"),
+            ("released", "癸"),
+            ("arriving", "子"),
+        ]
+    ):
+        # Birth dates and phones no template uses as an example, so a match is a leak.
+        r = f.resident(
+            unit,
+            f"{s.tag}{suffix}",
+            born=dt.date(1971, 2, 3 + n),
+            phone=f"136{side_digit}55{n:05d}",
+            household=home if role == "member" else None,
+        )
         s.mark(r.name, f"resident name ({role})")
         s.mark(r.id_number, f"ID number ({role})")
         s.mark(r.phone, f"phone ({role})")

@@ -44,6 +44,11 @@ RECORD = bool(os.environ.get("FANGKONG_MATRIX_RECORD"))
 # Holes other branches close: the matrix sees them; flip these once they are merged.
 XFAIL: dict[str, str] = {
     "POST /api/cases/{case_id}/contacts": "hole 2 — fixed on branch sec/scope",
+    "GET /people/key-persons/export.xlsx": "hole 9 — sec/scope",
+    "GET /command/list/<str:figure>/export.<str:fmt>": "hole 9 — sec/scope",
+    "GET /epi/appeals/": "hole 9 — sec/scope",
+    "GET /api/appeals": "hole 9 — sec/scope",
+    "POST /api/appeals/{appeal_id}/decide": "hole 9 — sec/scope",
 }
 
 ACCESS: dict[str, str] = {}
