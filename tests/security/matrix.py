@@ -24,7 +24,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.shortcuts import resolve_url
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fangkong.accounts.models import ApiToken
@@ -65,6 +64,7 @@ QUIET_TABLES = {"django_session", "axes_accessattempt", "axes_accesslog", "axes_
 IGNORED_COLUMNS = {"computed_at", "last_used_at"}
 
 TOTALS: Counter[str] = Counter()
+SUMMARY: list[str] = []  # printed at the end of the run (tests/security/conftest.py)
 
 
 @dataclass
@@ -117,7 +117,7 @@ def fingerprint(world: World, tables: list[str] | None = None) -> dict[str, Any]
     }
 
 
-def changed_outside(env: Env, tables: list[str]) -> list[str]:
+def changed_outside(env: Env, tables: list[str] | None) -> list[str]:
     out = []
     for table, rows in fingerprint(env.world, tables).items():
         before = env.baseline.get(table, [])
@@ -173,31 +173,39 @@ def send(env: Env, user: str, method: str, path: str, **kw: Any) -> Answer:
 
 
 def _send(env: Env, client: Client, method: str, path: str, **kw: Any) -> Answer:
+    written: set[str] = set()
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if (m := WRITE_SQL.match(sql)) and m.group(2) not in QUIET_TABLES:
+            written.add(m.group(2))
+        return execute(sql, params, many, context)
+
     with transaction.atomic():
-        with CaptureQueriesContext(connection) as queries:
-            try:
-                with transaction.atomic():
-                    response = _call(client, method, path, **kw)
-            except Exception as exc:  # a 500: recorded as a problem
-                transaction.set_rollback(True)
-                return Answer(500, error=f"{type(exc).__name__}: {exc}"[:300])
-        wrote = sorted(
-            {
-                m.group(2)
-                for q in queries.captured_queries
-                if (m := WRITE_SQL.match(q["sql"])) and m.group(2) not in QUIET_TABLES
-            }
-        )
+        try:
+            with transaction.atomic(), connection.execute_wrapper(watch):
+                response = _call(client, method, path, **kw)
+        except Exception as exc:  # a 500: recorded as a problem
+            transaction.set_rollback(True)
+            return Answer(500, error=f"{type(exc).__name__}: {exc}"[:300])
+        wrote = sorted(written)
         answer = Answer(
             response.status_code,
             location=response.get("Location", ""),
             text=_text(response),
             data=_json(response),
             wrote=wrote,
-            changed=changed_outside(env, wrote) if wrote else [],
+            changed=_changes(env, method, response.status_code, wrote),
         )
         transaction.set_rollback(True)
     return answer
+
+
+def _changes(env: Env, method: str, status: int, wrote: list[str]) -> list[str]:
+    """Outside rows that changed: in the tables written, or in all after a write that went
+    through (a COPY is not seen by the execute wrapper)."""
+    if method != "GET" and status < 400:
+        return changed_outside(env, None)
+    return changed_outside(env, wrote) if wrote else []
 
 
 def _call(client: Client, method: str, path: str, **kw: Any) -> Any:
@@ -298,14 +306,28 @@ class Attempt:
 
 
 def attempts(env: Env, route: r.Route, mode: str, user: Any) -> list[Attempt]:
-    """The requests of a route for one user, the path and body naming the sides `mode` says."""
+    """The requests of a route for one user, the path and body naming the sides `mode` says.
+
+    "mixed": the path names the caller's own object and the body outside ones; with no object
+    in the path, the body names the caller's own place of work (`OWN_KINDS`: their lab,
+    sampling site, round …) together with outside people, tubes and places."""
     world = env.world
     path_side = world.outside if mode == "outside" else world.inside
-    body_side = world.inside if mode == "inside" else world.outside
     at_path = resolver(env, path_side, user)
-    at_body = resolver(env, body_side, user)
+    named: list[str] = []  # the outside kinds a body named (mixed)
+    if mode == "mixed":
+        inside, outside = resolver(env, world.inside, user), resolver(env, world.outside, user)
+
+        def at_body(spec: r.Spec) -> Any:
+            if spec[0] in r.OWN_KINDS:
+                return inside(spec)
+            named.append(spec[0])
+            return outside(spec)
+    else:
+        at_body = resolver(env, world.inside if mode == "inside" else world.outside, user)
     out = []
     for values in r.path_values(route, at_path):
+        named.clear()
         path = r.build_path(route, values)
         in_path = any(
             (spec := r.spec_for(route, p)) is not None
@@ -313,78 +335,71 @@ def attempts(env: Env, route: r.Route, mode: str, user: Any) -> list[Attempt]:
             and not (spec[0] in PER_USER_KINDS and path_side.name == "inside")
             for p in route.params
         )
-        if mode == "mixed" and not in_path:
-            continue  # nothing of the caller's own to name outside objects with
-        if route.kind == "api":
-            out += _api_attempts(route, mode, path, in_path, at_body, body_side)
-        else:
-            out += _page_attempts(route, mode, path, in_path, at_body, body_side)
+        made = (_api_attempts if route.kind == "api" else _page_attempts)(
+            route, mode, path, in_path, at_body
+        )
+        if mode == "mixed":  # only requests that named something outside
+            made = [a for a in made if named]
+            for a in made:
+                a.in_body = a.in_body and bool(named)
+        out += made
     return out
 
 
 def _api_attempts(
-    route: r.Route,
-    mode: str,
-    path: str,
-    in_path: bool,
-    at_body: Callable[[r.Spec], Any],
-    body_side: Side,
+    route: r.Route, mode: str, path: str, in_path: bool, at_body: Callable[[r.Spec], Any]
 ) -> list[Attempt]:
     method = route.methods[0]
     query = r.query_for(route, at_body)
     if method == "GET":
-        if mode == "mixed" and not query:
+        if mode == "mixed" and not (in_path and query):
             return []
         return [Attempt(mode, method, path, {"query": query}, in_path, bool(query))]
     ctype, body, in_body = r.request_body(route, at_body)
     if mode == "mixed" and not (in_body or query):
-        return []
+        return []  # nothing outside to name
     kwargs: dict[str, Any] = {"query": query}
     if ctype == "multipart/form-data":
-        kwargs["files"] = upload_for(route.name, body_side)
+        kwargs["files"] = upload_for(route.name, at_body)
     elif ctype:
         kwargs.update(json=body, ctype=ctype)
     return [Attempt(mode, method, path, kwargs, in_path, in_body or bool(query))]
 
 
 def _page_attempts(
-    route: r.Route,
-    mode: str,
-    path: str,
-    in_path: bool,
-    at_body: Callable[[r.Spec], Any],
-    body_side: Side,
+    route: r.Route, mode: str, path: str, in_path: bool, at_body: Callable[[r.Spec], Any]
 ) -> list[Attempt]:
     out = []
     if mode != "mixed":
         out.append(Attempt(mode, "GET", path, {"query": r.page_query(at_body)}, in_path))
-    if "POST" in route.methods:
+    named = in_path or route.name in r.PAGE_FORMS or route.name in r.PAGE_UPLOADS
+    if "POST" in route.methods and (mode != "mixed" or named):
         form: dict[str, Any] = r.page_body(route, at_body)
         if route.name in r.PAGE_UPLOADS:
-            form.update(upload_for(r.PAGE_UPLOADS[route.name], body_side))
+            form["file"] = upload_for(r.PAGE_UPLOADS[route.name], at_body)["file"]
         out.append(Attempt(mode, "POST", path, {"form": form}, in_path, True))
     return out
 
 
-def upload_for(op: str, side: Side) -> dict[str, Any]:
-    """The files an upload takes, naming the side's people, venues and tubes."""
+def upload_for(op: str, resolve: Callable[[r.Spec], Any]) -> dict[str, Any]:
+    """The files an upload takes, naming the people, venues and tubes `resolve` gives."""
     now = timezone.localtime()
     if op == "residents_import":
-        unit = side.objs["unit"].code
+        unit = resolve(("unit", "code"))
         text = f"身份证号,姓名,手机号,单元编码\n{r.NEW_ID},矩阵新人,13800000001,{unit}\n"
         return {"file": _file("residents.csv", text)}
     if op == "checkins_import":
         came, left = now - dt.timedelta(hours=3), now - dt.timedelta(hours=2)
         text = (
             "身份证号,场所码,进入时间,离开时间\n"
-            f"{side.objs['person'].id_number},{side.objs['venue'].code},"
+            f"{resolve(('person', 'id_number'))},{resolve(('venue', 'code'))},"
             f"{came:%Y-%m-%d %H:%M},{left:%Y-%m-%d %H:%M}\n"
         )
         return {"file": _file("checkins.csv", text)}
     if op == "results_upload":
-        barcode = side.objs["sent_tube"].barcode
+        barcode = resolve(("sent_tube", "barcode"))
         text = f"试管编码,检测结果,Ct值,检测时间\n{barcode},阴性,,{now:%Y-%m-%d %H:%M}\n"
-        return {"lab": side.objs["lab"].code, "file": _file("results.csv", text)}
+        return {"lab": resolve(("lab", "code")), "file": _file("results.csv", text)}
     raise AssertionError(f"{op}: say in tests/security/matrix.py upload_for() what file it takes")
 
 

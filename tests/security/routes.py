@@ -69,6 +69,20 @@ REVEALS: dict[str, str] = {
     "people:reveal": "reveals one identifier of one resident on request, audited",
 }
 
+# In a "mixed" request without an object in the path, these stay the caller's own (the lab,
+# sampling site, round, site or case they work on) while people, tubes and places are outside.
+OWN_KINDS = {
+    "lab",
+    "site",
+    "round",
+    "quarantine_site",
+    "case",
+    "measure",
+    "zone",
+    "finding_job",
+    "staff",
+}
+
 # Routes that may change rows of the outside district, and why.
 CHANGES_ALLOWED: dict[str, str] = {
     "travel:report": "the public trip report: a traveller reports a trip to any community",
@@ -399,9 +413,10 @@ PAGE_FORMS: dict[str, Callable[[], dict[str, Any]]] = {
     "epi:contact_status": lambda: {"status": "located"},
     "epi:contacts_status": lambda: {"status": "located", "ids": Ref("contact", "pk")},
     "lab:round_new": lambda: {
-        "area": Ref("street", "code"),
+        "area": Ref("community", "code"),
         "pool_size": "10",
         "starts_at": _now(5),
+        "sites": Ref("site", "pk"),
     },
     "lab:results": lambda: {"lab": Ref("lab", "pk")},
     "lab:custody_send": lambda: {"lab": Ref("lab", "pk"), "tube": Ref("full_tube", "pk")},
@@ -773,6 +788,7 @@ def page_query(resolve: Callable[[Spec], Any]) -> dict[str, str]:
         "community": str(resolve(("community", "key"))),
         "parent": str(resolve(("division", "key"))),
         "employer": str(resolve(("worker", "employer"))),
+        "bbox": "-180,-90,180,90",  # the draw map's buildings in view: the whole world
     }
 
 

@@ -171,6 +171,7 @@ def _registry(s: Side, p: dict[str, Resident]) -> None:
     s.objs["division"] = s.branch[Level.BUILDING]
     s.objs["unit"] = s.branch[Level.UNIT]
     building = s.branch[Level.BUILDING]
+    Division.objects.filter(pk=building.pk).update(lat=34.03, lon=113.85)
     s.objs["building2"] = f.division(
         building.parent.key + "002",
         s.mark(f"{s.tag}3号楼", "place name"),
