@@ -81,3 +81,4 @@ def env(world, django_db_blocker):
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     for line in SUMMARY:
         terminalreporter.write_line(line)
+    SUMMARY.clear()  # once, however many times the hook is registered
