@@ -114,6 +114,19 @@ def test_staff_changes_are_audited_and_change_what_a_manager_sees(personas, city
         sites.site_staff_set(actor=manager, site=weidu, usernames=["p_quarantine"])
 
 
+def test_staff_come_from_the_jurisdiction_and_outsiders_are_not_named(personas, city, two_sites):
+    weidu, _jianan = two_sites
+    f.user("mgr_far", "quarantine", city.jianan)
+    f.user("mgr_none", "quarantine", None)
+    for stranger in ("mgr_far", "mgr_none"):
+        with pytest.raises(ValidationError, match=f"No active user named {stranger}"):
+            sites.site_staff_set(
+                actor=personas["task_force"], site=weidu, usernames=["p_quarantine", stranger]
+            )
+    assert list(weidu.staff.values_list("username", flat=True)) == ["p_quarantine"]
+    assert not Event.objects.filter(action="site.staff_changed").exists()
+
+
 # Rooms in bulk --------------------------------------------------------------------------
 
 

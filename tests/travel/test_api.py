@@ -128,3 +128,9 @@ def test_not_complied_and_filters(as_, people, city):
     assert as_("outsider").get("/api/trips").json()["items"] == []
     assert as_("outsider").get(f"/api/trips/{trip['id']}").status_code == 404
     assert as_("lab").get("/api/trips").status_code == 403
+
+
+def test_a_role_without_trips_gets_403_before_its_filters_are_read(as_, city):
+    other = city.j[f.Level.COMMUNITY].code
+    for path in ("/api/trips", "/api/handovers", "/api/handovers/not-complied"):
+        assert as_("lab").get(path, {"community": other}).status_code == 403, path

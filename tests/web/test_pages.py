@@ -109,6 +109,23 @@ def test_register_and_edit_a_resident_records_history(login, personas, city):
     assert "13800002222" not in page
 
 
+def test_edit_form_shows_the_phone_masked_and_keeps_it_when_untouched(login, personas, people):
+    """Opening the form is no reveal: the phone is masked and kept unless a new one is typed."""
+    zhang = people["zhang"]
+    client = login(personas["grid"])
+    page = client.get(reverse("people:resident_edit", args=[zhang.pk])).content.decode()
+    assert zhang.phone not in page and zhang.phone_masked in page
+    unit = zhang.division
+    form = {"name": "张伟", "place": unit.code, "household_code": zhang.household.code}
+    client.post(
+        reverse("people:resident_edit", args=[zhang.pk]),
+        {**form, "phone": zhang.phone_masked, "relation": "", "reason": "改名前核对"},
+    )
+    zhang.refresh_from_db()
+    assert zhang.phone == "13900000001"
+    assert not Event.objects.filter(action="resident.updated", field="phone").exists()
+
+
 def test_register_rejects_bad_id_naming_the_field(login, personas, city):
     client = login(personas["grid"])
     response = client.post(
@@ -184,6 +201,21 @@ def test_only_command_may_switch_policy(login, personas):
     )
     assert response.status_code == 403
     assert PolicyProfile.objects.get(is_active=True).code == "20-measures"
+
+
+def test_only_a_city_wide_command_may_switch_policy(login, city):
+    """The profile applies to the whole city: a district's command centre (or one without a
+    jurisdiction) cannot change it for everyone else."""
+    ninth = PolicyProfile.objects.get(code="9th-edition")
+    for place in (city.weidu, None):
+        commander = f.user(f"cmd_{place.key if place else 'none'}", "command", place)
+        client = login(commander)
+        page = client.get(reverse("policy:profiles"))
+        assert page.context["can_manage"] is False
+        response = client.post(reverse("policy:activate", args=[ninth.pk]), {"reason": "x"})
+        assert response.status_code == 403
+    assert PolicyProfile.objects.get(is_active=True).code == "20-measures"
+    assert not Event.objects.filter(action="policy.activated").exists()
 
 
 def test_audit_log_lists_events_in_scope(login, personas, people):

@@ -52,6 +52,14 @@ def scope_key(user: Any) -> str:
     return jurisdiction.key if jurisdiction is not None else NO_SCOPE
 
 
+def is_city_wide(user: Any) -> bool:
+    """The user's jurisdiction is the whole place tree (its root), or they are a superuser."""
+    if getattr(user, "is_superuser", False):
+        return True
+    jurisdiction = getattr(user, "jurisdiction", None)
+    return jurisdiction is not None and jurisdiction.parent_id is None
+
+
 def in_scope(user: Any, key: str) -> bool:
     prefix = scope_key(user)
     return prefix != NO_SCOPE and key.startswith(prefix)

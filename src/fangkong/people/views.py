@@ -201,7 +201,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {
         "id_number": resident.id_number_masked,
         "name": resident.name,
-        "phone": resident.phone,
+        "phone": resident.phone_masked,  # opening the form reveals nothing
         "place": resident.division.code,
         "household_code": resident.household.code if resident.household else "",
         "relation": resident.relation,
@@ -215,7 +215,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 resident=resident,
                 name=data["name"],
-                phone=data["phone"],
+                phone=None if data["phone"] == resident.phone_masked else data["phone"],
                 division=place,
                 household=household,
                 relation=data["relation"],

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from fangkong.accounts.access import Cap, can, is_city_wide
 from fangkong.audit.services import event_record
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.schema import Rules
@@ -33,6 +34,11 @@ def profiles_install_shipped(*, using: str = "default") -> int:
         if first is not None:
             objects.filter(pk=first.pk).update(is_active=True, activated_at=timezone.now())
     return created
+
+
+def may_activate(user: Any) -> bool:
+    """The active profile rules the whole city: only a city-wide command centre changes it."""
+    return can(user, Cap.POLICY_MANAGE) and is_city_wide(user)
 
 
 @transaction.atomic

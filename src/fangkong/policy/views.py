@@ -1,15 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.access import Cap, can, require
+from fangkong.accounts.access import Cap, require
 from fangkong.policy.compare import comparison
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.schema import Rules
-from fangkong.policy.services import profile_activate
+from fangkong.policy.services import may_activate, profile_activate
 
 
 @login_required
@@ -23,7 +24,7 @@ def profiles(request: HttpRequest) -> HttpResponse:
         {
             "profiles": items,
             "rows": rows,
-            "can_manage": can(request.user, Cap.POLICY_MANAGE),
+            "can_manage": may_activate(request.user),
             "section": "policy",
         },
     )
@@ -32,7 +33,8 @@ def profiles(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def activate(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, Cap.POLICY_MANAGE)
+    if not may_activate(request.user):
+        raise PermissionDenied
     profile = get_object_or_404(PolicyProfile, pk=pk)
     reason = request.POST.get("reason", "").strip()
     if not reason:

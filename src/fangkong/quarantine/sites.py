@@ -219,7 +219,15 @@ def site_staff_set(*, actor: Any, site: Site, usernames: Iterable[str]) -> tuple
     require(actor, Cap.QUARANTINE_MANAGE)
     _require_site(actor, site)
     wanted = sorted({u.strip() for u in usernames if u and u.strip()})
-    users = list(User.objects.filter(username__in=wanted, is_active=True))
+    before = {u.username: u for u in site.staff.all()}
+    # Staff come from the actor's jurisdiction (those already on the site may stay); anyone
+    # else is "no such user", so the form tells nothing about other districts' accounts.
+    users = list(
+        User.objects.filter(username__in=wanted, is_active=True).filter(
+            key_filter(scope_key(actor), "jurisdiction__key")
+            | Q(pk__in=[u.pk for u in before.values()])
+        )
+    )
     unknown = sorted(set(wanted) - {u.username for u in users})
     if unknown:
         raise field_error(
@@ -227,7 +235,6 @@ def site_staff_set(*, actor: Any, site: Site, usernames: Iterable[str]) -> tuple
         )
     if is_site_manager(actor) and actor.username not in wanted:
         raise field_error("staff", _("You cannot remove yourself from the site's staff"))
-    before = {u.username: u for u in site.staff.all()}
     added = [u for u in users if u.username not in before]
     removed = [u for name, u in before.items() if name not in wanted]
     if not added and not removed:

@@ -46,6 +46,7 @@ TRIP_DETAIL = (
 
 def _community(user: Any, code: str) -> str:
     """The key of a place named by code or key in the user's jurisdiction (a query filter)."""
+    require(user, Cap.TRIPS_VIEW)  # a role without trips gets 403, not a word on the filter
     code = (code or "").strip()
     if not code:
         return ""

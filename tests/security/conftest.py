@@ -1,0 +1,84 @@
+"""The scope-matrix scenario and its clients, built once per module inside a transaction that is
+rolled back at the module's end (each request runs in a savepoint of its own, rolled back too)."""
+
+import logging
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.template import Template
+from django.test import Client, override_settings
+from django.test.utils import _TestState
+
+from fangkong.api import api
+from tests.security import scenario
+from tests.security.matrix import SUMMARY, Env, fingerprint
+
+MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as the autouse fixture does
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    var = tmp_path_factory.mktemp("var")
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=MD5, VAR_DIR=var):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield scenario.build()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+class FakePDF:
+    """WeasyPrint stand-in: the PDF's HTML as bytes, so its text can be searched (and fast)."""
+
+    def __init__(self, string: str = "", **_kw: Any) -> None:
+        self.html = string
+
+    def write_pdf(self, *_a: Any, **_kw: Any) -> bytes:
+        return self.html.encode()
+
+
+@pytest.fixture(scope="module")
+def env(world, django_db_blocker):
+    import weasyprint
+
+    real_pdf, weasyprint.HTML = weasyprint.HTML, FakePDF
+    # /api/openapi.json builds the document on every request (a second each): once is enough.
+    schema, built = api.get_openapi_schema, {}
+
+    def once(**kw: Any) -> Any:
+        if repr(kw) not in built:
+            built[repr(kw)] = schema(**kw)
+        return built[repr(kw)]
+
+    api.get_openapi_schema = once  # type: ignore[method-assign]
+    # Render templates as in production: the test client's copy of every context is costly.
+    instrumented, Template._render = Template._render, _TestState.saved_data.template_render
+    quiet = logging.getLogger("django.request")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # thousands of 403 and 404 on purpose
+    cache.clear()  # throttles of the public forms
+    # Sessions in signed cookies: one query less in each of thousands of requests.
+    cookies = override_settings(SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies")
+    cookies.enable()
+    with django_db_blocker.unblock():
+        clients = {"anonymous": Client()}
+        for user in [*world.personas.values(), world.nobody]:
+            clients[user.username.removeprefix("m_")] = client = Client()
+            client.force_login(user)
+        yield Env(world, clients, fingerprint(world))
+    cookies.disable()
+    cache.clear()
+    quiet.setLevel(level)
+    Template._render = instrumented
+    api.get_openapi_schema = schema  # type: ignore[method-assign]
+    weasyprint.HTML = real_pdf
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for line in SUMMARY:
+        terminalreporter.write_line(line)
+    SUMMARY.clear()  # once, however many times the hook is registered

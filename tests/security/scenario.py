@@ -1,0 +1,580 @@
+"""One city for the scope matrix: the same set of objects of every kind in two districts.
+
+`build()` makes a slice of 许昌 (tests/factories.make_city) and, in each of 魏都区 (INSIDE every
+persona's jurisdiction) and 建安区 (OUTSIDE it), residents, a household, key persons and needs,
+a venue with check-ins, a case with contacts, a finding job with a candidate, health-code
+statuses, an override and an appeal, a lab, a sampling site, a testing round with pooled tubes,
+results, a retest and a temporary control, a risk-post worker, a quarantine site with rooms,
+measures with scheduled tests, stays, a health check with its alert, a transfer, an allocation
+batch, a trip with its arrival test and hand-over, a risk zone with an evaluation, and the audit
+events the services write. Every object outside carries a marker (a name, code or number no
+other object has) so a response can be searched for it.
+
+The personas are one user per role of `accounts/roles.py`, all with 魏都区 as jurisdiction (the
+grid worker at 魏都's grid, where the inside residents live), so 建安区 is outside for every one
+of them; plus a user with the command role and no jurisdiction, and anonymous.
+"""
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from fangkong.accounts.models import ApiToken, User
+from fangkong.accounts.roles import Role
+from fangkong.accounts.services import token_create
+from fangkong.audit.models import Event
+from fangkong.epi.appeals import appeal_file, code_override_create
+from fangkong.epi.models import Candidate, CheckIn, Degree, FindingJob, JobStatus
+from fangkong.epi.status import recompute, status_ensure
+from fangkong.lab.models import (
+    Lab,
+    Outcome,
+    Retest,
+    RiskPostWorker,
+    RoundStatus,
+    SamplingSite,
+    TemporaryControl,
+    TestingRound,
+    Tube,
+    TubeStatus,
+)
+from fangkong.people import importing
+from fangkong.people.models import Household, KeyPerson, Need, Resident
+from fangkong.places.models import Division, Level, Venue
+from fangkong.policy.models import PolicyProfile
+from fangkong.quarantine.allocation import allocation_propose
+from fangkong.quarantine.measures import measure_start
+from fangkong.quarantine.models import (
+    HealthAlert,
+    HealthCheck,
+    Measure,
+    MeasureStatus,
+    Room,
+    RoomStatus,
+    ScheduledTest,
+    Site,
+    Stay,
+    StayStatus,
+    Transfer,
+)
+from fangkong.travel import services as travel
+from fangkong.travel.models import Handover
+from fangkong.zones.models import ZoneEvaluation
+from fangkong.zones.services import zone_draw
+from tests import factories as f
+from tests.epi.conftest import make_case, make_contact
+from tests.lab.conftest import give_result, make_tube
+
+INSIDE_TAG, OUTSIDE_TAG = "界内", "界外"
+_barcodes = itertools.count(1)
+
+
+@dataclass
+class Side:
+    """The objects of one district, by kind, and the markers that identify them in a body."""
+
+    name: str  # "inside" / "outside"
+    tag: str
+    district: Division
+    branch: dict[Level, Division]
+    objs: dict[str, Any] = field(default_factory=dict)
+    markers: dict[str, str] = field(default_factory=dict)  # text → what it names
+    owner: User | None = None  # a user of this district, owner of its per-user objects
+
+    def mark(self, text: str, what: str) -> str:
+        self.markers[str(text)] = what
+        return str(text)
+
+
+@dataclass
+class World:
+    city: f.City
+    inside: Side
+    outside: Side
+    personas: dict[str, User]  # role → user in 魏都区
+    nobody: User  # command role, no jurisdiction
+    setup: User  # the city-wide actor that built the scenario
+    tokens: dict[int, ApiToken] = field(default_factory=dict)  # user id → a token of theirs
+    rejected: dict[int, str] = field(default_factory=dict)  # user id → an import's token
+
+    def side(self, name: str) -> Side:
+        return self.inside if name == "inside" else self.outside
+
+
+def _residents(s: Side) -> dict[str, Resident]:
+    unit = s.branch[Level.UNIT]
+    home = Household.objects.create(
+        code=s.mark(f"HH-{s.name.upper()}", "household code"),
+        division=unit,
+        division_key=unit.key,
+        address=s.mark(f"{s.tag}路1号", "household address"),
+    )
+    s.objs["household"] = home
+    people = {}
+    side_digit = 1 if s.name == "inside" else 2
+    for n, (role, suffix) in enumerate(
+        [
+            ("case", "甲"),
+            ("member", "乙"),
+            ("contact", "丙"),
+            ("home", "丁"),
+            ("traveller", "戊"),
+            ("worker", "己"),
+            ("tested", "庚"),
+            ("planned", "辛"),
+            ("candidate", "壬"),
+            ("released", "癸"),
+            ("arriving", "子"),
+        ]
+    ):
+        # Birth dates and phones no template uses as an example, so a match is a leak.
+        r = f.resident(
+            unit,
+            f"{s.tag}{suffix}",
+            born=dt.date(1971, 2, 3 + n),
+            phone=f"136{side_digit}55{n:05d}",
+            household=home if role == "member" else None,
+        )
+        s.mark(r.name, f"resident name ({role})")
+        s.mark(r.id_number, f"ID number ({role})")
+        s.mark(r.phone, f"phone ({role})")
+        people[role] = r
+    s.objs["resident"] = people["case"]
+    s.objs["person"] = people["home"]
+    s.objs["people"] = {r.pk for r in people.values()}
+    s.objs["traveller"] = people["traveller"]
+    s.objs["planned"] = people["planned"]
+    return people
+
+
+def _registry(s: Side, p: dict[str, Resident]) -> None:
+    s.objs["key_person"] = KeyPerson.objects.create(
+        resident=p["member"], category="elderly_alone", division_key=p["member"].division_key
+    )
+    s.objs["need"] = Need.objects.create(
+        resident=p["member"],
+        kind="medicine",
+        description=s.mark(f"{s.tag}降压药", "need"),
+        division_key=p["member"].division_key,
+    )
+    place = s.branch[Level.COMPOUND]
+    s.objs["venue"] = Venue.objects.create(
+        code=s.mark(f"V-{s.name.upper()}", "venue code"),
+        name=s.mark(f"{s.tag}超市", "venue name"),
+        kind="supermarket",
+        division=place,
+        division_key=place.key,
+    )
+    s.objs["division"] = s.branch[Level.BUILDING]
+    s.objs["unit"] = s.branch[Level.UNIT]
+    building = s.branch[Level.BUILDING]
+    Division.objects.filter(pk=building.pk).update(lat=34.03, lon=113.85)
+    s.objs["building2"] = f.division(
+        building.parent.key + "002",
+        s.mark(f"{s.tag}3号楼", "place name"),
+        Level.BUILDING,
+        building.parent,
+    )
+    s.objs["community"] = s.branch[Level.COMMUNITY]
+    s.objs["street"] = s.branch[Level.STREET]
+    for level in (Level.STREET, Level.COMMUNITY, Level.COMPOUND):
+        if s.name == "outside":
+            s.mark(s.branch[level].name, "place name")
+
+
+def _epi(s: Side, p: dict[str, Resident], setup: User) -> None:
+    number = s.mark(f"C-{s.name.upper()}-1", "case number")
+    case = make_case(p["case"], number=number, reported_on=timezone.localdate())
+    s.objs["case"] = case
+    s.objs["contact"] = make_contact(case, p["contact"], last_exposure_on=case.reported_on)
+    now = timezone.now()
+    venue = s.objs["venue"]
+    for who in (p["case"], p["candidate"]):
+        CheckIn.objects.create(
+            person=who,
+            venue=venue,
+            time_in=now - dt.timedelta(days=1, hours=2),
+            time_out=now - dt.timedelta(days=1),
+        )
+    job = FindingJob.objects.create(
+        created_by=setup, division_key=case.division_key, status=JobStatus.DONE, progress=100
+    )
+    job.cases.add(case)
+    s.objs["finding_job"] = job
+    s.objs["candidate"] = Candidate.objects.create(
+        job=job,
+        case=case,
+        person=p["candidate"],
+        degree=Degree.CLOSE,
+        venue=venue,
+        overlap_start=now - dt.timedelta(days=1, hours=2),
+        overlap_end=now - dt.timedelta(days=1),
+        overlap_minutes=120,
+        division_key=p["candidate"].division_key,
+    )
+    recompute(person_ids=[r.pk for r in p.values()], actor=setup, reason="scenario")
+    for r in p.values():
+        status_ensure(r)
+    s.objs["override"] = code_override_create(
+        actor=setup,
+        person=p["home"],
+        colour="yellow",
+        reason=s.mark(f"{s.tag}人工赋码理由", "override reason"),
+        basis="《防控方案》",
+    )
+    s.objs["code_status"] = status_ensure(p["home"])
+    s.objs["appeal"] = appeal_file(
+        person=p["home"],
+        statement=s.mark(f"{s.tag}申诉陈述", "appeal statement"),
+        contact_phone=s.mark(f"1370000{'0001' if s.name == 'inside' else '0002'}", "appeal phone"),
+    )
+
+
+def _lab(s: Side, p: dict[str, Resident], setup: User) -> None:
+    street = s.branch[Level.STREET]
+    # Labs are a directory of the whole city (a sampling site may send tubes to any lab, see
+    # lab/selectors.labs): their names are not markers.
+    lab = Lab.objects.create(
+        code=f"LAB-{s.name.upper()}",
+        name=f"{s.tag}检测所",
+        division=s.district,
+        division_key=s.district.key,
+    )
+    site = SamplingSite.objects.create(
+        code=s.mark(f"SS-{s.name.upper()}", "sampling site code"),
+        name=s.mark(f"{s.tag}采样点", "sampling site name"),
+        division=street,
+        division_key=street.key,
+        address="1号",
+    )
+    start = timezone.now() - dt.timedelta(hours=3)
+    rnd = TestingRound.objects.create(
+        name=s.mark(f"{s.tag}全员轮次", "round name"),
+        area=street,
+        division_key=street.key,
+        pool_size=10,
+        reason="scenario",
+        starts_at=start,
+        deadline=start + dt.timedelta(hours=24),
+        status=RoundStatus.OPEN,
+        created_by=setup,
+    )
+    rnd.sites.add(site)
+    tag = s.name.upper()
+    pool = make_tube(
+        s.mark(f"TB-{tag}-{next(_barcodes)}", "barcode"),
+        [p["tested"], p["worker"]],
+        round=rnd,
+        site=site,
+        collected_at=start + dt.timedelta(minutes=30),
+    )
+    give_result(pool, Outcome.POSITIVE, lab=lab, tested_at=start + dt.timedelta(hours=2))
+    empty = make_tube(s.mark(f"TB-{tag}-{next(_barcodes)}", "barcode"), [], site=site)
+    full = make_tube(s.mark(f"TB-{tag}-{next(_barcodes)}", "barcode"), [p["candidate"]], site=site)
+    sent = make_tube(s.mark(f"TB-{tag}-{next(_barcodes)}", "barcode"), [p["contact"]], site=site)
+    Tube.objects.filter(pk=sent.pk).update(
+        status=TubeStatus.SENT, lab=lab, sent_at=start + dt.timedelta(hours=1)
+    )
+    s.objs.update(
+        lab=lab, site=site, round=rnd, tube=empty, pool=pool, full_tube=full, sent_tube=sent
+    )
+    s.objs["retest"] = Retest.objects.create(
+        person=p["tested"], source_tube=pool, division_key=p["tested"].division_key
+    )
+    TemporaryControl.objects.create(
+        person=p["tested"], source_tube=pool, since=start, division_key=p["tested"].division_key
+    )
+    s.objs["worker"] = RiskPostWorker.objects.create(
+        person=p["worker"],
+        employer=s.mark(f"{s.tag}物流公司", "employer"),
+        post="分拣",
+        group="group_2",
+        division_key=p["worker"].division_key,
+    )
+
+
+def _quarantine(s: Side, p: dict[str, Resident], setup: User, staff: User, allocator: User) -> None:
+    street = s.branch[Level.STREET]
+    site = Site.objects.create(
+        code=s.mark(f"QS-{s.name.upper()}", "quarantine site code"),
+        name=s.mark(f"{s.tag}隔离酒店", "quarantine site name"),
+        kind="hotel",
+        division=street,
+        division_key=street.key,
+    )
+    site.staff.add(staff)
+    s.objs["staff"] = staff
+    s.objs["staff2"] = f.user(f"m_{s.name}_quarantine2", Role.QUARANTINE, s.district)
+    rooms = [
+        Room.objects.create(
+            site=site, building="A", floor=2, number=n, division_key=street.key, beds=2
+        )
+        for n in ("201", "202", "203", "204")
+    ]
+    today = timezone.localdate()
+    at_site = measure_start(
+        actor=setup,
+        person=p["member"],
+        category="close_contact",
+        anchor_on=today - dt.timedelta(days=1),
+    )
+    stay = Stay.objects.create(
+        person=p["member"],
+        measure=at_site,
+        room=rooms[0],
+        site=site,
+        status=StayStatus.IN,
+        checked_in_at=timezone.now() - dt.timedelta(hours=20),
+        division_key=street.key,
+    )
+    Room.objects.filter(pk=rooms[0].pk).update(status=RoomStatus.OCCUPIED)
+    at_home = measure_start(
+        actor=setup,
+        person=p["contact"],
+        category="close_contact",
+        anchor_on=today - dt.timedelta(days=1),
+    )
+    check = HealthCheck.objects.create(
+        measure=at_site,
+        person=p["member"],
+        stay=stay,
+        day=today,
+        temperature="38.6",
+        abnormal=True,
+        recorded_by=setup,
+        division_key=at_site.division_key,
+    )
+    alert = HealthAlert.objects.create(
+        check_record=check,
+        person=p["member"],
+        reason=s.mark(f"{s.tag}发热告警", "alert reason"),
+        division_key=at_site.division_key,
+    )
+    transfer = Transfer.objects.create(
+        person=p["case"],
+        case=s.objs["case"],
+        destination_kind="designated_hospital",
+        destination=s.mark(f"{s.tag}定点医院", "transfer destination"),
+        requested_by=setup,
+        division_key=p["case"].division_key,
+    )
+    batch = allocation_propose(
+        actor=allocator,
+        category="close_contact",
+        people={p["planned"].pk: today - dt.timedelta(days=1)},
+    )
+    released = measure_start(
+        actor=setup,
+        person=p["released"],
+        category="close_contact",
+        anchor_on=today - dt.timedelta(days=1),
+    )
+    Measure.objects.filter(pk=released.pk).update(
+        status=MeasureStatus.RELEASED,
+        closed_at=timezone.now(),
+        certificate_number=s.mark(f"CERT-{s.name.upper()}", "certificate number"),
+    )
+    s.objs["released_measure"] = released
+    arriving = measure_start(
+        actor=setup,
+        person=p["arriving"],
+        category="close_contact",
+        anchor_on=today - dt.timedelta(days=1),
+    )
+    s.objs["planned_stay"] = Stay.objects.create(
+        person=p["arriving"],
+        measure=arriving,
+        room=rooms[2],
+        site=site,
+        status=StayStatus.PLANNED,
+        division_key=street.key,
+    )
+    s.objs.update(
+        quarantine_site=site,
+        room=rooms[3],
+        stay=stay,
+        measure=at_site,
+        home_measure=at_home,
+        scheduled_test=ScheduledTest.objects.filter(measure=at_site).order_by("due_on").first(),
+        alert=alert,
+        transfer=transfer,
+        batch=batch,
+    )
+
+
+def _travel(s: Side, p: dict[str, Resident], setup: User) -> None:
+    now = timezone.now()
+    reported = travel.trip_report(
+        actor=setup,
+        id_number=p["traveller"].id_number,
+        name=p["traveller"].name,
+        phone=p["traveller"].phone,
+        origin=s.mark(f"{s.tag}出发地", "trip origin"),
+        origin_kind="high_risk_area",
+        departed_on=timezone.localdate() - dt.timedelta(days=1),
+        arriving_at=now - dt.timedelta(hours=2),
+        transport="train",
+        transport_number="G1234",
+        destination=s.branch[Level.COMMUNITY],
+        address=s.mark(f"{s.tag}小区5号", "trip address"),
+    )
+    trip = travel.arrival_record(
+        actor=setup,
+        trip=reported.trip,
+        checkpoint="许昌东站",
+        arrived_at=now - dt.timedelta(hours=1),
+    )
+    s.mark(trip.code, "trip code")
+    s.objs["trip"] = trip
+    s.objs["handover"] = Handover.objects.get(trip=trip)
+    # A second trip, only reported, for the arrival form.
+    other = travel.trip_report(
+        actor=setup,
+        id_number=p["planned"].id_number,
+        name=p["planned"].name,
+        phone=p["planned"].phone,
+        origin="郑州市",
+        origin_kind="domestic",
+        departed_on=timezone.localdate(),
+        arriving_at=now + dt.timedelta(hours=2),
+        transport="car",
+        destination=s.branch[Level.COMMUNITY],
+    ).trip
+    s.mark(other.code, "trip code")
+    s.objs["reported_trip"] = other
+
+
+def _zones(s: Side, setup: User) -> None:
+    zone = zone_draw(
+        actor=setup,
+        level="high",
+        reason="scenario",
+        divisions=[s.branch[Level.BUILDING]],
+        cases=[s.objs["case"]],
+        name=s.mark(f"{s.tag}封控楼栋", "zone name"),
+    )
+    s.objs["zone"] = zone
+    s.objs["proposed_zone"] = zone_draw(
+        actor=setup,
+        level="high",
+        reason="scenario",
+        divisions=[s.branch[Level.UNIT]],
+        name=s.mark(f"{s.tag}拟划小区", "zone name"),
+        in_force=False,
+    )
+    today = timezone.localdate()
+    s.objs["evaluation"] = ZoneEvaluation.objects.create(
+        zone=zone,
+        day=today,
+        level="high",
+        clock_from=today,
+        days_clean=0,
+        qualifies=True,
+        proposed_level="low",
+        proposed_change="lifted",
+        verdict="proposed",
+        profile_code="20-measures",
+        division_key=zone.division_key,
+    )
+
+
+def _audit(s: Side) -> None:
+    Event.objects.create(
+        actor_name="scenario",
+        action="resident.updated",
+        object_type="people.resident",
+        object_id=str(s.objs["resident"].pk),
+        object_label=s.mark(f"{s.tag}审计对象", "audit label"),
+        person_id=s.objs["resident"].pk,
+        division_key=s.objs["resident"].division_key,
+        field="name",
+        from_value="x",
+        to_value="y",
+    )
+
+
+def _side(world_city: f.City, name: str) -> Side:
+    if name == "inside":
+        return Side(name, INSIDE_TAG, world_city.weidu, world_city.w)
+    return Side(name, OUTSIDE_TAG, world_city.jianan, world_city.j)
+
+
+def personas(city: f.City) -> tuple[dict[str, User], User]:
+    out = {
+        role.value: f.user(f"m_{role.value}", role.value, city.weidu)
+        for role in Role
+        if role != Role.GRID
+    }
+    out[Role.GRID.value] = f.user("m_grid", Role.GRID, city.w[Level.GRID])
+    nobody = f.user("m_nobody", Role.COMMAND, None)
+    return out, nobody
+
+
+def build() -> World:
+    city = f.make_city()
+    setup = f.user("m_setup", Role.COMMAND, city.city)
+    people_of, nobody = personas(city)
+    world = World(
+        city=city,
+        inside=_side(city, "inside"),
+        outside=_side(city, "outside"),
+        personas=people_of,
+        nobody=nobody,
+        setup=setup,
+    )
+    world.outside.owner = f.user("m_outsider", Role.COMMAND, city.jianan)
+    outside_staff = f.user("m_outside_quarantine", Role.QUARANTINE, city.jianan)
+    sides = (
+        (world.inside, people_of["quarantine"], people_of["command"]),
+        (world.outside, outside_staff, world.outside.owner),
+    )
+    for s, staff, allocator in sides:
+        p = _residents(s)
+        _registry(s, p)
+        _epi(s, p, setup)
+        _lab(s, p, setup)
+        _quarantine(s, p, setup, staff, allocator)
+        _travel(s, p, setup)
+        _zones(s, setup)
+        _audit(s)
+    _across(world)
+    world.inside.objs["policy"] = world.outside.objs["policy"] = PolicyProfile.objects.filter(
+        is_active=False
+    ).first()
+    for user in [*people_of.values(), nobody, world.outside.owner]:
+        world.tokens[user.pk] = token_create(user=user, name="matrix")[0]
+        world.rejected[user.pk] = _rejected_rows(user)
+    return world
+
+
+def _across(world: World) -> None:
+    """Links across the border: an inside case's finding job found someone who lives outside,
+    and an inside case has a contact living outside (both kept where the person lives)."""
+    inside = world.inside
+    case = inside.objs["case"]
+    stranger = Resident.objects.get(name=f"{OUTSIDE_TAG}壬")
+    now = timezone.now()
+    Candidate.objects.create(
+        job=inside.objs["finding_job"],
+        case=case,
+        person=stranger,
+        degree=Degree.CLOSE,
+        venue=inside.objs["venue"],
+        overlap_start=now - dt.timedelta(days=1, hours=1),
+        overlap_end=now - dt.timedelta(days=1),
+        overlap_minutes=60,
+        division_key=stranger.division_key,
+    )
+    visitor = Resident.objects.get(name=f"{OUTSIDE_TAG}己")
+    make_contact(case, visitor, last_exposure_on=case.reported_on)
+
+
+def _rejected_rows(user: User) -> str:
+    """A rejected-rows file of an import by `user` (downloadable by them only)."""
+    file = importing._RejectedFile(user, "residents.csv", ["id_number", "name"])
+    file.add(["000", f"{user.username}的拒收行"], [])
+    file.close()
+    return file.token
