@@ -4,6 +4,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
@@ -161,4 +162,6 @@ def sign_in(client: Client, user: User) -> Client:
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
         session.save()
+        # a cookie-held session (signed_cookies) changes its key when saved
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     return client

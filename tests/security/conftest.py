@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 from django.test.utils import _TestState
 
 from fangkong.api import api
+from tests import factories as f
 from tests.security import scenario
 from tests.security.matrix import SUMMARY, Env, fingerprint
 
@@ -68,7 +69,7 @@ def env(world, django_db_blocker):
         clients = {"anonymous": Client()}
         for user in [*world.personas.values(), world.nobody]:
             clients[user.username.removeprefix("m_")] = client = Client()
-            client.force_login(user)
+            f.sign_in(client, user)
         yield Env(world, clients, fingerprint(world))
     cookies.disable()
     cache.clear()

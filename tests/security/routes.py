@@ -61,12 +61,18 @@ ANY_USER: dict[str, str] = {
     "token_list": "one's own API tokens",
     "token_new": "creates a token for oneself",
     "token_delete": "revokes one's own token",
+    "two_factor_verify": "the second step of one's own log-in (the code from one's own app)",
+    "account_security": "one's own second factor: enrolled or not, recovery codes left",
+    "two_factor_enrol": "enrols one's own authenticator",
+    "two_factor_codes": "new recovery codes for one's own account (after a code)",
+    "two_factor_remove": "removes one's own authenticator (after a code)",
 }
 
 # Routes whose purpose is to show an ID number or phone in full (inside the jurisdiction), and
 # why; everywhere else they are masked.
 REVEALS: dict[str, str] = {
     "people:reveal": "reveals one identifier of one resident on request, audited",
+    "epi:appeal_reveal_phone": "reveals an appellant's call-back number on request, audited",
 }
 
 # In a "mixed" request without an object in the path, these stay the caller's own (the lab,
@@ -86,10 +92,16 @@ OWN_KINDS = {
 # Routes that may change rows of the outside district, and why.
 CHANGES_ALLOWED: dict[str, str] = {
     "travel:report": "the public trip report: a traveller reports a trip to any community",
+    "epi:finding_job_refer": "sends candidates living elsewhere to their own district as "
+    "requests to confirm (协查); the request is addressed there, the person is unchanged",
+    "finding_job_refer": "the same through the API",
+    "case_contacts_add": "a contact registered elsewhere becomes a request to confirm (协查) "
+    "addressed to their own district; the person is unchanged and nothing about them is told",
 }
 
 # Operations answering 2xx to a body that names outside objects without taking them, and why.
 ANSWERED_NOT_ACCEPTED: dict[str, str] = {
+    "case_contacts_add": "someone registered elsewhere is sent for confirmation, not added",
     "finding_job_confirm": "candidates not of the job or living outside are left out (0 decided)",
     "finding_job_dismiss": "candidates not of the job or living outside are left out (0 decided)",
     "quarantine_allocation_propose": "outside ID numbers are listed as unknown (masked) in the "
@@ -120,6 +132,7 @@ PARAMS: dict[str, Spec] = {
     "job_id": ("finding_job", "pk"),
     "person_id": ("person", "pk"),
     "appeal_id": ("appeal", "pk"),
+    "request_id": ("contact_request", "pk"),
     "round_id": ("round", "pk"),
     "barcode": ("tube", "barcode"),
     "worker_id": ("worker", "pk"),
@@ -166,6 +179,10 @@ ROUTE_PARAMS: dict[tuple[str, str], Spec] = {
     ("epi:finding_job_decide", "pk"): ("finding_job", "pk"),
     ("epi:override_revoke", "pk"): ("override", "pk"),
     ("epi:appeal_decide", "pk"): ("appeal", "pk"),
+    ("epi:appeal_reveal_phone", "pk"): ("appeal", "pk"),
+    ("epi:contact_request", "pk"): ("contact_request", "pk"),
+    ("epi:contact_request_decide", "pk"): ("contact_request", "pk"),
+    ("epi:finding_job_refer", "pk"): ("finding_job", "pk"),
     ("public:verify", "token"): ("code_status", "token"),
     ("lab:round", "pk"): ("round", "pk"),
     ("lab:round_close", "pk"): ("round", "pk"),

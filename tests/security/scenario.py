@@ -27,7 +27,15 @@ from fangkong.accounts.roles import Role
 from fangkong.accounts.services import token_create
 from fangkong.audit.models import Event
 from fangkong.epi.appeals import appeal_file, code_override_create
-from fangkong.epi.models import Candidate, CheckIn, Degree, FindingJob, JobStatus
+from fangkong.epi.models import (
+    Candidate,
+    CheckIn,
+    ContactRequest,
+    Degree,
+    ExposureRelation,
+    FindingJob,
+    JobStatus,
+)
 from fangkong.epi.status import recompute, status_ensure
 from fangkong.lab.models import (
     Lab,
@@ -214,6 +222,19 @@ def _epi(s: Side, p: dict[str, Resident], setup: User) -> None:
         overlap_end=now - dt.timedelta(days=1),
         overlap_minutes=120,
         division_key=p["candidate"].division_key,
+    )
+    # A request to confirm a contact (协查): the case's and the person's jurisdiction decide
+    # who sees it, both on this side here.
+    s.objs["contact_request"] = ContactRequest.objects.create(
+        case=case,
+        person=p["candidate"],
+        degree=Degree.CLOSE,
+        relation=ExposureRelation.MEAL,
+        last_exposure_on=case.reported_on,
+        note=s.mark(f"{s.tag}协查备注", "contact request note"),
+        requested_by=setup,
+        division_key=p["candidate"].division_key,
+        case_key=case.division_key,
     )
     recompute(person_ids=[r.pk for r in p.values()], actor=setup, reason="scenario")
     for r in p.values():
