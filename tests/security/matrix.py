@@ -291,6 +291,11 @@ class Attempt:
     in_body: bool = False  # the body or query names an object (of the outside side in "mixed")
 
     @property
+    def key(self) -> str:
+        """The request itself: the same in two modes is sent once."""
+        return f"{self.method} {self.path} {self.sent}"
+
+    @property
     def sent(self) -> str:
         """Everything the request carries: a marker echoed back is not a leak."""
         files = []
