@@ -177,3 +177,12 @@ def test_active_policy_is_readable(as_):
     assert body["code"] == "20-measures"
     assert "close_contact" in str(body["rules"])
     assert as_("supply").get("/api/policy/active").status_code == 403
+
+
+def test_the_document_is_built_once_per_language_and_copied_to_each_caller(db):
+    from fangkong.api import api
+
+    first = api.get_openapi_schema(path_prefix="/api/")
+    first["paths"].clear()  # a caller's changes stay its own
+    second = api.get_openapi_schema(path_prefix="/api/")
+    assert second["paths"] and second == api.get_openapi_schema(path_prefix="/api/")
