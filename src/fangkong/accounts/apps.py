@@ -9,6 +9,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        # Imported here, not at the top: these modules use the models, which Django loads only
+        # after every app's config (the usual AppConfig.ready() idiom).
         from django.contrib.auth.signals import user_logged_in
 
         from fangkong.accounts import checks, services

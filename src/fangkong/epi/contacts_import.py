@@ -21,7 +21,14 @@ from django.utils.translation import gettext, gettext_noop
 from fangkong.accounts.access import Cap, require
 from fangkong.audit.services import event_record
 from fangkong.epi.models import Case, Degree, ExposureRelation
-from fangkong.epi.services import BulkErrors, ContactRow, contacts_add_bulk, contacts_check
+from fangkong.epi.services import (
+    BulkErrors,
+    ContactRow,
+    contacts_add_bulk,
+    contacts_check,
+    duplicate_message,
+    requested_message,
+)
 from fangkong.people.importing import E_NUMBER_LOST
 from fangkong.tabular import (
     E_EMPTY,
@@ -382,8 +389,6 @@ def parse_grid(text: str) -> list[list[str]]:
 
 def add_from_grid(*, actor: Any, case: Case, text: str) -> GridResult:
     """Save every pasted line at once; errors are reported per line and column."""
-    from fangkong.epi.services import duplicate_message, requested_message
-
     require(actor, Cap.CONTACTS_EDIT)
     result = GridResult(lines=parse_grid(text))
     positions = {canon: i for i, canon in enumerate(GRID_COLUMNS)}

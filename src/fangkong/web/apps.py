@@ -7,5 +7,6 @@ class WebConfig(AppConfig):
     verbose_name = _("Web")
 
     def ready(self) -> None:
-        # Registers the system checks and the login stamp of SessionLifetimeMiddleware.
+        # Registers the system checks and the login stamp of SessionLifetimeMiddleware; imported
+        # here because they use auth's models, loaded only after every app's config.
         from fangkong.web import checks, middleware  # noqa: F401
