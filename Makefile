@@ -57,10 +57,11 @@ test: env browser ## the whole suite on SQLite, then on PostgreSQL if reachable
 	@mkdir -p var
 	@scripts/test
 
-check: env ## ruff, ruff format --check, mypy, makemigrations --check
+check: env ## ruff, ruff format --check, mypy, import layers (lint-imports), makemigrations --check
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy src
+	$(VENV)/bin/lint-imports
 	$(FK) makemigrations --check --dry-run
 
 fmt: env ## apply ruff fixes and formatting

@@ -42,7 +42,7 @@ SEED = 1
 
 def _sites(count: int, rooms: int, rng: random.Random) -> int:
     """`count` sites at communities spread over the city, ~`rooms` rooms in all."""
-    from fangkong.bulk import analyze
+    from fangkong.core.bulk import analyze
     from fangkong.places.models import Division, Level
     from fangkong.quarantine.models import Room, Site
 

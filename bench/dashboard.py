@@ -57,8 +57,8 @@ def _load(sampled_share: float) -> None:
 
     from fangkong.accounts.models import User
     from fangkong.audit.models import Event
-    from fangkong.audit.services import EVENT_FIELDS
-    from fangkong.bulk import analyze, copy_rows, reset_sequence
+    from fangkong.audit.services import EVENT_FIELDS, EventRow
+    from fangkong.core.bulk import analyze, copy_rows, reset_sequence
     from fangkong.epi.models import Case, Contact
     from fangkong.lab.models import TestingRound, Tube, TubeMember
     from fangkong.people.models import Resident
@@ -89,8 +89,11 @@ def _load(sampled_share: float) -> None:
 
     def event(when, action, kind, oid, person, key, field, old, new):
         events.append(
-            (when, command.pk, "command", action, kind, str(oid), "", person, key, field,
-             old, new, "", "", "{}")
+            EventRow(
+                at=when, actor=command.pk, actor_name="command", action=action,
+                object_type=kind, object_id=str(oid), person_id=person, division_key=key,
+                field=field, from_value=old, to_value=new,
+            )
         )  # fmt: skip
 
     def flush(final: bool = False) -> None:

@@ -53,7 +53,7 @@ def _load(rows: int, runs: int) -> tuple[object, object]:
     from django.db import connection
 
     from fangkong.accounts.models import User
-    from fangkong.bulk import analyze, copy_rows, reset_sequence
+    from fangkong.core.bulk import analyze, copy_rows, reset_sequence
     from fangkong.lab.models import Lab, Purpose, Tube, TubeMember
     from fangkong.people.idnumber import make_id_number
     from fangkong.people.models import Resident

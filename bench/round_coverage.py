@@ -67,7 +67,7 @@ def _load(people: int) -> dict[str, object]:
     from django.db import connection
 
     from fangkong.accounts.models import User
-    from fangkong.bulk import analyze, copy_rows, reset_sequence
+    from fangkong.core.bulk import analyze, copy_rows, reset_sequence
     from fangkong.lab.models import (
         Lab,
         Result,

@@ -10,9 +10,9 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from fangkong.accounts.access import two_factor_required
 from fangkong.accounts.models import User
-from fangkong.accounts.roles import Role
+from fangkong.core.access import two_factor_required
+from fangkong.core.roles import Role
 from fangkong.people.idnumber import make_id_number
 from fangkong.people.models import Household, KeyPerson, Resident
 from fangkong.people.names import pinyin_of

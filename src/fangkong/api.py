@@ -14,9 +14,9 @@ from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import ValidationError as RequestInvalid
 from ninja.security import HttpBearer, django_auth
 
-from fangkong.accounts.access import Cap, require
 from fangkong.accounts.services import token_for_raw
-from fangkong.apikit import ERRORS, MEDIA_TYPES
+from fangkong.core.access import Cap, require
+from fangkong.core.apikit import ERRORS, MEDIA_TYPES
 
 
 class BearerToken(HttpBearer):

@@ -161,7 +161,7 @@ CLIENT_IP_HEADER = (
 )
 CLIENT_IP_PROXY_COUNT = env_int("FANGKONG_PROXY_COUNT", 1)
 # Capabilities whose roles must use two-factor (comma-separated codes); empty: the default
-# in fangkong.accounts.roles (reveal or export personal data). Superusers and staff always.
+# in fangkong.core.roles (reveal or export personal data). Superusers and staff always.
 TWO_FACTOR_CAPS = env_list("FANGKONG_TWO_FACTOR_CAPS", [])
 TWO_FACTOR_RECOVERY_CODES = env_int("FANGKONG_TWO_FACTOR_RECOVERY_CODES", 10)
 OTP_TOTP_ISSUER = env_str("FANGKONG_TWO_FACTOR_ISSUER", "Fangkong")
@@ -177,7 +177,7 @@ TIME_ZONE = env_str("FANGKONG_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
-# Dates (fangkong.dates): no fact is recorded before the platform's epoch, and a plan
+# Dates (fangkong.core.dates): no fact is recorded before the platform's epoch, and a plan
 # (deadline, test day, end of validity) lies at most this many days ahead.
 DATE_EPOCH = dt.date.fromisoformat(env_str("FANGKONG_EPOCH", "2019-12-01"))
 PLAN_HORIZON_DAYS = env_int("FANGKONG_PLAN_HORIZON_DAYS", 366)

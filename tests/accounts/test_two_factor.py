@@ -14,10 +14,10 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from fangkong.accounts.access import two_factor_required
 from fangkong.accounts.models import User
-from fangkong.accounts.roles import Cap, Role, roles_requiring_two_factor
 from fangkong.audit.models import Event
+from fangkong.core.access import two_factor_required
+from fangkong.core.roles import Cap, Role, roles_requiring_two_factor
 from tests import factories as f
 
 REQUIRED = {"command", "task_force", "street", "grid", "hospital"}

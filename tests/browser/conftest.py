@@ -25,9 +25,9 @@ from playwright.sync_api import (
 )
 from tests import factories as f
 
-from fangkong.accounts.access import two_factor_required
 from fangkong.accounts.models import User
 from fangkong.accounts.selectors import totp_device_of
+from fangkong.core.access import two_factor_required
 
 # Playwright's sync API keeps an event loop in the test thread, and Django then refuses ORM
 # calls there (SynchronousOnlyOperation). The tests build their data synchronously; allow it.

@@ -13,7 +13,7 @@ from tests import factories as f
 from tests.browser.test_testing_flow import page_for
 from tests.epi.conftest import make_case, make_contact
 
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 from fangkong.epi.models import CaseKind, ContactStatus
 from fangkong.places.models import Level
 

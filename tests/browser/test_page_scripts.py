@@ -12,7 +12,7 @@ from tests.browser.test_testing_flow import page_for
 from tests.browser.test_tracing_flow import IMMEDIATE, log_in, tracing_data
 from tests.epi.conftest import make_case
 
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 from fangkong.places.models import Level
 from fangkong.quarantine.models import Site, SiteKind
 

@@ -17,7 +17,7 @@ from tests.browser.test_testing_flow import page_for
 from tests.epi.conftest import make_case, make_contact
 from tests.quarantine.sites_factory import make_rooms, make_site, use_profile
 
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 from fangkong.places.models import Level
 from fangkong.quarantine.measures import measure_start
 from fangkong.quarantine.models import (

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from tests import factories as f
 from tests.browser.conftest import log_in
 
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 from fangkong.people.idnumber import mask_id_number
 from fangkong.places.models import Level
 

@@ -10,8 +10,8 @@ from playwright.sync_api import Page, expect
 from tests import factories as f
 from tests.browser.conftest import log_in
 
-from fangkong.accounts.roles import Role
 from fangkong.audit.models import Event
+from fangkong.core.roles import Role
 from fangkong.epi.models import Case, CaseKind, Contact, FoundBy, FoundWhere
 from fangkong.places.models import Level
 

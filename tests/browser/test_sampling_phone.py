@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, expect
 from tests import factories as f
 from tests.browser.conftest import TIMEOUT_MS, log_in
 
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 from fangkong.lab.models import Lab, SamplingSite, Tube, TubeMember
 from fangkong.lab.models import TestingRound as Round
 from fangkong.places.models import Level

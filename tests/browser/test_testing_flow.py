@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests import factories as f
 from tests.browser.conftest import TIMEOUT_MS, log_in
 
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 from fangkong.lab.models import Lab, Retest, SamplingSite, TemporaryControl
 from fangkong.lab.models import TestingRound as Round
 from fangkong.places.models import Level

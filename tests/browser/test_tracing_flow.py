@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from tests import factories as f
 from tests.browser.conftest import log_in
 
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 from fangkong.epi.models import CheckIn, Contact
 from fangkong.places.models import Level
 

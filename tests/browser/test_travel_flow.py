@@ -16,7 +16,7 @@ from tests import factories as f
 from tests.browser.conftest import TIMEOUT_MS, log_in
 from tests.quarantine.sites_factory import use_profile
 
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 from fangkong.lab.models import Purpose, SamplingSite, Tube
 from fangkong.people.idnumber import make_id_number
 from fangkong.places.models import Level

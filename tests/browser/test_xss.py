@@ -26,7 +26,7 @@ from tests import factories as f
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.test_testing_flow import page_for
 
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 from fangkong.demo.services import demo_generate
 from fangkong.lab.models import Lab, SamplingSite
 from fangkong.lab.models import TestingRound as Round

@@ -13,7 +13,7 @@ from tests import factories as f
 from tests.browser.test_testing_flow import page_for
 from tests.lab.conftest import give_result, make_tube
 
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 from fangkong.lab.models import Lab, Outcome, RoundStatus
 from fangkong.lab.models import TestingRound as Round
 from fangkong.places.models import Level

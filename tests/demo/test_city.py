@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory, override_settings
 
 from fangkong.accounts.models import User
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 from fangkong.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from fangkong.demo.services import demo_clear, demo_generate
 from fangkong.people.idnumber import parse_id_number

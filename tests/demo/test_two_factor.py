@@ -7,8 +7,8 @@ from django.core.management import CommandError, call_command
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from fangkong.accounts.access import two_factor_required
 from fangkong.accounts.models import User
+from fangkong.core.access import two_factor_required
 from fangkong.demo.accounts import DEMO_TOTP_SECRET, DEMO_TOTP_URI, demo_accounts_create
 from tests import factories as f
 

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from fangkong.accounts.roles import Role
 from fangkong.audit.models import Event
+from fangkong.core.roles import Role
 from fangkong.epi.appeals import appeal_decide, appeal_file, code_override_create
 from fangkong.epi.models import Appeal, CodeOverride, CodeStatus
 from fangkong.epi.status import recompute, status_current

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from fangkong.accounts.models import User
-from fangkong.accounts.roles import Role
 from fangkong.audit.models import Event
+from fangkong.core.roles import Role
 from fangkong.epi import hooks
 from fangkong.epi.models import (
     CaseKind,

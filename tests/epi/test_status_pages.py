@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from fangkong.accounts.roles import Role
 from fangkong.audit.models import Event
+from fangkong.core.roles import Role
 from fangkong.epi.models import Appeal, CodeOverride, CodeStatus, ExposureRelation
 from fangkong.epi.status import recompute
 from tests import factories as f

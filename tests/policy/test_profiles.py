@@ -5,8 +5,8 @@ from django.db import IntegrityError, transaction
 from pydantic import ValidationError
 
 from fangkong.accounts.models import User
-from fangkong.accounts.roles import Role
 from fangkong.audit.models import Event
+from fangkong.core.roles import Role
 from fangkong.policy import accessor
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.schema import CATEGORIES, Rules

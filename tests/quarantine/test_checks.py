@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from fangkong.audit.models import Event
-from fangkong.epi.services import BulkErrors
+from fangkong.core.errors import BulkErrors
 from fangkong.quarantine import care, checks
 from fangkong.quarantine.models import AlertStatus, HealthAlert, HealthCheck
 from tests import factories as f

@@ -27,7 +27,7 @@ from django.test import Client
 from django.utils import timezone
 
 from fangkong.accounts.models import ApiToken
-from fangkong.accounts.roles import ROLE_CAPS
+from fangkong.core.roles import ROLE_CAPS
 from fangkong.epi.models import CheckIn
 from fangkong.lab.models import Result
 from fangkong.places.models import Division

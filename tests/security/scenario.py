@@ -23,9 +23,9 @@ from typing import Any
 from django.utils import timezone
 
 from fangkong.accounts.models import ApiToken, User
-from fangkong.accounts.roles import Role
 from fangkong.accounts.services import token_create
 from fangkong.audit.models import Event
+from fangkong.core.roles import Role
 from fangkong.epi.appeals import appeal_file, code_override_create
 from fangkong.epi.models import (
     Candidate,

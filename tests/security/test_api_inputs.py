@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from pydantic import BaseModel
 
 from fangkong.api import api
-from fangkong.apikit import MAX_OFFSET
+from fangkong.core.apikit import MAX_OFFSET
 from fangkong.epi.models import FindingJob
 from fangkong.lab.models import Lab
 from fangkong.quarantine.measures import measure_start

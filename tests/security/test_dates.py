@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from fangkong import dates
+from fangkong.core import dates
 from fangkong.epi.models import Case
 from tests import factories as f
 from tests.api.conftest import bearer_client

@@ -11,9 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from fangkong.core.tabular import CsvOut, inert, xlsx_append
 from fangkong.people import importing
 from fangkong.people.models import Resident
-from fangkong.tabular import CsvOut, inert, xlsx_append
 from tests import factories as f
 
 PAYLOADS = [

@@ -19,12 +19,12 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from fangkong.audit.models import Event
+from fangkong.core.tabular import E_ZIP_RATIO, FileProblem, Limits, read_rows, scan
 from fangkong.epi.models import CheckIn, Contact
 from fangkong.lab.models import Lab, Result, ResultUpload
 from fangkong.people import importing
 from fangkong.people.models import Household, Resident
 from fangkong.quarantine.models import Room
-from fangkong.tabular import E_ZIP_RATIO, FileProblem, Limits, read_rows, scan
 from tests import factories as f
 from tests.api.conftest import bearer_client
 from tests.epi.conftest import make_case

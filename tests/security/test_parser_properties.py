@@ -17,6 +17,15 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from fangkong.core.tabular import (
+    E_JSON_DEPTH,
+    JSON_MAX_DEPTH,
+    FileProblem,
+    Limits,
+    load_json,
+    read_rows,
+    scan,
+)
 from fangkong.epi import checkins
 from fangkong.lab import fhir
 from fangkong.people.idnumber import (
@@ -28,15 +37,6 @@ from fangkong.people.idnumber import (
 )
 from fangkong.policy.schema import Rules
 from fangkong.policy.services import shipped_documents
-from fangkong.tabular import (
-    E_JSON_DEPTH,
-    JSON_MAX_DEPTH,
-    FileProblem,
-    Limits,
-    load_json,
-    read_rows,
-    scan,
-)
 
 FILE_CHECKS = settings(
     max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture]

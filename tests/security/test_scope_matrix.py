@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 from tests.security import routes as r
 from tests.security.matrix import (
     MODES,

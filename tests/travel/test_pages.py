@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 from fangkong.quarantine.models import DueTestStatus, ScheduledTest
 from fangkong.travel import services, views
 from fangkong.travel.models import Handover, Trip, TripStatus

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from fangkong.accounts.roles import Role
 from fangkong.audit.models import Event
+from fangkong.core.roles import Role
 from fangkong.people.models import KeyPerson, Need, Resident
 from tests import factories as f
 

@@ -7,11 +7,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from fangkong.accounts.access import caps_of
 from fangkong.accounts.models import ApiToken
 from fangkong.accounts.selectors import token_for_user, tokens_for_user
 from fangkong.accounts.services import token_create, token_revoke
-from fangkong.apikit import ERRORS, Id
+from fangkong.core.access import caps_of
+from fangkong.core.apikit import ERRORS, Id
 from fangkong.places.schemas import PlaceOut, place_out
 
 router = Router(tags=["accounts"])

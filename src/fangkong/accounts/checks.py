@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.checks import Error
 from django.core.checks import register as register_check
 
-from fangkong.accounts.roles import Cap
+from fangkong.core.roles import Cap
 
 
 def two_factor_caps_known(**kwargs: Any) -> list[Error]:

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.accounts import services, throttle
-from fangkong.web.addresses import client_ip
+from fangkong.core.addresses import client_ip
 
 
 class LoginForm(AuthenticationForm):

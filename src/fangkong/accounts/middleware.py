@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from fangkong.accounts import selectors
-from fangkong.accounts.access import two_factor_required
 from fangkong.accounts.services import HAS_DEVICE_SESSION_KEY
+from fangkong.core.access import two_factor_required
 
 # The pages a session may open while it owes its second factor.
 OPEN_WHILE_PENDING = {"login", "logout", "two_factor_verify", "two_factor_enrol", "set_language"}

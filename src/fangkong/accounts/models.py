@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 from fangkong.places.models import Division
 
 

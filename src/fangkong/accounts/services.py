@@ -15,8 +15,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fangkong.accounts import selectors, throttle
 from fangkong.accounts.models import ApiToken, User, hash_token
-from fangkong.accounts.roles import Role
 from fangkong.audit.services import event_record
+from fangkong.core.roles import Role
 
 
 @transaction.atomic

@@ -16,10 +16,10 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fangkong.accounts import selectors, services, throttle
-from fangkong.accounts.access import two_factor_required
 from fangkong.accounts.forms import AppCodeForm, CodeForm, LoginForm
 from fangkong.accounts.models import ApiToken
 from fangkong.accounts.services import token_create, token_revoke
+from fangkong.core.access import two_factor_required
 
 # Session keys: recovery codes to show once, and where to go after seeing them.
 CODES_SESSION_KEY = "two_factor_codes"

@@ -2,8 +2,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from fangkong.accounts.access import scoped
 from fangkong.audit.models import Event
+from fangkong.core.access import scoped
 
 
 def events_for_user(user: Any) -> QuerySet[Event]:

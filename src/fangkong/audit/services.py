@@ -1,31 +1,46 @@
 """The one way to record that something changed."""
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from django.db import models
 
 from fangkong.audit.models import Event
-from fangkong.bulk import copy_rows
+from fangkong.core.access import acting_user
+from fangkong.core.bulk import copy_rows
 
-# Column order of the rows `events_record_bulk` takes.
-EVENT_FIELDS = (
-    "at",
-    "actor",
-    "actor_name",
-    "action",
-    "object_type",
-    "object_id",
-    "object_label",
-    "person_id",
-    "division_key",
-    "field",
-    "from_value",
-    "to_value",
-    "reason",
-    "basis",
-    "data",
-)
+
+class EventRow(NamedTuple):
+    """One audit event for `events_record_bulk`, named field by field (`actor` is the user's id;
+    `data` is JSON text)."""
+
+    at: Any  # a datetime, or the database's text form of one (connection.ops.adapt_…)
+    actor: int | None
+    actor_name: str
+    action: str
+    object_type: str
+    object_id: str
+    object_label: str = ""
+    person_id: int | None = None
+    division_key: str = ""
+    field: str = ""
+    from_value: Any = ""
+    to_value: Any = ""
+    reason: str = ""
+    basis: str = ""
+    data: str = "{}"
+
+
+# Column order of the rows `events_record_bulk` writes.
+EVENT_FIELDS = EventRow._fields
+
+
+def actor_columns(actor: Any) -> tuple[int | None, str]:
+    """(`actor`, `actor_name`) of an event: a signed-in user, or the name of a process."""
+    user = acting_user(actor)
+    if user is not None:
+        return user.pk, str(user)
+    return None, actor if isinstance(actor, str) and actor else "system"
 
 
 def _label(value: Any) -> str:
@@ -54,10 +69,10 @@ def event_record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         division_key = division_key or getattr(obj, "division_key", "") or ""
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user_id, actor_name = actor_columns(actor)
     return Event.objects.create(
-        actor=user,
-        actor_name=str(user) if user else (actor if isinstance(actor, str) else "system"),
+        actor_id=user_id,
+        actor_name=actor_name,
         action=action,
         object_type=object_type,
         object_id=object_id,
@@ -73,6 +88,6 @@ def event_record(
     )
 
 
-def events_record_bulk(rows: Iterable[Sequence[Any]]) -> int:
-    """Append many events in one columnar write; each row in EVENT_FIELDS order."""
+def events_record_bulk(rows: Iterable[EventRow]) -> int:
+    """Append many events in one columnar write."""
     return copy_rows(Event, EVENT_FIELDS, rows)

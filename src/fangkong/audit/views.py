@@ -2,9 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from fangkong.accounts.access import Cap, require
 from fangkong.audit.selectors import events_for_user
-from fangkong.people.views import page_window
+from fangkong.core.access import Cap, require
+from fangkong.core.pages import page_window
 
 
 @login_required

@@ -11,12 +11,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from fangkong.accounts.access import Cap, require
-from fangkong.apikit import ERRORS
 from fangkong.command import report as reporting
 from fangkong.command.figures import RoundFigure, Situation, latest_rounds, situation
 from fangkong.command.places import Node, node_for
-from fangkong.dates import Day, Moment
+from fangkong.core.access import Cap, require
+from fangkong.core.apikit import ERRORS
+from fangkong.core.dates import Day, Moment
 
 router = Router(tags=["command"])
 

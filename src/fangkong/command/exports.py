@@ -1,5 +1,5 @@
 """Streamed exports of the lists behind the figures: CSV row by row, XLSX in write-only mode,
-through the shared writer (`fangkong.tabular`: formulas neutralised, text stored as text).
+through the shared writer (`fangkong.core.tabular`: formulas neutralised, text stored as text).
 
 Rows are read in chunks from a server-side cursor (`QuerySet.iterator`), so memory stays flat
 at any size up to `settings.EXPORT_MAX_ROWS`. A CSV starts flowing with the first chunk; an
@@ -24,8 +24,8 @@ from openpyxl import Workbook
 from fangkong.audit.services import event_record
 from fangkong.command.lists import Column, Context, FigureList
 from fangkong.command.places import Node
+from fangkong.core.tabular import CsvOut, xlsx_append
 from fangkong.people.reveals import export_reveals_record, new_export_id
-from fangkong.tabular import CsvOut, xlsx_append
 
 CHUNK = 2000
 FLUSH_CHARS = 64 * 1024

@@ -19,10 +19,10 @@ from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from fangkong.accounts.access import Cap, can, key_filter
 from fangkong.command import tallied, zones_bridge
 from fangkong.command.asof import Tracked, grouped_at
 from fangkong.command.places import Node, children_of, map_places
+from fangkong.core.access import Cap, can, key_filter
 from fangkong.epi.models import Case, CaseKind, CaseStatus, Contact, ContactStatus
 from fangkong.lab.models import TestingRound, TubeMember
 from fangkong.lab.selectors import ancestor_keys

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.command.report import CUT_OFF_HOUR
-from fangkong.dates import DayField, MomentField
+from fangkong.core.dates import DayField, MomentField
 
 MOMENT = "%Y-%m-%dT%H:%M"
 

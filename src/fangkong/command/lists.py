@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.access import Cap, key_filter, require
 from fangkong.command import figures as fig
 from fangkong.command.asof import spellings, value_at, value_codes
 from fangkong.command.places import Node
+from fangkong.core.access import Cap, key_filter, require
 from fangkong.epi.models import (
     Case,
     CaseKind,

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import NO_SCOPE, key_filter, scope_key
+from fangkong.core.access import NO_SCOPE, key_filter, scope_key
 from fangkong.places.models import KEY_LENGTH, Division, Level
 
 MAP_LEVEL = Level.COMMUNITY  # case counts are drawn per community (or finer, below one)

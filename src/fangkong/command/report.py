@@ -24,8 +24,8 @@ from openpyxl.styles import Alignment, Font
 
 from fangkong.command.figures import Area, Situation, situation
 from fangkong.command.places import Node
+from fangkong.core.tabular import xlsx_append
 from fangkong.epi.models import CaseKind, ContactStatus, Degree
-from fangkong.tabular import xlsx_append
 
 CUT_OFF_HOUR = 8  # the 许昌 releases count "截至…8时"; any hour can be asked for
 

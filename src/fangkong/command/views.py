@@ -13,15 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import Cap, require
 from fangkong.command import exports, lists
 from fangkong.command import report as reporting
 from fangkong.command.figures import DAY, KINDS, Situation, round_figures, situation
 from fangkong.command.forms import MOMENT, AsOfForm, ReportForm
 from fangkong.command.places import Node, node_for, trail_of
+from fangkong.core.access import Cap, require
+from fangkong.core.pages import page_window
 from fangkong.epi.models import CaseKind
 from fangkong.people.reveals import export_reveal_allowed
-from fangkong.people.views import page_window
 
 FILTERS = (
     "kind",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from fangkong.accounts.roles import Cap
+from fangkong.core.roles import Cap
 
 CAP: Cap = getattr(Cap, "ZONES_VIEW", Cap.CASES_VIEW)
 

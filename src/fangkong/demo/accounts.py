@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import make_password
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from fangkong.accounts.access import two_factor_required
 from fangkong.accounts.models import User
-from fangkong.accounts.roles import Role
+from fangkong.core.access import two_factor_required
+from fangkong.core.roles import Role
 from fangkong.demo import data
 from fangkong.places.models import Division
 

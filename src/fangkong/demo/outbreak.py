@@ -21,8 +21,8 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from fangkong.audit.models import Event
-from fangkong.audit.services import EVENT_FIELDS
-from fangkong.bulk import copy_rows, reset_sequence
+from fangkong.audit.services import EVENT_FIELDS, EventRow
+from fangkong.core.bulk import copy_rows, reset_sequence
 from fangkong.demo import data
 from fangkong.demo.clock import Clock, is_rest_day
 from fangkong.demo.tree import Node
@@ -518,22 +518,19 @@ def outbreak_write(checkins: Checkins, *, seed: int, actor: Any) -> OutbreakStat
 
     def event(when: dt.datetime, action: str, kind: str, oid: int, label: str, **kw: Any) -> None:
         events.append(
-            (
-                when,
-                actor_id,
-                actor_name,
-                action,
-                kind,
-                str(oid),
-                label[:200],
-                kw["person"],
-                kw["key"],
-                kw["field"],
-                kw.get("old", ""),
-                kw["new"][:300],
-                "",
-                "",
-                "{}",
+            EventRow(
+                at=when,
+                actor=actor_id,
+                actor_name=actor_name,
+                action=action,
+                object_type=kind,
+                object_id=str(oid),
+                object_label=label[:200],
+                person_id=kw["person"],
+                division_key=kw["key"],
+                field=kw["field"],
+                from_value=kw.get("old", ""),
+                to_value=kw["new"][:300],
             )
         )
 

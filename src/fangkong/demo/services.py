@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import User
 from fangkong.audit.models import Event
-from fangkong.bulk import analyze, copy_rows, reset_sequence
+from fangkong.core.bulk import analyze, copy_rows, reset_sequence
 from fangkong.demo import data
 from fangkong.demo.accounts import DEMO_USERNAMES, demo_accounts_create
 from fangkong.demo.clock import Clock

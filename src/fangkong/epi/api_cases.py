@@ -5,9 +5,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from fangkong.accounts.access import Cap, require
-from fangkong.apikit import ERRORS, Id, Limit, Offset, Page, not_found_message, paginate
-from fangkong.dates import WindowDay
+from fangkong.core.access import Cap, require
+from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, not_found_message, paginate
+from fangkong.core.dates import WindowDay
+from fangkong.core.errors import BulkErrors, field_error
 from fangkong.epi import contact_requests, selectors, services
 from fangkong.epi.models import (
     CaseKind,
@@ -35,7 +36,6 @@ from fangkong.epi.schemas import (
     contact_out,
     contact_request_out,
 )
-from fangkong.people.errors import field_error
 from fangkong.places.models import Division
 
 router = Router(tags=["cases"])
@@ -154,7 +154,7 @@ def case_contacts(request: HttpRequest, case_id: Id) -> list[dict[str, Any]]:
     return [contact_out(c) for c in qs.order_by("degree", "id")]
 
 
-def _bulk_422(exc: services.BulkErrors, single: bool) -> Status[dict[str, Any]]:
+def _bulk_422(exc: BulkErrors, single: bool) -> Status[dict[str, Any]]:
     detail = []
     for index in sorted(exc.rows):
         for name, messages in exc.rows[index].items():
@@ -184,7 +184,7 @@ def case_contacts_add(
     rows = [services.ContactRow(**_row(item)) for item in items]
     try:
         batch = services.contacts_add_bulk(actor=request.user, case=case, rows=rows)
-    except services.BulkErrors as exc:
+    except BulkErrors as exc:
         return _bulk_422(exc, single)
     return Status(
         201,

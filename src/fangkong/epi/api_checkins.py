@@ -7,9 +7,9 @@ from django.http import HttpRequest
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from fangkong.accounts.access import Cap, require
-from fangkong.apikit import ERRORS, Limit, Offset, Page, ValidationErrorOut, paginate
-from fangkong.dates import WindowMoment
+from fangkong.core.access import Cap, require
+from fangkong.core.apikit import ERRORS, Limit, Offset, Page, ValidationErrorOut, paginate
+from fangkong.core.dates import WindowMoment
 from fangkong.epi.checkins import CheckinImportResult, checkins_at_venue
 from fangkong.epi.models import CheckIn
 from fangkong.epi.views_checkins import run_upload

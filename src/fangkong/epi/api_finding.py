@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from fangkong.apikit import ERRORS, Id, Limit, Offset, Page, found, paginate
+from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, found, paginate
 from fangkong.epi import chains, contact_requests, finding
 from fangkong.epi.models import (
     Candidate,

@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from fangkong.accounts.access import Cap, require
-from fangkong.apikit import ERRORS, Id, Limit, Offset, Page, paginate, query_error
-from fangkong.dates import PlanMoment
+from fangkong.core.access import Cap, require
+from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, paginate, query_error
+from fangkong.core.dates import PlanMoment
 from fangkong.epi import appeals, status
 from fangkong.epi.models import Appeal, AppealStatus, CodeStatus
 from fangkong.people.reveals import reveal_reason_missing

@@ -15,12 +15,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong import dates
-from fangkong.accounts.access import Cap, in_scope, require, scoped
 from fangkong.audit.services import event_record
+from fangkong.core import dates
+from fangkong.core.access import Cap, in_scope, require, scoped
+from fangkong.core.errors import field_error
 from fangkong.epi.models import Appeal, AppealStatus, CodeOverride, Colour
 from fangkong.epi.status import recompute, status_current
-from fangkong.people.errors import field_error
 from fangkong.people.models import Resident
 from fangkong.people.reveals import need_reveal_reason
 from fangkong.people.services import clean_phone

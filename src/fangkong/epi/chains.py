@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from fangkong.accounts.access import Cap, can, require, scoped
+from fangkong.core.access import Cap, can, require, scoped
 from fangkong.epi.models import Case, CaseKind, Contact, Degree
 from fangkong.people.models import Resident
 

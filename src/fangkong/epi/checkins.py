@@ -24,13 +24,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from fangkong import dates
-from fangkong.accounts.access import Cap, in_scope, require, scope_key
 from fangkong.audit.services import event_record
-from fangkong.people.importing import LOOKUP_BATCH, MAX_ERRORS_KEPT
-from fangkong.people.models import Resident
-from fangkong.places.models import Venue
-from fangkong.tabular import (
+from fangkong.core import dates
+from fangkong.core.access import Cap, in_scope, require, scope_key
+from fangkong.core.tabular import (
     FileProblem,
     RowError,
     check_parquet,
@@ -40,6 +37,9 @@ from fangkong.tabular import (
     read_rows,
     scan,
 )
+from fangkong.people.importing import LOOKUP_BATCH, MAX_ERRORS_KEPT
+from fangkong.people.models import Resident
+from fangkong.places.models import Venue
 
 CHUNK = 50_000
 
@@ -335,7 +335,7 @@ class _Stage:
 
 
 def _out_of_bounds(seconds: int, first: int, tz: Any) -> str:
-    """Why a time before the epoch or in the future is refused (the rule of fangkong.dates)."""
+    """Why a time before the epoch or in the future is refused (the rule of fangkong.core.dates)."""
     try:
         moment = dt.datetime.fromtimestamp(seconds, tz)
     except (OverflowError, OSError, ValueError):

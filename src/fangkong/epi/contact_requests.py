@@ -17,8 +17,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import NO_SCOPE, Cap, can, in_scope, key_filter, require, scope_key
 from fangkong.audit.services import event_record
+from fangkong.core.access import NO_SCOPE, Cap, can, in_scope, key_filter, require, scope_key
+from fangkong.core.errors import BulkErrors, field_error
 from fangkong.epi.models import (
     Candidate,
     CandidateDecision,
@@ -30,12 +31,10 @@ from fangkong.epi.models import (
     RequestStatus,
 )
 from fangkong.epi.services import (
-    BulkErrors,
     ContactRow,
     contact_requests_write,
     contacts_add_bulk,
 )
-from fangkong.people.errors import field_error
 from fangkong.places.models import KEY_LENGTH, Level
 
 RELATED = ("case", "person__division", "venue", "requested_by", "decided_by")

@@ -18,19 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
-from fangkong.accounts.access import Cap, require
 from fangkong.audit.services import event_record
-from fangkong.epi.models import Case, Degree, ExposureRelation
-from fangkong.epi.services import (
-    BulkErrors,
-    ContactRow,
-    contacts_add_bulk,
-    contacts_check,
-    duplicate_message,
-    requested_message,
-)
-from fangkong.people.importing import E_NUMBER_LOST
-from fangkong.tabular import (
+from fangkong.core.access import Cap, require
+from fangkong.core.errors import BulkErrors
+from fangkong.core.tabular import (
     E_EMPTY,
     E_NOT_TABULAR,
     FileProblem,
@@ -40,6 +31,15 @@ from fangkong.tabular import (
     read_rows,
     scan,
 )
+from fangkong.epi.models import Case, Degree, ExposureRelation
+from fangkong.epi.services import (
+    ContactRow,
+    contacts_add_bulk,
+    contacts_check,
+    duplicate_message,
+    requested_message,
+)
+from fangkong.people.importing import E_NUMBER_LOST
 
 MAX_ROWS = 20000
 

@@ -1,6 +1,6 @@
 """Automatic contact finding as a background job, and a tracer's decisions on its candidates.
 
-A job names cases; the worker (`tasks.run_finding_job`) asks the finder engine for people who
+A job names cases; the worker (`run_finding_job`, below) asks the finder engine for people who
 overlapped with them at a venue, writes the candidates with their evidence and reports its
 progress. A tracer then confirms candidates (they become contacts through the contact
 services, with an audited `candidate.confirmed`) or dismisses them.
@@ -17,12 +17,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import Cap, in_scope, require, scoped
-from fangkong.audit.services import event_record, events_record_bulk
-from fangkong.bulk import copy_rows
+from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
+from fangkong.core.access import Cap, in_scope, require, scoped
+from fangkong.core.bulk import copy_rows
+from fangkong.core.errors import field_error
 from fangkong.epi.models import (
     Candidate,
     CandidateDecision,
@@ -33,7 +35,6 @@ from fangkong.epi.models import (
     FindingJob,
     JobStatus,
 )
-from fangkong.people.errors import field_error
 from fangkong.people.models import Resident
 from fangkong.policy.accessor import current
 
@@ -183,8 +184,6 @@ def _common_key(keys: list[str]) -> str:
 
 
 def _enqueue(job_id: int) -> None:
-    from fangkong.epi.tasks import run_finding_job
-
     run_finding_job.enqueue(job_id)
 
 
@@ -456,11 +455,10 @@ _DECIDED = {"confirmed": CandidateDecision.CONFIRMED, "dismissed": CandidateDeci
 
 def _decision_events(
     actor: Any, job: FindingJob, candidates: list[Candidate], verb: str, reason: str = ""
-) -> Iterable[tuple[Any, ...]]:
+) -> Iterable[EventRow]:
     """One event per candidate, so each person's history says where the decision came from."""
     now = timezone.now()
-    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    actor_name = str(actor) if user_id else "system"
+    user_id, actor_name = actor_columns(actor)
     for c in candidates:
         evidence = {
             "job": job.pk,
@@ -471,25 +469,30 @@ def _decision_events(
             "overlap_end": c.overlap_end.isoformat(),
             "overlap_minutes": c.overlap_minutes,
         }
-        yield (
-            now,
-            user_id,
-            actor_name,
-            f"candidate.{verb}",
-            "epi.candidate",
-            str(c.pk),
-            f"{c.person.name} ← {c.case.number}"[:200],
-            c.person_id,
-            c.division_key,
-            "decision",
-            str(CandidateDecision.PENDING.label),
-            str(_DECIDED[verb].label),
-            reason,
-            "",
-            json.dumps(evidence, ensure_ascii=False),
+        yield EventRow(
+            at=now,
+            actor=user_id,
+            actor_name=actor_name,
+            action=f"candidate.{verb}",
+            object_type="epi.candidate",
+            object_id=str(c.pk),
+            object_label=f"{c.person.name} ← {c.case.number}"[:200],
+            person_id=c.person_id,
+            division_key=c.division_key,
+            field="decision",
+            from_value=str(CandidateDecision.PENDING.label),
+            to_value=str(_DECIDED[verb].label),
+            reason=reason,
+            data=json.dumps(evidence, ensure_ascii=False),
         )
 
 
 def job_refused(exc: ValidationError) -> str:
     """A job-creation refusal as one line for a page message."""
     return " ".join(str(m) for messages in exc.message_dict.values() for m in messages)
+
+
+@task()
+def run_finding_job(job_id: int) -> str:
+    """Run one contact-finding job in the task worker (`fangkong db_worker`); its final status."""
+    return str(finding_job_run(job_id=job_id).status)

@@ -3,7 +3,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.dates import DayField, MomentField
+from fangkong.core.dates import DayField, MomentField
+from fangkong.core.uploads import ImportFileField
 from fangkong.epi.models import (
     CaseKind,
     CaseStatus,
@@ -13,7 +14,6 @@ from fangkong.epi.models import (
     FoundBy,
     FoundWhere,
 )
-from fangkong.web.uploads import ImportFileField
 
 DATE = {"type": "date"}
 ANY: list[tuple[str, Any]] = [("", "—")]

@@ -4,8 +4,8 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from fangkong.apikit import DB_INTEGER_MAX
-from fangkong.dates import Day, Moment
+from fangkong.core.apikit import DB_INTEGER_MAX
+from fangkong.core.dates import Day, Moment
 from fangkong.epi.models import (
     Case,
     CaseKind,

@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from fangkong.accounts.access import Cap, require, scoped
+from fangkong.core.access import Cap, require, scoped
 from fangkong.epi.models import Case, CaseKind, Contact, ContactStatus, Degree, FoundWhere
 
 

@@ -13,10 +13,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong import dates
-from fangkong.accounts.access import Cap, in_scope, require
-from fangkong.audit.services import event_record, events_record_bulk
-from fangkong.bulk import copy_rows
+from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
+from fangkong.core import dates
+from fangkong.core.access import Cap, acting_user, in_scope, require
+from fangkong.core.bulk import copy_rows
+from fangkong.core.errors import BulkErrors, field_error
 from fangkong.epi.hooks import facts_changed
 from fangkong.epi.models import (
     Case,
@@ -32,7 +33,6 @@ from fangkong.epi.models import (
     FoundWhere,
     RequestStatus,
 )
-from fangkong.people.errors import field_error
 from fangkong.people.idnumber import IdNumberError, parse_id_number
 from fangkong.people.models import Residency, Resident
 from fangkong.people.names import pinyin_of
@@ -568,20 +568,6 @@ class Requested:
     new: bool  # False: the same person was already requested for this case
 
 
-class BulkErrors(ValidationError):
-    """Row-level problems: `rows` maps a 0-based row index to {field: [messages]}."""
-
-    def __init__(self, rows: dict[int, dict[str, list[str]]]) -> None:
-        self.rows = rows
-        super().__init__(
-            {
-                f"rows[{index}].{name}": messages
-                for index in sorted(rows)
-                for name, messages in rows[index].items()
-            }
-        )
-
-
 class ContactBatch(list[Contact]):
     """The contacts added; `duplicates` lists rows naming a person already known for the case,
     `requested` rows sent to the jurisdiction where the person is registered."""
@@ -859,45 +845,36 @@ def _contact_rows(
 
 def _event_rows(
     actor: Any, case: Case, contacts: list[Contact], created: list[Resident], reason: str
-) -> Iterable[tuple[Any, ...]]:
+) -> Iterable[EventRow]:
     now = timezone.now()
-    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    actor_name = str(actor) if user_id else "system"
+    user_id, actor_name = actor_columns(actor)
     for person in created:
-        yield (
-            now,
-            user_id,
-            actor_name,
-            "resident.created",
-            "people.resident",
-            str(person.pk),
-            person.name[:200],
-            person.pk,
-            person.division_key,
-            "",
-            "",
-            "",
-            reason,
-            "",
-            "{}",
+        yield EventRow(
+            at=now,
+            actor=user_id,
+            actor_name=actor_name,
+            action="resident.created",
+            object_type="people.resident",
+            object_id=str(person.pk),
+            object_label=person.name[:200],
+            person_id=person.pk,
+            division_key=person.division_key,
+            reason=reason,
         )
     for c in contacts:
-        yield (
-            now,
-            user_id,
-            actor_name,
-            "contact.added",
-            "epi.contact",
-            str(c.pk),
-            f"{c.person.name} ← {case.number}"[:200],
-            c.person_id,
-            c.division_key,
-            "degree",
-            "",
-            f"{c.get_degree_display()} ← {case.number}",
-            reason,
-            "",
-            "{}",
+        yield EventRow(
+            at=now,
+            actor=user_id,
+            actor_name=actor_name,
+            action="contact.added",
+            object_type="epi.contact",
+            object_id=str(c.pk),
+            object_label=f"{c.person.name} ← {case.number}"[:200],
+            person_id=c.person_id,
+            division_key=c.division_key,
+            field="degree",
+            to_value=f"{c.get_degree_display()} ← {case.number}",
+            reason=reason,
         )
 
 
@@ -1023,7 +1000,7 @@ def contact_requests_write(
     if not rows:
         return []
     now = timezone.now()
-    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    user_id = getattr(acting_user(actor), "pk", None)
 
     def values(r: dict[str, Any]) -> tuple[Any, ...]:
         venue, candidate = r.get("venue"), r.get("candidate")
@@ -1065,30 +1042,25 @@ def contact_requests_write(
     return sent
 
 
-def _request_events(
-    actor: Any, requests: list[ContactRequest], reason: str
-) -> Iterable[tuple[Any, ...]]:
+def _request_events(actor: Any, requests: list[ContactRequest], reason: str) -> Iterable[EventRow]:
     """In the person's history and their jurisdiction's log; the label names only the case."""
     now = timezone.now()
-    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    actor_name = str(actor) if user_id else "system"
+    user_id, actor_name = actor_columns(actor)
     for q in requests:
-        yield (
-            now,
-            user_id,
-            actor_name,
-            "contact_request.created",
-            "epi.contactrequest",
-            str(q.pk),
-            f"#{q.pk} ← {q.case.number}"[:200],
-            q.person_id,
-            q.division_key,
-            "status",
-            "",
-            str(RequestStatus.PENDING.label),
-            reason,
-            "",
-            json.dumps({"case": q.case.number, "degree": q.degree}, ensure_ascii=False),
+        yield EventRow(
+            at=now,
+            actor=user_id,
+            actor_name=actor_name,
+            action="contact_request.created",
+            object_type="epi.contactrequest",
+            object_id=str(q.pk),
+            object_label=f"#{q.pk} ← {q.case.number}"[:200],
+            person_id=q.person_id,
+            division_key=q.division_key,
+            field="status",
+            to_value=str(RequestStatus.PENDING.label),
+            reason=reason,
+            data=json.dumps({"case": q.case.number, "degree": q.degree}, ensure_ascii=False),
         )
 
 

@@ -30,9 +30,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
-from fangkong.accounts.access import Cap, require, scoped
-from fangkong.audit.services import events_record_bulk
-from fangkong.db import in_ids
+from fangkong.audit.services import EventRow, actor_columns, events_record_bulk
+from fangkong.core.access import Cap, require, scoped
+from fangkong.core.db import in_ids
 from fangkong.epi.models import (
     Case,
     CaseKind,
@@ -433,32 +433,31 @@ def _event_row(
     reason: str,
     basis: str,
     profile_code: str,
-) -> tuple[Any, ...]:
+) -> EventRow:
     pid, key, name = person
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    actor_name = str(actor) if actor_id else (actor if isinstance(actor, str) else "system")
+    actor_id, actor_name = actor_columns(actor)
     rule_label = str(RULE_LABELS.get(new.rule, new.rule)) if new.rule else ""
     data = {
         "rule": new.rule,
         "profile": profile_code,
         "until": new.until.isoformat() if new.until else None,
     }
-    return (
-        connection.ops.adapt_datetimefield_value(now),
-        actor_id,
-        actor_name,
-        "code.changed",
-        "people.resident",
-        str(pid),
-        name[:200],
-        pid,
-        key,
-        "colour",
-        old,
-        new.colour,
-        reason or rule_label,
-        basis[:300],
-        json.dumps(data),
+    return EventRow(
+        at=connection.ops.adapt_datetimefield_value(now),
+        actor=actor_id,
+        actor_name=actor_name,
+        action="code.changed",
+        object_type="people.resident",
+        object_id=str(pid),
+        object_label=name[:200],
+        person_id=pid,
+        division_key=key,
+        field="colour",
+        from_value=old,
+        to_value=new.colour,
+        reason=reason or rule_label,
+        basis=basis[:300],
+        data=json.dumps(data),
     )
 
 
@@ -516,7 +515,7 @@ def _recompute_chunk(
     existing = _stored(list(people))
     code = policy.profile.code
     rows: list[tuple[Any, ...]] = []
-    events: list[tuple[Any, ...]] = []
+    events: list[EventRow] = []
     for pid, person in people.items():
         new = derive_from(facts[pid], today=today, rules=policy.rules, now=now)
         old = existing.get(pid)

@@ -11,8 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.access import Cap, can, in_scope, require
 from fangkong.audit.selectors import events_for_user
+from fangkong.core.access import Cap, can, in_scope, require
+from fangkong.core.pages import apply_errors, flash, page_window
+from fangkong.core.uploads import uploaded_path
 from fangkong.epi import contact_requests, contacts_import, selectors, services
 from fangkong.epi.forms import (
     CaseFilterForm,
@@ -26,9 +28,7 @@ from fangkong.epi.forms import (
     TransferForm,
 )
 from fangkong.epi.models import Case, Contact, ContactStatus, Degree, RequestStatus
-from fangkong.people.views import apply_errors, page_window
 from fangkong.places.models import Division
-from fangkong.web.uploads import uploaded_path
 
 CASE_FIELDS = ("person__division",)
 
@@ -37,16 +37,6 @@ def _history(user: Any, obj: Case | Contact) -> Any:
     return events_for_user(user).filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))[
         :100
     ]
-
-
-def _flash_errors(request: HttpRequest, form: Form | None, exc: ValidationError | None) -> None:
-    if form is not None:
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, str(e))
-    if exc is not None:
-        for message in exc.messages:
-            messages.error(request, message)
 
 
 # Cases --------------------------------------------------------------------------------
@@ -119,12 +109,12 @@ def _case_action(
     case = selectors.case_for_user(request.user, pk)
     form = form_class(request.POST)
     if not form.is_valid():
-        _flash_errors(request, form, None)
+        flash(request, form=form)
         return redirect("epi:case", pk=pk)
     try:
         action(actor=request.user, case=case, **form.cleaned_data)
     except ValidationError as exc:
-        _flash_errors(request, None, exc)
+        flash(request, exc)
     else:
         messages.success(request, _("Saved."))
     return redirect("epi:case", pk=pk)
@@ -206,7 +196,7 @@ def case_contacts_import(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_for_user(request.user, pk)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        _flash_errors(request, form, None)
+        flash(request, form=form)
         return redirect("epi:case", pk=pk)
     upload = form.cleaned_data["file"]
     with uploaded_path(upload) as path:
@@ -255,7 +245,7 @@ def contact_status_bulk(request: HttpRequest) -> HttpResponse:
     form = ContactStatusForm(request.POST)
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
     if not form.is_valid() or not ids:
-        _flash_errors(request, form, None)
+        flash(request, form=form)
         if not ids:
             messages.error(request, _("Tick the contacts to change."))
         return redirect("epi:contacts")
@@ -302,12 +292,12 @@ def contact_status(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_for_user(request.user, pk)
     form = ContactStatusForm(request.POST)
     if not form.is_valid():
-        _flash_errors(request, form, None)
+        flash(request, form=form)
         return redirect("epi:contact", pk=pk)
     try:
         services.contact_set_status(actor=request.user, contact=contact, **form.cleaned_data)
     except ValidationError as exc:
-        _flash_errors(request, None, exc)
+        flash(request, exc)
     else:
         messages.success(request, _("Status changed."))
     return redirect("epi:contact", pk=pk)
@@ -320,14 +310,14 @@ def contact_convert(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_for_user(request.user, pk)
     form = ConvertForm(request.POST)
     if not form.is_valid():
-        _flash_errors(request, form, None)
+        flash(request, form=form)
         return redirect("epi:contact", pk=pk)
     try:
         case = services.contact_convert_to_case(
             actor=request.user, contact=contact, **form.cleaned_data
         )
     except ValidationError as exc:
-        _flash_errors(request, None, exc)
+        flash(request, exc)
         return redirect("epi:contact", pk=pk)
     messages.success(request, _("Case %(number)s registered.") % {"number": case.number})
     return redirect("epi:case", pk=case.pk)
@@ -392,7 +382,7 @@ def contact_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
             reason=request.POST.get("reason", ""),
         )
     except ValidationError as exc:
-        _flash_errors(request, None, exc)
+        flash(request, exc)
         return redirect("epi:contact_request", pk=pk)
     messages.success(request, _("Decision recorded."))
     return redirect("epi:contact_requests")

@@ -7,9 +7,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fangkong.accounts.access import Cap, require
+from fangkong.core.access import Cap, require
+from fangkong.core.uploads import ImportFileField, uploaded_path
 from fangkong.epi import checkins
-from fangkong.web.uploads import ImportFileField, uploaded_path
 
 
 class CheckinImportForm(forms.Form):

@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.access import Cap, require
+from fangkong.core.access import Cap, require
+from fangkong.core.pages import page_window
 from fangkong.epi import chains as chain_graphs
 from fangkong.epi import contact_requests, finding
 from fangkong.epi.models import Candidate, CandidateDecision, Case, Degree, JobStatus
 from fangkong.epi.selectors import cases_for_user
-from fangkong.people.views import page_window
 from fangkong.policy.accessor import current
 
 RECENT_CASES = 200  # offered in the picker; older cases are named by number

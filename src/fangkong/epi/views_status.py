@@ -19,14 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.access import Cap, can, require
 from fangkong.audit.selectors import person_history
-from fangkong.dates import MomentField
+from fangkong.core.access import Cap, can, require
+from fangkong.core.addresses import client_ip
+from fangkong.core.dates import MomentField
+from fangkong.core.pages import apply_errors, page_window
 from fangkong.epi import appeals, status
 from fangkong.epi.models import AppealStatus, CodeStatus, Colour
 from fangkong.people.models import Resident
-from fangkong.people.views import apply_errors, page_window
-from fangkong.web.addresses import client_ip
 from fangkong.zones.selectors import zone_for_person
 
 MY_CODE_ATTEMPTS_PER_HOUR = 10  # per IP address: ID number + phone guesses

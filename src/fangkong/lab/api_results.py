@@ -8,20 +8,20 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from fangkong.accounts.access import Cap, require
-from fangkong.apikit import (
+from fangkong.core.access import Cap, require
+from fangkong.core.apikit import (
     ERRORS,
     MEDIA_TYPES,
     ValidationErrorOut,
     schema_ref,
     too_deep,
 )
+from fangkong.core.errors import field_error
+from fangkong.core.tabular import RowError
 from fangkong.lab import fhir
 from fangkong.lab.models import Lab
 from fangkong.lab.results import ResultsImport, labs_for_user, results_import
 from fangkong.lab.views_results import run_upload
-from fangkong.people.errors import field_error
-from fangkong.tabular import RowError
 
 router = Router(tags=["testing"])
 

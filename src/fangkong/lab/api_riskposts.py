@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from fangkong.accounts.access import Cap, key_filter, require, scope_key, scoped
-from fangkong.apikit import (
+from fangkong.core.access import Cap, key_filter, require, scope_key, scoped
+from fangkong.core.apikit import (
     ERRORS,
     Id,
     Limit,
@@ -22,7 +22,7 @@ from fangkong.apikit import (
     paginate,
     query_error,
 )
-from fangkong.dates import PlanDay
+from fangkong.core.dates import PlanDay
 from fangkong.lab import riskposts, selectors
 from fangkong.lab.models import RiskPostGroup, RiskPostWorker
 from fangkong.people.display import place_label

@@ -6,8 +6,8 @@ from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from fangkong.accounts.access import Cap, key_filter, require, scope_key
-from fangkong.apikit import (
+from fangkong.core.access import Cap, key_filter, require, scope_key
+from fangkong.core.apikit import (
     ERRORS,
     Id,
     Limit,
@@ -17,6 +17,7 @@ from fangkong.apikit import (
     not_found_message,
     paginate,
 )
+from fangkong.core.errors import field_error
 from fangkong.lab import coverage, selectors, services
 from fangkong.lab.models import Purpose, RetestStatus, RoundStatus, TubeStatus
 from fangkong.lab.schemas import (
@@ -40,7 +41,6 @@ from fangkong.lab.schemas import (
     site_out,
     tube_out,
 )
-from fangkong.people.errors import field_error
 from fangkong.places.models import Division
 from fangkong.policy.accessor import current
 

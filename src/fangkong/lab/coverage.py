@@ -25,7 +25,7 @@ from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.access import NO_SCOPE, Cap, key_filter, require, scope_key
+from fangkong.core.access import NO_SCOPE, Cap, key_filter, require, scope_key
 from fangkong.lab.models import Lab, Purpose, RoundTally, TestingRound, Tube, TubeMember
 from fangkong.people.models import Resident
 from fangkong.places.models import KEY_LENGTH, Division, Level

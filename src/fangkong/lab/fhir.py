@@ -21,8 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from fangkong.lab.models import Outcome
-from fangkong.tabular import (
+from fangkong.core.tabular import (
     E_JSON_DEPTH,
     E_TOO_MANY_ROWS,
     JSON_MAX_DEPTH,
@@ -30,6 +29,7 @@ from fangkong.tabular import (
     RowError,
     json_depth,
 )
+from fangkong.lab.models import Outcome
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"

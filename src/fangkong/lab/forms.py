@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.dates import MomentField
+from fangkong.core.dates import MomentField
 from fangkong.lab.models import Purpose
 
 

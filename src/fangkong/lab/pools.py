@@ -26,9 +26,9 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.audit.services import events_record_bulk
-from fangkong.bulk import copy_rows
-from fangkong.db import in_ids
+from fangkong.audit.services import EventRow, actor_columns, events_record_bulk
+from fangkong.core.bulk import copy_rows
+from fangkong.core.db import in_ids
 from fangkong.lab.models import (
     ControlStatus,
     Outcome,
@@ -72,11 +72,10 @@ class _Events:
 
     def __init__(self, actor: Any, reason: str, basis: str = "") -> None:
         self.at = timezone.now()
-        self.actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-        self.actor_name = str(actor) if self.actor_id else "system"
+        self.actor_id, self.actor_name = actor_columns(actor)
         self.reason = reason[:300]
         self.basis = basis[:300]
-        self.rows: list[tuple[Any, ...]] = []
+        self.rows: list[EventRow] = []
 
     def add(
         self,
@@ -92,22 +91,22 @@ class _Events:
     ) -> None:
         object_type, pk, label = obj
         self.rows.append(
-            (
-                self.at,
-                self.actor_id,
-                self.actor_name,
-                action,
-                object_type,
-                str(pk),
-                label[:200],
-                person_id,
-                key,
-                field,
-                old[:300],
-                new[:300],
-                self.reason,
-                self.basis,
-                json.dumps(data or {}),
+            EventRow(
+                at=self.at,
+                actor=self.actor_id,
+                actor_name=self.actor_name,
+                action=action,
+                object_type=object_type,
+                object_id=str(pk),
+                object_label=label[:200],
+                person_id=person_id,
+                division_key=key,
+                field=field,
+                from_value=old[:300],
+                to_value=new[:300],
+                reason=self.reason,
+                basis=self.basis,
+                data=json.dumps(data or {}),
             )
         )
 

@@ -38,15 +38,10 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import Cap, require, scoped
 from fangkong.audit.services import event_record
-from fangkong.epi.checkins import _epochs
-from fangkong.epi.hooks import facts_changed, facts_deferred
-from fangkong.lab import columnar, fhir, pools, tally
-from fangkong.lab.models import Lab, Outcome, Result, ResultUpload, Tube, TubeMember, TubeStatus
-from fangkong.people.errors import field_error
-from fangkong.people.importing import E_EXTRA_CELLS, E_REQUIRED, MAX_ERRORS_KEPT
-from fangkong.tabular import (
+from fangkong.core.access import Cap, require, scoped
+from fangkong.core.errors import field_error
+from fangkong.core.tabular import (
     E_EMPTY,
     E_JSON_DEPTH,
     JSON_MAX_DEPTH,
@@ -61,6 +56,11 @@ from fangkong.tabular import (
     read_rows,
     scan,
 )
+from fangkong.epi.checkins import _epochs
+from fangkong.epi.hooks import facts_changed, facts_deferred
+from fangkong.lab import columnar, fhir, pools, tally
+from fangkong.lab.models import Lab, Outcome, Result, ResultUpload, Tube, TubeMember, TubeStatus
+from fangkong.people.importing import E_EXTRA_CELLS, E_REQUIRED, MAX_ERRORS_KEPT
 
 CHUNK = 50_000
 FUTURE_SLACK = 300  # seconds a lab's clock may run ahead of ours

@@ -16,10 +16,10 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import Cap, in_scope, require, scoped
 from fangkong.audit.services import event_record
+from fangkong.core.access import Cap, in_scope, require, scoped
+from fangkong.core.errors import field_error
 from fangkong.lab.models import RiskPostGroup, RiskPostWorker, TubeMember
-from fangkong.people.errors import field_error
 from fangkong.people.models import Resident
 from fangkong.places.models import KEY_LENGTH, Division, Level
 from fangkong.policy.accessor import current

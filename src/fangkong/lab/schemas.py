@@ -5,8 +5,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from fangkong.apikit import DB_SMALLINT_MAX, Id
-from fangkong.dates import PlanMoment
+from fangkong.core.apikit import DB_SMALLINT_MAX, Id
+from fangkong.core.dates import PlanMoment
 from fangkong.lab.coverage import Coverage, Row, Turnaround
 from fangkong.lab.models import (
     Purpose,

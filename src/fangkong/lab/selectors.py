@@ -15,7 +15,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import NO_SCOPE, Cap, can, key_filter, require, scope_key, scoped
+from fangkong.core.access import NO_SCOPE, Cap, can, key_filter, require, scope_key, scoped
+from fangkong.core.errors import field_error
 from fangkong.lab.models import (
     Lab,
     Retest,
@@ -26,7 +27,6 @@ from fangkong.lab.models import (
     Tube,
     TubeMember,
 )
-from fangkong.people.errors import field_error
 from fangkong.people.idnumber import IdNumberError, parse_id_number
 from fangkong.people.models import Resident
 from fangkong.places.models import KEY_LENGTH

@@ -15,9 +15,10 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong import dates
-from fangkong.accounts.access import NO_SCOPE, Cap, in_scope, require, scope_key
-from fangkong.audit.services import event_record, events_record_bulk
+from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
+from fangkong.core import dates
+from fangkong.core.access import NO_SCOPE, Cap, acting_user, in_scope, require, scope_key
+from fangkong.core.errors import field_error
 from fangkong.lab import tally
 from fangkong.lab.models import (
     Lab,
@@ -32,7 +33,6 @@ from fangkong.lab.models import (
     TubeStatus,
 )
 from fangkong.lab.selectors import overlap_q, overlaps
-from fangkong.people.errors import field_error
 from fangkong.people.models import Resident
 from fangkong.places.models import Division
 from fangkong.policy.accessor import current
@@ -270,7 +270,7 @@ def tube_open(
         round=round,
         site=site,
         collected_at=timezone.now(),
-        collected_by=actor if getattr(actor, "is_authenticated", False) else None,
+        collected_by=acting_user(actor),
         division_key=key,
     )
     event_record(
@@ -385,26 +385,24 @@ def _retest_sampled(actor: Any, person: Resident, tube: Tube) -> None:
         tube=tube, status=RetestStatus.SAMPLED
     )
     now = timezone.now()
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    actor_id, actor_name = actor_columns(actor)
     # Rows are built before the COPY starts: a query inside an open COPY would block.
     events_record_bulk(
         [
-            (
-                now,
-                actor_id,
-                str(actor),
-                "retest.sampled",
-                "lab.retest",
-                str(r.pk),
-                str(r)[:200],
-                person.pk,
-                r.division_key,
-                "status",
-                RetestStatus.PENDING,
-                RetestStatus.SAMPLED,
-                "",
-                "",
-                json.dumps({"tube": tube.barcode}),
+            EventRow(
+                at=now,
+                actor=actor_id,
+                actor_name=actor_name,
+                action="retest.sampled",
+                object_type="lab.retest",
+                object_id=str(r.pk),
+                object_label=str(r)[:200],
+                person_id=person.pk,
+                division_key=r.division_key,
+                field="status",
+                from_value=RetestStatus.PENDING,
+                to_value=RetestStatus.SAMPLED,
+                data=json.dumps({"tube": tube.barcode}),
             )
             for r in pending
         ]
@@ -449,25 +447,22 @@ def _custody_move(
     )
     if updated != len(ids):  # someone moved one of them meanwhile
         raise field_error("barcodes", _("Some tubes changed meanwhile; try again"))
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    actor_id, actor_name = actor_columns(actor)
     events_record_bulk(
         [
-            (
-                now,
-                actor_id,
-                str(actor),
-                action,
-                "lab.tube",
-                str(t.pk),
-                t.barcode,
-                None,
-                t.division_key,
-                "status",
-                want,
-                to,
-                "",
-                "",
-                json.dumps({"lab": lab.code}),
+            EventRow(
+                at=now,
+                actor=actor_id,
+                actor_name=actor_name,
+                action=action,
+                object_type="lab.tube",
+                object_id=str(t.pk),
+                object_label=t.barcode,
+                division_key=t.division_key,
+                field="status",
+                from_value=want,
+                to_value=to,
+                data=json.dumps({"lab": lab.code}),
             )
             for t in tubes
         ]

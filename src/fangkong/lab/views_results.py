@@ -9,10 +9,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fangkong.accounts.access import Cap, require
+from fangkong.core.access import Cap, require
+from fangkong.core.uploads import ImportFileField, uploaded_path
 from fangkong.lab import results
 from fangkong.lab.models import Lab
-from fangkong.web.uploads import ImportFileField, uploaded_path
 
 
 class ResultUploadForm(forms.Form):

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.access import Cap, can, require, scoped
+from fangkong.core.access import Cap, can, require, scoped
+from fangkong.core.pages import apply_errors
 from fangkong.lab import riskposts, selectors
 from fangkong.lab.models import RiskPostGroup, RiskPostWorker
-from fangkong.people.views import apply_errors
 
 
 class RiskPostForm(forms.Form):

@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.access import NO_SCOPE, Cap, can, key_filter, require, scope_key
+from fangkong.core.access import NO_SCOPE, Cap, can, key_filter, require, scope_key
+from fangkong.core.pages import apply_errors, flash, page_window
+from fangkong.core.tabular import CsvOut
 from fangkong.lab import coverage, selectors, services
 from fangkong.lab.forms import (
     CloseRoundForm,
@@ -36,17 +38,10 @@ from fangkong.lab.models import (
 )
 from fangkong.people.display import place_label
 from fangkong.people.models import Resident
-from fangkong.people.views import apply_errors, page_window
 from fangkong.places.models import Division
 from fangkong.policy.accessor import current
-from fangkong.tabular import CsvOut
 
 SESSION_KEY = "lab.sampling"
-
-
-def _flash(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 # Rounds ---------------------------------------------------------------------------------
@@ -252,7 +247,7 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.round_close(actor=request.user, round=testing_round, reason=reason)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash(request, exc)
     else:
         messages.success(request, _("Round closed."))
     return redirect("lab:round", pk=pk)
@@ -428,7 +423,7 @@ def _sampling_post(request: HttpRequest, state: dict[str, Any]) -> None:
             state.pop("tube", None)
             messages.success(request, _("Tube finished."))
     except ValidationError as exc:
-        _flash(request, exc)
+        flash(request, exc)
     except Http404:
         messages.error(request, _("Not found, or outside your jurisdiction"))
     _save_state(request, state)
@@ -557,7 +552,7 @@ def custody_send(request: HttpRequest) -> HttpResponse:
         try:
             n = services.tubes_send(actor=request.user, tubes=tubes, lab=lab)
         except ValidationError as exc:
-            _flash(request, exc)
+            flash(request, exc)
         else:
             messages.success(request, _("%(n)s tube(s) sent to %(lab)s.") % {"n": n, "lab": lab})
     return redirect(request.POST.get("next") or "lab:custody")
@@ -579,7 +574,7 @@ def custody_receive(request: HttpRequest) -> HttpResponse:
                 actor=request.user, barcodes=[form.cleaned_data["barcodes"]], lab=lab
             )
         except ValidationError as exc:
-            _flash(request, exc)
+            flash(request, exc)
         else:
             message = _("%(n)s tube(s) received at %(lab)s.") % {"n": n, "lab": lab}
             messages.success(request, message)

@@ -6,8 +6,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from fangkong.accounts.access import Cap, key_filter, require
-from fangkong.apikit import (
+from fangkong.audit.selectors import person_history
+from fangkong.core.access import Cap, key_filter, require
+from fangkong.core.apikit import (
     ERRORS,
     Id,
     Limit,
@@ -19,7 +20,6 @@ from fangkong.apikit import (
     paginate,
     query_error,
 )
-from fangkong.audit.selectors import person_history
 from fangkong.people import services
 from fangkong.people.models import KeyCategory, Resident
 from fangkong.people.reveals import reveal_reason_missing

@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from fangkong.audit.services import event_record
+from fangkong.core.tabular import xlsx_append
 from fangkong.people.display import age_on, place_label
 from fangkong.people.models import KeyPerson
 from fangkong.people.reveals import export_reveals_record, need_reveal_reason, new_export_id
 from fangkong.people.selectors import open_needs_by_resident
-from fangkong.tabular import xlsx_append
 
 CHUNK = 2000
 

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.dates import DayField
+from fangkong.core.dates import DayField
 from fangkong.people.models import KeyCategory, NeedKind, Relation
 
 

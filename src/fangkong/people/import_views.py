@@ -10,9 +10,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fangkong.accounts.access import Cap, require
+from fangkong.core.access import Cap, require
+from fangkong.core.uploads import ImportFileField, uploaded_path
 from fangkong.people import importing
-from fangkong.web.uploads import ImportFileField, uploaded_path
 
 MODES = [
     ("all", gettext_lazy("All or nothing: write nothing if any row is wrong")),

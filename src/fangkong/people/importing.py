@@ -26,15 +26,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
-from fangkong.accounts.access import Cap, in_scope, require, scope_key
-from fangkong.audit.services import event_record, events_record_bulk
-from fangkong.bulk import analyze, copy_rows
-from fangkong.people.idnumber import IdNumberError, mask_phone, parse_id_number
-from fangkong.people.models import Household, Relation, Resident
-from fangkong.people.names import pinyin_of
-from fangkong.people.services import PHONE_RE
-from fangkong.places.models import Division, Level
-from fangkong.tabular import (  # noqa: F401 - the readers' names, as the importers use them
+from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
+from fangkong.core.access import Cap, in_scope, require, scope_key
+from fangkong.core.bulk import analyze, copy_rows
+from fangkong.core.tabular import (  # noqa: F401 - the readers' names, as the importers use them
     E_DUPLICATE_COLUMN,
     E_EMPTY,
     E_ENCODING,
@@ -54,6 +49,11 @@ from fangkong.tabular import (  # noqa: F401 - the readers' names, as the import
     scan,
     xlsx_append,
 )
+from fangkong.people.idnumber import IdNumberError, mask_phone, parse_id_number
+from fangkong.people.models import Household, Relation, Resident
+from fangkong.people.names import pinyin_of
+from fangkong.people.services import PHONE_RE
+from fangkong.places.models import Division, Level
 
 CHUNK = 5000
 LOOKUP_BATCH = 1000  # longer IN lists make PostgreSQL scan the table instead of the index
@@ -591,7 +591,7 @@ def _write_changed(
     now = timezone.now()
     for chunk in _chunks(changed):
         updates: list[tuple[Any, ...]] = []
-        events: list[tuple[Any, ...]] = []
+        events: list[EventRow] = []
         old_households = {old.household_id for _, old in chunk if old.household_id}
         household_codes = dict(_lookup(Household, "pk", old_households, ("pk", "code")))
         old_places = {old.division_id for _, old in chunk}
@@ -632,28 +632,26 @@ def _write_changed(
 class _Audit:
     def __init__(self, actor: Any, filename: str, sha256: str) -> None:
         self.at = timezone.now()
-        self.actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-        self.actor_name = str(actor) if self.actor_id else "system"
+        self.actor_id, self.actor_name = actor_columns(actor)
         self.reason = filename[:300]
         self.data = json.dumps({"import_sha256": sha256})
 
-    def row(self, pk: int, label: str, key: str, name: str, old: Any, new: Any) -> tuple[Any, ...]:
-        return (
-            self.at,
-            self.actor_id,
-            self.actor_name,
-            "resident.updated",
-            "people.resident",
-            str(pk),
-            label[:200],
-            pk,
-            key,
-            name,
-            str(old or "")[:300],
-            str(new or "")[:300],
-            self.reason,
-            "",
-            self.data,
+    def row(self, pk: int, label: str, key: str, name: str, old: Any, new: Any) -> EventRow:
+        return EventRow(
+            at=self.at,
+            actor=self.actor_id,
+            actor_name=self.actor_name,
+            action="resident.updated",
+            object_type="people.resident",
+            object_id=str(pk),
+            object_label=label[:200],
+            person_id=pk,
+            division_key=key,
+            field=name,
+            from_value=str(old or "")[:300],
+            to_value=str(new or "")[:300],
+            reason=self.reason,
+            data=self.data,
         )
 
 

@@ -14,9 +14,9 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import Cap, require
-from fangkong.audit.services import events_record_bulk
-from fangkong.people.errors import field_error
+from fangkong.audit.services import EventRow, actor_columns, events_record_bulk
+from fangkong.core.access import Cap, require
+from fangkong.core.errors import field_error
 
 EXPORTED_FIELDS = ("id_number", "phone")
 
@@ -51,29 +51,24 @@ def export_reveals_record(
 ) -> int:
     """One `pii.exported` event per (person id, division key, label), in one write."""
     now = timezone.now()
-    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    actor_name = str(actor) if user_id else "system"
+    user_id, actor_name = actor_columns(actor)
     data = json.dumps(
         {"export": export, "export_id": export_id, "fields": list(EXPORTED_FIELDS)},
         ensure_ascii=False,
     )
     rows = (
-        (
-            now,
-            user_id,
-            actor_name,
-            "pii.exported",
-            "people.resident",
-            str(person_id),
-            str(label)[:200],
-            person_id,
-            key,
-            "",
-            "",
-            "",
-            reason,
-            "",
-            data,
+        EventRow(
+            at=now,
+            actor=user_id,
+            actor_name=actor_name,
+            action="pii.exported",
+            object_type="people.resident",
+            object_id=str(person_id),
+            object_label=str(label)[:200],
+            person_id=person_id,
+            division_key=key,
+            reason=reason,
+            data=data,
         )
         for person_id, key, label in people
     )

@@ -5,9 +5,9 @@ import datetime as dt
 from django.conf import settings
 from ninja import Field, Schema
 
-from fangkong.apikit import Id
 from fangkong.audit.models import Event
-from fangkong.dates import Day, PlanDay
+from fangkong.core.apikit import Id
+from fangkong.core.dates import Day, PlanDay
 from fangkong.people.models import (
     Household,
     KeyCategory,

@@ -6,8 +6,8 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from fangkong.accounts.access import Cap, key_filter, require, scope_key, scoped
-from fangkong.db import prefix_ordered
+from fangkong.core.access import Cap, key_filter, require, scope_key, scoped
+from fangkong.core.db import prefix_ordered
 from fangkong.people.models import Household, KeyPerson, Need, NeedStatus, Resident
 from fangkong.places.models import Division, Venue
 

@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong import dates
-from fangkong.accounts.access import Cap, can, in_scope, require
 from fangkong.audit.services import event_record
-from fangkong.people.errors import field_error
+from fangkong.core import dates
+from fangkong.core.access import Cap, can, in_scope, require
+from fangkong.core.errors import field_error
 from fangkong.people.idnumber import IdNumberError, mask_id_number, mask_phone, parse_id_number
 from fangkong.people.models import (
     Household,

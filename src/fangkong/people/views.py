@@ -1,6 +1,5 @@
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.access import Cap, can, key_filter, require, scope_key
-from fangkong.apikit import MAX_OFFSET
 from fangkong.audit.selectors import person_history
+from fangkong.core.access import Cap, can, key_filter, require, scope_key
+from fangkong.core.pages import apply_errors, page_window
 from fangkong.people import selectors, services
 from fangkong.people.display import age_on, place_label
 from fangkong.people.exports import key_person_workbook
@@ -23,36 +22,6 @@ from fangkong.people.models import Household, KeyCategory, KeyPerson, Resident
 from fangkong.people.reveals import export_reveal_allowed
 from fangkong.places.models import Division, Level
 from fangkong.places.selectors import divisions_for_user
-
-FIELD_ALIASES = {"division": "place", "household": "household_code"}
-
-
-def apply_errors(form: Form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        name = FIELD_ALIASES.get(field, field)
-        form.add_error(name if name in form.fields else None, errors)
-
-
-def page_window(request: HttpRequest, qs: Any) -> tuple[list[Any], dict[str, Any]]:
-    """Offset paging without COUNT(*): fetch one extra row to know if there is a next page."""
-    size = settings.PAGE_SIZE
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
-    page = min(page, MAX_OFFSET // size)  # beyond it the offset would not fit the database
-    rows = list(qs[(page - 1) * size : page * size + 1])
-    params = request.GET.copy()
-    params.pop("page", None)
-    base = params.urlencode()
-    pager = {
-        "page": page,
-        "prev": page - 1 if page > 1 else None,
-        "next": page + 1 if len(rows) > size else None,
-        "query": f"{base}&" if base else "",
-        "first": (page - 1) * size + 1,
-    }
-    return rows[:size], pager
 
 
 def _with_places(qs: Any) -> Any:

@@ -5,8 +5,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from fangkong.accounts.access import Cap, in_scope, key_filter, require
-from fangkong.apikit import ERRORS, Limit, Offset, Page, fields_renamed, found, paginate
+from fangkong.core.access import Cap, in_scope, key_filter, require
+from fangkong.core.apikit import ERRORS, Limit, Offset, Page, fields_renamed, found, paginate
 from fangkong.places.models import Division, VenueKind
 from fangkong.places.schemas import (
     PlaceCountOut,

@@ -4,7 +4,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 
-from fangkong.accounts.access import NO_SCOPE, Cap, key_filter, require, scope_key, scoped
+from fangkong.core.access import NO_SCOPE, Cap, key_filter, require, scope_key, scoped
 from fangkong.places.models import KEY_LENGTH, Division, Level, Venue
 
 
@@ -49,15 +49,15 @@ def visible_ancestors(user: Any, division: Division) -> list[Division]:
 
 
 def children_with_counts(division: Division) -> list[Division]:
-    """Children of a node, each with `resident_count` (one grouped query over the subtree)."""
-    from fangkong.people.models import Resident
-
+    """Children of a node, each with `resident_count` (one grouped query over the subtree).
+    Residents are reached through their link to a division (people sit above places)."""
+    Resident = Division._meta.get_field("residents").related_model
     children = list(division.children.order_by("key"))
     if not children:
         return children
     width = len(children[0].key)
     counts = dict(
-        Resident.objects.filter(key_filter(division.key))
+        Resident._default_manager.filter(key_filter(division.key))
         .annotate(prefix=Substr("division_key", 1, width))
         .values("prefix")
         .annotate(n=Count("id"))

@@ -5,9 +5,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import Cap, in_scope, require
 from fangkong.audit.services import event_record
-from fangkong.people.errors import field_error
+from fangkong.core.access import Cap, in_scope, require
+from fangkong.core.errors import field_error
 from fangkong.places.models import KEY_LENGTH, Division, Level, Venue, VenueKind, code_from_key
 
 

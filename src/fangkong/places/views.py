@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.access import Cap, can, require
+from fangkong.core.access import Cap, can, require
 from fangkong.places import selectors
 from fangkong.places.models import Level
 from fangkong.places.services import division_create, division_rename

@@ -5,8 +5,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from fangkong.accounts.access import Cap, can, is_city_wide
 from fangkong.audit.services import event_record
+from fangkong.core.access import Cap, can, is_city_wide
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.schema import Rules
 from fangkong.policy.signals import policy_activated

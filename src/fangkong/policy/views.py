@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.access import Cap, require
+from fangkong.core.access import Cap, require
 from fangkong.policy.compare import comparison
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.schema import Rules

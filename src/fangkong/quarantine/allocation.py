@@ -42,13 +42,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from fangkong.accounts.access import NO_SCOPE, Cap, require, scope_key, scoped
-from fangkong.audit.services import event_record, events_record_bulk
-from fangkong.db import in_ids
+from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
+from fangkong.core.access import NO_SCOPE, Cap, acting_user, require, scope_key, scoped
+from fangkong.core.db import in_ids
+from fangkong.core.errors import field_error
 from fangkong.epi.models import Contact, ContactStatus, Degree
 from fangkong.epi.selectors import contacts_for_user
 from fangkong.people.display import age_on
-from fangkong.people.errors import field_error
 from fangkong.people.idnumber import IdNumberError, mask_id_number, parse_id_number
 from fangkong.people.models import KeyCategory, KeyPerson, Relation, Resident
 from fangkong.places.models import Division
@@ -676,7 +676,7 @@ def allocation_propose(
     prefix = scope_key(actor)
     batch = AllocationBatch.objects.create(
         category=category,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=acting_user(actor),
         plan=proposal.lines,
         unplaced=[*unplaced, *refused, *proposal.unplaced],
         division_key="" if prefix == NO_SCOPE else prefix,
@@ -995,29 +995,25 @@ def _audit_stays(
     now: Any,
 ) -> None:
     """One "stay.allocated" event per person, written in one columnar insert."""
-    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    actor_name = str(actor) if user_id else "system"
+    user_id, actor_name = actor_columns(actor)
 
-    def row(line: dict[str, Any]) -> tuple[Any, ...]:
+    def row(line: dict[str, Any]) -> EventRow:
         person, room = line["person"], rooms[line["room"]]
         label = room_label(room[3], room[4])
         data = {"batch": batch.pk, "site": room[1], "room": room[0], "measure": measure_of[person]}
-        return (
-            now,
-            user_id,
-            actor_name,
-            "stay.allocated",
-            "quarantine.stay",
-            str(stay_of[person]),
-            f"{people[person][0]} @ {label}"[:200],
-            person,
-            room[5],
-            "room",
-            "",
-            label,
-            "",
-            "",
-            json.dumps(data),
+        return EventRow(
+            at=now,
+            actor=user_id,
+            actor_name=actor_name,
+            action="stay.allocated",
+            object_type="quarantine.stay",
+            object_id=str(stay_of[person]),
+            object_label=f"{people[person][0]} @ {label}"[:200],
+            person_id=person,
+            division_key=room[5],
+            field="room",
+            to_value=label,
+            data=json.dumps(data),
         )
 
     events_record_bulk(row(line) for line in lines)

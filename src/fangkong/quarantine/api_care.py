@@ -13,12 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from fangkong.accounts.access import Cap, require
-from fangkong.apikit import ERRORS, Id, Limit, Offset, Page, SmallInt, found, paginate
-from fangkong.dates import Day, PlanDay
+from fangkong.core.access import Cap, require
+from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, SmallInt, found, paginate
+from fangkong.core.dates import Day, PlanDay
+from fangkong.core.errors import BulkErrors, field_error
 from fangkong.epi.selectors import case_for_user
-from fangkong.epi.services import BulkErrors
-from fangkong.people.errors import field_error
 from fangkong.people.schemas import resident_brief
 from fangkong.quarantine import care, checks, release, transfers
 from fangkong.quarantine.models import (

@@ -10,8 +10,8 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from fangkong.accounts.access import Cap, require
-from fangkong.apikit import (
+from fangkong.core.access import Cap, require
+from fangkong.core.apikit import (
     DB_SMALLINT_MAX,
     ERRORS,
     Id,
@@ -23,7 +23,7 @@ from fangkong.apikit import (
     found,
     paginate,
 )
-from fangkong.dates import Day
+from fangkong.core.dates import Day
 from fangkong.quarantine import allocation, sites
 from fangkong.quarantine.models import (
     AllocationBatch,

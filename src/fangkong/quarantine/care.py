@@ -23,14 +23,14 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong import dates
-from fangkong.accounts.access import Cap, can, in_scope, key_filter, require, scope_key, scoped
-from fangkong.audit.services import event_record, events_record_bulk
-from fangkong.bulk import copy_rows
+from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
+from fangkong.core import dates
+from fangkong.core.access import Cap, can, in_scope, key_filter, require, scope_key, scoped
+from fangkong.core.bulk import copy_rows
+from fangkong.core.errors import field_error
 from fangkong.epi.hooks import facts_changed
 from fangkong.lab.models import Outcome, Tube, TubeMember
 from fangkong.lab.services import clean_barcode
-from fangkong.people.errors import field_error
 from fangkong.people.idnumber import IdNumberError, parse_id_number
 from fangkong.people.models import Resident
 from fangkong.places.models import KEY_LENGTH, Division, Level
@@ -492,28 +492,25 @@ def event_row(
     key: str,
     change: tuple[str, str, str] = ("", "", ""),
     reason: str = "",
-) -> tuple[Any, ...]:
+) -> EventRow:
     """One row for `events_record_bulk`: obj = (type, id, label), change = (field, from, to)."""
-    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    name = str(actor) if user_id else "system"
+    user_id, name = actor_columns(actor)
     object_type, pk, label = obj
     field_name, old, new = change
-    return (
-        now,
-        user_id,
-        name,
-        action,
-        object_type,
-        str(pk),
-        label[:200],
-        person_id,
-        key,
-        field_name,
-        old,
-        str(new)[:300],
-        reason[:300],
-        "",
-        "{}",
+    return EventRow(
+        at=now,
+        actor=user_id,
+        actor_name=name,
+        action=action,
+        object_type=object_type,
+        object_id=str(pk),
+        object_label=label[:200],
+        person_id=person_id,
+        division_key=key,
+        field=field_name,
+        from_value=old,
+        to_value=str(new)[:300],
+        reason=reason[:300],
     )
 
 

@@ -17,11 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fangkong import dates
-from fangkong.accounts.access import Cap, key_filter, require
-from fangkong.audit.services import event_record, events_record_bulk
-from fangkong.epi.services import BulkErrors
-from fangkong.people.errors import field_error
+from fangkong.audit.services import EventRow, event_record, events_record_bulk
+from fangkong.core import dates
+from fangkong.core.access import Cap, acting_user, key_filter, require
+from fangkong.core.errors import BulkErrors, field_error
 from fangkong.people.models import Resident
 from fangkong.places.models import Division
 from fangkong.policy.accessor import current
@@ -159,7 +158,7 @@ def _abnormal_reason(temperature: Decimal, symptoms: list[str], other: str) -> s
     return "; ".join(parts)[:300]
 
 
-def _check_event(actor: Any, check: HealthCheck, now: dt.datetime) -> tuple[Any, ...]:
+def _check_event(actor: Any, check: HealthCheck, now: dt.datetime) -> EventRow:
     value = f"{check.temperature} °C"
     if check.symptoms:
         value += "; " + ", ".join(symptom_labels(check.symptoms, check.symptom_other))
@@ -170,7 +169,7 @@ def _check_event(actor: Any, check: HealthCheck, now: dt.datetime) -> tuple[Any,
     )
 
 
-def _alert_event(actor: Any, alert: HealthAlert, now: dt.datetime) -> tuple[Any, ...]:
+def _alert_event(actor: Any, alert: HealthAlert, now: dt.datetime) -> EventRow:
     obj = (ALERT, alert.pk, alert.reason)
     change = ("status", "", AlertStatus.OPEN)
     return event_row(
@@ -233,7 +232,7 @@ def checks_record(
         .filter(measure_id__in=[e.measure.pk for e, _values in cleaned], day=day)
         .select_related("alert")
     }
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = acting_user(actor)
     now = timezone.now()
     new: list[HealthCheck] = []
     changed: list[HealthCheck] = []
@@ -458,7 +457,7 @@ def alert_handle(*, actor: Any, alert: HealthAlert, outcome: str) -> HealthAlert
         raise field_error("outcome", _("Say what was done"))
     alert.status, alert.outcome = AlertStatus.HANDLED, outcome[:300]
     alert.handled_at = timezone.now()
-    alert.handled_by = actor if getattr(actor, "is_authenticated", False) else None
+    alert.handled_by = acting_user(actor)
     alert.save(update_fields=["status", "outcome", "handled_at", "handled_by"])
     event_record(
         actor=actor,

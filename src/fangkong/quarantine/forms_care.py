@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.dates import DayField, MomentField
+from fangkong.core.dates import DayField, MomentField
 from fangkong.quarantine.checks import Symptom
 from fangkong.quarantine.models import Category, MeasureStatus, PhaseKind, TransferDestination
 

@@ -6,9 +6,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.dates import DayField
+from fangkong.core.dates import DayField
+from fangkong.core.uploads import ImportFileField
 from fangkong.quarantine.models import Category, RoomStatus, SiteKind
-from fangkong.web.uploads import ImportFileField
 
 
 class SiteForm(forms.Form):

@@ -16,13 +16,13 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong import dates
-from fangkong.accounts.access import Cap, can, in_scope, require
-from fangkong.audit.services import event_record, events_record_bulk
-from fangkong.bulk import copy_rows
-from fangkong.db import in_ids
+from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
+from fangkong.core import dates
+from fangkong.core.access import Cap, acting_user, can, in_scope, require
+from fangkong.core.bulk import copy_rows
+from fangkong.core.db import in_ids
+from fangkong.core.errors import field_error
 from fangkong.epi.hooks import facts_changed
-from fangkong.people.errors import field_error
 from fangkong.people.models import Resident
 from fangkong.policy import accessor
 from fangkong.policy.models import PolicyProfile
@@ -145,7 +145,7 @@ def measure_start(
         source=source[:40],
         note=note[:300],
         division_key=person.division_key,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=acting_user(actor),
     )
     _store_plan(measure, planned)
     event_record(
@@ -248,7 +248,7 @@ def measures_start_bulk(
                 "since": current.starts_on.isoformat(),
             },
         )
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = acting_user(actor)
     now = connection.ops.adapt_datetimefield_value(timezone.now())  # once, not once a row
     insert_rows(
         Measure,
@@ -317,25 +317,22 @@ def measures_start_bulk(
             for t in plans[s.anchor_on][1].tests
         ),
     )
-    actor_name = str(user) if user else (actor if isinstance(actor, str) else "system")
+    user_id, actor_name = actor_columns(actor)
     label = category_label(category)
     events_record_bulk(
-        (
-            now,
-            user.pk if user else None,
-            actor_name,
-            "measure.started",
-            Measure._meta.label_lower,
-            str(measure_of[s.person_id]),
-            f"{s.name} · {label}"[:200],
-            s.person_id,
-            s.division_key,
-            "",
-            "",
-            MeasureStatus.ACTIVE,
-            "",
-            basis_of(plans[s.anchor_on][0].profile),
-            _event_data(category, s, plans[s.anchor_on][1]),
+        EventRow(
+            at=now,
+            actor=user_id,
+            actor_name=actor_name,
+            action="measure.started",
+            object_type=Measure._meta.label_lower,
+            object_id=str(measure_of[s.person_id]),
+            object_label=f"{s.name} · {label}"[:200],
+            person_id=s.person_id,
+            division_key=s.division_key,
+            to_value=MeasureStatus.ACTIVE,
+            basis=basis_of(plans[s.anchor_on][0].profile),
+            data=_event_data(category, s, plans[s.anchor_on][1]),
         )
         for s in starts
     )

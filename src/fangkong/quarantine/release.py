@@ -18,9 +18,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import Cap, require
 from fangkong.audit.services import event_record
-from fangkong.people.errors import field_error
+from fangkong.core.access import Cap, require
+from fangkong.core.errors import field_error
 from fangkong.places.models import Division
 from fangkong.policy.accessor import current
 from fangkong.policy.models import PolicyProfile

@@ -8,8 +8,8 @@ from typing import Any
 from django.urls import reverse
 from ninja import Field, Schema
 
-from fangkong.apikit import Id, SmallInt
-from fangkong.dates import Day, Moment
+from fangkong.core.apikit import Id, SmallInt
+from fangkong.core.dates import Day, Moment
 from fangkong.people.schemas import ResidentBrief, resident_brief
 from fangkong.quarantine.care import test_state
 from fangkong.quarantine.checks import Symptom, symptom_labels

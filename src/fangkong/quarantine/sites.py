@@ -26,11 +26,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from fangkong.accounts.access import Cap, in_scope, key_filter, require, scope_key, scoped
 from fangkong.accounts.models import User
-from fangkong.accounts.roles import Role
-from fangkong.audit.services import event_record, events_record_bulk
-from fangkong.people.errors import field_error
+from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
+from fangkong.core.access import Cap, in_scope, key_filter, require, scope_key, scoped
+from fangkong.core.errors import field_error
+from fangkong.core.roles import Role
+from fangkong.core.tabular import (
+    E_EMPTY,
+    E_NOT_TABULAR,
+    FileProblem,
+    RowError,
+    header_positions,
+    read_rows,
+    scan,
+)
 from fangkong.people.importing import E_EXTRA_CELLS, E_REQUIRED
 from fangkong.places.models import Division
 from fangkong.quarantine.models import (
@@ -41,15 +50,6 @@ from fangkong.quarantine.models import (
     SiteKind,
     Stay,
     StayStatus,
-)
-from fangkong.tabular import (
-    E_EMPTY,
-    E_NOT_TABULAR,
-    FileProblem,
-    RowError,
-    header_positions,
-    read_rows,
-    scan,
 )
 from fangkong.tally import services as tally
 
@@ -617,24 +617,21 @@ def rooms_set_status(*, actor: Any, rooms: Sequence[Room], status: str, reason: 
         return 0
     Room.objects.filter(pk__in=[r.pk for r in changing]).update(status=status)
     now = timezone.now()
-    user_id, actor_name = _actor_columns(actor)
+    user_id, actor_name = actor_columns(actor)
     events_record_bulk(
-        (
-            now,
-            user_id,
-            actor_name,
-            "room.status_changed",
-            "quarantine.room",
-            str(r.pk),
-            room_label(r.building, r.number),
-            None,
-            r.division_key,
-            "status",
-            r.status,
-            status,
-            (reason or "").strip()[:300],
-            "",
-            "{}",
+        EventRow(
+            at=now,
+            actor=user_id,
+            actor_name=actor_name,
+            action="room.status_changed",
+            object_type="quarantine.room",
+            object_id=str(r.pk),
+            object_label=room_label(r.building, r.number),
+            division_key=r.division_key,
+            field="status",
+            from_value=r.status,
+            to_value=status,
+            reason=(reason or "").strip()[:300],
         )
         for r in changing
     )
@@ -645,11 +642,6 @@ def room_set_status(*, actor: Any, room: Room, status: str, reason: str = "") ->
     rooms_set_status(actor=actor, rooms=[room], status=status, reason=reason)
     room.refresh_from_db()
     return room
-
-
-def _actor_columns(actor: Any) -> tuple[int | None, str]:
-    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    return user_id, str(actor) if user_id else "system"
 
 
 # Stays: check-in, move ----------------------------------------------------------------------
@@ -682,24 +674,21 @@ def stays_check_in(*, actor: Any, stays: Sequence[Stay], at: dt.datetime | None 
     Stay.objects.filter(pk__in=ids).update(status=StayStatus.IN, checked_in_at=at)
     counted.done()
     Room.objects.filter(pk__in={s.room_id for s in locked}).update(status=RoomStatus.OCCUPIED)
-    user_id, actor_name = _actor_columns(actor)
+    user_id, actor_name = actor_columns(actor)
     events_record_bulk(
-        (
-            at,
-            user_id,
-            actor_name,
-            "stay.checked_in",
-            "quarantine.stay",
-            str(s.pk),
-            f"{s.person.name} @ {s.room}"[:200],
-            s.person_id,
-            s.division_key,
-            "status",
-            StayStatus.PLANNED,
-            StayStatus.IN,
-            "",
-            "",
-            "{}",
+        EventRow(
+            at=at,
+            actor=user_id,
+            actor_name=actor_name,
+            action="stay.checked_in",
+            object_type="quarantine.stay",
+            object_id=str(s.pk),
+            object_label=f"{s.person.name} @ {s.room}"[:200],
+            person_id=s.person_id,
+            division_key=s.division_key,
+            field="status",
+            from_value=StayStatus.PLANNED,
+            to_value=StayStatus.IN,
         )
         for s in locked
     )

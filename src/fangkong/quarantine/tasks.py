@@ -4,10 +4,10 @@ import datetime as dt
 
 from django.tasks import task
 
+from fangkong.quarantine.care import quarantine_daily
+
 
 @task()
 def run_quarantine_daily(day: str = "") -> dict[str, int]:
     """The daily bookkeeping (`care.quarantine_daily`) for `day` (ISO date; default today)."""
-    from fangkong.quarantine.care import quarantine_daily
-
     return quarantine_daily(dt.date.fromisoformat(day) if day else None)

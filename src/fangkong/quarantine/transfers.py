@@ -11,13 +11,13 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong import dates
-from fangkong.accounts.access import Cap, can, in_scope, key_filter, require, scope_key
 from fangkong.audit.services import event_record
+from fangkong.core import dates
+from fangkong.core.access import Cap, acting_user, can, in_scope, key_filter, require, scope_key
+from fangkong.core.errors import field_error
 from fangkong.epi.hooks import facts_changed
 from fangkong.epi.models import Case, CaseStatus
 from fangkong.epi.services import case_transfer
-from fangkong.people.errors import field_error
 from fangkong.people.models import Resident
 from fangkong.quarantine.care import (
     check_measure,
@@ -131,7 +131,7 @@ def transfer_request(
         destination=destination[:120],
         vehicle=(vehicle or "").strip()[:40],
         escort=(escort or "").strip()[:60],
-        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        requested_by=acting_user(actor),
         division_key=stay.division_key if stay is not None else person.division_key,
     )
     event_record(

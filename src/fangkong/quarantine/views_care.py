@@ -16,9 +16,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.access import Cap, can, require
-from fangkong.epi.services import BulkErrors
-from fangkong.people.views import apply_errors, page_window
+from fangkong.core.access import Cap, can, require
+from fangkong.core.errors import BulkErrors
+from fangkong.core.pages import apply_errors, flash, page_window
 from fangkong.quarantine import care, checks, release, transfers
 from fangkong.quarantine.forms_care import (
     AlertHandleForm,
@@ -33,18 +33,6 @@ from fangkong.quarantine.forms_care import (
     TransferForm,
 )
 from fangkong.quarantine.models import AlertStatus, Measure, MeasureStatus, Site, TransferStatus
-
-
-def _flash(
-    request: HttpRequest, form: Form | None = None, exc: ValidationError | None = None
-) -> None:
-    if form is not None:
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, str(e))
-    if exc is not None:
-        for message in exc.messages:
-            messages.error(request, message)
 
 
 def _day(request: HttpRequest) -> dt.date:
@@ -161,7 +149,7 @@ def _measure_action(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
     try:
         message = action(measure)
     except ValidationError as exc:
-        _flash(request, exc=exc)
+        flash(request, exc=exc)
     else:
         messages.success(request, message)
     return redirect("quarantine:measure", pk=pk)
@@ -173,7 +161,7 @@ def measure_close(request: HttpRequest, pk: int) -> HttpResponse:
     care.require_keeper(request.user)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        _flash(request, form)
+        flash(request, form=form)
         return redirect("quarantine:measure", pk=pk)
 
     def close(measure: Measure) -> str:
@@ -189,7 +177,7 @@ def measure_checkin(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Cap.MEASURES_KEEP)
     form = CheckInForm(request.POST)
     if not form.is_valid():
-        _flash(request, form)
+        flash(request, form=form)
         return redirect("quarantine:measure", pk=pk)
     data = form.cleaned_data
 
@@ -290,12 +278,12 @@ def test_sampled(request: HttpRequest, pk: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("quarantine:tasks")
     if not form.is_valid():
-        _flash(request, form)
+        flash(request, form=form)
         return redirect(back)
     try:
         care.test_mark_sampled(actor=request.user, test=test, **form.cleaned_data)
     except ValidationError as exc:
-        _flash(request, exc=exc)
+        flash(request, exc=exc)
     else:
         messages.success(
             request,
@@ -335,7 +323,7 @@ def _save_rows(request: HttpRequest, day: dt.date, rows: list[checks.RosterRow])
         messages.error(request, _("Nothing was saved. Fix the marked rows and save again."))
         return False
     except ValidationError as exc:
-        _flash(request, exc=exc)
+        flash(request, exc=exc)
         return False
     messages.success(
         request,
@@ -471,12 +459,12 @@ def alert_handle(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = AlertHandleForm(request.POST)
     if not form.is_valid():
-        _flash(request, form)
+        flash(request, form=form)
     else:
         try:
             checks.alert_handle(actor=request.user, alert=alert, **form.cleaned_data)
         except ValidationError as exc:
-            _flash(request, exc=exc)
+            flash(request, exc=exc)
         else:
             messages.success(request, _("Alert handled."))
     return redirect("quarantine:alerts")
@@ -549,12 +537,12 @@ def _transfer_step(
     transfer = transfers.transfer_for_user(request.user, pk)
     form = form_class(request.POST)
     if not form.is_valid():
-        _flash(request, form)
+        flash(request, form=form)
         return redirect("quarantine:transfers")
     try:
         step(actor=request.user, transfer=transfer, **form.cleaned_data)
     except ValidationError as exc:
-        _flash(request, exc=exc)
+        flash(request, exc=exc)
     else:
         messages.success(request, _("Saved."))
     return redirect("quarantine:transfers")

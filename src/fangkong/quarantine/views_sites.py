@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.access import Cap, can, require
 from fangkong.audit.models import Event
-from fangkong.people.views import apply_errors, page_window
+from fangkong.core.access import Cap, can, require
+from fangkong.core.pages import apply_errors, flash, page_window
+from fangkong.core.uploads import uploaded_path
 from fangkong.quarantine import allocation, sites
 from fangkong.quarantine.forms_sites import (
     AllocationForm,
@@ -25,15 +26,9 @@ from fangkong.quarantine.forms_sites import (
     StaffForm,
 )
 from fangkong.quarantine.models import AllocationBatch, RoomStatus, StayStatus
-from fangkong.web.uploads import uploaded_path
 
 SITES = "quarantine_sites"
 ALLOCATION = "allocation"
-
-
-def _flash(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 def _ids(request: HttpRequest, name: str) -> list[int]:
@@ -148,7 +143,7 @@ def site_rooms_add(request: HttpRequest, pk: int) -> HttpResponse:
         )
         added = sites.rooms_add(actor=request.user, site=site, rooms=specs)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash(request, exc)
     else:
         messages.success(
             request,
@@ -199,7 +194,7 @@ def site_rooms_status(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _flash(request, exc)
+            flash(request, exc)
         else:
             messages.success(request, _("%(n)s room(s) changed.") % {"n": n})
     return redirect("quarantine:site", pk=pk)
@@ -217,7 +212,7 @@ def site_staff(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, site=site, usernames=form.cleaned_data["usernames"]
             )
         except ValidationError as exc:
-            _flash(request, exc)
+            flash(request, exc)
         else:
             messages.success(
                 request,
@@ -284,7 +279,7 @@ def site_stays(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             n = sites.stays_check_in(actor=request.user, stays=chosen)
         except ValidationError as exc:
-            _flash(request, exc)
+            flash(request, exc)
         else:
             messages.success(request, _("%(n)s people checked in.") % {"n": n})
         return redirect("quarantine:site_stays", pk=pk)
@@ -440,5 +435,5 @@ def allocation_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
             messages.success(request, _("Proposed again."))
             return redirect("quarantine:allocation", pk=fresh.pk)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash(request, exc)
     return redirect("quarantine:allocation", pk=pk)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from fangkong.bulk import analyze
+from fangkong.core.bulk import analyze
 from fangkong.tally import store
 from fangkong.tally.models import Tally
 from fangkong.tally.store import Deltas

@@ -37,14 +37,14 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from fangkong.audit.models import Event
-from fangkong.bulk import table_columns
-from fangkong.db import in_ids
+from fangkong.core.bulk import table_columns
+from fangkong.core.db import in_ids
 from fangkong.epi.models import Case, CaseKind, CaseStatus, Contact, ContactStatus
 from fangkong.quarantine.models import Measure, Room, Stay, StayStatus
 from fangkong.tally.store import KEY_WIDTH, WIDTHS, Deltas, hour_of
 
 DAY = dt.timedelta(days=1)
-TOP = "\U0010ffff"  # after every key (as in fangkong.db)
+TOP = "\U0010ffff"  # after every key (as in fangkong.core.db)
 CHUNK = 5_000
 
 # (width, key, figure): width 0 for a figure of the row's own place (any view cuts the key),
@@ -98,7 +98,7 @@ def _changes(object_type: str, names: Sequence[str]) -> QuerySet[Event]:
 
 
 def _text_in(ids: Sequence[int]) -> RawSQL:
-    """Ids as text (`audit_event.object_id`), bound to one parameter as `fangkong.db.in_ids`."""
+    """Ids as text (`audit_event.object_id`), one bound parameter, as `core.db.in_ids`."""
     values = [str(int(i)) for i in ids]
     if connection.vendor == "postgresql":
         return RawSQL("SELECT unnest(%s::text[])", (values,))
@@ -141,7 +141,7 @@ class _Sql:
         return ", ".join(self.p(v) for v in values)
 
     def prefix(self, column: str, prefix: str) -> str:
-        """`column` starts with `prefix` (as `fangkong.db.prefix_q`: LIKE on PostgreSQL,
+        """`column` starts with `prefix` (as `fangkong.core.db.prefix_q`: LIKE on PostgreSQL,
         a range on SQLite, either way the index)."""
         if not prefix:
             return "1 = 1"

@@ -6,8 +6,8 @@ from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from fangkong.accounts.access import Cap, key_filter, require, scope_key
-from fangkong.apikit import (
+from fangkong.core.access import Cap, key_filter, require, scope_key
+from fangkong.core.apikit import (
     ERRORS,
     Id,
     Limit,
@@ -17,9 +17,9 @@ from fangkong.apikit import (
     paginate,
     query_error,
 )
-from fangkong.dates import WindowDay
+from fangkong.core.dates import WindowDay
+from fangkong.core.errors import field_error
 from fangkong.lab.selectors import sites_for_user
-from fangkong.people.errors import field_error
 from fangkong.places.models import Division, Level
 from fangkong.travel import selectors, services
 from fangkong.travel.models import OriginKind, TripStatus

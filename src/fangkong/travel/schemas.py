@@ -5,7 +5,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from fangkong.dates import Day, Moment, PlanMoment
+from fangkong.core.dates import Day, Moment, PlanMoment
 from fangkong.lab.models import Outcome
 from fangkong.places.models import Division
 from fangkong.places.schemas import PlaceBrief

@@ -13,7 +13,7 @@ from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from fangkong.accounts.access import Cap, key_filter, require, scope_key, scoped
+from fangkong.core.access import Cap, key_filter, require, scope_key, scoped
 from fangkong.places.models import Division, Level
 from fangkong.quarantine.models import DueTestStatus, MeasureStatus, ScheduledTest
 from fangkong.travel.models import Handover, Trip, TripStatus

@@ -18,13 +18,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong import dates
-from fangkong.accounts.access import Cap, in_scope, require
-from fangkong.audit.services import event_record, events_record_bulk
+from fangkong.audit.services import EventRow, event_record, events_record_bulk
+from fangkong.core import dates
+from fangkong.core.access import Cap, in_scope, require
+from fangkong.core.errors import field_error
 from fangkong.epi.appeals import SELF_SERVICE
 from fangkong.lab import services as lab_services
 from fangkong.lab.models import Purpose, SamplingSite, Tube
-from fangkong.people.errors import field_error
 from fangkong.people.idnumber import IdNumberError, parse_id_number
 from fangkong.people.models import Resident
 from fangkong.people.services import clean_name, clean_phone, person_register_non_resident
@@ -511,22 +511,21 @@ def trips_settle() -> int:
         now = timezone.now()
         reason = _("The traveller's measure has ended")
         events_record_bulk(
-            (
-                now,
-                None,
-                "system",
-                "trip.completed",
-                "travel.trip",
-                str(pk),
-                f"{code} {name}"[:200],
-                person_id,
-                key,
-                "status",
-                TripStatus.HANDED_OVER,
-                TripStatus.COMPLETED,
-                reason,
-                "",
-                json.dumps({}),
+            EventRow(
+                at=now,
+                actor=None,
+                actor_name="system",
+                action="trip.completed",
+                object_type="travel.trip",
+                object_id=str(pk),
+                object_label=f"{code} {name}"[:200],
+                person_id=person_id,
+                division_key=key,
+                field="status",
+                from_value=TripStatus.HANDED_OVER,
+                to_value=TripStatus.COMPLETED,
+                reason=reason,
+                data=json.dumps({}),
             )
             for pk, code, name, person_id, key in ended
         )

@@ -15,10 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.access import Cap, can, require
 from fangkong.audit.selectors import events_for_user
+from fangkong.core.access import Cap, can, require
+from fangkong.core.addresses import client_ip
+from fangkong.core.pages import apply_errors, page_window
 from fangkong.lab.selectors import sites_for_user
-from fangkong.people.views import apply_errors, page_window
 from fangkong.places.models import Division, Level
 from fangkong.travel import obligations, selectors, services
 from fangkong.travel.forms import (
@@ -29,7 +30,6 @@ from fangkong.travel.forms import (
     TripForm,
 )
 from fangkong.travel.models import Trip, TripStatus
-from fangkong.web.addresses import client_ip
 
 TRIP_REPORTS_PER_HOUR = 20  # per network address: a family reports several trips
 REPORT_SESSION_SECONDS = 30 * 60

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from fangkong.accounts.access import caps_of
+from fangkong.core.access import caps_of
 from fangkong.web.nav import menu_for
 
 

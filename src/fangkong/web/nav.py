@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.access import can
-from fangkong.accounts.roles import Cap
+from fangkong.core.access import can
+from fangkong.core.roles import Cap
 
 
 @dataclass(frozen=True)

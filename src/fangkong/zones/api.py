@@ -6,9 +6,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
 
-from fangkong.accounts.access import Cap, require
-from fangkong.apikit import ERRORS, Id, Limit, Offset, Page, ReasonIn, paginate
-from fangkong.dates import Day
+from fangkong.core.access import Cap, require
+from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, ReasonIn, paginate
+from fangkong.core.dates import Day
 from fangkong.zones import selectors, services
 from fangkong.zones.models import Verdict, ZoneStatus
 from fangkong.zones.schemas import (

@@ -22,7 +22,7 @@ from operator import or_
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from fangkong.db import prefix_q
+from fangkong.core.db import prefix_q
 from fangkong.epi.models import Case
 from fangkong.lab.models import Outcome, TestingRound, TubeMember
 from fangkong.lab.selectors import ancestor_keys

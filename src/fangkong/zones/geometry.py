@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from fangkong.people.errors import field_error
+from fangkong.core.errors import field_error
 
 MAX_VERTICES = 500
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from fangkong.dates import Moment
+from fangkong.core.dates import Moment
 from fangkong.zones.models import ChangeKind, Verdict, Zone, ZoneEvaluation, ZoneStatus
 from fangkong.zones.selectors import PublicZone, ZoneFigures, level_label
 

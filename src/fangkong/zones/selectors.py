@@ -14,10 +14,10 @@ from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import NO_SCOPE, Cap, key_filter, require, scope_key
+from fangkong.core.access import NO_SCOPE, Cap, key_filter, require, scope_key
+from fangkong.core.errors import field_error
 from fangkong.epi.models import Case
 from fangkong.lab.selectors import ancestor_keys
-from fangkong.people.errors import field_error
 from fangkong.people.models import Resident
 from fangkong.places.models import KEY_LENGTH, Division, Level
 from fangkong.policy import accessor

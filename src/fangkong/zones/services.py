@@ -20,13 +20,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong import dates
-from fangkong.accounts.access import Cap, in_scope, key_filter, require, scope_key
 from fangkong.audit.services import event_record
+from fangkong.core import dates
+from fangkong.core.access import Cap, acting_user, in_scope, key_filter, require, scope_key
+from fangkong.core.errors import field_error
 from fangkong.epi.models import Case
 from fangkong.lab.models import TestingRound
 from fangkong.lab.services import round_start
-from fangkong.people.errors import field_error
 from fangkong.places.models import KEY_LENGTH, Division, Level
 from fangkong.policy import accessor
 from fangkong.policy.schema import ZoneRule
@@ -211,7 +211,7 @@ def _record_change(
         to_level=zone.level,
         at=at,
         people=zone.people,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=acting_user(actor),
         reason=reason,
         evidence=evidence or {},
         evaluation=evaluation,
@@ -258,7 +258,7 @@ def zone_draw(
         profile_code=policy.profile.code,
         profile_version=policy.profile.version,
         division_key=common_key([d.key for d in area.nodes]),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=acting_user(actor),
         created_at=now,
     )
     _save_area(zone, area, now)
@@ -696,7 +696,7 @@ def _decide(
     evaluation: ZoneEvaluation, verdict: str, actor: Any, reason: str, now: dt.datetime
 ) -> None:
     evaluation.verdict = verdict
-    evaluation.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    evaluation.decided_by = acting_user(actor)
     evaluation.decided_at = now
     evaluation.decision_reason = reason
     evaluation.save(update_fields=["verdict", "decided_by", "decided_at", "decision_reason"])

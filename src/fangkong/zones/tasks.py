@@ -3,14 +3,13 @@
 import datetime as dt
 
 from django.tasks import task
+from django.utils import timezone
+
+from fangkong.zones.services import zones_evaluate
 
 
 @task()
 def evaluate_zones(day: str = "") -> int:
     """The daily evaluation for `day` (ISO date; default today); returns zones evaluated."""
-    from django.utils import timezone
-
-    from fangkong.zones.services import zones_evaluate
-
     today = dt.date.fromisoformat(day) if day else timezone.localdate()
     return len(zones_evaluate(today=today))

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.access import Cap, can, in_scope, require
-from fangkong.people.views import apply_errors, page_window
+from fangkong.core.access import Cap, can, in_scope, require
+from fangkong.core.pages import apply_errors, flash, page_window
 from fangkong.places.models import Division, Level
 from fangkong.policy.accessor import current
 from fangkong.zones import selectors, services
@@ -41,11 +41,6 @@ NOTE_LABELS = {
 }
 MAP_POINTS_LIMIT = 500
 RECENT_EVALUATIONS = 20  # on a zone's page; the evaluations page lists them all
-
-
-def _flash(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 def _map_settings() -> dict[str, str]:
@@ -283,7 +278,7 @@ def _zone_action(request: HttpRequest, pk: int, action: Any, success: str) -> Ht
     try:
         action(zone)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash(request, exc)
     else:
         messages.success(request, success)
     return redirect("zones:zone", pk=zone.pk)
@@ -353,7 +348,7 @@ def zone_round(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, zone=zone, reason=request.POST.get("reason", "")
         )
     except ValidationError as exc:
-        _flash(request, exc)
+        flash(request, exc)
         return redirect("zones:zone", pk=zone.pk)
     messages.success(request, _("Testing started: %(n)s round(s).") % {"n": len(rounds)})
     if len(rounds) == 1:
@@ -427,7 +422,7 @@ def evaluation_decide(request: HttpRequest, pk: int) -> HttpResponse:
             services.evaluation_reject(actor=request.user, evaluation=evaluation, reason=reason)
             messages.success(request, _("Proposal rejected."))
     except ValidationError as exc:
-        _flash(request, exc)
+        flash(request, exc)
     if request.POST.get("next") == "zone":
         return redirect("zones:zone", pk=evaluation.zone_id)
     return redirect("zones:evaluations")

@@ -6,7 +6,7 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.access import in_scope
+from fangkong.core.access import in_scope
 
 register = template.Library()
 

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from fangkong.accounts.roles import ROLE_CAPS, TWO_FACTOR_CAPS, Cap
-from fangkong.db import prefix_q
+from fangkong.core.db import prefix_q
+from fangkong.core.roles import ROLE_CAPS, TWO_FACTOR_CAPS, Cap
 
 NO_SCOPE = "\x00"  # matches no division key: a user without a jurisdiction sees nothing
 
@@ -73,3 +73,8 @@ def key_filter(prefix: str, field: str = "division_key") -> Q:
 
 def scoped[M: Any](qs: QuerySet[M], user: Any, field: str = "division_key") -> QuerySet[M]:
     return qs.filter(key_filter(scope_key(user), field))
+
+
+def acting_user(actor: Any) -> Any | None:
+    """The user behind an action, or None when a process (a name, or None) acted."""
+    return actor if getattr(actor, "is_authenticated", False) else None

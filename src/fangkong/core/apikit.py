@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema
 
-from fangkong.people.errors import field_error
+from fangkong.core.errors import field_error
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
