@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from fangkong.epi import finder
+from fangkong.epi.finding import engine as finder
 
 DAY = 86_400
 HOUR = 3_600

@@ -174,7 +174,8 @@ def _register() -> None:
     api.add_router("/", people_router)
     api.add_router("/policy", policy_router)
 
-    from fangkong.epi import api_cases, api_checkins, api_finding, api_status
+    from fangkong.epi import api_cases, api_checkins, api_status
+    from fangkong.epi.finding import api as api_finding
 
     for module in (api_cases, api_checkins, api_finding, api_status):
         api.add_router("/", module.router)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from fangkong.audit.models import Event
 from fangkong.demo.services import demo_clear, demo_generate
-from fangkong.epi.finder import candidates_for_cases
+from fangkong.epi.finding.index import candidates_for_cases
 from fangkong.epi.models import (
     Case,
     CaseStatus,

@@ -9,7 +9,8 @@ import numba
 import numpy as np
 import pytest
 
-from fangkong.epi import finder
+from fangkong.epi.finding import engine as finder
+from fangkong.epi.finding import index as checkin_index
 from fangkong.epi.models import CheckIn
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.services import profile_activate
@@ -265,7 +266,7 @@ def outbreak(people, venue):
 @pytest.mark.parametrize("code", ["9th-edition", "20-measures"])
 def test_each_profile_looks_back_its_days_before_onset(outbreak, people, code):
     activate(code)
-    rows = finder.candidates_for_cases([outbreak])
+    rows = checkin_index.candidates_for_cases([outbreak])
     close = {r["person_id"]: r for r in rows if r["degree"] == "close"}
     assert set(close) == {people["li"].pk}  # 4 days back is inside, 5 is not
     assert close[people["li"].pk]["overlap_minutes"] == 30
@@ -286,19 +287,19 @@ def test_a_profile_with_a_longer_look_back_finds_the_older_exposure(outbreak, pe
         },
     )
     activate(longer)
-    rows = finder.candidates_for_cases([outbreak])
+    rows = checkin_index.candidates_for_cases([outbreak])
     assert {r["person_id"] for r in rows} == {people["li"].pk, people["wang"].pk}
 
 
 def test_ninth_edition_finds_secondary_contacts_and_twenty_measures_does_not(outbreak, people):
     activate("9th-edition")
-    rows = finder.candidates_for_cases([outbreak], include_secondary=True)
+    rows = checkin_index.candidates_for_cases([outbreak], include_secondary=True)
     secondary = [r for r in rows if r["degree"] == "secondary"]
     assert [(r["person_id"], r["via_person_id"], r["overlap_minutes"]) for r in secondary] == [
         (people["other"].pk, people["li"].pk, 120)
     ]
     activate("20-measures")
-    rows = finder.candidates_for_cases([outbreak], include_secondary=True)
+    rows = checkin_index.candidates_for_cases([outbreak], include_secondary=True)
     assert {r["degree"] for r in rows} == {"close"}
 
 
@@ -307,9 +308,9 @@ def test_padding_reaches_someone_who_came_just_after(outbreak, people, venue):
     later = outbreak.onset_on - dt.timedelta(days=1)
     visit(people["zhang"], venue, at(later, 15), 30)
     visit(people["wang"], venue, at(later, 15, 40), 30)
-    plain = finder.candidates_for_cases([outbreak])
+    plain = checkin_index.candidates_for_cases([outbreak])
     assert people["wang"].pk not in {r["person_id"] for r in plain}
-    padded = finder.candidates_for_cases([outbreak], padding_minutes=15)
+    padded = checkin_index.candidates_for_cases([outbreak], padding_minutes=15)
     found = {r["person_id"]: r for r in padded}
     assert found[people["wang"].pk]["overlap_minutes"] == 5
     assert found[people["wang"].pk]["venue_id"] == venue.pk
@@ -317,15 +318,15 @@ def test_padding_reaches_someone_who_came_just_after(outbreak, people, venue):
 
 def test_the_cached_index_sees_new_imports(outbreak, people, monkeypatch):
     activate("20-measures")
-    monkeypatch.setattr(finder, "CACHE_MIN_ROWS", 0)
-    finder.checkins_changed()
-    assert len(finder.candidates_for_cases([outbreak])) == 1
-    assert finder.current_index() is finder.current_index()
+    monkeypatch.setattr(checkin_index, "CACHE_MIN_ROWS", 0)
+    checkin_index.checkins_changed()
+    assert len(checkin_index.candidates_for_cases([outbreak])) == 1
+    assert checkin_index.current_index() is checkin_index.current_index()
     venue2 = f.venue(outbreak.person.division, "V-F-2", "药店")
     day = outbreak.onset_on - dt.timedelta(days=1)
     visit(people["zhang"], venue2, at(day, 9), 30)
     visit(people["wang"], venue2, at(day, 9), 30)
-    assert len(finder.candidates_for_cases([outbreak])) == 2
+    assert len(checkin_index.candidates_for_cases([outbreak])) == 2
 
 
 def test_a_forked_process_splits_searches_over_its_own_second_thread(monkeypatch):

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from fangkong.audit.models import Event
-from fangkong.epi import finding
+from fangkong.epi.finding import services as finding
 from fangkong.epi.models import (
     Candidate,
     CandidateDecision,
@@ -145,7 +145,7 @@ def test_a_job_waits_in_the_queue_for_the_worker_and_runs_once(
 def test_a_failing_job_says_why_and_keeps_no_half_written_candidates(
     log, a_case, tracer, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from fangkong.epi import finder
+    from fangkong.epi.finding import index as finder
 
     def broken(cases, **kw):
         raise RuntimeError("check-in log unreadable")

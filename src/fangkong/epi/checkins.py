@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -37,9 +38,12 @@ from fangkong.core.tabular import (
     read_rows,
     scan,
 )
+from fangkong.epi.finding.index import checkins_changed
+from fangkong.epi.models import CheckIn
 from fangkong.people.importing import LOOKUP_BATCH, MAX_ERRORS_KEPT
 from fangkong.people.models import Resident
 from fangkong.places.models import Venue
+from fangkong.places.selectors import venues_for_user
 
 CHUNK = 50_000
 
@@ -431,8 +435,6 @@ def import_checkins(*, actor: Any, path: str | Path, filename: str = "") -> Chec
         result.add_error(problem.error)
     result.seconds = time.perf_counter() - started
     if result.written:
-        from fangkong.epi.finder import checkins_changed
-
         checkins_changed()
     return result
 
@@ -508,10 +510,6 @@ def sample_csv() -> str:
 
 def venue_for_user(user: Any, code: str) -> Venue:
     """The venue with this code if it lies in the user's jurisdiction (else 404)."""
-    from django.http import Http404
-
-    from fangkong.places.selectors import venues_for_user
-
     venue = venues_for_user(user).filter(code=code).first()
     if venue is None:
         raise Http404
@@ -522,8 +520,6 @@ def checkins_at_venue(
     user: Any, code: str, start: dt.datetime | None = None, end: dt.datetime | None = None
 ) -> Any:
     """Check-ins at a venue of the user's jurisdiction overlapping [start, end], by time in."""
-    from fangkong.epi.models import CheckIn
-
     require(user, Cap.CONTACTS_VIEW)
     venue = venue_for_user(user, code)
     qs = CheckIn.objects.filter(venue=venue).select_related("person")

@@ -1,4 +1,5 @@
-from fangkong.epi import urls_cases, urls_checkins, urls_finding, urls_status
+from fangkong.epi import urls_cases, urls_checkins, urls_status
+from fangkong.epi.finding import urls as urls_finding
 
 app_name = "epi"
 urlpatterns = [

@@ -7,7 +7,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, found, paginate
-from fangkong.epi import chains, contact_requests, finding
+from fangkong.epi import chains, contact_requests
+from fangkong.epi.finding import services as finding
 from fangkong.epi.models import (
     Candidate,
     CandidateDecision,

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 from fangkong.core.access import Cap, require
 from fangkong.core.pages import page_window
 from fangkong.epi import chains as chain_graphs
-from fangkong.epi import contact_requests, finding
+from fangkong.epi import contact_requests
+from fangkong.epi.finding import services as finding
 from fangkong.epi.models import Candidate, CandidateDecision, Case, Degree, JobStatus
 from fangkong.epi.selectors import cases_for_user
 from fangkong.policy.accessor import current

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fangkong.epi import views_finding
+from fangkong.epi.finding import views as views_finding
 
 urlpatterns = [
     path("finding/", views_finding.finding_list, name="finding"),

@@ -25,6 +25,7 @@ from fangkong.audit.services import EventRow, actor_columns, event_record, event
 from fangkong.core.access import Cap, in_scope, require, scoped
 from fangkong.core.bulk import copy_rows
 from fangkong.core.errors import field_error
+from fangkong.epi.finding import index as checkin_index
 from fangkong.epi.models import (
     Candidate,
     CandidateDecision,
@@ -35,6 +36,7 @@ from fangkong.epi.models import (
     FindingJob,
     JobStatus,
 )
+from fangkong.epi.services import contacts_add_bulk
 from fangkong.people.models import Resident
 from fangkong.policy.accessor import current
 
@@ -225,17 +227,15 @@ def finding_job_run(*, job_id: int) -> FindingJob:
 
 
 def _find(job: FindingJob) -> list[dict[str, Any]]:
-    from fangkong.epi import finder
-
     cases = list(job.cases.select_related("person").order_by("id"))
-    index = finder.current_index()  # read the check-in log once for every batch
+    index = checkin_index.current_index()  # read the check-in log once for every batch
     _set_progress(job.pk, INDEX_SHARE)
     size = max(1, -(-len(cases) // CASE_BATCHES))
     batches = list(_chunks(cases, size))
     rows: list[dict[str, Any]] = []
     for done, batch in enumerate(batches, start=1):
         rows.extend(
-            finder.candidates_for_cases(
+            checkin_index.candidates_for_cases(
                 batch,
                 padding_minutes=job.padding_minutes,
                 include_secondary=job.include_secondary,
@@ -374,8 +374,6 @@ def _best_per_person(group: list[Candidate]) -> list[Candidate]:
 def _confirm_for_case(
     actor: Any, group: list[Candidate], result: Decision, reason: str
 ) -> list[Candidate]:
-    from fangkong.epi.services import contacts_add_bulk
-
     case = group[0].case
     known = dict(
         Contact.objects.filter(case=case, person_id__in={c.person_id for c in group}).values_list(
