@@ -10,6 +10,7 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
+    # After the settings module is named: Django reads it when management is imported.
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["fangkong", *sys.argv[1:]])

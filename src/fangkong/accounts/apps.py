@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,8 +12,6 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: these modules use the models, which Django loads only
         # after every app's config (the usual AppConfig.ready() idiom).
-        from django.contrib.auth.signals import user_logged_in
-
         from fangkong.accounts import checks, services
 
         checks.register()

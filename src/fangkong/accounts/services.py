@@ -17,6 +17,7 @@ from fangkong.accounts import selectors, throttle
 from fangkong.accounts.models import ApiToken, User, hash_token
 from fangkong.audit.services import event_record
 from fangkong.core.roles import Role
+from fangkong.places.models import Division
 
 
 @transaction.atomic
@@ -68,8 +69,6 @@ def system_actor() -> User:
     tree; inactive and without a usable password, so nobody can log in as it or get a token.
     Its events name whom it acted for in their basis and data.
     """
-    from fangkong.places.models import Division
-
     root = Division.objects.filter(parent__isnull=True).order_by("key").first()
     user, created = User.objects.get_or_create(
         username=SYSTEM_USERNAME,

@@ -127,7 +127,7 @@ def situation_out(s: Situation, *, coverage: bool = True) -> dict[str, Any]:
             for r in rounds
         ],
         "zones": [
-            {"code": lv.code, "label": lv.label, "zones": lv.zones, "people": lv.people}
+            {"code": lv.level, "label": lv.label, "zones": lv.zones, "people": lv.people}
             for lv in s.zones.levels
         ]
         if s.zones is not None

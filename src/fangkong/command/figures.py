@@ -19,7 +19,7 @@ from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from fangkong.command import tallied, zones_bridge
+from fangkong.command import tallied
 from fangkong.command.asof import Tracked, grouped_at
 from fangkong.command.places import Node, children_of, map_places
 from fangkong.core.access import Cap, can, key_filter
@@ -29,6 +29,7 @@ from fangkong.lab.selectors import ancestor_keys
 from fangkong.people.models import Resident
 from fangkong.places.models import Division
 from fangkong.quarantine.models import Measure, Room, RoomStatus, Site, Stay, StayStatus
+from fangkong.zones.selectors import ZoneFigures, zone_figures
 
 DAY = dt.timedelta(days=1)
 LATEST_ROUNDS = 5
@@ -77,7 +78,7 @@ class Situation:
     places: list[dict[str, Any]]  # the case map: key, name, lat, lon, cases, new
     curve: dict[str, Any]
     rounds: list[RoundFigure]
-    zones: zones_bridge.ZoneFigures | None
+    zones: ZoneFigures | None
     stray: Area | None = None
 
     @property
@@ -90,7 +91,7 @@ SECTION_CAPS = {
     "contacts": Cap.CONTACTS_VIEW,
     "quarantine": Cap.QUARANTINE_VIEW,
     "testing": Cap.COVERAGE_VIEW,
-    "zones": zones_bridge.CAP,
+    "zones": Cap.ZONES_VIEW,
 }
 
 
@@ -141,13 +142,13 @@ def situation(
         rounds = round_figures(node, at) if coverage else []
         _merge(tallies, {"": round_counts(node, at)})
     if "zones" in sections:
-        zones = zones_bridge.zone_figures(node.key, at)
+        zones = zone_figures(day=timezone.localtime(at).date(), prefix=node.key)
     total: Counter[str] = Counter()
     for counts in tallies.values():
         total.update(counts)
     for lv in zones.levels if zones else []:
-        total[f"zones_{lv.code}"] += lv.zones
-        total[f"zone_people_{lv.code}"] += lv.people
+        total[f"zones_{lv.level}"] += lv.zones
+        total[f"zone_people_{lv.level}"] += lv.people
     known = {c.key for c in children}
     areas = [Area(c.key, c.name, c, tallies.get(c.key, Counter())) for c in children]
     stray_counts: Counter[str] = Counter()

@@ -355,6 +355,7 @@ def report_context(report: Report) -> dict[str, Any]:
 
 def report_pdf(report: Report) -> bytes:
     """The report as a PDF (A4, Chinese fonts named in the template's CSS)."""
+    # WeasyPrint takes about a second to import; only the PDF report needs it.
     from weasyprint import HTML
 
     html = render_to_string("command/report_pdf.html", report_context(report))

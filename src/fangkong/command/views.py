@@ -88,7 +88,7 @@ def changes(s: Situation) -> dict[str, int]:
 def zone_urls(s: Situation) -> dict[str, str]:
     """Each level's zones: the zones app's list (it shows today's zones)."""
     url = lists.safe_url("zones:list")
-    return {lv.code: url for lv in s.zones.levels} if s.zones else {}
+    return {lv.level: url for lv in s.zones.levels} if s.zones else {}
 
 
 def chart_labels(base: dict[str, str]) -> dict[str, str]:

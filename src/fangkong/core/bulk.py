@@ -4,6 +4,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.core.management.color import no_style
 from django.db import connection, models
 
 
@@ -69,8 +70,6 @@ def reset_sequence(model: type[models.Model]) -> None:
     """After COPY with explicit ids, move PostgreSQL's id sequence past the largest id."""
     if connection.vendor != "postgresql":
         return
-    from django.core.management.color import no_style
-
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [model]):
             cursor.execute(sql)

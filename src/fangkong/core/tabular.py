@@ -26,8 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 from django.conf import settings
 from django.utils.translation import gettext, gettext_noop
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 # Writing ------------------------------------------------------------------------------------
 
@@ -71,9 +74,6 @@ def xlsx_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
     """Cells for `sheet.append(...)` (a write-only or an ordinary worksheet): text is
     neutralised, stripped of the control characters XLSX cannot hold, and typed as text, so
     openpyxl never stores it as a formula (or as an error such as #N/A)."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     row: list[Any] = []
     for value in values:
         if isinstance(value, str):
@@ -333,8 +333,6 @@ def cell_text(value: Any) -> str:
 
 
 def _xlsx_rows(path: Path, limits: Limits) -> Rows:
-    import openpyxl
-
     try:
         # Formulas are read as written (not their cached values), so they can be refused.
         book = openpyxl.load_workbook(path, read_only=True, data_only=False)

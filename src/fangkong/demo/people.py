@@ -120,7 +120,7 @@ def _table(weighted: list[tuple[str, float]], size: int = 10_000) -> list[str]:
 
 def _prefix_checker() -> Callable[[str], bool]:
     """Whether pypinyin may read a surname together with the next character as a phrase."""
-    try:
+    try:  # pypinyin internals, imported here so that their absence is only a slower path
         from pypinyin.seg.mmseg import seg
 
         prefixes = seg._prefix_set

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import openpyxl
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
@@ -767,8 +768,6 @@ def _rejected_lines(token: str) -> Iterator[list[str]]:
 def write_rejected(token: str, fmt: str, out: IO[bytes]) -> None:
     """Write the rejected rows (same columns plus an error column) in the reader's language."""
     if fmt == "xlsx":
-        import openpyxl
-
         book = openpyxl.Workbook(write_only=True)
         sheet = book.create_sheet()
         for cells in _rejected_lines(token):

@@ -21,7 +21,7 @@ from fangkong.people.forms import KeyPersonForm, NeedForm, ReasonForm, ResidentF
 from fangkong.people.models import Household, KeyCategory, KeyPerson, Resident
 from fangkong.people.reveals import export_reveal_allowed
 from fangkong.places.models import Division, Level
-from fangkong.places.selectors import divisions_for_user
+from fangkong.places.selectors import ancestors, divisions_for_user
 
 
 def _with_places(qs: Any) -> Any:
@@ -90,8 +90,6 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _ancestors_in_scope(user: Any, division: Division) -> list[Division]:
-    from fangkong.places.selectors import ancestors
-
     prefix = scope_key(user)
     return [d for d in [*ancestors(division), division] if d.key.startswith(prefix)]
 

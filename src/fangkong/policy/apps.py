@@ -8,6 +8,7 @@ class PolicyConfig(AppConfig):
     verbose_name = _("Policy")
 
     def ready(self) -> None:
+        # The services use the models, loaded only after every app's config (AppConfig.ready()).
         from fangkong.policy.services import profiles_install_shipped
 
         def install(sender: object, **kwargs: object) -> None:
