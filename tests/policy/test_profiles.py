@@ -392,3 +392,27 @@ def test_database_forbids_a_second_copy_of_the_same_code_and_version(db):
     doc = next(d for d in shipped_documents() if d["code"] == NINTH)
     with pytest.raises(IntegrityError), transaction.atomic():
         PolicyProfile.objects.create(**doc)
+
+
+def test_the_policy_a_record_was_made_under_is_found_by_code_and_version(db):
+    profiles_install_shipped()
+    stored = PolicyProfile.objects.get(code=XUCHANG)
+    policy = accessor.at(XUCHANG, stored.version)
+    assert policy is not None and policy.profile.pk == stored.pk
+    assert policy.rules == rules_of(XUCHANG)
+    assert accessor.at(XUCHANG, stored.version + 1) is None
+    assert accessor.at("no-such-profile", 1) is None
+
+
+def test_the_policy_at_a_version_reads_rules_changed_since_it_was_last_read(db):
+    profiles_install_shipped()
+    stored = PolicyProfile.objects.get(code=XUCHANG)
+    before = accessor.at(XUCHANG, stored.version)
+    assert before is not None
+    changed = dict(stored.rules)
+    changed["contacts"] = dict(stored.rules["contacts"], lookback_days_before_onset=3)
+    PolicyProfile.objects.filter(pk=stored.pk).update(rules=changed)
+    after = accessor.at(XUCHANG, stored.version)
+    assert after is not None
+    assert after.rules.contacts.lookback_days_before_onset == 3
+    assert before.rules.contacts.lookback_days_before_onset != 3

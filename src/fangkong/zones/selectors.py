@@ -22,7 +22,6 @@ from fangkong.people.models import Resident
 from fangkong.places.models import KEY_LENGTH, Division, Level
 from fangkong.policy import accessor
 from fangkong.policy.compare import LEVEL_LABELS
-from fangkong.policy.models import PolicyProfile
 from fangkong.policy.schema import Rules
 from fangkong.zones.evidence import day_start, under_any
 from fangkong.zones.models import ChangeKind, Verdict, Zone, ZoneArea, ZoneChange, ZoneEvaluation
@@ -58,8 +57,7 @@ class RulesCache:
             return active
         key = (zone.profile_code, zone.profile_version)
         if key not in self._by_profile:
-            profile = PolicyProfile.objects.filter(code=key[0], version=key[1]).first()
-            self._by_profile[key] = accessor.load(profile) if profile else None
+            self._by_profile[key] = accessor.at(*key)
         return self._by_profile[key] or active
 
     def for_zone(self, zone: Zone) -> Rules:
