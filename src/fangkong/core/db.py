@@ -9,6 +9,8 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Collate
 
+LOOKUP_BATCH = 1000  # longer IN lists make PostgreSQL scan the table instead of the index
+
 _TOP = "\U0010ffff"
 
 

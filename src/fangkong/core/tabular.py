@@ -21,8 +21,9 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,15 @@ E_JSON_DEPTH = gettext_noop("The JSON is nested more than %(limit)s levels deep"
 E_MISSING_COLUMN = gettext_noop("Required column %(column)s is missing")
 E_UNKNOWN_COLUMN = gettext_noop("Unknown column; the columns are: %(allowed)s")
 E_DUPLICATE_COLUMN = gettext_noop("This column appears twice")
+# Reasons every row reader gives.
+E_REQUIRED = gettext_noop("This value is required")
+E_EXTRA_CELLS = gettext_noop("This row has more cells than the header has columns")
+E_MISSING_CELLS = gettext_noop("This row has fewer cells than the header has columns")
+E_NUMBER_LOST = gettext_noop(
+    "Stored as a number, so digits were lost; format the column as text and type it again"
+)
+
+MAX_ERRORS_KEPT = 500  # an import counts every error and keeps this many to show
 
 
 @dataclass(frozen=True)
@@ -186,6 +196,76 @@ def file_error(
     return FileProblem(error)
 
 
+# What an import reads and what it did ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The columns of one kind of import file: canonical names in the sample's order, the
+    Chinese header of each, the other names people write for them (matched ignoring case,
+    spaces, marks and bracketed notes, see `header_key`) and which must be present."""
+
+    names: tuple[str, ...]
+    chinese: Mapping[str, str]
+    aliases: Mapping[str, tuple[str, ...]]
+    required: tuple[str, ...] = ()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    @cached_property
+    def header_map(self) -> dict[str, str]:
+        return {alias: canon for canon, names in self.aliases.items() for alias in names}
+
+    def positions(
+        self, cells: list[str], required: Sequence[str] | None = None
+    ) -> tuple[dict[str, int], list[str]]:
+        """Canonical column → position in the header row (see `header_positions`)."""
+        return header_positions(
+            cells,
+            columns=self.names,
+            required=self.required if required is None else required,
+            chinese=self.chinese,
+            aliases=self.header_map,
+        )
+
+    def label(self, canon: str) -> str:
+        """How an error names a column: its Chinese header and its English name."""
+        return f"{self.chinese.get(canon, canon)}/{canon}"
+
+    def sample_csv(self, rows: Iterable[Iterable[Any]], names: Sequence[str] = ()) -> str:
+        """An example file under the Chinese headers of `names` (default: every column)."""
+        return csv_text([[self.chinese[c] for c in names or self.names], *rows])
+
+    def help(self, notes: Mapping[str, str]) -> list[tuple[str, str, bool, str]]:
+        """(Chinese header, English name, required, what to write) for an upload page."""
+        return [(self.chinese[c], c, c in self.required, notes[c]) for c in self.names]
+
+
+@dataclass
+class ImportResult:
+    """What a file import did, for its page, its API answer and its audit event: each import
+    adds its own counts. Errors are all counted; the first MAX_ERRORS_KEPT are kept to show."""
+
+    filename: str
+    sha256: str = ""
+    rows_read: int = 0
+    error_count: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    fatal: bool = False  # the file as a whole could not be read
+    written: bool = False
+    seconds: float = 0.0
+
+    def add_error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(error)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0 and not self.errors
+
+
 # Reading: the header ------------------------------------------------------------------------
 
 
@@ -199,8 +279,8 @@ def header_positions(
     *,
     columns: Sequence[str],
     required: Sequence[str],
-    chinese: dict[str, str],
-    aliases: dict[str, str],
+    chinese: Mapping[str, str],
+    aliases: Mapping[str, str],
 ) -> tuple[dict[str, int], list[str]]:
     """Map canonical column → position in a header row (Chinese or English names, any case);
     raise FileProblem naming the first unknown, repeated or missing column."""

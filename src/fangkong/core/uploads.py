@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 
@@ -36,3 +37,10 @@ def uploaded_path(upload: Any) -> Iterator[str]:
             tmp.write(block)
         tmp.flush()
         yield tmp.name
+
+
+def sample_response(text: str, filename: str) -> HttpResponse:
+    """An import's example file, downloaded from its upload page (`?sample=csv`)."""
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -28,47 +28,49 @@ from django.utils.translation import gettext_noop
 from fangkong.audit.services import event_record
 from fangkong.core import dates
 from fangkong.core.access import Cap, in_scope, require, scope_key
+from fangkong.core.db import LOOKUP_BATCH
 from fangkong.core.tabular import (
+    E_EMPTY,
+    E_EXTRA_CELLS,
+    E_MISSING_CELLS,
+    E_REQUIRED,
+    Columns,
     FileProblem,
+    ImportResult,
     RowError,
     check_parquet,
-    csv_text,
     file_error,
-    header_positions,
     read_rows,
     scan,
 )
 from fangkong.epi.finding.index import checkins_changed
 from fangkong.epi.models import CheckIn
-from fangkong.people.importing import LOOKUP_BATCH, MAX_ERRORS_KEPT
 from fangkong.people.models import Resident
 from fangkong.places.models import Venue
 from fangkong.places.selectors import venues_for_user
 
 CHUNK = 50_000
 
-COLUMNS = ("id_number", "venue_code", "time_in", "time_out")
-CHINESE_HEADERS = {
-    "id_number": "身份证号",
-    "venue_code": "场所码",
-    "time_in": "进入时间",
-    "time_out": "离开时间",
-}
-_HEADER_ALIASES = {
-    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号码", "idnumber", "personid"),
-    "venue_code": ("场所码", "场所编码", "场所代码", "venuecode", "venue"),
-    "time_in": ("进入时间", "入场时间", "签到时间", "扫码时间", "timein", "checkin", "in"),
-    "time_out": ("离开时间", "离场时间", "签离时间", "timeout", "checkout", "out"),
-}
-HEADER_MAP = {alias: canon for canon, aliases in _HEADER_ALIASES.items() for alias in aliases}
+COLUMNS = Columns(
+    names=("id_number", "venue_code", "time_in", "time_out"),
+    chinese={
+        "id_number": "身份证号",
+        "venue_code": "场所码",
+        "time_in": "进入时间",
+        "time_out": "离开时间",
+    },
+    aliases={
+        "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号码", "idnumber", "personid"),
+        "venue_code": ("场所码", "场所编码", "场所代码", "venuecode", "venue"),
+        "time_in": ("进入时间", "入场时间", "签到时间", "扫码时间", "timein", "checkin", "in"),
+        "time_out": ("离开时间", "离场时间", "签离时间", "timeout", "checkout", "out"),
+    },
+    required=("id_number", "venue_code", "time_in", "time_out"),
+)
 
 E_NOT_SUPPORTED = gettext_noop("Only CSV and Parquet files can be imported")
-E_EMPTY = gettext_noop("The file is empty: its first row must name the columns")
 E_PARQUET = gettext_noop("The Parquet file cannot be read: it is damaged or truncated")
 E_TRUNCATED = gettext_noop("The file ends in the middle of this row: it looks truncated")
-E_REQUIRED = gettext_noop("This value is required")
-E_EXTRA_CELLS = gettext_noop("This row has more cells than the header has columns")
-E_MISSING_CELLS = gettext_noop("This row has fewer cells than the header has columns")
 E_PERSON_UNKNOWN = gettext_noop("No person is registered with this ID number")
 E_VENUE_UNKNOWN = gettext_noop("No venue has this code")
 E_VENUE_SCOPE = gettext_noop("This venue is outside your jurisdiction")
@@ -82,36 +84,16 @@ TIME_RE = re.compile(
 
 
 @dataclass
-class CheckinImportResult:
-    filename: str
-    sha256: str = ""
-    rows_read: int = 0
+class CheckinImportResult(ImportResult):
     created: int = 0
     already_present: int = 0
-    error_count: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    fatal: bool = False
-    written: bool = False
-    seconds: float = 0.0
-
-    def add_error(self, error: RowError) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_ERRORS_KEPT:
-            self.errors.append(error)
-
-    @property
-    def ok(self) -> bool:
-        return self.error_count == 0
 
 
 # Reading ------------------------------------------------------------------------------------
 
 
 def parse_header(cells: list[str]) -> dict[str, int]:
-    positions, _cells = header_positions(
-        cells, columns=COLUMNS, required=COLUMNS, chinese=CHINESE_HEADERS, aliases=HEADER_MAP
-    )
-    return positions
+    return COLUMNS.positions(cells)[0]
 
 
 @dataclass
@@ -162,11 +144,12 @@ def _csv_chunks(path: Path, encoding: str) -> tuple[dict[str, str], Iterator[_Ch
 
 def _parquet_chunks(path: Path) -> tuple[dict[str, str], Iterator[_Chunk]]:
     # pyarrow costs ~0.2 s to import and only check-in Parquet files need it.
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         reader = pq.ParquetFile(path)
-    except (pq.lib.ArrowException, OSError):
+    except (pa.ArrowException, OSError):
         raise file_error(E_PARQUET) from None
     check_parquet(reader.metadata)
     header = list(reader.schema_arrow.names)
@@ -181,7 +164,7 @@ def _parquet_chunks(path: Path) -> tuple[dict[str, str], Iterator[_Chunk]]:
                 numbers = list(range(first, first + batch.num_rows))
                 first += batch.num_rows
                 yield _Chunk(numbers, columns)
-        except (pq.lib.ArrowException, OSError):
+        except (pa.ArrowException, OSError):
             raise file_error(E_PARQUET, row=first) from None
 
     return names, chunks()
@@ -502,7 +485,7 @@ SAMPLE_ROWS = (
 
 
 def sample_csv() -> str:
-    return csv_text([[CHINESE_HEADERS[c] for c in COLUMNS], *SAMPLE_ROWS])
+    return COLUMNS.sample_csv(SAMPLE_ROWS)
 
 
 # Reading stored check-ins ---------------------------------------------------------------

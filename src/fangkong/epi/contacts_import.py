@@ -23,11 +23,15 @@ from fangkong.core.access import Cap, require
 from fangkong.core.errors import BulkErrors
 from fangkong.core.tabular import (
     E_EMPTY,
+    E_EXTRA_CELLS,
     E_NOT_TABULAR,
+    E_NUMBER_LOST,
+    E_REQUIRED,
+    Columns,
     FileProblem,
+    ImportResult,
     RowError,
     header_key,
-    header_positions,
     read_rows,
     scan,
 )
@@ -39,23 +43,9 @@ from fangkong.epi.services import (
     duplicate_message,
     requested_message,
 )
-from fangkong.people.importing import E_NUMBER_LOST
 
 MAX_ROWS = 20000
 
-COLUMNS = (
-    "id_number",
-    "name",
-    "phone",
-    "relation",
-    "venue_code",
-    "exposure_at",
-    "exposure_end",
-    "last_exposure_on",
-    "degree",
-    "via_id_number",
-    "note",
-)
 # The line-listing grid: the columns a tracer types, in this order.
 GRID_COLUMNS = (
     "id_number",
@@ -67,34 +57,55 @@ GRID_COLUMNS = (
     "degree",
     "via_id_number",
 )
-REQUIRED = ("id_number",)
-CHINESE_HEADERS = {
-    "id_number": "身份证号",
-    "name": "姓名",
-    "phone": "手机号",
-    "relation": "接触方式",
-    "venue_code": "场所码",
-    "exposure_at": "接触时间",
-    "exposure_end": "接触结束时间",
-    "last_exposure_on": "末次接触日期",
-    "degree": "类别",
-    "via_id_number": "经由密接身份证号",
-    "note": "备注",
-}
-_ALIASES = {
-    "id_number": ("身份证号", "身份证号码", "公民身份号码", "idnumber", "id"),
-    "name": ("姓名", "name"),
-    "phone": ("手机号", "手机号码", "手机", "联系电话", "phone", "mobile"),
-    "relation": ("接触方式", "关系", "暴露方式", "relation", "exposure"),
-    "venue_code": ("场所码", "场所编码", "venuecode", "venue"),
-    "exposure_at": ("接触时间", "暴露时间", "接触开始时间", "exposureat", "exposurestart", "time"),
-    "exposure_end": ("接触结束时间", "暴露结束时间", "exposureend"),
-    "last_exposure_on": ("末次接触日期", "末次接触时间", "lastexposureon", "lastexposure"),
-    "degree": ("类别", "密接类别", "接触者类别", "degree"),
-    "via_id_number": ("经由密接身份证号", "经由", "via", "vía", "viaidnumber"),
-    "note": ("备注", "note", "notes"),
-}
-HEADER_MAP = {alias: canon for canon, aliases in _ALIASES.items() for alias in aliases}
+COLUMNS = Columns(
+    names=(
+        "id_number",
+        "name",
+        "phone",
+        "relation",
+        "venue_code",
+        "exposure_at",
+        "exposure_end",
+        "last_exposure_on",
+        "degree",
+        "via_id_number",
+        "note",
+    ),
+    chinese={
+        "id_number": "身份证号",
+        "name": "姓名",
+        "phone": "手机号",
+        "relation": "接触方式",
+        "venue_code": "场所码",
+        "exposure_at": "接触时间",
+        "exposure_end": "接触结束时间",
+        "last_exposure_on": "末次接触日期",
+        "degree": "类别",
+        "via_id_number": "经由密接身份证号",
+        "note": "备注",
+    },
+    aliases={
+        "id_number": ("身份证号", "身份证号码", "公民身份号码", "idnumber", "id"),
+        "name": ("姓名", "name"),
+        "phone": ("手机号", "手机号码", "手机", "联系电话", "phone", "mobile"),
+        "relation": ("接触方式", "关系", "暴露方式", "relation", "exposure"),
+        "venue_code": ("场所码", "场所编码", "venuecode", "venue"),
+        "exposure_at": (
+            "接触时间",
+            "暴露时间",
+            "接触开始时间",
+            "exposureat",
+            "exposurestart",
+            "time",
+        ),
+        "exposure_end": ("接触结束时间", "暴露结束时间", "exposureend"),
+        "last_exposure_on": ("末次接触日期", "末次接触时间", "lastexposureon", "lastexposure"),
+        "degree": ("类别", "密接类别", "接触者类别", "degree"),
+        "via_id_number": ("经由密接身份证号", "经由", "via", "vía", "viaidnumber"),
+        "note": ("备注", "note", "notes"),
+    },
+    required=("id_number",),
+)
 
 RELATION_MAP: dict[str, str] = {v: v for v in ExposureRelation.values}
 RELATION_MAP.update(
@@ -127,38 +138,18 @@ MOMENT_RE = re.compile(
     r"(?:\.\d+)?$"
 )
 
-E_REQUIRED = gettext_noop("This value is required")
-E_UNKNOWN_COLUMN = gettext_noop("Unknown column; the columns are: %(allowed)s")
-E_DUPLICATE_COLUMN = gettext_noop("This column appears twice")
-E_MISSING_COLUMN = gettext_noop("Required column %(column)s is missing")
 E_RELATION = gettext_noop("Unknown exposure relation")
 E_DEGREE = gettext_noop("Degree must be 密接 or 次密接 (close or secondary)")
 E_MOMENT = gettext_noop("Write a date and time such as 2022-05-03 18:30")
 E_TOO_MANY = gettext_noop("A file may hold at most %(max)s contacts")
 E_NO_ROWS = gettext_noop("There are no contacts in this file")
-E_EXTRA_CELLS = gettext_noop("This row has more cells than the header has columns")
 
 
 @dataclass
-class ContactImportResult:
-    filename: str
-    sha256: str = ""
-    rows_read: int = 0
+class ContactImportResult(ImportResult):
     added: int = 0
     skipped: int = 0  # people already known for the case
     requested: int = 0  # people registered elsewhere: sent to their jurisdiction to confirm
-    errors: list[RowError] = field(default_factory=list)
-    fatal: bool = False
-    written: bool = False
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def column_label(canon: str) -> str:
-    return f"{CHINESE_HEADERS[canon]}/{canon}"
 
 
 def _moment(text: str) -> tuple[dt.datetime | None, dt.date | None]:
@@ -230,10 +221,7 @@ def parse_cells(
 
 
 def _parse_header(cells: list[str]) -> dict[str, int]:
-    positions, _cells = header_positions(
-        cells, columns=COLUMNS, required=REQUIRED, chinese=CHINESE_HEADERS, aliases=HEADER_MAP
-    )
-    return positions
+    return COLUMNS.positions(cells)[0]
 
 
 def _service_errors(exc: BulkErrors, parsed: list[_Parsed], label: Any) -> list[RowError]:
@@ -381,7 +369,7 @@ def parse_grid(text: str) -> list[list[str]]:
             continue
         sep = "\t" if "\t" in line else ("," if "," in line else "\t")
         cells = [c.strip() for c in line.split(sep)]
-        if header_key(cells[0]) in HEADER_MAP and HEADER_MAP[header_key(cells[0])] == "id_number":
+        if COLUMNS.header_map.get(header_key(cells[0])) == "id_number":
             continue  # a pasted header line
         lines.append((cells + [""] * len(GRID_COLUMNS))[: max(len(GRID_COLUMNS), len(cells))])
     return lines

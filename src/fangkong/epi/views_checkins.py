@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fangkong.core.access import Cap, require
-from fangkong.core.uploads import ImportFileField, uploaded_path
+from fangkong.core.uploads import ImportFileField, sample_response, uploaded_path
 from fangkong.epi import checkins
 
 
@@ -23,23 +23,21 @@ def run_upload(actor: object, upload: object) -> checkins.CheckinImportResult:
         return checkins.import_checkins(actor=actor, path=path, filename=name)
 
 
-def column_help() -> list[tuple[str, str, str]]:
+def column_help() -> list[tuple[str, str, bool, str]]:
     notes = {
         "id_number": _("18-character ID number of a registered person"),
         "venue_code": _("Venue code (场所码) of a venue in your jurisdiction"),
         "time_in": _("Such as 2022-05-01 08:30 (local time)"),
         "time_out": _("Such as 2022-05-01 09:10; not before time in"),
     }
-    return [(checkins.CHINESE_HEADERS[c], c, notes[c]) for c in checkins.COLUMNS]
+    return checkins.COLUMNS.help(notes)
 
 
 @login_required
 def checkin_import(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.CHECKINS_IMPORT)
     if request.GET.get("sample") == "csv":
-        response = HttpResponse(checkins.sample_csv(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="checkins-sample.csv"'
-        return response
+        return sample_response(checkins.sample_csv(), "checkins-sample.csv")
     form = CheckinImportForm(request.POST or None, request.FILES or None)
     context: dict[str, object] = {"section": "checkins", "form": form, "columns": column_help()}
     if request.method == "POST" and form.is_valid():

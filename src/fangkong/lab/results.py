@@ -43,8 +43,11 @@ from fangkong.core.access import Cap, require, scoped
 from fangkong.core.errors import field_error
 from fangkong.core.tabular import (
     E_EMPTY,
+    E_EXTRA_CELLS,
     E_JSON_DEPTH,
+    E_REQUIRED,
     JSON_MAX_DEPTH,
+    MAX_ERRORS_KEPT,
     FileProblem,
     Limits,
     RowError,
@@ -60,7 +63,6 @@ from fangkong.epi.checkins import _epochs
 from fangkong.epi.hooks import facts_changed, facts_deferred
 from fangkong.lab import columnar, fhir, pools, tally
 from fangkong.lab.models import Lab, Outcome, Result, ResultUpload, Tube, TubeMember, TubeStatus
-from fangkong.people.importing import E_EXTRA_CELLS, E_REQUIRED, MAX_ERRORS_KEPT
 
 CHUNK = 50_000
 FUTURE_SLACK = 300  # seconds a lab's clock may run ahead of ours

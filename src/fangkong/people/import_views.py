@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fangkong.core.access import Cap, require
-from fangkong.core.uploads import ImportFileField, uploaded_path
+from fangkong.core.uploads import ImportFileField, sample_response, uploaded_path
 from fangkong.people import importing
 
 MODES = [
@@ -34,7 +34,7 @@ class ImportForm(forms.Form):
     )
 
 
-def _run(request: HttpRequest, form: ImportForm) -> importing.ImportResult:
+def _run(request: HttpRequest, form: ImportForm) -> importing.ResidentImportResult:
     upload = form.cleaned_data["file"]
     valid_only = form.cleaned_data["mode"] == "valid"
     with uploaded_path(upload) as path:
@@ -47,9 +47,7 @@ def _run(request: HttpRequest, form: ImportForm) -> importing.ImportResult:
 def import_page(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.RESIDENTS_IMPORT)
     if request.GET.get("sample") == "csv":
-        response = HttpResponse(importing.sample_csv(), content_type=CONTENT_TYPES["csv"])
-        response["Content-Disposition"] = 'attachment; filename="residents-sample.csv"'
-        return response
+        return sample_response(importing.sample_csv(), "residents-sample.csv")
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict[str, object] = {"section": "import", "form": form, "columns": column_help()}
     if request.method == "POST" and form.is_valid():
@@ -88,7 +86,4 @@ def column_help() -> list[tuple[str, str, bool, str]]:
         "sex": _("%(values)s; must match the ID number") % {"values": "男/女 (M/F)"},
         "birth_date": _("Such as 1980-05-17; must match the ID number"),
     }
-    return [
-        (importing.CHINESE_HEADERS[c], c, c in importing.REQUIRED, notes[c])
-        for c in importing.COLUMNS
-    ]
+    return importing.COLUMNS.help(notes)

@@ -30,22 +30,19 @@ from django.utils.translation import gettext, gettext_noop
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
 from fangkong.core.access import Cap, in_scope, require, scope_key
 from fangkong.core.bulk import analyze, copy_rows
-from fangkong.core.tabular import (  # noqa: F401 - the readers' names, as the importers use them
-    E_DUPLICATE_COLUMN,
+from fangkong.core.db import LOOKUP_BATCH
+from fangkong.core.tabular import (
     E_EMPTY,
-    E_ENCODING,
-    E_MISSING_COLUMN,
+    E_EXTRA_CELLS,
     E_NOT_TABULAR,
-    E_OLD_XLS,
-    E_UNKNOWN_COLUMN,
-    E_UNREADABLE_XLSX,
+    E_NUMBER_LOST,
+    E_REQUIRED,
+    Columns,
     CsvOut,
     FileProblem,
+    ImportResult,
     RowError,
-    csv_text,
     file_error,
-    header_key,
-    header_positions,
     read_rows,
     scan,
     xlsx_append,
@@ -57,44 +54,43 @@ from fangkong.people.services import PHONE_RE
 from fangkong.places.models import Division, Level
 
 CHUNK = 5000
-LOOKUP_BATCH = 1000  # longer IN lists make PostgreSQL scan the table instead of the index
-MAX_ERRORS_KEPT = 500
 ANALYZE_AFTER_ROWS = 10_000  # refresh planner statistics after a large import
 REJECTED_MAX_AGE = dt.timedelta(days=1)
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
-COLUMNS = (
-    "id_number",
-    "name",
-    "phone",
-    "unit_code",
-    "household_code",
-    "relation",
-    "sex",
-    "birth_date",
+COLUMNS = Columns(
+    names=(
+        "id_number",
+        "name",
+        "phone",
+        "unit_code",
+        "household_code",
+        "relation",
+        "sex",
+        "birth_date",
+    ),
+    chinese={
+        "id_number": "身份证号",
+        "name": "姓名",
+        "phone": "手机号",
+        "unit_code": "单元编码",
+        "household_code": "户编号",
+        "relation": "与户主关系",
+        "sex": "性别",
+        "birth_date": "出生日期",
+    },
+    aliases={
+        "id_number": ("身份证号", "身份证号码", "公民身份号码", "idnumber", "id"),
+        "name": ("姓名", "name"),
+        "phone": ("手机号", "手机号码", "手机", "联系电话", "phone", "mobile"),
+        "unit_code": ("单元编码", "住址编码", "unitcode", "unit", "placecode"),
+        "household_code": ("户编号", "户号", "householdcode", "household"),
+        "relation": ("与户主关系", "relation", "relationtohead", "relationship"),
+        "sex": ("性别", "sex", "gender"),
+        "birth_date": ("出生日期", "birthdate", "dateofbirth", "birthday"),
+    },
+    required=("id_number", "name", "unit_code"),
 )
-REQUIRED = ("id_number", "name", "unit_code")
-CHINESE_HEADERS = {
-    "id_number": "身份证号",
-    "name": "姓名",
-    "phone": "手机号",
-    "unit_code": "单元编码",
-    "household_code": "户编号",
-    "relation": "与户主关系",
-    "sex": "性别",
-    "birth_date": "出生日期",
-}
-_HEADER_ALIASES = {
-    "id_number": ("身份证号", "身份证号码", "公民身份号码", "idnumber", "id"),
-    "name": ("姓名", "name"),
-    "phone": ("手机号", "手机号码", "手机", "联系电话", "phone", "mobile"),
-    "unit_code": ("单元编码", "住址编码", "unitcode", "unit", "placecode"),
-    "household_code": ("户编号", "户号", "householdcode", "household"),
-    "relation": ("与户主关系", "relation", "relationtohead", "relationship"),
-    "sex": ("性别", "sex", "gender"),
-    "birth_date": ("出生日期", "birthdate", "dateofbirth", "birthday"),
-}
-HEADER_MAP = {alias: canon for canon, aliases in _HEADER_ALIASES.items() for alias in aliases}
 
 RELATION_MAP: dict[str, str] = {v: v for v in Relation.values}
 RELATION_MAP.update(
@@ -136,11 +132,6 @@ COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 ADDRESS_KEY_LENGTHS = (6, 9, 12, 16, 19, 21)  # district … unit, grids are not in an address
 
 # Reasons (English msgids, translated when shown).
-E_EXTRA_CELLS = gettext_noop("This row has more cells than the header has columns")
-E_REQUIRED = gettext_noop("This value is required")
-E_NUMBER_LOST = gettext_noop(
-    "Stored as a number, so digits were lost; format the column as text and type it again"
-)
 E_NAME_EMPTY = gettext_noop("Name is required")
 E_NAME_LONG = gettext_noop("Name is longer than 60 characters")
 E_PHONE = gettext_noop("Phone must be an 11-digit mobile or an area-code number")
@@ -165,37 +156,14 @@ E_CONCURRENT = gettext_noop(
 
 
 @dataclass
-class ImportResult:
-    filename: str
-    sha256: str = ""
+class ResidentImportResult(ImportResult):
     valid_only: bool = False
-    rows_read: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
     households_created: int = 0
-    error_count: int = 0
-    errors: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS_KEPT
-    fatal: bool = False  # the file as a whole could not be read
-    written: bool = False
     token: str | None = None  # rejected rows can be downloaded under this token
-    seconds: float = 0.0
-
-    def add_error(self, error: RowError) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_ERRORS_KEPT:
-            self.errors.append(error)
-
-    @property
-    def ok(self) -> bool:
-        return self.error_count == 0
-
-
-def parse_header(cells: list[str]) -> tuple[dict[str, int], list[str]]:
-    return header_positions(
-        cells, columns=COLUMNS, required=REQUIRED, chinese=CHINESE_HEADERS, aliases=HEADER_MAP
-    )
 
 
 # Validation ---------------------------------------------------------------------------
@@ -656,7 +624,7 @@ class _Audit:
         )
 
 
-def _write(validator: _Validator, result: ImportResult, actor: Any) -> None:
+def _write(validator: _Validator, result: ResidentImportResult, actor: Any) -> None:
     plan = validator.plan
     with transaction.atomic():
         households = _write_households(plan.new_households, validator)
@@ -725,7 +693,7 @@ class _RejectedFile:
         self.out.close()
 
 
-def _discard_rejected(result: "ImportResult") -> None:
+def _discard_rejected(result: ResidentImportResult) -> None:
     """Nothing was written: a rejected-rows file would only mislead."""
     if result.token:
         shutil.rmtree(imports_dir() / result.token, ignore_errors=True)
@@ -790,7 +758,7 @@ SAMPLE_ROWS = (
 
 def sample_csv() -> str:
     """A small example file with Chinese headers (also in docs/samples/)."""
-    return csv_text([[CHINESE_HEADERS[c] for c in COLUMNS[:6]], *SAMPLE_ROWS])
+    return COLUMNS.sample_csv(SAMPLE_ROWS, COLUMNS.names[:6])
 
 
 # Entry point --------------------------------------------------------------------------
@@ -798,7 +766,7 @@ def sample_csv() -> str:
 
 def import_residents(
     *, actor: Any, path: str | Path, filename: str = "", valid_only: bool = False
-) -> ImportResult:
+) -> ResidentImportResult:
     """Validate a CSV/XLSX file of residents and write it: whole, or only its valid rows.
 
     Nothing is written when any row is bad, unless `valid_only`; then the bad rows can be
@@ -808,7 +776,7 @@ def import_residents(
     require(actor, Cap.RESIDENTS_IMPORT)
     started = time.perf_counter()
     path = Path(path)
-    result = ImportResult(filename=filename or path.name, valid_only=valid_only)
+    result = ResidentImportResult(filename=filename or path.name, valid_only=valid_only)
     _sweep_old()
     try:
         validator = _validate(actor, path, result)
@@ -829,7 +797,7 @@ def import_residents(
     return result
 
 
-def _validate(actor: Any, path: Path, result: ImportResult) -> _Validator | None:
+def _validate(actor: Any, path: Path, result: ResidentImportResult) -> _Validator | None:
     result.sha256, kind = scan(path)
     if kind not in {"xlsx", "xls"} and path.suffix.lower() not in {".csv", ".txt", ""}:
         raise file_error(E_NOT_TABULAR)
@@ -841,7 +809,7 @@ def _validate(actor: Any, path: Path, result: ImportResult) -> _Validator | None
             break
     if header is None:
         raise file_error(E_EMPTY)
-    positions, header = parse_header(header)
+    positions, header = COLUMNS.positions(header)
     validator = _Validator(actor, positions, header)
     rejected: _RejectedFile | None = None
     chunk: list[_Row] = []
@@ -865,7 +833,7 @@ def _validate(actor: Any, path: Path, result: ImportResult) -> _Validator | None
 def _finish_chunk(
     validator: _Validator,
     chunk: list[_Row],
-    result: ImportResult,
+    result: ResidentImportResult,
     rejected: _RejectedFile | None,
     actor: Any,
 ) -> _RejectedFile | None:

@@ -33,14 +33,15 @@ from fangkong.core.errors import field_error
 from fangkong.core.roles import Role
 from fangkong.core.tabular import (
     E_EMPTY,
+    E_EXTRA_CELLS,
     E_NOT_TABULAR,
+    E_REQUIRED,
     FileProblem,
     RowError,
     header_positions,
     read_rows,
     scan,
 )
-from fangkong.people.importing import E_EXTRA_CELLS, E_REQUIRED
 from fangkong.places.models import Division
 from fangkong.quarantine.models import (
     STAY_OPEN,

@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from fangkong.people.importing import MAX_ERRORS_KEPT, import_residents, write_rejected
+from fangkong.core.tabular import MAX_ERRORS_KEPT
+from fangkong.people.importing import import_residents, write_rejected
 
 
 class Command(BaseCommand):
