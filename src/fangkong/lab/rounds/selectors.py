@@ -40,7 +40,7 @@ def open_rounds_for_sampling(user: Any) -> QuerySet[TestingRound]:
     return rounds_for_user(user, Cap.SAMPLING).filter(status=RoundStatus.OPEN)
 
 
-# Sites ----------------------------------------------------------------------------
+# Sites ----------------------------------------------------------------------------------
 
 
 def sites_for_user(user: Any) -> QuerySet[SamplingSite]:
