@@ -12,8 +12,8 @@ each run, which open cases) and times, back to back:
 
 - raw: the same CSV file loaded into a bare table of four text columns (PostgreSQL: `COPY …
   FROM STDIN (FORMAT csv, HEADER)` fed the file's bytes; SQLite: csv.reader + executemany);
-- import: `fangkong.lab.results.results_import` on that file (validation, the rows appended to
-  lab_result, one audit event for the upload, pool/case follow-up, committed);
+- import: `fangkong.lab.results.ingest.results_import` on that file (validation, the rows
+  appended to lab_result, one audit event for the upload, pool/case follow-up, committed);
 - again: the same file once more (its digest is known: nothing changes).
 
 With `--passes` (PostgreSQL) the last run also times, on the same file, the passes any validated
@@ -196,8 +196,9 @@ def _passes(path: Path, lab: object) -> None:
     """Time, alone, the passes an import into lab_result cannot skip (see the docstring)."""
     from django.db import connection, transaction
 
-    from fangkong.lab import columnar, results
     from fangkong.lab.models import ResultUpload
+    from fangkong.lab.results import columnar
+    from fangkong.lab.results import ingest as results
 
     table = results.Result._meta.db_table
     reading = results.ResultsImport(filename=path.name)
@@ -238,7 +239,7 @@ def worker(rows: int, positives: int, runs: int, passes: bool = False) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
     django.setup()
-    from fangkong.lab.results import results_import
+    from fangkong.lab.results.ingest import results_import
 
     started = time.perf_counter()
     user, lab = _load(rows, runs)

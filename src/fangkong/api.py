@@ -180,11 +180,15 @@ def _register() -> None:
     for module in (api_cases, api_checkins, api_finding, api_status):
         api.add_router("/", module.router)
 
-    from fangkong.lab import api_results, api_riskposts, api_rounds
+    from fangkong.lab.pools import api as pools_api
+    from fangkong.lab.results import api as results_api
+    from fangkong.lab.riskposts import api as riskposts_api
+    from fangkong.lab.rounds import api as rounds_api
 
-    api.add_router("/", api_rounds.router)
-    api.add_router("/", api_riskposts.router)
-    api.add_router("/", api_results.router)
+    api.add_router("/", rounds_api.router)
+    api.add_router("/", pools_api.router)
+    api.add_router("/", riskposts_api.router)
+    api.add_router("/", results_api.router)
 
     from fangkong.quarantine import api_care, api_sites
     from fangkong.travel import api as travel_api

@@ -42,7 +42,7 @@ ROUND_START = dt.datetime(2022, 5, 7, 8, 0, tzinfo=SHANGHAI)
 @pytest.fixture(autouse=True)
 def columnwise_always(monkeypatch):
     """Small test files take the column-wise path too when they are plain."""
-    monkeypatch.setattr("fangkong.lab.results.COLUMNWISE_FROM", 0)
+    monkeypatch.setattr("fangkong.lab.results.ingest.COLUMNWISE_FROM", 0)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import json
 import pytest
 from django.utils import translation
 
-from fangkong.lab.fhir import read_bundle
 from fangkong.lab.models import Lab, Outcome, Result, RetestStatus, Tube
+from fangkong.lab.results.fhir import read_bundle
 from tests import factories as f
 from tests.api.conftest import bearer_client
 from tests.lab.conftest import give_result, result_of

@@ -15,7 +15,7 @@ from fangkong.lab.models import (
     RetestStatus,
     TemporaryControl,
 )
-from fangkong.lab.results import results_import
+from fangkong.lab.results.ingest import results_import
 from tests import factories as f
 from tests.epi.conftest import make_case, make_contact
 
@@ -27,7 +27,7 @@ TESTED = "2022-05-07 20:15"
 def changed(monkeypatch):
     """The people the health-code engine was told about, per call."""
     calls: list[list[int]] = []
-    monkeypatch.setattr("fangkong.lab.results.facts_changed", lambda ids: calls.append(ids))
+    monkeypatch.setattr("fangkong.lab.results.ingest.facts_changed", lambda ids: calls.append(ids))
     return calls
 
 

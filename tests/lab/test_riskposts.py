@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fangkong.audit.models import Event
-from fangkong.lab import riskposts
 from fangkong.lab.models import Purpose, RiskPostWorker
+from fangkong.lab.riskposts import selectors, services
 from tests import factories as f
 from tests.lab.conftest import SHANGHAI, make_tube
 
@@ -20,7 +20,7 @@ NOW = dt.datetime(2022, 5, 10, 12, 0, tzinfo=SHANGHAI)
 
 
 def register(actor, person, employer="胖东来超市", post="超市收银", group="group_2"):
-    return riskposts.risk_post_register(
+    return services.risk_post_register(
         actor=actor, person=person, employer=employer, post=post, group=group
     )
 
@@ -30,7 +30,7 @@ def sampled(person, barcode, when):
 
 
 def overdue_names(user, now=NOW):
-    rows, _seen = riskposts.overdue_workers(user, today=now)
+    rows, _seen = selectors.overdue_workers(user, today=now)
     return {r.person.name: r for r in rows}
 
 
@@ -53,7 +53,7 @@ def test_registering_twice_at_one_employer_is_refused(personas, people):
 def test_leaving_the_post_is_audited_and_drops_off_the_list(personas, people):
     worker = register(personas["street"], people["zhang"])
     assert "张伟" in overdue_names(personas["street"])
-    riskposts.risk_post_leave(actor=personas["street"], worker=worker, reason="辞职")
+    services.risk_post_leave(actor=personas["street"], worker=worker, reason="辞职")
     assert "张伟" not in overdue_names(personas["street"])
     event = Event.objects.get(action="risk_post.left")
     assert event.reason == "辞职"
@@ -87,14 +87,14 @@ def test_counts_per_employer_and_community(personas, people):
     register(personas["street"], people["li"], employer="顺丰快递")
     register(personas["street"], people["wang"], employer="美团外卖")
     sampled(people["zhang"], "RP-6", NOW - dt.timedelta(days=1))
-    rows, seen = riskposts.overdue_workers(personas["street"], today=NOW)
+    rows, seen = selectors.overdue_workers(personas["street"], today=NOW)
     assert seen == 3
     tally = {
         t.name: (t.workers, t.overdue)
-        for t in riskposts.tally_by_employer(personas["street"], rows)
+        for t in selectors.tally_by_employer(personas["street"], rows)
     }
     assert tally == {"顺丰快递": (2, 1), "美团外卖": (1, 1)}
-    [community] = riskposts.tally_by_community(rows)
+    [community] = selectors.tally_by_community(rows)
     assert community.overdue == 2
 
 
@@ -124,7 +124,7 @@ def test_supply_role_is_forbidden(personas, people, login):
     client = login(personas["supply"])
     assert client.get(reverse("lab:riskposts")).status_code == 403
     with pytest.raises(PermissionDenied):
-        riskposts.overdue_workers(personas["supply"])
+        selectors.overdue_workers(personas["supply"])
     with pytest.raises(PermissionDenied):
         register(personas["supply"], people["zhang"])
 

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from fangkong.audit.models import Event
-from fangkong.lab import services
 from fangkong.lab.models import RoundStatus, SamplingSite
 from fangkong.lab.models import TestingRound as Round
+from fangkong.lab.rounds import services
 from fangkong.policy.models import PolicyProfile
 from tests import factories as f
 from tests.api.conftest import bearer_client

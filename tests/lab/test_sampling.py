@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from fangkong.audit.models import Event
 from fangkong.epi.models import CodeStatus
-from fangkong.lab import selectors, services
 from fangkong.lab.models import Lab, Purpose, Retest, RetestStatus, Tube, TubeMember, TubeStatus
+from fangkong.lab.rounds import selectors, services
 from tests import factories as f
 from tests.api.conftest import bearer_client
 from tests.lab.conftest import make_tube

@@ -136,7 +136,7 @@ def test_rejected_rows_xlsx_is_inert(login, personas, rejected_token):
 
 def test_sample_files_go_through_the_writer():
     from fangkong.epi import checkins
-    from fangkong.lab import results
+    from fangkong.lab.results import ingest as results
 
     for sample in (importing.sample_csv(), checkins.sample_csv(), results.sample_csv()):
         rows = list(csv.reader(io.StringIO(sample)))

@@ -27,7 +27,7 @@ from fangkong.core.tabular import (
     scan,
 )
 from fangkong.epi import checkins
-from fangkong.lab import fhir
+from fangkong.lab.results import fhir
 from fangkong.people.idnumber import (
     CHECK_CHARS,
     IdNumberError,

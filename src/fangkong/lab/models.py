@@ -290,7 +290,7 @@ class Result(models.Model):
     """A tube's result as its lab reported it: appended once per tube and never changed.
 
     Keyed by the tube's barcode, so an upload is written straight from the file with COPY and
-    then checked against the tubes in one join (`fangkong.lab.results`). Neither key has a
+    then checked against the tubes in one join (`fangkong.lab.results.ingest`). Neither key has a
     database foreign-key constraint: a per-row check would cost more than the whole import,
     and the import checks every row set-wise before it commits. On PostgreSQL the barcode uses
     the "C" collation and `upload` a BRIN index (see migration 0004).

@@ -30,7 +30,7 @@ from fangkong.core.bulk import copy_rows
 from fangkong.core.errors import field_error
 from fangkong.epi.hooks import facts_changed
 from fangkong.lab.models import Outcome, Tube, TubeMember
-from fangkong.lab.services import clean_barcode
+from fangkong.lab.rounds.services import clean_barcode
 from fangkong.people.idnumber import IdNumberError, parse_id_number
 from fangkong.people.models import Resident
 from fangkong.places.models import KEY_LENGTH, Division, Level

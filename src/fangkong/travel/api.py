@@ -19,7 +19,7 @@ from fangkong.core.apikit import (
 )
 from fangkong.core.dates import WindowDay
 from fangkong.core.errors import field_error
-from fangkong.lab.selectors import sites_for_user
+from fangkong.lab.rounds.selectors import sites_for_user
 from fangkong.places.models import Division, Level
 from fangkong.travel import selectors, services
 from fangkong.travel.models import OriginKind, TripStatus

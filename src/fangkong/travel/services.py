@@ -23,8 +23,8 @@ from fangkong.core import dates
 from fangkong.core.access import Cap, in_scope, require
 from fangkong.core.errors import field_error
 from fangkong.epi.appeals import SELF_SERVICE
-from fangkong.lab import services as lab_services
 from fangkong.lab.models import Purpose, SamplingSite, Tube
+from fangkong.lab.rounds import services as lab_services
 from fangkong.people.idnumber import IdNumberError, parse_id_number
 from fangkong.people.models import Resident
 from fangkong.people.services import clean_name, clean_phone, person_register_non_resident

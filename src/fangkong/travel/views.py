@@ -19,7 +19,7 @@ from fangkong.audit.selectors import events_for_user
 from fangkong.core.access import Cap, can, require
 from fangkong.core.addresses import client_ip
 from fangkong.core.pages import apply_errors, page_window
-from fangkong.lab.selectors import sites_for_user
+from fangkong.lab.rounds.selectors import sites_for_user
 from fangkong.places.models import Division, Level
 from fangkong.travel import obligations, selectors, services
 from fangkong.travel.forms import (

@@ -26,7 +26,7 @@ from fangkong.core.access import Cap, acting_user, in_scope, key_filter, require
 from fangkong.core.errors import field_error
 from fangkong.epi.models import Case
 from fangkong.lab.models import TestingRound
-from fangkong.lab.services import round_start
+from fangkong.lab.rounds.services import round_start
 from fangkong.places.models import KEY_LENGTH, Division, Level
 from fangkong.policy import accessor
 from fangkong.policy.schema import ZoneRule

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.access import Cap, can, require, scoped
 from fangkong.core.pages import apply_errors
-from fangkong.lab import riskposts, selectors
 from fangkong.lab.models import RiskPostGroup, RiskPostWorker
+from fangkong.lab.riskposts import selectors, services
+from fangkong.lab.rounds.selectors import person_for_sampling
 
 
 class RiskPostForm(forms.Form):
@@ -32,12 +33,12 @@ class LeaveForm(forms.Form):
 def _register(request: HttpRequest, form: RiskPostForm) -> bool:
     data = form.cleaned_data
     try:
-        person = selectors.person_for_sampling(request.user, data["id_number"])
+        person = person_for_sampling(request.user, data["id_number"])
     except ValidationError as exc:
         form.add_error("id_number", exc.messages)
         return False
     try:
-        riskposts.risk_post_register(
+        services.risk_post_register(
             actor=request.user,
             person=person,
             employer=data["employer"],
@@ -61,7 +62,7 @@ def riskpost_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and _register(request, form):
             return redirect("lab:riskposts")
     employer = request.GET.get("employer", "").strip()
-    all_rows, seen = riskposts.overdue_workers(request.user)
+    all_rows, seen = selectors.overdue_workers(request.user)
     rows = [r for r in all_rows if r.worker.employer == employer] if employer else all_rows
     context: dict[str, Any] = {
         "section": "riskposts",
@@ -70,8 +71,8 @@ def riskpost_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "seen": seen,
         "employer": employer,
-        "employers": riskposts.tally_by_employer(request.user, all_rows),
-        "communities": riskposts.tally_by_community(all_rows),
+        "employers": selectors.tally_by_employer(request.user, all_rows),
+        "communities": selectors.tally_by_community(all_rows),
         "can_see_residents": can(request.user, Cap.RESIDENTS_VIEW),
     }
     return render(request, "lab/riskposts.html", context)
@@ -87,7 +88,7 @@ def riskpost_leave(request: HttpRequest, pk: int) -> HttpResponse:
     form = LeaveForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        riskposts.risk_post_leave(actor=request.user, worker=worker, reason=reason)
+        services.risk_post_leave(actor=request.user, worker=worker, reason=reason)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

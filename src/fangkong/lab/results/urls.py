@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from fangkong.lab import views_results
+from fangkong.lab.results import views
 
 urlpatterns = [
-    path("results/", views_results.upload, name="results"),
+    path("results/", views.upload, name="results"),
 ]

@@ -30,6 +30,7 @@ from fangkong.core.tabular import (
     json_depth,
 )
 from fangkong.lab.models import Outcome
+from fangkong.lab.results import reasons
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -345,9 +346,7 @@ def read_bundle(data: Any) -> ReadBundle:
 
 
 def issue_code(message: str) -> str:
-    from fangkong.lab import results
-
-    return ISSUE_CODES.get(message) or results.ISSUE_CODES.get(message, "invalid")
+    return ISSUE_CODES.get(message) or reasons.ISSUE_CODES.get(message, "invalid")
 
 
 def operation_outcome(errors: list[RowError], *, total: int | None = None) -> dict[str, Any]:

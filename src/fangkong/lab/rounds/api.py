@@ -1,4 +1,4 @@
-"""REST endpoints for rounds, sampling sites, tubes, custody, coverage and retests (/api/)."""
+"""REST endpoints for rounds, sampling sites, tubes, custody and coverage (/api/)."""
 
 from typing import Any
 
@@ -18,16 +18,16 @@ from fangkong.core.apikit import (
     paginate,
 )
 from fangkong.core.errors import field_error
-from fangkong.lab import coverage, selectors, services
-from fangkong.lab.models import Purpose, RetestStatus, RoundStatus, TubeStatus
-from fangkong.lab.schemas import (
+from fangkong.lab import selectors as lab_selectors
+from fangkong.lab.models import Purpose, RoundStatus, TubeStatus
+from fangkong.lab.rounds import coverage, selectors, services
+from fangkong.lab.rounds.schemas import (
     CloseRoundIn,
     CoverageOut,
     CustodyIn,
     CustodyOut,
     MemberIn,
     MissingOut,
-    RetestOut,
     RoundIn,
     RoundOut,
     SiteIn,
@@ -36,7 +36,6 @@ from fangkong.lab.schemas import (
     TubeOut,
     coverage_out,
     missing_out,
-    retest_out,
     round_out,
     site_out,
     tube_out,
@@ -217,7 +216,7 @@ def tube_member_add(request: HttpRequest, barcode: str, payload: MemberIn) -> di
 def tubes_send(request: HttpRequest, payload: CustodyIn) -> dict[str, Any]:
     """Collected → sent, all or nothing; tubes out of order are listed in the error."""
     require(request.user, Cap.SAMPLING)
-    lab = selectors.labs().filter(code=payload.lab).first()
+    lab = lab_selectors.labs().filter(code=payload.lab).first()
     if lab is None:
         raise field_error("lab", not_found_message())
     moved = services.tubes_send(actor=request.user, barcodes=payload.barcodes, lab=lab)
@@ -228,23 +227,8 @@ def tubes_send(request: HttpRequest, payload: CustodyIn) -> dict[str, Any]:
 def tubes_receive(request: HttpRequest, payload: CustodyIn) -> dict[str, Any]:
     """Sent → received at your lab, all or nothing."""
     require(request.user, Cap.RESULTS_UPLOAD)
-    lab = selectors.labs_for_user(request.user).filter(code=payload.lab).first()
+    lab = lab_selectors.labs_for_user(request.user).filter(code=payload.lab).first()
     if lab is None:
         raise field_error("lab", not_found_message())
     moved = services.tubes_receive(actor=request.user, barcodes=payload.barcodes, lab=lab)
     return {"moved": moved, "status": TubeStatus.RECEIVED}
-
-
-# Retests
-
-
-@router.get("/retests", response={200: Page[RetestOut], **ERRORS}, summary="Retests")
-def retest_list(
-    request: HttpRequest,
-    status: RetestStatus | None = RetestStatus.PENDING,
-    limit: int = Limit,
-    offset: int = Offset,
-) -> dict[str, Any]:
-    """Single-tube retests owed by members of positive pools (home sampling list)."""
-    qs = selectors.retests_for_user(request.user, status.value if status else "")
-    return paginate(qs, limit=limit, offset=offset, convert=retest_out)

@@ -1,4 +1,4 @@
-"""Pages of testing rounds, sampling sites, sampling on a phone, custody, coverage, retests."""
+"""Pages of testing rounds, sampling sites, sampling on a phone, custody and coverage."""
 
 from typing import Any
 
@@ -16,8 +16,17 @@ from django.views.decorators.http import require_POST
 from fangkong.core.access import NO_SCOPE, Cap, can, key_filter, require, scope_key
 from fangkong.core.pages import apply_errors, flash, page_window
 from fangkong.core.tabular import CsvOut
-from fangkong.lab import coverage, selectors, services
-from fangkong.lab.forms import (
+from fangkong.lab import selectors as lab_selectors
+from fangkong.lab.models import (
+    Purpose,
+    RoundStatus,
+    RoundTally,
+    TestingRound,
+    Tube,
+    TubeStatus,
+)
+from fangkong.lab.rounds import coverage, selectors, services
+from fangkong.lab.rounds.forms import (
     CloseRoundForm,
     MemberAddForm,
     ReceiveForm,
@@ -26,15 +35,6 @@ from fangkong.lab.forms import (
     SendForm,
     SiteForm,
     TubeOpenForm,
-)
-from fangkong.lab.models import (
-    Purpose,
-    RetestStatus,
-    RoundStatus,
-    RoundTally,
-    TestingRound,
-    Tube,
-    TubeStatus,
 )
 from fangkong.people.display import place_label
 from fangkong.people.models import Resident
@@ -527,8 +527,10 @@ def custody(request: HttpRequest) -> HttpResponse:
             "sites": selectors.sites_for_user(request.user).order_by("code")[:200],
             "round_id": round_id,
             "site_id": site_id,
-            "send_form": SendForm(labs=_lab_choices(selectors.labs())),
-            "receive_form": ReceiveForm(labs=_lab_choices(selectors.labs_for_user(request.user)))
+            "send_form": SendForm(labs=_lab_choices(lab_selectors.labs())),
+            "receive_form": ReceiveForm(
+                labs=_lab_choices(lab_selectors.labs_for_user(request.user))
+            )
             if can_receive
             else None,
             "section": "sampling",
@@ -540,14 +542,14 @@ def custody(request: HttpRequest) -> HttpResponse:
 @require_POST
 def custody_send(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.SAMPLING)
-    form = SendForm(request.POST, labs=_lab_choices(selectors.labs()))
+    form = SendForm(request.POST, labs=_lab_choices(lab_selectors.labs()))
     ids = [_int(v) for v in request.POST.getlist("tube")]
     if not form.is_valid():
         messages.error(request, _("Choose the lab"))
     elif not ids:
         messages.error(request, _("Choose at least one tube"))
     else:
-        lab = selectors.labs().get(pk=form.cleaned_data["lab"])
+        lab = lab_selectors.labs().get(pk=form.cleaned_data["lab"])
         tubes = list(selectors.tubes_for_user(request.user).filter(pk__in=ids))
         try:
             n = services.tubes_send(actor=request.user, tubes=tubes, lab=lab)
@@ -562,13 +564,13 @@ def custody_send(request: HttpRequest) -> HttpResponse:
 @require_POST
 def custody_receive(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.RESULTS_UPLOAD)
-    form = ReceiveForm(request.POST, labs=_lab_choices(selectors.labs_for_user(request.user)))
+    form = ReceiveForm(request.POST, labs=_lab_choices(lab_selectors.labs_for_user(request.user)))
     if not form.is_valid():
         for errors in form.errors.values():
             for e in errors:
                 messages.error(request, str(e))
     else:
-        lab = selectors.labs_for_user(request.user).get(pk=form.cleaned_data["lab"])
+        lab = lab_selectors.labs_for_user(request.user).get(pk=form.cleaned_data["lab"])
         try:
             n = services.tubes_receive(
                 actor=request.user, barcodes=[form.cleaned_data["barcodes"]], lab=lab
@@ -579,29 +581,3 @@ def custody_receive(request: HttpRequest) -> HttpResponse:
             message = _("%(n)s tube(s) received at %(lab)s.") % {"n": n, "lab": lab}
             messages.success(request, message)
     return redirect("lab:custody")
-
-
-# Retests --------------------------------------------------------------------------------
-
-
-@login_required
-def retest_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", RetestStatus.PENDING)
-    if status not in RetestStatus.values:
-        status = ""
-    rows, pager = page_window(request, selectors.retests_for_user(request.user, status))
-    for r in rows:
-        r.place = place_label(r.person.division)
-    return render(
-        request,
-        "lab/retest_list.html",
-        {
-            "rows": rows,
-            "pager": pager,
-            "status": status,
-            "statuses": RetestStatus.choices,
-            "can_see_residents": can(request.user, Cap.RESIDENTS_VIEW),
-            "can_sample": can(request.user, Cap.SAMPLING),
-            "section": "rounds" if can(request.user, Cap.COVERAGE_VIEW) else "sampling",
-        },
-    )

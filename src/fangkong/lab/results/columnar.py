@@ -8,7 +8,7 @@ padded cell, quotes around a newline, another time format, a Ct out of range, a 
 future, a ragged row, bytes that are not text).
 
 This reader never decides that a file is wrong, only whether it is plain: for anything else
-`fangkong.lab.results` reads the file again row by row, which reports each problem with its
+`fangkong.lab.results.ingest` reads the file again row by row, which reports each problem with its
 row and column. Every plain cell means the same to both readers.
 """
 

@@ -26,9 +26,12 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.accounts.services import system_actor
 from fangkong.audit.services import EventRow, actor_columns, events_record_bulk
 from fangkong.core.bulk import copy_rows
 from fangkong.core.db import in_ids
+from fangkong.epi.models import Case, Contact, ContactStatus
+from fangkong.epi.services import OPEN_CASE, case_register
 from fangkong.lab.models import (
     ControlStatus,
     Outcome,
@@ -293,8 +296,6 @@ def _audit_created(
 
 
 def _in_quarantine(person_ids: Iterable[int]) -> set[int]:
-    from fangkong.epi.models import Contact, ContactStatus
-
     active = (ContactStatus.IDENTIFIED, ContactStatus.LOCATED, ContactStatus.UNDER_CONTROL)
     people = set(person_ids)
     contacts = Contact.objects.filter(person_id__in=people, status__in=active)
@@ -331,10 +332,6 @@ def _positive_singles(
     lab user who uploaded the result)."""
     if not found.members:
         return
-    from fangkong.accounts.services import system_actor
-    from fangkong.epi.models import Case
-    from fangkong.epi.services import OPEN_CASE, case_register
-
     people = {m.person_id for m in found.members}
     open_cases = set(
         Case.objects.filter(person_id__in=people, status__in=OPEN_CASE).values_list(

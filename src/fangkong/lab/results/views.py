@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy
 
 from fangkong.core.access import Cap, require
 from fangkong.core.uploads import ImportFileField, uploaded_path
-from fangkong.lab import results
+from fangkong.lab import selectors as lab_selectors
 from fangkong.lab.models import Lab
+from fangkong.lab.results import ingest
 
 
 class ResultUploadForm(forms.Form):
@@ -21,18 +22,18 @@ class ResultUploadForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        labs = results.labs_for_user(user)
+        labs = lab_selectors.labs_for_user(user, Cap.RESULTS_UPLOAD)
         field: Any = self.fields["lab"]
         field.queryset = labs
         if len(labs) == 1:
             field.initial = labs[0]
 
 
-def run_upload(actor: Any, lab: Lab, upload: Any) -> results.ResultsImport:
+def run_upload(actor: Any, lab: Lab, upload: Any) -> ingest.ResultsImport:
     """Import an uploaded file (from disk when Django spooled it there)."""
     name = getattr(upload, "name", "") or "results.csv"
     with uploaded_path(upload) as path:
-        return results.results_import(actor=actor, lab=lab, path=path, filename=name)
+        return ingest.results_import(actor=actor, lab=lab, path=path, filename=name)
 
 
 def column_help() -> list[tuple[str, str, str]]:
@@ -42,14 +43,14 @@ def column_help() -> list[tuple[str, str, str]]:
         "ct_value": _("Optional: the Ct value, such as 28.5"),
         "tested_at": _("When it was tested, such as 2022-05-07 20:15 (local time)"),
     }
-    return [(results.CHINESE_HEADERS[c], c, notes[c]) for c in results.COLUMNS]
+    return [(ingest.CHINESE_HEADERS[c], c, notes[c]) for c in ingest.COLUMNS]
 
 
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.RESULTS_UPLOAD)
     if request.GET.get("sample") == "csv":
-        response = HttpResponse(results.sample_csv(), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(ingest.sample_csv(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="results-sample.csv"'
         return response
     form = ResultUploadForm(request.POST or None, request.FILES or None, user=request.user)

@@ -1,7 +1,7 @@
 """REST endpoints for risk-post workers and who among them is overdue for a test (/api/).
 
-Thin over `fangkong.lab.riskposts`: registration, leaving, the overdue list and its tallies
-per employer and community all come from there.
+Thin over `services` and `selectors` beside it: registration, leaving, the overdue list and
+its tallies per employer and community all come from there.
 """
 
 import datetime as dt
@@ -23,8 +23,9 @@ from fangkong.core.apikit import (
     query_error,
 )
 from fangkong.core.dates import PlanDay
-from fangkong.lab import riskposts, selectors
 from fangkong.lab.models import RiskPostGroup, RiskPostWorker
+from fangkong.lab.riskposts import selectors, services
+from fangkong.lab.rounds.selectors import person_for_sampling
 from fangkong.people.display import place_label
 from fangkong.places.models import Division
 
@@ -94,7 +95,7 @@ def worker_out(w: RiskPostWorker) -> dict[str, Any]:
     }
 
 
-def overdue_out(r: riskposts.OverdueRow) -> dict[str, Any]:
+def overdue_out(r: selectors.OverdueRow) -> dict[str, Any]:
     return {
         "worker": worker_out(r.worker),
         "last_sampled": r.last_sampled,
@@ -121,8 +122,8 @@ def _place_key(user: Any, code: str) -> str:
 
 def _overdue(
     user: Any, employer: str, community: str, today: dt.date | None
-) -> list[riskposts.OverdueRow]:
-    rows, _seen = riskposts.overdue_workers(user, today=today, employer=employer)
+) -> list[selectors.OverdueRow]:
+    rows, _seen = selectors.overdue_workers(user, today=today, employer=employer)
     key = _place_key(user, community)
     return [r for r in rows if r.worker.division_key.startswith(key)]
 
@@ -137,7 +138,7 @@ def worker_list(
     offset: int = Offset,
 ) -> dict[str, Any]:
     """Active workers in your jurisdiction, by employer."""
-    qs = riskposts.workers_for_user(request.user, employer=employer.strip())
+    qs = selectors.workers_for_user(request.user, employer=employer.strip())
     if group:
         qs = qs.filter(group=group.value)
     key = _place_key(request.user, community)
@@ -151,8 +152,8 @@ def worker_list(
 def worker_new(request: HttpRequest, payload: WorkerIn) -> Status[dict[str, Any]]:
     """A resident in your jurisdiction at a risk post; tested at the group's frequency."""
     require(request.user, Cap.RISK_POSTS_EDIT)  # before the ID number is looked up
-    person = selectors.person_for_sampling(request.user, payload.person)
-    worker = riskposts.risk_post_register(
+    person = person_for_sampling(request.user, payload.person)
+    worker = services.risk_post_register(
         actor=request.user,
         person=person,
         employer=payload.employer,
@@ -177,7 +178,7 @@ def worker_leave(request: HttpRequest, worker_id: Id, payload: LeaveIn) -> dict[
     )
     if worker is None:
         raise Http404
-    riskposts.risk_post_leave(actor=request.user, worker=worker, reason=payload.reason)
+    services.risk_post_leave(actor=request.user, worker=worker, reason=payload.reason)
     return worker_out(worker)
 
 
@@ -212,10 +213,10 @@ def overdue_list(
 )
 def overdue_by_employer(request: HttpRequest, today: PlanDay | None = None) -> list[dict[str, Any]]:
     """Active and overdue workers per employer in your jurisdiction."""
-    rows, _seen = riskposts.overdue_workers(request.user, today=today)
+    rows, _seen = selectors.overdue_workers(request.user, today=today)
     return [
         {"employer": t.name, "workers": t.workers, "overdue": t.overdue}
-        for t in riskposts.tally_by_employer(request.user, rows)
+        for t in selectors.tally_by_employer(request.user, rows)
     ]
 
 
@@ -228,5 +229,5 @@ def overdue_by_community(
     request: HttpRequest, employer: str = "", today: PlanDay | None = None
 ) -> list[dict[str, Any]]:
     """Overdue workers per community in your jurisdiction, most first."""
-    rows, _seen = riskposts.overdue_workers(request.user, today=today, employer=employer.strip())
-    return [{"community": t.name, "overdue": t.overdue} for t in riskposts.tally_by_community(rows)]
+    rows, _seen = selectors.overdue_workers(request.user, today=today, employer=employer.strip())
+    return [{"community": t.name, "overdue": t.overdue} for t in selectors.tally_by_community(rows)]

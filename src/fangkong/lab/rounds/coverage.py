@@ -26,7 +26,16 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.access import NO_SCOPE, Cap, key_filter, require, scope_key
-from fangkong.lab.models import Lab, Purpose, RoundTally, TestingRound, Tube, TubeMember
+from fangkong.lab.models import (
+    Lab,
+    Purpose,
+    Result,
+    ResultUpload,
+    RoundTally,
+    TestingRound,
+    Tube,
+    TubeMember,
+)
 from fangkong.people.models import Resident
 from fangkong.places.models import KEY_LENGTH, Division, Level
 
@@ -314,8 +323,6 @@ def _figures_python(tubes: QuerySet[Tube], targets: dict[str, int]) -> _Figures:
 def _figures_sql(tubes: QuerySet[Tube], targets: dict[str, int]) -> _Figures:
     """The same figures computed by PostgreSQL (percentile_cont(0.5) is the median,
     percentile_disc(0.9) the nearest rank)."""
-    from fangkong.lab.models import Result, ResultUpload
-
     chosen = tubes.order_by().values("barcode", "purpose", "collected_at")
     tubes_sql, params = chosen.query.sql_with_params()
     special = list(TARGET_OF_PURPOSE.items())

@@ -18,10 +18,11 @@ from fangkong.core.apikit import (
 )
 from fangkong.core.errors import field_error
 from fangkong.core.tabular import RowError
-from fangkong.lab import fhir
 from fangkong.lab.models import Lab
-from fangkong.lab.results import ResultsImport, labs_for_user, results_import
-from fangkong.lab.views_results import run_upload
+from fangkong.lab.results import fhir
+from fangkong.lab.results.ingest import ResultsImport, results_import
+from fangkong.lab.results.views import run_upload
+from fangkong.lab.selectors import labs_for_user
 
 router = Router(tags=["testing"])
 
@@ -80,7 +81,7 @@ def import_out(result: ResultsImport) -> dict[str, Any]:
 
 
 def _lab_by_code(user: Any, code: str, field: str) -> Lab:
-    lab = labs_for_user(user).filter(code=code).first()
+    lab = labs_for_user(user, Cap.RESULTS_UPLOAD).filter(code=code).first()
     if lab is None:
         raise field_error(field, _("No laboratory with this code in your jurisdiction"))
     return lab
@@ -117,7 +118,7 @@ def _problem(message: str, *, code: str = "invalid", status: int = 422) -> HttpR
 
 
 def _fhir_lab(user: Any, code: str | None) -> Lab | HttpResponse:
-    labs = labs_for_user(user)
+    labs = labs_for_user(user, Cap.RESULTS_UPLOAD)
     if code:
         lab = labs.filter(code=code).first()
         if lab is None:

@@ -4,7 +4,7 @@ Results are rows of their own (`Result`, table lab_result: barcode, upload, outc
 appended once per tube and never updated, so an upload writes only new rows. Two paths lead
 there, in one transaction:
 
-- Column-wise, for a CSV file in the plain form labs export (`fangkong.lab.columnar`): the
+- Column-wise, for a CSV file in the plain form labs export (`fangkong.lab.results.columnar`): the
   file is read in blocks with pyarrow and its rows go straight into lab_result (PostgreSQL:
   one binary COPY; SQLite: executemany). The table's key refuses a tube that has a result
   already or comes twice, and one join against the tubes counts the rows that are wrong
@@ -19,7 +19,7 @@ there, in one transaction:
 
 Uploading the same file again changes nothing: its digest is stored per lab (`ResultUpload`).
 An upload is audited once ("results.uploaded", its figures, the digest as basis); what results
-do to people (pools, retests, cases, see `fangkong.lab.pools`) is audited person by person.
+do to people (pools, retests, cases, see `fangkong.lab.pools.services`) is audited person by person.
 """
 
 import datetime as dt
@@ -32,14 +32,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
+from psycopg.copy import QueuedLibpqWriter
 
 from fangkong.audit.services import event_record
-from fangkong.core.access import Cap, require, scoped
+from fangkong.core.access import Cap, require
 from fangkong.core.errors import field_error
 from fangkong.core.tabular import (
     E_EMPTY,
@@ -61,8 +63,25 @@ from fangkong.core.tabular import (
 )
 from fangkong.epi.checkins import _epochs
 from fangkong.epi.hooks import facts_changed, facts_deferred
-from fangkong.lab import columnar, fhir, pools, tally
+from fangkong.lab import tally
 from fangkong.lab.models import Lab, Outcome, Result, ResultUpload, Tube, TubeMember, TubeStatus
+from fangkong.lab.pools import services as pools
+from fangkong.lab.results import columnar, fhir
+from fangkong.lab.results.reasons import (
+    E_BEFORE_COLLECTED,
+    E_CONCURRENT,
+    E_CONFLICT,
+    E_CT,
+    E_FUTURE,
+    E_NOT_COLLECTED,
+    E_NOT_SUPPORTED,
+    E_OTHER_LAB,
+    E_OTHER_RESULT,
+    E_RESULT,
+    E_TIME,
+    E_TUBE_UNKNOWN,
+)
+from fangkong.lab.selectors import labs_for_user
 
 CHUNK = 50_000
 FUTURE_SLACK = 300  # seconds a lab's clock may run ahead of ours
@@ -104,38 +123,6 @@ RESULT_WORDS = {
     "detected": Outcome.POSITIVE,
 }
 
-E_NOT_SUPPORTED = gettext_noop("Only CSV, XLSX and FHIR JSON files can be uploaded")
-E_RESULT = gettext_noop("Result must be 阴性 or 阳性 (negative or positive, N or P)")
-E_CT = gettext_noop("Ct value must be a number between 0 and 50")
-E_TIME = gettext_noop("Not a time: write it as 2022-05-07 14:30")
-E_FUTURE = gettext_noop("This time is in the future")
-E_TUBE_UNKNOWN = gettext_noop("No tube has this barcode")
-E_NOT_COLLECTED = gettext_noop("No sample was ever collected in this tube")
-E_OTHER_RESULT = gettext_noop("This tube already has a different result (%(result)s)")
-E_BEFORE_COLLECTED = gettext_noop("Tested before the sample was collected (%(collected)s)")
-E_OTHER_LAB = gettext_noop("This tube was sent to another laboratory")
-E_CONFLICT = gettext_noop("This tube appears again in %(where)s with a different result")
-E_CONCURRENT = gettext_noop(
-    "Another upload changed these tubes at the same time; nothing was written. Upload again."
-)
-
-# FHIR issue-type codes for the engine's reasons (fhir.operation_outcome reads them).
-ISSUE_CODES = {
-    E_REQUIRED: "required",
-    E_EXTRA_CELLS: "structure",
-    E_RESULT: "code-invalid",
-    E_CT: "value",
-    E_TIME: "value",
-    E_FUTURE: "business-rule",
-    E_TUBE_UNKNOWN: "not-found",
-    E_NOT_COLLECTED: "business-rule",
-    E_OTHER_RESULT: "conflict",
-    E_BEFORE_COLLECTED: "business-rule",
-    E_OTHER_LAB: "business-rule",
-    E_CONFLICT: "duplicate",
-    E_CONCURRENT: "conflict",
-}
-
 
 @dataclass
 class ResultsImport:
@@ -173,12 +160,6 @@ class ResultsImport:
         names = ("rows_read", "applied", "already_applied", "positives", "retests_created")
         more = ("controls_started", "controls_cleared", "cases_opened")
         return {n: getattr(self, n) for n in (*names, *more)}
-
-
-def labs_for_user(user: Any) -> QuerySet[Lab]:
-    """Laboratories in the user's jurisdiction, for those who may upload results."""
-    require(user, Cap.RESULTS_UPLOAD)
-    return scoped(Lab.objects.all(), user)
 
 
 # Reading and cleaning -------------------------------------------------------------------
@@ -478,8 +459,6 @@ def _write_columns(upload_id: int, blocks: Iterator[columnar.Columns]) -> _Writt
     written = _Written()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            from psycopg.copy import QueuedLibpqWriter
-
             raw = cursor.cursor
             sql = f"COPY {Result._meta.db_table} ({', '.join(RESULT_COLUMNS)}) FROM STDIN"
             with (
@@ -507,9 +486,6 @@ def _positive_barcodes(block: columnar.Columns) -> list[str]:
 
 
 def _sqlite_rows(block: columnar.Columns, upload_id: int) -> list[tuple[Any, ...]]:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     stamps = pa.array(block.tested_us, type=pa.timestamp("us", tz="UTC"))
     tested = pc.strftime(stamps, format="%Y-%m-%d %H:%M:%S").to_pylist()
     outcome = np.where(block.positive, POSITIVE, NEGATIVE).tolist()
@@ -763,7 +739,7 @@ def results_import(
     retests clear the control. Uploading the same results again changes nothing.
     """
     require(actor, Cap.RESULTS_UPLOAD)
-    if not labs_for_user(actor).filter(pk=lab.pk).exists():
+    if not labs_for_user(actor, Cap.RESULTS_UPLOAD).filter(pk=lab.pk).exists():
         raise field_error("lab", _("This laboratory is outside your jurisdiction"))
     started = time.perf_counter()
     file_path = Path(path) if path is not None else None

@@ -7,11 +7,8 @@ from ninja import Field, Schema
 
 from fangkong.core.apikit import DB_SMALLINT_MAX, Id
 from fangkong.core.dates import PlanMoment
-from fangkong.lab.coverage import Coverage, Row, Turnaround
 from fangkong.lab.models import (
     Purpose,
-    Retest,
-    RetestStatus,
     RoundStatus,
     SamplingSite,
     TestingRound,
@@ -19,6 +16,7 @@ from fangkong.lab.models import (
     TubeMember,
     TubeStatus,
 )
+from fangkong.lab.rounds.coverage import Coverage, Row, Turnaround
 from fangkong.people.display import place_label
 from fangkong.people.models import Resident
 from fangkong.places.schemas import PlaceBrief
@@ -156,18 +154,6 @@ class CustodyOut(Schema):
     status: TubeStatus
 
 
-class RetestOut(Schema):
-    id: int
-    person_id: int
-    name: str
-    place: str = Field(description="Building / unit")
-    phone: str = Field(description="Masked")
-    source_tube: str
-    tube: str | None
-    status: RetestStatus
-    created_at: dt.datetime
-
-
 def place_brief(d: Any) -> dict[str, Any]:
     return {"code": d.code, "key": d.key, "name": d.name}
 
@@ -267,18 +253,4 @@ def tube_out(t: Tube, members: list[TubeMember]) -> dict[str, Any]:
         "lab": t.lab.code if t.lab else "",
         "members": [member_out(m) for m in members],
         "count": len(members),
-    }
-
-
-def retest_out(r: Retest) -> dict[str, Any]:
-    return {
-        "id": r.pk,
-        "person_id": r.person_id,
-        "name": r.person.name,
-        "place": place_label(r.person.division),
-        "phone": r.person.phone_masked,
-        "source_tube": r.source_tube.barcode,
-        "tube": r.tube.barcode if r.tube else None,
-        "status": r.status,
-        "created_at": r.created_at,
     }

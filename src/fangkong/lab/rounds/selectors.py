@@ -1,0 +1,111 @@
+"""Reads of rounds, sampling sites and tubes, scoped to the caller's jurisdiction (by overlap,
+see fangkong.lab.selectors)."""
+
+import re
+from typing import Any
+from urllib.parse import urlparse
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from fangkong.core.access import NO_SCOPE, Cap, require, scope_key
+from fangkong.core.errors import field_error
+from fangkong.epi.models import CodeStatus
+from fangkong.lab.models import RoundStatus, SamplingSite, TestingRound, Tube, TubeMember
+from fangkong.lab.selectors import overlap_q, require_any
+from fangkong.people.idnumber import IdNumberError, parse_id_number
+from fangkong.people.models import Resident
+
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+ID_LIKE_RE = re.compile(r"^[0-9０-９]{17}[0-9０-９XxＸｘ]$")
+
+
+# Rounds ---------------------------------------------------------------------------------
+
+
+def rounds_for_user(user: Any, cap: Cap = Cap.COVERAGE_VIEW) -> QuerySet[TestingRound]:
+    require(user, cap)
+    return TestingRound.objects.filter(overlap_q(user)).select_related("area")
+
+
+def round_for_user(user: Any, pk: int, cap: Cap = Cap.COVERAGE_VIEW) -> TestingRound:
+    try:
+        return rounds_for_user(user, cap).get(pk=pk)
+    except TestingRound.DoesNotExist:
+        raise Http404 from None
+
+
+def open_rounds_for_sampling(user: Any) -> QuerySet[TestingRound]:
+    return rounds_for_user(user, Cap.SAMPLING).filter(status=RoundStatus.OPEN)
+
+
+# Sites ----------------------------------------------------------------------------------
+
+
+def sites_for_user(user: Any) -> QuerySet[SamplingSite]:
+    require_any(user, Cap.SAMPLING, Cap.ROUNDS_MANAGE)
+    return SamplingSite.objects.filter(overlap_q(user)).select_related("division")
+
+
+def site_for_user(user: Any, pk: int) -> SamplingSite:
+    try:
+        return sites_for_user(user).get(pk=pk)
+    except SamplingSite.DoesNotExist:
+        raise Http404 from None
+
+
+# Tubes ----------------------------------------------------------------------------------
+
+
+def tubes_for_user(user: Any) -> QuerySet[Tube]:
+    require(user, Cap.SAMPLING)
+    return Tube.objects.filter(overlap_q(user)).select_related("round", "site", "lab", "result")
+
+
+def tube_for_user(user: Any, barcode: str) -> Tube:
+    try:
+        return tubes_for_user(user).get(barcode=barcode)
+    except Tube.DoesNotExist:
+        raise Http404 from None
+
+
+def tube_members(tube: Tube) -> list[TubeMember]:
+    return list(tube.members.select_related("person").order_by("sampled_at", "id"))
+
+
+def person_for_sampling(user: Any, raw: str) -> Resident:
+    """A person by ID number, or by the resident's QR (a verify URL /v/<token>/ or the token).
+
+    Unknown, malformed and out-of-jurisdiction inputs get one message: nothing is offered.
+    """
+    require(user, Cap.SAMPLING)
+    text = (raw or "").strip()
+    unknown = field_error("person", _("No resident with this ID number in your jurisdiction"))
+    if not text:
+        raise field_error("person", _("Scan the resident's code or type the ID number"))
+    person: Resident | None = None
+    if ID_LIKE_RE.match(text):
+        try:
+            number = parse_id_number(text).number
+        except IdNumberError as exc:
+            raise field_error("person", exc.args[0]) from None
+        person = Resident.objects.filter(id_number=number).first()
+    else:
+        token = _token_of(text)
+        if token:
+            status = CodeStatus.objects.filter(verify_token=token).select_related("person").first()
+            person = status.person if status else None
+    prefix = scope_key(user)
+    if person is None or prefix == NO_SCOPE or not person.division_key.startswith(prefix):
+        raise unknown
+    return person
+
+
+def _token_of(text: str) -> str:
+    path = urlparse(text).path if "/" in text else text
+    parts = [p for p in path.split("/") if p]
+    if "/" in text and (len(parts) < 2 or parts[-2] != "v"):
+        return ""
+    candidate = parts[-1] if parts else ""
+    return candidate if TOKEN_RE.match(candidate) else ""
