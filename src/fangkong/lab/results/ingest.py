@@ -50,12 +50,12 @@ from fangkong.core.tabular import (
     E_REQUIRED,
     JSON_MAX_DEPTH,
     MAX_ERRORS_KEPT,
+    Columns,
     FileProblem,
+    ImportResult,
     Limits,
     RowError,
-    csv_text,
     file_error,
-    header_positions,
     json_depth,
     load_json,
     read_rows,
@@ -91,21 +91,31 @@ POSITIVE, NEGATIVE = str(Outcome.POSITIVE), str(Outcome.NEGATIVE)
 OUTCOME_BYTES = (NEGATIVE.encode(), POSITIVE.encode())  # as stored, 8 bytes each
 RESULT_COLUMNS = columnar.RESULT_COLUMNS
 
-COLUMNS = ("barcode", "result", "ct_value", "tested_at")
-REQUIRED = ("barcode", "result", "tested_at")
-CHINESE_HEADERS = {
-    "barcode": "试管编码",
-    "result": "检测结果",
-    "ct_value": "Ct值",
-    "tested_at": "检测时间",
-}
-_HEADER_ALIASES = {
-    "barcode": ("试管编码", "试管条码", "试管号", "管码", "条码", "barcode", "tubebarcode", "tube"),
-    "result": ("检测结果", "结果", "核酸结果", "result", "outcome"),
-    "ct_value": ("ct值", "ct", "ctvalue"),
-    "tested_at": ("检测时间", "报告时间", "testedat", "testtime", "tested", "reportedat"),
-}
-HEADER_MAP = {alias: canon for canon, aliases in _HEADER_ALIASES.items() for alias in aliases}
+COLUMNS = Columns(
+    names=("barcode", "result", "ct_value", "tested_at"),
+    chinese={
+        "barcode": "试管编码",
+        "result": "检测结果",
+        "ct_value": "Ct值",
+        "tested_at": "检测时间",
+    },
+    aliases={
+        "barcode": (
+            "试管编码",
+            "试管条码",
+            "试管号",
+            "管码",
+            "条码",
+            "barcode",
+            "tubebarcode",
+            "tube",
+        ),
+        "result": ("检测结果", "结果", "核酸结果", "result", "outcome"),
+        "ct_value": ("ct值", "ct", "ctvalue"),
+        "tested_at": ("检测时间", "报告时间", "testedat", "testtime", "tested", "reportedat"),
+    },
+    required=("barcode", "result", "tested_at"),
+)
 RESULT_WORDS = {
     "阴性": Outcome.NEGATIVE,
     "阳性": Outcome.POSITIVE,
@@ -125,13 +135,10 @@ RESULT_WORDS = {
 
 
 @dataclass
-class ResultsImport:
+class ResultsImport(ImportResult):
     """What an upload did: counts for the page and the API, or the errors that stopped it."""
 
-    filename: str
     format: str = ""
-    sha256: str = ""
-    rows_read: int = 0
     applied: int = 0
     already_applied: int = 0
     positives: int = 0
@@ -139,22 +146,8 @@ class ResultsImport:
     controls_started: int = 0
     controls_cleared: int = 0
     cases_opened: int = 0
-    error_count: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    fatal: bool = False
-    written: bool = False
     uploaded_before: dt.datetime | None = None  # the same file was applied then
-    seconds: float = 0.0
     kind: str = field(default="", repr=False)  # how the file is read: "xlsx" or an encoding
-
-    def add_error(self, error: RowError) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_ERRORS_KEPT:
-            self.errors.append(error)
-
-    @property
-    def ok(self) -> bool:
-        return self.error_count == 0
 
     def figures(self) -> dict[str, int]:
         names = ("rows_read", "applied", "already_applied", "positives", "retests_created")
@@ -234,9 +227,7 @@ def _file_chunks(path: Path, kind: str, result: ResultsImport) -> tuple[_Cleaner
             break
     if header is None:
         raise file_error(E_EMPTY)
-    positions, header = header_positions(
-        header, columns=COLUMNS, required=REQUIRED, chinese=CHINESE_HEADERS, aliases=HEADER_MAP
-    )
+    positions, header = COLUMNS.positions(header)
     cleaner = _Cleaner(positions, header, result)
 
     def chunks() -> Iterator[list[_Clean]]:
@@ -529,9 +520,7 @@ def _plain_blocks(path: Path, result: ResultsImport) -> Iterator[columnar.Column
     time_zone = getattr(timezone.get_current_timezone(), "key", "")
     if plain is None or not time_zone:
         return None
-    positions, header = header_positions(
-        plain.names, columns=COLUMNS, required=REQUIRED, chinese=CHINESE_HEADERS, aliases=HEADER_MAP
-    )
+    positions, header = COLUMNS.positions(plain.names)
     if len(header) != len(plain.names):
         return None
     words = {word: outcome == Outcome.POSITIVE for word, outcome in RESULT_WORDS.items()}
@@ -784,4 +773,4 @@ SAMPLE_ROWS = (
 
 
 def sample_csv() -> str:
-    return csv_text([[CHINESE_HEADERS[c] for c in COLUMNS], *SAMPLE_ROWS])
+    return COLUMNS.sample_csv(SAMPLE_ROWS)

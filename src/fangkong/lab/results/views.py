@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fangkong.core.access import Cap, require
-from fangkong.core.uploads import ImportFileField, uploaded_path
+from fangkong.core.uploads import ImportFileField, sample_response, uploaded_path
 from fangkong.lab import selectors as lab_selectors
 from fangkong.lab.models import Lab
 from fangkong.lab.results import ingest
@@ -36,23 +36,21 @@ def run_upload(actor: Any, lab: Lab, upload: Any) -> ingest.ResultsImport:
         return ingest.results_import(actor=actor, lab=lab, path=path, filename=name)
 
 
-def column_help() -> list[tuple[str, str, str]]:
+def column_help() -> list[tuple[str, str, bool, str]]:
     notes = {
         "barcode": _("The tube's barcode, as scanned at sampling"),
         "result": _("阴性 or 阳性 (negative/positive, N/P)"),
         "ct_value": _("Optional: the Ct value, such as 28.5"),
         "tested_at": _("When it was tested, such as 2022-05-07 20:15 (local time)"),
     }
-    return [(ingest.CHINESE_HEADERS[c], c, notes[c]) for c in ingest.COLUMNS]
+    return ingest.COLUMNS.help(notes)
 
 
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.RESULTS_UPLOAD)
     if request.GET.get("sample") == "csv":
-        response = HttpResponse(ingest.sample_csv(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="results-sample.csv"'
-        return response
+        return sample_response(ingest.sample_csv(), "results-sample.csv")
     form = ResultUploadForm(request.POST or None, request.FILES or None, user=request.user)
     context: dict[str, object] = {"section": "results", "form": form, "columns": column_help()}
     if request.method == "POST" and form.is_valid():
