@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.services import profile_activate
-from fangkong.quarantine.measures import measure_start
+from fangkong.quarantine.measures.services import measure_start
 from fangkong.quarantine.models import (
     Measure,
     Room,
