@@ -1,4 +1,4 @@
-"""Shared fixtures for quarantine care tests: a site with rooms and people placed in them, made
+"""Shared fixtures for quarantine measures tests: a site with rooms and people placed in them, made
 directly (no allocation service, no audit).
 
 - `english`: messages and pages in English (opt in with `pytestmark = usefixtures("english")`).
