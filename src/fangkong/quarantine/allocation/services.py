@@ -24,6 +24,8 @@ operator proposes again; a room is never booked twice.
 
 The engine works on plain lists loaded with a few set-based queries and ranks sites with NumPy,
 so a batch of 10,000 people is proposed in well under two seconds (bench/allocation.py).
+The engine (`engine.propose`) and the ranking (`ranking.rank_sites`) are pure; this module is
+the shell around them: it loads, calls them, stores the batch and writes the audit events.
 """
 
 import datetime as dt
@@ -47,6 +49,7 @@ from fangkong.people.display import age_on
 from fangkong.people.models import KeyCategory, KeyPerson, Resident
 from fangkong.policy import accessor
 from fangkong.quarantine.allocation.engine import (
+    ADULT_AGE,
     R_FUTURE,
     R_HOME_ONLY,
     R_MEASURE,
@@ -81,7 +84,6 @@ from fangkong.quarantine.models import (
 from fangkong.quarantine.sites.selectors import room_label, sites_for
 from fangkong.tally import services as tally
 
-ADULT_AGE = 18  # the age of majority (Civil Code art. 17): who may look after a child
 NEEDS_ACCESSIBLE = (KeyCategory.DISABLED, KeyCategory.ELDERLY_ALONE)
 CENTRALISED_PHASES = {"centralised", "centralised_or_home"}
 MAX_PEOPLE = 20000
