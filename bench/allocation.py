@@ -11,12 +11,12 @@ with ~`--rooms` rooms in all (default 12,000; 85 % single, 12 % double, 3 % trip
 accessible), all written with bulk inserts. It picks `--people` residents (whole households in
 random order, default 10,000) and times, as the command centre's operator:
 
-- propose: `allocation.allocation_propose` — loading the people, their measures, stays and
-  key-person needs, the free rooms and the sites, ranking the sites per home community, placing
-  everyone by the profile's rules and saving the draft batch (target: under 2 s);
-- confirm: `allocation.allocation_confirm` — locking the rooms, re-checking them, writing the
-  stays, measures (phases, test days), room statuses, one event per person and measure, the
-  health-code recompute, in one transaction.
+- propose: `quarantine.allocation.services.allocation_propose` — loading the people, their
+  measures, stays and key-person needs, the free rooms and the sites, ranking the sites per home
+  community, placing everyone by the profile's rules and saving the draft batch (target: under 2 s);
+- confirm: `quarantine.allocation.services.allocation_confirm` — locking the rooms, re-checking
+  them, writing the stays, measures (phases, test days), room statuses, one event per person and
+  measure, the health-code recompute, in one transaction.
 
 It checks that no room is booked twice and prints placed/unplaced counts with the times.
 """
@@ -117,7 +117,7 @@ def worker(residents: int, sites: int, rooms: int, people: int) -> None:
     from fangkong.accounts.models import User
     from fangkong.demo.services import demo_generate
     from fangkong.policy.models import PolicyProfile
-    from fangkong.quarantine import allocation
+    from fangkong.quarantine.allocation import services as allocation_services
     from fangkong.quarantine.models import Stay
 
     rng = random.Random(SEED)
@@ -133,7 +133,7 @@ def worker(residents: int, sites: int, rooms: int, people: int) -> None:
     anchors = dict.fromkeys(chosen, anchor)
 
     started, cpu = time.perf_counter(), time.process_time()
-    batch = allocation.allocation_propose(
+    batch = allocation_services.allocation_propose(
         actor=operator, category="close_contact", people=anchors, source="bench"
     )
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -143,7 +143,7 @@ def worker(residents: int, sites: int, rooms: int, people: int) -> None:
         flush=True,
     )
     started, cpu = time.perf_counter(), time.process_time()
-    allocation.allocation_confirm(actor=operator, batch=batch)
+    allocation_services.allocation_confirm(actor=operator, batch=batch)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     booked = list(Stay.objects.values_list("room_id", flat=True))
     print(

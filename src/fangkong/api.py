@@ -190,11 +190,14 @@ def _register() -> None:
     api.add_router("/", riskposts_api.router)
     api.add_router("/", results_api.router)
 
-    from fangkong.quarantine import api_care, api_sites
+    from fangkong.quarantine.allocation import api as allocation_api
+    from fangkong.quarantine.measures import api as measures_api
+    from fangkong.quarantine.sites import api as sites_api
     from fangkong.travel import api as travel_api
 
-    api.add_router("/", api_sites.router)
-    api.add_router("/", api_care.router)
+    api.add_router("/", sites_api.router)
+    api.add_router("/", allocation_api.router)
+    api.add_router("/", measures_api.router)
     api.add_router("/", travel_api.router)
 
     from fangkong.zones import api as zones_api

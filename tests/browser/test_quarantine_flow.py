@@ -19,7 +19,7 @@ from tests.quarantine.sites_factory import make_rooms, make_site, use_profile
 
 from fangkong.core.roles import Role
 from fangkong.places.models import Level
-from fangkong.quarantine.measures import measure_start
+from fangkong.quarantine.measures.services import measure_start
 from fangkong.quarantine.models import (
     DueTestStatus,
     HealthAlert,

@@ -20,7 +20,7 @@ from fangkong.core.roles import Role
 from fangkong.lab.models import Purpose, SamplingSite, Tube
 from fangkong.people.idnumber import make_id_number
 from fangkong.places.models import Level
-from fangkong.quarantine.care import quarantine_daily
+from fangkong.quarantine.measures.daily import quarantine_daily
 from fangkong.quarantine.models import DueTestStatus, ScheduledTest
 from fangkong.travel.models import ArrivalTest, Handover, Trip, TripStatus
 

@@ -11,7 +11,7 @@ from fangkong.command import lists
 from fangkong.command.figures import situation
 from fangkong.command.places import node_for
 from fangkong.epi import services
-from fangkong.quarantine.care import stay_end
+from fangkong.quarantine.measures.services import stay_end
 from tests.command.conftest import SINCE, T
 
 CITY_AT_T = {

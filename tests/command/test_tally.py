@@ -32,9 +32,8 @@ from fangkong.epi.services import CONTACT_NEXT, OPEN_CASE
 from fangkong.places.models import Level
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.services import profile_activate
-from fangkong.quarantine import allocation, sites
-from fangkong.quarantine.care import stay_end
-from fangkong.quarantine.measures import measure_close, measure_start
+from fangkong.quarantine.allocation import services as allocation_services
+from fangkong.quarantine.measures.services import measure_close, measure_start, stay_end
 from fangkong.quarantine.models import (
     STAY_OPEN,
     Measure,
@@ -45,6 +44,7 @@ from fangkong.quarantine.models import (
     Stay,
     StayStatus,
 )
+from fangkong.quarantine.sites import services as site_services
 from fangkong.tally.models import Tally
 from fangkong.tally.services import rebuild
 from tests import factories as f
@@ -300,26 +300,26 @@ class Scenario:
         people = self.rng.sample(free, min(2, len(free)))
         if not people:
             return
-        batch = allocation.allocation_propose(
+        batch = allocation_services.allocation_propose(
             actor=self.actor,
             category="close_contact",
             people={p.pk: self.today for p in people},
             today=self.today,
         )
         if batch.plan:
-            allocation.allocation_confirm(actor=self.actor, batch=batch, today=self.today)
+            allocation_services.allocation_confirm(actor=self.actor, batch=batch, today=self.today)
 
     def check_in(self) -> None:
         stay = self.pick(Stay.objects.filter(status=StayStatus.PLANNED))
         if stay is not None:
             back = dt.timedelta(minutes=self.rng.choice([0, 30, 90, 1500]))
-            sites.stays_check_in(actor=self.actor, stays=[stay], at=timezone.now() - back)
+            site_services.stays_check_in(actor=self.actor, stays=[stay], at=timezone.now() - back)
 
     def move(self) -> None:
         stay = self.pick(Stay.objects.filter(status__in=STAY_OPEN))
         room = self.pick(Room.objects.filter(status=RoomStatus.AVAILABLE))
         if stay is not None and room is not None:
-            sites.stay_move(actor=self.actor, stay=stay, room=room, reason="调房")
+            site_services.stay_move(actor=self.actor, stay=stay, room=room, reason="调房")
 
     def leave(self) -> None:
         stay = self.pick(Stay.objects.filter(status=StayStatus.IN))

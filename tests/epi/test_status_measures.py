@@ -8,7 +8,7 @@ from django.utils import translation
 from fangkong.epi.status import derive, explain, recompute, status_current
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.schema import Rules
-from fangkong.quarantine.measures import measure_close, measure_start
+from fangkong.quarantine.measures.services import measure_close, measure_start
 from fangkong.quarantine.models import DueTestStatus, ScheduledTest
 
 D = dt.date

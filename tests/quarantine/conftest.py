@@ -1,4 +1,4 @@
-"""Shared fixtures for quarantine care tests: a site with rooms and people placed in them, made
+"""Shared fixtures for quarantine measures tests: a site with rooms and people placed in them, made
 directly (no allocation service, no audit).
 
 - `english`: messages and pages in English (opt in with `pytestmark = usefixtures("english")`).
@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.services import profile_activate
-from fangkong.quarantine.measures import measure_start
+from fangkong.quarantine.measures.services import measure_start
 from fangkong.quarantine.models import (
     Measure,
     Room,

@@ -7,9 +7,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from fangkong.audit.models import Event
 from fangkong.epi.models import Case, Contact
-from fangkong.quarantine import allocation
-from fangkong.quarantine.allocation import Person, Rules, propose, rank_sites
-from fangkong.quarantine.measures import MeasureStart, measure_start, measures_start_bulk
+from fangkong.quarantine.allocation import engine
+from fangkong.quarantine.allocation import selectors as allocation_selectors
+from fangkong.quarantine.allocation import services as allocation_services
+from fangkong.quarantine.allocation.engine import Person, Rules, propose
+from fangkong.quarantine.allocation.ranking import rank_sites
+from fangkong.quarantine.measures.services import MeasureStart, measure_start, measures_start_bulk
 from fangkong.quarantine.models import (
     AllocationBatch,
     Measure,
@@ -61,7 +64,7 @@ def unit_w(city):
 
 
 def run(actor, people, *, category="close_contact", anchor=EXPOSED, unplaced=()):
-    return allocation.allocation_propose(
+    return allocation_services.allocation_propose(
         actor=actor,
         category=category,
         people={p.pk: anchor for p in people},
@@ -80,7 +83,7 @@ def placed(batch):
 
 
 def reasons(batch):
-    return {entry["person"]: allocation.reason_text(entry) for entry in batch.unplaced}
+    return {entry["person"]: engine.reason_text(entry) for entry in batch.unplaced}
 
 
 # Who goes where -------------------------------------------------------------------------
@@ -220,7 +223,7 @@ def test_people_who_cannot_be_placed_are_listed_with_the_reason(personas, city, 
     soon = adult(unit_w(city), "早")
     people_in = {busy.pk: EXPOSED, housed.pk: EXPOSED, late.pk: dt.date(2022, 11, 1)}
     people_in[soon.pk] = dt.date(2022, 11, 20)
-    batch = allocation.allocation_propose(
+    batch = allocation_services.allocation_propose(
         actor=personas["task_force"], category="close_contact", people=people_in, today=TODAY
     )
     why = reasons(batch)
@@ -239,7 +242,7 @@ def test_centralised_quarantine_already_over_is_a_reason(personas, city, near):
 
 def test_running_out_of_rooms_is_a_reason(personas, city, near):
     crowd = [adult(unit_w(city), f"人{i}") for i in range(10)]
-    batch = allocation.allocation_propose(
+    batch = allocation_services.allocation_propose(
         actor=personas["task_force"],  # sees only the 魏都 site
         category="close_contact",
         people={p.pk: EXPOSED for p in crowd},
@@ -253,14 +256,14 @@ def test_pasted_id_numbers_unknown_or_outside_the_jurisdiction_are_reasons(
     personas, city, near, people
 ):
     text = f"{people['zhang'].id_number}\n{people['other'].id_number}, 123"
-    found, unplaced = allocation.people_from_id_numbers(
+    found, unplaced = allocation_selectors.people_from_id_numbers(
         personas["task_force"], text, anchor_on=EXPOSED
     )
     assert found == {people["zhang"].pk: EXPOSED}
-    assert [u["message"] for u in unplaced] == [allocation.R_BAD_ID, allocation.R_UNKNOWN]
+    assert [u["message"] for u in unplaced] == [engine.R_BAD_ID, engine.R_UNKNOWN]
     assert people["other"].id_number not in str(unplaced)  # masked
     with pytest.raises(ValidationError) as exc:
-        allocation.people_from_id_numbers(personas["task_force"], text, anchor_on=None)
+        allocation_selectors.people_from_id_numbers(personas["task_force"], text, anchor_on=None)
     assert "anchor_on" in exc.value.message_dict
 
 
@@ -288,7 +291,7 @@ def test_only_quarantine_managers_allocate(personas, people, near):
 
 def test_a_site_manager_fills_only_the_sites_they_staff(personas, city, near, far):
     crowd = [adult(unit_w(city), f"人{i}") for i in range(9)]
-    batch = allocation.allocation_propose(
+    batch = allocation_services.allocation_propose(
         actor=personas["quarantine"],
         category="close_contact",
         people={p.pk: EXPOSED for p in crowd},
@@ -338,16 +341,26 @@ def test_waiting_close_contacts_with_their_last_exposure_as_anchor(personas, cit
     contact(case, zhang, dt.date(2022, 11, 11))
     contact(other_case, zhang, EXPOSED, status="located")
     contact(case, adult(unit_w(city), "已管控"), EXPOSED, status="under_control")
-    found = allocation.people_from_contacts(personas["task_force"], category="close_contact")
+    found = allocation_selectors.people_from_contacts(
+        personas["task_force"], category="close_contact"
+    )
     assert found == {zhang.pk: EXPOSED}
-    assert allocation.people_from_contacts(personas["outsider"], category="close_contact") == {}
-    batch = allocation.allocation_propose(
+    assert (
+        allocation_selectors.people_from_contacts(personas["outsider"], category="close_contact")
+        == {}
+    )
+    batch = allocation_services.allocation_propose(
         actor=personas["task_force"], category="close_contact", people=found, today=TODAY
     )
-    allocation.allocation_confirm(actor=personas["task_force"], batch=batch, today=TODAY)
-    assert allocation.people_from_contacts(personas["task_force"], category="close_contact") == {}
+    allocation_services.allocation_confirm(actor=personas["task_force"], batch=batch, today=TODAY)
+    assert (
+        allocation_selectors.people_from_contacts(personas["task_force"], category="close_contact")
+        == {}
+    )
     with pytest.raises(ValidationError, match="close or secondary"):
-        allocation.people_from_contacts(personas["task_force"], category="inbound_traveller")
+        allocation_selectors.people_from_contacts(
+            personas["task_force"], category="inbound_traveller"
+        )
 
 
 # Confirmation ---------------------------------------------------------------------------
@@ -360,7 +373,7 @@ def test_confirmation_books_rooms_starts_measures_and_audits_each_person(persona
     single = adult(unit_w(city), "单")
     batch = run(personas["task_force"], [*pair, single])
     events_before = Event.objects.count()
-    allocation.allocation_confirm(actor=personas["task_force"], batch=batch, today=TODAY)
+    allocation_services.allocation_confirm(actor=personas["task_force"], batch=batch, today=TODAY)
     batch.refresh_from_db()
     assert batch.status == AllocationBatch.Status.CONFIRMED and batch.confirmed_at
     stays = list(Stay.objects.filter(batch=batch).select_related("room", "measure"))
@@ -381,7 +394,9 @@ def test_confirmation_books_rooms_starts_measures_and_audits_each_person(persona
     assert actions.count("measure.started") == 3 and actions.count("stay.allocated") == 3
     assert actions.count("allocation.confirmed") == 1 and len(actions) == 7
     with pytest.raises(ValidationError, match="already Confirmed"):
-        allocation.allocation_confirm(actor=personas["task_force"], batch=batch, today=TODAY)
+        allocation_services.allocation_confirm(
+            actor=personas["task_force"], batch=batch, today=TODAY
+        )
 
 
 def test_bulk_measures_write_what_measure_start_writes(personas, people):
@@ -434,17 +449,19 @@ def test_a_room_taken_meanwhile_refuses_the_whole_confirmation(personas, city, n
     a = run(personas["command"], first)
     b = run(personas["command"], second)
     assert {line["room"] for line in a.plan} == {line["room"] for line in b.plan}
-    allocation.allocation_confirm(actor=personas["command"], batch=a, today=TODAY)
+    allocation_services.allocation_confirm(actor=personas["command"], batch=a, today=TODAY)
     stays, measures = Stay.objects.count(), Measure.objects.count()
     with pytest.raises(ValidationError, match="taken or closed meanwhile"):
-        allocation.allocation_confirm(actor=personas["command"], batch=b, today=TODAY)
+        allocation_services.allocation_confirm(actor=personas["command"], batch=b, today=TODAY)
     assert (Stay.objects.count(), Measure.objects.count()) == (stays, measures)
     b.refresh_from_db()
     assert b.status == AllocationBatch.Status.DRAFT
-    again = allocation.allocation_repropose(actor=personas["command"], batch=b, today=TODAY)
+    again = allocation_services.allocation_repropose(
+        actor=personas["command"], batch=b, today=TODAY
+    )
     b.refresh_from_db()
     assert b.status == AllocationBatch.Status.CANCELLED
-    allocation.allocation_confirm(actor=personas["command"], batch=again, today=TODAY)
+    allocation_services.allocation_confirm(actor=personas["command"], batch=again, today=TODAY)
     rooms = list(Stay.objects.values_list("room_id", flat=True))
     assert len(rooms) == 6 == len(set(rooms))  # never a room twice
 
@@ -453,7 +470,7 @@ def test_a_room_closed_after_the_proposal_refuses_the_confirmation(personas, cit
     batch = run(personas["command"], [adult(unit_w(city), "甲")])
     Room.objects.filter(pk=batch.plan[0]["room"]).update(status=RoomStatus.CLOSED)
     with pytest.raises(ValidationError, match="A-201"):
-        allocation.allocation_confirm(actor=personas["command"], batch=batch, today=TODAY)
+        allocation_services.allocation_confirm(actor=personas["command"], batch=batch, today=TODAY)
 
 
 def test_a_person_placed_elsewhere_meanwhile_refuses_the_confirmation(personas, city, near):
@@ -462,9 +479,9 @@ def test_a_person_placed_elsewhere_meanwhile_refuses_the_confirmation(personas, 
     Room.objects.filter(site=near).exclude(pk=a.plan[0]["room"]).delete()
     make_rooms(near, building="Z")
     b = run(personas["command"], [person])
-    allocation.allocation_confirm(actor=personas["command"], batch=b, today=TODAY)
+    allocation_services.allocation_confirm(actor=personas["command"], batch=b, today=TODAY)
     with pytest.raises(ValidationError):
-        allocation.allocation_confirm(actor=personas["command"], batch=a, today=TODAY)
+        allocation_services.allocation_confirm(actor=personas["command"], batch=a, today=TODAY)
     assert Stay.objects.filter(person=person).count() == 1
 
 
@@ -479,33 +496,37 @@ def test_people_can_be_taken_out_but_not_an_adult_from_a_child(personas, city, n
     other = adult(unit_w(city), "外人")
     batch = run(personas["command"], [mother, son, other])
     with pytest.raises(ValidationError, match="Take 子 out too"):
-        allocation.allocation_remove(actor=personas["command"], batch=batch, person_ids=[mother.pk])
-    allocation.allocation_remove(actor=personas["command"], batch=batch, person_ids=[other.pk])
-    allocation.allocation_remove(
+        allocation_services.allocation_remove(
+            actor=personas["command"], batch=batch, person_ids=[mother.pk]
+        )
+    allocation_services.allocation_remove(
+        actor=personas["command"], batch=batch, person_ids=[other.pk]
+    )
+    allocation_services.allocation_remove(
         actor=personas["command"], batch=batch, person_ids=[mother.pk, son.pk]
     )
     batch.refresh_from_db()
     assert batch.plan == []
     assert {e["person"] for e in batch.unplaced} == {mother.pk, son.pk, other.pk}
     with pytest.raises(ValidationError, match="Nobody is left"):
-        allocation.allocation_confirm(actor=personas["command"], batch=batch, today=TODAY)
+        allocation_services.allocation_confirm(actor=personas["command"], batch=batch, today=TODAY)
 
 
 def test_a_cancelled_draft_cannot_be_confirmed(personas, city, near):
     batch = run(personas["command"], [adult(unit_w(city), "甲")])
-    allocation.allocation_cancel(actor=personas["command"], batch=batch, reason="重复")
+    allocation_services.allocation_cancel(actor=personas["command"], batch=batch, reason="重复")
     with pytest.raises(ValidationError, match="already Cancelled"):
-        allocation.allocation_confirm(actor=personas["command"], batch=batch, today=TODAY)
+        allocation_services.allocation_confirm(actor=personas["command"], batch=batch, today=TODAY)
     assert Event.objects.get(action="allocation.cancelled").reason == "重复"
 
 
 def test_batches_are_scoped(personas, city, near):
     batch = run(personas["task_force"], [adult(unit_w(city), "甲")])
-    assert batch in allocation.batches_for(personas["command"])
-    assert batch not in allocation.batches_for(f.user("tf_j", "task_force", city.jianan))
+    assert batch in allocation_selectors.batches_for(personas["command"])
+    assert batch not in allocation_selectors.batches_for(f.user("tf_j", "task_force", city.jianan))
     with pytest.raises(PermissionDenied):
-        allocation.batches_for(personas["outsider"])
-    assert batch not in allocation.batches_for(personas["quarantine"])  # not theirs
+        allocation_selectors.batches_for(personas["outsider"])
+    assert batch not in allocation_selectors.batches_for(personas["quarantine"])  # not theirs
 
 
 # The engine on its own ------------------------------------------------------------------

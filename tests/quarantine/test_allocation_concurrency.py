@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.utils import translation
 
-from fangkong.quarantine import allocation
+from fangkong.quarantine.allocation import services as allocation_services
 from fangkong.quarantine.models import AllocationBatch, Measure, Room, RoomStatus, Stay
 from tests import factories as f
 from tests.quarantine.sites_factory import EXPOSED, TODAY, adult, make_rooms, make_site, use_profile
@@ -30,13 +30,13 @@ def _postgres_only():
 @pytest.fixture
 def slow_measures(monkeypatch):
     """Hold the room locks a while after taking them, as a large batch would."""
-    original = allocation.measures_start_bulk
+    original = allocation_services.measures_start_bulk
 
     def slow(**kwargs):
         time.sleep(0.5)
         return original(**kwargs)
 
-    monkeypatch.setattr(allocation, "measures_start_bulk", slow)
+    monkeypatch.setattr(allocation_services, "measures_start_bulk", slow)
 
 
 def confirm_together(pairs):
@@ -48,7 +48,7 @@ def confirm_together(pairs):
         try:
             barrier.wait()
             with translation.override("en"):  # a thread starts in the default language
-                allocation.allocation_confirm(actor=actor, batch=batch, today=TODAY)
+                allocation_services.allocation_confirm(actor=actor, batch=batch, today=TODAY)
             outcomes[i] = "confirmed"
         except ValidationError as exc:
             outcomes[i] = exc
@@ -75,12 +75,12 @@ def test_two_operators_confirming_the_same_rooms_at_once(personas, city, slow_me
     first = [adult(unit, f"甲{i}") for i in range(4)]
     second = [adult(unit, f"乙{i}") for i in range(4)]
     command, other = personas["command"], f.user("cmd2", "command", city.city)
-    a = allocation.allocation_propose(
+    a = allocation_services.allocation_propose(
         actor=command, category="close_contact", people={p.pk: EXPOSED for p in first}, today=TODAY
     )
     # the second operator's proposal overlaps the first on two rooms (A-203, A-204)
     Room.objects.filter(pk__in=[rooms[0].pk, rooms[1].pk]).update(status=RoomStatus.CLOSED)
-    b = allocation.allocation_propose(
+    b = allocation_services.allocation_propose(
         actor=other, category="close_contact", people={p.pk: EXPOSED for p in second}, today=TODAY
     )
     Room.objects.filter(pk__in=[rooms[0].pk, rooms[1].pk]).update(status=RoomStatus.AVAILABLE)
@@ -107,7 +107,7 @@ def test_the_refused_operator_proposes_again_and_is_placed_elsewhere(personas, c
     unit = city.w[f.Level.UNIT]
     command, other = personas["command"], f.user("cmd2", "command", city.city)
     batches = [
-        allocation.allocation_propose(
+        allocation_services.allocation_propose(
             actor=actor,
             category="close_contact",
             people={adult(unit, f"{tag}{i}").pk: EXPOSED for i in range(3)},
@@ -118,7 +118,7 @@ def test_the_refused_operator_proposes_again_and_is_placed_elsewhere(personas, c
     outcomes = confirm_together([(command, batches[0]), (other, batches[1])])
     loser = batches[[o == "confirmed" for o in outcomes].index(False)]
     actor = other if loser.created_by_id == other.pk else command
-    again = allocation.allocation_repropose(actor=actor, batch=loser, today=TODAY)
-    allocation.allocation_confirm(actor=actor, batch=again, today=TODAY)
+    again = allocation_services.allocation_repropose(actor=actor, batch=loser, today=TODAY)
+    allocation_services.allocation_confirm(actor=actor, batch=again, today=TODAY)
     booked = list(Stay.objects.values_list("room_id", flat=True))
     assert len(booked) == 6 == len(set(booked))

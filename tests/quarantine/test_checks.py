@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from fangkong.audit.models import Event
 from fangkong.core.errors import BulkErrors
-from fangkong.quarantine import care, checks
+from fangkong.quarantine.measures import checks, daily
 from fangkong.quarantine.models import AlertStatus, HealthAlert, HealthCheck
 from tests import factories as f
 from tests.quarantine.conftest import ONE_DAY, place, start, today
@@ -136,7 +136,7 @@ def test_scope_and_days(at_site, rooms, personas, at_home):
 
 
 def test_home_check_in_fills_a_missed_day(at_home, personas):
-    care.checkins_mark_missed(today() + ONE_DAY)
+    daily.checkins_mark_missed(today() + ONE_DAY)
     assert checks.missed_checkins(personas["grid"]).count() == 1
     rows = checks.home_roster(personas["grid"], "", today(), today())
     assert [(r.person.name, r.phase, r.check) for r in rows] == [("王芳", "Home quarantine", None)]

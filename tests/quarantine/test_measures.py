@@ -9,7 +9,7 @@ from django.utils import translation
 from fangkong.audit.models import Event
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.services import profile_activate
-from fangkong.quarantine.measures import measure_close, measure_start, measures_replan
+from fangkong.quarantine.measures.services import measure_close, measure_start, measures_replan
 from fangkong.quarantine.models import DueTestStatus, Measure, MeasureStatus, ScheduledTest
 
 D = dt.date

@@ -6,7 +6,7 @@ import pytest
 
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.schema import Rules
-from fangkong.quarantine.schedules import plan
+from fangkong.quarantine.measures.schedules import plan
 
 D = dt.date
 

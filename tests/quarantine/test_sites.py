@@ -5,8 +5,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from fangkong.audit.models import Event
-from fangkong.quarantine import sites
 from fangkong.quarantine.models import Room, RoomStatus, Site, Stay, StayStatus
+from fangkong.quarantine.sites import rooms_import
+from fangkong.quarantine.sites import selectors as site_selectors
+from fangkong.quarantine.sites import services as site_services
 from tests import factories as f
 from tests.quarantine.sites_factory import make_rooms, make_site
 
@@ -26,7 +28,7 @@ def two_sites(city, personas):
 def register(actor, place, **kw):
     fields = {"code": "qs-01", "name": "魏都宾馆", "kind": "hotel", "division": place}
     fields.update(kw)
-    return sites.site_register(actor=actor, **fields)
+    return site_services.site_register(actor=actor, **fields)
 
 
 # Registering sites ----------------------------------------------------------------------
@@ -79,39 +81,41 @@ def test_everyone_sees_sites_by_jurisdiction_and_site_managers_only_their_own(
     personas, city, two_sites
 ):
     weidu, jianan = two_sites
-    seen = {name: set(sites.sites_for(personas[name])) for name in ("command", "task_force")}
+    seen = {
+        name: set(site_selectors.sites_for(personas[name])) for name in ("command", "task_force")
+    }
     assert seen == {"command": {weidu, jianan}, "task_force": {weidu}}
-    assert set(sites.sites_for(personas["outsider"])) == {jianan}
-    assert set(sites.sites_for(personas["quarantine"])) == {weidu}
+    assert set(site_selectors.sites_for(personas["outsider"])) == {jianan}
+    assert set(site_selectors.sites_for(personas["quarantine"])) == {weidu}
     other = make_site(city.w[f.Level.COMMUNITY], "QW2")  # in 魏都区, not staffed by them
-    assert other not in sites.sites_for(personas["quarantine"])
-    assert other in sites.sites_for(personas["task_force"])
+    assert other not in site_selectors.sites_for(personas["quarantine"])
+    assert other in site_selectors.sites_for(personas["task_force"])
     with pytest.raises(PermissionDenied):
-        sites.sites_for(personas["lab"])
+        site_selectors.sites_for(personas["lab"])
 
 
 def test_rooms_and_stays_follow_the_sites_rule(personas, city, two_sites):
     weidu, jianan = two_sites
     make_rooms(weidu)
     make_rooms(jianan)
-    assert {r.site_id for r in sites.rooms_for(personas["quarantine"])} == {weidu.pk}
-    assert {r.site_id for r in sites.rooms_for(personas["outsider"])} == {jianan.pk}
+    assert {r.site_id for r in site_selectors.rooms_for(personas["quarantine"])} == {weidu.pk}
+    assert {r.site_id for r in site_selectors.rooms_for(personas["outsider"])} == {jianan.pk}
 
 
 def test_staff_changes_are_audited_and_change_what_a_manager_sees(personas, city, two_sites):
     weidu, _jianan = two_sites
     manager = f.user("mgr2", "quarantine", city.weidu)
-    assert weidu not in sites.sites_for(manager)
-    added, removed = sites.site_staff_set(
+    assert weidu not in site_selectors.sites_for(manager)
+    added, removed = site_services.site_staff_set(
         actor=personas["task_force"], site=weidu, usernames=["mgr2", "p_quarantine"]
     )
     assert (added, removed) == (1, 0)
-    assert weidu in sites.sites_for(manager)
+    assert weidu in site_selectors.sites_for(manager)
     assert Event.objects.get(action="site.staff_changed").data["added"] == ["mgr2"]
     with pytest.raises(ValidationError, match="No active user"):
-        sites.site_staff_set(actor=personas["task_force"], site=weidu, usernames=["nobody"])
+        site_services.site_staff_set(actor=personas["task_force"], site=weidu, usernames=["nobody"])
     with pytest.raises(ValidationError, match="yourself"):
-        sites.site_staff_set(actor=manager, site=weidu, usernames=["p_quarantine"])
+        site_services.site_staff_set(actor=manager, site=weidu, usernames=["p_quarantine"])
 
 
 def test_staff_come_from_the_jurisdiction_and_outsiders_are_not_named(personas, city, two_sites):
@@ -120,7 +124,7 @@ def test_staff_come_from_the_jurisdiction_and_outsiders_are_not_named(personas, 
     f.user("mgr_none", "quarantine", None)
     for stranger in ("mgr_far", "mgr_none"):
         with pytest.raises(ValidationError, match=f"No active user named {stranger}"):
-            sites.site_staff_set(
+            site_services.site_staff_set(
                 actor=personas["task_force"], site=weidu, usernames=["p_quarantine", stranger]
             )
     assert list(weidu.staff.values_list("username", flat=True)) == ["p_quarantine"]
@@ -131,7 +135,7 @@ def test_staff_come_from_the_jurisdiction_and_outsiders_are_not_named(personas, 
 
 
 def test_rooms_are_generated_floor_by_floor_with_accessible_positions():
-    rooms = sites.rooms_generate(
+    rooms = site_services.rooms_generate(
         building="A", floors=(2, 9), positions=(1, 20), beds=2, accessible=[1, 2]
     )
     assert len(rooms) == 160
@@ -141,19 +145,19 @@ def test_rooms_are_generated_floor_by_floor_with_accessible_positions():
     }
     assert {r.beds for r in rooms} == {2}
     with pytest.raises(ValidationError):
-        sites.rooms_generate(building="A", floors=(9, 2), positions=(1, 20))
+        site_services.rooms_generate(building="A", floors=(9, 2), positions=(1, 20))
     with pytest.raises(ValidationError, match="at most"):
-        sites.rooms_generate(building="A", floors=(1, 900), positions=(1, 99))
+        site_services.rooms_generate(building="A", floors=(1, 900), positions=(1, 99))
 
 
 def test_adding_the_same_rooms_twice_changes_nothing(personas, two_sites):
     weidu, _ = two_sites
-    specs = sites.rooms_generate(building="A", floors=(2, 9), positions=(1, 20))
-    first = sites.rooms_add(actor=personas["quarantine"], site=weidu, rooms=specs)
-    again = sites.rooms_add(actor=personas["quarantine"], site=weidu, rooms=specs)
+    specs = site_services.rooms_generate(building="A", floors=(2, 9), positions=(1, 20))
+    first = site_services.rooms_add(actor=personas["quarantine"], site=weidu, rooms=specs)
+    again = site_services.rooms_add(actor=personas["quarantine"], site=weidu, rooms=specs)
     assert (first.created, again.created, again.unchanged) == (160, 0, 160)
-    wider = sites.rooms_generate(building="A", floors=(2, 2), positions=(1, 20), beds=3)
-    changed = sites.rooms_add(actor=personas["quarantine"], site=weidu, rooms=wider)
+    wider = site_services.rooms_generate(building="A", floors=(2, 2), positions=(1, 20), beds=3)
+    changed = site_services.rooms_add(actor=personas["quarantine"], site=weidu, rooms=wider)
     assert (changed.created, changed.updated) == (0, 20)
     assert Room.objects.filter(site=weidu).count() == 160
     assert Room.objects.filter(site=weidu, beds=3).count() == 20
@@ -162,14 +166,14 @@ def test_adding_the_same_rooms_twice_changes_nothing(personas, two_sites):
 
 def test_rooms_can_only_be_added_at_ones_own_sites(personas, two_sites):
     weidu, jianan = two_sites
-    specs = [sites.RoomSpec("A", 2, "201")]
+    specs = [site_services.RoomSpec("A", 2, "201")]
     with pytest.raises(ValidationError, match="not one you manage"):
-        sites.rooms_add(actor=personas["quarantine"], site=jianan, rooms=specs)
+        site_services.rooms_add(actor=personas["quarantine"], site=jianan, rooms=specs)
     other = make_site(weidu.division, "QW3")
     with pytest.raises(ValidationError, match="not one you manage"):
-        sites.rooms_add(actor=personas["quarantine"], site=other, rooms=specs)
+        site_services.rooms_add(actor=personas["quarantine"], site=other, rooms=specs)
     with pytest.raises(ValidationError, match="twice"):
-        sites.rooms_add(actor=personas["quarantine"], site=weidu, rooms=specs * 2)
+        site_services.rooms_add(actor=personas["quarantine"], site=weidu, rooms=specs * 2)
 
 
 def write(tmp_path, text: str, name: str = "rooms.csv", encoding: str = "utf-8"):
@@ -184,18 +188,18 @@ def test_room_file_imports_once_and_again_changes_nothing(personas, two_sites, t
         tmp_path,
         "楼栋,楼层,房间号,床位,无障碍\nA,2,201,1,是\nA,2,202,2,否\nB,1,101,,\n",
     )
-    result = sites.rooms_import(actor=personas["quarantine"], site=weidu, path=path)
+    result = rooms_import.rooms_import(actor=personas["quarantine"], site=weidu, path=path)
     assert result.ok and result.written and result.added.created == 3
     assert Room.objects.get(site=weidu, building="A", number="201").accessible
     assert Room.objects.get(site=weidu, building="B", number="101").beds == 1
-    again = sites.rooms_import(actor=personas["quarantine"], site=weidu, path=path)
+    again = rooms_import.rooms_import(actor=personas["quarantine"], site=weidu, path=path)
     assert (again.added.created, again.added.unchanged) == (0, 3)
 
 
 def test_gbk_room_file_with_english_headers(personas, two_sites, tmp_path):
     weidu, _ = two_sites
     path = write(tmp_path, "building,floor,room,beds\n东楼,3,301,2\n", encoding="gbk")
-    result = sites.rooms_import(actor=personas["quarantine"], site=weidu, path=path)
+    result = rooms_import.rooms_import(actor=personas["quarantine"], site=weidu, path=path)
     assert result.ok, [(e.row, e.column, e.reason) for e in result.errors]
     assert Room.objects.get(site=weidu, number="301").building == "东楼"
 
@@ -213,7 +217,7 @@ def test_bad_room_rows_are_reported_by_row_and_column_and_nothing_is_written(
         "A,2,203,40,也许\n"
         "A,2,201,1,否\n",
     )
-    result = sites.rooms_import(actor=personas["quarantine"], site=weidu, path=path)
+    result = rooms_import.rooms_import(actor=personas["quarantine"], site=weidu, path=path)
     assert not result.written and not Room.objects.exists()
     problems = [(e.row, e.column, e.value) for e in result.errors]
     assert problems == [
@@ -229,7 +233,7 @@ def test_bad_room_rows_are_reported_by_row_and_column_and_nothing_is_written(
 def test_room_file_without_the_number_column_is_refused(personas, two_sites, tmp_path):
     weidu, _ = two_sites
     path = write(tmp_path, "楼栋,楼层\nA,2\n")
-    result = sites.rooms_import(actor=personas["quarantine"], site=weidu, path=path)
+    result = rooms_import.rooms_import(actor=personas["quarantine"], site=weidu, path=path)
     assert not result.ok and "房间号" in result.errors[0].reason
 
 
@@ -239,13 +243,13 @@ def test_room_file_without_the_number_column_is_refused(personas, two_sites, tmp
 def test_a_disinfected_room_becomes_available_again_with_an_event(personas, two_sites):
     weidu, _ = two_sites
     room = make_rooms(weidu, status=RoomStatus.CLEANING)[0]
-    sites.room_set_status(
+    site_services.room_set_status(
         actor=personas["quarantine"], room=room, status="available", reason="消杀完成"
     )
     assert room.status == RoomStatus.AVAILABLE
     event = Event.objects.get(action="room.status_changed")
     assert (event.from_value, event.to_value, event.reason) == ("cleaning", "available", "消杀完成")
-    sites.room_set_status(actor=personas["quarantine"], room=room, status="closed")
+    site_services.room_set_status(actor=personas["quarantine"], room=room, status="closed")
     assert room.status == RoomStatus.CLOSED
 
 
@@ -253,13 +257,13 @@ def test_occupied_rooms_change_only_through_stays(personas, two_sites, people):
     weidu, _ = two_sites
     room = make_rooms(weidu)[0]
     with pytest.raises(ValidationError, match="allocated"):
-        sites.room_set_status(actor=personas["quarantine"], room=room, status="occupied")
+        site_services.room_set_status(actor=personas["quarantine"], room=room, status="occupied")
     Stay.objects.create(
         person=people["zhang"], room=room, site=weidu, division_key=weidu.division_key
     )
     Room.objects.filter(pk=room.pk).update(status=RoomStatus.OCCUPIED)
     with pytest.raises(ValidationError, match="occupied"):
-        sites.room_set_status(actor=personas["quarantine"], room=room, status="cleaning")
+        site_services.room_set_status(actor=personas["quarantine"], room=room, status="cleaning")
     assert not Event.objects.filter(action="room.status_changed").exists()
 
 
@@ -267,11 +271,11 @@ def test_status_changes_are_refused_outside_ones_sites(personas, two_sites):
     _weidu, jianan = two_sites
     room = make_rooms(jianan)[0]
     with pytest.raises(ValidationError, match="not one you manage"):
-        sites.room_set_status(actor=personas["quarantine"], room=room, status="closed")
+        site_services.room_set_status(actor=personas["quarantine"], room=room, status="closed")
     with pytest.raises(ValidationError, match="not one you manage"):
-        sites.room_set_status(actor=personas["task_force"], room=room, status="closed")
+        site_services.room_set_status(actor=personas["task_force"], room=room, status="closed")
     with pytest.raises(PermissionDenied):
-        sites.room_set_status(actor=personas["street"], room=room, status="closed")
+        site_services.room_set_status(actor=personas["street"], room=room, status="closed")
 
 
 # Check-in and moves ---------------------------------------------------------------------
@@ -290,20 +294,22 @@ def planned(two_sites, people):
 
 def test_check_in_sets_the_time_and_audits(personas, planned):
     stay, rooms = planned
-    sites.stay_check_in(actor=personas["quarantine"], stay=stay)
+    site_services.stay_check_in(actor=personas["quarantine"], stay=stay)
     assert stay.status == StayStatus.IN and stay.checked_in_at is not None
     assert Room.objects.get(pk=rooms[0].pk).status == RoomStatus.OCCUPIED
     assert Event.objects.get(action="stay.checked_in").person_id == stay.person_id
     with pytest.raises(ValidationError, match="not expected"):
-        sites.stay_check_in(actor=personas["quarantine"], stay=stay)
+        site_services.stay_check_in(actor=personas["quarantine"], stay=stay)
 
 
 def test_moving_a_person_frees_the_old_room_for_disinfection(personas, planned):
     stay, rooms = planned
-    sites.stay_check_in(actor=personas["quarantine"], stay=stay)
+    site_services.stay_check_in(actor=personas["quarantine"], stay=stay)
     with pytest.raises(ValidationError, match="reason"):
-        sites.stay_move(actor=personas["quarantine"], stay=stay, room=rooms[1], reason="")
-    new = sites.stay_move(actor=personas["quarantine"], stay=stay, room=rooms[1], reason="空调故障")
+        site_services.stay_move(actor=personas["quarantine"], stay=stay, room=rooms[1], reason="")
+    new = site_services.stay_move(
+        actor=personas["quarantine"], stay=stay, room=rooms[1], reason="空调故障"
+    )
     stay.refresh_from_db()
     assert stay.status == StayStatus.MOVED and stay.checked_out_at is not None
     assert (new.status, new.room_id, new.checked_in_at is not None) == ("in", rooms[1].pk, True)
@@ -322,12 +328,16 @@ def test_a_person_cannot_be_moved_into_a_taken_room(personas, planned, people):
     )
     Room.objects.filter(pk=rooms[1].pk).update(status=RoomStatus.OCCUPIED)
     with pytest.raises(ValidationError, match="not free"):
-        sites.stay_move(actor=personas["quarantine"], stay=stay, room=rooms[1], reason="换房")
+        site_services.stay_move(
+            actor=personas["quarantine"], stay=stay, room=rooms[1], reason="换房"
+        )
     Room.objects.filter(pk=rooms[2].pk).update(status=RoomStatus.CLOSED)
     with pytest.raises(ValidationError, match="not free"):
-        sites.stay_move(actor=personas["quarantine"], stay=stay, room=rooms[2], reason="换房")
+        site_services.stay_move(
+            actor=personas["quarantine"], stay=stay, room=rooms[2], reason="换房"
+        )
     # nobody had arrived: the old room is simply free again
-    sites.stay_move(actor=personas["quarantine"], stay=stay, room=rooms[3], reason="换房")
+    site_services.stay_move(actor=personas["quarantine"], stay=stay, room=rooms[3], reason="换房")
     assert Room.objects.get(pk=rooms[0].pk).status == RoomStatus.AVAILABLE
 
 
@@ -339,16 +349,18 @@ def test_totals_count_rooms_beds_and_people(personas, planned, two_sites):
     _weidu, jianan = two_sites
     make_rooms(jianan, beds=2)
     Room.objects.filter(pk=rooms[1].pk).update(status=RoomStatus.CLEANING)
-    totals = sites.occupancy_totals(sites.sites_for(personas["command"]))
+    totals = site_selectors.occupancy_totals(site_selectors.sites_for(personas["command"]))
     assert (totals.sites, totals.rooms, totals.beds) == (2, 16, 24)
     assert (totals.occupied, totals.cleaning, totals.free) == (1, 1, 14)
     assert (totals.people_in, totals.people_expected) == (0, 1)
-    assert sites.occupancy_totals(sites.sites_for(personas["outsider"])).rooms == 8
+    assert (
+        site_selectors.occupancy_totals(site_selectors.sites_for(personas["outsider"])).rooms == 8
+    )
 
 
 def test_board_lays_rooms_out_by_building_and_floor_with_masked_names(planned):
     stay, _rooms = planned
-    board = sites.site_board(stay.site)
+    board = site_selectors.site_board(stay.site)
     (building,) = board.buildings
     assert building.name == "A"
     assert [fl.number for fl in building.floors] == [3, 2]  # top floor first

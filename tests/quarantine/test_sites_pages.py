@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fangkong.audit.models import Event
+from fangkong.quarantine.allocation.services import allocation_propose
 from fangkong.quarantine.models import AllocationBatch, Room, RoomStatus, Site, Stay, StayStatus
 from tests import factories as f
 from tests.quarantine.sites_factory import adult, make_rooms, make_site, use_profile
@@ -238,8 +239,6 @@ def test_review_page_query_count_stays_flat(client, personas, city, django_asser
     make_rooms(s, floors=(2, 9), per_floor=10)
     unit = city.w[f.Level.UNIT]
     people = {adult(unit, f"人{i}").pk: timezone.localdate() for i in range(n)}
-    from fangkong.quarantine.allocation import allocation_propose
-
     batch = allocation_propose(
         actor=personas["task_force"], category="close_contact", people=people
     )

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from fangkong.audit.models import Event
 from fangkong.epi.models import CaseStatus
-from fangkong.quarantine import care, transfers
+from fangkong.quarantine.measures import services, transfers
 from fangkong.quarantine.models import MeasureStatus, RoomStatus, StayStatus, TransferStatus
 from tests.epi.conftest import make_case
 from tests.quarantine.conftest import give_result, today, tube_with
@@ -22,7 +22,7 @@ def request(actor, measure, **kw):
 def test_a_positive_test_makes_a_candidate_until_a_transfer_is_requested(at_site, personas, people):
     assert transfers.transfer_candidates(personas["task_force"]) == []
     tube = tube_with("T-POS", people["zhang"])
-    care.test_mark_sampled(
+    services.test_mark_sampled(
         actor=personas["quarantine"], test=at_site.tests.get(due_on=today()), barcode="T-POS"
     )
     give_result(tube, "positive")

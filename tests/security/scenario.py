@@ -53,8 +53,8 @@ from fangkong.people import importing
 from fangkong.people.models import Household, KeyPerson, Need, Resident
 from fangkong.places.models import Division, Level, Venue
 from fangkong.policy.models import PolicyProfile
-from fangkong.quarantine.allocation import allocation_propose
-from fangkong.quarantine.measures import measure_start
+from fangkong.quarantine.allocation.services import allocation_propose
+from fangkong.quarantine.measures.services import measure_start
 from fangkong.quarantine.models import (
     HealthAlert,
     HealthCheck,

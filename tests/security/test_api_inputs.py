@@ -14,7 +14,7 @@ from fangkong.api import api
 from fangkong.core.apikit import MAX_OFFSET
 from fangkong.epi.models import FindingJob
 from fangkong.lab.models import Lab
-from fangkong.quarantine.measures import measure_start
+from fangkong.quarantine.measures.services import measure_start
 from fangkong.quarantine.models import HealthCheck
 from tests.api.conftest import bearer_client
 

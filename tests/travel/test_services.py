@@ -10,7 +10,7 @@ from fangkong.lab.models import Purpose, Tube, TubeMember
 from fangkong.people.models import Residency, Resident
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.services import profile_activate
-from fangkong.quarantine.measures import measure_close, measure_start
+from fangkong.quarantine.measures.services import measure_close, measure_start
 from fangkong.quarantine.models import DueTestStatus, Measure, ScheduledTest
 from fangkong.travel import obligations, selectors, services
 from fangkong.travel.models import ArrivalTest, Handover, Trip, TripStatus

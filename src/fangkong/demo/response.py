@@ -21,8 +21,10 @@ from fangkong.epi.models import Case, CaseStatus
 from fangkong.people.models import Resident
 from fangkong.places.models import KEY_LENGTH, Division, Level
 from fangkong.policy.accessor import current
-from fangkong.quarantine import allocation, sites
+from fangkong.quarantine.allocation import selectors as allocation_selectors
+from fangkong.quarantine.allocation import services as allocation_services
 from fangkong.quarantine.models import MeasureStatus, SiteKind, Stay, StayStatus
+from fangkong.quarantine.sites import services as site_services
 from fangkong.travel.models import OriginKind, Transport
 from fangkong.travel.services import arrival_record, trip_report
 from fangkong.zones.services import zone_draw
@@ -52,7 +54,7 @@ def _sites(actor: Any, manager: Any, rng: random.Random) -> tuple[int, int]:
         )
         for s, street in enumerate(streets[: 2 if d == 0 else 1]):
             name = SITE_NAMES[made % len(SITE_NAMES)]
-            site = sites.site_register(
+            site = site_services.site_register(
                 actor=actor,
                 code=f"QS-{district.code[:6]}-{s + 1}",
                 name=f"{district.name}{name}酒店（集中隔离点）",
@@ -62,33 +64,33 @@ def _sites(actor: Any, manager: Any, rng: random.Random) -> tuple[int, int]:
                 phone=f"0374-{rng.randint(2000000, 8999999)}",
             )
             floors = (2, 7) if d == 0 else (2, 4)
-            added = sites.rooms_add(
+            added = site_services.rooms_add(
                 actor=actor,
                 site=site,
-                rooms=sites.rooms_generate(
+                rooms=site_services.rooms_generate(
                     building="A", floors=floors, positions=(1, 12), accessible=(1,)
                 ),
             )
             rooms += added.created
             if d == 0:
-                sites.site_staff_set(actor=actor, site=site, usernames=[manager.username])
+                site_services.site_staff_set(actor=actor, site=site, usernames=[manager.username])
             made += 1
     return made, rooms
 
 
 def _allocate(actor: Any, clock: Clock) -> tuple[int, int]:
-    people = allocation.people_from_contacts(actor, category="close_contact")
+    people = allocation_selectors.people_from_contacts(actor, category="close_contact")
     if not people:
         return 0, 0
-    batch = allocation.allocation_propose(
+    batch = allocation_services.allocation_propose(
         actor=actor, category="close_contact", people=people, today=clock.as_of, source="demo"
     )
     if not batch.plan:
         return 0, 0
-    allocation.allocation_confirm(actor=actor, batch=batch, today=clock.as_of)
+    allocation_services.allocation_confirm(actor=actor, batch=batch, today=clock.as_of)
     planned = list(Stay.objects.filter(batch=batch, status=StayStatus.PLANNED).order_by("id"))
     arrived = planned[: max(1, len(planned) * 4 // 5)]  # the rest are on the way
-    checked = sites.stays_check_in(actor=actor, stays=arrived, at=clock.at(clock.as_of, 10))
+    checked = site_services.stays_check_in(actor=actor, stays=arrived, at=clock.at(clock.as_of, 10))
     return len(planned), checked
 
 

@@ -4,10 +4,11 @@ import datetime as dt
 
 from django.tasks import task
 
-from fangkong.quarantine.care import quarantine_daily
+from fangkong.quarantine.measures.daily import quarantine_daily
 
 
 @task()
 def run_quarantine_daily(day: str = "") -> dict[str, int]:
-    """The daily bookkeeping (`care.quarantine_daily`) for `day` (ISO date; default today)."""
+    """The daily bookkeeping (`measures.daily.quarantine_daily`) for `day` (ISO date;
+    default today)."""
     return quarantine_daily(dt.date.fromisoformat(day) if day else None)

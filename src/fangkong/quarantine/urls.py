@@ -1,4 +1,6 @@
-from fangkong.quarantine import urls_care, urls_sites
+from fangkong.quarantine.allocation import urls as allocation_urls
+from fangkong.quarantine.measures import urls as measures_urls
+from fangkong.quarantine.sites import urls as sites_urls
 
 app_name = "quarantine"
-urlpatterns = [*urls_sites.urlpatterns, *urls_care.urlpatterns]
+urlpatterns = [*sites_urls.urlpatterns, *allocation_urls.urlpatterns, *measures_urls.urlpatterns]

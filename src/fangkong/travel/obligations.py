@@ -13,8 +13,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from fangkong.policy import accessor
-from fangkong.quarantine import schedules
-from fangkong.quarantine.measures import basis_of, category_label
+from fangkong.quarantine.measures import schedules
+from fangkong.quarantine.measures.services import basis_of, category_label
 from fangkong.quarantine.models import Category, Measure, PhaseKind
 from fangkong.travel.models import OriginKind
 

@@ -31,7 +31,7 @@ from fangkong.people.services import clean_name, clean_phone, person_register_no
 from fangkong.places.models import KEY_LENGTH, Division, Level
 from fangkong.policy import accessor
 from fangkong.policy.models import PolicyProfile
-from fangkong.quarantine.measures import active_measure, basis_of, measure_start
+from fangkong.quarantine.measures.services import active_measure, basis_of, measure_start
 from fangkong.quarantine.models import DueTestStatus, Measure, MeasureStatus, ScheduledTest
 from fangkong.travel import obligations
 from fangkong.travel.models import (

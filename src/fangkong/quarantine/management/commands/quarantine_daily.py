@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fangkong.quarantine.care import quarantine_daily
+from fangkong.quarantine.measures.daily import quarantine_daily
 
 
 class Command(BaseCommand):

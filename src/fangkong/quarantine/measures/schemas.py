@@ -11,8 +11,8 @@ from ninja import Field, Schema
 from fangkong.core.apikit import Id, SmallInt
 from fangkong.core.dates import Day, Moment
 from fangkong.people.schemas import ResidentBrief, resident_brief
-from fangkong.quarantine.care import test_state
-from fangkong.quarantine.checks import Symptom, symptom_labels
+from fangkong.quarantine.measures.checks import Symptom, symptom_labels
+from fangkong.quarantine.measures.selectors import test_state
 from fangkong.quarantine.models import (
     AlertStatus,
     Category,

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.dates import DayField, MomentField
-from fangkong.quarantine.checks import Symptom
+from fangkong.quarantine.measures.checks import Symptom
 from fangkong.quarantine.models import Category, MeasureStatus, PhaseKind, TransferDestination
 
 DATE = {"type": "date"}

@@ -24,11 +24,11 @@ from fangkong.core.errors import BulkErrors, field_error
 from fangkong.people.models import Resident
 from fangkong.places.models import Division
 from fangkong.policy.accessor import current
-from fangkong.quarantine.care import (
+from fangkong.quarantine.measures.daily import event_row
+from fangkong.quarantine.measures.selectors import (
     ALERT,
     CHECK,
     COMMUNITY_WIDTH,
-    event_row,
     measures_for_user,
     with_today,
 )

@@ -1,47 +1,27 @@
-"""Quarantine sites, their rooms and the stays in them.
+"""Writes on quarantine sites, their rooms and the stays in them.
 
-Scoping is one rule, in `sites_for`: a site is seen by everyone whose jurisdiction holds the
-site's place (`division_key`), and a site manager (role "quarantine") sees only the sites whose
-`staff` they belong to. Rooms and stays are reached through `sites_for`, so every page and
-endpoint scopes the same way.
-
-Writes are services: registering a site, rooms in bulk (generated floor by floor or imported
-from a file; adding the same rooms again changes nothing), a room's status (available, closed,
+Registering a site, rooms in bulk (generated floor by floor, or imported from a file by
+`rooms_import`; adding the same rooms again changes nothing), a room's status (available, closed,
 awaiting disinfection; "occupied" only follows stays), the site's staff, checking people in and
-moving a person to another room. Each change is an audit event.
+moving a person to another room. Each change is an audit event. Who may see what is in
+`selectors`.
 """
 
 import datetime as dt
 import re
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
-from django.http import Http404
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from fangkong.accounts.models import User
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
-from fangkong.core.access import Cap, in_scope, key_filter, require, scope_key, scoped
+from fangkong.core.access import Cap, in_scope, key_filter, require, scope_key
 from fangkong.core.errors import field_error
-from fangkong.core.roles import Role
-from fangkong.core.tabular import (
-    E_EMPTY,
-    E_EXTRA_CELLS,
-    E_NOT_TABULAR,
-    E_REQUIRED,
-    FileProblem,
-    RowError,
-    header_positions,
-    read_rows,
-    scan,
-)
 from fangkong.places.models import Division
 from fangkong.quarantine.models import (
     STAY_OPEN,
@@ -51,6 +31,12 @@ from fangkong.quarantine.models import (
     SiteKind,
     Stay,
     StayStatus,
+)
+from fangkong.quarantine.sites.selectors import (
+    is_site_manager,
+    require_site,
+    room_label,
+    sites_for,
 )
 from fangkong.tally import services as tally
 
@@ -69,83 +55,6 @@ MANUAL_STATUS: dict[str, set[str]] = {
     RoomStatus.CLOSED: {RoomStatus.AVAILABLE, RoomStatus.CLEANING},
     RoomStatus.OCCUPIED: set(),
 }
-
-
-# Scoping ------------------------------------------------------------------------------------
-
-
-def is_site_manager(user: Any) -> bool:
-    return not getattr(user, "is_superuser", False) and getattr(user, "role", "") == Role.QUARANTINE
-
-
-def sites_for(user: Any, cap: Cap = Cap.QUARANTINE_VIEW) -> QuerySet[Site]:
-    """The sites `user` may see: by jurisdiction, and a site manager only at their own sites."""
-    require(user, cap)
-    qs = scoped(Site.objects.all(), user)
-    if is_site_manager(user):
-        qs = qs.filter(staff=user)
-    return qs
-
-
-def site_for(user: Any, pk: int, cap: Cap = Cap.QUARANTINE_VIEW) -> Site:
-    site = sites_for(user, cap).select_related("division").filter(pk=pk).first()
-    if site is None:
-        raise Http404
-    return site
-
-
-def rooms_for(user: Any, cap: Cap = Cap.QUARANTINE_VIEW) -> QuerySet[Room]:
-    return Room.objects.filter(site__in=sites_for(user, cap))
-
-
-def room_for(user: Any, pk: int, cap: Cap = Cap.QUARANTINE_VIEW) -> Room:
-    room = rooms_for(user, cap).select_related("site").filter(pk=pk).first()
-    if room is None:
-        raise Http404
-    return room
-
-
-def stays_for(user: Any, cap: Cap = Cap.QUARANTINE_VIEW) -> QuerySet[Stay]:
-    return Stay.objects.filter(site__in=sites_for(user, cap))
-
-
-def stay_for(user: Any, pk: int, cap: Cap = Cap.QUARANTINE_VIEW) -> Stay:
-    stay = stays_for(user, cap).select_related("person", "room", "site").filter(pk=pk).first()
-    if stay is None:
-        raise Http404
-    return stay
-
-
-def _require_site(actor: Any, site: Site) -> None:
-    """The actor manages sites and this is one of theirs (services check it themselves)."""
-    if not sites_for(actor, Cap.QUARANTINE_MANAGE).filter(pk=site.pk).exists():
-        raise field_error("site", _("This site is not one you manage"))
-
-
-def division_in_scope(user: Any, code: str, field_name: str = "division") -> Division:
-    code = (code or "").strip()
-    place = (
-        Division.objects.filter(key_filter(scope_key(user), "key"))
-        .filter(Q(code=code) | Q(key=code))
-        .first()
-        if code
-        else None
-    )
-    if place is None:
-        raise field_error(field_name, _("No place with this code in your jurisdiction"))
-    return place
-
-
-# Labels -------------------------------------------------------------------------------------
-
-
-def room_label(building: str, number: str) -> str:
-    return f"{building}-{number}" if building else number
-
-
-def masked_name(name: str) -> str:
-    """Only the first character on boards and lists shown to many: 张伟 → 张*."""
-    return f"{name[:1]}*" if name else "*"
 
 
 # Sites --------------------------------------------------------------------------------------
@@ -218,7 +127,7 @@ def site_register(
 def site_staff_set(*, actor: Any, site: Site, usernames: Iterable[str]) -> tuple[int, int]:
     """Make exactly these users the site's staff; returns (added, removed)."""
     require(actor, Cap.QUARANTINE_MANAGE)
-    _require_site(actor, site)
+    require_site(actor, site)
     wanted = sorted({u.strip() for u in usernames if u and u.strip()})
     before = {u.username: u for u in site.staff.all()}
     # Staff come from the actor's jurisdiction (those already on the site may stay); anyone
@@ -301,7 +210,7 @@ def rooms_generate(
     if first < 1 or last > 99:
         raise field_error("room_to", _("Rooms on a floor are numbered 1 to 99"))
     if not FLOORS[0] <= low <= high <= FLOORS[1]:
-        raise field_error("floor_to", _("Floors are numbered %(low)s to %(high)s") % _floors())
+        raise field_error("floor_to", _("Floors are numbered %(low)s to %(high)s") % floor_range())
     count = (high - low + 1) * (last - first + 1)
     if count > MAX_ROOMS_AT_ONCE:
         raise field_error(
@@ -319,7 +228,7 @@ def rooms_generate(
     ]
 
 
-def _floors() -> dict[str, int]:
+def floor_range() -> dict[str, int]:
     return {"low": FLOORS[0], "high": FLOORS[1]}
 
 
@@ -335,7 +244,7 @@ def _check_spec(spec: RoomSpec) -> dict[str, str]:
     if len(spec.building) > 20:
         errors["building"] = _("A building name has at most 20 characters")
     if not FLOORS[0] <= spec.floor <= FLOORS[1]:
-        errors["floor"] = _("Floors are numbered %(low)s to %(high)s") % _floors()
+        errors["floor"] = _("Floors are numbered %(low)s to %(high)s") % floor_range()
     if not 1 <= spec.beds <= MAX_BEDS:
         errors["beds"] = _("A room has 1 to %(max)s beds") % {"max": MAX_BEDS}
     return errors
@@ -348,7 +257,7 @@ def rooms_add(
     """Add rooms to a site; rooms it already has keep their status (beds, floor and access are
     brought up to date), so adding the same list twice changes nothing."""
     require(actor, Cap.QUARANTINE_MANAGE)
-    _require_site(actor, site)
+    require_site(actor, site)
     if not rooms:
         raise field_error("rooms", _("There are no rooms to add"))
     if len(rooms) > MAX_IMPORT_ROWS:
@@ -407,168 +316,6 @@ def _rooms_write(site: Site, rooms: Sequence[RoomSpec]) -> RoomsAdded:
     Room.objects.bulk_create(new, batch_size=CHUNK)
     Room.objects.bulk_update(changed, ["floor", "beds", "accessible"], batch_size=CHUNK)
     result.created, result.updated = len(new), len(changed)
-    return result
-
-
-# Rooms from a file --------------------------------------------------------------------------
-
-ROOM_COLUMNS = ("building", "floor", "number", "beds", "accessible")
-ROOM_REQUIRED = ("floor", "number")
-ROOM_CHINESE = {
-    "building": "楼栋",
-    "floor": "楼层",
-    "number": "房间号",
-    "beds": "床位",
-    "accessible": "无障碍",
-}
-_ROOM_ALIASES = {
-    "building": ("楼栋", "楼号", "楼", "building", "block"),
-    "floor": ("楼层", "层", "floor", "storey"),
-    "number": ("房间号", "房号", "房间", "number", "room", "roomnumber"),
-    "beds": ("床位", "床位数", "床数", "beds", "bedcount"),
-    "accessible": ("无障碍", "无障碍房间", "accessible", "accessibility"),
-}
-ROOM_HEADERS = {alias: canon for canon, aliases in _ROOM_ALIASES.items() for alias in aliases}
-YES = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
-NO = {"否", "无", "n", "no", "false", "0", ""}
-
-E_FLOOR = gettext_noop("Floor must be a whole number such as 3 or -1")
-E_FLOOR_RANGE = gettext_noop("Floors are numbered %(low)s to %(high)s")
-E_BEDS = gettext_noop("Beds must be a whole number from 1 to %(max)s")
-E_ACCESSIBLE = gettext_noop("Write 是 or 否 (yes or no)")
-E_NUMBER_LONG = gettext_noop("A room number has 1 to 20 characters")
-E_BUILDING_LONG = gettext_noop("A building name has at most 20 characters")
-E_ROOM_TWICE = gettext_noop("This room already appears in row %(row)s")
-E_TOO_MANY_ROOMS = gettext_noop("A file may hold at most %(max)s rooms")
-E_NO_ROOMS = gettext_noop("There are no rooms in this file")
-
-
-@dataclass
-class RoomImportResult:
-    filename: str
-    rows_read: int = 0
-    added: RoomsAdded = field(default_factory=RoomsAdded)
-    errors: list[RowError] = field(default_factory=list)
-    written: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def _int_cell(text: str) -> int | None:
-    try:
-        return int(text.strip().rstrip("层F楼f"))
-    except ValueError:
-        return None
-
-
-def _room_row(
-    number: int, cells: list[str], positions: dict[str, int], headers: dict[str, str], width: int
-) -> tuple[RoomSpec | None, list[RowError]]:
-    def cell(canon: str) -> str:
-        i = positions.get(canon)
-        return cells[i].strip() if i is not None and i < len(cells) else ""
-
-    errors: list[RowError] = []
-
-    def bad(canon: str, message: str, params: dict[str, Any] | None = None) -> None:
-        errors.append(
-            RowError(number, headers.get(canon, canon), cell(canon), message, params or {})
-        )
-
-    room_number = cell("number")
-    building = cell("building")
-    if not room_number:
-        bad("number", E_REQUIRED)
-    elif len(room_number) > 20:
-        bad("number", E_NUMBER_LONG)
-    if len(building) > 20:
-        bad("building", E_BUILDING_LONG)
-    floor = _int_cell(cell("floor"))
-    if not cell("floor"):
-        bad("floor", E_REQUIRED)
-    elif floor is None:
-        bad("floor", E_FLOOR)
-    elif not FLOORS[0] <= floor <= FLOORS[1]:
-        bad("floor", E_FLOOR_RANGE, _floors())
-    beds = _int_cell(cell("beds") or "1")
-    if beds is None or not 1 <= beds <= MAX_BEDS:
-        bad("beds", E_BEDS, {"max": MAX_BEDS})
-    access = cell("accessible").lower()
-    if access not in YES and access not in NO:
-        bad("accessible", E_ACCESSIBLE)
-    if len(cells) > width and any(cells[width:]):
-        errors.append(RowError(number, "", "", E_EXTRA_CELLS))
-    if errors:
-        return None, errors
-    assert floor is not None and beds is not None
-    return RoomSpec(building, floor, room_number, beds, access in YES), []
-
-
-def _read_room_file(path: Path, result: RoomImportResult) -> list[RoomSpec]:
-    _digest, kind = scan(path)
-    if kind not in {"xlsx", "xls"} and path.suffix.lower() not in {".csv", ".txt", ""}:
-        raise FileProblem(RowError(0, "", "", E_NOT_TABULAR))
-    rows = read_rows(path, kind)
-    header: list[str] | None = None
-    for _n, cells, _lossy in rows:
-        if any(cells):
-            header = cells
-            break
-    if header is None:
-        raise FileProblem(RowError(0, "", "", E_EMPTY))
-    positions, header = header_positions(
-        header,
-        columns=ROOM_COLUMNS,
-        required=ROOM_REQUIRED,
-        chinese=ROOM_CHINESE,
-        aliases=ROOM_HEADERS,
-    )
-    headers = {canon: header[i] for canon, i in positions.items()}
-    specs: list[RoomSpec] = []
-    first_row: dict[tuple[str, str], int] = {}
-    for number, cells, _lossy in rows:
-        if not any(cells):
-            continue
-        result.rows_read += 1
-        if result.rows_read > MAX_IMPORT_ROWS:
-            raise FileProblem(RowError(number, "", "", E_TOO_MANY_ROOMS, {"max": MAX_IMPORT_ROWS}))
-        spec, errors = _room_row(number, cells, positions, headers, len(header))
-        result.errors.extend(errors)
-        if spec is None:
-            continue
-        key = (spec.building, spec.number)
-        if key in first_row:
-            column = headers.get("number", "number")
-            params = {"row": first_row[key]}
-            result.errors.append(RowError(number, column, spec.number, E_ROOM_TWICE, params))
-            continue
-        first_row[key] = number
-        specs.append(spec)
-    if not specs and not result.errors:
-        raise FileProblem(RowError(0, "", "", E_NO_ROOMS))
-    return specs
-
-
-def rooms_import(
-    *, actor: Any, site: Site, path: str | Path, filename: str = ""
-) -> RoomImportResult:
-    """Rooms of a site from a CSV/XLSX file (楼栋, 楼层, 房间号, 床位, 无障碍): every row is
-    checked first, any bad row stops the file with its row, column and reason; importing the
-    same file again changes nothing."""
-    require(actor, Cap.QUARANTINE_MANAGE)
-    _require_site(actor, site)
-    path = Path(path)
-    result = RoomImportResult(filename=filename or path.name)
-    try:
-        specs = _read_room_file(path, result)
-    except FileProblem as problem:
-        result.errors.append(problem.error)
-        return result
-    if result.ok:
-        result.added = rooms_add(actor=actor, site=site, rooms=specs, source=result.filename)
-        result.written = True
     return result
 
 
@@ -780,158 +527,3 @@ def stay_move(*, actor: Any, stay: Stay, room: Room, reason: str) -> Stay:
         data={"from_stay": old.pk, "from_room": source.pk, "to_room": target.pk},
     )
     return new
-
-
-# Figures and the occupancy board ------------------------------------------------------------
-
-
-@dataclass
-class Occupancy:
-    sites: int = 0
-    rooms: int = 0
-    beds: int = 0
-    available: int = 0
-    occupied: int = 0
-    cleaning: int = 0
-    closed: int = 0
-    people_in: int = 0
-    people_expected: int = 0
-
-    @property
-    def free(self) -> int:
-        return self.available
-
-
-_ROOM_COUNTS = {
-    "rooms": Count("id"),
-    "beds": Sum("beds"),
-    "available": Count("id", filter=Q(status=RoomStatus.AVAILABLE)),
-    "occupied": Count("id", filter=Q(status=RoomStatus.OCCUPIED)),
-    "cleaning": Count("id", filter=Q(status=RoomStatus.CLEANING)),
-    "closed": Count("id", filter=Q(status=RoomStatus.CLOSED)),
-}
-_STAY_COUNTS = {
-    "people_in": Count("id", filter=Q(status=StayStatus.IN)),
-    "people_expected": Count("id", filter=Q(status=StayStatus.PLANNED)),
-}
-
-
-def occupancy_totals(sites: QuerySet[Site]) -> Occupancy:
-    """Sites, rooms, beds, rooms by status and people, over `sites` in use (three queries)."""
-    in_use = sites.filter(active=True)
-    totals = Occupancy(sites=in_use.count())
-    rooms = Room.objects.filter(site__in=in_use).aggregate(**_ROOM_COUNTS)
-    stays = Stay.objects.filter(site__in=in_use, status__in=STAY_OPEN).aggregate(**_STAY_COUNTS)
-    for name, value in {**rooms, **stays}.items():
-        setattr(totals, name, value or 0)
-    return totals
-
-
-def occupancy_by_site(sites: Sequence[Site]) -> dict[int, Occupancy]:
-    """The same figures per site for a page of sites (two queries)."""
-    ids = [s.pk for s in sites]
-    out = {pk: Occupancy(sites=1) for pk in ids}
-    rooms = (
-        Room.objects.filter(site_id__in=ids).values("site_id").annotate(**_ROOM_COUNTS).order_by()
-    )
-    stays = (
-        Stay.objects.filter(site_id__in=ids, status__in=STAY_OPEN)
-        .values("site_id")
-        .annotate(**_STAY_COUNTS)
-        .order_by()
-    )
-    for row in [*rooms, *stays]:
-        data: dict[str, Any] = dict(row)
-        figures = out[data.pop("site_id")]
-        for name, value in data.items():
-            setattr(figures, name, value or 0)
-    return out
-
-
-@dataclass
-class Cell:
-    room: Room
-    occupants: list[str]  # masked names
-    expected: bool  # allocated, nobody arrived yet
-
-    @property
-    def state(self) -> str:
-        return (
-            "expected"
-            if self.expected and self.room.status == RoomStatus.OCCUPIED
-            else self.room.status
-        )
-
-
-@dataclass
-class Floor:
-    number: int
-    cells: list[Cell]
-
-
-@dataclass
-class Building:
-    name: str
-    floors: list[Floor]
-
-
-@dataclass
-class Board:
-    buildings: list[Building]
-    counts: Counter[str]
-    beds: int
-    people_in: int
-    people_expected: int
-
-
-def site_board(site: Site, *, building: str | None = None) -> Board:
-    """A site's rooms as a grid, building by building and top floor first (two queries)."""
-    rooms = Room.objects.filter(site=site).order_by("building", "-floor", "number")
-    if building is not None:
-        rooms = rooms.filter(building=building)
-    open_stays = (
-        Stay.objects.filter(site=site, status__in=STAY_OPEN)
-        .order_by("room_id", "id")
-        .values_list("room_id", "status", "person__name")
-    )
-    names: dict[int, list[str]] = defaultdict(list)
-    arrived: dict[int, bool] = defaultdict(bool)
-    people: Counter[str] = Counter()
-    for room_id, status, name in open_stays:
-        names[room_id].append(masked_name(name))
-        arrived[room_id] |= status == StayStatus.IN
-        people[status] += 1
-    counts: Counter[str] = Counter()
-    buildings: dict[str, dict[int, list[Cell]]] = {}
-    beds = 0
-    for room in rooms:
-        counts[room.status] += 1
-        beds += room.beds
-        occupants = names.get(room.pk, [])
-        cell = Cell(room, occupants, bool(occupants) and not arrived[room.pk])
-        buildings.setdefault(room.building, {}).setdefault(room.floor, []).append(cell)
-    return Board(
-        buildings=[
-            Building(name, [Floor(n, cells) for n, cells in floors.items()])
-            for name, floors in buildings.items()
-        ],
-        counts=counts,
-        beds=beds,
-        people_in=people[StayStatus.IN],
-        people_expected=people[StayStatus.PLANNED],
-    )
-
-
-def free_rooms(site: Site) -> QuerySet[Room]:
-    """Rooms of `site` nobody is allocated to and that are open, for moves."""
-    return Room.objects.filter(site=site, status=RoomStatus.AVAILABLE).order_by(
-        "building", "floor", "number"
-    )
-
-
-def open_stays(site: Site) -> QuerySet[Stay]:
-    return (
-        Stay.objects.filter(site=site, status__in=STAY_OPEN)
-        .select_related("person", "room")
-        .order_by("status", "room__building", "room__floor", "room__number", "id")
-    )

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from fangkong.quarantine import views_care as v
+from fangkong.quarantine.measures import views as v
 
 urlpatterns = [
     path("measures/", v.measure_list, name="measures"),

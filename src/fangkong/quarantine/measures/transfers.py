@@ -19,16 +19,15 @@ from fangkong.epi.hooks import facts_changed
 from fangkong.epi.models import Case, CaseStatus
 from fangkong.epi.services import case_transfer
 from fangkong.people.models import Resident
-from fangkong.quarantine.care import (
+from fangkong.quarantine.measures.selectors import (
     check_measure,
     measures_for_user,
     open_stay,
     positive_tube_q,
     site_ids_for,
-    stay_end,
     with_today,
 )
-from fangkong.quarantine.measures import measure_close
+from fangkong.quarantine.measures.services import measure_close, stay_end
 from fangkong.quarantine.models import (
     DueTestStatus,
     Measure,

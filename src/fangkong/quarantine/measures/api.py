@@ -19,19 +19,8 @@ from fangkong.core.dates import Day, PlanDay
 from fangkong.core.errors import BulkErrors, field_error
 from fangkong.epi.selectors import case_for_user
 from fangkong.people.schemas import resident_brief
-from fangkong.quarantine import care, checks, release, transfers
-from fangkong.quarantine.models import (
-    STAY_OPEN,
-    AlertStatus,
-    Category,
-    Measure,
-    MeasureStatus,
-    PhaseKind,
-    Site,
-    Stay,
-    TransferStatus,
-)
-from fangkong.quarantine.schemas_care import (
+from fangkong.quarantine.measures import checks, release, selectors, services, transfers
+from fangkong.quarantine.measures.schemas import (
     AlertHandleIn,
     AlertOut,
     CheckIn,
@@ -56,6 +45,17 @@ from fangkong.quarantine.schemas_care import (
     test_out,
     transfer_out,
 )
+from fangkong.quarantine.models import (
+    STAY_OPEN,
+    AlertStatus,
+    Category,
+    Measure,
+    MeasureStatus,
+    PhaseKind,
+    Site,
+    Stay,
+    TransferStatus,
+)
 
 router = Router(tags=["quarantine"])
 
@@ -70,12 +70,12 @@ TransferStatusQuery = Query(None, description="Default: those under way")
 
 
 def _measure(user: Any, pk: int) -> Measure:
-    return care.measure_for_user(user, pk)
+    return selectors.measure_for_user(user, pk)
 
 
 def _detail(m: Measure) -> dict[str, Any]:
     today = timezone.localdate()
-    stay = care.open_stay(m.person_id)
+    stay = selectors.open_stay(m.person_id)
     out = measure_out(m, stay)
     now = m.phases.filter(first_day__lte=today, last_day__gte=today).first()
     out["phase_today"] = now.kind if now else None
@@ -104,7 +104,7 @@ def measure_list(
 ) -> dict[str, Any]:
     """People under measures in your jurisdiction (site managers: at your sites), the schedule
     ending first."""
-    qs = care.measure_search(
+    qs = selectors.measure_search(
         request.user,
         today=timezone.localdate(),
         category=category.value if category else "",
@@ -133,7 +133,7 @@ def measure_new(request: HttpRequest, payload: MeasureStartIn) -> Status[dict[st
     """Put a resident of your jurisdiction under the active profile's measure for `category`
     (community staff: home measures). 422 names the field: unknown ID number, already under a
     measure, a category the profile does not act on, a schedule already over."""
-    measure = care.measure_start_home(
+    measure = services.measure_start_home(
         actor=request.user,
         id_number=payload.id_number,
         category=payload.category.value,
@@ -157,9 +157,9 @@ def measure_detail(request: HttpRequest, measure_id: Id) -> dict[str, Any]:
 def measure_close(
     request: HttpRequest, measure_id: Id, payload: ReasonRequiredIn
 ) -> dict[str, Any]:
-    care.require_keeper(request.user)
+    services.require_keeper(request.user)
     measure = _measure(request.user, measure_id)
-    care.measure_end_early(actor=request.user, measure=measure, reason=payload.reason)
+    services.measure_end_early(actor=request.user, measure=measure, reason=payload.reason)
     return _detail(_measure(request.user, measure_id))
 
 
@@ -247,9 +247,9 @@ def test_list(
     """The day's sampling tasks, each with where it is done: the site of the person's open stay
     or their community (people at home)."""
     if missed:
-        groups = care.missed_tests(request.user)
+        groups = selectors.missed_tests(request.user)
     else:
-        groups = care.test_tasks(request.user, day or timezone.localdate())
+        groups = selectors.test_tasks(request.user, day or timezone.localdate())
     out = []
     for g in groups:
         place = {"kind": g.kind, "key": g.key, "name": g.name}
@@ -268,18 +268,18 @@ def test_list(
 def test_sampled(request: HttpRequest, test_id: Id, payload: SampledIn) -> dict[str, Any]:
     """Link the tube holding the person's sample (its result then shows) or give just the time."""
     require(request.user, Cap.SAMPLING)
-    test = care.test_for_user(request.user, test_id)
-    care.test_mark_sampled(
+    test = selectors.test_for_user(request.user, test_id)
+    services.test_mark_sampled(
         actor=request.user, test=test, barcode=payload.barcode, sampled_at=payload.sampled_at
     )
-    return test_out(care.test_for_user(request.user, test_id))
+    return test_out(selectors.test_for_user(request.user, test_id))
 
 
 # Daily checks
 
 
 def _site(user: Any, pk: int) -> Site:
-    site = care.sites_for_care(user).filter(pk=pk).first()
+    site = selectors.sites_for_measures(user).filter(pk=pk).first()
     if site is None:
         raise Http404
     return site

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
 from fangkong.audit.models import Event
-from fangkong.quarantine import care
+from fangkong.quarantine.measures import daily, selectors, services
 from fangkong.quarantine.models import DueTestStatus, HealthCheck, MeasureStatus, ScheduledTest
 from fangkong.quarantine.tasks import run_quarantine_daily
 from tests import factories as f
@@ -20,10 +20,10 @@ def names(qs):
 
 
 def test_jurisdiction_sees_home_and_site_people_outsider_nothing(at_site, at_home, personas):
-    assert names(care.measures_for_user(personas["street"])) == ["张伟", "王芳"]
-    assert names(care.measures_for_user(personas["outsider"])) == []
+    assert names(selectors.measures_for_user(personas["street"])) == ["张伟", "王芳"]
+    assert names(selectors.measures_for_user(personas["outsider"])) == []
     with pytest.raises(PermissionDenied):
-        care.measures_for_user(personas["lab"])
+        selectors.measures_for_user(personas["lab"])
 
 
 def test_a_person_from_another_district_is_seen_by_the_site_and_their_home(
@@ -31,23 +31,23 @@ def test_a_person_from_another_district_is_seen_by_the_site_and_their_home(
 ):
     m = start(personas["command"], people["other"])  # lives in 建安区
     place(m, rooms["102"])
-    assert names(care.measures_for_user(personas["street"])) == ["赵强"]  # the site is in 魏都
-    assert names(care.measures_for_user(personas["outsider"])) == ["赵强"]  # home in 建安
+    assert names(selectors.measures_for_user(personas["street"])) == ["赵强"]  # the site is in 魏都
+    assert names(selectors.measures_for_user(personas["outsider"])) == ["赵强"]  # home in 建安
 
 
 def test_site_manager_sees_only_people_at_their_sites(at_site, at_home, personas, city):
-    assert care.site_ids_for(personas["quarantine"]) == [at_site.stays.get().site_id]
-    assert care.site_ids_for(personas["street"]) is None
-    assert names(care.measures_for_user(personas["quarantine"])) == ["张伟"]
+    assert selectors.site_ids_for(personas["quarantine"]) == [at_site.stays.get().site_id]
+    assert selectors.site_ids_for(personas["street"]) is None
+    assert names(selectors.measures_for_user(personas["quarantine"])) == ["张伟"]
     stranger = f.user("qs2", "quarantine", city.weidu)
-    assert names(care.measures_for_user(stranger)) == []
+    assert names(selectors.measures_for_user(stranger)) == []
 
 
 def test_list_filters(at_site, at_home, personas):
     user, day = personas["street"], today()
 
     def search(**kw):
-        return names(care.measure_search(user, today=day, **kw))
+        return names(selectors.measure_search(user, today=day, **kw))
 
     assert search(where="site") == ["张伟"]
     assert search(where="home") == ["王芳"]
@@ -65,7 +65,7 @@ def test_list_filters(at_site, at_home, personas):
 
 
 def test_start_a_home_measure_by_id_number(twenty, personas, people):
-    m = care.measure_start_home(
+    m = services.measure_start_home(
         actor=personas["grid"],
         id_number=people["li"].id_number,
         category="risk_post_leaver",
@@ -74,7 +74,7 @@ def test_start_a_home_measure_by_id_number(twenty, personas, people):
     assert m.person == people["li"] and m.source == "community"
     assert m.phases.get().kind == "home_monitoring"
     with pytest.raises(ValidationError, match="already under a measure") as exc:
-        care.measure_start_home(
+        services.measure_start_home(
             actor=personas["grid"],
             id_number=people["li"].id_number,
             category="close_contact",
@@ -82,14 +82,14 @@ def test_start_a_home_measure_by_id_number(twenty, personas, people):
         )
     assert "id_number" in exc.value.message_dict
     with pytest.raises(ValidationError, match="No resident"):
-        care.measure_start_home(
+        services.measure_start_home(
             actor=personas["outsider"],
             id_number=people["wang"].id_number,
             category="close_contact",
             anchor_on=today(),
         )
     with pytest.raises(PermissionDenied):
-        care.measure_start_home(
+        services.measure_start_home(
             actor=personas["hotline"],
             id_number=people["wang"].id_number,
             category="close_contact",
@@ -99,8 +99,8 @@ def test_start_a_home_measure_by_id_number(twenty, personas, people):
 
 def test_end_early_needs_a_reason_frees_the_room_and_is_audited(at_site, personas, rooms):
     with pytest.raises(ValidationError, match="reason"):
-        care.measure_end_early(actor=personas["street"], measure=at_site, reason=" ")
-    care.measure_end_early(actor=personas["street"], measure=at_site, reason="wrong person")
+        services.measure_end_early(actor=personas["street"], measure=at_site, reason=" ")
+    services.measure_end_early(actor=personas["street"], measure=at_site, reason="wrong person")
     at_site.refresh_from_db()
     rooms["101"].refresh_from_db()
     assert at_site.status == MeasureStatus.ENDED
@@ -111,36 +111,36 @@ def test_end_early_needs_a_reason_frees_the_room_and_is_audited(at_site, persona
 
 
 def test_test_days_are_tasks_per_site_and_per_community(at_site, at_home, personas):
-    groups = care.test_tasks(personas["street"], today())
+    groups = selectors.test_tasks(personas["street"], today())
     assert [(g.kind, g.name, [t.person.name for t in g.tests]) for g in groups] == [
         ("site", "魏都隔离酒店", ["张伟"]),
         ("community", "西大社区", ["王芳"]),
     ]
-    mine = care.test_tasks(personas["quarantine"], today())
+    mine = selectors.test_tasks(personas["quarantine"], today())
     assert [(g.kind, [t.person.name for t in g.tests]) for g in mine] == [("site", ["张伟"])]
-    assert care.test_tasks(personas["outsider"], today()) == []
-    assert care.test_tasks(personas["street"], today() + ONE_DAY)[0].name == "魏都隔离酒店"
+    assert selectors.test_tasks(personas["outsider"], today()) == []
+    assert selectors.test_tasks(personas["street"], today() + ONE_DAY)[0].name == "魏都隔离酒店"
 
 
 def test_mark_sampled_with_time_or_tube_and_show_its_result(at_site, personas, people):
     test = at_site.tests.get(due_on=today())
     other = tube_with("T-OTHER", people["li"])
     with pytest.raises(ValidationError, match="holds no sample"):
-        care.test_mark_sampled(actor=personas["quarantine"], test=test, barcode="T-OTHER")
+        services.test_mark_sampled(actor=personas["quarantine"], test=test, barcode="T-OTHER")
     with pytest.raises(ValidationError, match="No tube"):
-        care.test_mark_sampled(actor=personas["quarantine"], test=test, barcode="NOPE1")
+        services.test_mark_sampled(actor=personas["quarantine"], test=test, barcode="NOPE1")
     tube = tube_with("T-1", people["zhang"])
-    care.test_mark_sampled(actor=personas["quarantine"], test=test, barcode=" T-1 ")
+    services.test_mark_sampled(actor=personas["quarantine"], test=test, barcode=" T-1 ")
     test.refresh_from_db()
-    assert (test.status, test.tube, care.test_state(test)) == ("sampled", tube, "sampled")
+    assert (test.status, test.tube, selectors.test_state(test)) == ("sampled", tube, "sampled")
     give_result(tube, "negative")
     test = ScheduledTest.objects.select_related("tube__result").get(pk=test.pk)
-    assert care.test_state(test) == "negative"
+    assert selectors.test_state(test) == "negative"
     with pytest.raises(ValidationError, match="already"):
-        care.test_mark_sampled(actor=personas["quarantine"], test=test)
+        services.test_mark_sampled(actor=personas["quarantine"], test=test)
     later = at_site.tests.filter(due_on__gt=today()).first()
     with pytest.raises(ValidationError, match="due on"):
-        care.test_mark_sampled(actor=personas["quarantine"], test=later)
+        services.test_mark_sampled(actor=personas["quarantine"], test=later)
     assert Event.objects.filter(action="test.sampled").count() == 1
     assert other.members.count() == 1
 
@@ -149,16 +149,16 @@ def test_a_positive_pool_is_not_a_persons_result(at_site, personas, people):
     pool = tube_with("P-10", people["zhang"], people["li"], capacity=10)
     give_result(pool, "positive")
     test = at_site.tests.get(due_on=today())
-    care.test_mark_sampled(actor=personas["quarantine"], test=test, barcode="P-10")
+    services.test_mark_sampled(actor=personas["quarantine"], test=test, barcode="P-10")
     test = ScheduledTest.objects.select_related("tube__result").get(pk=test.pk)
-    assert care.test_state(test) == "sampled"
+    assert selectors.test_state(test) == "sampled"
 
 
 def test_daily_job_marks_missed_tests_and_check_ins_once(at_site, at_home, personas):
     tomorrow = today() + ONE_DAY
-    counts = care.quarantine_daily(tomorrow)
+    counts = daily.quarantine_daily(tomorrow)
     assert counts == {"results": 0, "missed_tests": 2, "missed_checkins": 1}
-    assert care.quarantine_daily(tomorrow) == {
+    assert daily.quarantine_daily(tomorrow) == {
         "results": 0,
         "missed_tests": 0,
         "missed_checkins": 0,
@@ -167,17 +167,17 @@ def test_daily_job_marks_missed_tests_and_check_ins_once(at_site, at_home, perso
     assert (missed.measure, missed.day, missed.temperature) == (at_home, today(), None)
     assert Event.objects.filter(action="test.missed").count() == 2
     assert Event.objects.filter(action="health_check.missed", actor_name="system").count() == 1
-    groups = care.missed_tests(personas["street"])
+    groups = selectors.missed_tests(personas["street"])
     assert sorted(g.name for g in groups) == ["西大社区", "魏都隔离酒店"]
 
 
 def test_daily_job_stores_results(at_site, personas, people):
     tube = tube_with("T-9", people["zhang"])
-    care.test_mark_sampled(
+    services.test_mark_sampled(
         actor=personas["quarantine"], test=at_site.tests.get(due_on=today()), barcode="T-9"
     )
     give_result(tube, "negative")
-    assert care.tests_sync_results() == 1
+    assert daily.tests_sync_results() == 1
     assert at_site.tests.get(due_on=today()).status == DueTestStatus.NEGATIVE
 
 
