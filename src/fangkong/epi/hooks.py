@@ -1,41 +1,10 @@
-"""Hooks the case and contact services call after facts about people change."""
+"""Kept only for quarantine's call sites until they announce through `core.changes` (issue 13):
+sources say that people's health-code facts changed with `changes.changed("person", ids)`."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 
-_deferred: ContextVar[set[int] | None] = ContextVar("facts_deferred", default=None)
-
-
-def facts_changed(person_ids: list[int]) -> None:
-    """Tell the health-code status engine that these people's facts changed (at once, or at
-    the end of the enclosing `facts_deferred` block)."""
-    if not person_ids:
-        return
-    pending = _deferred.get()
-    if pending is not None:
-        pending.update(person_ids)
-        return
-    from fangkong.epi.status import recompute  # the engine imports the services' models
-
-    recompute(person_ids=sorted(set(person_ids)))
+from fangkong.core import changes
 
 
-@contextmanager
-def facts_deferred() -> Iterator[None]:
-    """Collect the people whose facts change in the block and recompute them once at its end.
-
-    A bulk step that opens many cases (a results upload) would otherwise recompute each
-    person as each case opens. Nothing is recomputed when the block raises; nested blocks
-    join the outermost one.
-    """
-    if _deferred.get() is not None:
-        yield
-        return
-    pending: set[int] = set()
-    token = _deferred.set(pending)
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
-    facts_changed(sorted(pending))
+def facts_changed(person_ids: Iterable[int]) -> None:
+    changes.changed("person", person_ids)

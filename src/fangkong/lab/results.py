@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.services import event_record
 from fangkong.core.access import Cap, require, scoped
+from fangkong.core.changes import changed, deferred
 from fangkong.core.errors import field_error
 from fangkong.core.tabular import (
     E_EMPTY,
@@ -57,7 +58,6 @@ from fangkong.core.tabular import (
     scan,
 )
 from fangkong.epi.checkins import _epochs
-from fangkong.epi.hooks import facts_changed, facts_deferred
 from fangkong.lab import columnar, fhir, pools, tally
 from fangkong.lab.models import Lab, Outcome, Result, ResultUpload, Tube, TubeMember, TubeStatus
 from fangkong.people.importing import E_EXTRA_CELLS, E_REQUIRED, MAX_ERRORS_KEPT
@@ -767,10 +767,10 @@ def results_import(
     file_path = Path(path) if path is not None else None
     name = filename or (file_path.name if file_path else "bundle.json")
     result = ResultsImport(filename=name)
-    with facts_deferred():  # cases opened by the upload: their people recomputed once
+    with deferred():  # cases opened by the upload: their people recomputed once
         people = _import(actor, lab, file_path, bundle, result)
         if people:
-            facts_changed(people)
+            changed("person", people)  # their health codes
     result.seconds = time.perf_counter() - started
     return result
 

@@ -1,13 +1,18 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core import changes
+
 
 class QuarantineConfig(AppConfig):
     name = "fangkong.quarantine"
     verbose_name = _("Quarantine")
 
     def ready(self) -> None:
-        from fangkong.policy.signals import policy_activated
+        # The measures import the models: importable only once the apps are loaded.
         from fangkong.quarantine import measures
 
-        policy_activated.connect(measures.on_policy_activated, dispatch_uid="quarantine.replan")
+        def policy_activated(change: changes.Change) -> None:
+            measures.on_policy_activated(None, profile=change.objects[-1], actor=change.actor)
+
+        changes.subscribe("policy", policy_activated)
