@@ -195,6 +195,6 @@ def test_close_needs_a_reason(personas, a_case):
 
 def test_facts_changed_hook_hears_about_the_person(personas, people, monkeypatch):
     heard = []
-    monkeypatch.setattr(services, "facts_changed", lambda ids: heard.append(ids))
+    monkeypatch.setattr(services, "_changed", lambda ids: heard.append(ids))
     register(personas["task_force"], people["zhang"].id_number)
     assert heard == [[people["zhang"].pk]]

@@ -10,8 +10,8 @@ from django.utils import timezone, translation
 
 from fangkong.accounts.models import User
 from fangkong.audit.models import Event
+from fangkong.core import changes
 from fangkong.core.roles import Role
-from fangkong.epi import hooks
 from fangkong.epi.models import (
     CaseKind,
     CaseStatus,
@@ -348,11 +348,11 @@ def test_green_people_without_history_get_no_row(people):
 def test_facts_changed_hook_recomputes_and_a_removed_fact_turns_green(people):
     zhang = people["zhang"]
     case = make_case(zhang, sampled_on=timezone.localdate(), reported_on=timezone.localdate())
-    hooks.facts_changed([zhang.pk])
+    changes.changed("person", [zhang.pk])
     assert status_current(zhang).colour == "red"
     case.status = CaseStatus.RECOVERED
     case.save()
-    hooks.facts_changed([zhang.pk])
+    changes.changed("person", [zhang.pk])
     assert status_current(zhang).colour == "green"
     assert [(e.from_value, e.to_value) for e in code_events(zhang)] == [
         ("green", "red"),
@@ -392,7 +392,7 @@ def test_switching_profile_rederives_everyone_and_audits_with_the_new_basis(peop
     today = timezone.localdate()
     case = make_case(people["zhang"], sampled_on=today, reported_on=today)
     make_contact(case, li, last_exposure_on=today - dt.timedelta(days=8))
-    hooks.facts_changed([li.pk, people["zhang"].pk])
+    changes.changed("person", [li.pk, people["zhang"].pk])
     assert status_current(li).colour == "red"  # 20 measures: day 8 of 5 + 3
 
     profile_activate(

@@ -27,7 +27,9 @@ TESTED = "2022-05-07 20:15"
 def changed(monkeypatch):
     """The people the health-code engine was told about, per call."""
     calls: list[list[int]] = []
-    monkeypatch.setattr("fangkong.lab.results.ingest.facts_changed", lambda ids: calls.append(ids))
+    monkeypatch.setattr(
+        "fangkong.lab.results.ingest.changed", lambda subject, ids: calls.append(ids)
+    )
     return calls
 
 

@@ -107,7 +107,7 @@ def test_release_issues_a_certificate_and_the_health_code_follows(
     at_site, personas, rooms, monkeypatch
 ):
     told = []
-    monkeypatch.setattr("fangkong.quarantine.measures.services.facts_changed", told.append)
+    monkeypatch.setattr("fangkong.quarantine.measures.services._changed", told.append)
     set_tests(at_site, DueTestStatus.NEGATIVE)
     released = release.measure_release(
         actor=personas["quarantine"], measure=at_site, today=at_site.ends_on

@@ -25,8 +25,8 @@ from django.db import connection, models
 from django.db.models import CharField, Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast, Coalesce
 
+from fangkong.audit.history import value_codes  # one reading of event values for both
 from fangkong.audit.models import Event
-from fangkong.tally.subjects import value_codes  # one reading of event values for both
 
 
 def spellings(choices: type[models.TextChoices], code: str) -> list[str]:

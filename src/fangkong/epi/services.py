@@ -1,5 +1,5 @@
 """Writes to the case registry and contact lists. Each change is audited and tells the
-health-code engine (through `hooks.facts_changed`) whose facts changed."""
+health-code engine (through `core.changes`, subject "person") whose facts changed."""
 
 import datetime as dt
 import json
@@ -14,11 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
-from fangkong.core import dates
+from fangkong.core import changes, dates
 from fangkong.core.access import Cap, acting_user, in_scope, require
 from fangkong.core.bulk import copy_rows
 from fangkong.core.errors import BulkErrors, field_error
-from fangkong.epi.hooks import facts_changed
 from fangkong.epi.models import (
     Case,
     CaseKind,
@@ -39,7 +38,6 @@ from fangkong.people.names import pinyin_of
 from fangkong.people.services import clean_name, clean_phone, person_register_non_resident
 from fangkong.places.models import Division, Venue
 from fangkong.policy.accessor import current
-from fangkong.tally import services as tally
 
 OPEN_CASE = (CaseStatus.REPORTED, CaseStatus.TRANSFERRED)
 CLOSED_CASE = (CaseStatus.RECOVERED, CaseStatus.DIED)
@@ -158,7 +156,7 @@ def _case_create(
         basis=basis,
         data=dict(data or {}),
     )
-    tally.add("case", [case.pk])  # the command dashboard's running counts
+    changes.added("case", [case.pk])  # the command dashboard's running counts
     return case
 
 
@@ -242,7 +240,7 @@ def case_reclassify(*, actor: Any, case: Case, kind: str, reason: str) -> Case:
     if kind == case.kind:
         raise field_error("kind", _("The case already has this classification"))
     old = case.get_kind_display()
-    counted = tally.change("case", [case.pk])
+    counted = changes.changing("case", [case.pk])
     case.kind = kind
     case.save(update_fields=["kind"])
     _audit_case(actor, case, "case.reclassified", "kind", old, case.get_kind_display(), reason)
@@ -280,7 +278,7 @@ def case_transfer(
         raise field_error("transferred_at", _("The transfer cannot be before sampling"))
     old = _where(case)
     old_status = case.get_status_display()
-    counted = tally.change("case", [case.pk])
+    counted = changes.changing("case", [case.pk])
     case.status = CaseStatus.TRANSFERRED
     case.destination, case.destination_name = destination, destination_name
     case.transferred_at = transferred_at
@@ -313,7 +311,7 @@ def case_close(*, actor: Any, case: Case, status: str, outcome_on: dt.date, reas
         raise field_error("outcome_on", _("The outcome cannot be before sampling"))
     dates.check_date("outcome_on", outcome_on)
     old = case.get_status_display()
-    counted = tally.change("case", [case.pk])
+    counted = changes.changing("case", [case.pk])
     case.status, case.outcome_on = status, outcome_on
     case.save(update_fields=["status", "outcome_on"])
     _audit_case(actor, case, "case.closed", "status", old, case.get_status_display(), reason)
@@ -420,7 +418,7 @@ def contact_add(
         field="degree",
         to_value=f"{contact.get_degree_display()} ← {case.number}",
     )
-    tally.add("contact", [contact.pk])
+    changes.added("contact", [contact.pk])
     _changed([person.pk])
     return contact
 
@@ -444,7 +442,7 @@ def contact_set_status(*, actor: Any, contact: Contact, status: str, reason: str
     if status == ContactStatus.LOST:
         reason = _need_reason(reason)
     old = contact.get_status_display()
-    counted = tally.change("contact", [contact.pk])
+    counted = changes.changing("contact", [contact.pk])
     contact.status = status
     contact.save(update_fields=["status"])
     event_record(
@@ -528,7 +526,7 @@ def contact_convert_to_case(
 
 def _changed(person_ids: list[int]) -> None:
     # In the same transaction: a status is never out of step with the facts it rests on.
-    facts_changed(person_ids)
+    changes.changed("person", person_ids)
 
 
 # Many contacts at once ----------------------------------------------------------------
@@ -926,7 +924,7 @@ def contacts_add_bulk(
         .order_by("id")
     )
     events_record_bulk(_event_rows(actor, case, added, created_people, reason))
-    tally.add("contact", [c.pk for c in added])
+    changes.added("contact", [c.pk for c in added])
     _changed(person_ids)
     sent = contact_requests_write(
         actor=actor,

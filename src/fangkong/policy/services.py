@@ -6,10 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from fangkong.audit.services import event_record
+from fangkong.core import changes
 from fangkong.core.access import Cap, can, is_city_wide
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.schema import Rules
-from fangkong.policy.signals import policy_activated
 
 SHIPPED_DIR = Path(__file__).parent / "profiles"
 DEFAULT_ACTIVE = "20-measures"
@@ -60,5 +60,5 @@ def profile_activate(*, profile: PolicyProfile, actor: Any, reason: str) -> Poli
         reason=reason,
         basis=profile.source,
     )
-    policy_activated.send(sender=PolicyProfile, profile=profile, actor=actor)
+    changes.changed("policy", [profile.pk], actor=actor, objects=[profile])  # codes, measures
     return profile

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.policy.signals import policy_activated
+from fangkong.core import changes
 
 
 class QuarantineConfig(AppConfig):
@@ -9,8 +9,10 @@ class QuarantineConfig(AppConfig):
     verbose_name = _("Quarantine")
 
     def ready(self) -> None:
-        # Imported here, not at the top: the services use the models, which Django loads only
-        # after every app's config (the usual AppConfig.ready() idiom).
+        # The measures import the models: importable only once the apps are loaded.
         from fangkong.quarantine.measures import services
 
-        policy_activated.connect(services.on_policy_activated, dispatch_uid="quarantine.replan")
+        def policy_activated(change: changes.Change) -> None:
+            services.on_policy_activated(None, profile=change.objects[-1], actor=change.actor)
+
+        changes.subscribe("policy", policy_activated)

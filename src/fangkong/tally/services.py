@@ -1,21 +1,23 @@
-"""Keeping the tally right: every writer of cases, contacts, stays and measures calls
-`change(subject, ids)` before it changes existing rows and `.done()` after (or wraps the
-change in `track`), and `add` for new rows, in its own transaction; `rebuild` computes the
-whole tally again from the rows and their audit events (after a bulk load, or to recover).
+"""Keeping the tally right: every writer of cases, contacts, stays and measures announces
+`core.changes.changing(subject, ids)` before it changes existing rows and `.done()` after (or
+wraps the change in `changes.track`), and `changes.added` for new rows, in its own
+transaction; `Counting`, subscribed to each subject in `TallyConfig.ready()`, turns those into
+a `Change` … `.done()` and `add` here. `rebuild` computes the whole tally again from the rows
+and their audit events (after a bulk load, or to recover).
 
-`change` reads the units' deltas before the change (locking the rows, so two writers of one
+A `Change` reads the units' deltas before the change (locking the rows, so two writers of one
 row take turns) and after it, and adds the difference: whatever the change was — a status,
 a backdated time, a new event, a moved stay — the tally afterwards is the sum over the rows as
 they are, the same sum `rebuild` makes.
 """
 
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
+from fangkong.core import changes
 from fangkong.core.bulk import analyze
 from fangkong.tally import store
 from fangkong.tally.models import Tally
@@ -41,25 +43,40 @@ class Change:
         store.write(self.subject, self.deltas)
 
 
-def change(subject: str, ids: Iterable[int]) -> Change:
-    return Change(subject, ids)
-
-
-@contextmanager
-def track(subject: str, ids: Iterable[int]) -> Iterator[None]:
-    """`change` … `done` around a block."""
-    with transaction.atomic(savepoint=False):
-        pending = Change(subject, ids)
-        yield
-        pending.done()
-
-
 def add(subject: str, ids: Iterable[int]) -> None:
     """New rows (for stays: rooms whose stays were added) of `subject`."""
     s = SUBJECTS[subject]
     wanted = sorted(set(ids))
     if wanted:
         store.write(subject, unit_deltas(s, s.load(wanted), {}))
+
+
+class Counting(changes.Listener):
+    """The tally's listener on the channel: a subject's rows read before a change (locked)
+    and after it, new rows after they are added."""
+
+    def before(self, change: changes.Change) -> Change:
+        return Change(change.subject, change.ids)
+
+    def after(self, change: changes.Change, before: Change | None) -> None:
+        if before is not None:
+            before.done()
+        elif change.kind == "added":
+            add(change.subject, change.ids)
+        else:
+            raise ValueError(
+                f"{change.subject!r} rows are counted by the tally: announce a change of them"
+                " with changes.changing() or changes.track(), not changes.changed()"
+            )
+
+
+COUNTING = Counting()
+
+
+def subscribe() -> None:
+    """Hear every subject's changes (from `TallyConfig.ready()`)."""
+    for name in SUBJECTS:
+        changes.subscribe(name, COUNTING)
 
 
 def clear(subjects: Iterable[str] | None = None) -> None:

@@ -42,6 +42,7 @@ from psycopg.copy import QueuedLibpqWriter
 
 from fangkong.audit.services import event_record
 from fangkong.core.access import Cap, require
+from fangkong.core.changes import changed, deferred
 from fangkong.core.errors import field_error
 from fangkong.core.tabular import (
     E_EMPTY,
@@ -62,7 +63,6 @@ from fangkong.core.tabular import (
     scan,
 )
 from fangkong.epi.checkins import _epochs
-from fangkong.epi.hooks import facts_changed, facts_deferred
 from fangkong.lab import tally
 from fangkong.lab.models import Lab, Outcome, Result, ResultUpload, Tube, TubeMember, TubeStatus
 from fangkong.lab.pools import services as pools
@@ -734,10 +734,10 @@ def results_import(
     file_path = Path(path) if path is not None else None
     name = filename or (file_path.name if file_path else "bundle.json")
     result = ResultsImport(filename=name)
-    with facts_deferred():  # cases opened by the upload: their people recomputed once
+    with deferred():  # cases opened by the upload: their people recomputed once
         people = _import(actor, lab, file_path, bundle, result)
         if people:
-            facts_changed(people)
+            changed("person", people)  # their health codes
     result.seconds = time.perf_counter() - started
     return result
 

@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
+from fangkong.core import changes
 from fangkong.core.access import NO_SCOPE, Cap, acting_user, require, scope_key, scoped
 from fangkong.core.db import in_ids
 from fangkong.core.errors import field_error
@@ -82,7 +83,6 @@ from fangkong.quarantine.models import (
     StayStatus,
 )
 from fangkong.quarantine.sites.selectors import room_label, sites_for
-from fangkong.tally import services as tally
 
 NEEDS_ACCESSIBLE = (KeyCategory.DISABLED, KeyCategory.ELDERLY_ALONE)
 CENTRALISED_PHASES = {"centralised", "centralised_or_home"}
@@ -422,7 +422,7 @@ def _confirm(actor: Any, batch: AllocationBatch, today: dt.date) -> AllocationBa
     )
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)  # once, not once a row
-    counted = tally.change("stay", rooms)  # the command dashboard's running counts
+    counted = changes.changing("stay", rooms)  # the command dashboard's running counts
     insert_rows(
         Stay,
         ("person", "measure", "room", "site", "batch", "status", "allocated_at", "division_key"),

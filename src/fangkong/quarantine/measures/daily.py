@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from fangkong.audit.services import EventRow, actor_columns, events_record_bulk
+from fangkong.core import changes
 from fangkong.core.bulk import copy_rows
-from fangkong.epi.hooks import facts_changed
 from fangkong.quarantine.measures.selectors import (
     CHECK,
     HOME_KINDS,
@@ -88,7 +88,7 @@ def tests_mark_missed(today: dt.date) -> int:
         )
         for pk, person, key, due in rows
     )
-    facts_changed([r[1] for r in rows])
+    changes.changed("person", [r[1] for r in rows])
     return len(rows)
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
-from fangkong.core import dates
+from fangkong.core import changes, dates
 from fangkong.core.access import (
     Cap,
     acting_user,
@@ -32,7 +32,6 @@ from fangkong.core.access import (
 from fangkong.core.bulk import copy_rows
 from fangkong.core.db import in_ids
 from fangkong.core.errors import field_error
-from fangkong.epi.hooks import facts_changed
 from fangkong.lab.models import Tube, TubeMember
 from fangkong.lab.rounds.services import clean_barcode
 from fangkong.people.idnumber import IdNumberError, parse_id_number
@@ -55,7 +54,11 @@ from fangkong.quarantine.models import (
     StayStatus,
 )
 from fangkong.quarantine.models import Category as CategoryChoice
-from fangkong.tally import services as tally
+
+
+def _changed(person_ids: Iterable[int]) -> None:
+    """Tell whoever derives state from people's facts (the health code) that these changed."""
+    changes.changed("person", person_ids)
 
 
 def basis_of(profile: PolicyProfile) -> str:
@@ -187,8 +190,8 @@ def measure_start(
             "source": source,
         },
     )
-    tally.add("measure", [measure.pk])  # the command dashboard's running counts
-    facts_changed([person.pk])
+    changes.added("measure", [measure.pk])  # the command dashboard's running counts
+    _changed([person.pk])
     return measure
 
 
@@ -355,8 +358,8 @@ def measures_start_bulk(
         )
         for s in starts
     )
-    tally.add("measure", measure_of.values())
-    facts_changed(ids)
+    changes.added("measure", measure_of.values())
+    _changed(ids)
     return measure_of
 
 
@@ -399,7 +402,7 @@ def measure_close(
             % {"status": locked.get_status_display()},
         )
     old = locked.status
-    counted = tally.change("measure", [locked.pk])
+    counted = changes.changing("measure", [locked.pk])
     locked.status = status
     locked.closed_at = timezone.now()
     locked.close_reason = reason[:300]
@@ -418,7 +421,7 @@ def measure_close(
         reason=reason,
         basis=basis,
     )
-    facts_changed([locked.person_id])
+    _changed([locked.person_id])
     measure.refresh_from_db()
     return locked
 
@@ -528,12 +531,12 @@ def measures_replan(*, actor: Any, profile: PolicyProfile, today: dt.date | None
             .filter(status=MeasureStatus.ACTIVE)
             .prefetch_related("phases", "tests")
         )
-        counted = tally.change("measure", active.values_list("pk", flat=True))
+        counted = changes.changing("measure", active.values_list("pk", flat=True))
         for measure in active:
             if _replan_one(measure, profile, policy.rules, actor, today):
                 changed.append(measure.person_id)
         counted.done()
-    facts_changed(changed)
+    _changed(changed)
     return len(changed)
 
 
@@ -614,7 +617,7 @@ def stay_end(
     room = Room.objects.select_for_update().get(pk=stay.room_id)
     arrived = stay.status == StayStatus.IN
     old = stay.status
-    counted = tally.change("stay", [stay.room_id])  # the command dashboard's running counts
+    counted = changes.changing("stay", [stay.room_id])  # the command dashboard's running counts
     stay.status = status if arrived else StayStatus.CANCELLED
     stay.checked_out_at = at if arrived else None
     stay.save(update_fields=["status", "checked_out_at"])

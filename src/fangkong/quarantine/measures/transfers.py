@@ -12,10 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import event_record
-from fangkong.core import dates
+from fangkong.core import changes, dates
 from fangkong.core.access import Cap, acting_user, can, in_scope, key_filter, require, scope_key
 from fangkong.core.errors import field_error
-from fangkong.epi.hooks import facts_changed
 from fangkong.epi.models import Case, CaseStatus
 from fangkong.epi.services import case_transfer
 from fangkong.people.models import Resident
@@ -220,7 +219,7 @@ def transfer_depart(
         if t.case_id != case.pk:
             t.case = case
             t.save(update_fields=["case"])
-    facts_changed([t.person_id])
+    changes.changed("person", [t.person_id])
     return t
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import User
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
+from fangkong.core import changes
 from fangkong.core.access import Cap, in_scope, key_filter, require, scope_key
 from fangkong.core.errors import field_error
 from fangkong.places.models import Division
@@ -38,7 +39,6 @@ from fangkong.quarantine.sites.selectors import (
     room_label,
     sites_for,
 )
-from fangkong.tally import services as tally
 
 SITE_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,19}$")
 PHONE_RE = re.compile(r"^[0-9+][0-9 -]{4,19}$")
@@ -418,7 +418,7 @@ def stays_check_in(*, actor: Any, stays: Sequence[Stay], at: dt.datetime | None 
                 % {"person": stay.person.name, "status": stay.get_status_display()},
             )
     at = at or timezone.now()
-    counted = tally.change("stay", [s.room_id for s in locked])  # command dashboard counts
+    counted = changes.changing("stay", [s.room_id for s in locked])  # command dashboard counts
     Stay.objects.filter(pk__in=ids).update(status=StayStatus.IN, checked_in_at=at)
     counted.done()
     Room.objects.filter(pk__in={s.room_id for s in locked}).update(status=RoomStatus.OCCUPIED)
@@ -494,7 +494,7 @@ def stay_move(*, actor: Any, stay: Stay, room: Room, reason: str) -> Stay:
         )
     now = timezone.now()
     was_in = old.status == StayStatus.IN
-    counted = tally.change("stay", [old.room_id, target.pk])
+    counted = changes.changing("stay", [old.room_id, target.pk])
     old.status, old.checked_out_at = StayStatus.MOVED, now
     old.save(update_fields=["status", "checked_out_at"])
     new = Stay.objects.create(
