@@ -174,10 +174,14 @@ def _register() -> None:
     api.add_router("/", people_router)
     api.add_router("/policy", policy_router)
 
-    from fangkong.epi import api_cases, api_checkins, api_finding, api_status
+    from fangkong.epi import api_cases, api_checkins, api_finding
 
-    for module in (api_cases, api_checkins, api_finding, api_status):
+    for module in (api_cases, api_checkins, api_finding):
         api.add_router("/", module.router)
+
+    from fangkong.healthcode import api as healthcode_api
+
+    api.add_router("/", healthcode_api.router)  # where the epi app's status router was
 
     from fangkong.lab import api_results, api_riskposts, api_rounds
 

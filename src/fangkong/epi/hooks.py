@@ -1,24 +1,36 @@
-"""Hooks the case and contact services call after facts about people change."""
+"""Hooks the case and contact services call after facts about people change.
 
-from collections.abc import Iterator
+The health code sits above this app and must not be imported from here: it subscribes to
+`facts_changed` in its `AppConfig.ready()` (`subscribe(recompute)`).
+"""
+
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+Subscriber = Callable[..., None]  # called as fn(person_ids=[…])
+
 _deferred: ContextVar[set[int] | None] = ContextVar("facts_deferred", default=None)
+_subscribers: list[Subscriber] = []
+
+
+def subscribe(fn: Subscriber) -> None:
+    """Call `fn(person_ids=[…])` whenever people's facts change (once per function)."""
+    if fn not in _subscribers:
+        _subscribers.append(fn)
 
 
 def facts_changed(person_ids: list[int]) -> None:
-    """Tell the health-code status engine that these people's facts changed (at once, or at
-    the end of the enclosing `facts_deferred` block)."""
+    """Tell the subscribers (the health-code status engine) that these people's facts changed
+    (at once, or at the end of the enclosing `facts_deferred` block)."""
     if not person_ids:
         return
     pending = _deferred.get()
     if pending is not None:
         pending.update(person_ids)
         return
-    from fangkong.epi.status import recompute  # the engine imports the services' models
-
-    recompute(person_ids=sorted(set(person_ids)))
+    for fn in _subscribers:
+        fn(person_ids=sorted(set(person_ids)))
 
 
 @contextmanager

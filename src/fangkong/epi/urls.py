@@ -1,9 +1,8 @@
-from fangkong.epi import urls_cases, urls_checkins, urls_finding, urls_status
+from fangkong.epi import urls_cases, urls_checkins, urls_finding
 
 app_name = "epi"
 urlpatterns = [
     *urls_cases.urlpatterns,
     *urls_checkins.urlpatterns,
     *urls_finding.urlpatterns,
-    *urls_status.urlpatterns,
 ]
