@@ -1,7 +1,6 @@
 """The REST API under /api/: OpenAPI at /api/openapi.json, interactive docs at /api/docs."""
 
 import copy
-import datetime as dt
 import logging
 from typing import Any, ClassVar
 
@@ -10,13 +9,30 @@ from django.core.signals import got_request_exception
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Router, Schema
+from ninja import NinjaAPI
 from ninja.errors import ValidationError as RequestInvalid
 from ninja.security import HttpBearer, django_auth
 
+from fangkong.accounts import api as accounts_api
 from fangkong.accounts.services import token_for_raw
-from fangkong.core.access import Cap, require
-from fangkong.core.apikit import ERRORS, MEDIA_TYPES
+from fangkong.command import api as command_api
+from fangkong.core.apikit import MEDIA_TYPES
+from fangkong.epi import api_cases as cases_api
+from fangkong.epi import api_checkins as checkins_api
+from fangkong.epi.finding import api as finding_api
+from fangkong.healthcode import api as healthcode_api
+from fangkong.lab.pools import api as pools_api
+from fangkong.lab.results import api as results_api
+from fangkong.lab.riskposts import api as riskposts_api
+from fangkong.lab.rounds import api as rounds_api
+from fangkong.people import api as people_api
+from fangkong.places import api as places_api
+from fangkong.policy import api as policy_api
+from fangkong.quarantine.allocation import api as allocation_api
+from fangkong.quarantine.measures import api as measures_api
+from fangkong.quarantine.sites import api as sites_api
+from fangkong.travel import api as travel_api
+from fangkong.zones import api as zones_api
 
 
 class BearerToken(HttpBearer):
@@ -134,79 +150,26 @@ def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(request, {"detail": _("Internal server error")}, status=500)
 
 
-policy_router = Router(tags=["policy"])
-
-
-class PolicyOut(Schema):
-    code: str
-    version: int
-    name: str
-    name_zh: str
-    name_en: str
-    issued_by: str
-    published_on: dt.date
-    source: str
-    activated_at: dt.datetime | None
-    rules: dict[str, Any] = Field(description="The profile's rules (fangkong.policy.schema.Rules)")
-
-
-@policy_router.get("/active", response={200: PolicyOut, **ERRORS}, summary="Active policy")
-def policy_active(request: HttpRequest) -> Any:
-    """The policy profile in force: its days, tests and thresholds (read-only here)."""
-    from django.http import Http404
-
-    from fangkong.policy.accessor import NoActivePolicy, current
-
-    require(request.user, Cap.POLICY_VIEW)
-    try:
-        return current().profile
-    except NoActivePolicy:
-        raise Http404 from None
-
-
-def _register() -> None:
-    from fangkong.accounts.api import router as accounts_router
-    from fangkong.people.api import router as people_router
-    from fangkong.places.api import router as places_router
-
-    api.add_router("/", accounts_router)
-    api.add_router("/", places_router)
-    api.add_router("/", people_router)
-    api.add_router("/policy", policy_router)
-
-    from fangkong.epi import api_cases, api_checkins, api_status
-    from fangkong.epi.finding import api as api_finding
-
-    for module in (api_cases, api_checkins, api_finding, api_status):
-        api.add_router("/", module.router)
-
-    from fangkong.lab.pools import api as pools_api
-    from fangkong.lab.results import api as results_api
-    from fangkong.lab.riskposts import api as riskposts_api
-    from fangkong.lab.rounds import api as rounds_api
-
-    api.add_router("/", rounds_api.router)
-    api.add_router("/", pools_api.router)
-    api.add_router("/", riskposts_api.router)
-    api.add_router("/", results_api.router)
-
-    from fangkong.quarantine.allocation import api as allocation_api
-    from fangkong.quarantine.measures import api as measures_api
-    from fangkong.quarantine.sites import api as sites_api
-    from fangkong.travel import api as travel_api
-
-    api.add_router("/", sites_api.router)
-    api.add_router("/", allocation_api.router)
-    api.add_router("/", measures_api.router)
-    api.add_router("/", travel_api.router)
-
-    from fangkong.zones import api as zones_api
-
-    api.add_router("/", zones_api.router)
-
-    from fangkong.command.api import router as command_router
-
-    api.add_router("/command", command_router)
-
-
-_register()
+# Mounted in this order (the OpenAPI document lists the operations in it).
+ROUTERS = [
+    ("/", accounts_api.router),
+    ("/", places_api.router),
+    ("/", people_api.router),
+    ("/policy", policy_api.router),
+    ("/", cases_api.router),
+    ("/", checkins_api.router),
+    ("/", finding_api.router),
+    ("/", healthcode_api.router),
+    ("/", rounds_api.router),
+    ("/", pools_api.router),
+    ("/", riskposts_api.router),
+    ("/", results_api.router),
+    ("/", sites_api.router),
+    ("/", allocation_api.router),
+    ("/", measures_api.router),
+    ("/", travel_api.router),
+    ("/", zones_api.router),
+    ("/command", command_api.router),
+]
+for prefix, router in ROUTERS:
+    api.add_router(prefix, router)

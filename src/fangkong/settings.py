@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "fangkong.quarantine",
     "fangkong.travel",
     "fangkong.zones",
+    "fangkong.healthcode",
     "fangkong.tally",
     "fangkong.command",
     "fangkong.demo",

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from fangkong.api import api
+from fangkong.healthcode.urls import public_urlpatterns as healthcode_public
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -14,12 +15,13 @@ urlpatterns = [
     path("policy/", include("fangkong.policy.urls")),
     path("audit/", include("fangkong.audit.urls")),
     path("epi/", include("fangkong.epi.urls")),
+    path("epi/", include("fangkong.healthcode.urls")),  # health-code staff pages: /epi/status/…
     path("lab/", include("fangkong.lab.urls")),
     path("quarantine/", include("fangkong.quarantine.urls")),
     path("travel/", include("fangkong.travel.urls")),
     path("zones/", include("fangkong.zones.urls")),
     path("command/", include("fangkong.command.urls")),
-    path("", include("fangkong.epi.urls_public")),
+    path("", include((healthcode_public, "public"))),  # /v/<token>/, /my-code/
     path("", include("fangkong.zones.urls_public")),
 ]
 

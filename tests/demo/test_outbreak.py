@@ -14,13 +14,12 @@ from fangkong.epi.models import (
     Case,
     CaseStatus,
     CheckIn,
-    CodeStatus,
-    Colour,
     Contact,
     Degree,
     ExposureRelation,
     FindingJob,
 )
+from fangkong.healthcode.models import CodeStatus, Colour
 from fangkong.people.models import Need
 from fangkong.policy.services import profiles_install_shipped
 from fangkong.travel.models import Trip

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from fangkong.audit.models import Event
-from fangkong.epi.models import CodeStatus, Contact, ContactRequest, RequestStatus
+from fangkong.epi.models import Contact, ContactRequest, RequestStatus
+from fangkong.healthcode.models import CodeStatus
 from fangkong.people.idnumber import make_id_number
 from tests import factories as f
 from tests.api.conftest import bearer_client

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fangkong.audit.models import Event
-from fangkong.epi.models import CodeStatus
+from fangkong.healthcode.models import CodeStatus
 from fangkong.lab.models import Lab, Purpose, Retest, RetestStatus, Tube, TubeMember, TubeStatus
 from fangkong.lab.rounds import selectors, services
 from tests import factories as f

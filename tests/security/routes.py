@@ -72,7 +72,7 @@ ANY_USER: dict[str, str] = {
 # why; everywhere else they are masked.
 REVEALS: dict[str, str] = {
     "people:reveal": "reveals one identifier of one resident on request, audited",
-    "epi:appeal_reveal_phone": "reveals an appellant's call-back number on request, audited",
+    "healthcode:appeal_reveal_phone": "reveals an appellant's call-back number on request, audited",
 }
 
 # In a "mixed" request without an object in the path, these stay the caller's own (the lab,
@@ -177,9 +177,9 @@ ROUTE_PARAMS: dict[tuple[str, str], Spec] = {
     ("epi:finding_job", "pk"): ("finding_job", "pk"),
     ("epi:finding_job_progress", "pk"): ("finding_job", "pk"),
     ("epi:finding_job_decide", "pk"): ("finding_job", "pk"),
-    ("epi:override_revoke", "pk"): ("override", "pk"),
-    ("epi:appeal_decide", "pk"): ("appeal", "pk"),
-    ("epi:appeal_reveal_phone", "pk"): ("appeal", "pk"),
+    ("healthcode:override_revoke", "pk"): ("override", "pk"),
+    ("healthcode:appeal_decide", "pk"): ("appeal", "pk"),
+    ("healthcode:appeal_reveal_phone", "pk"): ("appeal", "pk"),
     ("epi:contact_request", "pk"): ("contact_request", "pk"),
     ("epi:contact_request_decide", "pk"): ("contact_request", "pk"),
     ("epi:finding_job_refer", "pk"): ("finding_job", "pk"),

@@ -26,7 +26,6 @@ from fangkong.accounts.models import ApiToken, User
 from fangkong.accounts.services import token_create
 from fangkong.audit.models import Event
 from fangkong.core.roles import Role
-from fangkong.epi.appeals import appeal_file, code_override_create
 from fangkong.epi.models import (
     Candidate,
     CheckIn,
@@ -36,7 +35,9 @@ from fangkong.epi.models import (
     FindingJob,
     JobStatus,
 )
-from fangkong.epi.status import recompute, status_ensure
+from fangkong.healthcode.appeals import appeal_file, code_override_create
+from fangkong.healthcode.selectors import status_ensure
+from fangkong.healthcode.store import recompute
 from fangkong.lab.models import (
     Lab,
     Outcome,

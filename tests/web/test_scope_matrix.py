@@ -32,7 +32,7 @@ PAGE_ROLES = {
     "epi:finding": {"command", "task_force"},
     "epi:chains": {"command", "task_force", "street", "grid", "hospital"},
     "epi:checkins": {"command", "task_force"},
-    "epi:appeals": {"command", "task_force"},
+    "healthcode:appeals": {"command", "task_force"},
     "lab:rounds": {"command", "task_force", "street", "grid"},
     "lab:sampling": {"command", "street", "grid", "lab", "task_force", "quarantine"},
     "lab:riskposts": {"command", "task_force", "street", "grid"},

@@ -20,7 +20,7 @@ def test_my_code_page_shows_the_zone_and_its_obligations(draw, people, login, pe
     found = zone_for_person(zhang)
     assert found.label in html and found.obligations and found.obligations in html
 
-    staff = login(personas["street"]).get(reverse("epi:status", args=[zhang.pk]))
+    staff = login(personas["street"]).get(reverse("healthcode:status", args=[zhang.pk]))
     assert 'id="person-zone"' in staff.content.decode()
-    other = login(personas["command"]).get(reverse("epi:status", args=[people["other"].pk]))
+    other = login(personas["command"]).get(reverse("healthcode:status", args=[people["other"].pk]))
     assert 'id="person-zone"' not in other.content.decode()

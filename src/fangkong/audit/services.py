@@ -9,6 +9,8 @@ from fangkong.audit.models import Event
 from fangkong.core.access import acting_user
 from fangkong.core.bulk import copy_rows
 
+SELF_SERVICE = "self-service"  # the actor name of what a person does on the public pages
+
 
 class EventRow(NamedTuple):
     """One audit event for `events_record_bulk`, named field by field (`actor` is the user's id;

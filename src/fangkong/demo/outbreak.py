@@ -39,6 +39,7 @@ from fangkong.epi.models import (
     FoundBy,
     FoundWhere,
 )
+from fangkong.healthcode.store import recompute
 from fangkong.places.models import Level
 
 DAYS = 14
@@ -469,8 +470,6 @@ def outbreak_write(checkins: Checkins, *, seed: int, actor: Any) -> OutbreakStat
     The rows are dated relative to the as-of date of `checkins.clock`; the health codes
     are derived as of the real now, so a demo as of today has its contacts in quarantine.
     """
-    from fangkong.epi.status import recompute
-
     rng = random.Random(f"fangkong-demo-outbreak-{seed}")
     clock = checkins.clock
     kept = checkins.kept

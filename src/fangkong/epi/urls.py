@@ -1,4 +1,4 @@
-from fangkong.epi import urls_cases, urls_checkins, urls_status
+from fangkong.epi import urls_cases, urls_checkins
 from fangkong.epi.finding import urls as urls_finding
 
 app_name = "epi"
@@ -6,5 +6,4 @@ urlpatterns = [
     *urls_cases.urlpatterns,
     *urls_checkins.urlpatterns,
     *urls_finding.urlpatterns,
-    *urls_status.urlpatterns,
 ]

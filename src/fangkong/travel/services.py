@@ -18,11 +18,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.audit.services import EventRow, event_record, events_record_bulk
+from fangkong.audit.services import SELF_SERVICE, EventRow, event_record, events_record_bulk
 from fangkong.core import dates
 from fangkong.core.access import Cap, in_scope, require
 from fangkong.core.errors import field_error
-from fangkong.epi.appeals import SELF_SERVICE
 from fangkong.lab.models import Purpose, SamplingSite, Tube
 from fangkong.lab.rounds import services as lab_services
 from fangkong.people.idnumber import IdNumberError, parse_id_number

@@ -44,7 +44,7 @@ MENU = (
     Entry("epi:finding", _("Contact finding"), Cap.CONTACT_FINDING, "finding"),
     Entry("epi:chains", _("Chains"), Cap.CASES_VIEW, "chains"),
     Entry("epi:checkins", _("Check-ins"), Cap.CHECKINS_IMPORT, "checkins"),
-    Entry("epi:appeals", _("Appeals"), Cap.APPEALS_DECIDE, "appeals"),
+    Entry("healthcode:appeals", _("Appeals"), Cap.APPEALS_DECIDE, "appeals"),
     Entry("lab:rounds", _("Testing rounds"), Cap.COVERAGE_VIEW, "rounds"),
     Entry("lab:sampling", _("Sampling"), Cap.SAMPLING, "sampling"),
     Entry("lab:results", _("Lab results"), Cap.RESULTS_UPLOAD, "results"),

@@ -2,6 +2,7 @@
 see fangkong.lab.selectors)."""
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -11,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.access import NO_SCOPE, Cap, require, scope_key
 from fangkong.core.errors import field_error
-from fangkong.epi.models import CodeStatus
 from fangkong.lab.models import RoundStatus, SamplingSite, TestingRound, Tube, TubeMember
 from fangkong.lab.selectors import overlap_q, require_any
 from fangkong.people.idnumber import IdNumberError, parse_id_number
@@ -19,6 +19,24 @@ from fangkong.people.models import Resident
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 ID_LIKE_RE = re.compile(r"^[0-9０-９]{17}[0-9０-９XxＸｘ]$")
+
+# Who holds a scanned health-code token: the health-code app (above this one) registers its
+# look-up in its AppConfig.ready(), so this module need not import it.
+_code_holders: list[Callable[[str], Resident | None]] = []
+
+
+def code_holder_lookup(fn: Callable[[str], Resident | None]) -> None:
+    """Register `fn(token) -> Resident | None`, which finds the holder of a health-code token."""
+    if fn not in _code_holders:
+        _code_holders.append(fn)
+
+
+def _code_holder(token: str) -> Resident | None:
+    for lookup in _code_holders:
+        person = lookup(token)
+        if person is not None:
+            return person
+    return None
 
 
 # Rounds ---------------------------------------------------------------------------------
@@ -94,8 +112,7 @@ def person_for_sampling(user: Any, raw: str) -> Resident:
     else:
         token = _token_of(text)
         if token:
-            status = CodeStatus.objects.filter(verify_token=token).select_related("person").first()
-            person = status.person if status else None
+            person = _code_holder(token)
     prefix = scope_key(user)
     if person is None or prefix == NO_SCOPE or not person.division_key.startswith(prefix):
         raise unknown

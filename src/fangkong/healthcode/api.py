@@ -11,8 +11,8 @@ from ninja import Field, Query, Router, Schema, Status
 from fangkong.core.access import Cap, require
 from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, paginate, query_error
 from fangkong.core.dates import PlanMoment
-from fangkong.epi import appeals, status
-from fangkong.epi.models import Appeal, AppealStatus, CodeStatus
+from fangkong.healthcode import appeals, explanation, rules, selectors
+from fangkong.healthcode.models import Appeal, AppealStatus, CodeStatus
 from fangkong.people.reveals import reveal_reason_missing
 
 router = Router(tags=["status"])
@@ -90,14 +90,14 @@ def code_status_out(code: CodeStatus, profiles: dict[str, Any] | None = None) ->
     return {
         "person_id": code.person_id,
         "colour": code.colour,
-        "colour_label": status.colour_label(code.colour),
+        "colour_label": explanation.colour_label(code.colour),
         "rule": code.rule,
-        "rule_label": str(status.RULE_LABELS.get(code.rule, code.rule)),
+        "rule_label": str(rules.RULE_LABELS.get(code.rule, code.rule)),
         "since": code.since,
         "until": code.until,
         "overridden": code.overridden,
         "profile": code.profile_code,
-        "explanation": status.explain(code, audience="staff", profiles=profiles),
+        "explanation": explanation.explain(code, audience="staff", profiles=profiles),
         "facts": list(code.facts or []),
     }
 
@@ -105,7 +105,7 @@ def code_status_out(code: CodeStatus, profiles: dict[str, Any] | None = None) ->
 def appeal_out(
     appeal: Appeal, profiles: dict[str, Any], revealed: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    code = getattr(appeal.person, "code_status", None) or status.green_status(appeal.person)
+    code = getattr(appeal.person, "code_status", None) or selectors.green_status(appeal.person)
     shown = revealed or {}
     return {
         "id": appeal.pk,
@@ -123,7 +123,7 @@ def appeal_out(
         "current": {
             "colour": code.colour,
             "rule": code.rule,
-            "explanation": status.explain(code, audience="staff", profiles=profiles),
+            "explanation": explanation.explain(code, audience="staff", profiles=profiles),
         },
     }
 
@@ -135,8 +135,8 @@ def appeal_out(
 )
 def code_status(request: HttpRequest, person_id: Id) -> dict[str, Any]:
     """Colour, deciding rule, since/until, plain-language explanation and the deciding facts."""
-    person = status.person_for_status(request.user, person_id)
-    return code_status_out(status.status_current(person))
+    person = selectors.person_for_status(request.user, person_id)
+    return code_status_out(selectors.status_current(person))
 
 
 @router.post(
@@ -148,7 +148,7 @@ def code_override(
     request: HttpRequest, person_id: Id, payload: OverrideIn
 ) -> Status[dict[str, Any]]:
     """Needs code_status.override; refused (422) without a reason and a basis. Audited."""
-    person = status.person_for_status(request.user, person_id)
+    person = selectors.person_for_status(request.user, person_id)
     appeals.code_override_create(
         actor=request.user,
         person=person,
@@ -157,7 +157,7 @@ def code_override(
         basis=payload.basis,
         valid_until=payload.valid_until,
     )
-    return Status(201, code_status_out(status.status_current(person)))
+    return Status(201, code_status_out(selectors.status_current(person)))
 
 
 @router.get("/appeals", response={200: Page[AppealOut], **ERRORS}, summary="Appeals to review")
@@ -224,13 +224,13 @@ def appeal_decide(request: HttpRequest, appeal_id: Id, payload: DecideIn) -> dic
 )
 def code_verify(request: HttpRequest, token: str) -> dict[str, Any]:
     """No login: the name's first character, the colour and how long it holds. Nothing else."""
-    code = status.status_by_token(token)
+    code = selectors.status_by_token(token)
     if code is None:
         raise Http404
     return {
         "name": f"{code.person.name[:1]}*",
         "colour": code.colour,
-        "colour_label": status.colour_label(code.colour),
+        "colour_label": explanation.colour_label(code.colour),
         "checked_at": timezone.now(),
         "until": code.until,
     }

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from fangkong.audit.models import Event
 from fangkong.core.roles import Role
-from fangkong.epi.models import Appeal, CodeOverride, CodeStatus, ExposureRelation
-from fangkong.epi.status import recompute
+from fangkong.epi.models import ExposureRelation
+from fangkong.healthcode.models import Appeal, CodeOverride, CodeStatus
+from fangkong.healthcode.store import recompute
 from tests import factories as f
 from tests.api.conftest import bearer_client
 from tests.epi.conftest import make_case, make_contact
@@ -65,7 +66,7 @@ def as_(personas):
 
 
 def status_url(person) -> str:
-    return reverse("epi:status", args=[person.pk])
+    return reverse("healthcode:status", args=[person.pk])
 
 
 # ── the staff page ──────────────────────────────────────────────────────────
@@ -91,7 +92,7 @@ def test_resident_page_links_to_the_health_code(login, personas, people, red_con
 
 def test_override_from_the_page_needs_reason_and_basis(login, personas, people, red_contact):
     client = login(personas["command"])
-    url = reverse("epi:status_override", args=[people["li"].pk])
+    url = reverse("healthcode:status_override", args=[people["li"].pk])
     for missing in ("reason", "basis"):
         data = {"colour": "green", "reason": "误判", "basis": "指挥部决定", missing: ""}
         response = client.post(url, data)
@@ -110,11 +111,13 @@ def test_override_from_the_page_needs_reason_and_basis(login, personas, people, 
 def test_revoking_an_override_restores_the_derived_colour(login, personas, people, red_contact):
     client = login(personas["command"])
     client.post(
-        reverse("epi:status_override", args=[people["li"].pk]),
+        reverse("healthcode:status_override", args=[people["li"].pk]),
         {"colour": "green", "reason": "误判", "basis": "指挥部决定"},
     )
     override = CodeOverride.objects.get()
-    client.post(reverse("epi:override_revoke", args=[override.pk]), {"reason": "复核仍为密接"})
+    client.post(
+        reverse("healthcode:override_revoke", args=[override.pk]), {"reason": "复核仍为密接"}
+    )
     override.refresh_from_db()
     assert override.revoked_at is not None
     assert CodeStatus.objects.get(person=people["li"]).colour == "red"
@@ -247,7 +250,7 @@ def test_status_page_roles_and_jurisdiction(login, personas, people, red_contact
 
 
 def test_only_override_holders_in_scope_may_override(login, personas, people, city, red_contact):
-    url = reverse("epi:status_override", args=[people["li"].pk])
+    url = reverse("healthcode:status_override", args=[people["li"].pk])
     data = {"colour": "green", "reason": "误判", "basis": "指挥部决定"}
     for role in ("street", "grid", "hospital", "supply"):
         assert login(personas[role]).post(url, data).status_code == 403, role
@@ -259,11 +262,11 @@ def test_only_override_holders_in_scope_may_override(login, personas, people, ci
 
 def test_outsider_cannot_revoke_an_override(login, personas, people, red_contact):
     login(personas["command"]).post(
-        reverse("epi:status_override", args=[people["li"].pk]),
+        reverse("healthcode:status_override", args=[people["li"].pk]),
         {"colour": "green", "reason": "误判", "basis": "指挥部决定"},
     )
     override = CodeOverride.objects.get()
-    url = reverse("epi:override_revoke", args=[override.pk])
+    url = reverse("healthcode:override_revoke", args=[override.pk])
     assert login(personas["outsider"]).post(url, {"reason": "x"}).status_code == 404
     assert login(personas["supply"]).post(url, {"reason": "x"}).status_code == 403
     override.refresh_from_db()

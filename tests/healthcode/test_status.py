@@ -15,13 +15,14 @@ from fangkong.core.roles import Role
 from fangkong.epi.models import (
     CaseKind,
     CaseStatus,
-    CodeOverride,
-    CodeStatus,
     ContactStatus,
     Degree,
     ExposureRelation,
 )
-from fangkong.epi.status import derive, explain, recompute, recompute_expired, status_current
+from fangkong.healthcode.explanation import explain
+from fangkong.healthcode.models import CodeOverride, CodeStatus
+from fangkong.healthcode.selectors import derive, status_current
+from fangkong.healthcode.store import recompute, recompute_expired
 from fangkong.policy import accessor
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.services import profile_activate

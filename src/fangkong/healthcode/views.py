@@ -5,7 +5,6 @@ import time
 from typing import Any
 
 import segno
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -16,77 +15,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fangkong.audit.selectors import person_history
 from fangkong.core.access import Cap, can, require
 from fangkong.core.addresses import client_ip
-from fangkong.core.dates import MomentField
 from fangkong.core.pages import apply_errors, page_window
-from fangkong.epi import appeals, status
-from fangkong.epi.models import AppealStatus, CodeStatus, Colour
+from fangkong.healthcode import appeals, explanation, rules, selectors
+from fangkong.healthcode.forms import AppealForm, DecideForm, IdentityForm, OverrideForm
+from fangkong.healthcode.models import AppealStatus, CodeStatus
 from fangkong.people.models import Resident
 from fangkong.zones.selectors import zone_for_person
 
 MY_CODE_ATTEMPTS_PER_HOUR = 10  # per IP address: ID number + phone guesses
 MY_CODE_SESSION_SECONDS = 30 * 60
-
-
-# ── forms ───────────────────────────────────────────────────────────────────
-
-
-class OverrideForm(forms.Form):
-    colour = forms.ChoiceField(label=gettext_lazy("Colour"), choices=Colour.choices)
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"),
-        required=False,
-        widget=forms.TextInput({"required": True, "size": 30}),
-    )
-    basis = forms.CharField(
-        label=gettext_lazy("Basis (document, decision)"),
-        max_length=300,
-        required=False,
-        widget=forms.TextInput({"required": True, "size": 30}),
-    )
-    valid_until = MomentField(
-        plan=True,
-        label=gettext_lazy("Valid until"),
-        required=False,
-        widget=forms.DateTimeInput({"type": "datetime-local"}),
-    )
-
-
-class DecideForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=gettext_lazy("Decision"),
-        choices=[
-            ("uphold", gettext_lazy("Uphold (correct the colour)")),
-            ("reject", gettext_lazy("Reject")),
-        ],
-    )
-    colour = forms.ChoiceField(
-        label=gettext_lazy("Corrected colour"), choices=Colour.choices, initial=Colour.GREEN
-    )
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"), required=False, widget=forms.TextInput({"required": True})
-    )
-
-
-class IdentityForm(forms.Form):
-    id_number = forms.CharField(label=gettext_lazy("ID number"), max_length=18)
-    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=20)
-
-
-class AppealForm(forms.Form):
-    statement = forms.CharField(
-        label=gettext_lazy("Why is the colour wrong?"),
-        required=False,
-        widget=forms.Textarea({"rows": 4, "required": True}),
-    )
-    contact_phone = forms.CharField(
-        label=gettext_lazy("Phone to reach you"), max_length=20, required=False
-    )
 
 
 # ── staff pages ─────────────────────────────────────────────────────────────
@@ -103,7 +45,7 @@ def _verify_url(request: HttpRequest, code: CodeStatus) -> str:
 
 def _status_context(request: HttpRequest, person: Resident, form: Any = None) -> dict[str, Any]:
     user = request.user
-    code = status.status_ensure(person)
+    code = selectors.status_ensure(person)
     may_override = can(user, Cap.CODE_OVERRIDE)
     history = person_history(user, person.pk).filter(
         Q(action__startswith="code.") | Q(action__startswith="appeal.")
@@ -112,9 +54,9 @@ def _status_context(request: HttpRequest, person: Resident, form: Any = None) ->
     return {
         "person": person,
         "code": code,
-        "until_day": status.last_day(code.until),
-        "rule_label": status.RULE_LABELS.get(code.rule, code.rule),
-        "explanation": status.explain(code, audience="staff"),
+        "until_day": rules.last_day(code.until),
+        "rule_label": rules.RULE_LABELS.get(code.rule, code.rule),
+        "explanation": explanation.explain(code, audience="staff"),
         "overrides": list(appeals.active_overrides(user, person)),
         "events": history[:100],
         "may_override": may_override,
@@ -128,14 +70,14 @@ def _status_context(request: HttpRequest, person: Resident, form: Any = None) ->
 
 @login_required
 def status_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = status.person_for_status(request.user, person_id)
-    return render(request, "epi/status_detail.html", _status_context(request, person))
+    person = selectors.person_for_status(request.user, person_id)
+    return render(request, "healthcode/status_detail.html", _status_context(request, person))
 
 
 @login_required
 @require_POST
 def status_override(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = status.person_for_status(request.user, person_id)
+    person = selectors.person_for_status(request.user, person_id)
     require(request.user, Cap.CODE_OVERRIDE)
     form = OverrideForm(request.POST)
     if form.is_valid():
@@ -153,9 +95,9 @@ def status_override(request: HttpRequest, person_id: int) -> HttpResponse:
             apply_errors(form, exc)
         else:
             messages.success(request, _("Colour set by hand."))
-            return redirect("epi:status", person_id=person.pk)
+            return redirect("healthcode:status", person_id=person.pk)
     context = _status_context(request, person, form)
-    return render(request, "epi/status_detail.html", context, status=400)
+    return render(request, "healthcode/status_detail.html", context, status=400)
 
 
 @login_required
@@ -170,7 +112,7 @@ def override_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Manual setting revoked."))
-    return redirect("epi:status", person_id=override.person_id)
+    return redirect("healthcode:status", person_id=override.person_id)
 
 
 @login_required
@@ -183,14 +125,14 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
     profiles: dict[str, Any] = {}
     for appeal in rows:
         person = appeal.person
-        code = getattr(person, "code_status", None) or status.green_status(person)
+        code = getattr(person, "code_status", None) or selectors.green_status(person)
         appeal.code = code
-        appeal.explanation = status.explain(code, audience="staff", profiles=profiles)
+        appeal.explanation = explanation.explain(code, audience="staff", profiles=profiles)
         appeal.phone_target = f"#appeal-phone-{appeal.pk}"
         appeal.reveal_form_id = f"reveal-appeal-{appeal.pk}"
     return render(
         request,
-        "epi/appeal_list.html",
+        "healthcode/appeal_list.html",
         {
             "rows": rows,
             "pager": pager,
@@ -209,7 +151,7 @@ def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecideForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a decision and give a reason."))
-        return redirect("epi:appeals")
+        return redirect("healthcode:appeals")
     data = form.cleaned_data
     try:
         appeals.appeal_decide(
@@ -223,7 +165,7 @@ def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Appeal decided."))
-    return redirect("epi:appeals")
+    return redirect("healthcode:appeals")
 
 
 @login_required
@@ -253,17 +195,17 @@ def masked_name(name: str) -> str:
 
 
 def verify(request: HttpRequest, token: str) -> HttpResponse:
-    code = status.status_by_token(token)
+    code = selectors.status_by_token(token)
     if code is None:
         raise Http404
     context = {
         "initial": masked_name(code.person.name),
         "colour": code.colour,
-        "colour_label": status.colour_label(code.colour),
+        "colour_label": explanation.colour_label(code.colour),
         "checked_at": timezone.localtime(),
-        "until_day": status.last_day(code.until),
+        "until_day": rules.last_day(code.until),
     }
-    return render(request, "epi/verify.html", context)
+    return render(request, "healthcode/verify.html", context)
 
 
 def my_code_throttled(request: HttpRequest) -> bool:
@@ -287,20 +229,20 @@ def _session_person(request: HttpRequest) -> Resident | None:
 
 
 def _my_code_page(request: HttpRequest, person: Resident, appeal_form: Any = None) -> HttpResponse:
-    code = status.status_ensure(person)
+    code = selectors.status_ensure(person)
     verify_url = _verify_url(request, code)
     context = {
         "person_initial": masked_name(person.name),
         "code": code,
-        "colour_label": status.colour_label(code.colour),
-        "until_day": status.last_day(code.until),
-        "explanation": status.explain(code, audience="person"),
+        "colour_label": explanation.colour_label(code.colour),
+        "until_day": rules.last_day(code.until),
+        "explanation": explanation.explain(code, audience="person"),
         "open_appeal": person.code_appeals.filter(status=AppealStatus.OPEN).first(),
         "appeal_form": appeal_form or AppealForm(),
         "qr": qr_svg(verify_url),
         "zone": zone_for_person(person),
     }
-    return render(request, "epi/public_my_code.html", context)
+    return render(request, "healthcode/public_my_code.html", context)
 
 
 def my_code(request: HttpRequest) -> HttpResponse:
@@ -311,7 +253,7 @@ def my_code(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if my_code_throttled(request):
             form.add_error(None, _("Too many attempts from this network; try again in an hour."))
-            return render(request, "epi/public_identify.html", {"form": form}, status=429)
+            return render(request, "healthcode/public_identify.html", {"form": form}, status=429)
         if form.is_valid():
             found = appeals.person_by_identity(
                 form.cleaned_data["id_number"], form.cleaned_data["phone"]
@@ -321,7 +263,7 @@ def my_code(request: HttpRequest) -> HttpResponse:
                 request.session["my_code"] = {"person": found.pk, "at": time.time()}
                 return redirect("public:my_code")
             form.add_error(None, _("No person matches this ID number and phone."))
-    return render(request, "epi/public_identify.html", {"form": form})
+    return render(request, "healthcode/public_identify.html", {"form": form})
 
 
 @require_POST

@@ -15,17 +15,21 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.audit.services import event_record
+from fangkong.audit.services import SELF_SERVICE, event_record
 from fangkong.core import dates
 from fangkong.core.access import Cap, in_scope, require, scoped
 from fangkong.core.errors import field_error
-from fangkong.epi.models import Appeal, AppealStatus, CodeOverride, Colour
-from fangkong.epi.status import recompute, status_current
+from fangkong.healthcode.models import Appeal, AppealStatus, CodeOverride, Colour
+from fangkong.healthcode.selectors import status_current
+from fangkong.healthcode.store import recompute
 from fangkong.people.models import Resident
 from fangkong.people.reveals import need_reveal_reason
 from fangkong.people.services import clean_phone
 
-SELF_SERVICE = "self-service"  # the actor name of what a person does on the public pages
+# The audit rows keep the object types they had when these models were in the epi app: they are
+# recorded data, and history filters may look them up.
+OVERRIDE_TYPE = "epi.codeoverride"
+APPEAL_TYPE = "epi.appeal"
 ID_NUMBER_RE = re.compile(r"^\d{17}[\dX]$")
 
 
@@ -96,6 +100,7 @@ def _override(
         actor=actor,
         action="code.overridden",
         obj=override,
+        object_type=OVERRIDE_TYPE,
         person_id=person.pk,
         field="colour",
         to_value=colour,
@@ -120,6 +125,7 @@ def code_override_revoke(*, actor: Any, override: CodeOverride, reason: str) -> 
         actor=actor,
         action="code.override_revoked",
         obj=override,
+        object_type=OVERRIDE_TYPE,
         person_id=override.person_id,
         field="colour",
         from_value=override.colour,
@@ -190,6 +196,7 @@ def appeal_file(*, person: Resident, statement: str, contact_phone: str = "") ->
         actor=SELF_SERVICE,
         action="appeal.filed",
         obj=appeal,
+        object_type=APPEAL_TYPE,
         person_id=person.pk,
         field="status",
         to_value=AppealStatus.OPEN,
@@ -238,6 +245,7 @@ def appeal_decide(
         actor=actor,
         action="appeal.decided",
         obj=appeal,
+        object_type=APPEAL_TYPE,
         person_id=appeal.person_id,
         field="status",
         from_value=AppealStatus.OPEN,
@@ -259,6 +267,7 @@ def appeal_phone_reveal(*, actor: Any, appeal: Appeal, reason: str) -> str:
         actor=actor,
         action="pii.revealed",
         obj=appeal,
+        object_type=APPEAL_TYPE,
         person_id=appeal.person_id,
         field="contact_phone",
         reason=reason,

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from fangkong.audit.models import Event
 from fangkong.core.roles import Role
-from fangkong.epi.appeals import appeal_decide, appeal_file, code_override_create
-from fangkong.epi.models import Appeal, CodeOverride, CodeStatus
-from fangkong.epi.status import recompute, status_current
+from fangkong.healthcode.appeals import appeal_decide, appeal_file, code_override_create
+from fangkong.healthcode.models import Appeal, CodeOverride, CodeStatus
+from fangkong.healthcode.selectors import status_current
+from fangkong.healthcode.store import recompute
 from tests import factories as f
 from tests.api.conftest import bearer_client
 from tests.epi.conftest import make_case, make_contact
@@ -172,7 +173,7 @@ def test_a_decision_needs_a_reason_and_happens_once(appeal, personas):
 
 
 def test_reviewers_see_open_appeals_with_the_current_status_and_why(login, personas, appeal):
-    page = login(personas["task_force"]).get(reverse("epi:appeals"))
+    page = login(personas["task_force"]).get(reverse("healthcode:appeals"))
     assert page.status_code == 200
     (row,) = page.context["rows"]
     assert row == appeal and row.code.colour == "red"
@@ -182,7 +183,7 @@ def test_reviewers_see_open_appeals_with_the_current_status_and_why(login, perso
 
 def test_deciding_from_the_page(login, personas, appeal, people):
     client = login(personas["command"])
-    url = reverse("epi:appeal_decide", args=[appeal.pk])
+    url = reverse("healthcode:appeal_decide", args=[appeal.pk])
     client.post(url, {"decision": "uphold", "colour": "green", "reason": ""})
     appeal.refresh_from_db()
     assert appeal.status == "open"
@@ -190,18 +191,18 @@ def test_deciding_from_the_page(login, personas, appeal, people):
     appeal.refresh_from_db()
     assert appeal.status == "upheld"
     assert status_current(people["li"]).colour == "green"
-    assert client.get(reverse("epi:appeals")).context["rows"] == []
-    decided = client.get(reverse("epi:appeals"), {"status": "upheld"}).context["rows"]
+    assert client.get(reverse("healthcode:appeals")).context["rows"] == []
+    decided = client.get(reverse("healthcode:appeals"), {"status": "upheld"}).context["rows"]
     assert decided == [appeal]
 
 
 def test_appeals_page_roles_and_jurisdiction(login, personas, appeal, jianan_tracer):
     for role in Role:
-        response = login(personas[role.value]).get(reverse("epi:appeals"))
+        response = login(personas[role.value]).get(reverse("healthcode:appeals"))
         expected = 200 if role.value in {"command", "task_force"} else 403
         assert response.status_code == expected, role.value
-    assert login(jianan_tracer).get(reverse("epi:appeals")).context["rows"] == []
-    url = reverse("epi:appeal_decide", args=[appeal.pk])
+    assert login(jianan_tracer).get(reverse("healthcode:appeals")).context["rows"] == []
+    url = reverse("healthcode:appeal_decide", args=[appeal.pk])
     data = {"decision": "uphold", "colour": "green", "reason": "x"}
     assert login(jianan_tracer).post(url, data).status_code == 404
     assert login(personas["street"]).post(url, data).status_code == 403
@@ -254,17 +255,17 @@ def test_appeals_api_roles_and_jurisdiction(as_, appeal):
 
 
 def test_the_appeals_page_masks_the_appellants_phone(login, personas, appeal):
-    page = login(personas["task_force"]).get(reverse("epi:appeals")).content.decode()
+    page = login(personas["task_force"]).get(reverse("healthcode:appeals")).content.decode()
     assert "13900000077" not in page
     assert "139****0077" in page
-    assert reverse("epi:appeal_reveal_phone", args=[appeal.pk]) in page
+    assert reverse("healthcode:appeal_reveal_phone", args=[appeal.pk]) in page
 
 
 def test_revealing_the_appellants_phone_needs_a_reason_and_lands_in_their_history(
     login, personas, appeal, people
 ):
     client = login(personas["task_force"])
-    url = reverse("epi:appeal_reveal_phone", args=[appeal.pk])
+    url = reverse("healthcode:appeal_reveal_phone", args=[appeal.pk])
     refused = client.post(url, {"reason": ""})
     assert refused.status_code == 400 and "13900000077" not in refused.content.decode()
     assert not Event.objects.filter(action="pii.revealed").exists()
@@ -282,7 +283,7 @@ def test_revealing_the_appellants_phone_needs_a_reason_and_lands_in_their_histor
 def test_revealing_the_appellants_phone_is_scoped_and_needs_the_capability(
     login, personas, appeal, jianan_tracer
 ):
-    url = reverse("epi:appeal_reveal_phone", args=[appeal.pk])
+    url = reverse("healthcode:appeal_reveal_phone", args=[appeal.pk])
     assert login(jianan_tracer).post(url, {"reason": "x"}).status_code == 404
     assert login(personas["street"]).post(url, {"reason": "x"}).status_code == 403
     assert not Event.objects.filter(action="pii.revealed").exists()

@@ -5,7 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from fangkong.epi.status import derive, explain, recompute, status_current
+from fangkong.healthcode.explanation import explain
+from fangkong.healthcode.selectors import derive, status_current
+from fangkong.healthcode.store import recompute
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.schema import Rules
 from fangkong.quarantine.measures.services import measure_close, measure_start

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from fangkong.epi.status import recompute_all, recompute_expired
+from fangkong.healthcode.store import recompute_all, recompute_expired
 
 
 class Command(BaseCommand):
