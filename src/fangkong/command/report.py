@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font
 
 from fangkong.command.figures import Area, Situation, situation
 from fangkong.command.places import Node
+from fangkong.core.pdf import html_to_pdf
 from fangkong.core.tabular import xlsx_append
 from fangkong.epi.models import CaseKind, ContactStatus, Degree
 
@@ -355,12 +356,7 @@ def report_context(report: Report) -> dict[str, Any]:
 
 def report_pdf(report: Report) -> bytes:
     """The report as a PDF (A4, Chinese fonts named in the template's CSS)."""
-    # WeasyPrint takes about a second to import; only the PDF report needs it.
-    from weasyprint import HTML
-
-    html = render_to_string("command/report_pdf.html", report_context(report))
-    pdf: bytes = HTML(string=html).write_pdf()
-    return pdf
+    return html_to_pdf(render_to_string("command/report_pdf.html", report_context(report)))
 
 
 def report_xlsx(report: Report) -> bytes:

@@ -14,6 +14,7 @@ import datetime as dt
 import random
 from array import array
 from collections.abc import Callable
+from typing import Any
 
 from fangkong.demo import data
 from fangkong.demo.tree import Node
@@ -106,6 +107,12 @@ REGIONS = [d[0] for d in data.DISTRICTS] + data.OTHER_REGIONS
 SEQUENCES = 500  # make_id_number's sequence 0–499
 SEQ_STRIDE = 7  # coprime with 500: i ↦ start + 7i is a permutation of 0–499
 
+_mmseg: Any
+try:  # pypinyin internals: without them the generator only takes a slower path
+    from pypinyin.seg.mmseg import seg as _mmseg
+except ImportError:  # pragma: no cover - a pypinyin without mmseg
+    _mmseg = None
+
 
 def _table(weighted: list[tuple[str, float]], size: int = 10_000) -> list[str]:
     """A lookup list where each value fills slots in proportion to its weight."""
@@ -120,13 +127,10 @@ def _table(weighted: list[tuple[str, float]], size: int = 10_000) -> list[str]:
 
 def _prefix_checker() -> Callable[[str], bool]:
     """Whether pypinyin may read a surname together with the next character as a phrase."""
-    try:  # pypinyin internals, imported here so that their absence is only a slower path
-        from pypinyin.seg.mmseg import seg
-
-        prefixes = seg._prefix_set
-        return lambda text: text in prefixes
-    except (ImportError, AttributeError):  # unknown pypinyin internals: always ask pinyin_of
+    prefixes = getattr(_mmseg, "_prefix_set", None)
+    if prefixes is None:  # unknown pypinyin internals: always ask pinyin_of
         return lambda text: True
+    return lambda text: text in prefixes
 
 
 class Populator:

@@ -144,12 +144,11 @@ def _csv_chunks(path: Path, encoding: str) -> tuple[dict[str, str], Iterator[_Ch
 
 def _parquet_chunks(path: Path) -> tuple[dict[str, str], Iterator[_Chunk]]:
     # pyarrow costs ~0.2 s to import and only check-in Parquet files need it.
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from pyarrow import ArrowException, parquet
 
     try:
-        reader = pq.ParquetFile(path)
-    except (pa.ArrowException, OSError):
+        reader = parquet.ParquetFile(path)
+    except (ArrowException, OSError):
         raise file_error(E_PARQUET) from None
     check_parquet(reader.metadata)
     header = list(reader.schema_arrow.names)
@@ -164,7 +163,7 @@ def _parquet_chunks(path: Path) -> tuple[dict[str, str], Iterator[_Chunk]]:
                 numbers = list(range(first, first + batch.num_rows))
                 first += batch.num_rows
                 yield _Chunk(numbers, columns)
-        except (pa.ArrowException, OSError):
+        except (ArrowException, OSError):
             raise file_error(E_PARQUET, row=first) from None
 
     return names, chunks()

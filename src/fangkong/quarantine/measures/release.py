@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.services import event_record
 from fangkong.core.access import Cap, require
 from fangkong.core.errors import field_error
+from fangkong.core.pdf import html_to_pdf
 from fangkong.places.models import Division
 from fangkong.policy.accessor import current
 from fangkong.policy.models import PolicyProfile
@@ -274,10 +275,6 @@ def certificate_pdf(measure: Measure) -> bytes:
     """The release certificate as PDF (WeasyPrint; Chinese from the Noto CJK fonts)."""
     if measure.status != MeasureStatus.RELEASED or not measure.certificate_number:
         raise field_error("measure", _("This person has not been released"))
-    # Not at the top: importing WeasyPrint takes about a second (measured 1.1 s), which every
-    # process would pay at start-up; only certificate requests need it.
-    import weasyprint
-
     with translation.override("zh-hans"):
         html = render_to_string("quarantine/certificate.html", certificate_context(measure))
-    return bytes(weasyprint.HTML(string=html).write_pdf())
+    return html_to_pdf(html)
