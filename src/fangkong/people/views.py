@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.audit.selectors import person_history
 from fangkong.core.access import Cap, can, key_filter, require, scope_key
-from fangkong.core.pages import apply_errors, page_window
+from fangkong.core.pages import apply_errors, flash, page_window
 from fangkong.people import selectors, services
 from fangkong.people.display import age_on, place_label
 from fangkong.people.exports import key_person_workbook
@@ -291,9 +291,7 @@ def key_person_export(request: HttpRequest) -> HttpResponse:
 def _post_form_or_back(request: HttpRequest, form: Form, pk: int) -> bool:
     if form.is_valid():
         return True
-    for errors in form.errors.values():
-        for e in errors:
-            messages.error(request, str(e))
+    flash(request, form=form)
     return False
 
 

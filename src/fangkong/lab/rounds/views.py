@@ -566,9 +566,7 @@ def custody_receive(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.RESULTS_UPLOAD)
     form = ReceiveForm(request.POST, labs=_lab_choices(lab_selectors.labs_for_user(request.user)))
     if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, str(e))
+        flash(request, form=form)
     else:
         lab = lab_selectors.labs_for_user(request.user).get(pk=form.cleaned_data["lab"])
         try:

@@ -13,9 +13,10 @@ from fangkong.core.tabular import (
     E_EXTRA_CELLS,
     E_NOT_TABULAR,
     E_REQUIRED,
+    Columns,
     FileProblem,
+    ImportResult,
     RowError,
-    header_positions,
     read_rows,
     scan,
 )
@@ -35,23 +36,24 @@ from fangkong.quarantine.sites.services import (
 
 # Rooms from a file --------------------------------------------------------------------------
 
-ROOM_COLUMNS = ("building", "floor", "number", "beds", "accessible")
-ROOM_REQUIRED = ("floor", "number")
-ROOM_CHINESE = {
-    "building": "楼栋",
-    "floor": "楼层",
-    "number": "房间号",
-    "beds": "床位",
-    "accessible": "无障碍",
-}
-_ROOM_ALIASES = {
-    "building": ("楼栋", "楼号", "楼", "building", "block"),
-    "floor": ("楼层", "层", "floor", "storey"),
-    "number": ("房间号", "房号", "房间", "number", "room", "roomnumber"),
-    "beds": ("床位", "床位数", "床数", "beds", "bedcount"),
-    "accessible": ("无障碍", "无障碍房间", "accessible", "accessibility"),
-}
-ROOM_HEADERS = {alias: canon for canon, aliases in _ROOM_ALIASES.items() for alias in aliases}
+ROOM_COLUMNS = Columns(
+    names=("building", "floor", "number", "beds", "accessible"),
+    chinese={
+        "building": "楼栋",
+        "floor": "楼层",
+        "number": "房间号",
+        "beds": "床位",
+        "accessible": "无障碍",
+    },
+    aliases={
+        "building": ("楼栋", "楼号", "楼", "building", "block"),
+        "floor": ("楼层", "层", "floor", "storey"),
+        "number": ("房间号", "房号", "房间", "number", "room", "roomnumber"),
+        "beds": ("床位", "床位数", "床数", "beds", "bedcount"),
+        "accessible": ("无障碍", "无障碍房间", "accessible", "accessibility"),
+    },
+    required=("floor", "number"),
+)
 YES = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
 NO = {"否", "无", "n", "no", "false", "0", ""}
 
@@ -67,16 +69,8 @@ E_NO_ROOMS = gettext_noop("There are no rooms in this file")
 
 
 @dataclass
-class RoomImportResult:
-    filename: str
-    rows_read: int = 0
+class RoomImportResult(ImportResult):
     added: RoomsAdded = field(default_factory=RoomsAdded)
-    errors: list[RowError] = field(default_factory=list)
-    written: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def _int_cell(text: str) -> int | None:
@@ -141,13 +135,7 @@ def _read_room_file(path: Path, result: RoomImportResult) -> list[RoomSpec]:
             break
     if header is None:
         raise FileProblem(RowError(0, "", "", E_EMPTY))
-    positions, header = header_positions(
-        header,
-        columns=ROOM_COLUMNS,
-        required=ROOM_REQUIRED,
-        chinese=ROOM_CHINESE,
-        aliases=ROOM_HEADERS,
-    )
+    positions, header = ROOM_COLUMNS.positions(header)
     headers = {canon: header[i] for canon, i in positions.items()}
     specs: list[RoomSpec] = []
     first_row: dict[tuple[str, str], int] = {}

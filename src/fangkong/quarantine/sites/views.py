@@ -155,9 +155,7 @@ def site_rooms_import(request: HttpRequest, pk: int) -> HttpResponse:
     site = selectors.site_for(request.user, pk, Cap.QUARANTINE_MANAGE)
     form = RoomsImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
+        flash(request, form=form)
         return redirect("quarantine:site", pk=pk)
     upload = form.cleaned_data["file"]
     with uploaded_path(upload) as path:
