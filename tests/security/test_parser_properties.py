@@ -380,3 +380,20 @@ def test_checkin_times_outside_the_calendar_are_marked_bad(text):
     """Found by the property above: NumPy reads year 0 (and beyond 9999), Python cannot."""
     _seconds, ok = checkins._epochs([text, "2022-05-01 08:30"], TZ)
     assert list(ok) == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("伟", "gbk"),  # CE B0: also UTF-8 for ΰ
+        ("楼,英\n平,强", "gbk"),  # ¥, Ӣ, ƽ, ǿ in UTF-8
+        ("姓名\n张伟", "utf-8"),
+        ("name\nZoë – “café”", "utf-8"),  # European text stays UTF-8 (é is 茅 in GBK)
+    ],
+)
+def test_short_text_valid_in_both_encodings_reads_as_written(tmp_path, text, encoding):
+    path = tmp_path / "short.csv"
+    path.write_bytes(text.encode(encoding))
+    assert [cells for cells in _read(path) if any(cells)] == [
+        [c.strip() for c in line.split(",")] for line in text.split("\n")
+    ]

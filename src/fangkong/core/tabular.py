@@ -305,6 +305,15 @@ def header_positions(
 
 # Reading: the whole file --------------------------------------------------------------------
 
+# Chinese characters and the punctuation Chinese text uses (CJK, fullwidth forms).
+CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+# Beyond ASCII, neither Chinese nor the letters and punctuation of European text (é, ü, ß,
+# –, “”, €, °): what short GBK text read as UTF-8 turns into (ΰ, Ӣ, ǿ, ¥).
+UNUSUAL = re.compile(
+    r"[^\x00-\x7f\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f\u00b0\u2010-\u2027\u20ac"
+    r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
+)
+
 
 def scan(path: Path, limits: Limits | None = None) -> tuple[str, str]:
     """(sha256, kind) where kind is "xlsx", "xls" or a text encoding; FileProblem when the file
@@ -318,6 +327,8 @@ def scan(path: Path, limits: Limits | None = None) -> tuple[str, str]:
     lines = 0
     last = b""
     multibyte = False  # UTF-8 characters beyond ASCII seen before the end
+    chinese = False  # ... Chinese among them
+    unusual = False  # ... or a character neither Chinese nor common in European text
     with path.open("rb") as fh:
         while block := fh.read(1 << 20):
             digest.update(block)
@@ -335,7 +346,10 @@ def scan(path: Path, limits: Limits | None = None) -> tuple[str, str]:
             if kind == "utf-8-sig":
                 try:
                     text = decoder.decode(block)
-                    multibyte = multibyte or not text.isascii()
+                    if not text.isascii():
+                        multibyte = True
+                        chinese = chinese or CHINESE.search(text) is not None
+                        unusual = unusual or UNUSUAL.search(text) is not None
                 except UnicodeDecodeError:
                     kind = "gb18030"
     if kind == "utf-8-sig":
@@ -347,9 +361,21 @@ def scan(path: Path, limits: Limits | None = None) -> tuple[str, str]:
             # UTF-8 text up to its last bytes, which begin a character that never ends.
             row = lines + (0 if last in (b"\n", b"") else 1)
             raise file_error(E_CUT_CHARACTER, row=row) from None
+    if kind == "utf-8-sig" and unusual and not chinese and _reads_as_chinese_gbk(path):
+        kind = "gb18030"  # e.g. 伟 in GBK reads as ΰ in UTF-8: a Chinese sheet is Chinese
     if kind == "xlsx":
         check_archive(path, limits)
     return digest.hexdigest(), kind or "utf-8-sig"
+
+
+def _reads_as_chinese_gbk(path: Path) -> bool:
+    """Whether a file that is valid UTF-8 without a Chinese character in it is GBK text whose
+    every character beyond ASCII is Chinese (short GBK text is often valid UTF-8 too)."""
+    try:
+        text = path.read_bytes().decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return all(CHINESE.match(c) for c in text if not c.isascii())
 
 
 def check_archive(path: Path, limits: Limits) -> None:
