@@ -12,6 +12,26 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("fangkong")
 
 
+# Tests that do not depend on the database: `make test` runs them once, in its SQLite half
+# (scripts/test passes `-m "not once"` to the PostgreSQL half). Path prefix → why.
+ONCE = {
+    "tests/browser/": "pages in a real browser; what the pages read is tested on both databases",
+    "tests/security/test_parser_properties.py": "file and JSON parsers, no database",
+    "tests/web/test_deploy.py": "settings, and `check --deploy` in a subprocess",
+    "tests/web/test_translations.py": "the message catalogue and the templates",
+    "tests/test_layout.py": "the source code's imports",
+    "tests/policy/test_no_policy_numbers_in_code.py": "the source code's literals",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = config.rootpath
+    for item in items:
+        path = item.path.relative_to(root).as_posix()
+        if any(path.startswith(prefix) for prefix in ONCE):
+            item.add_marker(pytest.mark.once)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Tests run as production does, DEBUG off, where settings have no secret key of their own
     (servers refuse to start without FANGKONG_SECRET_KEY): the suite signs with a key of its own."""
