@@ -1,9 +1,9 @@
-"""Routes of the checkins pages (included by epi/urls.py under the "epi" namespace)."""
+"""Routes of the check-in pages (included by epi/urls.py under the "epi" namespace)."""
 
 from django.urls import path
 
-from fangkong.epi import views_checkins
+from fangkong.epi.checkins import views
 
 urlpatterns = [
-    path("checkins/", views_checkins.checkin_import, name="checkins"),
+    path("checkins/", views.checkin_import, name="checkins"),
 ]
