@@ -23,13 +23,13 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
-from fangkong.contact_services.contacts import services as contact_services
-from fangkong.contact_services.contacts.services import CONTACT_NEXT
 
 from fangkong.command.figures import Situation, situation
 from fangkong.command.places import node_for
 from fangkong.epi.cases import services as case_services
 from fangkong.epi.cases.services import OPEN_CASE
+from fangkong.epi.contacts import services as contact_services
+from fangkong.epi.contacts.services import CONTACT_NEXT
 from fangkong.epi.models import Case, CaseStatus, Contact, ContactStatus, Degree
 from fangkong.places.models import Level
 from fangkong.policy.models import PolicyProfile
