@@ -85,6 +85,8 @@ class CaseFilterForm(forms.Form):
 
 
 class ImportForm(forms.Form):
+    """The contact file on a case's page (contacts/views.py imports it)."""
+
     file = ImportFileField(label=_("CSV or XLSX file"))
 
 
@@ -103,6 +105,7 @@ GRID_COLUMNS = (
 
 
 def grid_columns() -> list[tuple[str, str]]:
+    """(column, heading) of the grid, in the reader's language."""
     labels = {
         "id_number": gettext("ID number"),
         "name": gettext("Name"),
