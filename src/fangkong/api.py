@@ -17,8 +17,10 @@ from fangkong.accounts import api as accounts_api
 from fangkong.accounts.services import token_for_raw
 from fangkong.command import api as command_api
 from fangkong.core.apikit import MEDIA_TYPES
-from fangkong.epi import api_cases as cases_api
-from fangkong.epi import api_checkins as checkins_api
+from fangkong.epi.cases import api as cases_api
+from fangkong.epi.chains import api as chains_api
+from fangkong.epi.checkins import api as checkins_api
+from fangkong.epi.contacts import api as contacts_api
 from fangkong.epi.finding import api as finding_api
 from fangkong.healthcode import api as healthcode_api
 from fangkong.lab.pools import api as pools_api
@@ -157,8 +159,10 @@ ROUTERS = [
     ("/", people_api.router),
     ("/policy", policy_api.router),
     ("/", cases_api.router),
+    ("/", contacts_api.router),
     ("/", checkins_api.router),
     ("/", finding_api.router),
+    ("/", chains_api.router),
     ("/", healthcode_api.router),
     ("/", rounds_api.router),
     ("/", pools_api.router),

@@ -10,7 +10,8 @@ from django.utils import timezone
 from fangkong.command import lists
 from fangkong.command.figures import situation
 from fangkong.command.places import node_for
-from fangkong.epi import services
+from fangkong.epi.cases import services
+from fangkong.epi.contacts import services as contact_services
 from fangkong.quarantine.measures.services import stay_end
 from tests.command.conftest import SINCE, T
 
@@ -187,7 +188,7 @@ def later_changes(outbreak, actor):
         transferred_at=timezone.now(),
     )
     for name, status in (("k5", "released"), ("k8", "released"), ("k3", "under_control")):
-        services.contact_set_status(actor=actor, contact=k[name], status=status)
+        contact_services.contact_set_status(actor=actor, contact=k[name], status=status)
     stay_end(actor=actor, stay=outbreak.stays["st1"], status="released", reason="期满")
 
 

@@ -26,9 +26,11 @@ from django.utils import timezone
 
 from fangkong.command.figures import Situation, situation
 from fangkong.command.places import node_for
-from fangkong.epi import services as epi
+from fangkong.epi.cases import services as case_services
+from fangkong.epi.cases.services import OPEN_CASE
+from fangkong.epi.contacts import services as contact_services
+from fangkong.epi.contacts.services import CONTACT_NEXT
 from fangkong.epi.models import Case, CaseStatus, Contact, ContactStatus, Degree
-from fangkong.epi.services import CONTACT_NEXT, OPEN_CASE
 from fangkong.places.models import Level
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.services import profile_activate
@@ -185,7 +187,7 @@ class Scenario:
         person = self.pick([p for p in self.people if p.pk not in {b["person_id"] for b in busy}])
         if person is None:
             return
-        epi.case_register(
+        case_services.case_register(
             actor=self.actor,
             id_number=person.id_number,
             kind=self.rng.choice(["confirmed", "asymptomatic"]),
@@ -206,7 +208,7 @@ class Scenario:
         if self.rng.random() < 0.3:
             via = self.pick(Contact.objects.filter(case=case, degree=Degree.CLOSE))
             degree = Degree.SECONDARY if via is not None else Degree.CLOSE
-        epi.contact_add(
+        contact_services.contact_add(
             actor=self.actor,
             case=case,
             person=person,
@@ -226,26 +228,28 @@ class Scenario:
             for p in people
             if p.pk != case.person_id
         ]
-        epi.contacts_add_bulk(actor=self.actor, case=case, rows=rows)
+        contact_services.contacts_add_bulk(actor=self.actor, case=case, rows=rows)
 
     def status(self) -> None:
         contact = self.pick(Contact.objects.exclude(status=ContactStatus.RELEASED))
         if contact is None:
             return
         status = self.rng.choice(sorted(CONTACT_NEXT[contact.status]))
-        epi.contact_set_status(actor=self.actor, contact=contact, status=status, reason="核实")
+        contact_services.contact_set_status(
+            actor=self.actor, contact=contact, status=status, reason="核实"
+        )
 
     def reclassify(self) -> None:
         case = self.pick(Case.objects.filter(status__in=OPEN_CASE))
         if case is not None:
             kind = "asymptomatic" if case.kind == "confirmed" else "confirmed"
-            epi.case_reclassify(actor=self.actor, case=case, kind=kind, reason="订正")
+            case_services.case_reclassify(actor=self.actor, case=case, kind=kind, reason="订正")
 
     def transfer(self) -> None:
         case = self.pick(Case.objects.filter(status__in=OPEN_CASE))
         if case is not None:
             back = dt.timedelta(minutes=self.rng.choice([0, 5, 70, 600, 1500]))
-            epi.case_transfer(
+            case_services.case_transfer(
                 actor=self.actor,
                 case=case,
                 destination="designated_hospital",
@@ -256,7 +260,7 @@ class Scenario:
     def close(self) -> None:
         case = self.pick(Case.objects.filter(status__in=OPEN_CASE))
         if case is not None:
-            epi.case_close(
+            case_services.case_close(
                 actor=self.actor,
                 case=case,
                 status=self.rng.choice([CaseStatus.RECOVERED, CaseStatus.DIED]),
@@ -267,7 +271,7 @@ class Scenario:
     def convert(self) -> None:
         contact = self.pick(Contact.objects.filter(became_case__isnull=True))
         if contact is not None:
-            epi.contact_convert_to_case(
+            contact_services.contact_convert_to_case(
                 actor=self.actor,
                 contact=contact,
                 kind="asymptomatic",

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
 from fangkong.audit.models import Event
-from fangkong.epi import services
+from fangkong.epi.cases import services
 from fangkong.epi.models import Case, CaseStatus
 from fangkong.people.idnumber import make_id_number
 from fangkong.people.models import Residency, Resident

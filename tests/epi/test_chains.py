@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from fangkong.epi import chains
+from fangkong.epi.chains import graph as chains
 from fangkong.epi.models import CaseKind, Degree
 from tests import factories as f
 from tests.epi.conftest import make_case, make_contact

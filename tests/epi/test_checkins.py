@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from fangkong.audit.models import Event
-from fangkong.epi.checkins import import_checkins
+from fangkong.epi.checkins.importing import import_checkins
 from fangkong.epi.models import CheckIn
 from tests import factories as f
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from fangkong.audit.models import Event
-from fangkong.epi.contacts_import import import_contacts
+from fangkong.epi.contacts.importing import import_contacts
 from fangkong.epi.models import Contact
 from fangkong.people.idnumber import make_id_number
 

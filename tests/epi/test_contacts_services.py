@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from fangkong.audit.models import Event
-from fangkong.epi import services
+from fangkong.epi.contacts import services
 from fangkong.epi.models import Case, Contact, ContactStatus, FoundWhere
 from fangkong.people.idnumber import make_id_number
 from fangkong.people.models import Residency, Resident

@@ -196,7 +196,7 @@ def test_the_case_form_names_the_field(login, personas, young):
 
 
 def test_checkins_before_the_epoch_or_in_the_future_are_row_errors(tmp_path, people, personas):
-    from fangkong.epi.checkins import import_checkins
+    from fangkong.epi.checkins.importing import import_checkins
     from fangkong.epi.models import CheckIn
 
     f.venue(people["zhang"].division.parent, "V-WD-1", "西大街超市")

@@ -135,7 +135,7 @@ def test_rejected_rows_xlsx_is_inert(login, personas, rejected_token):
 
 
 def test_sample_files_go_through_the_writer():
-    from fangkong.epi import checkins
+    from fangkong.epi.checkins import importing as checkins
     from fangkong.lab.results import ingest as results
 
     for sample in (importing.sample_csv(), checkins.sample_csv(), results.sample_csv()):

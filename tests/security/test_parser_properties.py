@@ -26,7 +26,7 @@ from fangkong.core.tabular import (
     read_rows,
     scan,
 )
-from fangkong.epi import checkins
+from fangkong.epi.checkins import importing as checkins
 from fangkong.lab.results import fhir
 from fangkong.people.idnumber import (
     CHECK_CHARS,

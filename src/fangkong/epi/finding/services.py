@@ -25,6 +25,7 @@ from fangkong.audit.services import EventRow, actor_columns, event_record, event
 from fangkong.core.access import Cap, in_scope, require, scoped
 from fangkong.core.bulk import copy_rows
 from fangkong.core.errors import field_error
+from fangkong.epi.contacts.services import contacts_add_bulk
 from fangkong.epi.finding import index as checkin_index
 from fangkong.epi.models import (
     Candidate,
@@ -36,7 +37,6 @@ from fangkong.epi.models import (
     FindingJob,
     JobStatus,
 )
-from fangkong.epi.services import contacts_add_bulk
 from fangkong.people.models import Resident
 from fangkong.policy.accessor import current
 

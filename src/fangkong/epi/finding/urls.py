@@ -14,6 +14,4 @@ urlpatterns = [
     ),
     path("finding/<int:pk>/decide/", views_finding.finding_job_decide, name="finding_job_decide"),
     path("finding/<int:pk>/refer/", views_finding.finding_job_refer, name="finding_job_refer"),
-    path("chains/", views_finding.chains, name="chains"),
-    path("chains/<int:case_id>/", views_finding.chain, name="chain"),
 ]

@@ -1,4 +1,4 @@
-"""Pages for contact-finding jobs (start, watch, decide) and transmission chains."""
+"""Pages for contact-finding jobs (start, watch, decide)."""
 
 import re
 from typing import Any
@@ -16,11 +16,10 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.access import Cap, require
 from fangkong.core.pages import page_window
-from fangkong.epi import chains as chain_graphs
-from fangkong.epi import contact_requests
+from fangkong.epi.cases.selectors import cases_for_user
+from fangkong.epi.contacts import requests as contact_requests
 from fangkong.epi.finding import services as finding
 from fangkong.epi.models import Candidate, CandidateDecision, Case, Degree, JobStatus
-from fangkong.epi.selectors import cases_for_user
 from fangkong.policy.accessor import current
 
 RECENT_CASES = 200  # offered in the picker; older cases are named by number
@@ -214,33 +213,3 @@ def _report_confirmed(request: HttpRequest, done: finding.Decision) -> None:
             )
             % {"n": len(done.waiting)},
         )
-
-
-# Chains --------------------------------------------------------------------------------
-
-
-@login_required
-def chains(request: HttpRequest) -> HttpResponse:
-    """Clusters (connected components) in the user's jurisdiction, largest first."""
-    found = chain_graphs.chain_clusters(request.user)
-    rows, pager = page_window(request, found)
-    context = {
-        "rows": rows,
-        "pager": pager,
-        "totals": chain_graphs.chain_totals(found),
-        "section": "chains",
-    }
-    return render(request, "epi/chain_list.html", context)
-
-
-@login_required
-def chain(request: HttpRequest, case_id: int) -> HttpResponse:
-    """One cluster as a graph (aggregated beyond MAX_NODES) with its timeline."""
-    graph = chain_graphs.chain_graph(request.user, case_id)
-    labels = {
-        "onset": _("Cases by onset"),
-        "reported": _("Cases by report"),
-        "exposed": _("Contacts by last exposure"),
-    }
-    context = {"graph": graph, "labels": labels, "case_id": case_id, "section": "chains"}
-    return render(request, "epi/chain_detail.html", context)

@@ -30,8 +30,8 @@ from fangkong.accounts.services import system_actor
 from fangkong.audit.services import EventRow, actor_columns, events_record_bulk
 from fangkong.core.bulk import copy_rows
 from fangkong.core.db import in_ids
+from fangkong.epi.cases.services import OPEN_CASE, case_register
 from fangkong.epi.models import Case, Contact, ContactStatus
-from fangkong.epi.services import OPEN_CASE, case_register
 from fangkong.lab.models import (
     ControlStatus,
     Outcome,

@@ -62,7 +62,7 @@ from fangkong.core.tabular import (
     read_rows,
     scan,
 )
-from fangkong.epi.checkins import _epochs
+from fangkong.epi.checkins.importing import _epochs
 from fangkong.lab import tally
 from fangkong.lab.models import Lab, Outcome, Result, ResultUpload, Tube, TubeMember, TubeStatus
 from fangkong.lab.pools import services as pools

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.access import Cap, require, scoped
 from fangkong.core.errors import field_error
+from fangkong.epi.contacts.selectors import contacts_for_user
 from fangkong.epi.models import Contact, ContactStatus, Degree
-from fangkong.epi.selectors import contacts_for_user
 from fangkong.people.idnumber import IdNumberError, mask_id_number, parse_id_number
 from fangkong.people.models import Resident
 from fangkong.policy import accessor

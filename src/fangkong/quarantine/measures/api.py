@@ -17,7 +17,7 @@ from fangkong.core.access import Cap, require
 from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, SmallInt, found, paginate
 from fangkong.core.dates import Day, PlanDay
 from fangkong.core.errors import BulkErrors, field_error
-from fangkong.epi.selectors import case_for_user
+from fangkong.epi.cases.selectors import case_for_user
 from fangkong.people.schemas import resident_brief
 from fangkong.quarantine.measures import checks, release, selectors, services, transfers
 from fangkong.quarantine.measures.schemas import (

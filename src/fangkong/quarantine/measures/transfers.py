@@ -15,8 +15,8 @@ from fangkong.audit.services import event_record
 from fangkong.core import changes, dates
 from fangkong.core.access import Cap, acting_user, can, in_scope, key_filter, require, scope_key
 from fangkong.core.errors import field_error
+from fangkong.epi.cases.services import case_transfer
 from fangkong.epi.models import Case, CaseStatus
-from fangkong.epi.services import case_transfer
 from fangkong.people.models import Resident
 from fangkong.quarantine.measures.selectors import (
     check_measure,

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from fangkong.epi.checkins import import_checkins
+from fangkong.epi.checkins.importing import import_checkins
 
 
 class Command(BaseCommand):

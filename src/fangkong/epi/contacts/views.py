@@ -1,11 +1,9 @@
-"""Pages of the case registry and contact lists."""
-
-from typing import Any
+"""Pages of the contact lists: a case's contacts added by the line-listing grid or a file, the
+contact list and pages, and requests for contacts registered elsewhere (协查)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,146 +11,17 @@ from django.views.decorators.http import require_POST
 
 from fangkong.audit.selectors import events_for_user
 from fangkong.core.access import Cap, can, in_scope, require
-from fangkong.core.pages import apply_errors, flash, page_window
+from fangkong.core.pages import flash, page_window
 from fangkong.core.uploads import uploaded_path
-from fangkong.epi import contact_requests, contacts_import, selectors, services
-from fangkong.epi.forms import (
-    CaseFilterForm,
-    CaseRegisterForm,
-    CloseForm,
-    ContactFilterForm,
-    ContactStatusForm,
-    ConvertForm,
-    ImportForm,
-    ReclassifyForm,
-    TransferForm,
-)
-from fangkong.epi.models import Case, Contact, ContactStatus, Degree, RequestStatus
-from fangkong.places.models import Division
+from fangkong.epi.cases.forms import ImportForm, grid_columns
+from fangkong.epi.cases.selectors import case_for_user
+from fangkong.epi.cases.views import case_detail, history
+from fangkong.epi.contacts import importing, selectors, services
+from fangkong.epi.contacts import requests as contact_requests
+from fangkong.epi.contacts.forms import ContactFilterForm, ContactStatusForm, ConvertForm
+from fangkong.epi.models import ContactStatus, RequestStatus
 
-CASE_FIELDS = ("person__division",)
-
-
-def _history(user: Any, obj: Case | Contact) -> Any:
-    return events_for_user(user).filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))[
-        :100
-    ]
-
-
-# Cases --------------------------------------------------------------------------------
-
-
-@login_required
-def case_list(request: HttpRequest) -> HttpResponse:
-    form = CaseFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.case_search(request.user, **{k: v for k, v in filters.items() if v})
-    figures = selectors.case_figures(qs)
-    rows, pager = page_window(request, qs.select_related(*CASE_FIELDS))
-    return render(
-        request,
-        "epi/case_list.html",
-        {"form": form, "rows": rows, "pager": pager, "figures": figures, "section": "cases"},
-    )
-
-
-@login_required
-def case_new(request: HttpRequest) -> HttpResponse:
-    require(request.user, Cap.CASES_EDIT)
-    form = CaseRegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        code = data.pop("place").strip()
-        try:
-            place = Division.objects.filter(code=code).first() if code else None
-            if code and place is None:
-                raise ValidationError({"place": [_("No place has this code")]})
-            case = services.case_register(actor=request.user, place=place, **data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Case %(number)s registered.") % {"number": case.number})
-            return redirect("epi:case", pk=case.pk)
-    return render(request, "epi/case_form.html", {"form": form, "section": "cases"})
-
-
-@login_required
-def case_detail(request: HttpRequest, pk: int, grid: Any = None) -> HttpResponse:
-    case = selectors.case_for_user(request.user, pk)
-    can_contacts = can(request.user, Cap.CONTACTS_VIEW)
-    grouped = selectors.contacts_of_case(request.user, case) if can_contacts else {}
-    context = {
-        "case": case,
-        "close": grouped.get(Degree.CLOSE, []),
-        "secondary": grouped.get(Degree.SECONDARY, []),
-        "can_contacts": can_contacts,
-        "can_edit": can(request.user, Cap.CASES_EDIT),
-        "can_add": can(request.user, Cap.CONTACTS_EDIT),
-        "is_open": case.status in services.OPEN_CASE,
-        "reclassify_form": ReclassifyForm(),
-        "transfer_form": TransferForm(),
-        "close_form": CloseForm(),
-        "import_form": ImportForm(),
-        "grid": grid,
-        "grid_columns": _grid_columns(),
-        "events": _history(request.user, case),
-        "section": "cases",
-    }
-    return render(
-        request, "epi/case_detail.html", context, status=200 if grid is None or grid.ok else 400
-    )
-
-
-def _case_action(
-    request: HttpRequest, pk: int, form_class: type[Form], action: Any
-) -> HttpResponse:
-    case = selectors.case_for_user(request.user, pk)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        flash(request, form=form)
-        return redirect("epi:case", pk=pk)
-    try:
-        action(actor=request.user, case=case, **form.cleaned_data)
-    except ValidationError as exc:
-        flash(request, exc)
-    else:
-        messages.success(request, _("Saved."))
-    return redirect("epi:case", pk=pk)
-
-
-@login_required
-@require_POST
-def case_reclassify(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, Cap.CASES_EDIT)
-    return _case_action(request, pk, ReclassifyForm, services.case_reclassify)
-
-
-@login_required
-@require_POST
-def case_transfer(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, Cap.CASES_EDIT)
-    return _case_action(request, pk, TransferForm, services.case_transfer)
-
-
-@login_required
-@require_POST
-def case_close(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, Cap.CASES_EDIT)
-    return _case_action(request, pk, CloseForm, services.case_close)
-
-
-def _grid_columns() -> list[tuple[str, str]]:
-    labels = {
-        "id_number": _("ID number"),
-        "name": _("Name"),
-        "phone": _("Phone"),
-        "relation": _("Relation"),
-        "venue_code": _("Venue code"),
-        "exposure_at": _("Exposure date/time"),
-        "degree": _("Degree"),
-        "via_id_number": _("Via (close contact's ID)"),
-    }
-    return [(c, labels[c]) for c in contacts_import.GRID_COLUMNS]
+# A case's contacts -----------------------------------------------------------------------------
 
 
 @login_required
@@ -160,8 +29,8 @@ def _grid_columns() -> list[tuple[str, str]]:
 def case_contacts_grid(request: HttpRequest, pk: int) -> HttpResponse:
     """Save many pasted lines as contacts at once; errors come back per line and column."""
     require(request.user, Cap.CONTACTS_EDIT)
-    case = selectors.case_for_user(request.user, pk)
-    grid = contacts_import.add_from_grid(
+    case = case_for_user(request.user, pk)
+    grid = importing.add_from_grid(
         actor=request.user, case=case, text=request.POST.get("lines", "")
     )
     if not grid.lines:
@@ -174,7 +43,7 @@ def case_contacts_grid(request: HttpRequest, pk: int) -> HttpResponse:
                 number,
                 [
                     (cells[i] if i < len(cells) else "", grid.errors.get((number, c), []))
-                    for i, (c, _l) in enumerate(_grid_columns())
+                    for i, (c, _l) in enumerate(grid_columns())
                 ],
                 grid.row_errors.get(number, []),
             )
@@ -193,14 +62,14 @@ def case_contacts_grid(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_contacts_import(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Cap.CONTACTS_EDIT)
-    case = selectors.case_for_user(request.user, pk)
+    case = case_for_user(request.user, pk)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         flash(request, form=form)
         return redirect("epi:case", pk=pk)
     upload = form.cleaned_data["file"]
     with uploaded_path(upload) as path:
-        result = contacts_import.import_contacts(
+        result = importing.import_contacts(
             actor=request.user, case=case, path=path, filename=upload.name
         )
     return render(
@@ -276,7 +145,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and contact.became_case_id is None,
         "can_see_case": can(request.user, Cap.CASES_VIEW),
         "convert_form": ConvertForm(),
-        "events": _history(request.user, contact),
+        "events": history(request.user, contact),
         "section": "contacts",
     }
     contact.via_visible = contact.via is not None and in_scope(  # type: ignore[attr-defined]

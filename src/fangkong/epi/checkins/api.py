@@ -10,9 +10,9 @@ from ninja.files import UploadedFile
 from fangkong.core.access import Cap, require
 from fangkong.core.apikit import ERRORS, Limit, Offset, Page, ValidationErrorOut, paginate
 from fangkong.core.dates import WindowMoment
-from fangkong.epi.checkins import CheckinImportResult, checkins_at_venue
+from fangkong.epi.checkins.importing import CheckinImportResult, run_upload
+from fangkong.epi.checkins.selectors import checkins_at_venue
 from fangkong.epi.models import CheckIn
-from fangkong.epi.views_checkins import run_upload
 
 router = Router(tags=["checkins"])
 

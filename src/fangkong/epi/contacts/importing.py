@@ -35,28 +35,18 @@ from fangkong.core.tabular import (
     read_rows,
     scan,
 )
-from fangkong.epi.models import Case, Degree, ExposureRelation
-from fangkong.epi.services import (
+from fangkong.epi.cases.forms import GRID_COLUMNS
+from fangkong.epi.contacts.services import (
     ContactRow,
     contacts_add_bulk,
     contacts_check,
     duplicate_message,
     requested_message,
 )
+from fangkong.epi.models import Case, Degree, ExposureRelation
 
 MAX_ROWS = 20000
 
-# The line-listing grid: the columns a tracer types, in this order.
-GRID_COLUMNS = (
-    "id_number",
-    "name",
-    "phone",
-    "relation",
-    "venue_code",
-    "exposure_at",
-    "degree",
-    "via_id_number",
-)
 COLUMNS = Columns(
     names=(
         "id_number",

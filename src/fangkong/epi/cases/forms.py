@@ -1,6 +1,9 @@
+"""Forms of the case pages, with the line-listing grid and the contact file on a case's page."""
+
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.dates import DayField, MomentField
@@ -8,8 +11,6 @@ from fangkong.core.uploads import ImportFileField
 from fangkong.epi.models import (
     CaseKind,
     CaseStatus,
-    ContactStatus,
-    Degree,
     Destination,
     FoundBy,
     FoundWhere,
@@ -83,26 +84,36 @@ class CaseFilterForm(forms.Form):
     )
 
 
-class ContactFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"), choices=[*ANY, *ContactStatus.choices], required=False
-    )
-    degree = forms.ChoiceField(label=_("Degree"), choices=[*ANY, *Degree.choices], required=False)
-
-
-class ContactStatusForm(forms.Form):
-    status = forms.ChoiceField(label=_("New status"), choices=ContactStatus.choices)
-    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
-
-
-class ConvertForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Classification"), choices=CaseKind.choices)
-    found_by = forms.ChoiceField(label=_("Found by"), choices=FoundBy.choices)
-    sampled_on = DayField(label=_("Sampling date"), widget=forms.DateInput(DATE))
-    onset_on = DayField(label=_("Onset date"), required=False, widget=forms.DateInput(DATE))
-    reported_on = DayField(label=_("Report date"), widget=forms.DateInput(DATE))
-    reason = forms.CharField(label=_("Reason / source"), max_length=300, required=False)
-
-
 class ImportForm(forms.Form):
+    """The contact file on a case's page (contacts/views.py imports it)."""
+
     file = ImportFileField(label=_("CSV or XLSX file"))
+
+
+# The line-listing grid on a case's page: the columns a tracer types, in this order
+# (contacts/importing.py reads the pasted lines by them).
+GRID_COLUMNS = (
+    "id_number",
+    "name",
+    "phone",
+    "relation",
+    "venue_code",
+    "exposure_at",
+    "degree",
+    "via_id_number",
+)
+
+
+def grid_columns() -> list[tuple[str, str]]:
+    """(column, heading) of the grid, in the reader's language."""
+    labels = {
+        "id_number": gettext("ID number"),
+        "name": gettext("Name"),
+        "phone": gettext("Phone"),
+        "relation": gettext("Relation"),
+        "venue_code": gettext("Venue code"),
+        "exposure_at": gettext("Exposure date/time"),
+        "degree": gettext("Degree"),
+        "via_id_number": gettext("Via (close contact's ID)"),
+    }
+    return [(c, labels[c]) for c in GRID_COLUMNS]

@@ -1,26 +1,14 @@
 """Check-in import page: upload a CSV or Parquet file of venue scans, see counts and errors."""
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from fangkong.core.access import Cap, require
-from fangkong.core.uploads import ImportFileField, sample_response, uploaded_path
-from fangkong.epi import checkins
-
-
-class CheckinImportForm(forms.Form):
-    file = ImportFileField(label=gettext_lazy("File (CSV or Parquet)"))
-
-
-def run_upload(actor: object, upload: object) -> checkins.CheckinImportResult:
-    """Import an uploaded file (from disk when Django spooled it there)."""
-    name = getattr(upload, "name", "") or "upload.csv"
-    with uploaded_path(upload) as path:
-        return checkins.import_checkins(actor=actor, path=path, filename=name)
+from fangkong.core.uploads import sample_response
+from fangkong.epi.checkins import importing
+from fangkong.epi.checkins.forms import CheckinImportForm
 
 
 def column_help() -> list[tuple[str, str, bool, str]]:
@@ -30,16 +18,16 @@ def column_help() -> list[tuple[str, str, bool, str]]:
         "time_in": _("Such as 2022-05-01 08:30 (local time)"),
         "time_out": _("Such as 2022-05-01 09:10; not before time in"),
     }
-    return checkins.COLUMNS.help(notes)
+    return importing.COLUMNS.help(notes)
 
 
 @login_required
 def checkin_import(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.CHECKINS_IMPORT)
     if request.GET.get("sample") == "csv":
-        return sample_response(checkins.sample_csv(), "checkins-sample.csv")
+        return sample_response(importing.sample_csv(), "checkins-sample.csv")
     form = CheckinImportForm(request.POST or None, request.FILES or None)
     context: dict[str, object] = {"section": "checkins", "form": form, "columns": column_help()}
     if request.method == "POST" and form.is_valid():
-        context["result"] = run_upload(request.user, form.cleaned_data["file"])
+        context["result"] = importing.run_upload(request.user, form.cleaned_data["file"])
     return render(request, "epi/checkin_import.html", context)

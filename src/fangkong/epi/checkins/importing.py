@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -43,11 +42,10 @@ from fangkong.core.tabular import (
     read_rows,
     scan,
 )
+from fangkong.core.uploads import uploaded_path
 from fangkong.epi.finding.index import checkins_changed
-from fangkong.epi.models import CheckIn
 from fangkong.people.models import Resident
 from fangkong.places.models import Venue
-from fangkong.places.selectors import venues_for_user
 
 CHUNK = 50_000
 
@@ -487,26 +485,8 @@ def sample_csv() -> str:
     return COLUMNS.sample_csv(SAMPLE_ROWS)
 
 
-# Reading stored check-ins ---------------------------------------------------------------
-
-
-def venue_for_user(user: Any, code: str) -> Venue:
-    """The venue with this code if it lies in the user's jurisdiction (else 404)."""
-    venue = venues_for_user(user).filter(code=code).first()
-    if venue is None:
-        raise Http404
-    return venue
-
-
-def checkins_at_venue(
-    user: Any, code: str, start: dt.datetime | None = None, end: dt.datetime | None = None
-) -> Any:
-    """Check-ins at a venue of the user's jurisdiction overlapping [start, end], by time in."""
-    require(user, Cap.CONTACTS_VIEW)
-    venue = venue_for_user(user, code)
-    qs = CheckIn.objects.filter(venue=venue).select_related("person")
-    if end is not None:
-        qs = qs.filter(time_in__lt=end)
-    if start is not None:
-        qs = qs.filter(time_out__gt=start)
-    return qs.order_by("time_in", "id")
+def run_upload(actor: object, upload: object) -> CheckinImportResult:
+    """Import an uploaded file (from disk when Django spooled it there): the page and the API."""
+    name = getattr(upload, "name", "") or "upload.csv"
+    with uploaded_path(upload) as path:
+        return import_checkins(actor=actor, path=path, filename=name)

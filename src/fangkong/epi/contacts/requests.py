@@ -20,6 +20,11 @@ from django.utils.translation import gettext as _
 from fangkong.audit.services import event_record
 from fangkong.core.access import NO_SCOPE, Cap, can, in_scope, key_filter, require, scope_key
 from fangkong.core.errors import BulkErrors, field_error
+from fangkong.epi.contacts.services import (
+    ContactRow,
+    contact_requests_write,
+    contacts_add_bulk,
+)
 from fangkong.epi.models import (
     Candidate,
     CandidateDecision,
@@ -29,11 +34,6 @@ from fangkong.epi.models import (
     FindingJob,
     JobStatus,
     RequestStatus,
-)
-from fangkong.epi.services import (
-    ContactRow,
-    contact_requests_write,
-    contacts_add_bulk,
 )
 from fangkong.places.models import KEY_LENGTH, Level
 

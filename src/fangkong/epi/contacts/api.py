@@ -1,4 +1,5 @@
-"""REST endpoints for cases and contacts (mounted under /api/)."""
+"""REST endpoints for contacts and requests for contacts registered elsewhere (协查), mounted
+under /api/ after the cases' (the same "cases" tag)."""
 
 from typing import Any
 
@@ -6,24 +7,13 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from fangkong.core.access import Cap, require
-from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, not_found_message, paginate
-from fangkong.core.dates import WindowDay
-from fangkong.core.errors import BulkErrors, field_error
-from fangkong.epi import contact_requests, selectors, services
-from fangkong.epi.models import (
-    CaseKind,
-    CaseStatus,
-    ContactStatus,
-    Degree,
-    FoundWhere,
-    RequestStatus,
-)
-from fangkong.epi.schemas import (
-    CaseFiguresOut,
-    CaseIn,
-    CaseOut,
-    CaseTransferIn,
-    CloseIn,
+from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, paginate
+from fangkong.core.errors import BulkErrors
+from fangkong.epi.cases.schemas import CaseOut, case_out
+from fangkong.epi.cases.selectors import case_for_user
+from fangkong.epi.contacts import requests as contact_requests
+from fangkong.epi.contacts import selectors, services
+from fangkong.epi.contacts.schemas import (
     ContactIn,
     ContactOut,
     ContactRequestDecisionIn,
@@ -31,116 +21,15 @@ from fangkong.epi.schemas import (
     ContactsAddedOut,
     ContactStatusIn,
     ConvertIn,
-    ReclassifyIn,
-    case_out,
     contact_out,
     contact_request_out,
 )
-from fangkong.places.models import Division
+from fangkong.epi.models import ContactStatus, Degree, RequestStatus
 
 router = Router(tags=["cases"])
 
 CONTACT_RELATED = ("person__division", "case", "venue")
 CONTACT_FIELDS = {"exposure_start": "exposure_start", "via": "via_id_number"}
-
-
-def _place(code: str) -> Division | None:
-    if not code:
-        return None
-    place = Division.objects.filter(code=code).first()
-    if place is None:
-        raise field_error("place", not_found_message())
-    return place
-
-
-# Cases
-
-
-@router.get("/cases", response={200: Page[CaseOut], **ERRORS}, summary="Cases")
-def case_list(
-    request: HttpRequest,
-    kind: CaseKind | None = None,
-    found_where: FoundWhere | None = None,
-    status: CaseStatus | None = None,
-    reported_from: WindowDay | None = None,
-    reported_to: WindowDay | None = None,
-    limit: int = Limit,
-    offset: int = Offset,
-) -> dict[str, Any]:
-    """Cases within your jurisdiction, newest report first; ID numbers and phones masked."""
-    qs = selectors.case_search(
-        request.user,
-        kind=kind.value if kind else "",
-        found_where=found_where.value if found_where else "",
-        status=status.value if status else "",
-        reported_from=reported_from,
-        reported_to=reported_to,
-    ).select_related("person__division")
-    return paginate(qs, limit=limit, offset=offset, convert=case_out)
-
-
-@router.get("/cases/figures", response={200: CaseFiguresOut, **ERRORS}, summary="Case counts")
-def case_figures(request: HttpRequest) -> dict[str, int]:
-    """Confirmed / asymptomatic, found in the community / in quarantine, in your jurisdiction."""
-    return selectors.case_figures(selectors.cases_for_user(request.user))
-
-
-@router.post("/cases", response={201: CaseOut, **ERRORS}, summary="Register a case")
-def case_new(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]:
-    """By ID number: a known person is linked; an unknown one needs `name` and `place`."""
-    require(request.user, Cap.CASES_EDIT)
-    data = payload.dict()
-    data["place"] = _place(data.pop("place").strip())
-    for key in ("kind", "found_by", "found_where"):
-        data[key] = data[key].value if hasattr(data[key], "value") else data[key]
-    case = services.case_register(actor=request.user, **data)
-    return Status(201, case_out(case))
-
-
-@router.get("/cases/{int:case_id}", response={200: CaseOut, **ERRORS})
-def case_detail(request: HttpRequest, case_id: Id) -> dict[str, Any]:
-    return case_out(selectors.case_for_user(request.user, case_id))
-
-
-@router.post("/cases/{int:case_id}/reclassify", response={200: CaseOut, **ERRORS})
-def case_reclassify(request: HttpRequest, case_id: Id, payload: ReclassifyIn) -> dict[str, Any]:
-    require(request.user, Cap.CASES_EDIT)
-    case = selectors.case_for_user(request.user, case_id)
-    services.case_reclassify(
-        actor=request.user, case=case, kind=payload.kind.value, reason=payload.reason
-    )
-    return case_out(case)
-
-
-@router.post("/cases/{int:case_id}/transfer", response={200: CaseOut, **ERRORS})
-def case_transfer(request: HttpRequest, case_id: Id, payload: CaseTransferIn) -> dict[str, Any]:
-    """Closed-loop transfer to a designated hospital or a shelter hospital."""
-    require(request.user, Cap.CASES_EDIT)
-    case = selectors.case_for_user(request.user, case_id)
-    services.case_transfer(
-        actor=request.user,
-        case=case,
-        destination=payload.destination.value,
-        destination_name=payload.destination_name,
-        transferred_at=payload.transferred_at,
-        reason=payload.reason,
-    )
-    return case_out(case)
-
-
-@router.post("/cases/{int:case_id}/close", response={200: CaseOut, **ERRORS})
-def case_close(request: HttpRequest, case_id: Id, payload: CloseIn) -> dict[str, Any]:
-    """Record the outcome (recovered or died) with a reason."""
-    require(request.user, Cap.CASES_EDIT)
-    case = selectors.case_for_user(request.user, case_id)
-    services.case_close(
-        actor=request.user,
-        case=case,
-        status=payload.status.value,
-        outcome_on=payload.outcome_on,
-        reason=payload.reason,
-    )
-    return case_out(case)
 
 
 # Contacts of a case
@@ -149,7 +38,7 @@ def case_close(request: HttpRequest, case_id: Id, payload: CloseIn) -> dict[str,
 @router.get("/cases/{int:case_id}/contacts", response={200: list[ContactOut], **ERRORS})
 def case_contacts(request: HttpRequest, case_id: Id) -> list[dict[str, Any]]:
     """The case's contacts within your jurisdiction, close contacts first."""
-    case = selectors.case_for_user(request.user, case_id)
+    case = case_for_user(request.user, case_id)
     qs = selectors.contacts_for_user(request.user, case=case).select_related(*CONTACT_RELATED)
     return [contact_out(c) for c in qs.order_by("degree", "id")]
 
@@ -178,7 +67,7 @@ def case_contacts_add(
     becomes no contact: the row is sent to their jurisdiction for confirmation (`requested`),
     and nothing about them is answered."""
     require(request.user, Cap.CONTACTS_EDIT)
-    case = selectors.case_for_user(request.user, case_id)
+    case = case_for_user(request.user, case_id)
     single = not isinstance(payload, list)
     items = [payload] if isinstance(payload, ContactIn) else payload
     rows = [services.ContactRow(**_row(item)) for item in items]

@@ -1,16 +1,10 @@
-"""Routes of the cases pages (included by epi/urls.py under the "epi" namespace)."""
+"""Routes of the contact pages (included by epi/urls.py under the "epi" namespace)."""
 
 from django.urls import path
 
-from fangkong.epi import views_cases as v
+from fangkong.epi.contacts import views as v
 
 urlpatterns = [
-    path("cases/", v.case_list, name="cases"),
-    path("cases/new/", v.case_new, name="case_new"),
-    path("cases/<int:pk>/", v.case_detail, name="case"),
-    path("cases/<int:pk>/reclassify/", v.case_reclassify, name="case_reclassify"),
-    path("cases/<int:pk>/transfer/", v.case_transfer, name="case_transfer"),
-    path("cases/<int:pk>/close/", v.case_close, name="case_close"),
     path("cases/<int:pk>/contacts/grid/", v.case_contacts_grid, name="case_contacts_grid"),
     path("cases/<int:pk>/contacts/import/", v.case_contacts_import, name="case_contacts_import"),
     path("contacts/", v.contact_list, name="contacts"),

@@ -1,4 +1,5 @@
-"""Request and response shapes of the cases and contacts API. Identifiers leave masked."""
+"""Request and response shapes of the contacts and contact requests API. Identifiers leave
+masked."""
 
 import datetime as dt
 
@@ -7,77 +8,16 @@ from ninja import Field, Schema
 from fangkong.core.apikit import DB_INTEGER_MAX
 from fangkong.core.dates import Day, Moment
 from fangkong.epi.models import (
-    Case,
     CaseKind,
-    CaseStatus,
     Contact,
     ContactRequest,
     ContactStatus,
     Degree,
-    Destination,
     ExposureRelation,
     FoundBy,
-    FoundWhere,
     RequestStatus,
 )
 from fangkong.people.schemas import ResidentBrief, resident_brief
-
-
-class CaseOut(Schema):
-    id: int
-    number: str
-    person: ResidentBrief
-    kind: CaseKind
-    found_by: FoundBy
-    found_where: FoundWhere
-    sampled_on: dt.date
-    onset_on: dt.date | None
-    reported_on: dt.date
-    status: CaseStatus
-    destination: Destination | None
-    destination_name: str
-    transferred_at: dt.datetime | None
-    outcome_on: dt.date | None
-    created_at: dt.datetime
-
-
-class CaseFiguresOut(Schema):
-    total: int
-    confirmed: int
-    asymptomatic: int
-    community: int
-    quarantine: int
-
-
-class CaseIn(Schema):
-    id_number: str = Field(description="18-character resident ID number (GB 11643)")
-    name: str = Field("", description="Required when the ID number is unknown")
-    place: str = Field("", description="Unknown ID number: division code where the person stays")
-    kind: CaseKind
-    found_by: FoundBy
-    found_where: FoundWhere
-    sampled_on: Day
-    onset_on: Day | None = None
-    reported_on: Day
-    reason: str = ""
-
-
-class ReclassifyIn(Schema):
-    kind: CaseKind
-    reason: str
-
-
-class CaseTransferIn(Schema):
-    destination: Destination
-    destination_name: str = Field(max_length=200)
-    transferred_at: Moment
-    reason: str = ""
-
-
-class CloseIn(Schema):
-    status: CaseStatus = Field(description="recovered or died")
-    outcome_on: Day
-    reason: str
 
 
 class ContactOut(Schema):
@@ -180,26 +120,6 @@ class ConvertIn(Schema):
     onset_on: Day | None = None
     reported_on: Day
     reason: str = ""
-
-
-def case_out(c: Case) -> dict[str, object]:
-    return {
-        "id": c.pk,
-        "number": c.number,
-        "person": resident_brief(c.person),
-        "kind": c.kind,
-        "found_by": c.found_by,
-        "found_where": c.found_where,
-        "sampled_on": c.sampled_on,
-        "onset_on": c.onset_on,
-        "reported_on": c.reported_on,
-        "status": c.status,
-        "destination": c.destination or None,
-        "destination_name": c.destination_name,
-        "transferred_at": c.transferred_at,
-        "outcome_on": c.outcome_on,
-        "created_at": c.created_at,
-    }
 
 
 def contact_out(c: Contact) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""Reads of cases and contacts, always scoped to the caller's jurisdiction."""
+"""Reads of cases (and of a case's contacts, for its page), always scoped to the caller's
+jurisdiction."""
 
 import datetime as dt
 from typing import Any
@@ -7,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from fangkong.core.access import Cap, require, scoped
-from fangkong.epi.models import Case, CaseKind, Contact, ContactStatus, Degree, FoundWhere
+from fangkong.epi.models import Case, CaseKind, Contact, Degree, FoundWhere
 
 
 def cases_for_user(user: Any) -> QuerySet[Case]:
@@ -57,45 +58,13 @@ def case_figures(qs: QuerySet[Case]) -> dict[str, int]:
     )
 
 
-def contacts_for_user(
-    user: Any, *, case: Case | None = None, degree: str = "", status: str = ""
-) -> QuerySet[Contact]:
-    require(user, Cap.CONTACTS_VIEW)
-    qs = scoped(Contact.objects.all(), user)
-    if case is not None:
-        qs = qs.filter(case=case)
-    if degree:
-        qs = qs.filter(degree=degree)
-    if status:
-        qs = qs.filter(status=status)
-    return qs
-
-
-def contact_for_user(user: Any, pk: int) -> Contact:
-    try:
-        return (
-            contacts_for_user(user)
-            .select_related(
-                "person__division", "case__person", "venue", "via__person", "became_case"
-            )
-            .get(pk=pk)
-        )
-    except Contact.DoesNotExist:
-        raise Http404 from None
-
-
 def contacts_of_case(user: Any, case: Case) -> dict[str, list[Contact]]:
     """A case's contacts within the user's jurisdiction, grouped by degree (close first)."""
-    qs = contacts_for_user(user, case=case).select_related(
+    require(user, Cap.CONTACTS_VIEW)
+    qs = scoped(Contact.objects.filter(case=case), user).select_related(
         "person", "venue", "via__person", "became_case"
     )
     grouped: dict[str, list[Contact]] = {d: [] for d in Degree.values}
     for contact in qs.order_by("degree", "id"):
         grouped[contact.degree].append(contact)
     return grouped
-
-
-def contact_figures(qs: QuerySet[Contact]) -> dict[str, int]:
-    """Contacts by status (one query)."""
-    counts = dict(qs.order_by().values("status").annotate(n=Count("id")).values_list("status", "n"))
-    return {s: counts.get(s, 0) for s in ContactStatus.values}

@@ -1,0 +1,298 @@
+"""Writes to the case registry: registration, reclassification, transfer, outcome. Each change
+is audited and tells the health-code engine (through `core.changes`, subject "person") whose
+facts changed. `case_create` and the checks before it are shared with contacts/services.py (a
+contact who tests positive becomes a case)."""
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.services import event_record
+from fangkong.core import changes, dates
+from fangkong.core.access import Cap, in_scope, require
+from fangkong.core.errors import field_error
+from fangkong.epi.models import Case, CaseKind, CaseStatus, Destination, FoundBy, FoundWhere
+from fangkong.people.idnumber import IdNumberError, parse_id_number
+from fangkong.people.models import Resident
+from fangkong.people.services import person_register_non_resident
+from fangkong.places.models import Division
+
+OPEN_CASE = (CaseStatus.REPORTED, CaseStatus.TRANSFERRED)
+CLOSED_CASE = (CaseStatus.RECOVERED, CaseStatus.DIED)
+
+
+def check_choice(name: str, value: str, choices: Any, message: str) -> str:
+    if value not in choices.values:
+        raise field_error(name, message)
+    return value
+
+
+def _check_dates(
+    *, sampled_on: dt.date, onset_on: dt.date | None, reported_on: dt.date, born: dt.date
+) -> None:
+    dates.check_dates(
+        {"sampled_on": sampled_on, "onset_on": onset_on, "reported_on": reported_on}, born=born
+    )
+    if sampled_on > reported_on:
+        raise field_error("sampled_on", _("Sampling cannot be after the report date"))
+    if onset_on is not None and onset_on > reported_on:
+        raise field_error("onset_on", _("Onset cannot be after the report date"))
+
+
+def _next_case_number(person: Resident, year: int) -> str:
+    prefix = f"{person.division_key[:4]}-{year}-"
+    last = Case.objects.filter(number__startswith=prefix).aggregate(n=Max("number"))["n"]
+    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{sequence:04d}"
+
+
+def _label(choices: Any, value: str) -> str:
+    return str(choices(value).label) if value in choices.values else value
+
+
+def _person_for_case(
+    actor: Any, id_number: str, name: str, place: Division | None, reason: str
+) -> Resident:
+    try:
+        info = parse_id_number(id_number)
+    except IdNumberError as exc:
+        raise field_error("id_number", exc.args[0]) from None
+    person = Resident.objects.filter(id_number=info.number).first()
+    if person is not None:
+        if not in_scope(actor, person.division_key):
+            raise field_error("id_number", _("This person is registered outside your jurisdiction"))
+        return person
+    if place is None:
+        raise field_error("place", _("Unknown ID number: give the place where this person stays"))
+    if not (name or "").strip():
+        raise field_error("name", _("Unknown ID number: give the person's name"))
+    return person_register_non_resident(
+        actor=actor, id_number=info.number, name=name, division=place, reason=reason
+    )
+
+
+def case_create(
+    *,
+    actor: Any,
+    person: Resident,
+    kind: str,
+    found_by: str,
+    found_where: str,
+    sampled_on: dt.date,
+    onset_on: dt.date | None,
+    reported_on: dt.date,
+    reason: str,
+    basis: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> Case:
+    """Open a case for a known person (audited, counted). The caller checks the actor's
+    authority and tells the health-code engine: `case_register`, `contact_convert_to_case`."""
+    check_choice("kind", kind, CaseKind, _("Unknown classification"))
+    check_choice("found_by", found_by, FoundBy, _("Unknown way of finding"))
+    check_choice(
+        "found_where",
+        found_where,
+        FoundWhere,
+        _("Say whether found in quarantine or in the community"),
+    )
+    _check_dates(
+        sampled_on=sampled_on, onset_on=onset_on, reported_on=reported_on, born=person.birth_date
+    )
+    if Case.objects.filter(person=person, status__in=OPEN_CASE).exists():
+        raise field_error("id_number", _("This person already has an open case"))
+    case = Case.objects.create(
+        number=_next_case_number(person, reported_on.year),
+        person=person,
+        kind=kind,
+        found_by=found_by,
+        found_where=found_where,
+        sampled_on=sampled_on,
+        onset_on=onset_on,
+        reported_on=reported_on,
+        division_key=person.division_key,
+    )
+    event_record(
+        actor=actor,
+        action="case.registered",
+        obj=case,
+        person_id=person.pk,
+        field="kind",
+        to_value=case.get_kind_display(),
+        reason=reason,
+        basis=basis,
+        data=dict(data or {}),
+    )
+    changes.added("case", [case.pk])  # the command dashboard's running counts
+    return case
+
+
+@transaction.atomic
+def case_register(
+    *,
+    actor: Any,
+    id_number: str,
+    name: str = "",
+    kind: str,
+    found_by: str,
+    found_where: str,
+    sampled_on: dt.date,
+    onset_on: dt.date | None = None,
+    reported_on: dt.date,
+    place: Division | None = None,
+    reason: str = "",
+    basis: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> Case:
+    """Register a confirmed case or asymptomatic infection by ID number.
+
+    A known person is linked; an unknown one is registered as a non-resident staying at
+    `place` (which must be within the actor's jurisdiction). `basis` and `data` go into the
+    "case.registered" event (e.g. the lab result behind a case the system actor opens).
+    """
+    require(actor, Cap.CASES_EDIT)
+    person = _person_for_case(actor, id_number, name, place, reason)
+    case = case_create(
+        actor=actor,
+        person=person,
+        kind=kind,
+        found_by=found_by,
+        found_where=found_where,
+        sampled_on=sampled_on,
+        onset_on=onset_on,
+        reported_on=reported_on,
+        reason=reason,
+        basis=basis,
+        data=data,
+    )
+    _changed([person.pk])
+    return case
+
+
+def need_reason(reason: str) -> str:
+    if not (reason or "").strip():
+        raise field_error("reason", _("Give a reason for this change"))
+    return reason.strip()
+
+
+def _check_case(actor: Any, case: Case) -> None:
+    require(actor, Cap.CASES_EDIT)
+    if not in_scope(actor, case.division_key):
+        raise field_error("case", _("This case is outside your jurisdiction"))
+
+
+def _audit_case(
+    actor: Any, case: Case, action: str, field_name: str, old: Any, new: Any, reason: str
+) -> None:
+    event_record(
+        actor=actor,
+        action=action,
+        obj=case,
+        person_id=case.person_id,
+        field=field_name,
+        from_value=old,
+        to_value=new,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def case_reclassify(*, actor: Any, case: Case, kind: str, reason: str) -> Case:
+    """Asymptomatic → confirmed (or a correction back), with a reason."""
+    _check_case(actor, case)
+    check_choice("kind", kind, CaseKind, _("Unknown classification"))
+    reason = need_reason(reason)
+    if case.status in CLOSED_CASE:
+        raise field_error("kind", _("A closed case cannot be reclassified"))
+    if kind == case.kind:
+        raise field_error("kind", _("The case already has this classification"))
+    old = case.get_kind_display()
+    counted = changes.changing("case", [case.pk])
+    case.kind = kind
+    case.save(update_fields=["kind"])
+    _audit_case(actor, case, "case.reclassified", "kind", old, case.get_kind_display(), reason)
+    counted.done()
+    _changed([case.person_id])
+    return case
+
+
+@transaction.atomic
+def case_transfer(
+    *,
+    actor: Any,
+    case: Case,
+    destination: str,
+    destination_name: str,
+    transferred_at: dt.datetime,
+    reason: str = "",
+    check_access: bool = True,
+) -> Case:
+    """Record the closed-loop transfer to a designated or shelter hospital.
+
+    `check_access=False` is for the quarantine transfer service, which has checked the
+    actor's authority over the person (transfer task force, site staff) itself.
+    """
+    if check_access:
+        _check_case(actor, case)
+    check_choice(
+        "destination", destination, Destination, _("Choose a designated or shelter hospital")
+    )
+    destination_name = (destination_name or "").strip()
+    if not destination_name:
+        raise field_error("destination_name", _("Name the hospital"))
+    if case.status in CLOSED_CASE:
+        raise field_error("status", _("A closed case cannot be transferred"))
+    dates.check_date("transferred_at", transferred_at, born=case.person.birth_date)
+    if timezone.localtime(transferred_at).date() < case.sampled_on:
+        raise field_error("transferred_at", _("The transfer cannot be before sampling"))
+    old = _where(case)
+    old_status = case.get_status_display()
+    counted = changes.changing("case", [case.pk])
+    case.status = CaseStatus.TRANSFERRED
+    case.destination, case.destination_name = destination, destination_name
+    case.transferred_at = transferred_at
+    case.save(update_fields=["status", "destination", "destination_name", "transferred_at"])
+    _audit_case(actor, case, "case.transferred", "destination", old, _where(case), reason)
+    if old_status != case.get_status_display():
+        _audit_case(
+            actor, case, "case.transferred", "status", old_status, case.get_status_display(), reason
+        )
+    counted.done()
+    return case
+
+
+def _where(case: Case) -> str:
+    if not case.destination:
+        return ""
+    return f"{_label(Destination, case.destination)} {case.destination_name}".strip()
+
+
+@transaction.atomic
+def case_close(*, actor: Any, case: Case, status: str, outcome_on: dt.date, reason: str) -> Case:
+    """Record the outcome: recovered and discharged, or died."""
+    _check_case(actor, case)
+    if status not in CLOSED_CASE:
+        raise field_error("status", _("The outcome is recovered or died"))
+    reason = need_reason(reason)
+    if case.status in CLOSED_CASE:
+        raise field_error("status", _("This case is already closed"))
+    if outcome_on < case.sampled_on:
+        raise field_error("outcome_on", _("The outcome cannot be before sampling"))
+    dates.check_date("outcome_on", outcome_on)
+    old = case.get_status_display()
+    counted = changes.changing("case", [case.pk])
+    case.status, case.outcome_on = status, outcome_on
+    case.save(update_fields=["status", "outcome_on"])
+    _audit_case(actor, case, "case.closed", "status", old, case.get_status_display(), reason)
+    counted.done()
+    _changed([case.person_id])
+    return case
+
+
+def _changed(person_ids: list[int]) -> None:
+    # In the same transaction: a status is never out of step with the facts it rests on.
+    changes.changed("person", person_ids)
