@@ -265,6 +265,12 @@ class ImportResult:
     def ok(self) -> bool:
         return self.error_count == 0 and not self.errors
 
+    def event_data(self, *counts: str) -> dict[str, Any]:
+        """What the import's audit event keeps: the file, its hash, the rows read and `counts`
+        (names of this result's fields)."""
+        data = {"file": self.filename, "sha256": self.sha256, "rows": self.rows_read}
+        return data | {name: getattr(self, name) for name in counts}
+
 
 # Reading: the header ------------------------------------------------------------------------
 

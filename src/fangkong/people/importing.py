@@ -641,17 +641,9 @@ def _write(validator: _Validator, result: ResidentImportResult, actor: Any) -> N
             object_id=result.sha256[:16],
             division_key=scope_key(actor),
             reason=result.filename,
-            data={
-                "file": result.filename,
-                "sha256": result.sha256,
-                "valid_only": result.valid_only,
-                "rows": result.rows_read,
-                "created": result.created,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-                "rejected": result.rejected,
-                "households_created": result.households_created,
-            },
+            data=result.event_data(
+                "valid_only", "created", "updated", "unchanged", "rejected", "households_created"
+            ),
         )
     if result.created + result.updated >= ANALYZE_AFTER_ROWS:
         analyze(Household, Resident)

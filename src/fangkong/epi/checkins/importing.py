@@ -465,13 +465,7 @@ def _audit(actor: Any, result: CheckinImportResult) -> None:
         object_id=result.sha256[:16],
         division_key=scope_key(actor),
         reason=result.filename,
-        data={
-            "file": result.filename,
-            "sha256": result.sha256,
-            "rows": result.rows_read,
-            "created": result.created,
-            "already_present": result.already_present,
-        },
+        data=result.event_data("created", "already_present"),
     )
 
 

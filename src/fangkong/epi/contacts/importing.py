@@ -268,14 +268,7 @@ def import_contacts(
                     obj=case,
                     person_id=case.person_id,
                     to_value=str(result.added),
-                    data={
-                        "file": result.filename,
-                        "sha256": result.sha256,
-                        "rows": result.rows_read,
-                        "added": result.added,
-                        "skipped": result.skipped,
-                        "requested": result.requested,
-                    },
+                    data=result.event_data("added", "skipped", "requested"),
                 )
     result.seconds = time.perf_counter() - started
     return result

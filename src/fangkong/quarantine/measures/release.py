@@ -23,6 +23,7 @@ from fangkong.core.access import Cap, require
 from fangkong.core.errors import field_error
 from fangkong.core.pdf import html_to_pdf
 from fangkong.places.models import Division
+from fangkong.policy import accessor
 from fangkong.policy.accessor import current
 from fangkong.policy.models import PolicyProfile
 from fangkong.quarantine.measures.selectors import (
@@ -162,9 +163,9 @@ def _refuse(reasons: list[str]) -> None:
 
 
 def _profile_of(measure: Measure) -> PolicyProfile | None:
-    return PolicyProfile.objects.filter(
-        code=measure.profile_code, version=measure.profile_version
-    ).first()
+    """The profile the measure was planned under (its basis), if that version is on record."""
+    policy = accessor.at(measure.profile_code, measure.profile_version)
+    return policy.profile if policy else None
 
 
 def _next_certificate_number(key: str, day: dt.date) -> str:
