@@ -12,15 +12,20 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("fangkong")
 
 
-# Tests that do not depend on the database: `make test` runs them once, in its SQLite half
-# (scripts/test passes `-m "not once"` to the PostgreSQL half). Path prefix → why.
+# Tests whose result does not depend on the database run in one half of `make test` only
+# (scripts/test): path prefix → (the half, why). The SQLite half skips `once_postgres`, the
+# PostgreSQL half `once_sqlite`; a plain `pytest` runs everything.
 ONCE = {
-    "tests/browser/": "pages in a real browser; what the pages read is tested on both databases",
-    "tests/security/test_parser_properties.py": "file and JSON parsers, no database",
-    "tests/web/test_deploy.py": "settings, and `check --deploy` in a subprocess",
-    "tests/web/test_translations.py": "the message catalogue and the templates",
-    "tests/test_layout.py": "the source code's imports",
-    "tests/policy/test_no_policy_numbers_in_code.py": "the source code's literals",
+    "tests/browser/": ("sqlite", "pages in a real browser; what they read is tested on both"),
+    "tests/security/test_parser_properties.py": ("sqlite", "file and JSON parsers, no database"),
+    "tests/web/test_deploy.py": ("sqlite", "settings, and `check --deploy` in a subprocess"),
+    "tests/web/test_translations.py": ("sqlite", "the message catalogue and the templates"),
+    "tests/test_layout.py": ("sqlite", "the source code's imports"),
+    "tests/policy/test_no_policy_numbers_in_code.py": ("sqlite", "the source code's literals"),
+    # Every route × every role: the scoping is in the views and selectors; the one database
+    # difference, prefix_q, is tested on both (tests/web/test_scope_matrix.py, tests/api).
+    "tests/security/test_scope_matrix.py": ("postgres", "the production database"),
+    "tests/security/test_schemathesis.py": ("postgres", "the production database"),
 }
 
 
@@ -28,8 +33,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     root = config.rootpath
     for item in items:
         path = item.path.relative_to(root).as_posix()
-        if any(path.startswith(prefix) for prefix in ONCE):
-            item.add_marker(pytest.mark.once)
+        for prefix, (half, _why) in ONCE.items():
+            if path.startswith(prefix):
+                item.add_marker(getattr(pytest.mark, f"once_{half}"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
