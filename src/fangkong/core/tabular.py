@@ -507,6 +507,30 @@ def read_rows(path: Path, kind: str, limits: Limits | None = None) -> Rows:
     return _checked(_csv_rows(path, kind), limits, max_rows)
 
 
+@dataclass
+class Table:
+    """A CSV/XLSX file opened for an import: its hash, how it is read, its header row and the
+    rows after it (`read_rows`' tuples, streamed)."""
+
+    sha256: str
+    kind: str
+    header: list[str]
+    rows: Rows
+
+
+def open_table(path: Path, limits: Limits | None = None) -> Table:
+    """A spreadsheet file whose first non-empty row names the columns; FileProblem when it is
+    not CSV or XLSX, or holds no row at all."""
+    sha256, kind = scan(path, limits)
+    if kind not in {"xlsx", "xls"} and path.suffix.lower() not in {".csv", ".txt", ""}:
+        raise file_error(E_NOT_TABULAR)
+    rows = read_rows(path, kind, limits)
+    for _number, cells, _lossy in rows:
+        if any(cells):
+            return Table(sha256, kind, cells, rows)
+    raise file_error(E_EMPTY)
+
+
 # Reading: Parquet and JSON ------------------------------------------------------------------
 
 

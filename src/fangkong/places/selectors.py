@@ -1,10 +1,11 @@
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 
 from fangkong.core.access import NO_SCOPE, Cap, key_filter, require, scope_key, scoped
+from fangkong.core.apikit import not_found_message, query_error
 from fangkong.places.models import KEY_LENGTH, Division, Level, Venue
 
 
@@ -75,3 +76,19 @@ def venues_for_user(user: Any) -> QuerySet[Venue]:
 
 def level_label(level: int) -> str:
     return str(Level(level).label)
+
+
+def place_key_for_user(user: Any, code: str, param: str = "community") -> str:
+    """The key of a place in the user's jurisdiction named by its code or key ("" for none),
+    for an API query filter; a place outside it or unknown is one error on `param`."""
+    code = (code or "").strip()
+    if not code:
+        return ""
+    place = (
+        Division.objects.filter(key_filter(scope_key(user), "key"))
+        .filter(Q(code=code) | Q(key=code))
+        .first()
+    )
+    if place is None:
+        raise query_error(param, not_found_message())
+    return place.key

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from fangkong.core.access import Cap, key_filter, require, scope_key
+from fangkong.core.access import Cap, require
 from fangkong.core.apikit import (
     ERRORS,
     Id,
@@ -15,12 +15,12 @@ from fangkong.core.apikit import (
     Page,
     not_found_message,
     paginate,
-    query_error,
 )
 from fangkong.core.dates import WindowDay
 from fangkong.core.errors import field_error
 from fangkong.lab.rounds.selectors import sites_for_user
 from fangkong.places.models import Division, Level
+from fangkong.places.selectors import place_key_for_user
 from fangkong.travel import selectors, services
 from fangkong.travel.models import OriginKind, TripStatus
 from fangkong.travel.schemas import (
@@ -47,17 +47,7 @@ TRIP_DETAIL = (
 def _community(user: Any, code: str) -> str:
     """The key of a place named by code or key in the user's jurisdiction (a query filter)."""
     require(user, Cap.TRIPS_VIEW)  # a role without trips gets 403, not a word on the filter
-    code = (code or "").strip()
-    if not code:
-        return ""
-    place = (
-        Division.objects.filter(key_filter(scope_key(user), "key"))
-        .filter(Q(code=code) | Q(key=code))
-        .first()
-    )
-    if place is None:
-        raise query_error("community", not_found_message())
-    return place.key
+    return place_key_for_user(user, code)
 
 
 def _destination(code: str) -> Division:

@@ -22,9 +22,7 @@ from fangkong.audit.services import event_record
 from fangkong.core.access import Cap, require
 from fangkong.core.errors import BulkErrors
 from fangkong.core.tabular import (
-    E_EMPTY,
     E_EXTRA_CELLS,
-    E_NOT_TABULAR,
     E_NUMBER_LOST,
     E_REQUIRED,
     Columns,
@@ -32,8 +30,7 @@ from fangkong.core.tabular import (
     ImportResult,
     RowError,
     header_key,
-    read_rows,
-    scan,
+    open_table,
 )
 from fangkong.epi.cases.forms import GRID_COLUMNS
 from fangkong.epi.contacts.services import (
@@ -275,17 +272,8 @@ def import_contacts(
 
 
 def _read_file(path: Path, result: ContactImportResult) -> tuple[list[_Parsed], dict[str, str]]:
-    result.sha256, kind = scan(path)
-    if kind not in {"xlsx", "xls"} and path.suffix.lower() not in {".csv", ".txt", ""}:
-        raise FileProblem(RowError(0, "", "", E_NOT_TABULAR))
-    rows = read_rows(path, kind)
-    header: list[str] | None = None
-    for _n, cells, _lossy in rows:
-        if any(cells):
-            header = cells
-            break
-    if header is None:
-        raise FileProblem(RowError(0, "", "", E_EMPTY))
+    table = open_table(path)
+    result.sha256, header, rows = table.sha256, table.header, table.rows
     positions = _parse_header(header)
     headers = {canon: header[i] for canon, i in positions.items()}
     parsed: list[_Parsed] = []

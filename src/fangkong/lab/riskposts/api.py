@@ -7,27 +7,24 @@ its tallies per employer and community all come from there.
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from fangkong.core.access import Cap, key_filter, require, scope_key, scoped
+from fangkong.core.access import Cap, key_filter, require, scoped
 from fangkong.core.apikit import (
     ERRORS,
     Id,
     Limit,
     Offset,
     Page,
-    not_found_message,
     paginate,
-    query_error,
 )
 from fangkong.core.dates import PlanDay
 from fangkong.lab.models import RiskPostGroup, RiskPostWorker
 from fangkong.lab.riskposts import selectors, services
 from fangkong.lab.rounds.selectors import person_for_sampling
 from fangkong.people.display import place_label
-from fangkong.places.models import Division
+from fangkong.places.selectors import place_key_for_user
 
 router = Router(tags=["risk posts"])
 
@@ -105,26 +102,11 @@ def overdue_out(r: selectors.OverdueRow) -> dict[str, Any]:
     }
 
 
-def _place_key(user: Any, code: str) -> str:
-    """The key of a place in the user's jurisdiction named by code or key ("" for none)."""
-    code = (code or "").strip()
-    if not code:
-        return ""
-    place = (
-        Division.objects.filter(key_filter(scope_key(user), "key"))
-        .filter(Q(code=code) | Q(key=code))
-        .first()
-    )
-    if place is None:
-        raise query_error("community", not_found_message())
-    return place.key
-
-
 def _overdue(
     user: Any, employer: str, community: str, today: dt.date | None
 ) -> list[selectors.OverdueRow]:
     rows, _seen = selectors.overdue_workers(user, today=today, employer=employer)
-    key = _place_key(user, community)
+    key = place_key_for_user(user, community)
     return [r for r in rows if r.worker.division_key.startswith(key)]
 
 
@@ -141,7 +123,7 @@ def worker_list(
     qs = selectors.workers_for_user(request.user, employer=employer.strip())
     if group:
         qs = qs.filter(group=group.value)
-    key = _place_key(request.user, community)
+    key = place_key_for_user(request.user, community)
     if key:
         qs = qs.filter(key_filter(key))
     qs = qs.select_related("person__division__parent__parent").order_by("employer", "id")

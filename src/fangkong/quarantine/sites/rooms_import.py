@@ -9,16 +9,13 @@ from django.utils.translation import gettext_noop
 
 from fangkong.core.access import Cap, require
 from fangkong.core.tabular import (
-    E_EMPTY,
     E_EXTRA_CELLS,
-    E_NOT_TABULAR,
     E_REQUIRED,
     Columns,
     FileProblem,
     ImportResult,
     RowError,
-    read_rows,
-    scan,
+    open_table,
 )
 from fangkong.quarantine.models import (
     Site,
@@ -124,18 +121,9 @@ def _room_row(
 
 
 def _read_room_file(path: Path, result: RoomImportResult) -> list[RoomSpec]:
-    _digest, kind = scan(path)
-    if kind not in {"xlsx", "xls"} and path.suffix.lower() not in {".csv", ".txt", ""}:
-        raise FileProblem(RowError(0, "", "", E_NOT_TABULAR))
-    rows = read_rows(path, kind)
-    header: list[str] | None = None
-    for _n, cells, _lossy in rows:
-        if any(cells):
-            header = cells
-            break
-    if header is None:
-        raise FileProblem(RowError(0, "", "", E_EMPTY))
-    positions, header = ROOM_COLUMNS.positions(header)
+    table = open_table(path)
+    rows = table.rows
+    positions, header = ROOM_COLUMNS.positions(table.header)
     headers = {canon: header[i] for canon, i in positions.items()}
     specs: list[RoomSpec] = []
     first_row: dict[tuple[str, str], int] = {}
