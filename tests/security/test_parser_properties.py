@@ -389,6 +389,7 @@ def test_checkin_times_outside_the_calendar_are_marked_bad(text):
         ("楼,英\n平,强", "gbk"),  # ¥, Ӣ, ƽ, ǿ in UTF-8
         ("姓名\n张伟", "utf-8"),
         ("name\nZoë – “café”", "utf-8"),  # European text stays UTF-8 (é is 茅 in GBK)
+        ("@", "utf-8-sig"),  # a byte-order mark says UTF-8 whatever follows
     ],
 )
 def test_short_text_valid_in_both_encodings_reads_as_written(tmp_path, text, encoding):

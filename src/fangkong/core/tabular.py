@@ -332,6 +332,7 @@ def scan(path: Path, limits: Limits | None = None) -> tuple[str, str]:
     kind = ""
     lines = 0
     last = b""
+    first = b""
     multibyte = False  # UTF-8 characters beyond ASCII seen before the end
     chinese = False  # ... Chinese among them
     unusual = False  # ... or a character neither Chinese nor common in European text
@@ -340,6 +341,7 @@ def scan(path: Path, limits: Limits | None = None) -> tuple[str, str]:
             digest.update(block)
             lines += block.count(b"\n")
             last = block[-1:]
+            first = first or block[:3]
             if not kind:
                 if block.startswith(b"PK\x03\x04"):
                     kind = "xlsx"
@@ -367,7 +369,8 @@ def scan(path: Path, limits: Limits | None = None) -> tuple[str, str]:
             # UTF-8 text up to its last bytes, which begin a character that never ends.
             row = lines + (0 if last in (b"\n", b"") else 1)
             raise file_error(E_CUT_CHARACTER, row=row) from None
-    if kind == "utf-8-sig" and unusual and not chinese and _reads_as_chinese_gbk(path):
+    bom = first.startswith(codecs.BOM_UTF8)  # says UTF-8 outright
+    if kind == "utf-8-sig" and unusual and not chinese and not bom and _reads_as_chinese_gbk(path):
         kind = "gb18030"  # e.g. 伟 in GBK reads as ΰ in UTF-8: a Chinese sheet is Chinese
     if kind == "xlsx":
         check_archive(path, limits)
