@@ -21,7 +21,7 @@ from django.db import connection, transaction  # noqa: E402
 
 from fangkong.accounts.models import User  # noqa: E402
 from fangkong.audit.models import Event  # noqa: E402
-from fangkong.people.importing import import_residents  # noqa: E402
+from fangkong.people.importing.services import import_residents  # noqa: E402
 from fangkong.people.models import Household, KeyPerson, Need, Resident  # noqa: E402
 
 

@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from fangkong.audit.models import Event
-from fangkong.people import importing
+from fangkong.core.rejected import rejected_owner, write_rejected
 from fangkong.people.idnumber import make_id_number
-from fangkong.people.importing import import_residents
+from fangkong.people.importing import services, writing
+from fangkong.people.importing.services import import_residents
+from fangkong.people.importing.spec import sample_csv
 from fangkong.people.models import Household, Resident
 from tests import factories as f
 
@@ -196,16 +198,16 @@ def test_valid_only_writes_good_rows_and_returns_the_rest_as_a_file(city, person
 
     assert result.written and (result.created, result.rejected) == (3, 1)
     assert Resident.objects.count() == 3
-    assert importing.rejected_owner(result.token) == personas["street"].pk
+    assert rejected_owner(result.token) == personas["street"].pk
     out = io.BytesIO()
     with translation.override("en"):
-        importing.write_rejected(result.token, "csv", out)
+        write_rejected(result.token, "csv", out)
     lines = list(csv.reader(io.StringIO(out.getvalue().decode("utf-8-sig"))))
     assert lines[0] == [*HEADER, "Errors"]
     assert lines[1][:8] == rows[2]
     assert lines[1][8].startswith("手机号: Phone must be")
     out = io.BytesIO()
-    importing.write_rejected(result.token, "xlsx", out)
+    write_rejected(result.token, "xlsx", out)
     sheet = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
     assert sheet["A2"].value == rows[2][0]  # the ID stays text
 
@@ -307,9 +309,10 @@ def test_interrupted_import_leaves_nothing_half_written(
     f.resident(city.w[f.Level.UNIT], "旧人")
     rows = good_rows(city, 10)
     path = write_csv(tmp_path / "crash.csv", rows)
-    monkeypatch.setattr(importing, "CHUNK", 3)
+    monkeypatch.setattr(services, "CHUNK", 3)
+    monkeypatch.setattr(writing, "CHUNK", 3)
     calls = []
-    real_copy = importing.copy_rows
+    real_copy = writing.copy_rows
 
     def crash_after_first_chunk(model, fields, values):
         calls.append(model)
@@ -317,7 +320,7 @@ def test_interrupted_import_leaves_nothing_half_written(
             raise RuntimeError("disk full")
         return real_copy(model, fields, values)
 
-    monkeypatch.setattr(importing, "copy_rows", crash_after_first_chunk)
+    monkeypatch.setattr(writing, "copy_rows", crash_after_first_chunk)
     with pytest.raises(RuntimeError):
         run(personas["street"], path)
 
@@ -384,7 +387,7 @@ def test_import_page_shows_form_and_sample(login, personas):
 
 def test_sample_file_imports_cleanly(city, personas, tmp_path):
     path = tmp_path / "sample.csv"
-    path.write_text(importing.sample_csv(), encoding="utf-8")
+    path.write_text(sample_csv(), encoding="utf-8")
     result = run(personas["street"], path)
     assert result.ok and (result.created, result.households_created) == (3, 1)
 

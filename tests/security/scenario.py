@@ -25,6 +25,7 @@ from django.utils import timezone
 from fangkong.accounts.models import ApiToken, User
 from fangkong.accounts.services import token_create
 from fangkong.audit.models import Event
+from fangkong.core.rejected import RejectedFile
 from fangkong.core.roles import Role
 from fangkong.epi.models import (
     Candidate,
@@ -50,7 +51,6 @@ from fangkong.lab.models import (
     Tube,
     TubeStatus,
 )
-from fangkong.people import importing
 from fangkong.people.models import Household, KeyPerson, Need, Resident
 from fangkong.places.models import Division, Level, Venue
 from fangkong.policy.models import PolicyProfile
@@ -596,7 +596,7 @@ def _across(world: World) -> None:
 
 def _rejected_rows(user: User) -> str:
     """A rejected-rows file of an import by `user` (downloadable by them only)."""
-    file = importing._RejectedFile(user, "residents.csv", ["id_number", "name"])
+    file = RejectedFile(user, "residents.csv", ["id_number", "name"])
     file.add(["000", f"{user.username}的拒收行"], [])
     file.close()
     return file.token

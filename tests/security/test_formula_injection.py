@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from fangkong.core.tabular import CsvOut, inert, xlsx_append
-from fangkong.people import importing
+from fangkong.people.importing.services import import_residents
+from fangkong.people.importing.spec import sample_csv
 from fangkong.people.models import Resident
 from tests import factories as f
 
@@ -114,7 +115,7 @@ def rejected_token(city, personas, tmp_path, settings):
         for payload in REJECTED_PAYLOADS:
             writer.writerow(["not-an-id", payload, city.w[f.Level.UNIT].code])
     with translation.override("en"):
-        result = importing.import_residents(
+        result = import_residents(
             actor=personas["street"], path=path, filename="names.csv", valid_only=True
         )
     assert result.token and result.rejected == len(REJECTED_PAYLOADS)
@@ -138,6 +139,6 @@ def test_sample_files_go_through_the_writer():
     from fangkong.epi.checkins import importing as checkins
     from fangkong.lab.results import ingest as results
 
-    for sample in (importing.sample_csv(), checkins.sample_csv(), results.sample_csv()):
+    for sample in (sample_csv(), checkins.sample_csv(), results.sample_csv()):
         rows = list(csv.reader(io.StringIO(sample)))
         assert rows and not [c for row in rows for c in row if c.startswith(STARTS)]

@@ -22,7 +22,7 @@ from fangkong.audit.models import Event
 from fangkong.core.tabular import E_ZIP_RATIO, FileProblem, Limits, read_rows, scan
 from fangkong.epi.models import CheckIn, Contact
 from fangkong.lab.models import Lab, Result, ResultUpload
-from fangkong.people import importing
+from fangkong.people.importing.services import import_residents
 from fangkong.people.models import Household, Resident
 from fangkong.quarantine.models import Room
 from tests import factories as f
@@ -479,13 +479,13 @@ def test_rejected_rows_are_kept_only_when_valid_rows_are_written(
     path.write_text(
         f"身份证号,姓名,单元编码\n411002198005170014,张伟,{unit}\nnot-an-id,李四,{unit}\n"
     )
-    all_or_nothing = importing.import_residents(actor=personas["street"], path=path)
+    all_or_nothing = import_residents(actor=personas["street"], path=path)
     assert not all_or_nothing.written and all_or_nothing.token is None
     assert not (tmp_path / "var" / "imports").exists()
     settings.IMPORT_MAX_ROWS = 1  # the file is refused whole: nothing written, nothing kept
-    refused = importing.import_residents(actor=personas["street"], path=path, valid_only=True)
+    refused = import_residents(actor=personas["street"], path=path, valid_only=True)
     assert refused.fatal and not refused.written and refused.token is None
     assert not any((tmp_path / "var" / "imports").glob("*/rows.jsonl"))
     settings.IMPORT_MAX_ROWS = 100
-    valid_only = importing.import_residents(actor=personas["street"], path=path, valid_only=True)
+    valid_only = import_residents(actor=personas["street"], path=path, valid_only=True)
     assert valid_only.written and valid_only.token

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from fangkong.people import import_views, views
+from fangkong.people import views
+from fangkong.people.importing import urls as importing_urls
 
 app_name = "people"
 urlpatterns = [
@@ -17,8 +18,5 @@ urlpatterns = [
     path("key-persons/<int:pk>/remove/", views.key_person_remove_view, name="key_person_remove"),
     path("needs/<int:pk>/fulfil/", views.need_fulfil_view, name="need_fulfil"),
     path("needs/<int:pk>/cancel/", views.need_cancel_view, name="need_cancel"),
-    path("import/", import_views.import_page, name="import"),
-    path(
-        "import/<str:token>/rejected.<str:fmt>", import_views.rejected_rows, name="import_rejected"
-    ),
+    *importing_urls.urlpatterns,
 ]

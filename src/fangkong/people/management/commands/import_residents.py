@@ -7,8 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from fangkong.core.rejected import write_rejected
 from fangkong.core.tabular import MAX_ERRORS_KEPT
-from fangkong.people.importing import import_residents, write_rejected
+from fangkong.people.importing.services import import_residents
 
 
 class Command(BaseCommand):

@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fangkong.core.access import Cap, require
+from fangkong.core.rejected import rejected_filename, rejected_owner, write_rejected
 from fangkong.core.uploads import ImportFileField, sample_response, uploaded_path
-from fangkong.people import importing
+from fangkong.people.importing.services import import_residents
+from fangkong.people.importing.spec import COLUMNS, ResidentImportResult, sample_csv
 
 MODES = [
     ("all", gettext_lazy("All or nothing: write nothing if any row is wrong")),
@@ -34,11 +36,11 @@ class ImportForm(forms.Form):
     )
 
 
-def _run(request: HttpRequest, form: ImportForm) -> importing.ResidentImportResult:
+def _run(request: HttpRequest, form: ImportForm) -> ResidentImportResult:
     upload = form.cleaned_data["file"]
     valid_only = form.cleaned_data["mode"] == "valid"
     with uploaded_path(upload) as path:
-        return importing.import_residents(
+        return import_residents(
             actor=request.user, path=path, filename=upload.name, valid_only=valid_only
         )
 
@@ -47,7 +49,7 @@ def _run(request: HttpRequest, form: ImportForm) -> importing.ResidentImportResu
 def import_page(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.RESIDENTS_IMPORT)
     if request.GET.get("sample") == "csv":
-        return sample_response(importing.sample_csv(), "residents-sample.csv")
+        return sample_response(sample_csv(), "residents-sample.csv")
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict[str, object] = {"section": "import", "form": form, "columns": column_help()}
     if request.method == "POST" and form.is_valid():
@@ -60,15 +62,15 @@ def import_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def rejected_rows(request: HttpRequest, token: str, fmt: str) -> HttpResponseBase:
     require(request.user, Cap.RESIDENTS_IMPORT)
-    if fmt not in CONTENT_TYPES or importing.rejected_owner(token) != request.user.pk:
+    if fmt not in CONTENT_TYPES or rejected_owner(token) != request.user.pk:
         raise Http404
     out = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
-    importing.write_rejected(token, fmt, out)
+    write_rejected(token, fmt, out)
     out.seek(0)
     return FileResponse(
         out,
         as_attachment=True,
-        filename=importing.rejected_filename(token, fmt),
+        filename=rejected_filename(token, fmt),
         content_type=CONTENT_TYPES[fmt],
     )
 
@@ -86,4 +88,4 @@ def column_help() -> list[tuple[str, str, bool, str]]:
         "sex": _("%(values)s; must match the ID number") % {"values": "男/女 (M/F)"},
         "birth_date": _("Such as 1980-05-17; must match the ID number"),
     }
-    return importing.COLUMNS.help(notes)
+    return COLUMNS.help(notes)
