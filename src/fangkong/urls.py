@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from fangkong.api import api
 from fangkong.healthcode.urls import public_urlpatterns as healthcode_public
+from fangkong.zones.urls import public_urlpatterns as zones_public
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -22,7 +23,7 @@ urlpatterns = [
     path("zones/", include("fangkong.zones.urls")),
     path("command/", include("fangkong.command.urls")),
     path("", include((healthcode_public, "public"))),  # /v/<token>/, /my-code/
-    path("", include("fangkong.zones.urls_public")),
+    path("", include(zones_public)),  # /risk-zones/
 ]
 
 handler404 = "fangkong.web.errors.not_found"

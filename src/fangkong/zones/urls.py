@@ -19,3 +19,8 @@ urlpatterns = [
     path("<int:pk>/extend/", views.zone_extend, name="extend"),
     path("<int:pk>/round/", views.zone_round, name="round"),
 ]
+
+# Without login, at the site's root and without a namespace: /risk-zones/ (name "risk_zones").
+public_urlpatterns = [
+    path("risk-zones/", views.risk_zones, name="risk_zones"),
+]
