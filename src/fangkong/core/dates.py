@@ -162,17 +162,35 @@ class _Bounds:
             raise ValidationError(message, code="date_range")
 
 
+# What `<input type="date">` and `<input type="datetime-local">` take, whatever the language
+# (zh-Hans would otherwise render 2022/05/07, which a browser shows as an empty field).
+ISO_DAY = "%Y-%m-%d"
+ISO_MOMENT = "%Y-%m-%dT%H:%M"
+
+
 class DayField(forms.DateField):
-    """A form date within bounds: a fact, a plan (`plan=True`) or a search window (`window`)."""
+    """A form date within bounds: a fact, a plan (`plan=True`) or a search window (`window`),
+    shown in a date picker with an ISO value."""
+
+    widget = forms.DateInput(attrs={"type": "date"})
 
     def __init__(self, *, plan: bool = False, window: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.validators.append(_Bounds(plan=plan, window=window))
+        if isinstance(self.widget, forms.DateInput):
+            self.widget.format = ISO_DAY
+            self.widget.input_type = "date"
 
 
 class MomentField(forms.DateTimeField):
-    """A form date and time within bounds: a fact, a plan or a search window."""
+    """A form date and time within bounds: a fact, a plan or a search window, shown in a
+    date-and-time picker with an ISO value (to the minute unless the widget says otherwise)."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"})
 
     def __init__(self, *, plan: bool = False, window: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.validators.append(_Bounds(plan=plan, window=window))
+        if isinstance(self.widget, forms.DateTimeInput):
+            self.widget.format = self.widget.format or ISO_MOMENT
+            self.widget.input_type = "datetime-local"
