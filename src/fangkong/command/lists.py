@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.command import figures as fig
 from fangkong.command.asof import spellings, value_at, value_codes
@@ -335,7 +336,7 @@ def site_rows(node: Node, at: dt.datetime, since: dt.datetime, params: QueryDict
 def site_columns() -> list[Column]:
     return [
         plain(_("Site code"), "code"),
-        plain(_("Name"), "name"),
+        plain(pgettext_lazy("of a thing", "Name"), "name"),
         choice(_("Kind"), "kind", SiteKind),
         Column(_("Street"), ("division_key",), lambda r, c: c.street(r["division_key"])),
         plain(_("Address"), "address"),

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.people.models import Resident
 from fangkong.places.models import Division
@@ -15,7 +16,7 @@ from fangkong.places.models import Division
 
 class Lab(models.Model):
     code = models.CharField(_("lab code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=200)
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="labs")
     division_key = models.CharField(max_length=24, db_index=True, editable=False)
 
@@ -30,7 +31,7 @@ class Lab(models.Model):
 
 class SamplingSite(models.Model):
     code = models.CharField(_("site code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=200)
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="sampling_sites")
     division_key = models.CharField(max_length=24, db_index=True, editable=False)
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -53,7 +54,7 @@ class RoundStatus(models.TextChoices):
 class TestingRound(models.Model):
     """A round of mass testing (全员核酸/区域核查) over a jurisdiction subtree."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=200)
     area = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="testing_rounds")
     division_key = models.CharField(max_length=24, db_index=True, editable=False)
     pool_size = models.PositiveSmallIntegerField(_("pool size"))

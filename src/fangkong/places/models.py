@@ -8,6 +8,7 @@ prefix range on `key`, and every scoped table stores the key of its node.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Level(models.IntegerChoices):
@@ -41,7 +42,7 @@ def code_from_key(key: str) -> str:
 class Division(models.Model):
     key = models.CharField(_("key"), max_length=24, unique=True)
     code = models.CharField(_("division code"), max_length=24, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=100)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, db_index=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
@@ -79,7 +80,7 @@ class Venue(models.Model):
     """A place with a venue code (场所码) where people check in."""
 
     code = models.CharField(_("venue code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=VenueKind.choices)
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="venues")
     division_key = models.CharField(max_length=24, db_index=True, editable=False)

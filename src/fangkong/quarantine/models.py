@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.people.models import Resident
 from fangkong.places.models import Division
@@ -165,8 +166,10 @@ class SiteKind(models.TextChoices):
 class Site(models.Model):
     """A centralised quarantine site (集中隔离点)."""
 
-    code = models.CharField(_("site code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=120)
+    code = models.CharField(
+        pgettext_lazy("quarantine site", "site code"), max_length=20, unique=True
+    )
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=16, choices=SiteKind.choices)
     address = models.CharField(_("address"), max_length=200, blank=True)
     division = models.ForeignKey(

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core.dates import DayField, MomentField
 
@@ -34,7 +35,7 @@ class PlacesMixin(forms.Form):
 class DrawForm(PlacesMixin):
     level = forms.ChoiceField(label=_("Level"), choices=())
     name = forms.CharField(
-        label=_("Name"),
+        label=pgettext_lazy("of a thing", "Name"),
         max_length=200,
         required=False,
         help_text=_("Empty: named after its first place"),

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.epi.models import Case
 from fangkong.places.models import Division
@@ -26,7 +27,7 @@ class ZoneStatus(models.TextChoices):
 
 
 class Zone(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=200)
     level = models.CharField(_("level"), max_length=20)
     status = models.CharField(
         _("status"), max_length=10, choices=ZoneStatus.choices, default=ZoneStatus.ACTIVE

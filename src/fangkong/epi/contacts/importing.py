@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.db import models, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from fangkong.audit.services import event_record
@@ -94,7 +94,18 @@ COLUMNS = Columns(
     required=("id_number",),
 )
 
-RELATION_MAP: dict[str, str] = {v: v for v in ExposureRelation.values}
+
+def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
+    """Each choice's label, in Chinese and in English, lower-cased → its value: what the page
+    shows a tracer may be typed back in either language."""
+    out = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            out.update({str(label).lower(): value for value, label in choices.choices})
+    return out
+
+
+RELATION_MAP: dict[str, str] = {v: v for v in ExposureRelation.values} | _labels(ExposureRelation)
 RELATION_MAP.update(
     {
         "同住": "household",
@@ -115,7 +126,7 @@ RELATION_MAP.update(
         "其它": "other",
     }
 )
-DEGREE_MAP: dict[str, str] = {v: v for v in Degree.values}
+DEGREE_MAP: dict[str, str] = {v: v for v in Degree.values} | _labels(Degree)
 DEGREE_MAP.update(
     {"密接": "close", "密切接触者": "close", "次密接": "secondary", "密接的密接": "secondary"}
 )

@@ -4,13 +4,14 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core.dates import MomentField
 from fangkong.lab.models import Purpose
 
 
 class RoundForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("of a thing", "Name"), max_length=200)
     area = forms.CharField(
         label=_("Area (division code)"),
         max_length=24,
@@ -57,7 +58,7 @@ class CloseRoundForm(forms.Form):
 
 class SiteForm(forms.Form):
     code = forms.CharField(label=_("Site code"), max_length=32)
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("of a thing", "Name"), max_length=200)
     place = forms.CharField(label=_("Place (division code)"), max_length=24)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
 

@@ -5,14 +5,15 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core.uploads import ImportFileField
 from fangkong.quarantine.models import RoomStatus, SiteKind
 
 
 class SiteForm(forms.Form):
-    code = forms.CharField(label=_("Site code"), max_length=20)
-    name = forms.CharField(label=_("Name"), max_length=120)
+    code = forms.CharField(label=pgettext_lazy("quarantine site", "Site code"), max_length=20)
+    name = forms.CharField(label=pgettext_lazy("of a thing", "Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=SiteKind.choices)
     place = forms.CharField(
         label=_("Place (division code)"),
