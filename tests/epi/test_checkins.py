@@ -229,3 +229,20 @@ def test_a_venue_outside_the_jurisdiction_is_not_found(login, personas, logged):
 
 def test_a_lab_may_not_list_check_ins(login, personas, logged):
     assert login(personas["lab"]).get("/api/venues/V-WD-1/checkins").status_code == 403
+
+
+def test_the_sample_file_is_made_of_the_users_own_people_and_venue_and_imports(
+    login, tmp_path, people, venues, tracer
+):
+    """The downloaded example names people and a venue of the jurisdiction, so importing it as
+    it is works (a fixed example named IDs and codes no city has)."""
+    client = login(tracer)
+    sample = client.get("/epi/checkins/?sample=csv").content.decode("utf-8")
+    assert venues["shop"].code in sample and people["zhang"].id_number in sample
+    result = import_checkins(actor=tracer, path=write(tmp_path, sample))
+    assert result.ok and result.created == 2
+
+
+def test_without_people_or_venues_the_sample_is_the_fixed_example(login, personas):
+    sample = login(personas["task_force"]).get("/epi/checkins/?sample=csv").content.decode()
+    assert "V-WD-0001" in sample

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_noop
 
 from fangkong.audit.services import event_record
 from fangkong.core import dates
-from fangkong.core.access import Cap, in_scope, require, scope_key
+from fangkong.core.access import Cap, in_scope, require, scope_key, scoped
 from fangkong.core.db import LOOKUP_BATCH
 from fangkong.core.tabular import (
     E_EMPTY,
@@ -475,8 +475,25 @@ SAMPLE_ROWS = (
 )
 
 
-def sample_csv() -> str:
-    return COLUMNS.sample_csv(SAMPLE_ROWS)
+def sample_csv(user: Any = None) -> str:
+    """An example file; for a user, made of two residents and a venue of their jurisdiction
+    (yesterday morning), so that importing it as it is works. Without them, `SAMPLE_ROWS`."""
+    rows: tuple[tuple[str, ...], ...] = SAMPLE_ROWS
+    if user is not None:
+        people = list(
+            scoped(Resident.objects.order_by("division_key", "id"), user).values_list(
+                "id_number", flat=True
+            )[:2]
+        )
+        venue = scoped(Venue.objects.order_by("division_key", "code"), user).first()
+        if people and venue is not None:
+            day = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+            times = (("08:30", "09:10"), ("08:45", "09:05"))
+            rows = tuple(
+                (number, venue.code, f"{day} {t_in}", f"{day} {t_out}")
+                for number, (t_in, t_out) in zip(people, times, strict=False)
+            )
+    return COLUMNS.sample_csv(rows)
 
 
 def run_upload(actor: object, upload: object) -> CheckinImportResult:

@@ -25,7 +25,7 @@ def column_help() -> list[tuple[str, str, bool, str]]:
 def checkin_import(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.CHECKINS_IMPORT)
     if request.GET.get("sample") == "csv":
-        return sample_response(importing.sample_csv(), "checkins-sample.csv")
+        return sample_response(importing.sample_csv(request.user), "checkins-sample.csv")
     form = CheckinImportForm(request.POST or None, request.FILES or None)
     context: dict[str, object] = {"section": "checkins", "form": form, "columns": column_help()}
     if request.method == "POST" and form.is_valid():
