@@ -8,16 +8,19 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from fangkong.audit.models import Event
+from fangkong.epi.finding import index as finder
 from fangkong.epi.finding import services as finding
 from fangkong.epi.models import (
     Candidate,
     CandidateDecision,
     CheckIn,
     Contact,
+    ContactRequest,
     Degree,
     ExposureRelation,
     FindingJob,
     JobStatus,
+    RequestStatus,
 )
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.services import profile_activate
@@ -145,7 +148,6 @@ def test_a_job_waits_in_the_queue_for_the_worker_and_runs_once(
 def test_a_failing_job_says_why_and_keeps_no_half_written_candidates(
     log, a_case, tracer, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from fangkong.epi.finding import index as finder
 
     def broken(cases, **kw):
         raise RuntimeError("check-in log unreadable")
@@ -535,7 +537,6 @@ def test_many_cases_in_one_job(city, people, tracer, log, django_capture_on_comm
 def test_candidates_living_elsewhere_are_sent_to_their_district_which_confirms(
     done_job, tracer, personas, login
 ):
-    from fangkong.epi.models import ContactRequest, RequestStatus
 
     response = api_post(login(tracer), f"/api/finding-jobs/{done_job.pk}/refer", {})
     assert response.status_code == 200, response.content
@@ -565,8 +566,6 @@ def test_candidates_living_elsewhere_are_sent_to_their_district_which_confirms(
 
 
 def test_the_job_page_offers_to_send_candidates_elsewhere(done_job, tracer, login):
-    from fangkong.epi.models import ContactRequest
-
     client = login(tracer)
     page = client.get(reverse("epi:finding_job", args=[done_job.pk])).content.decode()
     assert reverse("epi:finding_job_refer", args=[done_job.pk]) in page

@@ -20,9 +20,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from fangkong.lab.models import Lab, Outcome, Purpose, Tube, TubeStatus
+from fangkong.lab import tally
+from fangkong.lab.models import Lab, Outcome, Purpose, RoundTally, Tube, TubeStatus
 from fangkong.lab.models import TestingRound as Round
-from fangkong.lab.rounds import coverage
+from fangkong.lab.results.ingest import results_import
+from fangkong.lab.rounds import coverage, services
+from fangkong.people.models import Resident
 from tests import factories as f
 from tests.api.conftest import bearer_client
 from tests.lab.conftest import ROUND_START, give_result, make_tube
@@ -328,10 +331,6 @@ def test_running_figures_follow_sampling_and_uploads(
     people, personas, a_round, a_site, a_lab, tmp_path
 ):
     """Sampling and uploads keep the round's figures; they equal a full recount."""
-    from fangkong.lab import tally
-    from fangkong.lab.models import RoundTally
-    from fangkong.lab.results.ingest import results_import
-    from fangkong.lab.rounds import services
 
     sampler = personas["street"]
     pool = services.tube_open(
@@ -365,8 +364,6 @@ def test_running_figures_follow_sampling_and_uploads(
 def test_a_tube_with_a_result_takes_no_one(people, personas, a_round, a_site, a_lab):
     from django.core.exceptions import ValidationError
 
-    from fangkong.lab.rounds import services
-
     tube = make_tube("RF-3", [people["zhang"]], round=a_round, site=a_site, capacity=10)
     give_result(tube, Outcome.NEGATIVE, lab=a_lab, tested_at=tube.collected_at)
     with pytest.raises(ValidationError):
@@ -374,7 +371,6 @@ def test_a_tube_with_a_result_takes_no_one(people, personas, a_round, a_site, a_
 
 
 def test_missing_csv_keeps_formulas_inert(small_city, login, personas, a_round, city, people):
-    from fangkong.people.models import Resident
     from tests.security.test_formula_injection import assert_csv_inert
 
     payloads = ['=HYPERLINK("http://x","y")', "-1+2"]

@@ -9,8 +9,10 @@ from django.utils import translation
 
 from fangkong.audit.models import Event
 from fangkong.lab.models import Lab, Outcome, Result, ResultUpload, Tube, TubeStatus
+from fangkong.lab.results import columnar
 from fangkong.lab.results import ingest as results
 from fangkong.lab.results.ingest import results_import
+from fangkong.lab.rounds import services
 from tests import factories as f
 from tests.lab.conftest import result_of
 
@@ -288,7 +290,6 @@ def test_a_tube_twice_in_a_plain_file(upload, tubes, paths):
 
 
 def test_a_resulted_tube_counts_as_tested_and_takes_no_more_people(upload, tubes, people):
-    from fangkong.lab.rounds import services
 
     upload(HEADER + "S-001,阴性,,2022-05-07 20:15\n")
     tube = Tube.objects.get(barcode="S-001")
@@ -300,7 +301,6 @@ def test_a_resulted_tube_counts_as_tested_and_takes_no_more_people(upload, tubes
 
 
 def test_a_block_that_is_not_plain_undoes_the_blocks_before_it(upload, tubes, paths, monkeypatch):
-    from fangkong.lab.results import columnar
 
     monkeypatch.setattr(columnar, "BLOCK", 64)  # a block or two per row
     text = HEADER + "S-001,阴性,,2022-05-07 20:15\nP-001,阴性,,2022-05-07 20:15\n"

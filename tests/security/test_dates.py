@@ -7,8 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
+from fangkong.api import api
 from fangkong.core import dates
-from fangkong.epi.models import Case
+from fangkong.epi.checkins.importing import import_checkins
+from fangkong.epi.models import Case, CheckIn
 from tests import factories as f
 from tests.api.conftest import bearer_client
 
@@ -196,8 +198,6 @@ def test_the_case_form_names_the_field(login, personas, young):
 
 
 def test_checkins_before_the_epoch_or_in_the_future_are_row_errors(tmp_path, people, personas):
-    from fangkong.epi.checkins.importing import import_checkins
-    from fangkong.epi.models import CheckIn
 
     f.venue(people["zhang"].division.parent, "V-WD-1", "西大街超市")
     ahead = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
@@ -249,7 +249,6 @@ def _models_in(annotation):
 
 
 def test_every_date_the_api_accepts_is_bounded():
-    from fangkong.api import api
 
     unbounded, seen, count = [], set(), 0
     todo = [

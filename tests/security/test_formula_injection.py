@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from fangkong.core.tabular import CsvOut, inert, xlsx_append
+from fangkong.epi.checkins import importing as checkins
+from fangkong.lab.results import ingest as results
 from fangkong.people.importing.services import import_residents
 from fangkong.people.importing.spec import sample_csv
 from fangkong.people.models import Resident
@@ -136,8 +138,6 @@ def test_rejected_rows_xlsx_is_inert(login, personas, rejected_token):
 
 
 def test_sample_files_go_through_the_writer():
-    from fangkong.epi.checkins import importing as checkins
-    from fangkong.lab.results import ingest as results
 
     for sample in (sample_csv(), checkins.sample_csv(), results.sample_csv()):
         rows = list(csv.reader(io.StringIO(sample)))
