@@ -8,6 +8,8 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from fangkong.audit.models import Event
+from fangkong.command.figures import quarantine_tally
+from fangkong.command.places import Node
 from fangkong.demo.services import demo_clear, demo_generate
 from fangkong.epi.finding.index import candidates_for_cases
 from fangkong.epi.models import (
@@ -22,6 +24,7 @@ from fangkong.epi.models import (
 from fangkong.healthcode.models import CodeStatus, Colour
 from fangkong.people.models import Need
 from fangkong.policy.services import profiles_install_shipped
+from fangkong.quarantine.models import Site, Stay, StayStatus
 from fangkong.travel.models import Trip
 
 N = 5_000
@@ -102,6 +105,29 @@ def test_as_of_today_the_outbreak_is_live(live):
     assert timezone.localdate(last) == today - dt.timedelta(days=1)
     for due in Need.objects.values_list("next_due", flat=True):
         assert abs((due - today).days) <= 60
+
+
+@pytest.fixture
+def run_city(db):
+    """The city `make run` loads (its default size and seed), as of today."""
+    profiles_install_shipped()
+    return demo_generate(residents=20_000, seed=1)
+
+
+def test_people_in_rooms_are_counted_at_the_demo_moment(run_city):
+    """Check-ins are stamped by 08:00 on the as-of day, so the 08:00 report counts the people
+    the site's board shows in their rooms (they were stamped 10:00, after it)."""
+    at = dt.datetime.combine(timezone.localdate(), dt.time(8), timezone.get_current_timezone())
+    inside = Stay.objects.filter(status=StayStatus.IN)
+    assert inside.exists()
+    assert not inside.filter(checked_in_at__gt=at).exists()
+    tally = quarantine_tally(Node("", "", 0), at, at - dt.timedelta(days=1), 0)
+    assert tally[""]["people"] == inside.count()
+    # The `quarantine` account manages the two sites of 魏都区, as the README says (the tree of
+    # a 20,000-resident city has one street there).
+    sites = Site.objects.filter(staff__username="quarantine")
+    assert sites.count() == 2
+    assert all(site.division_key.startswith("411002") for site in sites)
 
 
 def test_the_contact_finder_finds_people_who_met_a_case(demo):

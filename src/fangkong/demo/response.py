@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.demo.clock import Clock
@@ -52,7 +53,12 @@ def _sites(actor: Any, manager: Any, rng: random.Random) -> tuple[int, int]:
                 "key"
             )[:2]
         )
-        for s, street in enumerate(streets[: 2 if d == 0 else 1]):
+        if not streets:
+            continue
+        # The first district has two sites (the `quarantine` account manages both), in its
+        # first two streets or, where it has one street, both in it; the others have one.
+        for s in range(2 if d == 0 else 1):
+            street = streets[s % len(streets)]
             name = SITE_NAMES[made % len(SITE_NAMES)]
             site = site_services.site_register(
                 actor=actor,
@@ -90,7 +96,11 @@ def _allocate(actor: Any, clock: Clock) -> tuple[int, int]:
     allocation_services.allocation_confirm(actor=actor, batch=batch, today=clock.as_of)
     planned = list(Stay.objects.filter(batch=batch, status=StayStatus.PLANNED).order_by("id"))
     arrived = planned[: max(1, len(planned) * 4 // 5)]  # the rest are on the way
-    checked = site_services.stays_check_in(actor=actor, stays=arrived, at=clock.at(clock.as_of, 10))
+    # They arrived by the demo's stamp (08:00 on the as-of day), never later than now: a
+    # check-in after the moment the city is seen on would leave the dashboard's count at 0
+    # while the site's board shows them in their rooms.
+    at = min(clock.created_at, timezone.now())
+    checked = site_services.stays_check_in(actor=actor, stays=arrived, at=at)
     return len(planned), checked
 
 
