@@ -91,24 +91,49 @@ def test_hospital_sees_cases_but_not_contacts(login, outbreak, personas, english
     assert client.get(reverse("command:list", args=["contacts"])).status_code == 403
 
 
+def _report_text(client) -> str:
+    return re.sub(r"\s+", " ", client.get(reverse("command:report"), REPORT).content.decode())
+
+
 def test_report_text_has_every_headline_number(login, outbreak, personas, english):
-    html = login(personas["command"]).get(reverse("command:report"), REPORT).content.decode()
-    text = re.sub(r"\s+", " ", html)
+    """In English, each count agrees with its noun and verb ("1 new confirmed case", "1 people
+    were released" before)."""
+    text = _report_text(login(personas["command"]))
     for sentence in (
         "As of 8:00 on May 7, 2022, 许昌市 had reported 4 confirmed cases and 2 asymptomatic "
         "infections in this outbreak.",
         "4 of them have been transferred to hospital in a closed loop; 2 are awaiting transfer.",
-        "1 new confirmed cases (0 found in the community, 1 in quarantine or controlled areas) "
-        "and 1 new asymptomatic infections (1 in the community, 0 in quarantine",
-        "1 asymptomatic infections were reclassified as confirmed cases.",
-        "6 close contacts and 1 secondary contacts had been traced (2 and 1 of them",
+        "1 new confirmed case (0 found in the community, 1 in quarantine or controlled areas) "
+        "and 1 new asymptomatic infection (1 in the community, 0 in quarantine",
+        "1 asymptomatic infection was reclassified as a confirmed case.",
+        "6 close contacts and 1 secondary contact had been traced (2 and 1 of them",
         "5 are under control measures, 0 have completed them and been released, and 2 are "
         "still being located or placed.",
-        "1 centralised quarantine sites with 2 rooms were in use, with 2 people in centralised "
-        "quarantine (1 more than 24 hours earlier); 1 people were released",
-        "1 people were under control measures (centralised or at home).",
-        "1 rounds of mass testing had been completed and 1 were in progress.",
+        "1 centralised quarantine site with 2 rooms was in use, with 2 people in centralised "
+        "quarantine (1 more than 24 hours earlier); 1 person was released",
+        "1 person was under control measures (centralised or at home).",
+        "1 round of mass testing had been completed and 1 was in progress.",
         ": 2 (150 people inside).",  # zones in force, by level
+    ):
+        assert sentence in text, sentence
+    assert "1 new confirmed cases" not in text and "1 people" not in text
+
+
+def test_report_text_in_chinese_reads_as_the_city_wrote_it(login, outbreak, personas):
+    """The sentences are built of counted phrases; in Chinese they read as the 许昌 release."""
+    text = _report_text(login(personas["command"]))
+    for sentence in (
+        "许昌市本轮疫情累计报告确诊病例 4 例、无症状感染者 2 例。",
+        "其中 4 例已闭环转运至医院，2 例待转运。",
+        "前 24 小时内新增确诊病例 1 例（社会面发现 0 例，隔离管控中发现 1 例），"
+        "新增无症状感染者 1 例（社会面发现 1 例，隔离管控中发现 0 例）。",
+        "无症状感染者转为确诊病例 1 例。",
+        "累计追踪密切接触者 6 人、密接的密接 1 人（其中前 24 小时内分别新增 2 人、1 人）。",
+        "其中 5 人正在管控，0 人已期满解除，2 人仍在查找或落实管控中。",
+        "启用集中隔离点 1 个、房间 2 间，集中隔离 2 人（较 24 小时前增加 1）；"
+        "前 24 小时内解除隔离 1 人。",
+        "正在管控（集中或居家）1 人。",
+        "已完成全员核酸检测 1 轮，正在进行 1 轮。",
     ):
         assert sentence in text, sentence
 

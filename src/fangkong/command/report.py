@@ -18,7 +18,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, npgettext, pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
@@ -83,6 +83,13 @@ def paragraphs(report: Report) -> list[str]:
     return [p for p in out if p]
 
 
+def _n(phrase: str, n: int) -> str:
+    """A counted phrase of the report ("1 close contact", "6 close contacts"; 密切接触者 6 人),
+    from `npgettext` with the context "daily report": sentences are built of these so English
+    agrees in number and Chinese keeps its measure words."""
+    return phrase % {"n": n}
+
+
 def _cases_text(report: Report) -> str:
     s = report.situation
     t = s.total
@@ -93,47 +100,99 @@ def _cases_text(report: Report) -> str:
             "place": place,
         }
     parts = [
-        _(
-            "%(as_of)s, %(place)s had reported %(confirmed)s confirmed cases and "
-            "%(asymptomatic)s asymptomatic infections in this outbreak."
-        )
+        _("%(as_of)s, %(place)s had reported %(confirmed)s and %(asymptomatic)s in this outbreak.")
         % {
             "as_of": report.as_of,
             "place": place,
-            "confirmed": t[CaseKind.CONFIRMED],
-            "asymptomatic": t[CaseKind.ASYMPTOMATIC],
+            "confirmed": _n(
+                npgettext(
+                    "daily report",
+                    "%(n)s confirmed case",
+                    "%(n)s confirmed cases",
+                    t[CaseKind.CONFIRMED],
+                ),
+                t[CaseKind.CONFIRMED],
+            ),
+            "asymptomatic": _n(
+                npgettext(
+                    "daily report",
+                    "%(n)s asymptomatic infection",
+                    "%(n)s asymptomatic infections",
+                    t[CaseKind.ASYMPTOMATIC],
+                ),
+                t[CaseKind.ASYMPTOMATIC],
+            ),
         }
     ]
     if t["transferred"] == t["cases"]:
         parts.append(_("All of them have been transferred to hospital in a closed loop."))
     else:
         parts.append(
-            _(
-                "%(transferred)s of them have been transferred to hospital in a closed loop; "
-                "%(waiting)s are awaiting transfer."
-            )
-            % {"transferred": t["transferred"], "waiting": t["case_reported"]}
+            pgettext("daily report", "%(transferred)s; %(waiting)s.")
+            % {
+                "transferred": _n(
+                    npgettext(
+                        "daily report",
+                        "%(n)s of them has been transferred to hospital in a closed loop",
+                        "%(n)s of them have been transferred to hospital in a closed loop",
+                        t["transferred"],
+                    ),
+                    t["transferred"],
+                ),
+                "waiting": _n(
+                    npgettext(
+                        "daily report",
+                        "%(n)s is awaiting transfer",
+                        "%(n)s are awaiting transfer",
+                        t["case_reported"],
+                    ),
+                    t["case_reported"],
+                ),
+            }
         )
     parts.append(
         _(
-            "In the preceding 24 hours, %(confirmed)s new confirmed cases (%(c_community)s found "
-            "in the community, %(c_quarantine)s in quarantine or controlled areas) and "
-            "%(asymptomatic)s new asymptomatic infections (%(a_community)s in the community, "
-            "%(a_quarantine)s in quarantine or controlled areas) were reported."
+            "In the preceding 24 hours, %(confirmed)s (%(c_community)s found in the community, "
+            "%(c_quarantine)s in quarantine or controlled areas) and %(asymptomatic)s "
+            "(%(a_community)s in the community, %(a_quarantine)s in quarantine or controlled "
+            "areas) were reported."
         )
         % {
-            "confirmed": t["confirmed_new"],
+            "confirmed": _n(
+                npgettext(
+                    "daily report",
+                    "%(n)s new confirmed case",
+                    "%(n)s new confirmed cases",
+                    t["confirmed_new"],
+                ),
+                t["confirmed_new"],
+            ),
             "c_community": t["confirmed_new_community"],
             "c_quarantine": t["confirmed_new_quarantine"],
-            "asymptomatic": t["asymptomatic_new"],
+            "asymptomatic": _n(
+                npgettext(
+                    "daily report",
+                    "%(n)s new asymptomatic infection",
+                    "%(n)s new asymptomatic infections",
+                    t["asymptomatic_new"],
+                ),
+                t["asymptomatic_new"],
+            ),
             "a_community": t["asymptomatic_new_community"],
             "a_quarantine": t["asymptomatic_new_quarantine"],
         }
     )
     if t["reclassified_new"]:
         parts.append(
-            _("%(n)s asymptomatic infections were reclassified as confirmed cases.")
-            % {"n": t["reclassified_new"]}
+            _n(
+                npgettext(
+                    "daily report",
+                    "%(n)s asymptomatic infection was reclassified as a confirmed case.",
+                    "%(n)s asymptomatic infections were reclassified as confirmed cases.",
+                    t["reclassified_new"],
+                ),
+                t["reclassified_new"],
+            )
         )
     return " ".join(parts)
 
@@ -143,21 +202,28 @@ def _contacts_text(s: Situation) -> str:
     close, secondary = t[Degree.CLOSE], t[Degree.SECONDARY]
     if close + secondary == 0:
         return _("No close contact had been identified.")
+    close_n = _n(
+        npgettext("daily report", "%(n)s close contact", "%(n)s close contacts", close), close
+    )
     if secondary:
         traced = _(
-            "%(close)s close contacts and %(secondary)s secondary contacts had been traced "
-            "(%(close_new)s and %(secondary_new)s of them in the preceding 24 hours)."
+            "%(close)s and %(secondary)s had been traced (%(close_new)s and %(secondary_new)s "
+            "of them in the preceding 24 hours)."
         ) % {
-            "close": close,
-            "secondary": secondary,
+            "close": close_n,
+            "secondary": _n(
+                npgettext(
+                    "daily report", "%(n)s secondary contact", "%(n)s secondary contacts", secondary
+                ),
+                secondary,
+            ),
             "close_new": t["close_new"],
             "secondary_new": t["secondary_new"],
         }
     else:
         traced = _(
-            "%(close)s close contacts had been traced (%(close_new)s of them in the preceding "
-            "24 hours)."
-        ) % {"close": close, "close_new": t["close_new"]}
+            "%(close)s had been traced (%(close_new)s of them in the preceding 24 hours)."
+        ) % {"close": close_n, "close_new": t["close_new"]}
     pending = t["close_not_controlled"] + t["secondary_not_controlled"]
     if pending == 0:
         return traced + " " + _("All of them have been placed under control measures as required.")
@@ -166,11 +232,36 @@ def _contacts_text(s: Situation) -> str:
     return (
         traced
         + " "
-        + _(
-            "%(controlled)s are under control measures, %(released)s have completed them and "
-            "been released, and %(pending)s are still being located or placed."
-        )
-        % {"controlled": controlled, "released": released, "pending": pending}
+        + pgettext("daily report", "%(controlled)s, %(released)s, and %(pending)s.")
+        % {
+            "controlled": _n(
+                npgettext(
+                    "daily report",
+                    "%(n)s is under control measures",
+                    "%(n)s are under control measures",
+                    controlled,
+                ),
+                controlled,
+            ),
+            "released": _n(
+                npgettext(
+                    "daily report",
+                    "%(n)s has completed them and been released",
+                    "%(n)s have completed them and been released",
+                    released,
+                ),
+                released,
+            ),
+            "pending": _n(
+                npgettext(
+                    "daily report",
+                    "%(n)s is still being located or placed",
+                    "%(n)s are still being located or placed",
+                    pending,
+                ),
+                pending,
+            ),
+        }
     )
 
 
@@ -180,21 +271,41 @@ def _count_status(t: Any, status: str) -> int:
 
 def _quarantine_text(s: Situation) -> str:
     t = s.total
-    text = _(
-        "%(sites)s centralised quarantine sites with %(rooms)s rooms were in use, with "
-        "%(people)s people in centralised quarantine (%(change)s); %(released)s people were "
-        "released from quarantine in the preceding 24 hours."
+    sites = npgettext(
+        "daily report",
+        "%(n)s centralised quarantine site with %(rooms)s was in use",
+        "%(n)s centralised quarantine sites with %(rooms)s were in use",
+        t["sites"],
     ) % {
-        "sites": t["sites"],
-        "rooms": t["rooms"],
-        "people": t["people"],
+        "n": t["sites"],
+        "rooms": _n(npgettext("daily report", "%(n)s room", "%(n)s rooms", t["rooms"]), t["rooms"]),
+    }
+    text = _("%(sites)s, with %(people)s in centralised quarantine (%(change)s); %(released)s.") % {
+        "sites": sites,
+        "people": _n(
+            npgettext("daily report", "%(n)s person", "%(n)s people", t["people"]), t["people"]
+        ),
         "change": _change(t["people"] - t["people_before"], ""),
-        "released": t["released_new"],
+        "released": _n(
+            npgettext(
+                "daily report",
+                "%(n)s person was released from quarantine in the preceding 24 hours",
+                "%(n)s people were released from quarantine in the preceding 24 hours",
+                t["released_new"],
+            ),
+            t["released_new"],
+        ),
     }
     if t["measures"]:
-        text += " " + _("%(n)s people were under control measures (centralised or at home).") % {
-            "n": t["measures"]
-        }
+        text += " " + _n(
+            npgettext(
+                "daily report",
+                "%(n)s person was under control measures (centralised or at home).",
+                "%(n)s people were under control measures (centralised or at home).",
+                t["measures"],
+            ),
+            t["measures"],
+        )
     return text
 
 
@@ -205,8 +316,13 @@ def _zones_text(s: Situation) -> str:
     if not levels:
         return _("No zone was in force.")
     listed = _("; ").join(
-        _("%(level)s: %(zones)s (%(people)s people inside)")
-        % {"level": lv.label, "zones": lv.zones, "people": lv.people}
+        npgettext(
+            "daily report",
+            "%(level)s: %(zones)s (%(n)s person inside)",
+            "%(level)s: %(zones)s (%(n)s people inside)",
+            lv.people,
+        )
+        % {"level": lv.label, "zones": lv.zones, "n": lv.people}
         for lv in levels
     )
     return _("Zones in force: %(list)s.") % {"list": listed}
@@ -216,17 +332,34 @@ def _testing_text(s: Situation) -> str:
     t = s.total
     if t["rounds"] == 0:
         return _("No round of mass testing had been started.")
-    text = _(
-        "%(closed)s rounds of mass testing had been completed and %(open)s were in progress."
-    ) % {"closed": t["rounds_closed"], "open": t["rounds_open"]}
+    text = pgettext("daily report", "%(closed)s and %(open)s.") % {
+        "closed": _n(
+            npgettext(
+                "daily report",
+                "%(n)s round of mass testing had been completed",
+                "%(n)s rounds of mass testing had been completed",
+                t["rounds_closed"],
+            ),
+            t["rounds_closed"],
+        ),
+        "open": _n(
+            npgettext(
+                "daily report", "%(n)s was in progress", "%(n)s were in progress", t["rounds_open"]
+            ),
+            t["rounds_open"],
+        ),
+    }
     current = next((r for r in s.rounds if not r.closed), None)
     if current is not None:
-        text += " " + _(
-            "In %(round)s, %(sampled)s of %(target)s people (%(percent)s%%) had been sampled."
+        text += " " + npgettext(
+            "daily report",
+            "In %(round)s, %(sampled)s of %(n)s person (%(percent)s%%) had been sampled.",
+            "In %(round)s, %(sampled)s of %(n)s people (%(percent)s%%) had been sampled.",
+            current.target,
         ) % {
             "round": current.round.name,
             "sampled": current.sampled,
-            "target": current.target,
+            "n": current.target,
             "percent": current.percent,
         }
     return text
