@@ -14,10 +14,12 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from django.apps import apps
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -60,6 +62,7 @@ STR_FORM = {  # a kind's usual string reference (else its pk)
     "staff2": "username",
 }
 WRITE_SQL = re.compile(r'^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
+COPY_SQL = re.compile(r'^\s*COPY\s+"?(\w+)"?', re.IGNORECASE)
 QUIET_TABLES = {"django_session", "axes_accessattempt", "axes_accesslog", "axes_accessfailurelog"}
 IGNORED_COLUMNS = {"computed_at", "last_used_at"}
 
@@ -182,7 +185,11 @@ def _send(env: Env, client: Client, method: str, path: str, **kw: Any) -> Answer
 
     with transaction.atomic():
         try:
-            with transaction.atomic(), connection.execute_wrapper(watch):
+            with (
+                transaction.atomic(),
+                connection.execute_wrapper(watch),
+                _watching_copy(written),
+            ):
                 response = _call(client, method, path, **kw)
         except Exception as exc:  # a 500: recorded as a problem
             transaction.set_rollback(True)
@@ -200,12 +207,32 @@ def _send(env: Env, client: Client, method: str, path: str, **kw: Any) -> Answer
     return answer
 
 
+@contextmanager
+def _watching_copy(written: set[str]) -> Iterator[None]:
+    """A COPY (PostgreSQL's bulk load, e.g. lab results) does not pass Django's execute wrappers:
+    the psycopg cursor's `copy()` notes its table too."""
+    real = psycopg.Cursor.copy
+
+    def copy(self: psycopg.Cursor[Any], statement: Any, *args: Any, **kwargs: Any) -> Any:
+        if m := COPY_SQL.match(str(statement)):
+            written.add(m.group(1))
+        return real(self, statement, *args, **kwargs)
+
+    psycopg.Cursor.copy = copy  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        psycopg.Cursor.copy = real  # type: ignore[method-assign]
+
+
 def _changes(env: Env, method: str, status: int, wrote: list[str]) -> list[str]:
-    """Outside rows that changed: in the tables written, or in all after a write that went
-    through (a COPY is not seen by the execute wrapper)."""
+    """Outside rows that changed in the tables written (statements and COPY); after a write that
+    went through without a statement seen, in every table."""
+    if wrote:
+        return changed_outside(env, wrote)
     if method != "GET" and status < 400:
         return changed_outside(env, None)
-    return changed_outside(env, wrote) if wrote else []
+    return []
 
 
 def _call(client: Client, method: str, path: str, **kw: Any) -> Any:
