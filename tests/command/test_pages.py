@@ -120,22 +120,25 @@ def test_report_text_has_every_headline_number(login, outbreak, personas, englis
 
 
 def test_report_text_in_chinese_reads_as_the_city_wrote_it(login, outbreak, personas):
-    """The sentences are built of counted phrases; in Chinese they read as the 许昌 release."""
-    text = _report_text(login(personas["command"]))
+    """The sentences are built of counted phrases; in Chinese they read as the 许昌 release,
+    typeset as Chinese: no space between a number and the characters around it."""
+    html = login(personas["command"]).get(reverse("command:report"), REPORT).content.decode()
+    paragraphs = [re.sub(r"<[^>]+>", "", p) for p in re.findall(r"<p[^>]*>(.*?)</p>", html, re.S)]
+    text = "".join(p.strip() for p in paragraphs)
     for sentence in (
-        "许昌市本轮疫情累计报告确诊病例 4 例、无症状感染者 2 例。",
-        "其中 4 例已闭环转运至医院，2 例待转运。",
-        "前 24 小时内新增确诊病例 1 例（社会面发现 0 例，隔离管控中发现 1 例），"
-        "新增无症状感染者 1 例（社会面发现 1 例，隔离管控中发现 0 例）。",
-        "无症状感染者转为确诊病例 1 例。",
-        "累计追踪密切接触者 6 人、密接的密接 1 人（其中前 24 小时内分别新增 2 人、1 人）。",
-        "其中 5 人正在管控，0 人已期满解除，2 人仍在查找或落实管控中。",
-        "启用集中隔离点 1 个、房间 2 间，集中隔离 2 人（较 24 小时前增加 1）；"
-        "前 24 小时内解除隔离 1 人。",
-        "正在管控（集中或居家）1 人。",
-        "已完成全员核酸检测 1 轮，正在进行 1 轮。",
+        "截至2022年5月7日8时，许昌市本轮疫情累计报告确诊病例4例、无症状感染者2例。",
+        "其中4例已闭环转运至医院，2例待转运。",
+        "前24小时内新增确诊病例1例（社会面发现0例，隔离管控中发现1例），"
+        "新增无症状感染者1例（社会面发现1例，隔离管控中发现0例）。",
+        "无症状感染者转为确诊病例1例。",
+        "累计追踪密切接触者6人、密接的密接1人（其中前24小时内分别新增2人、1人）。",
+        "其中5人正在管控，0人已期满解除，2人仍在查找或落实管控中。",
+        "启用集中隔离点1个、房间2间，集中隔离2人（较24小时前增加1）；前24小时内解除隔离1人。",
+        "正在管控（集中或居家）1人。",
+        "已完成全员核酸检测1轮，正在进行1轮。",
     ):
-        assert sentence in text, sentence
+        assert sentence in text, (sentence, text)
+    assert not re.search(r"[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]", text)
 
 
 def test_round_coverage_panel(login, outbreak, personas, english):

@@ -30,6 +30,8 @@ from fangkong.epi.models import CaseKind, ContactStatus, Degree
 
 CUT_OFF_HOUR = 8  # the 许昌 releases count "截至…8时"; any hour can be asked for
 
+CJK_STOPS = ("。", "！", "？")
+
 
 @dataclass
 class Report:
@@ -88,6 +90,17 @@ def _n(phrase: str, n: int) -> str:
     from `npgettext` with the context "daily report": sentences are built of these so English
     agrees in number and Chinese keeps its measure words."""
     return phrase % {"n": n}
+
+
+def _sentences(*sentences: str) -> str:
+    """Sentences one after the other: a space after a Western full stop, none after a Chinese
+    one (。), as each language is typeset."""
+    out = ""
+    for sentence in sentences:
+        if out and not out.endswith(CJK_STOPS):
+            out += " "
+        out += sentence
+    return out
 
 
 def _cases_text(report: Report) -> str:
@@ -194,7 +207,7 @@ def _cases_text(report: Report) -> str:
                 t["reclassified_new"],
             )
         )
-    return " ".join(parts)
+    return _sentences(*parts)
 
 
 def _contacts_text(s: Situation) -> str:
@@ -226,13 +239,14 @@ def _contacts_text(s: Situation) -> str:
         ) % {"close": close_n, "close_new": t["close_new"]}
     pending = t["close_not_controlled"] + t["secondary_not_controlled"]
     if pending == 0:
-        return traced + " " + _("All of them have been placed under control measures as required.")
+        return _sentences(
+            traced, _("All of them have been placed under control measures as required.")
+        )
     controlled = _count_status(t, ContactStatus.UNDER_CONTROL)
     released = _count_status(t, ContactStatus.RELEASED)
-    return (
-        traced
-        + " "
-        + pgettext("daily report", "%(controlled)s, %(released)s, and %(pending)s.")
+    return _sentences(
+        traced,
+        pgettext("daily report", "%(controlled)s, %(released)s, and %(pending)s.")
         % {
             "controlled": _n(
                 npgettext(
@@ -261,7 +275,7 @@ def _contacts_text(s: Situation) -> str:
                 ),
                 pending,
             ),
-        }
+        },
     )
 
 
@@ -297,14 +311,17 @@ def _quarantine_text(s: Situation) -> str:
         ),
     }
     if t["measures"]:
-        text += " " + _n(
-            npgettext(
-                "daily report",
-                "%(n)s person was under control measures (centralised or at home).",
-                "%(n)s people were under control measures (centralised or at home).",
+        text = _sentences(
+            text,
+            _n(
+                npgettext(
+                    "daily report",
+                    "%(n)s person was under control measures (centralised or at home).",
+                    "%(n)s people were under control measures (centralised or at home).",
+                    t["measures"],
+                ),
                 t["measures"],
             ),
-            t["measures"],
         )
     return text
 
@@ -351,17 +368,21 @@ def _testing_text(s: Situation) -> str:
     }
     current = next((r for r in s.rounds if not r.closed), None)
     if current is not None:
-        text += " " + npgettext(
-            "daily report",
-            "In %(round)s, %(sampled)s of %(n)s person (%(percent)s%%) had been sampled.",
-            "In %(round)s, %(sampled)s of %(n)s people (%(percent)s%%) had been sampled.",
-            current.target,
-        ) % {
-            "round": current.round.name,
-            "sampled": current.sampled,
-            "n": current.target,
-            "percent": current.percent,
-        }
+        text = _sentences(
+            text,
+            npgettext(
+                "daily report",
+                "In %(round)s, %(sampled)s of %(n)s person (%(percent)s%%) had been sampled.",
+                "In %(round)s, %(sampled)s of %(n)s people (%(percent)s%%) had been sampled.",
+                current.target,
+            )
+            % {
+                "round": current.round.name,
+                "sampled": current.sampled,
+                "n": current.target,
+                "percent": current.percent,
+            },
+        )
     return text
 
 
