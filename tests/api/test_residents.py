@@ -210,6 +210,15 @@ def test_events_show_history(as_, people):
     assert as_("outsider").get(f"/api/residents/{zhang.pk}/events").status_code == 404
 
 
+def test_events_carry_labels_in_the_requests_language(as_, people):
+    zhang = people["zhang"]
+    as_("street").patch(f"/api/residents/{zhang.pk}", {"relation": "spouse"}, content_type=JSON)
+    [event] = as_("street").get(f"/api/residents/{zhang.pk}/events").json()["items"]
+    assert (event["field"], event["to_value"]) == ("relation", "spouse")
+    assert (event["field_label"], event["to_label"]) == ("与户主关系", "配偶")
+    assert event["action_label"] == "修改居民信息"
+
+
 def _residents(city, n: int) -> None:
     unit = city.w[f.Level.UNIT]
     for i in range(n):

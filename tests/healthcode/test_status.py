@@ -26,6 +26,7 @@ from fangkong.healthcode.store import recompute, recompute_expired
 from fangkong.policy import accessor
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.services import profile_activate
+from fangkong.quarantine.measures.services import measure_start
 from tests import factories as f
 from tests.epi.conftest import make_case, make_contact
 
@@ -243,6 +244,55 @@ def test_monitoring_explained_with_its_phase_under_the_9th_edition(close_contact
     assert "7 days centralised quarantine, 3 days home health monitoring" in sentence
     assert "home health monitoring from 2022-05-11 until 2022-05-13" in sentence
     assert NINTH_SOURCE in sentence
+
+
+def test_quarantine_and_the_whole_measure_each_name_their_end_under_the_9th_edition(
+    close_contact,
+):
+    use_profile(NINTH)
+    quarantined = stored(close_contact.person, now=at(day(2)))
+    monitored = stored(close_contact.person, now=at(day(9)))
+    with translation.override("en"):
+        (in_quarantine,) = explain(quarantined)
+        (in_monitoring,) = explain(monitored)
+    assert "in quarantine until 2022-05-10; the whole measure until 2022-05-13." in in_quarantine
+    assert "until 2022-05-13, when the whole measure ends." in in_monitoring
+    with translation.override("zh-hans"):
+        (in_quarantine,) = explain(quarantined)
+    assert "隔离期至 2022-05-10；整个管控措施至 2022-05-13。" in in_quarantine
+
+
+@pytest.mark.parametrize(
+    ("language", "phase_ends", "measure_ends"),
+    [
+        (
+            "en",
+            "now in the centralised quarantine phase until 2022-05-08",
+            "the whole measure until",
+        ),
+        ("zh-hans", "当前集中隔离阶段至 2022-05-08", "整个管控措施至"),
+    ],
+)
+def test_a_close_contact_under_a_measure_reads_which_end_is_which(
+    close_contact, personas, language, phase_ends, measure_ends
+):
+    """Two red reasons, a contact's and a measure's, with the centralised phase's end and the
+    whole measure's: each date says what ends then (issue 14, item 8)."""
+    measure_start(
+        actor=personas["task_force"],
+        person=close_contact.person,
+        category="close_contact",
+        anchor_on=EXPOSED,
+        today=EXPOSED,
+    )
+    code = stored(close_contact.person, now=at(day(2)))
+    for audience in ("staff", "person"):
+        with translation.override(language):
+            contact, measure = explain(code, audience=audience)
+        stop = "." if language == "en" else "。"
+        assert contact.endswith(f"{measure_ends} 2022-05-11{stop}")
+        assert phase_ends in measure and f"{measure_ends} 2022-05-11" in measure
+        assert "2022-05-08" not in contact
 
 
 def test_secondary_contact_explained_under_the_9th_edition(close_contact, people):

@@ -78,7 +78,8 @@ def test_explained_to_staff_and_person_and_green_after_close(personas, people):
     status = status_current(people["zhang"])
     assert status.colour == "red" and status.rule == "inbound_traveller_under_quarantine"
     staff = " ".join(explain(status))
-    assert "inbound traveller" in staff and "under quarantine until" in staff
+    assert "inbound traveller" in staff and "now in the centralised quarantine phase" in staff
+    assert "the whole measure until" in staff
     assert "inbound traveller" in " ".join(explain(status, audience="person"))
     measure_close(actor=personas["task_force"], measure=m, status="ended", reason="entered twice")
     assert status_current(people["zhang"]).colour == "green"

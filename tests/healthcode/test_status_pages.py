@@ -2,6 +2,7 @@
 page; who may open what (role × jurisdiction)."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.conf import settings
@@ -15,6 +16,7 @@ from fangkong.core.roles import Role
 from fangkong.epi.models import ExposureRelation
 from fangkong.healthcode.models import Appeal, CodeOverride, CodeStatus
 from fangkong.healthcode.store import recompute
+from fangkong.quarantine.measures.services import measure_start
 from tests import factories as f
 from tests.api.conftest import bearer_client
 from tests.epi.conftest import make_case, make_contact
@@ -179,6 +181,40 @@ def test_my_code_needs_both_id_number_and_phone(english, people, red_contact):
     assert "you are a close contact of an infected person" in html
     for other in ("XA-2022-0043", "胖东来超市", "张伟"):
         assert other not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "phase", "whole"),
+    [
+        ("en", "now in the centralised quarantine phase until {}", "the whole measure until {}"),
+        ("zh-hans", "当前集中隔离阶段至 {}", "整个管控措施至 {}"),
+    ],
+)
+def test_my_code_says_which_end_date_is_which(
+    client, login, personas, people, red_contact, language, phase, whole
+):
+    """A close contact in a site has two red reasons: the centralised phase ends first, the
+    whole measure later; the person's page and the staff page say which date is which."""
+    li, exposed = people["li"], red_contact.last_exposure_on
+    measure_start(
+        actor=personas["task_force"],
+        person=li,
+        category="close_contact",
+        anchor_on=exposed,
+        today=timezone.localdate(),
+    )
+    phase_ends, measure_ends = exposed + dt.timedelta(days=5), exposed + dt.timedelta(days=8)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    my_code(client, li.id_number, li.phone)
+    staff = login(personas["street"])
+    staff.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    pages = [client.get(reverse("public:my_code")), staff.get(status_url(li))]
+    for page in pages:
+        why = re.search(r'<ol class="why">(.*?)</ol>', page.content.decode(), re.S).group(1)
+        reasons = re.findall(r"<li>(.*?)</li>", why, re.S)
+        assert len(reasons) == 2
+        assert whole.format(measure_ends) in reasons[0]
+        assert phase.format(phase_ends) in reasons[1] and whole.format(measure_ends) in reasons[1]
 
 
 def test_my_code_throttles_attempts_per_address(client, people, red_contact):

@@ -48,6 +48,14 @@ def test_round_takes_pool_size_and_deadline_from_the_profile(personas, city, a_s
     assert event.division_key == city.weidu.key
 
 
+def test_round_page_names_its_profile_not_its_code(login, personas, city, a_site):
+    use_profile(TWENTY)
+    r = start(personas["command"], city.weidu, sites=[a_site])
+    page = login(personas["command"]).get(reverse("lab:round", args=[r.pk])).content.decode()
+    assert "Twenty measures to further optimise COVID-19 prevention and control" in page
+    assert TWENTY not in page
+
+
 def test_a_changed_profile_changes_the_deadline_and_pool_sizes(personas, city):
     profile = PolicyProfile.objects.get(code=NINTH)
     rules = dict(profile.rules)

@@ -51,6 +51,12 @@ def test_measure_page_shows_schedule_tests_and_history(login, personas, at_site)
     assert login(personas["outsider"]).get(url("measure", at_site.pk)).status_code == 404
 
 
+def test_measure_page_names_its_profile_not_its_code(login, personas, at_site):
+    body = login(personas["street"]).get(url("measure", at_site.pk)).content.decode()
+    assert "Twenty measures to further optimise COVID-19 prevention and control · version 1" in body
+    assert "20-measures" not in body
+
+
 def test_start_a_home_measure_from_the_form(login, twenty, personas, people):
     client = login(personas["grid"])
     assert client.get(url("measure_new")).status_code == 200

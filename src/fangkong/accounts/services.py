@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fangkong.accounts import selectors, throttle
 from fangkong.accounts.models import ApiToken, User, hash_token
-from fangkong.audit.services import event_record
+from fangkong.audit.services import ANONYMOUS, event_record
 from fangkong.core.roles import Role
 from fangkong.places.models import Division
 
@@ -104,7 +104,7 @@ def login_failure_record(*, username: str, address: str) -> None:
     """A wrong password for an existing account is an event in its jurisdiction's log."""
     user = User.objects.select_related("jurisdiction").filter(username=username).first()
     if user is not None:
-        _account_event(user, "login.failed", actor=address or "anonymous", address=address)
+        _account_event(user, "login.failed", actor=address or ANONYMOUS, address=address)
 
 
 def two_factor_note_login(sender: Any, request: HttpRequest | None, user: User, **kw: Any) -> None:

@@ -10,7 +10,6 @@ command dashboard's running counts (`epi/tally.py`, `quarantine/tally.py`, read 
 
 import bisect
 import datetime as dt
-import functools
 import itertools
 import json
 from collections import defaultdict
@@ -18,33 +17,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, models
 from django.db.models import BigIntegerField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
-from django.utils import translation
 from django.utils.dateparse import parse_datetime
 
+from fangkong.audit.labels import value_codes
 from fangkong.audit.models import Event
 from fangkong.core.bulk import table_columns
 
 DAY = dt.timedelta(days=1)
 TOP = "\U0010ffff"  # after every key (as in fangkong.core.db)
 CHUNK = 5_000
-
-
-@functools.cache
-def value_codes(choices: type[models.TextChoices]) -> dict[str, str]:
-    """Code, and label in every language, of each value → the code (events write labels)."""
-    out: dict[str, str] = {}
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            for member in choices:
-                out.setdefault(str(member.label), member.value)
-    for member in choices:
-        out[member.value] = member.value
-    return out
 
 
 def value_at(times: list[dt.datetime], was: list[str], now: str, at: dt.datetime) -> str:

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.audit import labels
+
 
 class Event(models.Model):
     """An immutable record of a change: who, when, what, from → to, why, on what basis."""
@@ -34,6 +36,8 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_label}"
 
+    # What a person reads: every code as a label in their language (and `audit.labels`).
+
     @property
     def action_label(self) -> str:
         return action_label(self.action)
@@ -41,6 +45,22 @@ class Event(models.Model):
     @property
     def field_label(self) -> str:
         return str(FIELD_LABELS.get(self.field, self.field))
+
+    @property
+    def actor_label(self) -> str:
+        return labels.actor_label(self.actor_name)
+
+    @property
+    def from_label(self) -> str:
+        return labels.value_label(self.action, self.object_type, self.field, self.from_value)
+
+    @property
+    def to_label(self) -> str:
+        return labels.value_label(self.action, self.object_type, self.field, self.to_value)
+
+    @property
+    def reason_label(self) -> str:
+        return labels.reason_label(self.action, self.reason)
 
 
 ACTION_LABELS = {
@@ -173,6 +193,13 @@ FIELD_LABELS = {
     "places": _("places"),
     "ends_on": _("last day"),
     "room": _("room"),
+    "address": _("address"),
+    "active": _("on the post"),
+    "phase": _("phase"),
+    "staff": _("site staff"),
+    "temperature": _("temperature and symptoms"),
+    "missed": _("check missed"),
+    "acknowledged_at": _("acknowledged at"),
 }
 
 

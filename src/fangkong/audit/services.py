@@ -5,11 +5,21 @@ from typing import Any, NamedTuple
 
 from django.db import models
 
+from fangkong.audit.labels import ANONYMOUS, SELF_SERVICE, SYSTEM
 from fangkong.audit.models import Event
 from fangkong.core.access import acting_user
 from fangkong.core.bulk import copy_rows
 
-SELF_SERVICE = "self-service"  # the actor name of what a person does on the public pages
+__all__ = [
+    "ANONYMOUS",
+    "EVENT_FIELDS",
+    "SELF_SERVICE",
+    "SYSTEM",
+    "EventRow",
+    "actor_columns",
+    "event_record",
+    "events_record_bulk",
+]
 
 
 class EventRow(NamedTuple):
@@ -42,7 +52,7 @@ def actor_columns(actor: Any) -> tuple[int | None, str]:
     user = acting_user(actor)
     if user is not None:
         return user.pk, str(user)
-    return None, actor if isinstance(actor, str) and actor else "system"
+    return None, actor if isinstance(actor, str) and actor else SYSTEM
 
 
 def _label(value: Any) -> str:

@@ -25,7 +25,7 @@ from django.db import connection, models
 from django.db.models import CharField, Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast, Coalesce
 
-from fangkong.audit.history import value_codes  # one reading of event values for both
+from fangkong.audit.labels import value_codes  # one reading of event values for all
 from fangkong.audit.models import Event
 
 

@@ -21,7 +21,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from fangkong.audit.models import Event
-from fangkong.audit.services import EVENT_FIELDS, EventRow
+from fangkong.audit.services import EVENT_FIELDS, SYSTEM, EventRow
 from fangkong.core.bulk import copy_rows, reset_sequence
 from fangkong.demo import data
 from fangkong.demo.clock import Clock, is_rest_day
@@ -512,7 +512,7 @@ def outbreak_write(checkins: Checkins, *, seed: int, actor: Any) -> OutbreakStat
         )
         for p in cases
     ]
-    actor_id, actor_name = (actor.pk, str(actor)) if actor is not None else (None, "system")
+    actor_id, actor_name = (actor.pk, str(actor)) if actor is not None else (None, SYSTEM)
     events: list[tuple[object, ...]] = []
 
     def event(when: dt.datetime, action: str, kind: str, oid: int, label: str, **kw: Any) -> None:

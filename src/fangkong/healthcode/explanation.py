@@ -46,6 +46,21 @@ def _phases(phases: Iterable[dict[str, Any]]) -> str:
     return pgettext("list separator", ", ").join(parts)
 
 
+def _ends(fact: dict[str, Any], current: str | None) -> str:
+    """When what holds now ends, and when the whole measure does, each date said with what
+    ends then (a close contact has a contact's and a measure's reason, each with its dates)."""
+    ends = fact.get("ends_on")
+    until = {"until": _date(fact.get("until"))}
+    if not ends:  # a status stored before facts carried the measure's end
+        return current or _("under quarantine until %(until)s") % until
+    if current is None:
+        return _("the whole measure until %(ends)s") % {"ends": ends}
+    if fact.get("until") == ends:
+        return _("%(part)s, when the whole measure ends") % {"part": current}
+    whole = _("the whole measure until %(ends)s") % {"ends": ends}
+    return pgettext("clause separator", "; ").join([current, whole])
+
+
 def colour_label(colour: str) -> str:
     return str(Colour(colour).label) if colour in Colour.values else colour
 
@@ -99,14 +114,15 @@ def _contact_sentence(fact: dict[str, Any], audience: Audience, colour: str, bas
     phase = fact.get("phase")
     if phase == "lost":
         what = _("could not be located (lost): the colour holds until they are found")
-    elif phase == "monitoring":
-        what = _(
-            "under %(basis)s: %(phases)s; now in home health monitoring from %(since)s "
-            "until %(until)s"
-        )
+        return _("%(who)s; %(what)s.") % {"who": who % parts, "what": what}
+    if phase == "monitoring":
+        current = _("now in home health monitoring from %(since)s until %(until)s") % parts
+    elif fact.get("until") == fact.get("ends_on"):
+        current = None  # quarantine to the end: one date, the whole measure's
     else:
-        what = _("under %(basis)s: %(phases)s; under quarantine until %(until)s")
-    return _("%(who)s; %(what)s.") % {"who": who % parts, "what": what % parts}
+        current = _("in quarantine until %(until)s") % parts
+    what = _("under %(basis)s: %(phases)s; %(ends)s") % {**parts, "ends": _ends(fact, current)}
+    return _("%(who)s; %(what)s.") % {"who": who % parts, "what": what}
 
 
 def _measure_sentence(fact: dict[str, Any], audience: Audience, colour: str, basis: str) -> str:
@@ -126,20 +142,25 @@ def _measure_sentence(fact: dict[str, Any], audience: Audience, colour: str, bas
             text = _("%(colour)s: you missed the required test of %(days)s")
         else:
             text = _("%(colour)s: missed the required test of %(days)s (%(category)s)")
-        tail = _("; the colour holds until a test is taken, at the latest until %(until)s.")
+        tail = _(
+            "; the colour holds until a test is taken, at the latest until the whole measure "
+            "ends on %(until)s."
+        )
         return (text + tail) % parts
     if audience == "person":
         who = _("%(colour)s: you are under measures as %(category)s")
     else:
         who = _("%(colour)s: under measures as %(category)s")
-    if fact.get("phase") == "monitoring":
-        what = _(
-            "under %(basis)s: %(phases)s; now in home health monitoring from %(since)s "
-            "until %(until)s"
-        )
+    kind = fact.get("kind")
+    if kind:
+        phase = PHASE_LABELS.get(kind, kind)
+        current = _("now in the %(phase)s phase until %(until)s") % {**parts, "phase": phase}
+    elif fact.get("phase") == "monitoring":
+        current = _("now in home health monitoring from %(since)s until %(until)s") % parts
     else:
-        what = _("under %(basis)s: %(phases)s; under quarantine until %(until)s")
-    return _("%(who)s; %(what)s.") % {"who": who % parts, "what": what % parts}
+        current = None
+    what = _("under %(basis)s: %(phases)s; %(ends)s") % {**parts, "ends": _ends(fact, current)}
+    return _("%(who)s; %(what)s.") % {"who": who % parts, "what": what}
 
 
 def _control_sentence(fact: dict[str, Any], audience: Audience, colour: str) -> str:

@@ -189,6 +189,7 @@ def _contact_matches(contact: ContactFact, rules: Rules, today: dt.date) -> list
         "phases": [{"kind": p.kind, "days": p.days} for p in measure.phases],
     }
     exposed = contact.last_exposure_on
+    fact["ends_on"] = (exposed + dt.timedelta(days=sum(p.days for p in measure.phases))).isoformat()
     if contact.status == ContactStatus.LOST:
         return [Match(quarantine, exposed, None, {**fact, "phase": "lost"})]
     for kind, first, last in _blocks(measure.phases, exposed):
@@ -207,6 +208,7 @@ def _measure_matches(measure: MeasureFact, today: dt.date) -> list[Match]:
         "phases": [
             {"kind": k, "days": (last - first).days + 1} for k, first, last in measure.phases
         ],
+        "ends_on": measure.ends_on.isoformat(),
     }
     out: list[Match] = []
     for kind, first, last in measure.phases:
@@ -215,6 +217,7 @@ def _measure_matches(measure: MeasureFact, today: dt.date) -> list[Match]:
             condition = f"{measure.category}_under_quarantine" if quarantine else UNDER_MONITORING
             phase = {
                 "phase": "quarantine" if quarantine else "monitoring",
+                "kind": kind,  # the phase in force: its end is not the measure's
                 "since": first.isoformat(),
                 "until": last.isoformat(),
             }

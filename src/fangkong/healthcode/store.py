@@ -15,6 +15,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangkong.audit.services import EventRow, actor_columns, events_record_bulk
 from fangkong.core.db import in_ids
@@ -26,6 +27,7 @@ from fangkong.policy import accessor
 from fangkong.policy.models import PolicyProfile
 
 CHUNK = 2000  # people per round trip: well under SQLite's bound-parameter limit
+EXPIRED = gettext_lazy("The colour's time ran out")  # the reason of the daily re-derivation
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -252,7 +254,7 @@ def recompute_expired(*, now: dt.datetime | None = None) -> int:
     """Re-derive statuses whose time ran out (run daily: `fangkong recompute_codes`)."""
     now = now or timezone.now()
     ids = list(CodeStatus.objects.filter(until__lte=now).values_list("person_id", flat=True))
-    recompute(person_ids=ids, reason=_("The colour's time ran out"), now=now)
+    recompute(person_ids=ids, reason=str(EXPIRED), now=now)
     return len(ids)
 
 

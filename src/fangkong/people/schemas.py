@@ -131,6 +131,11 @@ class EventOut(Schema):
     to_value: str
     reason: str
     basis: str
+    actor_label: str = Field(description="Who, as people read it (a process by its name)")
+    action_label: str = Field(description="What happened, in the request's language")
+    field_label: str
+    from_label: str = Field(description="The value before, as a label in the request's language")
+    to_label: str
 
 
 def resident_brief(r: Resident, revealed: dict[str, str] | None = None) -> dict[str, object]:
@@ -197,4 +202,9 @@ def event_out(e: Event) -> dict[str, object]:
         "to_value": e.to_value,
         "reason": e.reason,
         "basis": e.basis,
+        "actor_label": e.actor_label,
+        "action_label": e.action_label,
+        "field_label": e.field_label,
+        "from_label": e.from_label,
+        "to_label": e.to_label,
     }

@@ -36,3 +36,15 @@ class PolicyProfile(models.Model):
     @property
     def name(self) -> str:
         return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+    @property
+    def label(self) -> str:
+        """Its name and version in the reader's language (`code vN` is for machines)."""
+        return str(
+            _("%(name)s · version %(version)d") % {"name": self.name, "version": self.version}
+        )
+
+    @property
+    def reference(self) -> str:
+        """How records name the profile they were made under (`20-measures v1`)."""
+        return f"{self.code} v{self.version}"

@@ -55,8 +55,8 @@ def profile_activate(*, profile: PolicyProfile, actor: Any, reason: str) -> Poli
         action="policy.activated",
         obj=profile,
         field="active_profile",
-        from_value=f"{previous.code} v{previous.version}" if previous else "",
-        to_value=f"{profile.code} v{profile.version}",
+        from_value=previous.reference if previous else "",
+        to_value=profile.reference,
         reason=reason,
         basis=profile.source,
     )

@@ -18,7 +18,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.audit.services import SELF_SERVICE, EventRow, event_record, events_record_bulk
+from fangkong.audit.services import (
+    SELF_SERVICE,
+    SYSTEM,
+    EventRow,
+    event_record,
+    events_record_bulk,
+)
 from fangkong.core import dates
 from fangkong.core.access import Cap, in_scope, require
 from fangkong.core.errors import field_error
@@ -513,7 +519,7 @@ def trips_settle() -> int:
             EventRow(
                 at=now,
                 actor=None,
-                actor_name="system",
+                actor_name=SYSTEM,
                 action="trip.completed",
                 object_type="travel.trip",
                 object_id=str(pk),

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.audit.services import event_record
+from fangkong.audit.services import SYSTEM, event_record
 from fangkong.core import dates
 from fangkong.core.access import Cap, acting_user, in_scope, key_filter, require, scope_key
 from fangkong.core.errors import field_error
@@ -656,7 +656,7 @@ def zone_evaluate(
         zone.save(update_fields=["people"])
         if newly:
             event_record(
-                actor="system",
+                actor=SYSTEM,
                 action="zone.change_proposed",
                 obj=zone,
                 field="level",

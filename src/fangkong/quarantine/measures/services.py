@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
 from fangkong.core import changes, dates
@@ -54,6 +55,8 @@ from fangkong.quarantine.models import (
     StayStatus,
 )
 from fangkong.quarantine.models import Category as CategoryChoice
+
+PROFILE_CHANGED = gettext_lazy("The active policy profile changed")  # a re-plan's reason
 
 
 def _changed(person_ids: Iterable[int]) -> None:
@@ -175,6 +178,7 @@ def measure_start(
         action="measure.started",
         obj=measure,
         person_id=person.pk,
+        field="status",
         to_value=MeasureStatus.ACTIVE,
         basis=basis_of(policy.profile),
         data={
@@ -352,6 +356,7 @@ def measures_start_bulk(
             object_label=f"{s.name} · {label}"[:200],
             person_id=s.person_id,
             division_key=s.division_key,
+            field="status",
             to_value=MeasureStatus.ACTIVE,
             basis=basis_of(plans[s.anchor_on][0].profile),
             data=_event_data(category, s, plans[s.anchor_on][1]),
@@ -513,7 +518,7 @@ def _replan_one(
         field="ends_on",
         from_value=before_end.isoformat(),
         to_value=measure.ends_on.isoformat(),
-        reason=_("The active policy profile changed"),
+        reason=str(PROFILE_CHANGED),
         basis=basis,
         data={"before": old, "after": {"phases": new_phases, "tests": new_tests}},
     )

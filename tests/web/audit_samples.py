@@ -1,0 +1,399 @@
+"""One audit event of every kind the code records, with the values its writer stores.
+
+Each sample copies what its service writes (`src/fangkong/**/services.py` and the bulk writers):
+a status code where the writer stores the code (`StayStatus.IN`), a label in the writer's language
+where it stores `get_…_display()` or `.label`, a profile as `code vN`, a process as the actor's
+name. `samples(language)` builds them as a writer in that language would have.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import translation
+
+from fangkong.epi.models import (
+    CandidateDecision,
+    CaseKind,
+    CaseStatus,
+    ContactStatus,
+    Degree,
+    Destination,
+    RequestStatus,
+)
+from fangkong.healthcode.models import AppealStatus
+from fangkong.healthcode.rules import RULE_LABELS
+from fangkong.lab.models import ControlStatus, Outcome, RetestStatus, RoundStatus, TubeStatus
+from fangkong.people.models import KeyCategory, NeedStatus, Relation
+from fangkong.policy.compare import LEVEL_LABELS
+from fangkong.quarantine.measures.checks import Symptom
+from fangkong.quarantine.models import (
+    AlertStatus,
+    AllocationBatch,
+    DueTestStatus,
+    MeasureStatus,
+    PhaseKind,
+    RoomStatus,
+    StayStatus,
+    TransferStatus,
+)
+from fangkong.travel.models import TripStatus
+from fangkong.zones.models import ZoneStatus
+
+PERSON = "person"  # the persona acting (a signed-in user); other actors are process names
+
+
+@dataclass(frozen=True)
+class Sample:
+    action: str
+    object_type: str
+    field: str = ""
+    old: str = ""
+    new: str = ""
+    actor: str = PERSON
+    reason: str = ""
+
+
+def _l(choice) -> str:
+    return str(choice.label)
+
+
+def samples(language: str, *, site_id: int) -> list[Sample]:
+    """Every kind of event, as a writer whose language is `language` stores it."""
+    with translation.override(language):
+        return _samples(site_id)
+
+
+def _samples(site_id: int) -> list[Sample]:
+    at = dt.datetime(2022, 12, 7, 9, 30, tzinfo=dt.UTC).isoformat()
+    symptoms = f"38.2 °C; {_l(Symptom.FEVER)}, {_l(Symptom.COUGH)}"
+    return [
+        Sample("resident.created", "people.resident"),
+        Sample("resident.updated", "people.resident", "relation", Relation.CHILD, Relation.SPOUSE),
+        Sample("resident.updated", "people.resident", "name", "张卫", "张伟"),
+        Sample("resident.updated", "people.resident", "phone", "139****0001", "139****0002"),
+        Sample("resident.updated", "people.resident", "household", "HH-W-1", "HH-W-2"),
+        Sample("resident.updated", "people.resident", "division", "1单元", "2单元"),
+        Sample("residents.imported", "people.import"),
+        Sample("checkins.imported", "epi.checkin_import"),
+        Sample("household.created", "people.household"),
+        Sample("household.updated", "people.household", "address", "西大街1号", "西大街2号"),
+        Sample("pii.revealed", "people.resident", "id_number", reason="核对身份"),
+        Sample("pii.revealed", "epi.appeal", "contact_phone", reason="回电"),
+        Sample("pii.exported", "people.resident", reason="上报"),
+        Sample("key_person.added", "people.keyperson", "category", "", _l(KeyCategory.DIALYSIS)),
+        Sample("key_person.removed", "people.keyperson", "category", _l(KeyCategory.DIALYSIS)),
+        Sample("key_persons.exported", "people.keyperson"),
+        Sample("need.added", "people.need", new="每周透析三次"),
+        Sample("need.fulfilled", "people.need", "status", _l(NeedStatus.OPEN), _l(NeedStatus.MET)),
+        Sample("need.fulfilled", "people.need", "next_due", "2022-12-07", "2022-12-14"),
+        Sample(
+            "need.cancelled", "people.need", "status", _l(NeedStatus.OPEN), _l(NeedStatus.CANCELLED)
+        ),
+        Sample(
+            "policy.activated",
+            "policy.policyprofile",
+            "active_profile",
+            "9th-edition v1",
+            "20-measures v1",
+        ),
+        Sample("finding_job.created", "epi.findingjob", new="T-00001, T-00002"),
+        Sample(
+            "candidate.confirmed",
+            "epi.candidate",
+            "decision",
+            _l(CandidateDecision.PENDING),
+            _l(CandidateDecision.CONFIRMED),
+        ),
+        Sample(
+            "candidate.dismissed",
+            "epi.candidate",
+            "decision",
+            _l(CandidateDecision.PENDING),
+            _l(CandidateDecision.DISMISSED),
+        ),
+        Sample(
+            "code.changed",
+            "people.resident",
+            "colour",
+            "green",
+            "red",
+            actor="system",
+            reason=str(RULE_LABELS["close_contact_under_quarantine"]),
+        ),
+        Sample("code.overridden", "epi.codeoverride", "colour", "", "yellow", reason="核实有误"),
+        Sample("code.override_revoked", "epi.codeoverride", "colour", "yellow", ""),
+        Sample("appeal.filed", "epi.appeal", "status", "", AppealStatus.OPEN, actor="self-service"),
+        Sample("appeal.decided", "epi.appeal", "status", AppealStatus.OPEN, AppealStatus.UPHELD),
+        Sample("token.created", "accounts.apitoken"),
+        Sample("token.revoked", "accounts.apitoken"),
+        Sample("login.failed", "accounts.user", actor="anonymous"),
+        Sample("two_factor.enrolled", "accounts.user"),
+        Sample("two_factor.removed", "accounts.user"),
+        Sample("two_factor.failed", "accounts.user"),
+        Sample("two_factor.recovery_used", "accounts.user"),
+        Sample("two_factor.recovery_regenerated", "accounts.user"),
+        Sample("venue.created", "places.venue"),
+        Sample("division.created", "places.division"),
+        Sample("division.renamed", "places.division", "name", "第一网格", "第一网格（东）"),
+        Sample("case.registered", "epi.case", "kind", "", _l(CaseKind.ASYMPTOMATIC)),
+        Sample(
+            "case.reclassified",
+            "epi.case",
+            "kind",
+            _l(CaseKind.ASYMPTOMATIC),
+            _l(CaseKind.CONFIRMED),
+        ),
+        Sample(
+            "case.transferred",
+            "epi.case",
+            "destination",
+            "",
+            f"{_l(Destination.DESIGNATED_HOSPITAL)} 许昌市中心医院",
+        ),
+        Sample(
+            "case.transferred",
+            "epi.case",
+            "status",
+            _l(CaseStatus.REPORTED),
+            _l(CaseStatus.TRANSFERRED),
+        ),
+        Sample(
+            "case.closed", "epi.case", "status", _l(CaseStatus.TRANSFERRED), _l(CaseStatus.DIED)
+        ),
+        Sample("contact.added", "epi.contact", "degree", "", f"{_l(Degree.CLOSE)} ← T-00001"),
+        Sample(
+            "contact.status_changed",
+            "epi.contact",
+            "status",
+            _l(ContactStatus.IDENTIFIED),
+            _l(ContactStatus.LOCATED),
+        ),
+        Sample("contact.converted", "epi.contact", "became_case", "", "T-00002"),
+        Sample("contacts.imported", "epi.case", new="3"),
+        Sample(
+            "contact_request.created", "epi.contactrequest", "status", "", _l(RequestStatus.PENDING)
+        ),
+        Sample(
+            "contact_request.confirmed",
+            "epi.contactrequest",
+            "status",
+            _l(RequestStatus.PENDING),
+            _l(RequestStatus.CONFIRMED),
+        ),
+        Sample(
+            "contact_request.rejected",
+            "epi.contactrequest",
+            "status",
+            _l(RequestStatus.PENDING),
+            _l(RequestStatus.REJECTED),
+        ),
+        Sample("round.started", "lab.testinground", "status", "", RoundStatus.OPEN),
+        Sample("round.closed", "lab.testinground", "status", RoundStatus.OPEN, RoundStatus.CLOSED),
+        Sample("risk_post.registered", "lab.riskpostworker"),
+        Sample("risk_post.left", "lab.riskpostworker", "active", "True", "False"),
+        Sample("site.created", "lab.samplingsite"),
+        Sample("tube.opened", "lab.tube", "status", "", TubeStatus.COLLECTED),
+        Sample("tube.member_added", "lab.tube"),
+        Sample("tube.sent", "lab.tube", "status", TubeStatus.COLLECTED, TubeStatus.SENT),
+        Sample("tube.received", "lab.tube", "status", TubeStatus.SENT, TubeStatus.RECEIVED),
+        Sample(
+            "retest.sampled", "lab.retest", "status", RetestStatus.PENDING, RetestStatus.SAMPLED
+        ),
+        Sample("results.uploaded", "lab.resultupload", reason="results.csv"),
+        Sample("tube.resulted", "lab.tube", "outcome", "", _l(Outcome.POSITIVE)),
+        Sample("pool.positive", "lab.tube", "outcome", "", _l(Outcome.POSITIVE)),
+        Sample("retest.created", "lab.retest", "status", "", _l(RetestStatus.PENDING)),
+        Sample(
+            "retest.resulted",
+            "lab.retest",
+            "status",
+            _l(RetestStatus.SAMPLED),
+            _l(RetestStatus.NEGATIVE),
+        ),
+        Sample("control.started", "lab.temporarycontrol", "status", "", _l(ControlStatus.ACTIVE)),
+        Sample(
+            "control.cleared",
+            "lab.temporarycontrol",
+            "status",
+            _l(ControlStatus.ACTIVE),
+            _l(ControlStatus.CLEARED),
+        ),
+        Sample("measure.started", "quarantine.measure", "status", "", MeasureStatus.ACTIVE),
+        # as measure.started was written before it named its field
+        Sample("measure.started", "quarantine.measure", "", "", MeasureStatus.ACTIVE),
+        Sample(
+            "measure.replanned",
+            "quarantine.measure",
+            "status",
+            MeasureStatus.ACTIVE,
+            MeasureStatus.ENDED,
+        ),
+        Sample("measure.replanned", "quarantine.measure", "ends_on", "2022-12-14", "2022-12-12"),
+        Sample(
+            "measure.closed",
+            "quarantine.measure",
+            "status",
+            MeasureStatus.ACTIVE,
+            MeasureStatus.RELEASED,
+        ),
+        Sample(
+            "measure.handed_to_community",
+            "quarantine.measure",
+            "phase",
+            _l(PhaseKind.CENTRALISED),
+            _l(PhaseKind.HOME_QUARANTINE),
+        ),
+        Sample(
+            "measure.test_sampled",
+            "quarantine.measure",
+            "status",
+            DueTestStatus.DUE,
+            DueTestStatus.SAMPLED,
+        ),
+        Sample(
+            "test.sampled",
+            "quarantine.scheduledtest",
+            "status",
+            DueTestStatus.DUE,
+            DueTestStatus.SAMPLED,
+        ),
+        Sample(
+            "test.missed",
+            "quarantine.scheduledtest",
+            "status",
+            DueTestStatus.DUE,
+            DueTestStatus.MISSED,
+            actor="system",
+        ),
+        Sample(
+            "test.resulted",
+            "quarantine.scheduledtest",
+            "status",
+            DueTestStatus.SAMPLED,
+            DueTestStatus.NEGATIVE,
+            actor="system",
+        ),
+        Sample("health_check.recorded", "quarantine.healthcheck", "temperature", "", symptoms),
+        Sample(
+            "health_check.missed", "quarantine.healthcheck", "missed", "", "true", actor="system"
+        ),
+        Sample("health_alert.raised", "quarantine.healthalert", "status", "", AlertStatus.OPEN),
+        Sample(
+            "health_alert.handled",
+            "quarantine.healthalert",
+            "status",
+            AlertStatus.OPEN,
+            AlertStatus.HANDLED,
+        ),
+        Sample("site.registered", "quarantine.site"),
+        Sample(
+            "site.staff_changed",
+            "quarantine.site",
+            "staff",
+            "p_quarantine",
+            "p_quarantine, p_street",
+        ),
+        Sample("rooms.added", "quarantine.site", new="12"),
+        Sample(
+            "room.status_changed",
+            "quarantine.room",
+            "status",
+            RoomStatus.OCCUPIED,
+            RoomStatus.CLEANING,
+        ),
+        Sample("allocation.proposed", "quarantine.allocationbatch"),
+        Sample("allocation.lines_removed", "quarantine.allocationbatch"),
+        Sample(
+            "allocation.cancelled",
+            "quarantine.allocationbatch",
+            "status",
+            AllocationBatch.Status.DRAFT,
+            AllocationBatch.Status.CANCELLED,
+        ),
+        Sample(
+            "allocation.confirmed",
+            "quarantine.allocationbatch",
+            "status",
+            AllocationBatch.Status.DRAFT,
+            AllocationBatch.Status.CONFIRMED,
+        ),
+        Sample("stay.allocated", "quarantine.stay", "room", "", "A-101"),
+        Sample("stay.checked_in", "quarantine.stay", "status", StayStatus.PLANNED, StayStatus.IN),
+        Sample("stay.moved", "quarantine.stay", "room", f"{site_id}:A-101", f"{site_id}:A-102"),
+        Sample("stay.ended", "quarantine.stay", "status", StayStatus.IN, StayStatus.RELEASED),
+        Sample("transfer.requested", "quarantine.transfer", "status", "", TransferStatus.REQUESTED),
+        Sample(
+            "transfer.departed",
+            "quarantine.transfer",
+            "status",
+            TransferStatus.REQUESTED,
+            TransferStatus.DEPARTED,
+        ),
+        Sample(
+            "transfer.handed_over",
+            "quarantine.transfer",
+            "status",
+            TransferStatus.DEPARTED,
+            TransferStatus.HANDED_OVER,
+        ),
+        Sample(
+            "transfer.cancelled",
+            "quarantine.transfer",
+            "status",
+            TransferStatus.REQUESTED,
+            TransferStatus.CANCELLED,
+        ),
+        Sample("trip.reported", "travel.trip", "status", "", TripStatus.REPORTED, "self-service"),
+        Sample("trip.arrived", "travel.trip", "status", TripStatus.REPORTED, TripStatus.ARRIVED),
+        Sample(
+            "trip.handed_over", "travel.trip", "status", TripStatus.ARRIVED, TripStatus.HANDED_OVER
+        ),
+        Sample(
+            "trip.completed", "travel.trip", "status", TripStatus.ARRIVED, TripStatus.NO_OBLIGATIONS
+        ),
+        Sample(
+            "trip.completed",
+            "travel.trip",
+            "status",
+            TripStatus.HANDED_OVER,
+            TripStatus.COMPLETED,
+            actor="system",
+        ),
+        Sample("handover.acknowledged", "travel.handover", "acknowledged_at", "", at),
+        Sample("zone.drawn", "zones.zone", "status", "", _l(ZoneStatus.PROPOSED)),
+        Sample(
+            "zone.activated", "zones.zone", "status", _l(ZoneStatus.PROPOSED), _l(ZoneStatus.ACTIVE)
+        ),
+        Sample(
+            "zone.withdrawn",
+            "zones.zone",
+            "status",
+            _l(ZoneStatus.PROPOSED),
+            _l(ZoneStatus.WITHDRAWN),
+        ),
+        Sample("zone.extended", "zones.zone", "places", "", "幸福小区, 1号楼"),
+        Sample(
+            "zone.level_changed",
+            "zones.zone",
+            "level",
+            str(LEVEL_LABELS["high"]),
+            str(LEVEL_LABELS["low"]),
+        ),
+        Sample(
+            "zone.change_proposed",
+            "zones.zone",
+            "level",
+            str(LEVEL_LABELS["high"]),
+            str(LEVEL_LABELS["low"]),
+            actor="system",
+        ),
+        Sample(
+            "zone.change_rejected",
+            "zones.zone",
+            "level",
+            str(LEVEL_LABELS["high"]),
+            str(LEVEL_LABELS["low"]),
+        ),
+        Sample("zone.round_started", "zones.zone"),
+        Sample("command.exported", "command.list", reason="上报"),
+    ]
