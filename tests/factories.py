@@ -16,7 +16,7 @@ from fangkong.core.roles import Role
 from fangkong.people.idnumber import make_id_number
 from fangkong.people.models import Household, KeyPerson, Resident
 from fangkong.people.names import pinyin_of
-from fangkong.places.models import Division, Level, Venue, code_from_key
+from fangkong.places.models import Division, Level, Outline, Venue, code_from_key
 
 PASSWORD = "fangkong-test-pw"
 _seq = itertools.count(1)
@@ -71,6 +71,54 @@ def make_city() -> City:
         ["新元街道", "新元社区", "第一网格", "阳光小区", "2号楼", "1单元"],
     )
     return City(city=city, weidu=weidu, jianan=jianan, w=w, j=j)
+
+
+def outline(node: Division, lon: float, lat: float, half: float) -> Outline:
+    """A square outline of half-side `half` degrees around (lon, lat), and the node's point."""
+    ring = [
+        [lon - half, lat - half],
+        [lon + half, lat - half],
+        [lon + half, lat + half],
+        [lon - half, lat + half],
+        [lon - half, lat - half],
+    ]
+    node.lon, node.lat = lon, lat
+    node.save(update_fields=["lon", "lat"])
+    return Outline.objects.create(
+        division=node,
+        key=node.key,
+        level=node.level,
+        polygon={"type": "Polygon", "coordinates": [ring]},
+        west=lon - half,
+        south=lat - half,
+        east=lon + half,
+        north=lat + half,
+    )
+
+
+# (level, half-side in degrees) of the squares `map_city` draws, nested around one point.
+MAP_SIZES = [
+    (Level.DISTRICT, 0.05),
+    (Level.STREET, 0.03),
+    (Level.COMMUNITY, 0.015),
+    (Level.GRID, 0.006),
+    (Level.COMPOUND, 0.002),
+    (Level.BUILDING, 0.0003),
+]
+
+
+def map_city(city: City) -> City:
+    """Outlines for `make_city`: 魏都区 around 113.82 E 34.03 N, 建安区 around 113.82 E
+    34.15 N, each branch as nested squares; the city itself around both."""
+    outline(city.city, 113.82, 34.09, 0.12)
+    for district, branch_, lat in ((city.weidu, city.w, 34.03), (city.jianan, city.j, 34.15)):
+        for level, half in MAP_SIZES:
+            node = district if level == Level.DISTRICT else branch_[level]
+            outline(node, 113.82, lat, half)
+        unit = branch_[Level.UNIT]
+        unit.lon, unit.lat = 113.82, lat
+        unit.save(update_fields=["lon", "lat"])
+    return city
 
 
 def resident(

@@ -14,7 +14,7 @@ from fangkong.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from fangkong.demo.services import demo_clear, demo_generate
 from fangkong.people.idnumber import parse_id_number
 from fangkong.people.models import Household, KeyCategory, KeyPerson, Need, Resident
-from fangkong.places.models import KEY_LENGTH, Division, Level, Venue, code_from_key
+from fangkong.places.models import KEY_LENGTH, Division, Level, Outline, Venue, code_from_key
 
 N = 20_000
 DEMO_DATE = dt.date(2022, 5, 7)  # the as-of date of this city
@@ -81,6 +81,14 @@ def test_tree_is_complete_and_keys_nest():
     assert districts["411002"] == "魏都区" and districts["411082"] == "长葛市"
     units = {d.key for d in by_id.values() if d.level == Level.UNIT}
     assert set(Resident.objects.values_list("division_key", flat=True)) == units
+
+
+def test_every_place_down_to_the_buildings_has_an_outline_around_its_point():
+    with_outline = Division.objects.filter(level__lte=Level.BUILDING)
+    assert Outline.objects.count() == with_outline.count()
+    assert not Outline.objects.filter(derived=True).exists()
+    for o in Outline.objects.select_related("division").filter(level__gte=Level.COMPOUND)[:50]:
+        assert o.west <= o.division.lon <= o.east and o.south <= o.division.lat <= o.north
 
 
 def test_addresses_name_the_whole_path():

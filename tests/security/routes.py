@@ -805,7 +805,8 @@ def page_query(resolve: Callable[[Spec], Any]) -> dict[str, str]:
         "community": str(resolve(("community", "key"))),
         "parent": str(resolve(("division", "key"))),
         "employer": str(resolve(("worker", "employer"))),
-        "bbox": "-180,-90,180,90",  # the draw map's buildings in view: the whole world
+        "bbox": "-180,-90,180,90",  # the places' map in view: the whole world
+        "zoom": "18",  # … at the zoom that draws every level
     }
 
 

@@ -189,6 +189,9 @@ def _registry(s: Side, p: dict[str, Resident]) -> None:
     )
     s.objs["community"] = s.branch[Level.COMMUNITY]
     s.objs["street"] = s.branch[Level.STREET]
+    # Outlines for the places' map (places:map), each named by its node.
+    for level, half in ((Level.STREET, 0.02), (Level.COMPOUND, 0.002), (Level.BUILDING, 0.0003)):
+        f.outline(s.branch[level], 113.85, 34.03, half)
     for level in (Level.STREET, Level.COMMUNITY, Level.COMPOUND):
         if s.name == "outside":
             s.mark(s.branch[level].name, "place name")

@@ -118,9 +118,7 @@ def test_the_draw_form_names_unknown_places_and_out_of_scope_ones(login, persona
     assert "999999" in errors and city.j[Level.BUILDING].code in errors
 
 
-def test_the_place_picker_searches_browses_and_finds_buildings_on_the_map(
-    login, personas, city, building
-):
+def test_the_place_picker_searches_and_browses(login, personas, city, building):
     client = login(personas["task_force"])
     top = client.get(reverse("zones:places")).json()["items"]
     assert [i["key"] for i in top] == [city.weidu.key]
@@ -128,8 +126,6 @@ def test_the_place_picker_searches_browses_and_finds_buildings_on_the_map(
     assert [i["name"] for i in children] == ["西大街街道"]
     found = client.get(reverse("zones:places"), {"q": "1号"}).json()["items"]
     assert [(i["code"], i["kind"]) for i in found] == [(building.code, "building")]
-    box = client.get(reverse("zones:places"), {"bbox": "113.8,34.0,113.9,34.1"}).json()["items"]
-    assert [(i["code"], i["lat"]) for i in box] == [(building.code, 34.03)]
     assert client.get(reverse("zones:places"), {"q": "阳光"}).json()["items"] == []  # 建安区
 
 
@@ -260,3 +256,27 @@ def test_the_public_page_needs_no_login_and_carries_the_map_data(zone):
     assert page.status_code == 200
     assert page.context["geojson"]["features"][0]["geometry"]["coordinates"] == [113.85, 34.03]
     assert 'id="public-geojson"' in page.content.decode()
+
+
+def test_the_draw_map_opens_on_the_users_jurisdiction_over_their_own_places(login, personas, city):
+    f.map_city(city)
+    page = login(personas["task_force"]).get(reverse("zones:draw"))  # 魏都区
+    settings = page.context["map"]
+    assert settings["base"] == reverse("places:map") and settings["tiles"] == ""
+    assert settings["bounds"] == pytest.approx((113.77, 33.98, 113.87, 34.08))
+    assert "data-map-empty" not in page.content.decode()
+    whole = login(personas["command"]).get(reverse("zones:draw")).context["map"]["bounds"]
+    assert whole == pytest.approx((113.70, 33.97, 113.94, 34.21))  # the city's outline
+
+
+def test_without_outlines_the_map_opens_on_the_points_and_without_either_says_so(
+    login, personas, city, building
+):
+    # `building` has coordinates, nothing has an outline
+    settings = login(personas["task_force"]).get(reverse("zones:draw")).context["map"]
+    assert settings["bounds"] == (113.85, 34.03, 113.85, 34.03)
+    building.lat = building.lon = None
+    building.save()
+    page = login(personas["task_force"]).get(reverse("zones:draw"))
+    assert page.context["map"]["bounds"] is None
+    assert "data-map-empty" in page.content.decode()

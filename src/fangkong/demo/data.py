@@ -8,6 +8,32 @@ import datetime as dt
 CITY_KEY = "4110"
 CITY_NAME = "许昌市"
 CITY_LATLON = (34.03, 113.85)
+# The city's extent as a convex outline (lat, lon), close to 许昌's: the demo's district
+# boundaries are drawn inside it (demo/layout.py), not surveyed.
+CITY_OUTLINE = [
+    (34.43, 113.50),
+    (34.41, 113.86),
+    (34.31, 114.17),
+    (34.13, 114.32),
+    (33.94, 114.26),
+    (33.76, 113.96),
+    (33.68, 113.62),
+    (33.76, 113.27),
+    (33.93, 113.07),
+    (34.17, 113.09),
+    (34.36, 113.27),
+]
+# Where each district's cell is anchored on the demo map (lat, lon, around the core) and its
+# real area in km²: the city outline is split among them in proportion to those areas
+# (demo/layout.py), so the core 魏都区 is small and the counties large.
+DISTRICT_PLAN = {
+    "411002": (34.03, 113.83, 88.0),
+    "411003": (33.95, 113.90, 1002.0),
+    "411024": (34.07, 114.00, 866.0),
+    "411025": (33.93, 113.72, 921.0),
+    "411081": (34.10, 113.68, 1461.0),
+    "411082": (34.15, 113.84, 650.0),
+}
 
 # (GB/T 2260 code, name, share of the population, centre lat, lon, real streets/towns)
 DISTRICTS: list[tuple[str, str, float, float, float, list[str]]] = [

@@ -29,10 +29,10 @@ from fangkong.demo.people import (
     Populator,
 )
 from fangkong.demo.response import response_write
-from fangkong.demo.tree import DIVISION_FIELDS, TreeBuilder
+from fangkong.demo.tree import DIVISION_FIELDS, OUTLINE_FIELDS, TreeBuilder
 from fangkong.epi.models import CheckIn
 from fangkong.people.models import Household, KeyPerson, Need, Resident
-from fangkong.places.models import Division, Level, Venue
+from fangkong.places.models import Division, Level, Outline, Venue
 from fangkong.quarantine.models import AllocationBatch
 from fangkong.tally.services import clear as tally_clear
 from fangkong.tally.services import rebuild as tally_rebuild
@@ -58,6 +58,7 @@ class DemoError(Exception):
 @dataclass
 class DemoStats:
     divisions: int = 0
+    outlines: int = 0
     households: int = 0
     residents: int = 0
     key_persons: int = 0
@@ -142,11 +143,13 @@ def demo_generate(
     created_at = connection.ops.adapt_datetimefield_value(clock.created_at)
     people = Populator(seed, created_at, clock.as_of)
     divisions: list[tuple[object, ...]] = []
+    outlines: list[tuple[object, ...]] = []
     landmarks: list[tuple[str, str]] = []
     scans = Checkins(seed, residents, checkins_per_day, clock) if outbreak else None
 
     def flush() -> None:
         stats.divisions += copy_rows(Division, DIVISION_FIELDS, divisions)
+        stats.outlines += copy_rows(Outline, OUTLINE_FIELDS, outlines)
         stats.venues += copy_rows(Venue, VENUE_FIELDS, people.venues)
         stats.households += copy_rows(Household, HOUSEHOLD_FIELDS, people.households)
         stats.residents += copy_rows(Resident, RESIDENT_FIELDS, people.residents)
@@ -156,6 +159,7 @@ def demo_generate(
             stats.checkins += checkins_write(scans.take_rows())
         for buffer in (
             divisions,
+            outlines,
             people.venues,
             people.households,
             people.residents,
@@ -179,6 +183,9 @@ def demo_generate(
         with _indexes_built_afterwards(loaded):
             for node in TreeBuilder(residents, seed).walk():
                 divisions.append(node.row())
+                outline = node.outline_row()
+                if outline is not None:
+                    outlines.append(outline)
                 stats.levels[node.level] = stats.levels.get(node.level, 0) + 1
                 if scans is not None:
                     scans.node(node)
@@ -224,7 +231,7 @@ def demo_generate(
             stats.in_quarantine, stats.zones = answer.allocated, answer.zones
             stats.travellers = answer.travellers
         tally_rebuild()  # the command dashboard's running counts, from the rows just written
-    analyze(Division, Venue, Household, Resident, KeyPerson, Need, CheckIn)
+    analyze(Division, Outline, Venue, Household, Resident, KeyPerson, Need, CheckIn)
     stats.seconds = time.perf_counter() - started
     return stats
 

@@ -62,6 +62,37 @@ class Division(models.Model):
         return key.startswith(self.key)
 
 
+class Outline(models.Model):
+    """The shape of a division on the map: a GeoJSON Polygon (lon, lat) and its bounding box.
+
+    Given outlines come from a boundary file (`fangkong outlines --load`) or the demo city;
+    derived ones (`derived`) are the convex hull of the coordinates below the node, widened by a
+    margin (`places.services.outlines_derive`). `key` repeats the division's key, so a
+    jurisdiction's outlines are one prefix range, and the box serves "what is in view".
+    """
+
+    division = models.OneToOneField(
+        Division, on_delete=models.CASCADE, primary_key=True, related_name="outline"
+    )
+    key = models.CharField(_("key"), max_length=24, unique=True, editable=False)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    polygon = models.JSONField(_("outline"))
+    west = models.FloatField()
+    south = models.FloatField()
+    east = models.FloatField()
+    north = models.FloatField()
+    derived = models.BooleanField(_("derived from the points below"), default=False)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("outline")
+        verbose_name_plural = _("outlines")
+        indexes = [models.Index(fields=["level", "west", "east"], name="outline_level_box")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class VenueKind(models.TextChoices):
     SUPERMARKET = "supermarket", _("Supermarket")
     MARKET = "market", _("Farmers' market")

@@ -1,12 +1,13 @@
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 
 from fangkong.core.access import NO_SCOPE, Cap, key_filter, require, scope_key, scoped
 from fangkong.core.apikit import not_found_message, query_error
-from fangkong.places.models import KEY_LENGTH, Division, Level, Venue
+from fangkong.places.geometry import Box
+from fangkong.places.models import KEY_LENGTH, Division, Level, Outline, Venue
 
 
 def divisions_for_user(user: Any) -> QuerySet[Division]:
@@ -92,3 +93,62 @@ def place_key_for_user(user: Any, code: str, param: str = "community") -> str:
     if place is None:
         raise query_error(param, not_found_message())
     return place.key
+
+
+def _in_box(box: Box | None) -> Q:
+    if box is None:
+        return Q()
+    west, south, east, north = box
+    return Q(west__lte=east, east__gte=west, south__lte=north, north__gte=south)
+
+
+def outlines_for_user(user: Any, *, levels: set[int], box: Box | None, limit: int) -> list[Outline]:
+    """Outlines of the caller's places at `levels` (and of their own node) meeting `box`,
+    coarsest first, with each node's name and code (one query)."""
+    require(user, Cap.PLACES_VIEW)
+    prefix = scope_key(user)
+    wanted = Q(level__in=levels) | Q(key=prefix) if prefix else Q(level__in=levels)
+    return list(
+        Outline.objects.filter(key_filter(prefix, "key"), wanted, _in_box(box))
+        .select_related("division")
+        .only("key", "level", "polygon", "division__name", "division__code")
+        .order_by("level", "key")[:limit]
+    )
+
+
+def points_without_outline(user: Any, *, level: int, box: Box | None, limit: int) -> list[Division]:
+    """Nodes of one level with coordinates but no outline (drawn as points), in `box`."""
+    require(user, Cap.PLACES_VIEW)
+    nodes = Division.objects.filter(
+        key_filter(scope_key(user), "key"),
+        level=level,
+        outline__isnull=True,
+        lat__isnull=False,
+        lon__isnull=False,
+    )
+    if box is not None:
+        west, south, east, north = box
+        nodes = nodes.filter(lon__gte=west, lon__lte=east, lat__gte=south, lat__lte=north)
+    return list(nodes.order_by("key")[:limit])
+
+
+def jurisdiction_bounds(user: Any) -> Box | None:
+    """The box of the caller's jurisdiction: its own outline's, else that of every outline
+    and point under it; None when nothing under it has a place on the map."""
+    prefix = scope_key(user)
+    if prefix == NO_SCOPE:
+        return None
+    box = ("west", "south", "east", "north")
+    own = Outline.objects.filter(key=prefix).values_list(*box).first() if prefix else None
+    if own is not None:
+        return own
+    found = Outline.objects.filter(key_filter(prefix, "key")).aggregate(
+        w=Min("west"), s=Min("south"), e=Max("east"), n=Max("north")
+    )
+    if found["w"] is None:
+        found = Division.objects.filter(
+            key_filter(prefix, "key"), lat__isnull=False, lon__isnull=False
+        ).aggregate(w=Min("lon"), s=Min("lat"), e=Max("lon"), n=Max("lat"))
+    if found["w"] is None:
+        return None
+    return found["w"], found["s"], found["e"], found["n"]

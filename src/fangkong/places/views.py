@@ -1,13 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.core.access import Cap, can, require
-from fangkong.places import selectors
+from fangkong.places import maps, selectors
 from fangkong.places.models import Level
 from fangkong.places.services import division_create, division_rename
 
@@ -19,6 +19,18 @@ def tree(request: HttpRequest) -> HttpResponse:
     if root is None:
         raise Http404
     return redirect("places:node", key=root.key)
+
+
+@login_required
+def base_map(request: HttpRequest) -> JsonResponse:
+    """GeoJSON of the caller's places to draw under a map at `zoom` inside `bbox`."""
+    require(request.user, Cap.PLACES_VIEW)
+    try:
+        zoom = int(request.GET.get("zoom", "0"))
+    except ValueError:
+        zoom = 0
+    box = maps.parse_box(request.GET.get("bbox", ""))
+    return JsonResponse(maps.base_layer(request.user, zoom=zoom, box=box))
 
 
 @login_required

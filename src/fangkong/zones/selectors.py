@@ -397,19 +397,3 @@ def places_search(user: Any, *, q: str = "", parent: str = "", limit: int = 50) 
         root = scope_key(user)
         nodes = nodes.filter(key=root) if root else nodes.filter(parent__isnull=True)
     return list(nodes.order_by("key")[:limit])
-
-
-def buildings_in_box(
-    user: Any, west: float, south: float, east: float, north: float, limit: int
-) -> list[Division]:
-    """Buildings with coordinates inside a map view (the draw page's markers)."""
-    return list(
-        Division.objects.filter(
-            key_filter(scope_key(user), "key"),
-            level=Level.BUILDING,
-            lat__gte=south,
-            lat__lte=north,
-            lon__gte=west,
-            lon__lte=east,
-        ).order_by("key")[:limit]
-    )

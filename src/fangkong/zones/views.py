@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.access import Cap, can, in_scope, require
 from fangkong.core.pages import apply_errors, flash, page_window
+from fangkong.places import selectors as place_selectors
 from fangkong.places.models import Division, Level
 from fangkong.policy.accessor import current
 from fangkong.zones import selectors, services
@@ -39,12 +41,23 @@ NOTE_LABELS = {
     "level_not_in_scheme": gettext_lazy("The zone's level is not in its policy's scheme"),
     "no_rule": gettext_lazy("The policy has no rule that lowers this level"),
 }
-MAP_POINTS_LIMIT = 500
 RECENT_EVALUATIONS = 20  # on a zone's page; the evaluations page lists them all
 
 
-def _map_settings() -> dict[str, str]:
-    return {"tiles": settings.MAP_TILES, "attribution": settings.MAP_TILES_ATTRIBUTION}
+def _map_settings(
+    request: HttpRequest | None = None, *, open_on_jurisdiction: bool = False
+) -> dict[str, Any]:
+    """What the page's map script needs: the optional tile server, and for staff pages the
+    base layer of the user's places (`places:map`) and the box of their jurisdiction."""
+    out: dict[str, Any] = {
+        "tiles": settings.MAP_TILES,
+        "attribution": settings.MAP_TILES_ATTRIBUTION,
+    }
+    if request is not None and can(request.user, Cap.PLACES_VIEW):
+        out["base"] = reverse("places:map")
+    if request is not None and open_on_jurisdiction:
+        out["bounds"] = place_selectors.jurisdiction_bounds(request.user)
+    return out
 
 
 def _levels(rules: Any, drawable: bool = True) -> list[tuple[str, str]]:
@@ -140,7 +153,7 @@ def zone_draw(request: HttpRequest) -> HttpResponse:
                 (selectors.level_label(lv), selectors.obligations_text(rules, lv))
                 for lv in rules.zones.levels[:-1]
             ],
-            "map": _map_settings(),
+            "map": _map_settings(request, open_on_jurisdiction=True),
             "section": "zones",
         },
     )
@@ -148,18 +161,11 @@ def zone_draw(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def place_search(request: HttpRequest) -> JsonResponse:
-    """JSON for the picker and the draw map: nodes by name/code, children, or buildings in view."""
+    """JSON for the place picker: nodes by name or code, or the children of a node."""
     require(request.user, Cap.ZONES_MANAGE)
-    box = request.GET.get("bbox", "")
-    if box:
-        try:
-            west, south, east, north = (float(v) for v in box.split(","))
-        except ValueError:
-            return JsonResponse({"items": []})
-        nodes = selectors.buildings_in_box(request.user, west, south, east, north, MAP_POINTS_LIMIT)
-    else:
-        q = request.GET.get("q", "").strip()
-        nodes = selectors.places_search(request.user, q=q, parent=request.GET.get("parent", ""))
+    nodes = selectors.places_search(
+        request.user, q=request.GET.get("q", "").strip(), parent=request.GET.get("parent", "")
+    )
     paths = selectors.place_paths([d.key for d in nodes], start=Level.STREET)
     return JsonResponse(
         {
@@ -259,7 +265,7 @@ def zone_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "evaluations": evaluations,
             "rounds": _evidence_rounds(zone),
             "geojson": _zone_geojson(zone, nodes, paths),
-            "map": _map_settings(),
+            "map": _map_settings(request),
             "can_manage": manage,
             "can_round": can(request.user, Cap.ROUNDS_MANAGE)
             and in_scope(request.user, zone.division_key)
