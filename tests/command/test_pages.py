@@ -212,6 +212,25 @@ def test_exports_are_masked_for_every_role_by_default(login, outbreak, personas,
     assert not Event.objects.filter(action="pii.exported").exists()
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_grid_workers_export_names_the_street_and_community_above_the_grid(
+    login, outbreak, personas, english, city, fmt
+):
+    response = login(personas["grid"]).get(_export_url("contacts", fmt))
+    body = b"".join(response.streaming_content)
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    else:
+        sheet = load_workbook(io.BytesIO(body)).active
+        rows = [
+            ["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)
+        ]
+    street, community = rows[0].index("Street"), rows[0].index("Community")
+    assert len(rows) > 1
+    for row in rows[1:]:
+        assert (row[street], row[community]) == ("西大街街道", "西大社区"), row
+
+
 def test_an_unmasked_export_needs_a_reason_and_the_capability(login, outbreak, personas, english):
     url = _export_url("contacts", "csv", degree="close")
     response = login(personas["command"]).post(url, {"reveal": "1", "reason": " "})
