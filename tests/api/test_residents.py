@@ -185,7 +185,7 @@ def test_patch_changes_sent_fields_and_audits(as_, people):
 
 def test_patch_with_bad_phone_names_the_field(as_, people):
     response = as_("street").patch(
-        f"/api/residents/{people['zhang'].pk}", {"phone": "12"}, content_type=JSON
+        f"/api/residents/{people['zhang'].pk}", {"phone": "12", "reason": "核实"}, content_type=JSON
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "phone"]
@@ -200,9 +200,24 @@ def test_outsider_cannot_patch(as_, people):
     assert people["zhang"].name == "张伟"
 
 
+@pytest.mark.parametrize("reason", [None, "", "   "])
+def test_an_edit_without_a_reason_is_refused_and_changes_nothing(as_, people, reason):
+    zhang = people["zhang"]
+    body = {"name": "张伟伟", "phone": "13611112222"}
+    if reason is not None:
+        body["reason"] = reason
+    response = as_("street").patch(f"/api/residents/{zhang.pk}", body, content_type=JSON)
+    assert response.status_code == 422
+    assert response.json()["detail"] == [{"loc": ["body", "reason"], "msg": "请填写变更原因"}]
+    zhang.refresh_from_db()
+    assert (zhang.name, zhang.phone) == ("张伟", "13900000001")
+    assert not Event.objects.filter(action="resident.updated").exists()
+
+
 def test_events_show_history(as_, people):
     zhang = people["zhang"]
-    as_("street").patch(f"/api/residents/{zhang.pk}", {"name": "张伟伟"}, content_type=JSON)
+    url = f"/api/residents/{zhang.pk}"
+    as_("street").patch(url, {"name": "张伟伟", "reason": "更正"}, content_type=JSON)
     body = as_("street").get(f"/api/residents/{zhang.pk}/events").json()
     assert [e["action"] for e in body["items"]] == ["resident.updated"]
     assert body["items"][0]["to_value"] == "张伟伟"

@@ -186,9 +186,12 @@ def later_changes(outbreak, actor):
         destination="designated_hospital",
         destination_name="许昌市中心医院",
         transferred_at=timezone.now(),
+        reason="闭环转运",
     )
     for name, status in (("k5", "released"), ("k8", "released"), ("k3", "under_control")):
-        contact_services.contact_set_status(actor=actor, contact=k[name], status=status)
+        contact_services.contact_set_status(
+            actor=actor, contact=k[name], status=status, reason="核实"
+        )
     stay_end(actor=actor, stay=outbreak.stays["st1"], status="released", reason="期满")
 
 

@@ -5,16 +5,18 @@ import io
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from fangkong.audit.models import Event
+from fangkong.core import pdf
 from fangkong.epi.models import CaseKind
 from fangkong.tally.services import rebuild
 from tests import factories as f
-from tests.command.conftest import DAY, build, contact
+from tests.command.conftest import DAY, at, build, case, contact
 
 AS_OF = {"as_of": "2022-05-07T08:00:00"}
 REPORT = {"day": DAY.isoformat(), "hour": "8"}
@@ -165,6 +167,32 @@ def test_report_pdf_renders_chinese_text(login, outbreak, personas):
     assert "2022年5月7日" in text  # the date in Chinese form
 
 
+@pytest.fixture
+def pdfs_made(monkeypatch):
+    """The HTML of each PDF WeasyPrint is asked to make (with an empty cache)."""
+    made: list[str] = []
+    real = pdf.html_to_pdf
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html: made.append(html) or real(html))
+    cache.clear()
+    yield made
+    cache.clear()
+
+
+def test_the_report_pdf_is_made_once_for_what_it_says(login, outbreak, personas, pdfs_made):
+    client = login(personas["command"])
+    first = client.get(reverse("command:report_pdf"), REPORT)
+    again = client.get(reverse("command:report_pdf"), REPORT)
+    assert first.content == again.content and len(pdfs_made) == 1
+    assert pdfs_made[0].startswith('<!doctype html>\n<html lang="zh-Hans">')
+    other_hour = client.get(reverse("command:report_pdf"), {**REPORT, "hour": "9"})
+    assert other_hour.content != first.content and len(pdfs_made) == 2
+    case(outbreak.people["甲八"], at(6, 15))  # a case registered late, as of before 8:00
+    rebuild()
+    changed = client.get(reverse("command:report_pdf"), REPORT)
+    assert changed.content != first.content and len(pdfs_made) == 3
+    assert "累计报告确诊病例 5 例" in pdfs_made[-1] and "累计报告确诊病例 4 例" in pdfs_made[0]
+
+
 def test_report_xlsx_holds_text_figures_and_places(login, outbreak, personas, english):
     response = login(personas["command"]).get(reverse("command:report_xlsx"), REPORT)
     wb = load_workbook(io.BytesIO(response.content))
@@ -238,6 +266,25 @@ def test_exports_are_masked_for_every_role_by_default(login, outbreak, personas,
             assert person.id_number not in values and person.phone not in values
     assert not Event.objects.filter(action="command.exported", data__unmasked=True).exists()
     assert not Event.objects.filter(action="pii.exported").exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_grid_workers_export_names_the_street_and_community_above_the_grid(
+    login, outbreak, personas, english, city, fmt
+):
+    response = login(personas["grid"]).get(_export_url("contacts", fmt))
+    body = b"".join(response.streaming_content)
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    else:
+        sheet = load_workbook(io.BytesIO(body)).active
+        rows = [
+            ["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)
+        ]
+    street, community = rows[0].index("Street"), rows[0].index("Community")
+    assert len(rows) > 1
+    for row in rows[1:]:
+        assert (row[street], row[community]) == ("西大街街道", "西大社区"), row
 
 
 def test_an_unmasked_export_needs_a_reason_and_the_capability(login, outbreak, personas, english):

@@ -255,6 +255,7 @@ class Scenario:
                 destination="designated_hospital",
                 destination_name="定点医院",
                 transferred_at=timezone.now() - back,  # backdated
+                reason="闭环转运",
             )
 
     def close(self) -> None:

@@ -23,6 +23,7 @@ from fangkong.epi.models import (
 )
 from fangkong.healthcode.models import CodeStatus, Colour
 from fangkong.people.models import Need
+from fangkong.places.models import KEY_LENGTH, Level
 from fangkong.policy.services import profiles_install_shipped
 from fangkong.quarantine.models import Site, Stay, StayStatus
 from fangkong.travel.models import Trip
@@ -87,6 +88,15 @@ def test_cases_close_contacts_and_travellers_are_red(live):
     colours = dict(CodeStatus.objects.values_list("person", "colour"))
     assert set(colours) == people
     assert set(colours.values()) == {Colour.RED}
+
+
+def test_travellers_are_handed_over_to_the_grid_of_their_address(live):
+    trips = list(Trip.objects.select_related("person", "handover"))
+    assert trips
+    for trip in trips:  # home: their household's address names their unit, in its grid
+        assert trip.division_key == trip.person.division_key
+        assert trip.handover.division_key == trip.division_key
+        assert len(trip.division_key) > KEY_LENGTH[Level.GRID]
 
 
 def test_as_of_today_the_outbreak_is_live(live):

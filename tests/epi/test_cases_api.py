@@ -92,15 +92,17 @@ def test_reclassify_transfer_close(as_, a_case):
     url = f"/api/cases/{a_case.pk}"
     r = post(client, f"{url}/reclassify", {"kind": "asymptomatic", "reason": "复核"})
     assert r.status_code == 200 and r.json()["kind"] == "asymptomatic"
-    r = post(
-        client,
-        f"{url}/transfer",
-        {
-            "destination": "designated_hospital",
-            "destination_name": "许昌市中心医院",
-            "transferred_at": "2022-01-10T15:00:00+08:00",
-        },
-    )
+    transfer = {
+        "destination": "designated_hospital",
+        "destination_name": "许昌市中心医院",
+        "transferred_at": "2022-01-10T15:00:00+08:00",
+    }
+    for missing in ({}, {"reason": "  "}):
+        r = post(client, f"{url}/transfer", {**transfer, **missing})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "reason"]
+        assert r.json()["detail"][0]["msg"] == "请填写变更原因"  # the user's language
+    assert not Event.objects.filter(action="case.transferred").exists()
+    r = post(client, f"{url}/transfer", {**transfer, "reason": "闭环转运"})
     assert r.status_code == 200 and r.json()["status"] == "transferred"
     r = post(
         client, f"{url}/close", {"status": "recovered", "outcome_on": "2022-01-20", "reason": ""}
@@ -156,9 +158,16 @@ def test_contact_list_status_and_convert(as_, a_case, people):
     make_contact(a_case, people["wang"], status="located")
     items = as_("street").get("/api/contacts", {"status": "located"}).json()["items"]
     assert [i["person"]["name"] for i in items] == ["王芳"]
-    r = post(as_("street"), f"/api/contacts/{contact.pk}/status", {"status": "released"})
+    status_url = f"/api/contacts/{contact.pk}/status"
+    r = post(as_("street"), status_url, {"status": "released", "reason": "核实"})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "status"]
-    r = post(as_("street"), f"/api/contacts/{contact.pk}/status", {"status": "under_control"})
+    for missing in ({}, {"reason": ""}):
+        r = post(as_("street"), status_url, {"status": "under_control", **missing})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "reason"]
+        assert r.json()["detail"][0]["msg"] == "请填写变更原因"  # the user's language
+    contact.refresh_from_db()
+    assert contact.status == "identified"
+    r = post(as_("street"), status_url, {"status": "under_control", "reason": "已入住隔离点"})
     assert r.json()["status"] == "under_control"
     r = post(
         as_("task_force"),
@@ -200,7 +209,7 @@ def test_reads_are_404_for_outsiders_and_403_for_the_lab(as_, a_contact, path):
             "/api/cases/{case}/close",
             {"status": "died", "outcome_on": "2022-01-20", "reason": "x"},
         ),
-        ("post", "/api/contacts/{contact}/status", {"status": "located"}),
+        ("post", "/api/contacts/{contact}/status", {"status": "located", "reason": "x"}),
         ("post", "/api/cases/{case}/contacts", {"id_number": "x"}),
         (
             "post",
@@ -209,6 +218,7 @@ def test_reads_are_404_for_outsiders_and_403_for_the_lab(as_, a_contact, path):
                 "destination": "shelter_hospital",
                 "destination_name": "方舱",
                 "transferred_at": "2022-01-10T10:00:00+08:00",
+                "reason": "x",
             },
         ),
         (

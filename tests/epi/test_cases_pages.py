@@ -140,10 +140,14 @@ def test_contact_list_filters_and_bulk_status_change(login, personas, a_case, pe
     client = login(personas["street"])
     page = client.get(reverse("epi:contacts"), {"status": "released"}).content.decode()
     assert "王芳" in page and "李秀英" not in page
+    change = {"ids": [li.pk, wang.pk], "status": "located"}
+    for missing in ({}, {"reason": " "}):
+        refused = client.post(reverse("epi:contacts_status"), {**change, **missing}, follow=True)
+        assert "Give a reason for this change" in refused.content.decode()
+        assert "contacts changed" not in refused.content.decode()
+    assert not Event.objects.filter(action="contact.status_changed").exists()
     response = client.post(
-        reverse("epi:contacts_status"),
-        {"ids": [li.pk, wang.pk], "status": "located", "reason": ""},
-        follow=True,
+        reverse("epi:contacts_status"), {**change, "reason": "电话联系上"}, follow=True
     )
     li.refresh_from_db()
     wang.refresh_from_db()
@@ -156,7 +160,17 @@ def test_contact_detail_status_change_and_convert(login, personas, a_contact):
     client = login(personas["task_force"])
     page = client.get(reverse("epi:contact", args=[a_contact.pk])).content.decode()
     assert a_contact.case.number in page
-    client.post(reverse("epi:contact_status", args=[a_contact.pk]), {"status": "under_control"})
+    url = reverse("epi:contact_status", args=[a_contact.pk])
+    assert 'name="reason" maxlength="300" required' in page
+    refused = client.post(url, {"status": "under_control", "reason": ""}, follow=True)
+    assert "Give a reason for this change" in refused.content.decode()
+    a_contact.refresh_from_db()
+    assert a_contact.status == ContactStatus.IDENTIFIED
+    client.post(url, {"status": "under_control", "reason": "已入住隔离点"})
+    a_contact.refresh_from_db()
+    assert a_contact.status == ContactStatus.UNDER_CONTROL
+    event = Event.objects.get(action="contact.status_changed")
+    assert event.reason == "已入住隔离点"
     response = client.post(
         reverse("epi:contact_convert", args=[a_contact.pk]),
         {
@@ -171,6 +185,27 @@ def test_contact_detail_status_change_and_convert(login, personas, a_contact):
     assert response["Location"] == reverse("epi:case", args=[a_contact.became_case.pk])
     assert a_contact.became_case.found_where == "quarantine"
     assert Event.objects.filter(action="contact.converted").exists()
+
+
+def test_a_transfer_without_a_reason_is_refused_on_the_case_page(login, personas, a_case):
+    client = login(personas["task_force"])
+    url = reverse("epi:case_transfer", args=[a_case.pk])
+    transfer = {
+        "destination": "designated_hospital",
+        "destination_name": "许昌市中心医院",
+        "transferred_at": "2022-01-10T15:00",
+    }
+    for missing in ({}, {"reason": ""}, {"reason": "   "}):
+        page = client.post(url, {**transfer, **missing}, follow=True).content.decode()
+        assert "Give a reason for this change" in page and "Saved." not in page
+    a_case.refresh_from_db()
+    assert a_case.status != "transferred"
+    assert not Event.objects.filter(action="case.transferred").exists()
+    page = client.post(url, {**transfer, "reason": "闭环转运"}, follow=True).content.decode()
+    assert "Saved." in page
+    a_case.refresh_from_db()
+    assert a_case.status == "transferred"
+    assert Event.objects.filter(action="case.transferred", reason="闭环转运").exists()
 
 
 PAGES = [

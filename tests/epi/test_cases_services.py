@@ -147,6 +147,7 @@ def test_transfer_records_destination_and_status(personas, a_case):
         destination="shelter_hospital",
         destination_name="许昌方舱医院",
         transferred_at=at,
+        reason="闭环转运",
     )
     a_case.refresh_from_db()
     assert a_case.status == CaseStatus.TRANSFERRED and a_case.destination_name == "许昌方舱医院"
@@ -155,6 +156,24 @@ def test_transfer_records_destination_and_status(personas, a_case):
     }
     assert changes["destination"] == ("", "Shelter hospital 许昌方舱医院")
     assert changes["status"] == ("Reported", "Transferred (closed loop)")
+    assert {e.reason for e in Event.objects.filter(action="case.transferred")} == {"闭环转运"}
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_a_transfer_without_a_reason_is_refused(personas, a_case, reason):
+    with pytest.raises(ValidationError) as exc:
+        services.case_transfer(
+            actor=personas["task_force"],
+            case=a_case,
+            destination="shelter_hospital",
+            destination_name="许昌方舱医院",
+            transferred_at=timezone.now() - dt.timedelta(hours=1),
+            reason=reason,
+        )
+    assert exc.value.message_dict == {"reason": ["Give a reason for this change"]}
+    a_case.refresh_from_db()
+    assert a_case.status == CaseStatus.REPORTED
+    assert not Event.objects.filter(action="case.transferred").exists()
 
 
 def test_close_records_outcome_and_refuses_a_second_close(personas, a_case):

@@ -100,19 +100,39 @@ def test_impossible_status_moves_are_refused(personas, a_contact, before, after)
     Contact.objects.filter(pk=a_contact.pk).update(status=before)
     a_contact.refresh_from_db()
     with pytest.raises(ValidationError) as exc:
-        services.contact_set_status(actor=personas["street"], contact=a_contact, status=after)
+        services.contact_set_status(
+            actor=personas["street"], contact=a_contact, status=after, reason="核实"
+        )
     assert "cannot become" in exc.value.message_dict["status"][0]
     assert not Event.objects.filter(action="contact.status_changed").exists()
 
 
-def test_lost_needs_a_reason(personas, a_contact):
-    with pytest.raises(ValidationError):
-        services.contact_set_status(actor=personas["street"], contact=a_contact, status="lost")
+@pytest.mark.parametrize("status", ["located", "under_control", "lost"])
+@pytest.mark.parametrize("reason", ["", "  "])
+def test_every_status_change_needs_a_reason(personas, a_contact, status, reason):
+    with pytest.raises(ValidationError) as exc:
+        services.contact_set_status(
+            actor=personas["street"], contact=a_contact, status=status, reason=reason
+        )
+    assert exc.value.message_dict == {"reason": ["Give a reason for this change"]}
+    a_contact.refresh_from_db()
+    assert a_contact.status == ContactStatus.IDENTIFIED
+    assert not Event.objects.filter(action="contact.status_changed").exists()
+
+
+def test_a_bulk_change_without_a_reason_changes_no_one(personas, a_contact):
+    with pytest.raises(ValidationError) as exc:
+        services.contacts_set_status(
+            actor=personas["street"], contacts=[a_contact], status="located", reason=""
+        )
+    assert list(exc.value.message_dict) == ["reason"]
+    a_contact.refresh_from_db()
+    assert a_contact.status == ContactStatus.IDENTIFIED
 
 
 def test_convert_contact_to_case_keeps_the_chain(personas, a_contact):
     services.contact_set_status(
-        actor=personas["task_force"], contact=a_contact, status="under_control"
+        actor=personas["task_force"], contact=a_contact, status="under_control", reason="入住"
     )
     day = a_contact.case.reported_on + dt.timedelta(days=2)
     case = services.contact_convert_to_case(

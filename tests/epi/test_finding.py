@@ -361,6 +361,26 @@ def test_the_finding_page_starts_a_job_and_shows_its_candidates(
     assert a_case.person.id_number not in shown.text  # masked
 
 
+def test_a_candidate_who_is_already_a_case_is_flagged_on_the_page_and_in_the_api(
+    log, a_case, people, tracer, login, django_capture_on_commit_callbacks
+):
+    """王芳 was at the supermarket with 张伟 and is a case herself (found the day before)."""
+    hers = make_case(people["wang"], number="4110-2022-0007")
+    job = run_job(django_capture_on_commit_callbacks, tracer, [a_case])
+    client = login(tracer)
+    page = client.get(reverse("epi:finding_job", args=[job.pk])).text
+    rows = {row.split("</td>")[1]: row for row in page.split("<tr>")[2:]}
+    wang = next(row for name, row in rows.items() if "王芳" in name)
+    li = next(row for name, row in rows.items() if "李秀英" in name)
+    assert "已是病例" in wang and hers.number in wang
+    assert reverse("epi:case", args=[hers.pk]) in wang
+    assert "已是病例" not in li and "data-known-case" not in li
+
+    listed = client.get(f"/api/finding-jobs/{job.pk}/candidates?degree=close").json()["items"]
+    flags = {c["person"]["name"]: c["already_case"] for c in listed}
+    assert flags == {"李秀英": None, "王芳": {"id": hers.pk, "number": "4110-2022-0007"}}
+
+
 def test_a_job_can_be_started_by_case_number(log, a_case, tracer, login):
     client = login(tracer)
 

@@ -60,7 +60,7 @@ def test_report_a_trip_masked_and_idempotent(as_, people, city):
     assert body["status"] == "reported" and body["person_id"] == zhang.pk
     assert body["id_number"] == mask_id_number(zhang.id_number)
     assert zhang.id_number not in first.content.decode()
-    assert body["destination"]["key"] == city.w[f.Level.COMMUNITY].key
+    assert body["destination"]["key"] == city.w[f.Level.BUILDING].key  # "幸福小区 1号楼"
     again = post(as_("task_force"), "/api/trips", trip_body(city, zhang.id_number))
     assert again.status_code == 200 and again.json()["id"] == body["id"]
     assert Trip.objects.count() == 1

@@ -16,6 +16,7 @@ from fangkong.quarantine.models import DueTestStatus, ScheduledTest
 from fangkong.travel import services, views
 from fangkong.travel.models import Handover, Trip, TripStatus
 from tests import factories as f
+from tests.api.conftest import bearer_client
 from tests.travel.conftest import new_id
 
 PAGE_ROLES = {
@@ -268,8 +269,8 @@ def _count(client, url):
 
 # session, user, user's jurisdiction; then the page's own queries
 PINNED = {
-    "travel:trips": 3 + 2,  # communities for the filter, rows
-    "travel:handovers": 3 + 3,  # communities for the filter, rows, not complied
+    "travel:trips": 3 + 3,  # communities for the filter, rows, their places' names
+    "travel:handovers": 3 + 4,  # communities for the filter, rows, places' names, not complied
 }
 
 
@@ -287,3 +288,38 @@ def test_list_query_counts_are_pinned_and_flat(login, personas, people, city, se
         ScheduledTest.objects.filter(person=person).update(status=DueTestStatus.MISSED)
     large = {name: _count(client, reverse(name)) for name in PINNED}
     assert small == large == PINNED
+
+
+def test_a_public_report_to_an_address_in_a_grid_reaches_its_worker_and_everyone_above(
+    db, login, personas, city
+):
+    """The traveller chooses the community and writes the address: the hand-over goes to the
+    address's grid, which its worker sees, as do the community and street above, and not the
+    worker of the grid next door."""
+    community = city.w[f.Level.COMMUNITY]
+    next_door = f.division(community.key + "02", "第二网格", f.Level.GRID, community)
+    users = {
+        "grid": personas["grid"],
+        "community": f.user("p_community", Role.STREET, community),
+        "street": f.user("p_street_w", Role.STREET, city.w[f.Level.STREET]),
+        "next_door": f.user("p_grid_2", Role.GRID, next_door),
+    }
+    number = new_id()
+    form = public_form(city, number, address="幸福小区 1号楼 1单元 101")
+    assert Client().post(reverse("travel:report"), form).status_code == 302
+    trip = Trip.objects.get(id_number=number)
+    services.arrival_record(actor=personas["task_force"], trip=trip, checkpoint="许昌东站")
+    handover = Handover.objects.get(trip=trip)
+    assert handover.division_key.startswith(city.w[f.Level.GRID].key)
+    for who, user in users.items():
+        seen = who != "next_door"
+        page = login(user).get(reverse("travel:handovers"))
+        assert [h.pk for h in page.context["rows"]] == ([handover.pk] if seen else []), who
+        if seen:
+            assert "第一网格" in page.content.decode()
+        api = bearer_client(user).get("/api/handovers").json()
+        assert [h["id"] for h in api["items"]] == ([handover.pk] if seen else []), who
+        if seen:
+            assert api["items"][0]["place"]["key"] == city.w[f.Level.UNIT].key
+        detail = login(user).get(reverse("travel:trip", args=[trip.pk]))
+        assert detail.status_code == (200 if seen else 404), who

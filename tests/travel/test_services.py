@@ -60,7 +60,8 @@ def test_a_public_report_of_a_newcomer_waits_for_the_checkpoint_to_register_them
     assert not Resident.objects.filter(id_number=number).exists()
     arrive(personas["task_force"], trip)
     person = Resident.objects.get(id_number=number)
-    assert person.residency == Residency.VISITOR and person.division == city.w[f.Level.COMMUNITY]
+    # registered where the address leads: "幸福小区 1号楼 1单元 101" in the community chosen
+    assert person.residency == Residency.VISITOR and person.division == city.w[f.Level.UNIT]
     trip.refresh_from_db()
     assert trip.person == person and trip.status == TripStatus.NO_OBLIGATIONS
 
@@ -69,8 +70,10 @@ def test_staff_report_registers_a_newcomer_at_the_destination(personas, report, 
     number = new_id()
     trip = report(personas["command"], number, destination=city.w[f.Level.BUILDING]).trip
     assert trip.person.id_number == number
-    assert trip.person.division == city.w[f.Level.BUILDING]
-    assert trip.division_key == city.w[f.Level.BUILDING].key
+    assert trip.person.division == city.w[f.Level.UNIT]  # the building, then "1单元" in the address
+    assert trip.division_key == city.w[f.Level.UNIT].key
+    plain = report(personas["command"], new_id(), destination=city.w[f.Level.BUILDING], address="")
+    assert plain.trip.person.division == city.w[f.Level.BUILDING]
 
 
 def test_refusals_name_the_field(personas, people, report, city, far_checkpoint):
@@ -266,7 +269,7 @@ def test_a_measure_started_after_the_report_stops_the_arrival(personas, people, 
 # The destination community -------------------------------------------------------------------
 
 
-def test_community_acknowledges_once_and_outsiders_cannot(personas, people, report, arrive):
+def test_the_address_grid_acknowledges_once_and_outsiders_cannot(personas, people, report, arrive):
     trip = report(personas["task_force"], people["zhang"].id_number).trip
     arrive(personas["task_force"], trip)
     handover = Handover.objects.get(trip=trip)
@@ -274,11 +277,9 @@ def test_community_acknowledges_once_and_outsiders_cannot(personas, people, repo
         services.handover_acknowledge(actor=personas["outsider"], handover=handover)
     with pytest.raises(PermissionDenied):
         services.handover_acknowledge(actor=personas["lab"], handover=handover)
-    with pytest.raises(ValidationError, match="outside your jurisdiction"):
-        services.handover_acknowledge(actor=personas["grid"], handover=handover)  # finer than it
-    services.handover_acknowledge(actor=personas["street"], handover=handover)
+    services.handover_acknowledge(actor=personas["grid"], handover=handover)  # the address's grid
     handover.refresh_from_db()
-    assert handover.acknowledged_by == personas["street"] and handover.acknowledged_at
+    assert handover.acknowledged_by == personas["grid"] and handover.acknowledged_at
     with pytest.raises(ValidationError, match="already acknowledged"):
         services.handover_acknowledge(actor=personas["command"], handover=handover)
     assert Event.objects.filter(action="handover.acknowledged").count() == 1

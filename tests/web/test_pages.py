@@ -1,9 +1,10 @@
 """Pages render for people who may use them, and show what a user would look for."""
 
+import pytest
 from django.urls import reverse
 
 from fangkong.audit.models import Event
-from fangkong.people.models import KeyPerson, Need, Resident
+from fangkong.people.models import Household, KeyPerson, Need, Resident
 from fangkong.policy.models import PolicyProfile
 from tests import factories as f
 
@@ -124,6 +125,29 @@ def test_edit_form_shows_the_phone_masked_and_keeps_it_when_untouched(login, per
     zhang.refresh_from_db()
     assert zhang.phone == "13900000001"
     assert not Event.objects.filter(action="resident.updated", field="phone").exists()
+
+
+@pytest.mark.parametrize("reason", [None, "", "  "])
+def test_an_edit_without_a_reason_is_refused_on_the_field(login, personas, people, reason):
+    zhang = people["zhang"]
+    form = {
+        "name": "张伟伟",
+        "phone": "13611112222",
+        "place": zhang.division.code,
+        "household_code": "HH-NEW-2",
+        "relation": "",
+    }
+    if reason is not None:
+        form["reason"] = reason
+    client = login(personas["grid"])
+    response = client.post(reverse("people:resident_edit", args=[zhang.pk]), form)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"reason": ["请填写变更原因"]}
+    assert 'name="reason"' in response.content.decode()
+    zhang.refresh_from_db()
+    assert (zhang.name, zhang.phone, zhang.household.code) == ("张伟", "13900000001", "HH-W-1")
+    assert not Household.objects.filter(code="HH-NEW-2").exists()
+    assert not Event.objects.filter(action="resident.updated").exists()
 
 
 def test_register_rejects_bad_id_naming_the_field(login, personas, city):

@@ -103,7 +103,7 @@ def test_outsider_changes_nothing_in_another_district(login, personas, people, c
         (reverse("people:key_person_remove", args=[entry.pk]), {"reason": "x"}),
         (
             reverse("people:resident_edit", args=[zhang.pk]),
-            {"name": "改名", "place": city.w[f.Level.UNIT].code},
+            {"name": "改名", "place": city.w[f.Level.UNIT].code, "reason": "x"},
         ),
     ]
     for url, data in posts:

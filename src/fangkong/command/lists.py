@@ -65,7 +65,7 @@ class Context:
     at: dt.datetime
     since: dt.datetime
     reveal: bool  # identifiers in full: only for an export with a reason
-    names: dict[str, str]  # key → name of streets and communities under the node
+    names: dict[str, str]  # key → name of the streets and communities of the node's rows
     reason: str = ""  # why identifiers are revealed (kept in each person's history)
     _labels: dict[Any, dict[str, str]] = field(default_factory=dict)
 
@@ -88,9 +88,13 @@ class Context:
 
 
 def area_names(node: Node) -> dict[str, str]:
-    """Streets and communities under the node, by key (one query, a few thousand rows)."""
+    """Streets and communities of the node's rows, by key: those under the node, and the ones
+    it is in (a grid worker's rows are all in one community and one street, above the grid).
+    One query, a few thousand rows."""
+    levels = (Level.STREET, Level.COMMUNITY)
+    above = [node.key[: KEY_LENGTH[lv]] for lv in levels if KEY_LENGTH[lv] < len(node.key)]
     rows = Division.objects.filter(
-        key_filter(node.key, "key"), level__in=[Level.STREET, Level.COMMUNITY]
+        key_filter(node.key, "key") | Q(key__in=above), level__in=levels
     ).values_list("key", "name")
     return dict(rows)
 

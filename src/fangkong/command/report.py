@@ -24,7 +24,7 @@ from openpyxl.styles import Alignment, Font
 
 from fangkong.command.figures import Area, Situation, situation
 from fangkong.command.places import Node
-from fangkong.core.pdf import html_to_pdf
+from fangkong.core.pdf import html_to_pdf_cached
 from fangkong.core.tabular import xlsx_append
 from fangkong.epi.models import CaseKind, ContactStatus, Degree
 
@@ -509,8 +509,13 @@ def report_context(report: Report) -> dict[str, Any]:
 
 
 def report_pdf(report: Report) -> bytes:
-    """The report as a PDF (A4, Chinese fonts named in the template's CSS)."""
-    return html_to_pdf(render_to_string("command/report_pdf.html", report_context(report)))
+    """The report as a PDF (A4, Chinese fonts named in the template's CSS), made once for what
+    it says: asked for again with the same figures, places and language, the PDF made then
+    (with its "generated at") comes from the cache; any change in the figures makes a new one."""
+    context = report_context(report)
+    html = render_to_string("command/report_pdf.html", context)
+    version = render_to_string("command/report_pdf.html", {**context, "generated_at": None})
+    return html_to_pdf_cached(html, version=version)
 
 
 def report_xlsx(report: Report) -> bytes:

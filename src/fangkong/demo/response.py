@@ -141,7 +141,7 @@ def _travellers(actor: Any, clock: Clock, rng: random.Random) -> int:
     chosen = rng.sample(pool, min(TRAVELLERS, len(pool)))
     done = 0
     for pid in chosen:
-        person = Resident.objects.get(pk=pid)
+        person = Resident.objects.select_related("household").get(pk=pid)
         community = Division.objects.get(key=person.division_key[: KEY_LENGTH[Level.COMMUNITY]])
         reported = trip_report(
             actor=actor,
@@ -155,6 +155,7 @@ def _travellers(actor: Any, clock: Clock, rng: random.Random) -> int:
             transport=Transport.TRAIN,
             transport_number=f"G{rng.randint(100, 999)}",
             destination=community,
+            address=person.household.address if person.household else "",  # leads to the grid
             today=clock.as_of,
         )
         arrival_record(

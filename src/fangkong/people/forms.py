@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.dates import DayField
+from fangkong.core.errors import REASON_MISSING
 from fangkong.people.models import KeyCategory, NeedKind, Relation
 
 
@@ -27,9 +28,11 @@ class ResidentForm(forms.Form):
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if editing:
+        if editing:  # a change to the registry says why; a new entry may say where it came from
             self.fields["id_number"].disabled = True
             self.fields["id_number"].required = False
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = REASON_MISSING
 
 
 class KeyPersonForm(forms.Form):

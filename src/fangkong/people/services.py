@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.services import event_record
 from fangkong.core import dates
 from fangkong.core.access import Cap, can, in_scope, require
-from fangkong.core.errors import field_error
+from fangkong.core.errors import field_error, need_reason
 from fangkong.people.idnumber import IdNumberError, mask_id_number, mask_phone, parse_id_number
 from fangkong.people.models import (
     Household,
@@ -126,9 +126,11 @@ def resident_update(
     division: Division | None = None,
     household: Household | None = None,
     relation: str | None = None,
-    reason: str = "",
+    reason: str,
 ) -> Resident:
+    """Change what is given; each changed field is an audited event with the reason."""
     require(actor, Cap.RESIDENTS_EDIT)
+    reason = need_reason(reason)
     changes: dict[str, tuple[Any, Any]] = {}
     if name is not None and clean_name(name) != resident.name:
         changes["name"] = (resident.name, clean_name(name))

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Max, Min, Q, QuerySet
@@ -43,6 +44,20 @@ def ancestors(division: Division) -> list[Division]:
     """Root-first chain above `division`, in one query."""
     keys = [division.key[:n] for n in KEY_LENGTH.values() if n < len(division.key)]
     return list(Division.objects.filter(key__in=keys).order_by("key"))
+
+
+def place_lines(
+    keys: Iterable[str], *, top: Level = Level.COMMUNITY, bottom: Level = Level.UNIT
+) -> dict[str, str]:
+    """For each key, the names of its places from `top` down to `bottom` as far as the key
+    goes ("西大社区 第一网格"), in one query for all of them (a page of rows)."""
+    lengths = [n for level, n in KEY_LENGTH.items() if top <= level <= bottom]
+    paths = {key: [key[:n] for n in lengths if n <= len(key)] for key in set(keys)}
+    wanted = {k for path in paths.values() for k in path}
+    if not wanted:
+        return {key: "" for key in paths}
+    names = dict(Division.objects.filter(key__in=wanted).values_list("key", "name"))
+    return {key: " ".join(names[k] for k in path if k in names) for key, path in paths.items()}
 
 
 def visible_ancestors(user: Any, division: Division) -> list[Division]:

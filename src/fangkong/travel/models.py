@@ -2,8 +2,9 @@
 
 A `Trip` is one journey into the city: who (matched to a `Resident` by ID number; a traveller the
 registry does not know is registered as a non-resident at the destination when staff first handle
-the trip), from where, leaving when, arriving when and where to. Its `division_key` is the
-destination's, so the destination's community, street and district see it. At the checkpoint an
+the trip), from where, leaving when, arriving when and where to. Its destination is the smallest
+place the address names (a unit, in a grid) and its `division_key` the destination's, so the
+grid's worker sees it, and the community, street and district above. At the checkpoint an
 `ArrivalTest` is recorded and the trip is handed over: the active profile's measure for the
 origin (left a high-risk area, inbound from abroad) is started and the destination community gets
 a `Handover` with the obligations in plain words, which it acknowledges.

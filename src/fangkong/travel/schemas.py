@@ -42,6 +42,10 @@ class MeasureBrief(Schema):
 class HandoverBrief(Schema):
     id: int
     community: PlaceBrief
+    place: PlaceBrief = Field(
+        description="The smallest place the traveller's address names (a unit, building or "
+        "compound, in its grid), else the community: its key starts with the grid's"
+    )
     measure: MeasureBrief
     obligations: list[str] = Field(description="Phases and test days in plain words")
     acknowledged_at: dt.datetime | None
@@ -62,7 +66,10 @@ class TripOut(Schema):
     arrived_at: dt.datetime | None
     transport: Transport
     transport_number: str
-    destination: PlaceBrief
+    destination: PlaceBrief = Field(
+        description="The smallest place the address names below the place chosen (the grid's "
+        "worker and everyone above see the trip)"
+    )
     address: str
     reported_by: ReportedBy
     category: str = Field(description="The measure's category after hand-over, or empty")
@@ -143,6 +150,7 @@ def handover_brief(h: Handover) -> dict[str, Any]:
     return {
         "id": h.pk,
         "community": place_brief(h.community),
+        "place": place_brief(h.trip.destination),
         "measure": {
             "id": m.pk,
             "category": m.category,

@@ -33,6 +33,7 @@ from fangkong.lab.rounds import services as lab_services
 from fangkong.people.idnumber import IdNumberError, parse_id_number
 from fangkong.people.models import Resident
 from fangkong.people.services import clean_name, clean_phone, person_register_non_resident
+from fangkong.places.addressing import place_of_address
 from fangkong.places.models import KEY_LENGTH, Division, Level
 from fangkong.policy import accessor
 from fangkong.policy.models import PolicyProfile
@@ -171,6 +172,8 @@ def trip_report(
 ) -> Reported:
     """Report a trip into the city: by staff (`actor` a user) or by the traveller (`actor` None).
 
+    The destination becomes the smallest place the address names below the one chosen (the
+    unit of "幸福小区 1号楼 1单元 101" in the chosen community), so the trip is in its grid.
     Refused: an unknown or too coarse destination, a departure in the future, an arrival before
     the departure, a traveller already under a measure. The same traveller reporting again for
     the same arrival day gets the trip already reported.
@@ -194,7 +197,9 @@ def trip_report(
         transport_number=transport_number,
         address=address,
     )
-    place = _check_destination(actor, destination)
+    # The trip (and its hand-over) belongs to the smallest place the address names: the grid
+    # worker of the traveller's building sees it, and everyone above through the key.
+    place = place_of_address(_check_destination(actor, destination), fields["address"])
     arrival_day = _check_dates(departed_on, arriving_at, today, info.birth_date)
     assert departed_on is not None and arriving_at is not None
     existing = Trip.objects.filter(id_number=number, arriving_on=arrival_day).first()

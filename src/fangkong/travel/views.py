@@ -21,6 +21,7 @@ from fangkong.core.addresses import client_ip
 from fangkong.core.pages import apply_errors, page_window
 from fangkong.lab.rounds.selectors import sites_for_user
 from fangkong.places.models import Division, Level
+from fangkong.places.selectors import place_lines
 from fangkong.travel import obligations, selectors, services
 from fangkong.travel.forms import (
     ArrivalForm,
@@ -38,6 +39,19 @@ NOT_COMPLIED_SHOWN = 500
 
 def _destination(key: str) -> Division | None:
     return Division.objects.filter(key=key, level__gte=Level.COMMUNITY).first() if key else None
+
+
+def _with_places(rows: list[Any], **levels: Any) -> list[Any]:
+    """Each row (a trip or a hand-over) with `place_line`: where it went, grid included."""
+    lines = place_lines((r.division_key for r in rows), **levels)
+    for row in rows:
+        row.place_line = lines.get(row.division_key, "")
+    return rows
+
+
+def _place_line(trip: Trip) -> str:
+    """From the street down to the unit: the whole destination on one line."""
+    return place_lines([trip.division_key], top=Level.STREET)[trip.division_key]
 
 
 def _report(request: HttpRequest, form: TripForm, actor: Any) -> services.Reported | None:
@@ -70,7 +84,7 @@ def trip_list(request: HttpRequest) -> HttpResponse:
     rows, pager = page_window(request, qs)
     context = {
         "form": form,
-        "rows": rows,
+        "rows": _with_places(rows, top=Level.STREET, bottom=Level.GRID),
         "pager": pager,
         "can_record": can(request.user, Cap.TRIPS_RECORD),
         "section": "trips",
@@ -93,6 +107,7 @@ def trip_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )[:100]
     context = {
         "trip": trip,
+        "place_line": _place_line(trip),
         "test": test,
         "handover": entry,
         "obligation_lines": obligations.lines(entry.obligations) if entry else [],
@@ -142,6 +157,7 @@ def _checkpoint_page(
         "found": found,
         "trip": trip,
         "preview": _trip_preview(trip) if trip is not None else None,
+        "place_line": _place_line(trip) if trip is not None else "",
         "arrival": arrival or (_arrival_form(request) if trip is not None else None),
         "register": register,
         "last": request.session.get("travel_last"),
@@ -225,7 +241,7 @@ def handover_list(request: HttpRequest) -> HttpResponse:
     community = filters.get("community", "")
     qs = selectors.handovers_for_user(request.user, acknowledged=acknowledged, community=community)
     rows, pager = page_window(request, qs)
-    for row in rows:
+    for row in _with_places(rows, top=Level.COMMUNITY, bottom=Level.GRID):
         row.lines = obligations.lines(row.obligations)
     late = list(selectors.not_complied(request.user, community=community)[: NOT_COMPLIED_SHOWN + 1])
     context = {
@@ -328,6 +344,7 @@ def report_done(request: HttpRequest) -> HttpResponse:
     context = {
         "trip": trip,
         "initial": f"{trip.name[:1]}*",
+        "place_line": _place_line(trip),
         "created": entry.get("created", True),
         "lines": obligations.lines(found.obligations) if found.obligations else [found.reason],
         "basis": found.basis,

@@ -7,6 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.dates import DayField, MomentField
+from fangkong.core.errors import REASON_MISSING
 from fangkong.core.uploads import ImportFileField
 from fangkong.epi.models import (
     CaseKind,
@@ -54,7 +55,9 @@ class TransferForm(forms.Form):
     transferred_at = MomentField(
         label=_("Transferred at"), widget=forms.DateTimeInput({"type": "datetime-local"})
     )
-    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, error_messages={"required": REASON_MISSING}
+    )
 
 
 class CloseForm(forms.Form):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.services import event_record
 from fangkong.core import changes, dates
 from fangkong.core.access import Cap, in_scope, require
-from fangkong.core.errors import field_error
+from fangkong.core.errors import field_error, need_reason
 from fangkong.epi.models import Case, CaseKind, CaseStatus, Destination, FoundBy, FoundWhere
 from fangkong.people.idnumber import IdNumberError, parse_id_number
 from fangkong.people.models import Resident
@@ -173,12 +173,6 @@ def case_register(
     return case
 
 
-def need_reason(reason: str) -> str:
-    if not (reason or "").strip():
-        raise field_error("reason", _("Give a reason for this change"))
-    return reason.strip()
-
-
 def _check_case(actor: Any, case: Case) -> None:
     require(actor, Cap.CASES_EDIT)
     if not in_scope(actor, case.division_key):
@@ -228,7 +222,7 @@ def case_transfer(
     destination: str,
     destination_name: str,
     transferred_at: dt.datetime,
-    reason: str = "",
+    reason: str,
     check_access: bool = True,
 ) -> Case:
     """Record the closed-loop transfer to a designated or shelter hospital.
@@ -244,6 +238,7 @@ def case_transfer(
     destination_name = (destination_name or "").strip()
     if not destination_name:
         raise field_error("destination_name", _("Name the hospital"))
+    reason = need_reason(reason)
     if case.status in CLOSED_CASE:
         raise field_error("status", _("A closed case cannot be transferred"))
     dates.check_date("transferred_at", transferred_at, born=case.person.birth_date)

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.dates import DayField
+from fangkong.core.errors import REASON_MISSING
 from fangkong.epi.cases.forms import ANY, DATE
 from fangkong.epi.models import CaseKind, ContactStatus, Degree, FoundBy
 
@@ -17,7 +18,9 @@ class ContactFilterForm(forms.Form):
 
 class ContactStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=ContactStatus.choices)
-    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, error_messages={"required": REASON_MISSING}
+    )
 
 
 class ConvertForm(forms.Form):

@@ -18,8 +18,8 @@ from fangkong.audit.services import EventRow, actor_columns, event_record, event
 from fangkong.core import changes, dates
 from fangkong.core.access import Cap, acting_user, in_scope, require
 from fangkong.core.bulk import copy_rows
-from fangkong.core.errors import BulkErrors, field_error
-from fangkong.epi.cases.services import case_create, check_choice, need_reason
+from fangkong.core.errors import BulkErrors, field_error, need_reason
+from fangkong.epi.cases.services import case_create, check_choice
 from fangkong.epi.models import (
     Case,
     Contact,
@@ -150,12 +150,14 @@ def contact_add(
 
 
 @transaction.atomic
-def contact_set_status(*, actor: Any, contact: Contact, status: str, reason: str = "") -> Contact:
-    """Move a contact along identified → located → under control → released (or lost)."""
+def contact_set_status(*, actor: Any, contact: Contact, status: str, reason: str) -> Contact:
+    """Move a contact along identified → located → under control → released (or lost), saying
+    why."""
     require(actor, Cap.CONTACTS_EDIT)
     if not in_scope(actor, contact.division_key):
         raise field_error("contact", _("This contact is outside your jurisdiction"))
     check_choice("status", status, ContactStatus, _("Unknown status"))
+    reason = need_reason(reason)
     if status not in CONTACT_NEXT[contact.status]:
         raise field_error(
             "status",
@@ -165,8 +167,6 @@ def contact_set_status(*, actor: Any, contact: Contact, status: str, reason: str
                 "new": str(ContactStatus(status).label).lower(),
             },
         )
-    if status == ContactStatus.LOST:
-        reason = need_reason(reason)
     old = contact.get_status_display()
     counted = changes.changing("contact", [contact.pk])
     contact.status = status
@@ -187,9 +187,11 @@ def contact_set_status(*, actor: Any, contact: Contact, status: str, reason: str
 
 
 def contacts_set_status(
-    *, actor: Any, contacts: Iterable[Contact], status: str, reason: str = ""
+    *, actor: Any, contacts: Iterable[Contact], status: str, reason: str
 ) -> tuple[int, list[tuple[Contact, str]]]:
-    """Change many contacts' status; each is its own audited change. Returns (done, refused)."""
+    """Change many contacts' status; each is its own audited change. Returns (done, refused).
+    Without a reason nothing is changed (one error, not one per contact)."""
+    reason = need_reason(reason)
     done, refused = 0, []
     for contact in contacts:
         try:

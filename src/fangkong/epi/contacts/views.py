@@ -119,9 +119,13 @@ def contact_status_bulk(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Tick the contacts to change."))
         return redirect("epi:contacts")
     contacts = selectors.contacts_for_user(request.user).filter(pk__in=ids).select_related("person")
-    done, refused = services.contacts_set_status(
-        actor=request.user, contacts=contacts, **form.cleaned_data
-    )
+    try:
+        done, refused = services.contacts_set_status(
+            actor=request.user, contacts=contacts, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        flash(request, exc)
+        return redirect("epi:contacts")
     messages.success(request, _("%(n)s contacts changed.") % {"n": done})
     for contact, reason in refused:
         messages.error(request, f"{contact.person.name}: {reason}")

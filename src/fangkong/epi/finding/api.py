@@ -75,6 +75,9 @@ class CandidateOut(Schema):
     overlap_end: dt.datetime
     overlap_minutes: int
     decision: CandidateDecision
+    already_case: CaseRef | None = Field(
+        description="The person is already a case (their latest): flagged, not left out"
+    )
 
 
 class ConfirmIn(Schema):
@@ -135,7 +138,13 @@ def candidate_out(c: Candidate) -> dict[str, Any]:
         "overlap_end": c.overlap_end,
         "overlap_minutes": c.overlap_minutes,
         "decision": c.decision,
+        "already_case": _known_case(c),
     }
+
+
+def _known_case(c: Candidate) -> dict[str, Any] | None:
+    number = getattr(c, "known_case_number", None)
+    return {"id": c.known_case_id, "number": number} if number else None  # type: ignore[attr-defined]
 
 
 def _decision_out(d: finding.Decision) -> dict[str, Any]:

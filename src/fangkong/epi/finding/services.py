@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.tasks import task
 from django.utils import timezone
@@ -82,8 +82,16 @@ def finding_job_for_user(user: Any, pk: int) -> FindingJob:
 def candidates_of_job(
     user: Any, job: FindingJob, *, decision: str = "", degree: str = ""
 ) -> QuerySet[Candidate]:
-    """The job's candidates who live within the user's jurisdiction, best evidence first."""
-    qs = scoped(Candidate.objects.filter(job=job), user)
+    """The job's candidates who live within the user's jurisdiction, best evidence first.
+
+    Each carries `known_case_id` and `known_case_number`: the person's own case (the latest),
+    when the person proposed as a contact is already a case (in the same query).
+    """
+    own = Case.objects.filter(person=OuterRef("person_id")).order_by("-reported_on", "-id")
+    qs = scoped(Candidate.objects.filter(job=job), user).annotate(
+        known_case_id=Subquery(own.values("pk")[:1]),
+        known_case_number=Subquery(own.values("number")[:1]),
+    )
     if decision:
         qs = qs.filter(decision=decision)
     if degree:
