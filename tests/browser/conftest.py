@@ -131,15 +131,16 @@ def screenshot_path() -> Path:
     return SCREENSHOTS
 
 
-def log_in(page: Page, username: str, next_path: str = "") -> None:
-    """Log in on the login page as a person does: username and password, then the current
-    code of the account's authenticator when it has one (accounts whose role needs two-factor
-    are given one first). Leaves the page wherever the site sends them (`next_path`)."""
+def log_in(page: Page, username: str, next_path: str = "", password: str = f.PASSWORD) -> None:
+    """Log in on the login page as a person does: username and password (the factories' unless
+    given, e.g. a demo account's), then the current code of the account's authenticator when it
+    has one (accounts whose role needs two-factor are given one first). Leaves the page wherever
+    the site sends them (`next_path`)."""
     user = User.objects.get(username=username)
     device = f.totp_device(user) if two_factor_required(user) else totp_device_of(user)
     page.goto(f"/login/?next={next_path}" if next_path else "/login/")
     page.fill("#id_username", username)
-    page.fill("#id_password", f.PASSWORD)
+    page.fill("#id_password", password)
     page.click("form.login button[type=submit]")
     if device is not None:
         expect(page).to_have_url(re.compile(r"/login/verify/"))

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django import forms
 from django.conf import settings
+from django.utils import translation
+
+from fangkong.lab.models import Lab
 
 CATALOG = Path(settings.BASE_DIR) / "web/locale/zh_Hans/LC_MESSAGES/django.po"
 
@@ -52,3 +56,13 @@ def test_catalog_holds_every_string_in_the_code(tmp_path):
     committed = _entries(CATALOG.read_text("utf-8"))
     assert sorted(set(fresh) - set(committed) - {"__fuzzy__"}) == []
     assert sorted(set(committed) - set(fresh) - {"__fuzzy__"}) == []
+
+
+def test_the_empty_choice_of_a_model_select_is_in_the_users_language():
+    field = forms.ModelChoiceField(queryset=Lab.objects.none())
+    with translation.override("zh-hans"):
+        chinese = field.widget.render("lab", None, {})
+    with translation.override("en"):
+        english = field.widget.render("lab", None, {})
+    assert "— 请选择 —" in chinese and "Select an option" not in chinese
+    assert "— choose —" in english
