@@ -53,9 +53,6 @@ RAW_CODES = [
 ENGLISH_WORD = re.compile(r"(?<![A-Za-z])(?:[A-Z][a-z]{2,}|[a-z]{3,})(?![A-Za-z])")  # 汉字 are \w
 ADDRESS = re.compile(r"https?://\S+")
 NAMES = {"Excel", "Parquet", "Bundle", "Observation", "Specimen", "negative", "positive"}
-# Pages whose stored values are still shown as codes; the audit log's values get their labels
-# in the audit-labels change of issue 14 (branch `labels`), which removes this entry.
-LABELS_PENDING = {"/audit/"}
 
 # What a check needs of a page, in one round trip: whether fragments load after it, how wide it
 # is, the display of its first list rows, and the text a person reads or hears (text nodes and
@@ -113,14 +110,13 @@ class Walk:
             self.problems.append(
                 f"{where}: {state['width']} px wide in a {state['viewport']} px window"
             )
-        if url.path not in LABELS_PENDING:
-            state["text"] = ADDRESS.sub(" ", state["text"])
-            english = sorted(set(ENGLISH_WORD.findall(state["text"])) - NAMES)
-            if english:
-                self.problems.append(f"{where}: English on a zh-Hans page: {english}")
-            codes = sorted({m for pattern in RAW_CODES for m in pattern.findall(state["text"])})
-            if codes:
-                self.problems.append(f"{where}: raw codes {codes}")
+        state["text"] = ADDRESS.sub(" ", state["text"])
+        english = sorted(set(ENGLISH_WORD.findall(state["text"])) - NAMES)
+        if english:
+            self.problems.append(f"{where}: English on a zh-Hans page: {english}")
+        codes = sorted({m for pattern in RAW_CODES for m in pattern.findall(state["text"])})
+        if codes:
+            self.problems.append(f"{where}: raw codes {codes}")
         return state
 
 

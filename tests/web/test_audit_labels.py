@@ -224,3 +224,16 @@ def test_every_event_reads_in_the_readers_language(
     rows = _room_rows(page)
     assert len(rows) == 1
     assert _unreadable(rows, reader) == []
+
+
+def test_the_log_is_filtered_by_an_action_chosen_by_its_label(login, people, personas, room):
+    """The filter lists the actions by name in the reader's language (it asked for a code
+    prefix, with `resident. / pii. / policy.` as its example) and keeps the one chosen."""
+    _record("zh-hans", people, personas, room)
+    client = _reading(login, personas["command"], "zh-hans")
+    page = client.get(reverse("audit:events"), {"action": "case.transferred"}).content.decode()
+    form = page.split('<form method="get" class="toolbar">')[1].split("</form>")[0]
+    assert '<option value="case.transferred" selected>' in form
+    assert "placeholder" not in form and "pii." not in re.sub(r'value="[^"]*"', "", form)
+    actions = {a for a in re.findall(r'<tr data-action="([^"]+)"', page)}
+    assert actions == {"case.transferred"}
