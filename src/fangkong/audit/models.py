@@ -94,6 +94,11 @@ ACTION_LABELS = {
     "risk_post.registered": _("Risk-post worker registered"),
     "risk_post.left": _("Risk-post worker left the post"),
     "site.created": _("Sampling site added"),
+    "lab.registered": _("Laboratory registered"),
+    "lab.updated": _("Laboratory changed"),
+    "lab.staff_changed": _("Laboratory staff changed"),
+    "lab.suspended": _("Laboratory suspended"),
+    "lab.reopened": _("Laboratory reopened"),
     "tube.opened": _("Tube opened"),
     "tube.member_added": _("Person sampled into a tube"),
     "tube.sent": _("Tube sent to the lab"),
@@ -173,6 +178,13 @@ FIELD_LABELS = {
     "places": _("places"),
     "ends_on": _("last day"),
     "room": _("room"),
+    "area": _("area served"),
+    "capacity_per_day": _("capacity per day (tubes)"),
+    "turnaround": _("turnaround class"),
+    "address": _("address"),
+    "contact_name": _("contact person"),
+    "active": _("status"),
+    "staff": _("staff"),
 }
 
 
