@@ -23,6 +23,7 @@ from fangkong.epi.checkins import api as checkins_api
 from fangkong.epi.contacts import api as contacts_api
 from fangkong.epi.finding import api as finding_api
 from fangkong.healthcode import api as healthcode_api
+from fangkong.lab.labs import api as labs_api
 from fangkong.lab.pools import api as pools_api
 from fangkong.lab.results import api as results_api
 from fangkong.lab.riskposts import api as riskposts_api
@@ -168,6 +169,7 @@ ROUTERS = [
     ("/", pools_api.router),
     ("/", riskposts_api.router),
     ("/", results_api.router),
+    ("/", labs_api.router),
     ("/", sites_api.router),
     ("/", allocation_api.router),
     ("/", measures_api.router),

@@ -1,6 +1,6 @@
 """A testing round through real Chromium: the command centre starts a round, a grid worker
-samples a pooled tube on a phone, the lab uploads a positive result, and the retest list and
-the round's coverage show it."""
+samples a pooled tube on a phone, the lab (registered on the registry page, its account on the
+staff) uploads a positive result, and the retest list and the round's coverage show it."""
 
 import datetime as dt
 import re
@@ -49,9 +49,22 @@ def test_round_pooled_sampling_positive_result_retests_and_coverage(
     site = SamplingSite.objects.create(
         code="SITE-W", name="西大街采样点", division=street, division_key=street.key
     )
-    Lab.objects.create(code="LAB-W", name="魏都检测", division=city.weidu, division_key="411002")
 
     chief = page_for(browser, live_server, "chief")
+    chief.goto("/lab/labs/")
+    chief.fill("#register [name=code]", "LAB-W")
+    chief.fill("#register [name=name]", "魏都检测")
+    chief.fill("#register [name=place]", city.weidu.code)
+    chief.fill("#register [name=capacity_per_day]", "8000")
+    chief.select_option("#register [name=turnaround]", "fever_clinic")
+    chief.click("#register button[type=submit]")
+    expect(chief).to_have_url(re.compile(r"/lab/labs/\d+/$"))
+    chief.fill("#staff [name=usernames]", "labtech")
+    chief.click("#staff button[type=submit]")
+    expect(chief.locator("#staff-list")).to_have_text("labtech")
+    assert list(Lab.objects.get(code="LAB-W").staff.values_list("username", flat=True)) == [
+        "labtech"
+    ]
     chief.goto("/lab/rounds/new/")
     chief.fill("#id_name", "西大街第一轮")
     chief.fill("#id_area", street.code)
@@ -84,6 +97,7 @@ def test_round_pooled_sampling_positive_result_retests_and_coverage(
     results.write_text(f"试管编码,检测结果,Ct值,检测时间\nP-0001,阳性,28.5,{tested}\n", "utf-8")
     lab = page_for(browser, live_server, "labtech")
     lab.goto("/lab/results/")
+    expect(lab.locator("#id_lab option:checked")).to_have_text("魏都检测")  # its own lab
     lab.set_input_files("input[type=file]", str(results))
     lab.click("form.import-form button[type=submit]")
     expect(lab.locator("main")).to_contain_text("已入库")

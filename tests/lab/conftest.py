@@ -1,6 +1,6 @@
 """Shared fixtures for lab tests: a lab, a sampling site and an open round, made directly.
 
-- `a_lab`: 许昌魏都检测中心 (code LAB-W) in 魏都区.
+- `a_lab`: 许昌魏都检测中心 (code LAB-W) in 魏都区, the lab persona on its staff.
 - `a_site`: 西大街采样点 (code SITE-W) at the 魏都 street (city.w[STREET]).
 - `a_round`: an open round over the 魏都 street (city.w[STREET]), pool size 10, started
   2022-05-07 08:00 (Asia/Shanghai), deadline 24 h later, with `a_site`; created by the
@@ -53,10 +53,12 @@ def english(settings):
 
 
 @pytest.fixture
-def a_lab(city) -> Lab:
-    return Lab.objects.create(
+def a_lab(city, personas) -> Lab:
+    lab = Lab.objects.create(
         code="LAB-W", name="许昌魏都检测中心", division=city.weidu, division_key=city.weidu.key
     )
+    lab.staff.add(personas["lab"])
+    return lab
 
 
 @pytest.fixture

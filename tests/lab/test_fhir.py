@@ -192,7 +192,10 @@ def test_roles_and_jurisdiction(personas, bundle, tubes, city, a_lab):
     assert response.status_code == 422
     assert response.json()["issue"][0]["code"] == "not-found"
     assert not Result.objects.exists()
-    Lab.objects.create(
+    lab_j = Lab.objects.create(
         code="LAB-J", name="建安", division=city.jianan, division_key=city.jianan.key
     )
+    response = post(bearer_client(jianan_lab_user), bundle)
+    assert response.status_code == 422  # a lab account works for the labs it staffs: none yet
+    lab_j.staff.add(jianan_lab_user)
     assert post(bearer_client(jianan_lab_user), bundle).status_code == 200  # its only lab

@@ -194,6 +194,9 @@ def test_a_lab_outside_the_users_jurisdiction_is_refused(upload, city, tubes):
     with pytest.raises(ValidationError) as caught:
         upload(HEADER + "P-001,阴性,,2022-05-07 20:15\n", actor=outsider_lab)
     assert "lab" in caught.value.error_dict
+    with pytest.raises(ValidationError):  # its district's lab, but not on its staff yet
+        upload(HEADER + "P-001,阴性,,2022-05-07 20:15\n", lab=lab_jianan, actor=outsider_lab)
+    lab_jianan.staff.add(outsider_lab)
     assert upload(HEADER + "P-001,阴性,,2022-05-07 20:15\n", lab=lab_jianan, actor=outsider_lab).ok
 
 

@@ -129,12 +129,13 @@ def test_api_import_scope_and_roles(personas, city, a_lab, tubes):
     text = HEADER + "S-001,阴性,,2022-05-07 20:15\n"
     data = {"lab": "LAB-W", "file": csv_file(text)}
     assert bearer_client(personas["supply"]).post("/api/results/import", data).status_code == 403
-    other = bearer_client(f.user("lab_j", "lab", city.jianan))
+    lab_j = f.user("lab_j", "lab", city.jianan)
+    other = bearer_client(lab_j)
     response = other.post("/api/results/import", {"lab": "LAB-W", "file": csv_file(text)})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "lab"]
     Lab.objects.create(
         code="LAB-J", name="建安", division=city.jianan, division_key=city.jianan.key
-    )
+    ).staff.add(lab_j)
     response = other.post("/api/results/import", {"lab": "LAB-J", "file": csv_file(text)})
     assert response.status_code == 200

@@ -31,7 +31,7 @@ from django.utils import timezone
 from fangkong.accounts.models import ApiToken
 from fangkong.core.roles import ROLE_CAPS
 from fangkong.epi.models import CheckIn
-from fangkong.lab.models import Result
+from fangkong.lab.models import Lab, Result
 from fangkong.places.models import Division
 from fangkong.quarantine.models import Site
 from tests.security import routes as r
@@ -60,6 +60,7 @@ STR_FORM = {  # a kind's usual string reference (else its pk)
     "sent_tube": "barcode",
     "staff": "username",
     "staff2": "username",
+    "lab_staff2": "username",
 }
 WRITE_SQL = re.compile(r'^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
 COPY_SQL = re.compile(r'^\s*COPY\s+"?(\w+)"?', re.IGNORECASE)
@@ -103,6 +104,10 @@ def _outside_rows(world: World) -> dict[str, Callable[[], Any]]:
     out[Result._meta.db_table] = lambda: Result.objects.filter(tube_id__in=tubes)
     staff = Site.staff.through
     out[staff._meta.db_table] = lambda: staff.objects.filter(site__division_key__startswith=key)
+    lab_staff = Lab.staff.through
+    out[lab_staff._meta.db_table] = lambda: lab_staff.objects.filter(
+        lab__division_key__startswith=key
+    )
     owner = world.outside.owner
     out[ApiToken._meta.db_table] = lambda: ApiToken.objects.filter(user=owner)
     return out

@@ -149,6 +149,7 @@ PARAMS: dict[str, Spec] = {
     "zone_id": ("zone", "pk"),
     "evaluation_id": ("evaluation", "pk"),
     "token_id": ("api_token", "pk"),
+    "lab_id": ("lab", "pk"),
 }
 
 # Names that mean different things on different routes: (route, parameter) → spec.
@@ -189,6 +190,9 @@ ROUTE_PARAMS: dict[tuple[str, str], Spec] = {
     ("lab:round_turnaround", "pk"): ("round", "pk"),
     ("lab:round_missing", "pk"): ("round", "pk"),
     ("lab:riskpost_leave", "pk"): ("worker", "pk"),
+    ("lab:lab", "pk"): ("lab", "pk"),
+    ("lab:lab_status", "pk"): ("lab", "pk"),
+    ("lab:lab_staff", "pk"): ("lab", "pk"),
     ("quarantine:site", "pk"): ("quarantine_site", "pk"),
     ("quarantine:site_rooms", "pk"): ("quarantine_site", "pk"),
     ("quarantine:site_rooms_import", "pk"): ("quarantine_site", "pk"),
@@ -368,6 +372,9 @@ OP_BODY: dict[str, Callable[[], dict[str, Any]]] = {
     "quarantine_allocation_propose": lambda: {"anchor_on": _yesterday()},
     "quarantine_room_status": lambda: {"status": "closed"},
     "quarantine_site_staff": lambda: {"usernames": [Ref("staff2", "username")]},
+    "lab_staff": lambda: {"usernames": [Ref("lab_staff2", "username")]},
+    "lab_new": lambda: {"place": Ref("street"), "capacity_per_day": 100},
+    "lab_change": lambda: {"place": Ref("street"), "capacity_per_day": 100},
     "test_sampled": lambda: {"barcode": Ref("tube", "barcode")},
     "trip_new": lambda: {"id_number": Ref("person", "id_number"), "name": Ref("person", "name")},
     "trip_arrival": lambda: {"checkpoint": "许昌东站"},
@@ -449,6 +456,20 @@ PAGE_FORMS: dict[str, Callable[[], dict[str, Any]]] = {
     },
     "quarantine:site_rooms_status": lambda: {"status": "closed", "rooms": Ref("room", "pk")},
     "quarantine:site_staff": lambda: {"usernames": Ref("staff2", "username")},
+    "lab:labs": lambda: {
+        "code": "LAB-MATRIX",
+        "place": Ref("street"),
+        "capacity_per_day": "100",
+        "turnaround": "voluntary",
+    },
+    "lab:lab": lambda: {
+        "place": Ref("street"),
+        "area": Ref("division", "code"),
+        "capacity_per_day": "100",
+        "turnaround": "voluntary",
+    },
+    "lab:lab_status": lambda: {"active": "0"},
+    "lab:lab_staff": lambda: {"usernames": Ref("lab_staff2", "username")},
     "quarantine:room": lambda: {"status": "closed"},
     "zones:level": lambda: {"level": "low"},
     "zones:extend": lambda: {"places": Ref("building2", "code")},

@@ -258,16 +258,25 @@ def _epi(s: Side, p: dict[str, Resident], setup: User) -> None:
     )
 
 
-def _lab(s: Side, p: dict[str, Resident], setup: User) -> None:
+def _lab(s: Side, p: dict[str, Resident], setup: User, staff: User) -> None:
     street = s.branch[Level.STREET]
     # Labs are a directory of the whole city (a sampling site may send tubes to any lab, see
-    # lab/selectors.labs): their names are not markers.
+    # lab/selectors.labs): their names and codes are not markers; the registry's details are.
     lab = Lab.objects.create(
         code=f"LAB-{s.name.upper()}",
         name=f"{s.tag}检测所",
         division=s.district,
         division_key=s.district.key,
+        area=s.district,
+        area_key=s.district.key,
+        capacity_per_day=5000,
+        contact_name=s.mark(f"{s.tag}实验室联系人", "lab contact"),
+        phone=s.mark(f"0374-{'1111111' if s.name == 'inside' else '2222222'}", "lab phone"),
+        address=s.mark(f"{s.tag}实验室地址", "lab address"),
     )
+    lab.staff.add(staff)
+    s.objs["lab_staff"] = staff
+    s.objs["lab_staff2"] = f.user(f"m_{s.name}_lab2", Role.LAB, s.district)
     site = SamplingSite.objects.create(
         code=s.mark(f"SS-{s.name.upper()}", "sampling site code"),
         name=s.mark(f"{s.tag}采样点", "sampling site name"),
@@ -552,15 +561,16 @@ def build() -> World:
     )
     world.outside.owner = f.user("m_outsider", Role.COMMAND, city.jianan)
     outside_staff = f.user("m_outside_quarantine", Role.QUARANTINE, city.jianan)
+    outside_lab_staff = f.user("m_outside_lab", Role.LAB, city.jianan)
     sides = (
-        (world.inside, people_of["quarantine"], people_of["command"]),
-        (world.outside, outside_staff, world.outside.owner),
+        (world.inside, people_of["quarantine"], people_of["lab"], people_of["command"]),
+        (world.outside, outside_staff, outside_lab_staff, world.outside.owner),
     )
-    for s, staff, allocator in sides:
+    for s, staff, lab_staff, allocator in sides:
         p = _residents(s)
         _registry(s, p)
         _epi(s, p, setup)
-        _lab(s, p, setup)
+        _lab(s, p, setup, lab_staff)
         _quarantine(s, p, setup, staff, allocator)
         _travel(s, p, setup)
         _zones(s, setup)

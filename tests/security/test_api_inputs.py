@@ -136,7 +136,7 @@ def _nested(depth):
 def test_a_deeply_nested_fhir_body_is_refused_not_crashed(personas, city, depth):
     Lab.objects.create(
         code="LAB-W", name="检测中心", division=city.weidu, division_key=city.weidu.key
-    )
+    ).staff.add(personas["lab"])
     client = bearer_client(personas["lab"])
     response = client.post("/api/fhir/Bundle", _nested(depth), content_type="application/fhir+json")
     assert response.status_code in (400, 422), response.content[:300]

@@ -268,6 +268,7 @@ def world(city, personas, people, settings, tmp_path):
     lab = Lab.objects.create(
         code="LAB-W", name="许昌魏都检测中心", division=city.weidu, division_key=city.weidu.key
     )
+    lab.staff.add(personas["lab"])
     return World(city, personas, make_case(people["zhang"]), site, lab)
 
 

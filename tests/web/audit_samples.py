@@ -22,7 +22,14 @@ from fangkong.epi.models import (
 )
 from fangkong.healthcode.models import AppealStatus
 from fangkong.healthcode.rules import RULE_LABELS
-from fangkong.lab.models import ControlStatus, Outcome, RetestStatus, RoundStatus, TubeStatus
+from fangkong.lab.models import (
+    ControlStatus,
+    Outcome,
+    RetestStatus,
+    RoundStatus,
+    TubeStatus,
+    TurnaroundClass,
+)
 from fangkong.people.models import KeyCategory, NeedStatus, Relation
 from fangkong.policy.compare import LEVEL_LABELS
 from fangkong.quarantine.measures.checks import Symptom
@@ -191,6 +198,18 @@ def _samples(site_id: int) -> list[Sample]:
         Sample("round.closed", "lab.testinground", "status", RoundStatus.OPEN, RoundStatus.CLOSED),
         Sample("risk_post.registered", "lab.riskpostworker"),
         Sample("risk_post.left", "lab.riskpostworker", "active", "True", "False"),
+        Sample("lab.registered", "lab.lab"),
+        Sample(
+            "lab.updated",
+            "lab.lab",
+            "turnaround",
+            _l(TurnaroundClass.ROUTINE),
+            _l(TurnaroundClass.FEVER_CLINIC),
+        ),
+        Sample("lab.updated", "lab.lab", "capacity_per_day", "3000", "5000"),
+        Sample("lab.staff_changed", "lab.lab", "staff", "p_lab", "p_lab, p_street"),
+        Sample("lab.suspended", "lab.lab", "active", "in_use", "suspended"),
+        Sample("lab.reopened", "lab.lab", "active", "suspended", "in_use"),
         Sample("site.created", "lab.samplingsite"),
         Sample("tube.opened", "lab.tube", "status", "", TubeStatus.COLLECTED),
         Sample("tube.member_added", "lab.tube"),

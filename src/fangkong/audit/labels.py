@@ -18,12 +18,14 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import request_started
 from django.db import models
 from django.utils import formats, timezone, translation
 from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 Reader = Callable[[str], str | None]  # a stored value → its label now; None: not one it knows
 Words = type[models.TextChoices] | Mapping[str, Any]  # codes → (lazy) labels
@@ -136,6 +138,20 @@ def per_request[T](load: Callable[[], T]) -> "functools._lru_cache_wrapper[T]":
     cached = functools.cache(load)
     request_started.connect(lambda **kwargs: cached.cache_clear(), weak=False)
     return cached
+
+
+@per_request
+def _display_names() -> dict[str, str]:
+    users = get_user_model().objects.exclude(display_name="")
+    return dict(users.values_list("username", "display_name"))
+
+
+def usernames_reading(value: str) -> str | None:
+    """ "quarantine, wang" (the accounts a staff list was set to) as the people's names."""
+    if not value:
+        return None
+    names = _display_names()
+    return pgettext("list separator", ", ").join(names.get(u, u) for u in value.split(", "))
 
 
 # Reading -----------------------------------------------------------------------------------------

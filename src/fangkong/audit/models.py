@@ -44,7 +44,8 @@ class Event(models.Model):
 
     @property
     def field_label(self) -> str:
-        return str(FIELD_LABELS.get(self.field, self.field))
+        label = OBJECT_FIELD_LABELS.get((self.object_type, self.field))
+        return str(label or FIELD_LABELS.get(self.field, self.field))
 
     @property
     def actor_label(self) -> str:
@@ -114,6 +115,11 @@ ACTION_LABELS = {
     "risk_post.registered": _("Risk-post worker registered"),
     "risk_post.left": _("Risk-post worker left the post"),
     "site.created": _("Sampling site added"),
+    "lab.registered": _("Laboratory registered"),
+    "lab.updated": _("Laboratory changed"),
+    "lab.staff_changed": _("Laboratory staff changed"),
+    "lab.suspended": _("Laboratory suspended"),
+    "lab.reopened": _("Laboratory reopened"),
     "tube.opened": _("Tube opened"),
     "tube.member_added": _("Person sampled into a tube"),
     "tube.sent": _("Tube sent to the lab"),
@@ -194,12 +200,22 @@ FIELD_LABELS = {
     "ends_on": _("last day"),
     "room": _("room"),
     "address": _("address"),
-    "active": _("on the post"),
+    "active": _("status"),
     "phase": _("phase"),
-    "staff": _("site staff"),
+    "staff": _("staff"),
     "temperature": _("temperature and symptoms"),
     "missed": _("check missed"),
     "acknowledged_at": _("acknowledged at"),
+    "area": _("area served"),
+    "capacity_per_day": _("capacity per day (tubes)"),
+    "turnaround": _("turnaround class"),
+    "contact_name": _("contact person"),
+}
+# Where a field's name means something else on one kind of object.
+OBJECT_FIELD_LABELS = {
+    ("lab.riskpostworker", "active"): _("on the post"),
+    ("quarantine.site", "staff"): _("site staff"),
+    ("lab.lab", "staff"): _("lab staff"),
 }
 
 

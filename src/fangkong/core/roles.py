@@ -43,6 +43,8 @@ class Cap(StrEnum):
     SAMPLING = "sampling"
     RESULTS_UPLOAD = "results.upload"
     COVERAGE_VIEW = "coverage.view"
+    LABS_VIEW = "labs.view"  # the laboratories' registry (lab staff: their own labs)
+    LABS_MANAGE = "labs.manage"  # register labs, edit them, their staff, suspend/reopen
     RISK_POSTS_EDIT = "risk_posts.edit"  # register risk-post workers (a registry task)
     QUARANTINE_VIEW = "quarantine.view"  # measures, sites, occupancy
     QUARANTINE_MANAGE = "quarantine.manage"  # sites, rooms, allocation, check-in, release
@@ -89,7 +91,13 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.TASK_FORCE: frozenset(
         _REGISTRY_READ
         | _TRACING
-        | {Cap.PII_REVEAL, Cap.KEY_PERSONS_VIEW, Cap.ZONES_VIEW, Cap.ZONES_MANAGE}
+        | {
+            Cap.PII_REVEAL,
+            Cap.KEY_PERSONS_VIEW,
+            Cap.ZONES_VIEW,
+            Cap.ZONES_MANAGE,
+            Cap.LABS_VIEW,
+        }
     ),
     Role.STREET: frozenset(
         _REGISTRY_KEEP
@@ -97,7 +105,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
         | {Cap.RESIDENTS_IMPORT, Cap.PLACES_EDIT, Cap.AUDIT_VIEW, Cap.ZONES_VIEW}
     ),
     Role.GRID: frozenset(_REGISTRY_KEEP | _EPI_LOCAL),
-    Role.LAB: frozenset({Cap.POLICY_VIEW, Cap.SAMPLING, Cap.RESULTS_UPLOAD}),
+    Role.LAB: frozenset({Cap.POLICY_VIEW, Cap.SAMPLING, Cap.RESULTS_UPLOAD, Cap.LABS_VIEW}),
     Role.QUARANTINE: frozenset(
         {
             Cap.POLICY_VIEW,

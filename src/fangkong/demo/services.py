@@ -19,6 +19,7 @@ from fangkong.core.bulk import analyze, copy_rows, reset_sequence
 from fangkong.demo import data
 from fangkong.demo.accounts import DEMO_USERNAMES, demo_accounts_create
 from fangkong.demo.clock import Clock
+from fangkong.demo.labs import labs_write
 from fangkong.demo.outbreak import Checkins, checkins_write, outbreak_write
 from fangkong.demo.people import (
     HOUSEHOLD_FIELDS,
@@ -67,6 +68,7 @@ class DemoStats:
     checkins: int = 0
     cases: int = 0
     contacts: int = 0
+    labs: int = 0
     quarantine_sites: int = 0
     rooms: int = 0
     in_quarantine: int = 0
@@ -212,6 +214,9 @@ def demo_generate(
             for model in (Division, Venue, Household, Resident, KeyPerson, Need, CheckIn):
                 reset_sequence(model)
         demo_accounts_create()
+        stats.labs = labs_write(
+            actor=User.objects.get(username="command"), staff=User.objects.get(username="lab")
+        )
         if scans is not None:
             if progress:
                 progress(_("Writing the outbreak: cases, contacts and health codes…"))

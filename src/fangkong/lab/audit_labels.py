@@ -1,7 +1,16 @@
 """What the statuses and results of the testing events mean (read by the audit log:
 `fangkong.audit.labels`)."""
 
-from fangkong.lab.models import ControlStatus, Outcome, RetestStatus, RoundStatus, TubeStatus
+from fangkong.audit.labels import usernames_reading
+from fangkong.lab.labs.services import LAB_STATES
+from fangkong.lab.models import (
+    ControlStatus,
+    Outcome,
+    RetestStatus,
+    RoundStatus,
+    TubeStatus,
+    TurnaroundClass,
+)
 
 VALUES = {
     ("lab.testinground", "status"): RoundStatus,
@@ -9,4 +18,7 @@ VALUES = {
     ("lab.tube", "outcome"): Outcome,
     ("lab.retest", "status"): RetestStatus,
     ("lab.temporarycontrol", "status"): ControlStatus,
+    ("lab.lab", "active"): LAB_STATES,
+    ("lab.lab", "turnaround"): TurnaroundClass,
+    ("lab.lab", "staff"): usernames_reading,
 }

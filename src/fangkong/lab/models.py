@@ -14,11 +14,48 @@ from fangkong.people.models import Resident
 from fangkong.places.models import Division
 
 
+class TurnaroundClass(models.TextChoices):
+    """The fastest turnaround a lab commits to. The values are the names of the policy's
+    turnaround targets (`testing.turnaround_hours`), whose hours the pages show."""
+
+    FEVER_CLINIC = "fever_clinic", _("Fever-clinic standard")
+    OUTPATIENT = "outpatient", _("Outpatient standard")
+    ROUTINE = "voluntary", _("Routine standard")
+
+
 class Lab(models.Model):
+    """A testing laboratory (检测机构): where it is (`division`), the area whose tubes it takes
+    (`area`), how many tubes a day it can test, and its staff (accounts with the lab role, who
+    see only their own labs' tubes and upload only their results)."""
+
     code = models.CharField(_("lab code"), max_length=32, unique=True)
     name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=200)
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="labs")
     division_key = models.CharField(max_length=24, db_index=True, editable=False)
+    area = models.ForeignKey(
+        Division,
+        verbose_name=_("area served"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="labs_serving",
+    )
+    area_key = models.CharField(max_length=24, blank=True, db_index=True, editable=False)
+    capacity_per_day = models.PositiveIntegerField(
+        _("capacity per day (tubes)"), null=True, blank=True
+    )
+    turnaround = models.CharField(
+        _("turnaround class"),
+        max_length=16,
+        choices=TurnaroundClass.choices,
+        default=TurnaroundClass.ROUTINE,
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="labs")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["code"]
@@ -27,6 +64,11 @@ class Lab(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def served_key(self) -> str:
+        """The key of the area served: `area`, or the lab's own place when none is named."""
+        return self.area_key or self.division_key
 
 
 class SamplingSite(models.Model):

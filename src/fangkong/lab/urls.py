@@ -1,6 +1,7 @@
 """The lab app's one URL module (namespace "lab"): the sub-domains' routes, paths and names
 unchanged."""
 
+from fangkong.lab.labs import urls as labs_urls
 from fangkong.lab.pools import urls as pools_urls
 from fangkong.lab.results import urls as results_urls
 from fangkong.lab.riskposts import urls as riskposts_urls
@@ -12,4 +13,5 @@ urlpatterns = [
     *pools_urls.urlpatterns,
     *results_urls.urlpatterns,
     *riskposts_urls.urlpatterns,
+    *labs_urls.urlpatterns,
 ]

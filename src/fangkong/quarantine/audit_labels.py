@@ -3,10 +3,7 @@
 
 import re
 
-from django.utils.translation import pgettext
-
-from fangkong.accounts.models import User
-from fangkong.audit.labels import Choices, per_request
+from fangkong.audit.labels import Choices, per_request, usernames_reading
 from fangkong.quarantine.measures.checks import Symptom
 from fangkong.quarantine.measures.selectors import ALERT, CHECK, TEST
 from fangkong.quarantine.measures.services import PROFILE_CHANGED
@@ -47,24 +44,8 @@ def room_reading(value: str) -> str | None:
     return f"{name} {found.group(2)}" if found and name else None
 
 
-@per_request
-def _display_names() -> dict[str, str]:
-    return {
-        u: n
-        for u, n in User.objects.exclude(display_name="").values_list("username", "display_name")
-    }
-
-
-def staff_reading(value: str) -> str | None:
-    """ "quarantine, wang" (the usernames a site's staff was set to) as the people's names."""
-    names = _display_names()
-    if not value:
-        return None
-    return pgettext("list separator", ", ").join(names.get(u, u) for u in value.split(", "))
-
-
 VALUES = {
-    ("quarantine.site", "staff"): staff_reading,
+    ("quarantine.site", "staff"): usernames_reading,
     (MEASURE, "status"): MeasureStatus,
     (MEASURE, "phase"): PhaseKind,
     (TEST, "status"): DueTestStatus,

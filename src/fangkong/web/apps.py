@@ -12,6 +12,6 @@ class WebConfig(AppConfig):
         # here because they use auth's models, loaded only after every app's config.
         from fangkong.web import checks, middleware  # noqa: F401
 
-        # The empty choice of a select built from a model (Django 6.1's "- Select an option -",
-        # which Django's catalogue has no Chinese for).
+        # The empty choice of every select (Django 6.1's "- Select an option -" has no Chinese
+        # in Django's catalogue); Django reads it from here when a form field is made.
         fields.BLANK_CHOICE_LABEL = _("— choose —")

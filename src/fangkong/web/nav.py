@@ -48,6 +48,7 @@ MENU = (
     Entry("lab:rounds", _("Testing rounds"), Cap.COVERAGE_VIEW, "rounds"),
     Entry("lab:sampling", _("Sampling"), Cap.SAMPLING, "sampling"),
     Entry("lab:results", _("Lab results"), Cap.RESULTS_UPLOAD, "results"),
+    Entry("lab:labs", _("Laboratories"), Cap.LABS_VIEW, "labs"),
     Entry("lab:riskposts", _("Risk posts"), Cap.COVERAGE_VIEW, "riskposts"),
     Entry("quarantine:sites", _("Quarantine sites"), Cap.QUARANTINE_VIEW, "quarantine_sites"),
     Entry("quarantine:allocate", _("Room allocation"), Cap.QUARANTINE_MANAGE, "allocation"),

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fangkong.core.access import Cap, require
+from fangkong.core.access import Cap, can, require
 from fangkong.core.uploads import ImportFileField, sample_response, uploaded_path
 from fangkong.lab import selectors as lab_selectors
 from fangkong.lab.models import Lab
@@ -25,8 +25,10 @@ class ResultUploadForm(forms.Form):
         labs = lab_selectors.labs_for_user(user, Cap.RESULTS_UPLOAD)
         field: Any = self.fields["lab"]
         field.queryset = labs
-        if len(labs) == 1:
+        self.no_labs = not labs
+        if len(labs) == 1:  # the lab's own account: its lab, nothing to choose
             field.initial = labs[0]
+            field.empty_label = None
 
 
 def run_upload(actor: Any, lab: Lab, upload: Any) -> ingest.ResultsImport:
@@ -52,7 +54,14 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.GET.get("sample") == "csv":
         return sample_response(ingest.sample_csv(), "results-sample.csv")
     form = ResultUploadForm(request.POST or None, request.FILES or None, user=request.user)
-    context: dict[str, object] = {"section": "results", "form": form, "columns": column_help()}
+    context: dict[str, object] = {
+        "section": "results",
+        "form": form,
+        "columns": column_help(),
+        "no_labs": form.no_labs,
+        "lab_staff": lab_selectors.is_lab_staff(request.user),
+        "can_register": can(request.user, Cap.LABS_MANAGE),
+    }
     if request.method == "POST" and form.is_valid():
         lab = form.cleaned_data["lab"]
         context["result"] = run_upload(request.user, lab, form.cleaned_data["file"])

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.db.models import fields as model_fields
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -123,11 +124,23 @@ class MemberAddForm(forms.Form):
 
 
 class SendForm(forms.Form):
+    """`labs`: the choices, flat or in groups; the only one is chosen already, several start
+    with the empty choice."""
+
     lab = forms.ChoiceField(label=_("Send to lab"), choices=())
 
-    def __init__(self, *args: Any, labs: list[tuple[str, str]] | None = None, **kwargs: Any):
+    def __init__(self, *args: Any, labs: list[tuple[str, Any]] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["lab"].choices = labs or []  # type: ignore[attr-defined]
+        labs = labs or []
+        field: Any = self.fields["lab"]
+        values: list[tuple[str, Any]] = []
+        for key, label in labs:  # a group is (its name, [(value, label), …])
+            values += label if isinstance(label, list) else [(key, label)]
+        if len(values) == 1:
+            field.choices = labs
+            field.initial = values[0][0]
+        else:
+            field.choices = [("", model_fields.BLANK_CHOICE_LABEL), *labs]
 
 
 class ReceiveForm(SendForm):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.access import NO_SCOPE, Cap, require, scope_key
 from fangkong.core.errors import field_error
 from fangkong.lab.models import RoundStatus, SamplingSite, TestingRound, Tube, TubeMember
-from fangkong.lab.selectors import overlap_q, require_any
+from fangkong.lab.selectors import overlap_q, require_any, tubes_q
 from fangkong.people.idnumber import IdNumberError, parse_id_number
 from fangkong.people.models import Resident
 
@@ -78,7 +78,7 @@ def site_for_user(user: Any, pk: int) -> SamplingSite:
 
 def tubes_for_user(user: Any) -> QuerySet[Tube]:
     require(user, Cap.SAMPLING)
-    return Tube.objects.filter(overlap_q(user)).select_related("round", "site", "lab", "result")
+    return Tube.objects.filter(tubes_q(user)).select_related("round", "site", "lab", "result")
 
 
 def tube_for_user(user: Any, barcode: str) -> Tube:

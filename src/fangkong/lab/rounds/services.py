@@ -32,7 +32,7 @@ from fangkong.lab.models import (
     TubeMember,
     TubeStatus,
 )
-from fangkong.lab.selectors import overlap_q, overlaps
+from fangkong.lab.selectors import labs_for_user, overlaps, tubes_q
 from fangkong.people.models import Resident
 from fangkong.places.models import Division
 from fangkong.policy.accessor import current
@@ -475,13 +475,13 @@ def _resolve(
 ) -> list[Tube]:
     if tubes is not None:
         ids = [t.pk for t in tubes]
-        tubes = Tube.objects.filter(overlap_q(actor), pk__in=ids).select_related("result")
+        tubes = Tube.objects.filter(tubes_q(actor), pk__in=ids).select_related("result")
         return list(tubes.order_by("barcode"))
     wanted = _barcode_list(barcodes or ())
     if not wanted:
         raise field_error("barcodes", _("Scan or type at least one barcode"))
     found = list(
-        Tube.objects.filter(overlap_q(actor))
+        Tube.objects.filter(tubes_q(actor))
         .filter(barcode__in=wanted)
         .select_related("result")
         .order_by("barcode")
@@ -504,8 +504,11 @@ def tubes_send(
     tubes: Iterable[Tube] | None = None,
     barcodes: Iterable[str] | None = None,
 ) -> int:
-    """Collected → sent to `lab`, in one update; refuses tubes already sent or empty."""
+    """Collected → sent to `lab`, in one update; refuses tubes already sent or empty, and a
+    lab that is suspended."""
     require(actor, Cap.SAMPLING)
+    if not Lab.objects.filter(pk=lab.pk, active=True).exists():
+        raise field_error("lab", _("%(lab)s is suspended and takes no tubes") % {"lab": lab})
     found = _resolve(actor, tubes, barcodes)
     if not found:
         raise field_error("barcodes", _("Choose at least one tube"))
@@ -539,7 +542,7 @@ def _member_counts(tube_ids: list[int]) -> dict[int, int]:
 def tubes_receive(*, actor: Any, barcodes: Iterable[str], lab: Lab) -> int:
     """Sent → received at `lab`; a tube sent to another lab, or not sent, is refused."""
     require(actor, Cap.RESULTS_UPLOAD)
-    if not in_scope(actor, lab.division_key):
+    if not labs_for_user(actor).filter(pk=lab.pk).exists():
         raise field_error("lab", _("This lab is outside your jurisdiction"))
     wanted = _barcode_list(barcodes)
     if not wanted:

@@ -18,6 +18,7 @@ from fangkong.core.pages import apply_errors, flash, page_window
 from fangkong.core.tabular import CsvOut
 from fangkong.lab import selectors as lab_selectors
 from fangkong.lab.models import (
+    Lab,
     Purpose,
     RoundStatus,
     RoundTally,
@@ -475,6 +476,26 @@ def _lab_choices(qs: Any) -> list[tuple[str, str]]:
     return [(str(lab.pk), f"{lab.name} ({lab.code})") for lab in qs.order_by("code")]
 
 
+def _send_choices(user: Any) -> list[tuple[str, Any]]:
+    """The labs in use, those serving the caller's area first, each with today's load."""
+    serving, others = lab_selectors.labs_for_sending(user)
+    sent = lab_selectors.tubes_sent_on([lab.pk for lab in serving + others], timezone.localdate())
+
+    def label(lab: Lab) -> str:
+        if lab.capacity_per_day is None:
+            return f"{lab.name} ({lab.code})"
+        return _("%(name)s (%(code)s) · today %(sent)s of %(capacity)s") % {
+            "name": lab.name,
+            "code": lab.code,
+            "sent": f"{sent.get(lab.pk, 0):,}",
+            "capacity": f"{lab.capacity_per_day:,}",
+        }
+
+    groups = [(_("Labs serving your area"), serving), (_("Other labs"), others)]
+    choices = [(str(name), [(str(lab.pk), label(lab)) for lab in labs]) for name, labs in groups]
+    return [group for group in choices if group[1]]
+
+
 def _state_q(state: str) -> Q:
     """Tubes in a custody state; "tested" means the tube has a result, whatever its custody."""
     if state == TubeStatus.TESTED:
@@ -513,6 +534,7 @@ def custody(request: HttpRequest) -> HttpResponse:
         .filter(**({"site_id": site_id} if site_id else {}))
     )
     can_receive = can(request.user, Cap.RESULTS_UPLOAD)
+    send_labs = _send_choices(request.user)
     return render(
         request,
         "lab/custody.html",
@@ -527,7 +549,8 @@ def custody(request: HttpRequest) -> HttpResponse:
             "sites": selectors.sites_for_user(request.user).order_by("code")[:200],
             "round_id": round_id,
             "site_id": site_id,
-            "send_form": SendForm(labs=_lab_choices(lab_selectors.labs())),
+            "send_form": SendForm(labs=send_labs),
+            "send_labs": bool(send_labs),
             "receive_form": ReceiveForm(
                 labs=_lab_choices(lab_selectors.labs_for_user(request.user))
             )
@@ -542,7 +565,7 @@ def custody(request: HttpRequest) -> HttpResponse:
 @require_POST
 def custody_send(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.SAMPLING)
-    form = SendForm(request.POST, labs=_lab_choices(lab_selectors.labs()))
+    form = SendForm(request.POST, labs=_send_choices(request.user))
     ids = [_int(v) for v in request.POST.getlist("tube")]
     if not form.is_valid():
         messages.error(request, _("Choose the lab"))

@@ -87,7 +87,8 @@ class Command(BaseCommand):
                     "Demo city ready in %(seconds).1f s (%(rate)s residents/s): %(divisions)s "
                     "divisions, %(households)s households, %(residents)s residents, "
                     "%(key)s key persons, %(needs)s needs, %(venues)s venues; %(checkins)s "
-                    "check-ins, %(cases)s cases, %(contacts)s contacts; %(sites)s quarantine sites "
+                    "check-ins, %(cases)s cases, %(contacts)s contacts; %(labs)s laboratories, "
+                    "%(sites)s quarantine sites "
                     "with %(rooms)s rooms, %(quarantined)s people allocated, %(zones)s risk "
                     "zone(s), %(travellers)s travellers handed over."
                 )
@@ -103,6 +104,7 @@ class Command(BaseCommand):
                     "checkins": f"{stats.checkins:,}",
                     "cases": f"{stats.cases:,}",
                     "contacts": f"{stats.contacts:,}",
+                    "labs": stats.labs,
                     "sites": stats.quarantine_sites,
                     "rooms": f"{stats.rooms:,}",
                     "quarantined": f"{stats.in_quarantine:,}",

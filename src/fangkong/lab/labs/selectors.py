@@ -1,0 +1,45 @@
+"""Reads of the laboratories' registry pages and API. Which labs a user sees is decided in
+`fangkong.lab.selectors` (`labs_for_user`, `lab_for_user`), which the results and custody
+pages use too."""
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from fangkong.audit.models import Event
+from fangkong.core.access import Cap, key_filter, scope_key
+from fangkong.core.errors import field_error
+from fangkong.lab.models import Lab
+from fangkong.lab.selectors import labs_for_user
+from fangkong.places.models import Division
+
+
+def registry_for(user: Any, cap: Cap = Cap.LABS_VIEW) -> QuerySet[Lab]:
+    """The labs of the registry list, with their places and the size of their staff."""
+    return (
+        labs_for_user(user, cap)
+        .select_related("division", "area")
+        .annotate(staff_count=Count("staff"))
+        .order_by("code")
+    )
+
+
+def place_in_scope(user: Any, code: str, field_name: str) -> Division:
+    """A place of the user's jurisdiction by its division code (or key)."""
+    code = (code or "").strip()
+    place = (
+        Division.objects.filter(key_filter(scope_key(user), "key"))
+        .filter(Q(code=code) | Q(key=code))
+        .first()
+        if code
+        else None
+    )
+    if place is None:
+        raise field_error(field_name, _("No place with this code in your jurisdiction"))
+    return place
+
+
+def lab_history(lab: Lab, limit: int = 50) -> QuerySet[Event]:
+    """The lab's audit events, newest first."""
+    return Event.objects.filter(object_type="lab.lab", object_id=str(lab.pk))[:limit]
