@@ -45,7 +45,7 @@ class Event(models.Model):
     @property
     def field_label(self) -> str:
         label = OBJECT_FIELD_LABELS.get((self.object_type, self.field))
-        return str(label or FIELD_LABELS.get(self.field, self.field))
+        return str(label) if label else str(FIELD_LABELS.get(self.field, self.field))
 
     @property
     def actor_label(self) -> str:
