@@ -227,7 +227,11 @@ def test_events_show_history(as_, people):
 
 def test_events_carry_labels_in_the_requests_language(as_, people):
     zhang = people["zhang"]
-    as_("street").patch(f"/api/residents/{zhang.pk}", {"relation": "spouse"}, content_type=JSON)
+    as_("street").patch(
+        f"/api/residents/{zhang.pk}",
+        {"relation": "spouse", "reason": "户主申报"},
+        content_type=JSON,
+    )
     [event] = as_("street").get(f"/api/residents/{zhang.pk}/events").json()["items"]
     assert (event["field"], event["to_value"]) == ("relation", "spouse")
     assert (event["field_label"], event["to_label"]) == ("与户主关系", "配偶")

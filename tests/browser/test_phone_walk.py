@@ -127,9 +127,7 @@ def field_day() -> dict[str, str]:
     Returns the field pages' addresses."""
     grid = User.objects.get(username="grid")
     street = grid.jurisdiction.parent.parent  # grid → community → street
-    lab = Lab.objects.create(
-        code="LAB-D", name="魏都检测中心", division=street, division_key="411002"
-    )
+    lab = Lab.objects.get(staff__username="lab")  # the demo's lab account works there
     site = SamplingSite.objects.create(
         code="SITE-D", name="西大街核酸采样点", division=street, division_key=street.key
     )
@@ -241,7 +239,8 @@ def _walk_menu_on_a_phone(page: Page, who: str, walk: Walk, *, tap: bool) -> int
 
 def _rows_are_cards(page: Page, state: dict[str, Any], first_label: str) -> None:
     """One card per row, at most half a screen tall, its first value named by its column."""
-    assert state["rows"] == ["block"] * 3, (page.url, state["rows"])
+    # (the lab account sees the two tubes sent to its lab; the others see at least three rows)
+    assert len(state["rows"]) >= 2 and set(state["rows"]) == {"block"}, (page.url, state["rows"])
     row = page.locator("table.grid > tbody > tr").first
     expect(row.locator("td").first).to_have_attribute("data-label", first_label)
     box = row.bounding_box()

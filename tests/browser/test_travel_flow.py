@@ -104,7 +104,9 @@ def test_report_arrive_hand_over_acknowledge_not_complied(
     done = public.locator(".report")
     expect(done).to_contain_text("陈*")
     expect(done).not_to_contain_text("陈静")  # the page shows only the initial
-    expect(done).to_contain_text(f"{community.name}（{street.name}）")
+    # the destination down to the unit its address names (in a grid: the grid worker's)
+    expect(done).to_contain_text(f"{street.name} {community.name}")
+    expect(done).to_contain_text("幸福小区 1号楼 1单元")
     for line in obligation_lines:
         expect(public.locator("#obligations")).to_contain_text(line)
     fits_the_phone(public)

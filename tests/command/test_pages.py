@@ -190,7 +190,7 @@ def test_the_report_pdf_is_made_once_for_what_it_says(login, outbreak, personas,
     rebuild()
     changed = client.get(reverse("command:report_pdf"), REPORT)
     assert changed.content != first.content and len(pdfs_made) == 3
-    assert "累计报告确诊病例 5 例" in pdfs_made[-1] and "累计报告确诊病例 4 例" in pdfs_made[0]
+    assert "累计报告确诊病例5例" in pdfs_made[-1] and "累计报告确诊病例4例" in pdfs_made[0]
 
 
 def test_report_xlsx_holds_text_figures_and_places(login, outbreak, personas, english):

@@ -273,3 +273,13 @@ def test_registry_pages_query_counts_stay_flat(
     # session, user, second factor; the lab; the policy; tubes sent today; staff; history
     with django_assert_num_queries(8):
         assert client.get(lab_page(lab)).status_code == 200
+
+
+def test_a_lab_without_a_declared_capacity_shows_a_dash_not_none(login, personas, city):
+    lab = Lab.objects.create(code="LAB-N", name="三所", division=city.weidu, division_key="411002")
+    client = login(personas["command"])
+    listed = client.get(reverse("lab:labs")).content.decode()
+    row = listed.split('data-lab="LAB-N"')[1].split("</tr>")[0]
+    detail = client.get(reverse("lab:lab", args=[lab.pk])).content.decode()
+    assert "None" not in row and "—" in row
+    assert 'data-figure="capacity">—<' in detail
