@@ -96,6 +96,8 @@ ACTION_LABELS = {
     "site.created": _("Sampling site added"),
     "tube.opened": _("Tube opened"),
     "tube.member_added": _("Person sampled into a tube"),
+    "tube.sealed": _("Tube sealed"),
+    "tube.reopened": _("Tube reopened"),
     "tube.sent": _("Tube sent to the lab"),
     "tube.received": _("Tube received at the lab"),
     "retest.sampled": _("Retest sampled"),
@@ -173,6 +175,8 @@ FIELD_LABELS = {
     "places": _("places"),
     "ends_on": _("last day"),
     "room": _("room"),
+    "fill": _("open or sealed"),
+    "tube": _("tube"),
 }
 
 
