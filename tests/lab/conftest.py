@@ -7,8 +7,9 @@
   command persona. Made without services, so no audit events.
 - `english`: messages and pages in English (the site default is zh-Hans); opt in with
   `pytestmark = pytest.mark.usefixtures("english")`.
-- `make_tube(barcode, members, round=..., site=..., capacity=...)`: a collected tube with
-  members (no services, no audit; the round's running figures are recounted).
+- `make_tube(barcode, members, round=..., site=..., capacity=..., fill=...)`: a collected tube
+  with members (no services, no audit; the round's running figures are recounted); sealed,
+  unless it is empty (a tube just opened) or `fill` says otherwise.
 - `give_result(tube, outcome, lab=..., tested_at=..., ct=None)`: store a result for a tube
   directly (under one fixture upload per lab), as an upload would.
 - `result_of(barcode)`: the tube's stored Result, or None.
@@ -30,6 +31,7 @@ from fangkong.lab.models import (
     SamplingSite,
     TestingRound,
     Tube,
+    TubeFill,
     TubeMember,
 )
 from fangkong.lab.tally import tallies_rebuild
@@ -100,9 +102,11 @@ def make_tube(
     capacity: int | None = None,
     purpose: str | None = None,
     collected_at: dt.datetime | None = None,
+    fill: str | None = None,
 ) -> Tube:
     """A collected tube with `members` (residents), made directly without services."""
     members = list(members)
+    fill = fill or (TubeFill.SEALED if members else TubeFill.OPEN)
     when = collected_at or ROUND_START + dt.timedelta(hours=1)
     tube = Tube.objects.create(
         barcode=barcode,
@@ -110,6 +114,7 @@ def make_tube(
         purpose=purpose or (Purpose.ROUND if round else Purpose.VOLUNTARY),
         round=round,
         site=site,
+        fill=fill,
         collected_at=when,
         division_key=site.division_key if site else (round.division_key if round else ""),
     )

@@ -246,34 +246,41 @@ def test_sampling_page_flow(login, personas, people, a_round, a_site):
     client.post(
         reverse("lab:sampling"), {"action": "setup", "round": a_round.pk, "site": a_site.pk}
     )
-    client.post(reverse("lab:sampling"), {"action": "open", "barcode": "P001", "mode": "pooled"})
+    opened = client.post(
+        reverse("lab:sampling"), {"action": "open", "barcode": "P001", "mode": "pooled"}
+    )
+    assert opened.url == reverse("lab:sampling") + "?tube=P001"
     tube = Tube.objects.get(barcode="P001")
     assert (tube.capacity, tube.round_id, tube.site_id) == (10, a_round.pk, a_site.pk)
-    done = client.post(
-        reverse("lab:sampling"), {"action": "add", "person": people["zhang"].id_number}, follow=True
-    )
+
+    def add(raw):
+        return client.post(
+            reverse("lab:sampling"),
+            {"action": "add", "tube": "P001", "person": raw},
+            follow=True,
+        )
+
+    done = add(people["zhang"].id_number)
     assert "张伟 added to P001 (1/10)" in done.content.decode()
-    assert done.context["count"] == 1
-    again = client.post(
-        reverse("lab:sampling"), {"action": "add", "person": people["zhang"].id_number}, follow=True
-    )
+    assert done.context["count"] == 1 and done.context["tube"] == tube
+    again = add(people["zhang"].id_number)
     assert "already in tube P001" in again.content.decode()
-    unknown = client.post(
-        reverse("lab:sampling"), {"action": "add", "person": "11010519491231002X"}, follow=True
-    )
+    unknown = add("11010519491231002X")
     assert "No resident with this ID number" in unknown.content.decode()
-    client.post(reverse("lab:sampling"), {"action": "add", "person": people["li"].id_number})
-    page = client.get(reverse("lab:sampling"))
+    add(people["li"].id_number)
+    page = client.get(reverse("lab:sampling"), {"tube": "P001"})
     assert [m.person.name for m in page.context["members"]] == ["张伟", "李秀英"]
     assert "2/10" in page.content.decode()
-    # the round and site are remembered; finishing starts the next tube
-    client.post(reverse("lab:sampling"), {"action": "finish"})
+    # the round and site are remembered; a tube put aside stays open for later
     page = client.get(reverse("lab:sampling"))
     assert page.context["tube"] is None and page.context["round"] == a_round
+    assert [t.barcode for t in page.context["open_tubes"]] == ["P001"]
     client.post(reverse("lab:sampling"), {"action": "open", "barcode": "S001", "mode": "single"})
     assert Tube.objects.get(barcode="S001").capacity == 1
     taken = client.post(
-        reverse("lab:sampling"), {"action": "add", "person": people["zhang"].id_number}, follow=True
+        reverse("lab:sampling"),
+        {"action": "add", "tube": "S001", "person": people["zhang"].id_number},
+        follow=True,
     )
     assert "already sampled in this round, in tube P001" in taken.content.decode()
 
@@ -287,7 +294,7 @@ def test_sampling_page_scope(login, personas, a_round, a_site):
     assert page.context["round"] is None and page.context["site"] is None
     assert login(personas["supply"]).get(reverse("lab:sampling")).status_code == 403
     assert (
-        login(personas["hospital"]).post(reverse("lab:sampling"), {"action": "finish"}).status_code
+        login(personas["hospital"]).post(reverse("lab:sampling"), {"action": "seal"}).status_code
         == 403
     )
 

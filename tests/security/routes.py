@@ -154,6 +154,7 @@ PARAMS: dict[str, Spec] = {
 
 # Names that mean different things on different routes: (route, parameter) → spec.
 ROUTE_PARAMS: dict[tuple[str, str], Spec] = {
+    ("tube_reopen", "barcode"): ("sealed_tube", "barcode"),
     ("token_revoke", "pk"): ("api_token", "pk"),
     ("people:resident", "pk"): ("resident", "pk"),
     ("people:resident_edit", "pk"): ("resident", "pk"),

@@ -309,11 +309,21 @@ def _lab(s: Side, p: dict[str, Resident], setup: User, staff: User) -> None:
     empty = make_tube(s.mark(f"TB-{tag}-{next(_barcodes)}", "barcode"), [], site=site)
     full = make_tube(s.mark(f"TB-{tag}-{next(_barcodes)}", "barcode"), [p["candidate"]], site=site)
     sent = make_tube(s.mark(f"TB-{tag}-{next(_barcodes)}", "barcode"), [p["contact"]], site=site)
+    sealed = make_tube(  # sealed with room left: one to reopen
+        s.mark(f"TB-{tag}-{next(_barcodes)}", "barcode"), [p["candidate"]], site=site, capacity=10
+    )
     Tube.objects.filter(pk=sent.pk).update(
         status=TubeStatus.SENT, lab=lab, sent_at=start + dt.timedelta(hours=1)
     )
     s.objs.update(
-        lab=lab, site=site, round=rnd, tube=empty, pool=pool, full_tube=full, sent_tube=sent
+        lab=lab,
+        site=site,
+        round=rnd,
+        tube=empty,
+        pool=pool,
+        full_tube=full,
+        sent_tube=sent,
+        sealed_tube=sealed,
     )
     s.objs["retest"] = Retest.objects.create(
         person=p["tested"], source_tube=pool, division_key=p["tested"].division_key

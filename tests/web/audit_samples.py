@@ -198,6 +198,8 @@ def _samples(site_id: int) -> list[Sample]:
         Sample("round.closed", "lab.testinground", "status", RoundStatus.OPEN, RoundStatus.CLOSED),
         Sample("risk_post.registered", "lab.riskpostworker"),
         Sample("risk_post.left", "lab.riskpostworker", "active", "True", "False"),
+        Sample("tube.sealed", "lab.tube", "fill", "open", "sealed"),
+        Sample("tube.reopened", "lab.tube", "fill", "sealed", "open"),
         Sample("lab.registered", "lab.lab"),
         Sample(
             "lab.updated",

@@ -122,6 +122,8 @@ ACTION_LABELS = {
     "lab.reopened": _("Laboratory reopened"),
     "tube.opened": _("Tube opened"),
     "tube.member_added": _("Person sampled into a tube"),
+    "tube.sealed": _("Tube sealed"),
+    "tube.reopened": _("Tube reopened"),
     "tube.sent": _("Tube sent to the lab"),
     "tube.received": _("Tube received at the lab"),
     "retest.sampled": _("Retest sampled"),
@@ -210,6 +212,8 @@ FIELD_LABELS = {
     "capacity_per_day": _("capacity per day (tubes)"),
     "turnaround": _("turnaround class"),
     "contact_name": _("contact person"),
+    "fill": _("open or sealed"),
+    "tube": _("tube"),
 }
 # Where a field's name means something else on one kind of object.
 OBJECT_FIELD_LABELS = {

@@ -8,6 +8,7 @@ from fangkong.lab.models import (
     Outcome,
     RetestStatus,
     RoundStatus,
+    TubeFill,
     TubeStatus,
     TurnaroundClass,
 )
@@ -16,6 +17,7 @@ VALUES = {
     ("lab.testinground", "status"): RoundStatus,
     ("lab.tube", "status"): TubeStatus,
     ("lab.tube", "outcome"): Outcome,
+    ("lab.tube", "fill"): TubeFill,
     ("lab.retest", "status"): RetestStatus,
     ("lab.temporarycontrol", "status"): ControlStatus,
     ("lab.lab", "active"): LAB_STATES,

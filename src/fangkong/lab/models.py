@@ -140,6 +140,13 @@ class TubeStatus(models.TextChoices):
     TESTED = "tested", _("Tested")
 
 
+class TubeFill(models.TextChoices):
+    """Whether people may still be sampled into a tube at its site."""
+
+    OPEN = "open", pgettext_lazy("tube", "Open")
+    SEALED = "sealed", pgettext_lazy("tube", "Sealed")
+
+
 class Outcome(models.TextChoices):
     NEGATIVE = "negative", _("Negative")
     POSITIVE = "positive", _("Positive")
@@ -149,7 +156,11 @@ class Tube(models.Model):
     """A sample tube: one person (single) or up to `capacity` people (pooled N-in-1).
 
     `status` is the chain of custody (collected → sent → received); the lab's finding is a
-    `Result` row of its own, and a tube with one counts as tested (`state`).
+    `Result` row of its own, and a tube with one counts as tested (`state`). `fill` says
+    whether the sampling site is still filling it: a tube is opened empty, sealed when its
+    pool is full, by hand or when it is sent, and may be reopened (with a reason) while it is
+    still at the site. Open tubes are rows, not a phone's session: any sampler of the site
+    continues them.
     """
 
     barcode = models.CharField(_("tube barcode"), max_length=40, unique=True)
@@ -165,6 +176,10 @@ class Tube(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=TubeStatus.choices, default=TubeStatus.COLLECTED
     )
+    fill = models.CharField(
+        _("open or sealed"), max_length=8, choices=TubeFill.choices, default=TubeFill.SEALED
+    )
+    sealed_at = models.DateTimeField(_("sealed at"), null=True, blank=True)
     collected_at = models.DateTimeField(_("collected at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
@@ -175,7 +190,14 @@ class Tube(models.Model):
 
     class Meta:
         ordering = ["-collected_at", "-id"]
-        indexes = [models.Index(fields=["round", "status"], name="tube_round_status")]
+        indexes = [
+            models.Index(fields=["round", "status"], name="tube_round_status"),
+            models.Index(
+                fields=["division_key", "collected_at"],
+                condition=models.Q(fill="open"),
+                name="tube_open_place",
+            ),
+        ]
         verbose_name = _("tube")
         verbose_name_plural = _("tubes")
 
@@ -194,6 +216,11 @@ class Tube(models.Model):
 
     def get_state_display(self) -> str:
         return str(TubeStatus(self.state).label)
+
+    @property
+    def is_open(self) -> bool:
+        """Still being filled at its site: open, collected, no result."""
+        return self.fill == TubeFill.OPEN and self.state == TubeStatus.COLLECTED
 
 
 class TubeMember(models.Model):

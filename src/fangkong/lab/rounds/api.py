@@ -19,7 +19,7 @@ from fangkong.core.apikit import (
 )
 from fangkong.core.errors import field_error
 from fangkong.lab import selectors as lab_selectors
-from fangkong.lab.models import Purpose, RoundStatus, TubeStatus
+from fangkong.lab.models import Purpose, RoundStatus, TubeFill, TubeStatus
 from fangkong.lab.rounds import coverage, selectors, services
 from fangkong.lab.rounds.schemas import (
     CloseRoundIn,
@@ -28,8 +28,10 @@ from fangkong.lab.rounds.schemas import (
     CustodyOut,
     MemberIn,
     MissingOut,
+    ReopenIn,
     RoundIn,
     RoundOut,
+    SealIn,
     SiteIn,
     SiteOut,
     TubeIn,
@@ -203,10 +205,15 @@ def tube_open(request: HttpRequest, payload: TubeIn) -> Status[dict[str, Any]]:
 
 @router.post("/tubes/{barcode}/members", response={200: TubeOut, **ERRORS}, summary="Add a person")
 def tube_member_add(request: HttpRequest, barcode: str, payload: MemberIn) -> dict[str, Any]:
-    """By ID number or resident QR; refuses unknown people, repeats, full tubes, re-sampling."""
+    """By ID number or resident QR (or the resident's id); refuses unknown people, repeats,
+    full or sealed tubes, re-sampling. The person who fills the tube seals it. A person with a
+    test of their quarantine measure due that day has taken it, with this tube."""
     require(request.user, Cap.SAMPLING)
     tube = selectors.tube_for_user(request.user, barcode)
-    person = selectors.person_for_sampling(request.user, payload.person)
+    if payload.person_id is not None and not payload.person.strip():
+        person = selectors.person_by_id_for_sampling(request.user, payload.person_id)
+    else:
+        person = selectors.person_for_sampling(request.user, payload.person)
     services.tube_add_member(actor=request.user, tube=tube, person=person)
     tube.refresh_from_db()
     return tube_out(tube, selectors.tube_members(tube))
@@ -232,3 +239,62 @@ def tubes_receive(request: HttpRequest, payload: CustodyIn) -> dict[str, Any]:
         raise field_error("lab", not_found_message())
     moved = services.tubes_receive(actor=request.user, barcodes=payload.barcodes, lab=lab)
     return {"moved": moved, "status": TubeStatus.RECEIVED}
+
+
+# Open tubes: listed, continued, sealed, reopened. Declared after /tubes/send and
+# /tubes/receive, so that those paths are not read as barcodes.
+
+
+@router.get("/tubes", response={200: Page[TubeOut], **ERRORS}, summary="Tubes")
+def tube_list(
+    request: HttpRequest,
+    fill: TubeFill | None = None,
+    site: str = "",
+    mine: bool = False,
+    limit: int = Limit,
+    offset: int = Offset,
+) -> dict[str, Any]:
+    """Tubes in your reach, newest first. `fill=open`: the tubes still being filled at a site
+    (open, not sent, no result), oldest first: what a sampler continues after logging in again
+    on any phone. `site`: a sampling-site code; `mine`: only tubes you opened."""
+    if fill == TubeFill.OPEN:
+        qs = selectors.open_tubes_for_user(request.user)
+    else:
+        qs = selectors.tubes_for_user(request.user).order_by("-collected_at", "-id")
+        if fill is not None:
+            qs = qs.filter(fill=fill.value)
+    if site:
+        qs = qs.filter(site__code=site)
+    if mine:
+        qs = qs.filter(collected_by_id=request.user.pk)
+    qs = qs.prefetch_related(selectors.members_prefetch())
+    return paginate(
+        qs, limit=limit, offset=offset, convert=lambda t: tube_out(t, t.members_in_order)
+    )
+
+
+@router.get("/tubes/{barcode}", response={200: TubeOut, **ERRORS}, summary="A tube")
+def tube_detail(request: HttpRequest, barcode: str) -> dict[str, Any]:
+    tube = selectors.tube_for_user(request.user, barcode)
+    return tube_out(tube, selectors.tube_members(tube))
+
+
+@router.post("/tubes/{barcode}/seal", response={200: TubeOut, **ERRORS}, summary="Seal a tube")
+def tube_seal(request: HttpRequest, barcode: str, payload: SealIn) -> dict[str, Any]:
+    """Close an open tube before it is full; a full tube seals itself, sending seals it."""
+    require(request.user, Cap.SAMPLING)
+    tube = selectors.tube_for_user(request.user, barcode)
+    tube = services.tube_seal(actor=request.user, tube=tube, reason=payload.reason)
+    return tube_out(tube, selectors.tube_members(tube))
+
+
+@router.post(
+    "/tubes/{barcode}/reopen", response={200: TubeOut, **ERRORS}, summary="Reopen a sealed tube"
+)
+def tube_reopen(request: HttpRequest, barcode: str, payload: ReopenIn) -> dict[str, Any]:
+    """Add people to a sealed tube, up to its pool size, while it is still at its site; a tube
+    sent to the lab or resulted is refused (field `barcode`). The reason is audited."""
+    require(request.user, Cap.SAMPLING)
+    tube = selectors.tube_for_user(request.user, barcode)
+    tube = services.tube_reopen(actor=request.user, tube=tube, reason=payload.reason)
+    return tube_out(tube, selectors.tube_members(tube))

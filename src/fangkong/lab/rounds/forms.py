@@ -123,6 +123,15 @@ class MemberAddForm(forms.Form):
     )
 
 
+class TubeReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why reopen it"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
+        help_text=_("E.g. the last people of the building came down after it was sealed"),
+    )
+
+
 class SendForm(forms.Form):
     """`labs`: the choices, flat or in groups; the only one is chosen already, several start
     with the empty choice."""

@@ -13,6 +13,7 @@ from fangkong.lab.models import (
     SamplingSite,
     TestingRound,
     Tube,
+    TubeFill,
     TubeMember,
     TubeStatus,
 )
@@ -132,7 +133,12 @@ class TubeOut(Schema):
     round: int | None
     site: str
     status: TubeStatus
+    fill: TubeFill = Field(
+        description="open: people may still be added; sealed: full, sealed by hand or sent"
+    )
     collected_at: dt.datetime
+    sealed_at: dt.datetime | None
+    collected_by: str = Field(description="Who opened the tube")
     sent_at: dt.datetime | None
     received_at: dt.datetime | None
     lab: str
@@ -141,7 +147,18 @@ class TubeOut(Schema):
 
 
 class MemberIn(Schema):
-    person: str = Field(description="ID number, or the resident's QR (verify URL /v/<token>/)")
+    person: str = Field("", description="ID number, or the resident's QR (verify URL /v/<token>/)")
+    person_id: Id | None = Field(
+        None, description="Or the resident's id (e.g. from a measure's test day)"
+    )
+
+
+class SealIn(Schema):
+    reason: str = Field("", max_length=300, description="Default: sealed by hand at n/N")
+
+
+class ReopenIn(Schema):
+    reason: str = Field(max_length=300, description="Why people are added to a sealed tube")
 
 
 class CustodyIn(Schema):
@@ -247,7 +264,10 @@ def tube_out(t: Tube, members: list[TubeMember]) -> dict[str, Any]:
         "round": t.round_id,
         "site": t.site.code if t.site else "",
         "status": t.state,
+        "fill": t.fill,
         "collected_at": t.collected_at,
+        "sealed_at": t.sealed_at,
+        "collected_by": str(t.collected_by) if t.collected_by_id else "",
         "sent_at": t.sent_at,
         "received_at": t.received_at,
         "lab": t.lab.code if t.lab else "",

@@ -6,13 +6,21 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from fangkong.core.access import NO_SCOPE, Cap, require, scope_key
+from fangkong.core.access import NO_SCOPE, Cap, require, scope_key, scoped
 from fangkong.core.errors import field_error
-from fangkong.lab.models import RoundStatus, SamplingSite, TestingRound, Tube, TubeMember
+from fangkong.lab.models import (
+    RoundStatus,
+    SamplingSite,
+    TestingRound,
+    Tube,
+    TubeFill,
+    TubeMember,
+    TubeStatus,
+)
 from fangkong.lab.selectors import overlap_q, require_any, tubes_q
 from fangkong.people.idnumber import IdNumberError, parse_id_number
 from fangkong.people.models import Resident
@@ -78,7 +86,9 @@ def site_for_user(user: Any, pk: int) -> SamplingSite:
 
 def tubes_for_user(user: Any) -> QuerySet[Tube]:
     require(user, Cap.SAMPLING)
-    return Tube.objects.filter(tubes_q(user)).select_related("round", "site", "lab", "result")
+    return Tube.objects.filter(tubes_q(user)).select_related(
+        "round", "site", "lab", "result", "collected_by"
+    )
 
 
 def tube_for_user(user: Any, barcode: str) -> Tube:
@@ -86,6 +96,35 @@ def tube_for_user(user: Any, barcode: str) -> Tube:
         return tubes_for_user(user).get(barcode=barcode)
     except Tube.DoesNotExist:
         raise Http404 from None
+
+
+def open_tubes_for_user(user: Any) -> QuerySet[Tube]:
+    """Tubes still being filled at a site in the caller's reach (open, collected, no result),
+    oldest first, each with `member_count`."""
+    return (
+        tubes_for_user(user)
+        .filter(fill=TubeFill.OPEN, status=TubeStatus.COLLECTED, result__isnull=True)
+        .annotate(member_count=Count("members"))
+        .order_by("collected_at", "id")
+    )
+
+
+def open_tubes_to_continue(user: Any, site: SamplingSite | None = None) -> QuerySet[Tube]:
+    """The sampling page's open tubes: those the caller opened, and those of the site they
+    sample at (a colleague's phone may have died)."""
+    wanted = Q(collected_by=user)
+    if site is not None:
+        wanted |= Q(site=site)
+    return open_tubes_for_user(user).filter(wanted)
+
+
+def members_prefetch() -> Prefetch:
+    """Each tube's members in sampling order, as `members_in_order` (one query for a page)."""
+    return Prefetch(
+        "members",
+        queryset=TubeMember.objects.select_related("person").order_by("sampled_at", "id"),
+        to_attr="members_in_order",
+    )
 
 
 def tube_members(tube: Tube) -> list[TubeMember]:
@@ -116,6 +155,15 @@ def person_for_sampling(user: Any, raw: str) -> Resident:
     prefix = scope_key(user)
     if person is None or prefix == NO_SCOPE or not person.division_key.startswith(prefix):
         raise unknown
+    return person
+
+
+def person_by_id_for_sampling(user: Any, pk: int) -> Resident:
+    """A resident of the caller's jurisdiction by id (a measure's "sample now" names them)."""
+    require(user, Cap.SAMPLING)
+    person = scoped(Resident.objects.filter(pk=pk), user).first()
+    if person is None:
+        raise field_error("person", _("No resident with this ID number in your jurisdiction"))
     return person
 
 

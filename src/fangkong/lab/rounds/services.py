@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
-from fangkong.core import dates
+from fangkong.core import changes, dates
 from fangkong.core.access import NO_SCOPE, Cap, acting_user, in_scope, require, scope_key
 from fangkong.core.errors import field_error
 from fangkong.lab import tally
@@ -29,6 +29,7 @@ from fangkong.lab.models import (
     SamplingSite,
     TestingRound,
     Tube,
+    TubeFill,
     TubeMember,
     TubeStatus,
 )
@@ -40,6 +41,9 @@ from fangkong.policy.accessor import current
 BARCODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 SITE_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 SOURCE_UNCLEAR = "only_when_source_unclear"
+# Announced on `core.changes` when people are sampled into tubes (ids: TubeMember rows): the
+# quarantine measures mark the test due that day as taken, with the tube.
+SAMPLED = "tube_member"
 # Custody order: a tube may only move to the next status.
 NEXT_STATUS = {
     TubeStatus.COLLECTED: TubeStatus.SENT,
@@ -224,7 +228,8 @@ def tube_open(
     capacity: int,
     purpose: str,
 ) -> Tube:
-    """A new, empty tube: single (capacity 1) or pooled (the round's pool size)."""
+    """A new, empty, open tube: single (capacity 1) or pooled (the round's pool size). It stays
+    open, for any sampler of its site, until it is full, sealed by hand or sent."""
     require(actor, Cap.SAMPLING)
     barcode = clean_barcode(barcode)
     if Tube.objects.filter(barcode=barcode).exists():
@@ -269,6 +274,7 @@ def tube_open(
         purpose=purpose,
         round=round,
         site=site,
+        fill=TubeFill.OPEN,
         collected_at=timezone.now(),
         collected_by=acting_user(actor),
         division_key=key,
@@ -291,8 +297,11 @@ def tube_open(
 
 @transaction.atomic
 def tube_add_member(*, actor: Any, tube: Tube, person: Resident) -> TubeMember:
-    """Add one person to a tube; refuses full tubes, repeats and people sampled in the round."""
+    """Add one person to an open tube; refuses full and sealed tubes, repeats and people sampled
+    in the round. The person that fills the tube seals it."""
     require(actor, Cap.SAMPLING)
+    if not overlaps(actor, tube.division_key):
+        raise field_error("barcode", _("No tube with this barcode in your jurisdiction"))
     tally.results_lock(exclusive=False)  # no result is being stored for this tube meanwhile
     tube = (
         Tube.objects.select_for_update(of=("self",))
@@ -319,6 +328,12 @@ def tube_add_member(*, actor: Any, tube: Tube, person: Resident) -> TubeMember:
             "person",
             _("Tube %(barcode)s is full (%(n)s/%(n)s); open a new tube")
             % {"barcode": tube.barcode, "n": tube.capacity},
+        )
+    if tube.fill != TubeFill.OPEN:
+        raise field_error(
+            "barcode",
+            _("Tube %(barcode)s is sealed (%(count)s/%(n)s): reopen it to add people")
+            % {"barcode": tube.barcode, "count": len(members), "n": tube.capacity},
         )
     testing_round = tube.round
     if testing_round is not None:
@@ -355,8 +370,11 @@ def tube_add_member(*, actor: Any, tube: Tube, person: Resident) -> TubeMember:
         division_key=person.division_key,
         data={"count": len(members) + 1, "capacity": tube.capacity},
     )
+    if len(members) + 1 >= tube.capacity:
+        _seal(actor, tube, _("The tube is full"), len(members) + 1)
     if tube.purpose == Purpose.RETEST:
         _retest_sampled(actor, person, tube)
+    changes.added(SAMPLED, [member.pk], actor=actor)
     return member
 
 
@@ -405,6 +423,139 @@ def _retest_sampled(actor: Any, person: Resident, tube: Tube) -> None:
                 data=json.dumps({"tube": tube.barcode}),
             )
             for r in pending
+        ]
+    )
+
+
+def _seal(actor: Any, tube: Tube, reason: str, count: int) -> None:
+    """Seal `tube` (locked by the caller, open) holding `count` people."""
+    tube.fill = TubeFill.SEALED
+    tube.sealed_at = timezone.now()
+    tube.save(update_fields=["fill", "sealed_at"])
+    event_record(
+        actor=actor,
+        action="tube.sealed",
+        obj=tube,
+        field="fill",
+        from_value=TubeFill.OPEN,
+        to_value=TubeFill.SEALED,
+        reason=reason,
+        data={"count": count, "capacity": tube.capacity},
+    )
+
+
+def _locked_at_site(actor: Any, tube: Tube) -> Tube:
+    """`tube` locked for a change of its filling: in the caller's reach, still at its site
+    (not sent, no result)."""
+    require(actor, Cap.SAMPLING)
+    if not overlaps(actor, tube.division_key):
+        raise field_error("barcode", _("No tube with this barcode in your jurisdiction"))
+    tally.results_lock(exclusive=False)  # no result is being stored for this tube meanwhile
+    tube = (
+        Tube.objects.select_for_update(of=("self",))
+        .select_related("round", "site", "result")
+        .get(pk=tube.pk)
+    )
+    if tube.has_result:
+        raise field_error(
+            "barcode",
+            _("Tube %(barcode)s has a result and stays sealed") % {"barcode": tube.barcode},
+        )
+    if tube.status != TubeStatus.COLLECTED:
+        raise field_error(
+            "barcode",
+            _("Tube %(barcode)s has left the site (%(status)s) and stays sealed")
+            % {"barcode": tube.barcode, "status": tube.get_state_display()},
+        )
+    return tube
+
+
+@transaction.atomic
+def tube_seal(*, actor: Any, tube: Tube, reason: str = "") -> Tube:
+    """Close an open tube before it is full (the last person of a building, the end of the
+    shift); a full tube seals itself. An empty tube may be sealed too (a barcode scanned by
+    mistake): it cannot be sent."""
+    tube = _locked_at_site(actor, tube)
+    if tube.fill != TubeFill.OPEN:
+        raise field_error(
+            "barcode", _("Tube %(barcode)s is already sealed") % {"barcode": tube.barcode}
+        )
+    reason = (reason or "").strip()
+    if len(reason) > 300:
+        raise field_error("reason", _("Reason is longer than 300 characters"))
+    count = tube.members.count()
+    if not reason:
+        reason = _("Sealed by hand at %(count)s/%(n)s") % {"count": count, "n": tube.capacity}
+    _seal(actor, tube, reason, count)
+    return tube
+
+
+@transaction.atomic
+def tube_reopen(*, actor: Any, tube: Tube, reason: str) -> Tube:
+    """Open a sealed tube again to add people, up to its pool size, while it is still at its
+    site: once sent to the lab or resulted it stays sealed."""
+    tube = _locked_at_site(actor, tube)
+    if tube.fill == TubeFill.OPEN:
+        raise field_error(
+            "barcode", _("Tube %(barcode)s is already open") % {"barcode": tube.barcode}
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise field_error("reason", _("Say why the tube is reopened"))
+    if len(reason) > 300:
+        raise field_error("reason", _("Reason is longer than 300 characters"))
+    count = tube.members.count()
+    if count >= tube.capacity:
+        raise field_error(
+            "barcode",
+            _("Tube %(barcode)s is full (%(n)s/%(n)s); open a new tube")
+            % {"barcode": tube.barcode, "n": tube.capacity},
+        )
+    if tube.round is not None and tube.round.status != RoundStatus.OPEN:
+        raise field_error("round", _("This round is closed"))
+    tube.fill = TubeFill.OPEN
+    tube.sealed_at = None
+    tube.save(update_fields=["fill", "sealed_at"])
+    event_record(
+        actor=actor,
+        action="tube.reopened",
+        obj=tube,
+        field="fill",
+        from_value=TubeFill.SEALED,
+        to_value=TubeFill.OPEN,
+        reason=reason,
+        data={"count": count, "capacity": tube.capacity},
+    )
+    return tube
+
+
+def _seal_sent(actor: Any, tubes: Sequence[Tube], now: dt.datetime) -> None:
+    """Open tubes handed to the courier are sealed with the move (one update, bulk audit)."""
+    still_open = [t for t in tubes if t.fill == TubeFill.OPEN]
+    if not still_open:
+        return
+    Tube.objects.filter(pk__in=[t.pk for t in still_open]).update(
+        fill=TubeFill.SEALED, sealed_at=now
+    )
+    actor_id, actor_name = actor_columns(actor)
+    reason = _("Sent to the lab")
+    events_record_bulk(
+        [
+            EventRow(
+                at=now,
+                actor=actor_id,
+                actor_name=actor_name,
+                action="tube.sealed",
+                object_type="lab.tube",
+                object_id=str(t.pk),
+                object_label=t.barcode,
+                division_key=t.division_key,
+                field="fill",
+                from_value=TubeFill.OPEN,
+                to_value=TubeFill.SEALED,
+                reason=reason,
+            )
+            for t in still_open
         ]
     )
 
@@ -505,7 +656,7 @@ def tubes_send(
     barcodes: Iterable[str] | None = None,
 ) -> int:
     """Collected → sent to `lab`, in one update; refuses tubes already sent or empty, and a
-    lab that is suspended."""
+    lab that is suspended. Tubes still open are sealed with the move."""
     require(actor, Cap.SAMPLING)
     if not Lab.objects.filter(pk=lab.pk, active=True).exists():
         raise field_error("lab", _("%(lab)s is suspended and takes no tubes") % {"lab": lab})
@@ -518,7 +669,7 @@ def tubes_send(
         raise field_error(
             "barcodes", _("Empty tubes cannot be sent: %(list)s") % {"list": ", ".join(empty)}
         )
-    return _custody_move(
+    moved = _custody_move(
         actor=actor,
         tubes=found,
         to=TubeStatus.SENT,
@@ -527,6 +678,8 @@ def tubes_send(
         at_field="sent_at",
         action="tube.sent",
     )
+    _seal_sent(actor, found, timezone.now())
+    return moved
 
 
 def _member_counts(tube_ids: list[int]) -> dict[int, int]:

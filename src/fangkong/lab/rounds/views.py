@@ -1,6 +1,7 @@
 """Pages of testing rounds, sampling sites, sampling on a phone, custody and coverage."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.core.access import NO_SCOPE, Cap, can, key_filter, require, scope_key
+from fangkong.core.errors import field_error
 from fangkong.core.pages import apply_errors, flash, page_window
 from fangkong.core.tabular import CsvOut
 from fangkong.lab import selectors as lab_selectors
@@ -24,6 +26,7 @@ from fangkong.lab.models import (
     RoundTally,
     TestingRound,
     Tube,
+    TubeFill,
     TubeStatus,
 )
 from fangkong.lab.rounds import coverage, selectors, services
@@ -36,6 +39,7 @@ from fangkong.lab.rounds.forms import (
     SendForm,
     SiteForm,
     TubeOpenForm,
+    TubeReopenForm,
 )
 from fangkong.people.display import place_label
 from fangkong.people.models import Resident
@@ -290,6 +294,13 @@ def site_list(request: HttpRequest) -> HttpResponse:
 
 
 # Sampling -------------------------------------------------------------------------------
+#
+# The round, site and purpose chosen are remembered in the session (a convenience: they are
+# chosen again in two taps). The tube being filled is a row (`Tube.fill`), named in the page's
+# address (?tube=<barcode>): a sampler who logs in again, on this phone or another, finds it
+# among the open tubes and continues. ?person=<id> carries a person to sample (a measure's
+# "sample now") through opening or choosing a tube; ?reopen=<barcode> asks why a sealed tube
+# is reopened.
 
 
 def _state(request: HttpRequest) -> dict[str, Any]:
@@ -301,18 +312,35 @@ def _save_state(request: HttpRequest, state: dict[str, Any]) -> None:
 
 
 def _current(request: HttpRequest, state: dict[str, Any]) -> dict[str, Any]:
-    """The remembered round, site and open tube, dropped if no longer usable."""
+    """The remembered round and site, dropped if no longer usable."""
     user = request.user
-    out: dict[str, Any] = {"round": None, "site": None, "tube": None}
+    out: dict[str, Any] = {"round": None, "site": None}
     if state.get("round"):
         out["round"] = selectors.open_rounds_for_sampling(user).filter(pk=state["round"]).first()
     if state.get("site"):
         out["site"] = selectors.sites_for_user(user).filter(pk=state["site"], active=True).first()
-    if state.get("tube"):
-        tube = selectors.tubes_for_user(user).filter(barcode=state["tube"]).first()
-        if tube is not None and tube.state == TubeStatus.COLLECTED:
-            out["tube"] = tube
     return out
+
+
+def _sampling_url(tube: str = "", person: int | None = None, reopen: str = "") -> str:
+    params = {k: v for k, v in (("tube", tube), ("person", person or ""), ("reopen", reopen)) if v}
+    url = reverse("lab:sampling")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _tube_in_reach(user: Any, barcode: str) -> Tube | None:
+    barcode = (barcode or "").strip()
+    return selectors.tubes_for_user(user).filter(barcode=barcode).first() if barcode else None
+
+
+def _person_to_sample(user: Any, raw: str) -> Resident | None:
+    pk = _int(raw or "")
+    if not pk:
+        return None
+    try:
+        return selectors.person_by_id_for_sampling(user, pk)
+    except ValidationError:
+        return None
 
 
 @login_required
@@ -320,11 +348,11 @@ def sampling(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.SAMPLING)
     state = _state(request)
     if request.method == "POST":
-        _sampling_post(request, state)
-        return redirect("lab:sampling")
+        return redirect(_sampling_post(request, state))
+    user = request.user
     now = _current(request, state)
-    rounds = list(selectors.open_rounds_for_sampling(request.user).order_by("-starts_at")[:50])
-    site_qs = selectors.sites_for_user(request.user).filter(active=True).order_by("code")
+    rounds = list(selectors.open_rounds_for_sampling(user).order_by("-starts_at")[:50])
+    site_qs = selectors.sites_for_user(user).filter(active=True).order_by("code")
     if now["round"] is not None and now["round"].sites.exists():
         site_qs = site_qs.filter(rounds=now["round"])
     setup = SamplingSetupForm(
@@ -336,13 +364,21 @@ def sampling(request: HttpRequest) -> HttpResponse:
         rounds=[(str(r.pk), f"{r.name} · {r.area.name}") for r in rounds],
         sites=[(str(s.pk), f"{s.name} ({s.code})") for s in site_qs[:200]],
     )
-    tube = now["tube"]
+    tube = _tube_in_reach(user, request.GET.get("tube", ""))
+    if tube is not None and not tube.is_open:
+        tube = None
+    reopen = None if tube else _tube_in_reach(user, request.GET.get("reopen", ""))
+    if reopen is not None and (reopen.is_open or reopen.state != TubeStatus.COLLECTED):
+        reopen = None
     members = selectors.tube_members(tube) if tube else []
     pool = (
         now["round"].pool_size
         if now["round"] is not None
         else current().rules.testing.default_pool_size
     )
+    open_tubes = selectors.open_tubes_to_continue(user, now["site"]).select_related("collected_by")
+    if tube is not None:
+        open_tubes = open_tubes.exclude(pk=tube.pk)
     return render(
         request,
         "lab/sampling.html",
@@ -354,80 +390,138 @@ def sampling(request: HttpRequest) -> HttpResponse:
             "tube": tube,
             "members": members,
             "count": len(members),
-            "full": tube is not None and len(members) >= tube.capacity,
             "pool": pool,
+            "open_tubes": list(open_tubes[:50]),
+            "reopen": reopen,
+            "reopen_count": reopen.members.count() if reopen else 0,
+            "to_sample": _person_to_sample(user, request.GET.get("person", "")),
             "open_form": TubeOpenForm(initial={"mode": "pooled" if pool > 1 else "single"}),
             "add_form": MemberAddForm(),
+            "reopen_form": TubeReopenForm(),
             "section": "sampling",
         },
     )
 
 
-def _sampling_post(request: HttpRequest, state: dict[str, Any]) -> None:
+def _sampling_post(request: HttpRequest, state: dict[str, Any]) -> str:
+    """Do the posted action; the address of the page to show next."""
     action = request.POST.get("action", "")
-    user = request.user
+    person_id = _int(request.POST.get("person_id", "") or "0") or None
+    back = _sampling_url(request.POST.get("tube", ""), person_id)
     try:
         if action == "setup":
             _sampling_setup(request, state)
+            back = _sampling_url(person=person_id)
         elif action == "open":
-            now = _current(request, state)
-            form = TubeOpenForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError({"barcode": [_("Scan or type the tube barcode")]})
-            testing_round = now["round"]
-            if state.get("round") and testing_round is None:
-                raise ValidationError({"round": [_("This round is closed; choose another")]})
-            purpose = Purpose.ROUND if testing_round else state.get("purpose") or Purpose.VOLUNTARY
-            if form.cleaned_data["mode"] == "single" or purpose == Purpose.RETEST:
-                capacity = 1
-            else:
-                capacity = (
-                    testing_round.pool_size
-                    if testing_round
-                    else current().rules.testing.default_pool_size
-                )
-            tube = services.tube_open(
-                actor=user,
-                barcode=form.cleaned_data["barcode"],
-                round=testing_round,
-                site=now["site"],
-                capacity=capacity,
-                purpose=purpose,
-            )
-            state["tube"] = tube.barcode
-            messages.success(
-                request,
-                _("Tube %(barcode)s opened (0/%(n)s).") % {"barcode": tube.barcode, "n": capacity},
-            )
+            back = _sampling_open(request, state, person_id)
         elif action == "add":
-            now = _current(request, state)
-            tube = now["tube"]
-            if tube is None:
-                raise ValidationError({"barcode": [_("Open a tube first")]})
-            raw = MemberAddForm(request.POST).data.get("person", "")
-            person = selectors.person_for_sampling(user, raw)
-            services.tube_add_member(actor=user, tube=tube, person=person)
-            count = tube.members.count()
-            messages.success(
-                request,
-                _("%(name)s added to %(barcode)s (%(count)s/%(n)s).")
-                % {
-                    "name": person.name,
-                    "barcode": tube.barcode,
-                    "count": count,
-                    "n": tube.capacity,
-                },
-            )
-            if count >= tube.capacity:
-                messages.info(request, _("The tube is full: seal it and open the next one."))
-        elif action == "finish":
-            state.pop("tube", None)
-            messages.success(request, _("Tube finished."))
+            back = _sampling_add(request, person_id)
+        elif action == "seal":
+            tube = _posted_tube(request)
+            tube = services.tube_seal(actor=request.user, tube=tube)
+            messages.success(request, _("Tube %(barcode)s sealed.") % {"barcode": tube.barcode})
+            back = _sampling_url(person=person_id)
+        elif action == "reopen":
+            back = _sampling_reopen(request, person_id)
     except ValidationError as exc:
         flash(request, exc)
     except Http404:
         messages.error(request, _("Not found, or outside your jurisdiction"))
+        back = _sampling_url(person=person_id)
     _save_state(request, state)
+    return back
+
+
+def _posted_tube(request: HttpRequest) -> Tube:
+    tube = _tube_in_reach(request.user, request.POST.get("tube", ""))
+    if tube is None:
+        raise Http404
+    return tube
+
+
+def _sampling_open(request: HttpRequest, state: dict[str, Any], person_id: int | None) -> str:
+    """Open a new tube; a barcode of an open tube continues it, of a sealed one still at the
+    site asks why to reopen it."""
+    user = request.user
+    now = _current(request, state)
+    barcode = services.clean_barcode(request.POST.get("barcode", ""))
+    used = _tube_in_reach(user, barcode)
+    if used is not None and used.is_open:
+        messages.info(request, _("Tube %(barcode)s is open: continue it.") % {"barcode": barcode})
+        return _sampling_url(used.barcode, person_id)
+    if used is not None and used.state == TubeStatus.COLLECTED:
+        messages.info(
+            request,
+            _("Tube %(barcode)s is sealed. To add people, reopen it and say why.")
+            % {"barcode": barcode},
+        )
+        return _sampling_url(person=person_id, reopen=used.barcode)
+    if used is not None:
+        raise field_error(
+            "barcode",
+            _("Tube %(barcode)s has left the site (%(status)s); open a new tube")
+            % {"barcode": barcode, "status": used.get_state_display()},
+        )
+    form = TubeOpenForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError({"mode": [_("Choose a single or a pooled tube")]})
+    testing_round = now["round"]
+    if state.get("round") and testing_round is None:
+        raise ValidationError({"round": [_("This round is closed; choose another")]})
+    purpose = Purpose.ROUND if testing_round else state.get("purpose") or Purpose.VOLUNTARY
+    if form.cleaned_data["mode"] == "single" or purpose == Purpose.RETEST:
+        capacity = 1
+    else:
+        capacity = (
+            testing_round.pool_size if testing_round else current().rules.testing.default_pool_size
+        )
+    tube = services.tube_open(
+        actor=user,
+        barcode=barcode,
+        round=testing_round,
+        site=now["site"],
+        capacity=capacity,
+        purpose=purpose,
+    )
+    messages.success(
+        request,
+        _("Tube %(barcode)s opened (0/%(n)s).") % {"barcode": tube.barcode, "n": capacity},
+    )
+    return _sampling_url(tube.barcode, person_id)
+
+
+def _sampling_add(request: HttpRequest, person_id: int | None) -> str:
+    user = request.user
+    if not request.POST.get("tube", "").strip():
+        raise ValidationError({"barcode": [_("Open a tube first")]})
+    tube = _posted_tube(request)
+    raw = MemberAddForm(request.POST).data.get("person", "")
+    if person_id and not (raw or "").strip():
+        person = selectors.person_by_id_for_sampling(user, person_id)
+    else:
+        person = selectors.person_for_sampling(user, raw)
+    services.tube_add_member(actor=user, tube=tube, person=person)
+    tube.refresh_from_db(fields=["fill"])
+    count = tube.members.count()
+    messages.success(
+        request,
+        _("%(name)s added to %(barcode)s (%(count)s/%(n)s).")
+        % {"name": person.name, "barcode": tube.barcode, "count": count, "n": tube.capacity},
+    )
+    if tube.fill != TubeFill.OPEN:
+        messages.info(request, _("The tube is full and sealed: open the next one."))
+        return _sampling_url()
+    # the person carried here has been sampled; another one stays to be sampled
+    return _sampling_url(tube.barcode, None if person.pk == person_id else person_id)
+
+
+def _sampling_reopen(request: HttpRequest, person_id: int | None) -> str:
+    tube = _posted_tube(request)
+    form = TubeReopenForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    services.tube_reopen(actor=request.user, tube=tube, reason=reason)
+    messages.success(request, _("Tube %(barcode)s reopened.") % {"barcode": tube.barcode})
+    return _sampling_url(tube.barcode, person_id)
 
 
 def _sampling_setup(request: HttpRequest, state: dict[str, Any]) -> None:
@@ -458,7 +552,6 @@ def _sampling_setup(request: HttpRequest, state: dict[str, Any]) -> None:
             "purpose": purpose,
         }
     )
-    state.pop("tube", None)
     messages.success(request, _("Sampling set up."))
 
 

@@ -709,3 +709,60 @@ def test_mark_sampled(
         data={"due_on": test.due_on.isoformat(), "tube": tube.barcode if tube else ""},
     )
     return test
+
+
+def tests_taken_in_tubes(*, actor: Any, member_ids: Iterable[int]) -> int:
+    """People sampled into tubes (`TubeMember` ids): the test each one's active measure has due
+    on the day of the sample is taken, with that tube, so nobody types the barcode again. A
+    test marked sampled by hand without a barcode that day gets the tube. Returns how many
+    tests changed (each audited)."""
+    members = list(TubeMember.objects.filter(pk__in=list(member_ids)).select_related("tube"))
+    if not members:
+        return 0
+    sample_of = {(m.person_id, timezone.localdate(m.sampled_at)): m for m in members}
+    tests = list(
+        ScheduledTest.objects.select_for_update(of=("self",))
+        .filter(
+            models.Q(status=DueTestStatus.DUE)
+            | models.Q(status=DueTestStatus.SAMPLED, tube__isnull=True),
+            person_id__in={p for p, _day in sample_of},
+            due_on__in={day for _p, day in sample_of},
+            measure__status=MeasureStatus.ACTIVE,
+        )
+        .order_by("id")
+    )
+    taken = []
+    for test in tests:
+        member = sample_of.get((test.person_id, test.due_on))
+        if member is None:
+            continue
+        barcode = member.tube.barcode
+        if test.status == DueTestStatus.DUE:
+            change = {
+                "field": "status",
+                "from_value": DueTestStatus.DUE,
+                "to_value": DueTestStatus.SAMPLED,
+            }
+            test.sampled_at = member.sampled_at
+        else:  # taken by hand that day, without the barcode
+            change = {"field": "tube", "from_value": "", "to_value": barcode}
+        test.status = DueTestStatus.SAMPLED
+        test.tube = member.tube
+        test.save(update_fields=["status", "tube", "sampled_at"])
+        event_record(
+            actor=actor,
+            action="test.sampled",
+            obj=test,
+            person_id=test.person_id,
+            reason=_("Sampled into tube %(barcode)s") % {"barcode": barcode},
+            data={"due_on": test.due_on.isoformat(), "tube": barcode},
+            **change,
+        )
+        taken.append(test.person_id)
+    _changed(taken)
+    return len(taken)
+
+
+def on_people_sampled(change: changes.Change) -> None:
+    """Lab sampling announced new tube members (`lab.rounds.services.SAMPLED`)."""
+    tests_taken_in_tubes(actor=change.actor, member_ids=change.ids)
