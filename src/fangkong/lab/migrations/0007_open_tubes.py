@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("lab", "0005_tube_barcode_bytewise"),
+        ("lab", "0006_lab_registry"),
     ]
 
     operations = [
