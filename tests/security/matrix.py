@@ -39,7 +39,7 @@ from tests.security.scenario import Side, World
 
 DENIED = {401, 403, 404, 405}
 MODES = ("inside", "outside", "mixed")
-GLOBAL_KINDS = {"policy"}  # the same object on both sides: not scoped by place
+GLOBAL_KINDS = {"policy", "policy_activation"}  # the same on both sides: not scoped by place
 PER_USER_KINDS = {"api_token", "rejected_rows"}  # inside: the caller's own; outside: another's
 PERSON_KINDS = {"resident", "person", "traveller", "planned"}  # as a string: the ID number
 STR_FORM = {  # a kind's usual string reference (else its pk)
@@ -437,6 +437,12 @@ def upload_for(op: str, resolve: Callable[[r.Spec], Any]) -> dict[str, Any]:
         barcode = resolve(("sent_tube", "barcode"))
         text = f"试管编码,检测结果,Ct值,检测时间\n{barcode},阴性,,{now:%Y-%m-%d %H:%M}\n"
         return {"lab": resolve(("lab", "code")), "file": _file("results.csv", text)}
+    if op in ("policy_document", "policy_profile_upload"):
+        text = (
+            "code: matrix-policy\nname_zh: 矩阵方案\nname_en: Matrix\nissued_by: 矩阵\n"
+            "published_on: '2022-11-11'\nsource: 矩阵\nrules: {}\n"
+        )
+        return {"file": _file("policy.yaml", text)}
     raise AssertionError(f"{op}: say in tests/security/matrix.py upload_for() what file it takes")
 
 

@@ -113,6 +113,8 @@ PAGE_UPLOADS = {
     "epi:checkins": "checkins_import",
     "lab:results": "results_upload",
     "people:import": "residents_import",
+    "policy:upload": "policy_document",
+    "policy:upload_into": "policy_document",
 }
 
 # How to fill a parameter ----------------------------------------------------------------------
@@ -150,6 +152,8 @@ PARAMS: dict[str, Spec] = {
     "evaluation_id": ("evaluation", "pk"),
     "token_id": ("api_token", "pk"),
     "lab_id": ("lab", "pk"),
+    "profile_id": ("policy", "pk"),
+    "activation_id": ("policy_activation", "pk"),
 }
 
 # Names that mean different things on different routes: (route, parameter) → spec.
@@ -167,6 +171,12 @@ ROUTE_PARAMS: dict[tuple[str, str], Spec] = {
     ("people:need_cancel", "pk"): ("need", "pk"),
     ("people:import_rejected", "token"): ("rejected_rows", "token"),
     ("policy:activate", "pk"): ("policy", "pk"),
+    ("policy:profile", "pk"): ("policy", "pk"),
+    ("policy:copy", "pk"): ("policy", "pk"),
+    ("policy:discard", "pk"): ("policy", "pk"),
+    ("policy:download", "pk"): ("policy", "pk"),
+    ("policy:upload_into", "pk"): ("policy", "pk"),
+    ("policy:withdraw", "pk"): ("policy_activation", "pk"),
     ("epi:case", "pk"): ("case", "pk"),
     ("epi:case_reclassify", "pk"): ("case", "pk"),
     ("epi:case_transfer", "pk"): ("case", "pk"),
@@ -294,6 +304,8 @@ OP_FIELDS: dict[tuple[str, str], Spec | None] = {
     ("resident_edit", "place"): None,  # moving a resident: the resident is the reference
     ("quarantine_site_new", "code"): None,
     ("trip_list", "q"): ("reported_trip", "code"),
+    ("policy_compare", "a"): ("policy", "pk"),
+    ("policy_compare", "b"): ("policy", "pk"),
 }
 
 # Values for fields that are not objects, where the type alone would be refused.

@@ -53,7 +53,7 @@ from fangkong.lab.models import (
 )
 from fangkong.people.models import Household, KeyPerson, Need, Resident
 from fangkong.places.models import Division, Level, Venue
-from fangkong.policy.models import PolicyProfile
+from fangkong.policy.models import PolicyActivation, PolicyProfile
 from fangkong.quarantine.allocation.services import allocation_propose
 from fangkong.quarantine.measures.services import measure_start
 from fangkong.quarantine.models import (
@@ -589,6 +589,14 @@ def build() -> World:
     world.inside.objs["policy"] = world.outside.objs["policy"] = PolicyProfile.objects.filter(
         is_active=False
     ).first()
+    # A version to come into force next week (the profiles are the whole city's: one object).
+    world.inside.objs["policy_activation"] = world.outside.objs["policy_activation"] = (
+        PolicyActivation.objects.create(
+            profile=world.inside.objs["policy"],
+            effective_from=timezone.now() + dt.timedelta(days=7),
+            reason="矩阵：下周施行",
+        )
+    )
     for user in [*people_of.values(), nobody, world.outside.owner]:
         world.tokens[user.pk] = token_create(user=user, name="matrix")[0]
         world.rejected[user.pk] = _rejected_rows(user)

@@ -103,6 +103,23 @@ def _samples(site_id: int) -> list[Sample]:
             "9th-edition v1",
             "20-measures v1",
         ),
+        Sample(
+            "policy.in_force",
+            "policy.policyprofile",
+            "active_profile",
+            "9th-edition v1",
+            "20-measures v1",
+        ),
+        Sample(
+            "policy.activation_withdrawn",
+            "policy.policyprofile",
+            "active_profile",
+            "20-measures v1",
+            "",
+        ),
+        Sample("policy.drafted", "policy.policyprofile", "", "20-measures v1", "20-measures v1"),
+        Sample("policy.draft_changed", "policy.policyprofile"),
+        Sample("policy.draft_discarded", "policy.policyprofile", "", "20-measures v1", ""),
         Sample("finding_job.created", "epi.findingjob", new="T-00001, T-00002"),
         Sample(
             "candidate.confirmed",

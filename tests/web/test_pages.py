@@ -206,13 +206,18 @@ def test_leaving_the_ledger_needs_a_reason(login, personas, people):
 def test_policy_profiles_side_by_side_and_activation(login, personas):
     client = login(personas["command"])
     page = client.get(reverse("policy:profiles"))
-    assert [p.code for p in page.context["profiles"]] == [
-        "xuchang-2022-05",
-        "9th-edition",
-        "20-measures",
-    ]
-    assert any(row.differs for row in page.context["rows"])
+    assert {(v.profile.code, v.status) for v in page.context["versions"]} == {
+        ("xuchang-2022-05", "available"),
+        ("9th-edition", "available"),
+        ("20-measures", "in_force"),
+    }
     ninth = PolicyProfile.objects.get(code="9th-edition")
+    compared = client.get(reverse("policy:compare"), {"b": ninth.pk})
+    assert (compared.context["a"].code, compared.context["b"].code) == (
+        "20-measures",
+        "9th-edition",
+    )
+    assert any(row.differs for row in compared.context["rows"])
     client.post(reverse("policy:activate", args=[ninth.pk]), {"reason": "演练"})
     assert PolicyProfile.objects.get(is_active=True) == ninth
     assert Event.objects.get(action="policy.activated").reason == "演练"

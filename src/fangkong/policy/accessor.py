@@ -1,8 +1,12 @@
-"""The one door to policy numbers: `current()` returns the active profile's typed rules."""
+"""The one door to policy numbers: `current()` returns the typed rules in force now."""
 
+import datetime as dt
 from dataclasses import dataclass
 
-from fangkong.policy.models import PolicyProfile
+from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from fangkong.policy.models import PolicyActivation, PolicyProfile
 from fangkong.policy.schema import Rules
 
 
@@ -21,10 +25,37 @@ def load(profile: PolicyProfile) -> Policy:
 
 
 def current() -> Policy:
-    profile = PolicyProfile.objects.filter(is_active=True).first()
+    """The profile in force now: the active one, or one whose activation has come into force
+    since the platform last switched (`services.activations_apply` switches, after midnight
+    or at once for an activation from now). One query."""
+    due = PolicyActivation.objects.filter(
+        profile=OuterRef("pk"),
+        applied_at__isnull=True,
+        withdrawn_at__isnull=True,
+        effective_from__lte=timezone.now(),
+    ).order_by("-effective_from", "-pk")
+    profile = (
+        PolicyProfile.objects.annotate(due_from=Subquery(due.values("effective_from")[:1]))
+        .filter(Q(is_active=True) | Q(due_from__isnull=False))
+        .order_by(F("due_from").desc(nulls_last=True), "-pk")
+        .first()
+    )
     if profile is None:
         raise NoActivePolicy("no policy profile is active; run `fangkong migrate`")
     return load(profile)
+
+
+def in_force(at: dt.datetime) -> PolicyProfile:
+    """The profile in force at `at`, now or ahead: the one of the latest activation (not
+    withdrawn) from `at` or before; with none on record, the profile in force now. (Before
+    activations were recorded, the audit events say what was in force.)"""
+    latest = (
+        PolicyActivation.objects.filter(withdrawn_at__isnull=True, effective_from__lte=at)
+        .select_related("profile")
+        .order_by("-effective_from", "-pk")
+        .first()
+    )
+    return latest.profile if latest is not None else current().profile
 
 
 _parsed: dict[tuple[str, int], Policy] = {}  # rules already validated, per profile version

@@ -1,11 +1,30 @@
-from django.contrib import admin
+from typing import Any
 
-from fangkong.policy.models import PolicyProfile
+from django.contrib import admin
+from django.http import HttpRequest
+
+from fangkong.policy.models import PolicyActivation, PolicyProfile
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Versions are written on the policy pages (drafts, checked by the schema, audited) and
+    fixed once activated; the admin only shows them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(PolicyProfile)
-class PolicyProfileAdmin(admin.ModelAdmin):
-    """Profiles are switched on the policy page (audited), not here."""
+class PolicyProfileAdmin(ReadOnly):
+    list_display = ("code", "version", "name_zh", "published_on", "is_draft", "is_active")
 
-    list_display = ("code", "version", "name_zh", "published_on", "is_active")
-    readonly_fields = ("is_active", "activated_at", "created_at")
+
+@admin.register(PolicyActivation)
+class PolicyActivationAdmin(ReadOnly):
+    list_display = ("profile", "effective_from", "decided_by", "applied_at", "withdrawn_at")

@@ -17,3 +17,8 @@ def profile_label(reference: str) -> str | None:
 
 
 VALUES = {("policy.policyprofile", "active_profile"): profile_label}
+# A draft names the version it was copied from and its own (no field)
+ACTION_VALUES = {
+    ("policy.drafted", ""): profile_label,
+    ("policy.draft_discarded", ""): profile_label,
+}

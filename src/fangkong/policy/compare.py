@@ -1,65 +1,25 @@
-"""Profiles side by side: one row per rule, one plain-language cell per profile."""
+"""Profiles side by side: one row per rule, one plain-language cell per profile (`comparison`),
+and two versions field by field (`differences`)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import ngettext, pgettext
 
+from fangkong.policy.editor import root_schema, shape
+from fangkong.policy.labels import (
+    CATEGORY_LABELS,
+    CONDITION_LABELS,
+    LEVEL_LABELS,
+    MASS_TESTING,
+    PHASE_LABELS,
+    PLACE_LABELS,
+    RISK_POST_GROUPS,
+    value_label,
+)
 from fangkong.policy.schema import CATEGORIES, Measure, Phase, Rules, ZoneRule
-
-CATEGORY_LABELS = {
-    "close_contact": gettext_lazy("Close contact"),
-    "secondary_contact": gettext_lazy("Secondary contact"),
-    "high_risk_area_leaver": gettext_lazy("Left a high-risk area"),
-    "inbound_traveller": gettext_lazy("Inbound traveller"),
-    "risk_post_leaver": gettext_lazy("High-risk post leaving closed loop"),
-}
-PHASE_LABELS = {
-    "centralised": gettext_lazy("centralised quarantine"),
-    "home_quarantine": gettext_lazy("home quarantine"),
-    "home_monitoring": gettext_lazy("home health monitoring"),
-    "centralised_or_home": gettext_lazy("centralised or home quarantine"),
-}
-LEVEL_LABELS = {
-    "high": gettext_lazy("high"),
-    "medium": gettext_lazy("medium"),
-    "low": gettext_lazy("low"),
-    "sealed": gettext_lazy("sealed"),
-    "controlled": gettext_lazy("controlled"),
-    "precaution": gettext_lazy("precaution"),
-}
-PLACE_LABELS = {
-    "unit": gettext_lazy("unit"),
-    "building": gettext_lazy("building"),
-    "compound": gettext_lazy("compound"),
-    "community": gettext_lazy("community"),
-}
-MASS_TESTING = {
-    "by_area": gettext_lazy("allowed by area"),
-    "only_when_source_unclear": gettext_lazy("only when the source or chain is unclear"),
-}
-CONDITION_LABELS = {
-    "confirmed_case": gettext_lazy("confirmed case"),
-    "suspected_case": gettext_lazy("suspected case"),
-    "close_contact_under_quarantine": gettext_lazy("close contact under quarantine"),
-    "secondary_contact_under_quarantine": gettext_lazy("secondary contact under quarantine"),
-    "high_risk_area_leaver_under_quarantine": gettext_lazy(
-        "left a high-risk area, under quarantine"
-    ),
-    "inbound_traveller_under_quarantine": gettext_lazy("inbound traveller under quarantine"),
-    "under_health_monitoring": gettext_lazy("under health monitoring"),
-    "missed_required_test": gettext_lazy("missed a required test"),
-    "under_temporary_control": gettext_lazy(
-        "under temporary control (member of a positive pool, awaiting a retest)"
-    ),
-}
-
-
-RISK_POST_GROUPS = {
-    "group_1": gettext_lazy("Group 1 (quarantine sites, fever clinics, border)"),
-    "group_2": gettext_lazy("Group 2 (supermarkets, couriers, delivery)"),
-}
 
 
 def _list(items: list[str]) -> str:
@@ -241,4 +201,90 @@ def _quarantine_rows() -> list[tuple[object, Callable[[Rules], str]]]:
             _("Release needs negative tests"),
             lambda r: _yes_no(r.quarantine.release_needs_negative_tests),
         ),
+    ]
+
+
+# Field by field ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One field of the rules in two versions: where (labels and path) and both values."""
+
+    loc: tuple[str | int, ...]
+    labels: tuple[str, ...]
+    a: str
+    b: str
+
+    @property
+    def path(self) -> str:
+        return ".".join(str(part) for part in self.loc)
+
+    @property
+    def label(self) -> str:
+        return " › ".join(self.labels)
+
+    @property
+    def differs(self) -> bool:
+        return self.a != self.b
+
+
+def _shown(kind: str, value: Any) -> str:
+    if value is None or value == [] or value == ():
+        return "—"
+    if kind == "boolean":
+        return _yes_no(bool(value))
+    if isinstance(value, list | tuple):
+        return _list([value_label(v) for v in value])
+    if isinstance(value, float):
+        return f"{value:g}"
+    return value_label(value)
+
+
+def _leaves(
+    schema: dict[str, Any], value: Any, loc: tuple[str | int, ...], labels: tuple[str, ...]
+) -> Iterator[tuple[tuple[str | int, ...], tuple[str, ...], str]]:
+    s = shape(schema)
+    given = value if isinstance(value, dict) else {}
+    if s.kind == "object":
+        for prop, sub in s.schema["properties"].items():
+            title = _(sub["title"]) if sub.get("title") else prop
+            yield from _leaves(
+                sub, given.get(prop, sub.get("default")), (*loc, prop), (*labels, title)
+            )
+    elif s.kind == "fixed":
+        for key in s.schema["propertyNames"]["enum"]:
+            label = str(CATEGORY_LABELS.get(key, key))
+            yield from _leaves(
+                s.schema["additionalProperties"], given.get(key), (*loc, key), (*labels, label)
+            )
+    elif s.kind == "rows":
+        item = s.schema["items"]
+        title = _(item["title"]) if item.get("title") else ""
+        for i, row in enumerate(value if isinstance(value, list | tuple) else []):
+            yield from _leaves(item, row, (*loc, i), (*labels, f"{title} {i + 1}"))
+    elif s.kind == "map":
+        for key, inner in given.items():
+            yield from _leaves(
+                s.schema["additionalProperties"], inner, (*loc, key), (*labels, value_label(key))
+            )
+    else:
+        yield loc, labels, _shown(s.kind, value)
+
+
+def differences(a: Any, b: Any) -> list[Difference]:
+    """Every field of two rules documents, labelled in the reader's language, in the schema's
+    order (a field only one of them has shows "—" on the other side)."""
+    schema = root_schema()
+    left = {loc: (labels, text) for loc, labels, text in _leaves(schema, a, (), ())}
+    right = {loc: (labels, text) for loc, labels, text in _leaves(schema, b, (), ())}
+    order = list(left) + [loc for loc in right if loc not in left]
+    return [
+        Difference(
+            loc,
+            (left.get(loc) or right[loc])[0],
+            left[loc][1] if loc in left else "—",
+            right[loc][1] if loc in right else "—",
+        )
+        for loc in order
     ]

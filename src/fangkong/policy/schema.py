@@ -1,8 +1,19 @@
-"""The shape of a policy profile's rules. Business code reads numbers only through these types."""
+"""The shape of a policy profile's rules. Business code reads numbers only through these types.
 
-from typing import Literal
+Every field has a title and a description: the rules editor (`editor.py`) is generated from this
+schema and shows them, translated, as the label and help of each field. They are marked for
+translation with `gettext_noop` (imported as `_` so `makemessages` finds them) and translated
+where they are shown. Problems found across fields are reported at the field to fix (`_refuse`),
+so the editor, the upload and the API can all name it.
+"""
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 PhaseKind = Literal["centralised", "home_quarantine", "home_monitoring", "centralised_or_home"]
 Category = Literal[
@@ -19,6 +30,30 @@ CATEGORIES: tuple[Category, ...] = (
     "inbound_traveller",
     "risk_post_leaver",
 )
+# What the health-code engine (healthcode/rules.py) recognises in a person's facts.
+Condition = Literal[
+    "confirmed_case",
+    "suspected_case",
+    "close_contact_under_quarantine",
+    "secondary_contact_under_quarantine",
+    "high_risk_area_leaver_under_quarantine",
+    "inbound_traveller_under_quarantine",
+    "under_health_monitoring",
+    "missed_required_test",
+    "under_temporary_control",
+]
+
+Loc = tuple[str | int, ...]
+
+
+def _refuse(title: str, problems: Iterable[tuple[Loc, str]]) -> None:
+    """Raise one validation error per problem, each at its field (`loc` below the model)."""
+    errors = [
+        InitErrorDetails(type=PydanticCustomError("policy", message), loc=loc, input=None)
+        for loc, message in problems
+    ]
+    if errors:
+        raise ValidationError.from_exception_data(title, errors)
 
 
 class Strict(BaseModel):
@@ -26,20 +61,75 @@ class Strict(BaseModel):
 
 
 class Phase(Strict):
-    kind: PhaseKind
-    days: int = Field(ge=1)
-    test_days: tuple[int, ...] = ()
+    model_config = ConfigDict(title=_("Phase"))
+
+    kind: PhaseKind = Field(title=_("Kind"), description=_("Where the person spends the phase"))
+    days: int = Field(ge=1, title=_("Days"), description=_("How long the phase lasts"))
+    test_days: tuple[int, ...] = Field(
+        default=(),
+        title=_("Test days"),
+        description=_("Days of the phase with a nucleic-acid test (day 1 is its first day)"),
+    )
+
+    @field_validator("test_days")
+    @classmethod
+    def _days_inside_the_phase(
+        cls, value: tuple[int, ...], info: ValidationInfo
+    ) -> tuple[int, ...]:
+        days = info.data.get("days")
+        outside = sorted({d for d in value if d < 1 or (days is not None and d > days)})
+        if outside:
+            raise PydanticCustomError(
+                "policy",
+                gettext("Test days must fall within the phase's %(days)s days: not %(outside)s")
+                % {"days": days, "outside": ", ".join(map(str, outside))},
+            )
+        if len(set(value)) != len(value):
+            raise PydanticCustomError("policy", gettext("Each test day once"))
+        return tuple(sorted(value))
 
 
 class Measure(Strict):
     """What a category of person must do: phases counted from `counted_from`."""
 
-    identified: bool = True
-    counted_from: Literal["last_exposure", "departure", "arrival", "leaving_closed_loop"]
-    phases: tuple[Phase, ...] = ()
-    lapse_after_days: int | None = None  # more days than this since counted_from: no quarantine
-    lapse_tests: int | None = None  # … only this many tests
-    positive_ct_below: float | None = None
+    model_config = ConfigDict(title=_("Measure"))
+
+    identified: bool = Field(
+        default=True,
+        title=_("Identified"),
+        description=_(
+            "Unticked: people of this category are not identified nor placed under any measure"
+        ),
+    )
+    counted_from: Literal["last_exposure", "departure", "arrival", "leaving_closed_loop"] = Field(
+        title=_("Counted from"), description=_("The day the schedule counts from (day 0)")
+    )
+    phases: tuple[Phase, ...] = Field(
+        default=(), title=_("Phases"), description=_("One after the other, in this order")
+    )
+    lapse_after_days: int | None = Field(
+        default=None,
+        ge=0,
+        title=_("Lapses after (days)"),
+        description=_(
+            "More days than this since the day counted from: no quarantine, only tests "
+            "(empty: never lapses)"
+        ),
+    )
+    lapse_tests: int | None = Field(
+        default=None,
+        ge=0,
+        title=_("Tests after a lapse"),
+        description=_("How many tests a person owes when the measure has lapsed"),
+    )
+    positive_ct_below: float | None = Field(
+        default=None,
+        gt=0,
+        title=_("Positive when Ct below"),
+        description=_(
+            "A test of this category is positive below this Ct value (empty: the lab's own cut-off)"
+        ),
+    )
 
     @property
     def total_days(self) -> int:
@@ -47,82 +137,263 @@ class Measure(Strict):
 
 
 class ZoneRule(Strict):
-    from_level: str = Field(alias="from")
-    to_level: str = Field(alias="to")
-    clean_days: int = Field(ge=1)
-    negative_round_on_day: int | None = None
-    negative_round_within_last_days: int | None = None
-    only_after_downgrade_from: str | None = None
+    model_config = ConfigDict(title=_("Downgrade rule"))
+
+    from_level: str = Field(alias="from", title=_("From level"))
+    to_level: str = Field(alias="to", title=_("To level"))
+    clean_days: int = Field(
+        ge=1, title=_("Clean days"), description=_("Days in a row without a new infection")
+    )
+    negative_round_on_day: int | None = Field(
+        default=None,
+        ge=1,
+        title=_("Negative round on day"),
+        description=_(
+            "The area's testing round on this day must be all negative (empty: none needed)"
+        ),
+    )
+    negative_round_within_last_days: int | None = Field(
+        default=None,
+        ge=1,
+        title=_("Negative round within the last days"),
+        description=_(
+            "An all-negative round within this many days before the downgrade (empty: none needed)"
+        ),
+    )
+    only_after_downgrade_from: str | None = Field(
+        default=None,
+        title=_("Only after a downgrade from"),
+        description=_(
+            "The rule applies only to an area that came down from this level (empty: any)"
+        ),
+    )
 
 
 class Obligation(Strict):
     """What living in a zone of one level obliges people to, in both languages."""
 
-    zh: str
-    en: str
+    model_config = ConfigDict(title=_("Obligations"))
+
+    zh: str = Field(min_length=1, title=_("In Chinese"))
+    en: str = Field(min_length=1, title=_("In English"))
 
 
 class Zones(Strict):
-    scheme: Literal["high_medium_low", "high_low", "sealed_controlled_precaution"]
-    levels: tuple[str, ...]  # most restrictive first
-    drawn_by: tuple[str, ...]
-    rules: tuple[ZoneRule, ...]
-    infection_escalates: dict[str, str] = {}
-    obligations: dict[str, Obligation] = {}  # per level; older rows without it still validate
+    model_config = ConfigDict(title=_("Risk zones"))
+
+    scheme: Literal["high_medium_low", "high_low", "sealed_controlled_precaution"] = Field(
+        title=_("Scheme")
+    )
+    levels: tuple[str, ...] = Field(
+        min_length=1,
+        title=_("Levels"),
+        description=_("Most restrictive first, separated by commas"),
+    )
+    drawn_by: tuple[str, ...] = Field(
+        title=_("Drawn by"),
+        description=_(
+            "The kinds of place a zone is drawn over: unit, building, compound, community"
+        ),
+    )
+    rules: tuple[ZoneRule, ...] = Field(title=_("Downgrade rules"))
+    infection_escalates: dict[str, str] = Field(
+        default={},
+        title=_("A new infection raises"),
+        description=_("A zone of the level on the left becomes the level on the right"),
+        json_schema_extra={"x-key-title": _("Level")},
+    )
+    obligations: dict[str, Obligation] = Field(
+        default={},  # per level; older rows without it still validate
+        title=_("Obligations by level"),
+        json_schema_extra={"x-key-title": _("Level")},
+    )
 
     @model_validator(mode="after")
     def _names_declared_levels(self) -> "Zones":
-        named = set(self.obligations) | set(self.infection_escalates)
-        named |= set(self.infection_escalates.values())
-        unknown = sorted(named - set(self.levels))
-        if unknown:
-            raise ValueError(f"zones name undeclared levels: {', '.join(unknown)}")
+        declared = set(self.levels)
+        unknown = gettext("Not one of the levels above: %(level)s")
+        problems: list[tuple[Loc, str]] = []
+        for i, rule in enumerate(self.rules):
+            for field, level in (("from", rule.from_level), ("to", rule.to_level)):
+                if level not in declared:
+                    problems.append((("rules", i, field), unknown % {"level": level}))
+            after = rule.only_after_downgrade_from
+            if after is not None and after not in declared:
+                problems.append(
+                    (("rules", i, "only_after_downgrade_from"), unknown % {"level": after})
+                )
+            if {rule.from_level, rule.to_level} <= declared and self.levels.index(
+                rule.from_level
+            ) >= self.levels.index(rule.to_level):
+                problems.append(
+                    (("rules", i, "to"), gettext("A downgrade goes to a less restrictive level"))
+                )
+        # A problem with a key is at (…, key, "[key]"), where pydantic puts its own.
+        for key, value in self.infection_escalates.items():
+            if key not in declared:
+                problems.append((("infection_escalates", key, "[key]"), unknown % {"level": key}))
+            if value not in declared:
+                problems.append((("infection_escalates", key), unknown % {"level": value}))
+        for key in self.obligations:
+            if key not in declared:
+                problems.append((("obligations", key, "[key]"), unknown % {"level": key}))
+        _refuse("Zones", problems)
         return self
 
 
 class Testing(Strict):
-    pool_sizes: tuple[int, ...]
-    default_pool_size: int
-    round_deadline_hours: int
-    mass_testing: Literal["by_area", "only_when_source_unclear"]
-    max_rounds_per_day: int | None = None
-    turnaround_hours: dict[str, int]
+    model_config = ConfigDict(title=_("Testing"))
+
+    pool_sizes: tuple[int, ...] = Field(
+        min_length=1,
+        title=_("Pool sizes"),
+        description=_("Tubes may pool this many people, separated by commas"),
+    )
+    default_pool_size: int = Field(ge=1, title=_("Default pool size"))
+    round_deadline_hours: int = Field(
+        ge=1,
+        title=_("Round deadline (hours)"),
+        description=_("A round ends this long after it starts"),
+    )
+    mass_testing: Literal["by_area", "only_when_source_unclear"] = Field(title=_("Mass testing"))
+    max_rounds_per_day: int | None = Field(
+        default=None,
+        ge=1,
+        title=_("Rounds a day for one area"),
+        description=_("Empty: no limit"),
+    )
+    turnaround_hours: dict[str, int] = Field(
+        title=_("Result within (hours)"),
+        description=_("How soon a result is due, by kind of test"),
+        json_schema_extra={"x-key-title": _("Kind of test")},
+    )
+
+    @field_validator("pool_sizes")
+    @classmethod
+    def _positive_pools(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(n < 1 for n in value):
+            raise PydanticCustomError("policy", gettext("A pool holds one person or more"))
+        return value
+
+    @field_validator("default_pool_size")
+    @classmethod
+    def _default_is_allowed(cls, value: int, info: ValidationInfo) -> int:
+        sizes = info.data.get("pool_sizes")
+        if sizes is not None and value not in sizes:
+            raise PydanticCustomError(
+                "policy",
+                gettext("Must be one of the pool sizes (%(sizes)s)")
+                % {"sizes": ", ".join(map(str, sizes))},
+            )
+        return value
 
 
 class Contacts(Strict):
-    lookback_days_before_onset: int
-    secondary_contacts: bool
+    model_config = ConfigDict(title=_("Contact tracing"))
+
+    lookback_days_before_onset: int = Field(
+        ge=0,
+        title=_("Look back (days before onset)"),
+        description=_("Close contacts are looked for from this many days before onset or sampling"),
+    )
+    secondary_contacts: bool = Field(title=_("Secondary contacts identified"))
 
 
 class RiskPostGroup(Strict):
-    tests_per_week: int
+    model_config = ConfigDict(title=_("Risk-post group"))
+
+    tests_per_week: int = Field(ge=0, title=_("Tests a week"))
 
 
 class HealthCodeRule(Strict):
-    colour: Literal["red", "yellow", "green"]
-    when: str
+    model_config = ConfigDict(title=_("Health-code rule"))
+
+    colour: Literal["red", "yellow", "green"] = Field(title=_("Colour"))
+    when: Condition = Field(title=_("When"))
 
 
 class QuarantineRules(Strict):
     """Room allocation, daily checks and release (defaults: what both shipped profiles say)."""
 
-    one_person_per_room: bool = True
-    household_together: bool = True  # household members in one batch share a room if beds allow
-    child_with_guardian_under_age: int = (
-        14  # a younger child is placed with an adult of the household
+    model_config = ConfigDict(title=_("Quarantine sites and release"))
+
+    one_person_per_room: bool = Field(default=True, title=_("One person per room"))
+    household_together: bool = Field(
+        default=True,
+        title=_("Household together"),
+        description=_("Household members in one batch share a room if its beds allow"),
     )
-    fever_celsius: float = 37.3  # a temperature at or above this is abnormal
-    release_needs_negative_tests: bool = True  # every test taken negative, the last one taken
+    child_with_guardian_under_age: int = Field(
+        default=14,
+        ge=0,
+        title=_("Child placed with a guardian under age"),
+        description=_("A younger child is placed with an adult of the household"),
+    )
+    fever_celsius: float = Field(
+        default=37.3,
+        ge=35,
+        le=42,
+        title=_("Fever threshold (°C)"),
+        description=_("A temperature at or above this is abnormal"),
+    )
+    release_needs_negative_tests: bool = Field(
+        default=True,
+        title=_("Release needs negative tests"),
+        description=_("Every test taken negative, the last one taken"),
+    )
 
 
 class Rules(Strict):
-    categories: dict[Category, Measure]
-    zones: Zones
-    testing: Testing
-    contacts: Contacts
-    risk_posts: dict[str, RiskPostGroup]
-    health_code: tuple[HealthCodeRule, ...]
-    quarantine: QuarantineRules = QuarantineRules()
+    model_config = ConfigDict(title=_("Rules"))
+
+    categories: dict[Category, Measure] = Field(
+        title=_("Measures by category"), description=_("What each category of person must do")
+    )
+    zones: Zones = Field(title=_("Risk zones"))
+    testing: Testing = Field(title=_("Testing"))
+    contacts: Contacts = Field(title=_("Contact tracing"))
+    risk_posts: dict[str, RiskPostGroup] = Field(
+        title=_("High-risk posts"),
+        description=_("Testing of people working in high-risk posts, by group"),
+        json_schema_extra={"x-key-title": _("Group")},
+    )
+    health_code: tuple[HealthCodeRule, ...] = Field(
+        title=_("Health-code rules"),
+        description=_("The first rule that matches a person's facts gives the colour"),
+    )
+    quarantine: QuarantineRules = Field(
+        default=QuarantineRules(), title=_("Quarantine sites and release")
+    )
+
+    @model_validator(mode="after")
+    def _every_category(self) -> "Rules":
+        missing = gettext("Say what this category must do (untick Identified if nothing)")
+        _refuse(
+            "Rules", [(("categories", c), missing) for c in CATEGORIES if c not in self.categories]
+        )
+        return self
 
     def measure(self, category: Category) -> Measure:
         return self.categories[category]
+
+
+def json_schema() -> dict[str, Any]:
+    """The rules' JSON schema (by the names stored: `from`, `to`), with every `$ref` resolved
+    in place: the editor walks it and the API documents its bodies with it."""
+    schema = Rules.model_json_schema(by_alias=True)
+    defs = schema.pop("$defs", {})
+    schema.pop("description", None)
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                # A class's docstring is for developers: the field's own words stand.
+                found = {k: v for k, v in defs[node["$ref"].rsplit("/", 1)[-1]].items()}
+                found.pop("description", None)
+                node = {**found, **{k: v for k, v in node.items() if k != "$ref"}}
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    return inline(schema)
