@@ -160,6 +160,21 @@ def test_download_and_upload(as_, twenty):
     ]
 
 
+def test_a_nul_character_in_a_file_or_a_form_field_is_a_422_not_a_500(as_, twenty):
+    """PostgreSQL stores no NUL: schemathesis found a file with one answering 500."""
+    chief = in_english(as_("command"))
+    doc = chief.get(f"/api/policy/profiles/{twenty.pk}/document.json").json()
+    doc["name_en"] = "Twenty\x00measures"
+    upload = SimpleUploadedFile("v.json", json.dumps(doc).encode())  # "\u0000" in the JSON
+    refused = chief.post("/api/policy/profiles/upload", {"file": upload})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["msg"] == "Text may not contain the NUL character"
+    clean = SimpleUploadedFile("v.json", b"{}")
+    field = chief.post("/api/policy/profiles/upload", {"file": clean, "note": "a\x00b"})
+    assert field.status_code == 422 and field.json()["detail"][0]["loc"] == ["body"]
+    assert PolicyProfile.objects.filter(code=TWENTY).count() == 1
+
+
 def test_drafts_are_for_authors_and_writes_for_a_city_wide_command_centre(
     as_, personas, city, twenty
 ):

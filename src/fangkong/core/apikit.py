@@ -76,6 +76,23 @@ def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+def holds_nul(value: Any) -> bool:
+    """Whether any text (key or value) in parsed JSON holds a NUL character, which PostgreSQL
+    can neither store nor compare (found without recursion)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 # openapi_extra key: {status: media type} for responses sent as another type than JSON (the
 # schema stays the same); fangkong.api moves their content to that type.
 MEDIA_TYPES = "x-fangkong-media-types"

@@ -13,7 +13,7 @@ import yaml
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from fangkong.core.apikit import too_deep
+from fangkong.core.apikit import holds_nul, too_deep
 from fangkong.core.dates import Day
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.validation import Problem, message_of
@@ -106,6 +106,8 @@ def parse(content: bytes, filename: str) -> tuple[dict[str, Any] | None, list[Pr
         return None, [Problem((), _("Expected a profile: code, names, source and rules"))]
     if too_deep(doc):
         return None, [Problem((), _("The document is nested too deeply"))]
+    if holds_nul(doc):
+        return None, [Problem((), _("Text may not contain the NUL character"))]
     return doc, []
 
 

@@ -13,6 +13,8 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import check_for_language
 
+from fangkong.core.apikit import holds_nul
+
 
 class LanguageMiddleware:
     """zh-Hans unless the person chose another language with the switch (a cookie).
@@ -120,29 +122,23 @@ class SessionLifetimeMiddleware:
             session[SEEN_AT] = now
 
 
-def _holds_nul(value: Any) -> bool:
-    """Whether any text (key or value) in parsed JSON holds a NUL character (no recursion)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
+def _form_holds_nul(request: HttpRequest) -> bool:
+    """An API call's form fields (a multipart upload's `reason`): not read by a Django form."""
+    if request.method != "POST" or request.content_type not in FORM_TYPES:
+        return False
+    return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.POST.lists())
 
 
 def _json_body_holds_nul(request: HttpRequest) -> bool:
     if request.content_type != "application/json" or b"\\u0000" not in request.body:
         return False
     try:
-        return _holds_nul(json.loads(request.body))
+        return holds_nul(json.loads(request.body))
     except ValueError:  # not JSON at all: the API answers that itself
         return False
+
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 class NulMiddleware:
@@ -162,7 +158,7 @@ class NulMiddleware:
             if api:
                 return JsonResponse({"detail": translation.gettext("Bad request")}, status=400)
             raise SuspiciousOperation("NUL character in the path or query string")
-        if api and _json_body_holds_nul(request):
+        if api and (_json_body_holds_nul(request) or _form_holds_nul(request)):
             message = translation.gettext("Text may not contain the NUL character")
             return JsonResponse({"detail": [{"loc": ["body"], "msg": message}]}, status=422)
         return self.get_response(request)
