@@ -53,7 +53,7 @@ demo: env ## rebuild the demo city (DEMO_RESIDENTS, DEMO_SEED, DEMO_AS_OF=YYYY-M
 browser:
 	@scripts/ensure-system --browser
 
-test: env browser ## the whole suite on SQLite, then on PostgreSQL if reachable
+test: env browser ## the whole suite on SQLite and on PostgreSQL (if reachable), both at once
 	@mkdir -p var
 	@scripts/test
 
