@@ -3,15 +3,17 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fangkong.audit.models import Event
 from fangkong.lab.models import TestingRound as Round
 from fangkong.places.models import Level
+from fangkong.policy.accessor import current
 from fangkong.zones.models import Verdict, Zone, ZoneStatus
 from tests import factories as f
 from tests.zones.conftest import evaluate, infection
@@ -280,3 +282,16 @@ def test_without_outlines_the_map_opens_on_the_points_and_without_either_says_so
     page = login(personas["task_force"]).get(reverse("zones:draw"))
     assert page.context["map"]["bounds"] is None
     assert "data-map-empty" in page.content.decode()
+
+
+def test_the_draw_page_lists_what_zones_are_drawn_by_as_its_language_does(login, personas):
+    """单元、楼栋 in Chinese (it said 单元, 楼栋), "Unit, Building" in English."""
+    keys = current().rules.zones.drawn_by
+    assert len(keys) > 1
+    for language, separator in (("zh-hans", "、"), ("en", ", ")):
+        client = login(personas["command"])
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        page = client.get(reverse("zones:draw")).content.decode()
+        with translation.override(language):
+            drawn = [str(Level[k.upper()].label) for k in keys]
+        assert separator.join(drawn) in page, language

@@ -25,7 +25,8 @@ from django.db import models
 from django.utils import formats, timezone, translation
 from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
+
+from fangkong.core.words import listing
 
 Reader = Callable[[str], str | None]  # a stored value → its label now; None: not one it knows
 Words = type[models.TextChoices] | Mapping[str, Any]  # codes → (lazy) labels
@@ -151,7 +152,7 @@ def usernames_reading(value: str) -> str | None:
     if not value:
         return None
     names = _display_names()
-    return pgettext("list separator", ", ").join(names.get(u, u) for u in value.split(", "))
+    return listing(names.get(u, u) for u in value.split(", "))
 
 
 # Reading -----------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from fangkong.core.words import listing
 from fangkong.epi.models import CaseKind, Degree, ExposureRelation
 from fangkong.healthcode.models import CodeStatus, Colour
 from fangkong.healthcode.rules import MANUAL_OVERRIDE, last_day
@@ -43,7 +44,7 @@ def _phases(phases: Iterable[dict[str, Any]]) -> str:
         }
         for p in phases
     ]
-    return pgettext("list separator", ", ").join(parts)
+    return listing(parts)
 
 
 def _ends(fact: dict[str, Any], current: str | None) -> str:

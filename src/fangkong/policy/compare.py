@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from fangkong.core.words import listing
 from fangkong.policy.editor import root_schema, shape
 from fangkong.policy.labels import (
     CATEGORY_LABELS,
@@ -23,7 +24,7 @@ from fangkong.policy.schema import CATEGORIES, Measure, Phase, Rules, ZoneRule
 
 
 def _list(items: list[str]) -> str:
-    return pgettext("list separator", ", ").join(items)
+    return listing(items)
 
 
 def _clauses(items: list[str]) -> str:

@@ -24,6 +24,7 @@ from fangkong.audit.services import SYSTEM, event_record
 from fangkong.core import dates
 from fangkong.core.access import Cap, acting_user, in_scope, key_filter, require, scope_key
 from fangkong.core.errors import field_error
+from fangkong.core.words import listing
 from fangkong.epi.models import Case
 from fangkong.lab.models import TestingRound
 from fangkong.lab.rounds.services import round_start
@@ -113,7 +114,7 @@ def _check_nodes(actor: Any, nodes: list[Division], rules: ZoneRules, field: str
         if not in_scope(actor, node.key):
             raise field_error(field, _("%(place)s is outside your jurisdiction") % {"place": node})
         if node_kind(node) not in rules.drawn_by:
-            allowed = ", ".join(str(Level[k.upper()].label) for k in rules.drawn_by)
+            allowed = listing(Level[k.upper()].label for k in rules.drawn_by)
             raise field_error(
                 field,
                 _("The active policy draws zones by %(allowed)s; %(place)s is a %(kind)s")
@@ -183,7 +184,7 @@ def _auto_name(nodes: list[Division]) -> str:
 
 def _check_level(level: str, rules: ZoneRules) -> None:
     if level not in rules.levels[:-1]:
-        allowed = ", ".join(level_label(lv) for lv in rules.levels[:-1])
+        allowed = listing(level_label(lv) for lv in rules.levels[:-1])
         raise field_error(
             "level",
             _("The active policy draws zones at these levels: %(allowed)s") % {"allowed": allowed},

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.access import Cap, can, in_scope, require
 from fangkong.core.pages import apply_errors, flash, page_window
+from fangkong.core.words import listing
 from fangkong.places import selectors as place_selectors
 from fangkong.places.models import Division, Level
 from fangkong.policy.accessor import current
@@ -148,7 +149,7 @@ def zone_draw(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "rules": rules,
-            "drawn_by": [str(Level[k.upper()].label) for k in rules.zones.drawn_by],
+            "drawn_by": listing(Level[k.upper()].label for k in rules.zones.drawn_by),
             "obligations": [
                 (selectors.level_label(lv), selectors.obligations_text(rules, lv))
                 for lv in rules.zones.levels[:-1]
