@@ -273,6 +273,8 @@ def test_the_register_page_takes_the_time_it_happened(login, personas, people):
     assert response.status_code == 302
     case = Case.objects.get()
     assert case.registered_at == at(2, 10) and case.created_at > at(0, 0)
+    page = client.get(response["Location"]).content.decode()
+    assert f"<dd>{timezone.localtime(at(2, 10)):%Y-%m-%d %H:%M}</dd>" in page  # the case's facts
 
 
 def test_the_api_takes_valid_times_and_refuses_them_at_their_field(personas, people):
