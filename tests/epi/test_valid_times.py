@@ -307,3 +307,19 @@ def test_the_api_takes_valid_times_and_refuses_them_at_their_field(personas, peo
         content_type=JSON,
     )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "transferred_at"]
+
+
+def test_the_case_page_leaves_optional_times_empty_and_fills_the_transfer(login, personas, people):
+    """Empty is now: a time filled when the page was drawn could fall before a change made
+    since (a reclassification right after registering) and be refused."""
+    case = register(personas["task_force"], people["zhang"], timezone.now())
+    page = login(personas["task_force"]).get(reverse("epi:case", args=[case.pk]))
+    text = page.content.decode()
+    reclassified = text.split('name="reclassified_at"')[1].split(">")[0]
+    transferred = text.split('name="transferred_at"')[1].split(">")[0]
+    assert "value=" not in reclassified
+    assert 'value="20' in transferred  # this minute, as the picker shows it
+    cases.case_reclassify(
+        actor=personas["task_force"], case=case, kind=CaseKind.ASYMPTOMATIC, reason="复核"
+    )
+    assert Event.objects.filter(action="case.reclassified").get().at >= case.registered_at

@@ -223,16 +223,24 @@ class DayField(forms.DateField):
             self.widget.input_type = "date"
 
 
+def this_minute() -> dt.datetime:
+    """Now in the user's time zone, to the minute (what a date-and-time picker shows)."""
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
 class HappenedField(forms.DateTimeField):
-    """When a fact happened (its valid time): shown filled with now, in the user's time zone;
-    left empty it is now. Only the epoch is checked here: the service refuses a time ahead
-    of the clock (by the policy's tolerance) or out of order, naming this field."""
+    """When a fact happened (its valid time), in the user's time zone; left empty it is now
+    (a required one is shown filled with `this_minute`). Only the epoch is checked here: the
+    service refuses a time ahead of the clock (by the policy's tolerance) or out of order,
+    naming this field. An optional one is left empty rather than filled: a time filled when
+    the page was drawn could fall before a change made since, and be refused."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"})
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
-        kwargs.setdefault("initial", lambda: timezone.localtime().replace(second=0, microsecond=0))
+        if kwargs["required"]:
+            kwargs.setdefault("initial", this_minute)
         super().__init__(**kwargs)
         self.validators.append(_Bounds(plan=False, window=True))
         if isinstance(self.widget, forms.DateTimeInput):
