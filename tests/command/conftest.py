@@ -72,7 +72,8 @@ def case(person: Resident, created: dt.datetime, **kw) -> Case:
         "sampled_on": created.date() - dt.timedelta(days=1),
         "reported_on": created.date(),
         "division_key": person.division_key,
-        "created_at": created,
+        # registered then (valid time); the row is written now, after the fact
+        "registered_at": created,
     }
     fields.update(kw)
     if fields.get("transferred_at"):
@@ -88,7 +89,7 @@ def contact(of: Case, person: Resident, created: dt.datetime, **kw) -> Contact:
         "relation": ExposureRelation.HOUSEHOLD,
         "last_exposure_on": of.reported_on,
         "division_key": person.division_key,
-        "created_at": created,
+        "identified_at": created,  # valid time; the row is written now, after the fact
     }
     fields.update(kw)
     return Contact.objects.create(case=of, person=person, **fields)

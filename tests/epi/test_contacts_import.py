@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from fangkong.audit.models import Event
 from fangkong.epi.contacts.importing import import_contacts
@@ -117,3 +117,31 @@ def test_import_page_shows_the_result(login, personas, a_case, people, tmp_path)
     response = client.post(reverse("epi:case_contacts_import", args=[a_case.pk]), {"file": bad})
     assert response.status_code == 400
     assert 'id="import-errors"' in response.content.decode()
+
+
+def test_the_time_a_contact_was_identified_is_imported_and_checked(tmp_path, personas, a_case):
+    a_case.registered_at = timezone.make_aware(dt.datetime(2022, 1, 10, 8, 0))
+    a_case.save(update_fields=["registered_at"])
+    header = "身份证号,姓名,接触方式,接触时间,判定时间\n"
+    later = (timezone.localtime() + dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    bad = (
+        header
+        + f"{visitor(5)},游客戊,同住,2022-01-09 18:00,2022-01-10 20:00\n"
+        + f"{visitor(6)},游客己,同住,2022-01-09 18:00,{later}\n"
+        + f"{visitor(7)},游客庚,同住,2022-01-09 18:00,2022-01-09 20:00\n"
+        + f"{visitor(8)},游客辛,同住,2022-01-09 18:00,2022-01-10\n"
+    )
+    result = import_contacts(actor=personas["street"], case=a_case, path=write(tmp_path, bad))
+    assert not result.ok and not Contact.objects.exists()
+    assert {(e.row, e.column) for e in result.errors} == {
+        (3, "判定时间"),  # in the future
+        (4, "判定时间"),  # before the case was registered
+        (5, "判定时间"),  # a day without the time
+    }
+    good = header + f"{visitor(5)},游客戊,同住,2022-01-09 18:00,2022-01-10 20:00\n"
+    result = import_contacts(actor=personas["street"], case=a_case, path=write(tmp_path, good))
+    assert result.ok, [e.reason for e in result.errors]
+    contact = Contact.objects.get()
+    assert contact.identified_at == timezone.make_aware(dt.datetime(2022, 1, 10, 20, 0))
+    event = Event.objects.get(action="contact.added", object_id=str(contact.pk))
+    assert event.at == contact.identified_at and event.recorded_at > event.at

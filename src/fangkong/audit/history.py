@@ -222,3 +222,15 @@ def with_histories(
             mine.append(pending)
             pending = next(events, None)
         yield batch, histories(mine, fields)
+
+
+def last_change_at(object_type: str, object_id: Any, name: str) -> dt.datetime | None:
+    """When the row's field last changed (its latest audited change, by valid time): a new
+    change may not be dated before it, or the history could not be read back (`value_at`)."""
+    return (
+        changes_of(object_type, [name])
+        .filter(object_id=str(object_id))
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
+    )

@@ -1,5 +1,8 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -7,9 +10,17 @@ from fangkong.audit import labels
 
 
 class Event(models.Model):
-    """An immutable record of a change: who, when, what, from → to, why, on what basis."""
+    """An immutable record of a change: who, when, what, from → to, why, on what basis.
+
+    Two times (docs/architecture.md, "Two times on every fact"): `at` is when the change
+    happened (valid time: given by the user or the import, now by default), `recorded_at` when
+    the platform recorded it (system time: set by the database's clock on a columnar write,
+    never editable). Every figure as of a moment reads `at`."""
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    recorded_at = models.DateTimeField(
+        _("recorded at"), default=timezone.now, db_default=Now(), editable=False
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -62,6 +73,13 @@ class Event(models.Model):
     @property
     def reason_label(self) -> str:
         return labels.reason_label(self.action, self.reason)
+
+    @property
+    def delay(self) -> dt.timedelta:
+        """How long after it happened the change was recorded (never negative)."""
+        if self.recorded_at is None or self.at is None:
+            return dt.timedelta(0)
+        return max(self.recorded_at - self.at, dt.timedelta(0))
 
 
 ACTION_LABELS = {

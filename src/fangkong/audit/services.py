@@ -1,9 +1,11 @@
 """The one way to record that something changed."""
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from django.db import models
+from django.utils import timezone
 
 from fangkong.audit.labels import ANONYMOUS, SELF_SERVICE, SYSTEM
 from fangkong.audit.models import Event
@@ -41,6 +43,7 @@ class EventRow(NamedTuple):
     reason: str = ""
     basis: str = ""
     data: str = "{}"
+    recorded_at: Any = None  # when recorded: None is now (`events_record_bulk`)
 
 
 # Column order of the rows `events_record_bulk` writes.
@@ -76,13 +79,19 @@ def event_record(
     reason: str = "",
     basis: str = "",
     data: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
 ) -> Event:
+    """Record one change. `at` is when it happened (valid time; now if not given); when it
+    was recorded is always now."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         division_key = division_key or getattr(obj, "division_key", "") or ""
     user_id, actor_name = actor_columns(actor)
+    recorded_at = timezone.now()
     return Event.objects.create(
+        at=at or recorded_at,
+        recorded_at=recorded_at,
         actor_id=user_id,
         actor_name=actor_name,
         action=action,
@@ -101,5 +110,9 @@ def event_record(
 
 
 def events_record_bulk(rows: Iterable[EventRow]) -> int:
-    """Append many events in one columnar write."""
-    return copy_rows(Event, EVENT_FIELDS, rows)
+    """Append many events in one columnar write, recorded now (unless a row says otherwise:
+    the demo's story, written after the fact)."""
+    now = timezone.now()
+    return copy_rows(
+        Event, EVENT_FIELDS, (r if r.recorded_at else r._replace(recorded_at=now) for r in rows)
+    )

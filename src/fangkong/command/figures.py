@@ -1,7 +1,7 @@
 """The command centre's figures for one place as of one moment, and the day before it.
 
 `situation(user, node, at)` counts, within the node's subtree, as things stood at `at`
-(rows created by then, statuses read back through the audit events, stays and measures by
+(rows by the time they happened, statuses read back through the audit events, stays and measures by
 their own timestamps) and 24 hours earlier, grouped by the node's children. Every section is a
 fixed number of grouped queries, whatever the number of rows; sections the caller's role may
 not see are left out.
@@ -185,8 +185,9 @@ def _roll_up(fine: dict[str, Counter[str]], width: int, into: dict[str, Counter[
 
 
 def cases_known(node: Node, at: dt.datetime) -> QuerySet[Case]:
-    """Cases the registry held at `at` (registered by then), within the node."""
-    return Case.objects.filter(key_filter(node.key), created_at__lte=at)
+    """Cases registered by `at` (valid time: a case entered late counts from when it was
+    registered), within the node."""
+    return Case.objects.filter(key_filter(node.key), registered_at__lte=at)
 
 
 def case_rows(node: Node, at: dt.datetime, since: dt.datetime, width: int) -> list[dict[str, Any]]:
@@ -197,7 +198,7 @@ def case_rows(node: Node, at: dt.datetime, since: dt.datetime, width: int) -> li
         group={
             "area": area(width) if width else Value(""),
             "where": "found_where",
-            "known_before": flag(Q(created_at__lte=since)),
+            "known_before": flag(Q(registered_at__lte=since)),
             "moved": flag(Q(transferred_at__lte=at)),
             "moved_before": flag(Q(transferred_at__lte=since)),
         },
@@ -287,7 +288,8 @@ def _map(
 
 
 def contacts_known(node: Node, at: dt.datetime) -> QuerySet[Contact]:
-    return Contact.objects.filter(key_filter(node.key), created_at__lte=at)
+    """Contacts identified by `at` (valid time), within the node."""
+    return Contact.objects.filter(key_filter(node.key), identified_at__lte=at)
 
 
 def contact_tally(
@@ -299,7 +301,7 @@ def contact_tally(
         group={
             "area": area(width) if width else Value(""),
             "degree": "degree",
-            "known_before": flag(Q(created_at__lte=since)),
+            "known_before": flag(Q(identified_at__lte=since)),
         },
         tracked={
             "status": Tracked("status", at, ContactStatus),

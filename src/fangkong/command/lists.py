@@ -206,7 +206,7 @@ def case_rows(node: Node, at: dt.datetime, since: dt.datetime, params: QueryDict
     if status:
         qs = qs.filter(status_at__in=spellings(CaseStatus, status))
     if params.get("new") == "1":
-        qs = qs.filter(created_at__gt=since)
+        qs = qs.filter(registered_at__gt=since)
     moved = params.get("transferred", "")
     if moved == "1":
         qs = qs.filter(transferred_at__lte=at)
@@ -214,7 +214,7 @@ def case_rows(node: Node, at: dt.datetime, since: dt.datetime, params: QueryDict
         qs = qs.filter(transferred_at__gt=since, transferred_at__lte=at)
     if params.get("reclassified") == "1":
         qs = qs.annotate(kind_before=value_at(Case, "kind", since)).filter(
-            created_at__lte=since,
+            registered_at__lte=since,
             kind_before__in=spellings(CaseKind, CaseKind.ASYMPTOMATIC),
             kind_at__in=spellings(CaseKind, CaseKind.CONFIRMED),
         )
@@ -230,6 +230,7 @@ def case_columns() -> list[Column]:
         dated(_("Sampling date"), "sampled_on"),
         dated(_("Onset date"), "onset_on"),
         dated(_("Report date"), "reported_on"),
+        moment(_("Registered at"), "registered_at"),
         choice(_("Status"), "status_at", CaseStatus),
         moment(_("Transferred at"), "transferred_at"),
         *person_columns("person"),
@@ -265,7 +266,7 @@ def contact_rows(
     elif status in ContactStatus.values:
         qs = qs.filter(status_at__in=spellings(ContactStatus, status))
     if params.get("new") == "1":
-        qs = qs.filter(created_at__gt=since)
+        qs = qs.filter(identified_at__gt=since)
     return qs.order_by("-id")
 
 
@@ -275,7 +276,7 @@ def contact_columns() -> list[Column]:
         plain(_("Case"), "case__number"),
         choice(_("Relation"), "relation", ExposureRelation),
         dated(_("Last exposure"), "last_exposure_on"),
-        moment(_("Identified at"), "created_at"),
+        moment(_("Identified at"), "identified_at"),
         choice(_("Status"), "status_at", ContactStatus),
         *person_columns("person"),
     ]

@@ -128,6 +128,44 @@ def check_dates(
         raise ValidationError(errors)
 
 
+# Two times on every fact (docs/architecture.md) -------------------------------------------
+
+
+def happened_at(value: dt.datetime | None, *, now: dt.datetime | None = None) -> dt.datetime:
+    """The valid time of a fact: as given (naive: in the user's time zone), else now."""
+    if value is None:
+        return now or timezone.now()
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def check_happened(
+    field: str,
+    value: dt.datetime,
+    *,
+    tolerance: dt.timedelta,
+    after: tuple[tuple[DateLike | None, str], ...] = (),
+    born: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Refuse, naming `field`, a valid time before the epoch or the person's birth, ahead of
+    the clock by more than `tolerance` (policy: `records.future_tolerance_minutes`), or before
+    a fact it must follow: `after` lists (that fact's time or day, the message saying so)."""
+    value = happened_at(value)
+    problem = date_problem(value, window=True, born=born)
+    if problem is None and value > (now or timezone.now()) + tolerance:
+        problem = _("This time is in the future")
+    for earlier, message in after:
+        if problem is not None or earlier is None:
+            break
+        if isinstance(earlier, dt.datetime):
+            if value < earlier:
+                problem = message
+        elif _local_day(value) < earlier:
+            problem = message
+    if problem:
+        raise ValidationError({field: [ValidationError(problem, code="date_order")]})
+
+
 # API schemas (pydantic) ---------------------------------------------------------------
 
 
@@ -147,6 +185,9 @@ PlanDay = Annotated[dt.date, _bounded(plan=True)]
 PlanMoment = Annotated[dt.datetime, _bounded(plan=True)]
 WindowDay = Annotated[dt.date, _bounded(window=True)]
 WindowMoment = Annotated[dt.datetime, _bounded(window=True)]
+# When a fact happened (valid time): the service checks it against the clock, with the
+# policy's tolerance, and against the facts it must follow (`check_happened`).
+Happened = Annotated[dt.datetime, _bounded(window=True)]
 
 
 # Forms --------------------------------------------------------------------------------
@@ -180,6 +221,31 @@ class DayField(forms.DateField):
         if isinstance(self.widget, forms.DateInput):
             self.widget.format = ISO_DAY
             self.widget.input_type = "date"
+
+
+def this_minute() -> dt.datetime:
+    """Now in the user's time zone, to the minute (what a date-and-time picker shows)."""
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class HappenedField(forms.DateTimeField):
+    """When a fact happened (its valid time), in the user's time zone; left empty it is now
+    (a required one is shown filled with `this_minute`). Only the epoch is checked here: the
+    service refuses a time ahead of the clock (by the policy's tolerance) or out of order,
+    naming this field. An optional one is left empty rather than filled: a time filled when
+    the page was drawn could fall before a change made since, and be refused."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"})
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        if kwargs["required"]:
+            kwargs.setdefault("initial", this_minute)
+        super().__init__(**kwargs)
+        self.validators.append(_Bounds(plan=False, window=True))
+        if isinstance(self.widget, forms.DateTimeInput):
+            self.widget.format = ISO_MOMENT
+            self.widget.input_type = "datetime-local"
 
 
 class MomentField(forms.DateTimeField):

@@ -59,6 +59,7 @@ CASE_FIELDS = [
     "destination_name",
     "transferred_at",
     "division_key",
+    "registered_at",
     "created_at",
 ]
 CONTACT_FIELDS = [
@@ -72,6 +73,7 @@ CONTACT_FIELDS = [
     "became_case",
     "note",
     "division_key",
+    "identified_at",
     "created_at",
 ]
 
@@ -508,7 +510,8 @@ def outbreak_write(checkins: Checkins, *, seed: int, actor: Any) -> OutbreakStat
             p.destination_name,
             p.transferred_at,
             p.key,
-            at(p.reported_on, 12),
+            at(p.reported_on, 12),  # registered at noon on the report day (valid time) …
+            at(p.reported_on, 12),  # … and recorded then: the story has no late entries
         )
         for p in cases
     ]
@@ -530,6 +533,7 @@ def outbreak_write(checkins: Checkins, *, seed: int, actor: Any) -> OutbreakStat
                 field=kw["field"],
                 from_value=kw.get("old", ""),
                 to_value=kw["new"][:300],
+                recorded_at=when,  # the story's events were recorded as they happened
             )
         )
 
@@ -614,6 +618,7 @@ def outbreak_write(checkins: Checkins, *, seed: int, actor: Any) -> OutbreakStat
                     became,
                     "",
                     key,
+                    at(p.reported_on, 18),
                     at(p.reported_on, 18),
                 )
             )

@@ -65,13 +65,16 @@ class Case(models.Model):
     destination_name = models.CharField(_("hospital"), max_length=200, blank=True)
     transferred_at = models.DateTimeField(_("transferred at"), null=True, blank=True)
     outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
+    # When the case was registered (valid time, given or now); `created_at` is when the row
+    # was written (system time). Figures as of a moment count a case from `registered_at`.
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
     division_key = models.CharField(max_length=24, db_index=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-reported_on", "-id"]
         indexes = [  # the command dashboard reads the last hour's new and transferred cases
-            models.Index(fields=["created_at"], name="case_created"),
+            models.Index(fields=["registered_at"], name="case_registered"),
             models.Index(fields=["transferred_at"], name="case_transferred"),
         ]
         verbose_name = _("case")
@@ -135,6 +138,8 @@ class Contact(models.Model):
         Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="from_contacts"
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # When the contact was identified (valid time); `created_at`: when the row was written.
+    identified_at = models.DateTimeField(_("identified at"), default=timezone.now)
     division_key = models.CharField(max_length=24, db_index=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -145,7 +150,7 @@ class Contact(models.Model):
                 fields=["case", "person", "degree"], name="contact_once_per_case_and_degree"
             )
         ]
-        indexes = [models.Index(fields=["created_at"], name="contact_created")]
+        indexes = [models.Index(fields=["identified_at"], name="contact_identified")]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
 

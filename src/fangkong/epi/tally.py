@@ -3,7 +3,9 @@ figures, moment by moment (`fangkong.tally` keeps the sums; docs/command.md, "Ru
 
 A unit has a state at every moment T: the figures it counts in as the registry held it at T,
 by the rules of the command dashboard (docs/command.md, "As of a moment"): rows count from
-their creation; statuses are read back through the audit events (`fangkong.audit.history`).
+the time they happened (a case's `registered_at`, a contact's `identified_at`: valid times,
+docs/architecture.md "Two times on every fact"); statuses are read back through the audit
+events (`fangkong.audit.history`).
 `state(T)` is written straight from those rules, for T and for T − 24 hours ("new", "before").
 
 Contacts are kept by degree and status only: what else the dashboard shows of them comes
@@ -69,7 +71,7 @@ class Cases:
         "id",
         "division_key",
         "found_where",
-        "created_at",
+        "registered_at",
         "transferred_at",
         "kind",
         "status",
@@ -120,7 +122,7 @@ class Cases:
         mine = sql.prefix(q("division_key"), prefix)
         picked = (
             f"SELECT id FROM {table} WHERE {mine} AND "
-            f"{sql.and_a_day_before(q('created_at'), lo, hi)} UNION "
+            f"{sql.and_a_day_before(q('registered_at'), lo, hi)} UNION "
             f"SELECT id FROM {table} WHERE {sql.prefix(q('division_key'), prefix)} AND "
             f"{sql.and_a_day_before(q('transferred_at'), lo, hi)} UNION "
             + changed_since(sql, "epi.case", self.tracked, lo, hi)
@@ -189,7 +191,7 @@ class ContactUnit:
 
 class Contacts:
     name = "contact"
-    columns = ("id", "division_key", "degree", "created_at", "status")
+    columns = ("id", "division_key", "degree", "identified_at", "status")
     tracked: dict[str, type[models.TextChoices]] = {"status": ContactStatus}
 
     def _units(self, rows: Sequence[Sequence[Any]], ids: Any) -> list[ContactUnit]:
@@ -222,7 +224,7 @@ class Contacts:
         picked = (
             f"SELECT id FROM {q(Contact._meta.db_table)} WHERE "
             f"{sql.prefix(q('division_key'), prefix)} AND "
-            f"{sql.and_a_day_before(q('created_at'), lo, hi)} UNION "
+            f"{sql.and_a_day_before(q('identified_at'), lo, hi)} UNION "
             + changed_since(sql, "epi.contact", self.tracked, lo, hi)
         )
         rows, history = with_changes(

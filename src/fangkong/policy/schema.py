@@ -7,6 +7,7 @@ where they are shown. Problems found across fields are reported at the field to 
 so the editor, the upload and the API can all name it.
 """
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -343,6 +344,45 @@ class QuarantineRules(Strict):
     )
 
 
+# The least `late_after_hours` may be: an event recorded sooner after it happened is never
+# late, whatever the profile says (so a page need not read the policy to know).
+LATE_AFTER_HOURS_MIN = 1
+
+
+class Records(Strict):
+    """The two times of a fact (docs/architecture.md, "Two times on every fact")."""
+
+    model_config = ConfigDict(title=_("Times of records"))
+
+    future_tolerance_minutes: int = Field(
+        default=5,
+        ge=0,
+        le=60,
+        title=_("Clock tolerance (minutes)"),
+        description=_(
+            "A time something happened may lie this far ahead of the server's clock"
+            " (a phone's clock running fast); further ahead it is refused"
+        ),
+    )
+    late_after_hours: int = Field(
+        default=LATE_AFTER_HOURS_MIN,
+        ge=LATE_AFTER_HOURS_MIN,
+        title=_("Late entry after (hours)"),
+        description=_(
+            "A fact recorded this long after it happened is shown as late in the history,"
+            " with who recorded it"
+        ),
+    )
+
+    @property
+    def tolerance(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.future_tolerance_minutes)
+
+    @property
+    def late_after(self) -> dt.timedelta:
+        return dt.timedelta(hours=self.late_after_hours)
+
+
 class Rules(Strict):
     model_config = ConfigDict(title=_("Rules"))
 
@@ -364,6 +404,7 @@ class Rules(Strict):
     quarantine: QuarantineRules = Field(
         default=QuarantineRules(), title=_("Quarantine sites and release")
     )
+    records: Records = Field(default=Records(), title=_("Times of records"))
 
     @model_validator(mode="after")
     def _every_category(self) -> "Rules":

@@ -88,7 +88,11 @@ def case_reclassify(request: HttpRequest, case_id: Id, payload: ReclassifyIn) ->
     require(request.user, Cap.CASES_EDIT)
     case = selectors.case_for_user(request.user, case_id)
     services.case_reclassify(
-        actor=request.user, case=case, kind=payload.kind.value, reason=payload.reason
+        actor=request.user,
+        case=case,
+        kind=payload.kind.value,
+        reason=payload.reason,
+        reclassified_at=payload.reclassified_at,
     )
     return case_out(case)
 
@@ -120,5 +124,6 @@ def case_close(request: HttpRequest, case_id: Id, payload: CloseIn) -> dict[str,
         status=payload.status.value,
         outcome_on=payload.outcome_on,
         reason=payload.reason,
+        closed_at=payload.closed_at,
     )
     return case_out(case)

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.dates import DayField, MomentField
+from fangkong.core.dates import DayField, HappenedField
 from fangkong.core.errors import REASON_MISSING
 from fangkong.core.uploads import ImportFileField
 from fangkong.epi.models import (
@@ -41,20 +41,23 @@ class CaseRegisterForm(forms.Form):
     sampled_on = DayField(label=_("Sampling date"), widget=forms.DateInput(DATE))
     onset_on = DayField(label=_("Onset date"), required=False, widget=forms.DateInput(DATE))
     reported_on = DayField(label=_("Report date"), widget=forms.DateInput(DATE))
+    registered_at = HappenedField(
+        label=_("Registered at"),
+        help_text=_("When the case was registered, if not now (a late entry)"),
+    )
     reason = forms.CharField(label=_("Reason / source"), max_length=300, required=False)
 
 
 class ReclassifyForm(forms.Form):
     kind = forms.ChoiceField(label=_("Classification"), choices=CaseKind.choices)
+    reclassified_at = HappenedField(label=_("Reclassified at"))
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
 
 class TransferForm(forms.Form):
     destination = forms.ChoiceField(label=_("Transferred to"), choices=Destination.choices)
     destination_name = forms.CharField(label=_("Hospital"), max_length=200)
-    transferred_at = MomentField(
-        label=_("Transferred at"), widget=forms.DateTimeInput({"type": "datetime-local"})
-    )
+    transferred_at = HappenedField(label=_("Transferred at"), required=True)
     reason = forms.CharField(
         label=_("Reason"), max_length=300, error_messages={"required": REASON_MISSING}
     )
@@ -66,6 +69,7 @@ class CloseForm(forms.Form):
         choices=[(s.value, s.label) for s in (CaseStatus.RECOVERED, CaseStatus.DIED)],
     )
     outcome_on = DayField(label=_("Outcome date"), widget=forms.DateInput(DATE))
+    closed_at = HappenedField(label=_("Closed at"))
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
 

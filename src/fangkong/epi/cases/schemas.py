@@ -4,7 +4,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from fangkong.core.dates import Day, Moment
+from fangkong.core.dates import Day, Happened
 from fangkong.epi.models import Case, CaseKind, CaseStatus, Destination, FoundBy, FoundWhere
 from fangkong.people.schemas import ResidentBrief, resident_brief
 
@@ -24,7 +24,8 @@ class CaseOut(Schema):
     destination_name: str
     transferred_at: dt.datetime | None
     outcome_on: dt.date | None
-    created_at: dt.datetime
+    registered_at: dt.datetime = Field(description="When the case was registered (valid time)")
+    created_at: dt.datetime = Field(description="When the record was written (system time)")
 
 
 class CaseFiguresOut(Schema):
@@ -45,24 +46,33 @@ class CaseIn(Schema):
     sampled_on: Day
     onset_on: Day | None = None
     reported_on: Day
+    registered_at: Happened | None = Field(
+        None, description="When the case was registered (valid time); now if left out"
+    )
     reason: str = ""
 
 
 class ReclassifyIn(Schema):
     kind: CaseKind
+    reclassified_at: Happened | None = Field(
+        None, description="When the case was reclassified (valid time); now if left out"
+    )
     reason: str
 
 
 class CaseTransferIn(Schema):
     destination: Destination
     destination_name: str = Field(max_length=200)
-    transferred_at: Moment
+    transferred_at: Happened = Field(description="When the case was transferred (valid time)")
     reason: str = ""
 
 
 class CloseIn(Schema):
     status: CaseStatus = Field(description="recovered or died")
     outcome_on: Day
+    closed_at: Happened | None = Field(
+        None, description="When the case was closed (valid time); now if left out"
+    )
     reason: str
 
 
@@ -82,5 +92,6 @@ def case_out(c: Case) -> dict[str, object]:
         "destination_name": c.destination_name,
         "transferred_at": c.transferred_at,
         "outcome_on": c.outcome_on,
+        "registered_at": c.registered_at,
         "created_at": c.created_at,
     }

@@ -9,9 +9,9 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.audit.history import last_change_at
 from fangkong.audit.services import event_record
 from fangkong.core import changes, dates
 from fangkong.core.access import Cap, in_scope, require
@@ -21,6 +21,7 @@ from fangkong.people.idnumber import IdNumberError, parse_id_number
 from fangkong.people.models import Resident
 from fangkong.people.services import person_register_non_resident
 from fangkong.places.models import Division
+from fangkong.policy.accessor import current
 
 OPEN_CASE = (CaseStatus.REPORTED, CaseStatus.TRANSFERRED)
 CLOSED_CASE = (CaseStatus.RECOVERED, CaseStatus.DIED)
@@ -42,6 +43,32 @@ def _check_dates(
         raise field_error("sampled_on", _("Sampling cannot be after the report date"))
     if onset_on is not None and onset_on > reported_on:
         raise field_error("onset_on", _("Onset cannot be after the report date"))
+
+
+def check_happened(
+    field: str,
+    value: dt.datetime | None,
+    *,
+    after: tuple[tuple[dt.date | dt.datetime | None, str], ...] = (),
+    born: dt.date | None = None,
+    tolerance: dt.timedelta | None = None,
+) -> dt.datetime:
+    """The valid time of a fact (now if not given), refused naming `field` when ahead of the
+    clock beyond the policy's tolerance (read here unless a bulk caller passes it, read once)
+    or before a fact it must follow (`core.dates`)."""
+    at = dates.happened_at(value)
+    if tolerance is None:
+        tolerance = current().rules.records.tolerance
+    dates.check_happened(field, at, tolerance=tolerance, after=after, born=born)
+    return at
+
+
+def _after_last(case: Case, name: str) -> tuple[dt.datetime | None, str]:
+    """The case's last audited change of `name`: a later change may not be dated before it."""
+    return (
+        last_change_at("epi.case", case.pk, name),
+        _("This is before the case's last recorded change"),
+    )
 
 
 def _next_case_number(person: Resident, year: int) -> str:
@@ -89,9 +116,11 @@ def case_create(
     reason: str,
     basis: str = "",
     data: Mapping[str, Any] | None = None,
+    registered_at: dt.datetime | None = None,
 ) -> Case:
     """Open a case for a known person (audited, counted). The caller checks the actor's
-    authority and tells the health-code engine: `case_register`, `contact_convert_to_case`."""
+    authority and tells the health-code engine: `case_register`, `contact_convert_to_case`.
+    `registered_at`: when the case was registered (valid time, now if not given)."""
     check_choice("kind", kind, CaseKind, _("Unknown classification"))
     check_choice("found_by", found_by, FoundBy, _("Unknown way of finding"))
     check_choice(
@@ -102,6 +131,11 @@ def case_create(
     )
     _check_dates(
         sampled_on=sampled_on, onset_on=onset_on, reported_on=reported_on, born=person.birth_date
+    )
+    registered_at = check_happened(
+        "registered_at",
+        registered_at,
+        after=((sampled_on, _("A case is registered after its sample was taken")),),
     )
     if Case.objects.filter(person=person, status__in=OPEN_CASE).exists():
         raise field_error("id_number", _("This person already has an open case"))
@@ -114,9 +148,11 @@ def case_create(
         sampled_on=sampled_on,
         onset_on=onset_on,
         reported_on=reported_on,
+        registered_at=registered_at,
         division_key=person.division_key,
     )
     event_record(
+        at=registered_at,
         actor=actor,
         action="case.registered",
         obj=case,
@@ -147,6 +183,7 @@ def case_register(
     reason: str = "",
     basis: str = "",
     data: Mapping[str, Any] | None = None,
+    registered_at: dt.datetime | None = None,
 ) -> Case:
     """Register a confirmed case or asymptomatic infection by ID number.
 
@@ -168,6 +205,7 @@ def case_register(
         reason=reason,
         basis=basis,
         data=data,
+        registered_at=registered_at,
     )
     _changed([person.pk])
     return case
@@ -180,9 +218,17 @@ def _check_case(actor: Any, case: Case) -> None:
 
 
 def _audit_case(
-    actor: Any, case: Case, action: str, field_name: str, old: Any, new: Any, reason: str
+    actor: Any,
+    case: Case,
+    action: str,
+    field_name: str,
+    old: Any,
+    new: Any,
+    reason: str,
+    at: dt.datetime | None = None,
 ) -> None:
     event_record(
+        at=at,
         actor=actor,
         action=action,
         obj=case,
@@ -195,8 +241,11 @@ def _audit_case(
 
 
 @transaction.atomic
-def case_reclassify(*, actor: Any, case: Case, kind: str, reason: str) -> Case:
-    """Asymptomatic → confirmed (or a correction back), with a reason."""
+def case_reclassify(
+    *, actor: Any, case: Case, kind: str, reason: str, reclassified_at: dt.datetime | None = None
+) -> Case:
+    """Asymptomatic → confirmed (or a correction back), with a reason; `reclassified_at`:
+    when (valid time, now if not given)."""
     _check_case(actor, case)
     check_choice("kind", kind, CaseKind, _("Unknown classification"))
     reason = need_reason(reason)
@@ -204,11 +253,19 @@ def case_reclassify(*, actor: Any, case: Case, kind: str, reason: str) -> Case:
         raise field_error("kind", _("A closed case cannot be reclassified"))
     if kind == case.kind:
         raise field_error("kind", _("The case already has this classification"))
+    at = check_happened(
+        "reclassified_at",
+        reclassified_at,
+        after=(
+            (case.registered_at, _("The case was not registered yet")),
+            _after_last(case, "kind"),
+        ),
+    )
     old = case.get_kind_display()
     counted = changes.changing("case", [case.pk])
     case.kind = kind
     case.save(update_fields=["kind"])
-    _audit_case(actor, case, "case.reclassified", "kind", old, case.get_kind_display(), reason)
+    _audit_case(actor, case, "case.reclassified", "kind", old, case.get_kind_display(), reason, at)
     counted.done()
     _changed([case.person_id])
     return case
@@ -241,9 +298,16 @@ def case_transfer(
     reason = need_reason(reason)
     if case.status in CLOSED_CASE:
         raise field_error("status", _("A closed case cannot be transferred"))
-    dates.check_date("transferred_at", transferred_at, born=case.person.birth_date)
-    if timezone.localtime(transferred_at).date() < case.sampled_on:
-        raise field_error("transferred_at", _("The transfer cannot be before sampling"))
+    transferred_at = check_happened(
+        "transferred_at",
+        transferred_at,
+        born=case.person.birth_date,
+        after=(
+            (case.sampled_on, _("The transfer cannot be before sampling")),
+            (case.reported_on, _("The transfer cannot be before the report")),
+            _after_last(case, "status"),
+        ),
+    )
     old = _where(case)
     old_status = case.get_status_display()
     counted = changes.changing("case", [case.pk])
@@ -251,11 +315,11 @@ def case_transfer(
     case.destination, case.destination_name = destination, destination_name
     case.transferred_at = transferred_at
     case.save(update_fields=["status", "destination", "destination_name", "transferred_at"])
-    _audit_case(actor, case, "case.transferred", "destination", old, _where(case), reason)
-    if old_status != case.get_status_display():
-        _audit_case(
-            actor, case, "case.transferred", "status", old_status, case.get_status_display(), reason
-        )
+    new_status = case.get_status_display()
+    at = transferred_at
+    _audit_case(actor, case, "case.transferred", "destination", old, _where(case), reason, at)
+    if old_status != new_status:
+        _audit_case(actor, case, "case.transferred", "status", old_status, new_status, reason, at)
     counted.done()
     return case
 
@@ -267,8 +331,17 @@ def _where(case: Case) -> str:
 
 
 @transaction.atomic
-def case_close(*, actor: Any, case: Case, status: str, outcome_on: dt.date, reason: str) -> Case:
-    """Record the outcome: recovered and discharged, or died."""
+def case_close(
+    *,
+    actor: Any,
+    case: Case,
+    status: str,
+    outcome_on: dt.date,
+    reason: str,
+    closed_at: dt.datetime | None = None,
+) -> Case:
+    """Record the outcome: recovered and discharged, or died; `closed_at`: when the case was
+    closed (valid time, now if not given)."""
     _check_case(actor, case)
     if status not in CLOSED_CASE:
         raise field_error("status", _("The outcome is recovered or died"))
@@ -278,11 +351,20 @@ def case_close(*, actor: Any, case: Case, status: str, outcome_on: dt.date, reas
     if outcome_on < case.sampled_on:
         raise field_error("outcome_on", _("The outcome cannot be before sampling"))
     dates.check_date("outcome_on", outcome_on)
+    at = check_happened(
+        "closed_at",
+        closed_at,
+        after=(
+            (outcome_on, _("The case cannot be closed before its outcome date")),
+            (case.registered_at, _("The case was not registered yet")),
+            _after_last(case, "status"),
+        ),
+    )
     old = case.get_status_display()
     counted = changes.changing("case", [case.pk])
     case.status, case.outcome_on = status, outcome_on
     case.save(update_fields=["status", "outcome_on"])
-    _audit_case(actor, case, "case.closed", "status", old, case.get_status_display(), reason)
+    _audit_case(actor, case, "case.closed", "status", old, case.get_status_display(), reason, at)
     counted.done()
     _changed([case.person_id])
     return case

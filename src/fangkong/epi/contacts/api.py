@@ -145,7 +145,11 @@ def contact_status(
     require(request.user, Cap.CONTACTS_EDIT)
     contact = selectors.contact_for_user(request.user, contact_id)
     services.contact_set_status(
-        actor=request.user, contact=contact, status=payload.status.value, reason=payload.reason
+        actor=request.user,
+        contact=contact,
+        status=payload.status.value,
+        reason=payload.reason,
+        changed_at=payload.changed_at,
     )
     return contact_out(contact)
 

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.dates import DayField
+from fangkong.core.dates import DayField, HappenedField
 from fangkong.core.errors import REASON_MISSING
 from fangkong.epi.cases.forms import ANY, DATE
 from fangkong.epi.models import CaseKind, ContactStatus, Degree, FoundBy
@@ -18,6 +18,7 @@ class ContactFilterForm(forms.Form):
 
 class ContactStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=ContactStatus.choices)
+    changed_at = HappenedField(label=_("Changed at"))
     reason = forms.CharField(
         label=_("Reason"), max_length=300, error_messages={"required": REASON_MISSING}
     )

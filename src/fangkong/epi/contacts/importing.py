@@ -57,6 +57,7 @@ COLUMNS = Columns(
         "degree",
         "via_id_number",
         "note",
+        "identified_at",
     ),
     chinese={
         "id_number": "身份证号",
@@ -70,6 +71,7 @@ COLUMNS = Columns(
         "degree": "类别",
         "via_id_number": "经由密接身份证号",
         "note": "备注",
+        "identified_at": "判定时间",
     },
     aliases={
         "id_number": ("身份证号", "身份证号码", "公民身份号码", "idnumber", "id"),
@@ -90,6 +92,7 @@ COLUMNS = Columns(
         "degree": ("类别", "密接类别", "接触者类别", "degree"),
         "via_id_number": ("经由密接身份证号", "经由", "via", "vía", "viaidnumber"),
         "note": ("备注", "note", "notes"),
+        "identified_at": ("判定时间", "发现时间", "identifiedat", "identified"),
     },
     required=("id_number",),
 )
@@ -215,6 +218,14 @@ def parse_cells(
             row.last_exposure_on = day
         else:
             row.last_exposure_on = day
+    identified = cell("identified_at")
+    if identified:  # when the contact was identified (valid time), to the minute; else now
+        try:
+            row.identified_at = _moment(identified)[0]
+        except ValueError:
+            row.identified_at = None
+        if row.identified_at is None:
+            errors.append(("identified_at", E_MOMENT, {}))
     return row, errors
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from ninja import Field, Schema
 
 from fangkong.core.apikit import DB_INTEGER_MAX
-from fangkong.core.dates import Day, Moment
+from fangkong.core.dates import Day, Happened, Moment
 from fangkong.epi.models import (
     CaseKind,
     Contact,
@@ -36,6 +36,7 @@ class ContactOut(Schema):
     status: ContactStatus
     became_case_id: int | None
     note: str
+    identified_at: dt.datetime = Field(description="When identified (valid time)")
 
 
 class ContactIn(Schema):
@@ -53,6 +54,9 @@ class ContactIn(Schema):
     via_id_number: str = Field("", description="Secondary contact: the close contact's ID number")
     overlap_minutes: int | None = Field(None, ge=0, le=DB_INTEGER_MAX)
     note: str = Field("", max_length=300)
+    identified_at: Happened | None = Field(
+        None, description="When the contact was identified (valid time); now if left out"
+    )
 
 
 class DuplicateOut(Schema):
@@ -110,6 +114,9 @@ class ContactRequestDecisionIn(Schema):
 
 class ContactStatusIn(Schema):
     status: ContactStatus
+    changed_at: Happened | None = Field(
+        None, description="When the status changed (valid time); now if left out"
+    )
     reason: str = ""
 
 
@@ -139,6 +146,7 @@ def contact_out(c: Contact) -> dict[str, object]:
         "status": c.status,
         "became_case_id": c.became_case_id,
         "note": c.note,
+        "identified_at": c.identified_at,
     }
 
 

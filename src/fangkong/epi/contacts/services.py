@@ -13,13 +13,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from fangkong.audit.history import last_change_at
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
 from fangkong.core import changes, dates
 from fangkong.core.access import Cap, acting_user, in_scope, require
 from fangkong.core.bulk import copy_rows
 from fangkong.core.errors import BulkErrors, field_error, need_reason
-from fangkong.epi.cases.services import case_create, check_choice
+from fangkong.epi.cases.services import case_create, check_choice, check_happened
 from fangkong.epi.models import (
     Case,
     Contact,
@@ -47,6 +49,9 @@ CONTACT_NEXT: dict[str, frozenset[str]] = {
     ContactStatus.LOST: frozenset({ContactStatus.LOCATED, ContactStatus.UNDER_CONTROL}),
     ContactStatus.RELEASED: frozenset(),
 }
+
+
+IDENTIFIED_BEFORE_CASE = gettext_noop("A contact is identified after their case is registered")
 
 
 def _secondary_allowed() -> bool:
@@ -96,8 +101,10 @@ def contact_add(
     via: Contact | None = None,
     overlap_minutes: int | None = None,
     note: str = "",
+    identified_at: dt.datetime | None = None,
 ) -> Contact:
-    """Add a close contact of `case`, or a secondary contact exposed to one (`via`)."""
+    """Add a close contact of `case`, or a secondary contact exposed to one (`via`);
+    `identified_at`: when they were identified (valid time, now if not given)."""
     _check_contact_case(actor, case)
     check_choice("degree", degree, Degree, _("Unknown degree"))
     check_choice("relation", relation, ExposureRelation, _("Unknown exposure relation"))
@@ -109,6 +116,11 @@ def contact_add(
     elif via is not None:
         raise field_error("via", _("Only a secondary contact is exposed through another contact"))
     _check_exposure(exposure_start, exposure_end, last_exposure_on, person.birth_date)
+    identified_at = check_happened(
+        "identified_at",
+        identified_at,
+        after=((case.registered_at, _(IDENTIFIED_BEFORE_CASE)),),
+    )
     if not in_scope(actor, person.division_key):
         # Someone registered elsewhere becomes a contact only through a request their own
         # district (or the city) confirms: contacts_add_bulk sends it.
@@ -134,9 +146,11 @@ def contact_add(
         last_exposure_on=last_exposure_on,
         overlap_minutes=overlap_minutes,
         note=(note or "").strip()[:300],
+        identified_at=identified_at,
         division_key=person.division_key,
     )
     event_record(
+        at=identified_at,
         actor=actor,
         action="contact.added",
         obj=contact,
@@ -150,9 +164,12 @@ def contact_add(
 
 
 @transaction.atomic
-def contact_set_status(*, actor: Any, contact: Contact, status: str, reason: str) -> Contact:
+def contact_set_status(
+    *, actor: Any, contact: Contact, status: str, reason: str, changed_at: dt.datetime | None = None
+) -> Contact:
     """Move a contact along identified → located → under control → released (or lost), saying
-    why."""
+    why; `changed_at`: when (valid time, now if not given), kept as the event's time, so the
+    figures as of a moment read the status the contact had then."""
     require(actor, Cap.CONTACTS_EDIT)
     if not in_scope(actor, contact.division_key):
         raise field_error("contact", _("This contact is outside your jurisdiction"))
@@ -167,11 +184,23 @@ def contact_set_status(*, actor: Any, contact: Contact, status: str, reason: str
                 "new": str(ContactStatus(status).label).lower(),
             },
         )
+    at = check_happened(
+        "changed_at",
+        changed_at,
+        after=(
+            (contact.identified_at, _("The contact was not identified yet")),
+            (
+                last_change_at("epi.contact", contact.pk, "status"),
+                _("This is before the contact's last recorded status change"),
+            ),
+        ),
+    )
     old = contact.get_status_display()
     counted = changes.changing("contact", [contact.pk])
     contact.status = status
     contact.save(update_fields=["status"])
     event_record(
+        at=at,
         actor=actor,
         action="contact.status_changed",
         obj=contact,
@@ -187,7 +216,12 @@ def contact_set_status(*, actor: Any, contact: Contact, status: str, reason: str
 
 
 def contacts_set_status(
-    *, actor: Any, contacts: Iterable[Contact], status: str, reason: str
+    *,
+    actor: Any,
+    contacts: Iterable[Contact],
+    status: str,
+    reason: str,
+    changed_at: dt.datetime | None = None,
 ) -> tuple[int, list[tuple[Contact, str]]]:
     """Change many contacts' status; each is its own audited change. Returns (done, refused).
     Without a reason nothing is changed (one error, not one per contact)."""
@@ -195,7 +229,9 @@ def contacts_set_status(
     done, refused = 0, []
     for contact in contacts:
         try:
-            contact_set_status(actor=actor, contact=contact, status=status, reason=reason)
+            contact_set_status(
+                actor=actor, contact=contact, status=status, reason=reason, changed_at=changed_at
+            )
             done += 1
         except ValidationError as exc:
             refused.append((contact, " ".join(exc.messages)))
@@ -277,6 +313,7 @@ class ContactRow:
     overlap_minutes: int | None = None
     note: str = ""
     place: Division | None = None
+    identified_at: dt.datetime | None = None  # valid time; now if not given
 
 
 @dataclass
@@ -365,6 +402,7 @@ def _plan_bulk(actor: Any, case: Case, rows: list[ContactRow]) -> _Plan:
     }
     requested = _requested_before(case, plan.elsewhere.values())
     secondary_ok = None
+    tolerance = current().rules.records.tolerance
     first_row: dict[str, int] = {}
     close_numbers = {
         numbers[i] for i, r in enumerate(rows) if i in numbers and r.degree == Degree.CLOSE
@@ -396,6 +434,16 @@ def _plan_bulk(actor: Any, case: Case, rows: list[ContactRow]) -> _Plan:
             for name, messages in exc.message_dict.items():
                 for m in messages:
                     err(index, name, m)
+        try:
+            row.identified_at = check_happened(
+                "identified_at",
+                row.identified_at,
+                after=((case.registered_at, _(IDENTIFIED_BEFORE_CASE)),),
+                tolerance=tolerance,
+            )
+        except ValidationError as exc:
+            for m in exc.message_dict["identified_at"]:
+                err(index, "identified_at", m)
         if row.degree == Degree.SECONDARY:
             if secondary_ok is None:
                 secondary_ok = _secondary_allowed()
@@ -533,6 +581,7 @@ CONTACT_FIELDS = (
     "status",
     "note",
     "division_key",
+    "identified_at",
     "created_at",
 )
 
@@ -563,6 +612,7 @@ def _contact_rows(
                 ContactStatus.IDENTIFIED,
                 (row.note or "").strip()[:300],
                 person.division_key,
+                row.identified_at or now,
                 now,
             )
         )
@@ -589,7 +639,7 @@ def _event_rows(
         )
     for c in contacts:
         yield EventRow(
-            at=now,
+            at=c.identified_at,
             actor=user_id,
             actor_name=actor_name,
             action="contact.added",

@@ -737,6 +737,7 @@ def tests_taken_in_tubes(*, actor: Any, member_ids: Iterable[int]) -> int:
         if member is None:
             continue
         barcode = member.tube.barcode
+        change: dict[str, Any]
         if test.status == DueTestStatus.DUE:
             change = {
                 "field": "status",
