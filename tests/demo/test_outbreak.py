@@ -178,3 +178,16 @@ def test_replace_clears_the_outbreak_and_finding_jobs(demo):
     call_command("demo", "--residents", "1000", "--seed", "2", "--replace", "--no-outbreak")
     assert not CheckIn.objects.exists() and not Case.objects.exists()
     assert not FindingJob.objects.exists() and not CodeStatus.objects.exists()
+
+
+def test_a_city_built_just_after_midnight_enters_nothing_ahead_of_the_clock(db, monkeypatch):
+    """`make run` at 00:05 (the suite once did): the as-of day is today, its 07:00 arrivals and
+    08:00 check-ins are still to come, and a fact cannot be entered before it has happened."""
+    zone = timezone.get_current_timezone()
+    moment = dt.datetime.combine(timezone.localdate(), dt.time(0, 5), zone)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    profiles_install_shipped()
+    stats = demo_generate(residents=20_000, seed=1)
+    assert stats.travellers > 0 and stats.in_quarantine > 0
+    assert not Trip.objects.filter(arrived_at__gt=moment).exists()
+    assert not Stay.objects.filter(checked_in_at__gt=moment).exists()

@@ -46,6 +46,11 @@ class Clock:
     def at(self, day: dt.date, hour: int) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(hour), self.tz)
 
+    def by(self, day: dt.date, hour: int) -> dt.datetime:
+        """`at(day, hour)`, or now if that is still to come (a city built as of today just after
+        midnight: 07:00 has not happened yet, and a fact cannot be entered before it has)."""
+        return min(self.at(day, hour), timezone.now())
+
     def days_ago(self, days: int) -> dt.date:
         return self.as_of - dt.timedelta(days=days)
 

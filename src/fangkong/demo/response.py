@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.demo.clock import Clock
@@ -99,7 +98,7 @@ def _allocate(actor: Any, clock: Clock) -> tuple[int, int]:
     # They arrived by the demo's stamp (08:00 on the as-of day), never later than now: a
     # check-in after the moment the city is seen on would leave the dashboard's count at 0
     # while the site's board shows them in their rooms.
-    at = min(clock.created_at, timezone.now())
+    at = clock.by(clock.as_of, 8)
     checked = site_services.stays_check_in(actor=actor, stays=arrived, at=at)
     return len(planned), checked
 
@@ -151,7 +150,7 @@ def _travellers(actor: Any, clock: Clock, rng: random.Random) -> int:
             origin="上海市浦东新区（高风险区）",
             origin_kind=OriginKind.HIGH_RISK_AREA,
             departed_on=clock.as_of - dt.timedelta(days=1),
-            arriving_at=clock.at(clock.as_of, 7),
+            arriving_at=clock.by(clock.as_of, 7),
             transport=Transport.TRAIN,
             transport_number=f"G{rng.randint(100, 999)}",
             destination=community,
@@ -162,7 +161,7 @@ def _travellers(actor: Any, clock: Clock, rng: random.Random) -> int:
             actor=actor,
             trip=reported.trip,
             checkpoint="许昌东站",
-            arrived_at=clock.at(clock.as_of, 7),
+            arrived_at=clock.by(clock.as_of, 7),
             today=clock.as_of,
         )
         done += 1
