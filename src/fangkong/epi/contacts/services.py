@@ -14,10 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.audit.models import Event
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
 from fangkong.core import changes, dates
 from fangkong.core.access import Cap, acting_user, in_scope, require, scoped
-from fangkong.core.bulk import copy_rows
+from fangkong.core.bulk import analyze, copy_rows
 from fangkong.core.errors import BulkErrors, field_error, need_reason
 from fangkong.epi.cases.services import case_create, check_choice
 from fangkong.epi.models import (
@@ -190,6 +191,8 @@ def contact_set_status(*, actor: Any, contact: Contact, status: str, reason: str
 
 # Rows read, checked and written per statement (SQLite allows 32,766 parameters).
 STATUS_CHUNK = 10_000
+# From this many changed contacts on, the events table's statistics are refreshed.
+ANALYZE_AFTER_ROWS = 5_000
 
 
 @dataclass
@@ -279,6 +282,10 @@ def contacts_set_status(
     for chunk in _chunks(batch.changed):
         Contact.objects.filter(pk__in=chunk).update(status=status)
     events_record_bulk(_status_events(actor, moving, status, reason))
+    if len(moving) >= ANALYZE_AFTER_ROWS:
+        # The tally reads these contacts' events back at once: planned with stale statistics
+        # (a young events table), 30,000 fresh events took PostgreSQL 28 s instead of 0.3 s.
+        analyze(Event)
     counted.done()
     _changed(sorted({r[2] for r in moving}))
     return batch
