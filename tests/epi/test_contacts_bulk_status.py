@@ -320,3 +320,10 @@ def test_too_many_ticked_rows_get_a_message_not_a_bare_400(
     page = response.content.decode()
     assert 'id="too-many-fields"' in page and words in page
     assert statuses(ids) == {ContactStatus.IDENTIFIED}
+
+
+def test_api_refuses_ids_no_column_can_hold(client, personas, a_contact):
+    body = {"ids": [a_contact.pk, 2**64], "status": "located", "reason": "核实"}
+    response = api(client, personas["street"], body)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "ids", 1]

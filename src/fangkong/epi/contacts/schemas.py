@@ -5,7 +5,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from fangkong.core.apikit import DB_INTEGER_MAX
+from fangkong.core.apikit import DB_INTEGER_MAX, Id
 from fangkong.core.dates import Day, Moment
 from fangkong.epi.models import (
     CaseKind,
@@ -180,7 +180,7 @@ class ContactFilterIn(Schema):
 class ContactsStatusIn(Schema):
     """Either `ids` or `filter` (not both); `reason` is required."""
 
-    ids: list[int] | None = Field(
+    ids: list[Id] | None = Field(
         None, max_length=500_000, description="Contact ids (a JSON body has no field-count limit)"
     )
     filter: ContactFilterIn | None = Field(
