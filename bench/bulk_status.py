@@ -110,7 +110,7 @@ def _contacts(count: int) -> tuple[object, list[int]]:
                 unit.key,
                 now,
             )
-            for pk in people.iterator()
+            for pk in list(people)  # read before the COPY starts: one connection
         ),
     )
     analyze(Resident, Contact)
