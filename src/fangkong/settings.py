@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "fangkong.web.middleware.LanguageMiddleware",
     "fangkong.web.middleware.NulMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "fangkong.web.middleware.TooManyFieldsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "fangkong.web.middleware.SessionLifetimeMiddleware",

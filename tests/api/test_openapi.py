@@ -45,6 +45,7 @@ PATHS = {
     "/api/cases/{case_id}/close",
     "/api/cases/{case_id}/contacts",
     "/api/contacts",
+    "/api/contacts/status",
     "/api/contacts/{contact_id}",
     "/api/contacts/{contact_id}/status",
     "/api/contacts/{contact_id}/convert",

@@ -151,9 +151,19 @@ def test_contact_list_filters_and_bulk_status_change(login, personas, a_case, pe
     )
     li.refresh_from_db()
     wang.refresh_from_db()
-    assert li.status == ContactStatus.LOCATED and wang.status == ContactStatus.RELEASED
-    assert "1 contacts changed" in response.content.decode()
-    assert "王芳" in response.content.decode()
+    # all or nothing: 王芳 cannot go back from released, so 李秀英 is not changed either
+    assert li.status == ContactStatus.IDENTIFIED and wang.status == ContactStatus.RELEASED
+    page = response.content.decode()
+    assert "Nothing was changed: 1 contacts cannot make this move." in page
+    assert "王芳: A contact who is released cannot become located" in page
+    response = client.post(
+        reverse("epi:contacts_status"),
+        {"ids": [li.pk], "status": "located", "reason": "电话联系上"},
+        follow=True,
+    )
+    li.refresh_from_db()
+    assert li.status == ContactStatus.LOCATED
+    assert "1 contacts changed, 0 already had this status." in response.content.decode()
 
 
 def test_contact_detail_status_change_and_convert(login, personas, a_contact):

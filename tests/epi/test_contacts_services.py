@@ -123,7 +123,7 @@ def test_every_status_change_needs_a_reason(personas, a_contact, status, reason)
 def test_a_bulk_change_without_a_reason_changes_no_one(personas, a_contact):
     with pytest.raises(ValidationError) as exc:
         services.contacts_set_status(
-            actor=personas["street"], contacts=[a_contact], status="located", reason=""
+            actor=personas["street"], ids=[a_contact.pk], status="located", reason=""
         )
     assert list(exc.value.message_dict) == ["reason"]
     a_contact.refresh_from_db()

@@ -379,6 +379,7 @@ OP_BODY: dict[str, Callable[[], dict[str, Any]]] = {
         "relation": "household",
         "last_exposure_on": _yesterday(),
     },
+    "contacts_status": lambda: {"ids": [Ref("contact", "pk")]},
     "tubes_send": lambda: {"barcodes": [Ref("full_tube", "barcode")], "lab": Ref("lab", "code")},
     "tubes_receive": lambda: {"barcodes": [Ref("sent_tube", "barcode")], "lab": Ref("lab", "code")},
     "quarantine_rooms_add": lambda: {"rooms": [{"building": "B", "floor": 3, "number": "301"}]},

@@ -6,11 +6,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import SuspiciousOperation, TooManyFieldsSent
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 
 from fangkong.core.apikit import holds_nul
@@ -162,3 +164,43 @@ class NulMiddleware:
             message = translation.gettext("Text may not contain the NUL character")
             return JsonResponse({"detail": [{"loc": ["body"], "msg": message}]}, status=422)
         return self.get_response(request)
+
+
+class TooManyFieldsMiddleware:
+    """A form that sends more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS (ticking thousands of
+    rows) gets a page saying so and what to do instead, not a bare 400. Listed before the CSRF
+    middleware: its `process_view` reads the form first, where the limit is hit."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Any, args: Any, kwargs: Any
+    ) -> HttpResponseBase | None:
+        if request.method != "POST":
+            return None
+        try:
+            request.POST  # noqa: B018 - parsing is what hits the limit
+        except TooManyFieldsSent:
+            return too_many_fields(request)
+        return None
+
+
+def too_many_fields(request: HttpRequest) -> HttpResponseBase:
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    message = translation.gettext(
+        "This form sent more than %(limit)s fields, more than the server accepts at once. "
+        "To change many rows, use “all matching this filter” on the list (it sends the "
+        "filter, not each row), or the API, which takes the ids in a JSON body."
+    ) % {"limit": f"{limit:,}"}
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400)
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = ""
+    return render(
+        request, "web/too_many_fields.html", {"message": message, "back": back}, status=400
+    )

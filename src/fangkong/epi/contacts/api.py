@@ -4,11 +4,12 @@ under /api/ after the cases' (the same "cases" tag)."""
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from fangkong.core.access import Cap, require
 from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, paginate
-from fangkong.core.errors import BulkErrors
+from fangkong.core.errors import BulkErrors, field_error
 from fangkong.epi.cases.schemas import CaseOut, case_out
 from fangkong.epi.cases.selectors import case_for_user
 from fangkong.epi.contacts import requests as contact_requests
@@ -19,6 +20,8 @@ from fangkong.epi.contacts.schemas import (
     ContactRequestDecisionIn,
     ContactRequestOut,
     ContactsAddedOut,
+    ContactsStatusIn,
+    ContactsStatusOut,
     ContactStatusIn,
     ConvertIn,
     contact_out,
@@ -130,6 +133,44 @@ def contact_list(
     )
     qs = qs.select_related(*CONTACT_RELATED).order_by("-id")
     return paginate(qs, limit=limit, offset=offset, convert=contact_out)
+
+
+@router.post(
+    "/contacts/status",
+    response={200: ContactsStatusOut, 409: ContactsStatusOut, **ERRORS},
+    summary="Change many contacts' status",
+)
+def contacts_status(request: HttpRequest, payload: ContactsStatusIn) -> Status[dict[str, Any]]:
+    """Move many contacts to one status with one reason: the contacts `ids`, or every contact
+    in your jurisdiction matching `filter` (the filters of `GET /api/contacts`, not only a
+    page). All or nothing: if any contact is outside your jurisdiction or cannot make the move,
+    the answer is 409 naming each one and nothing changes. Contacts already at the status are
+    `unchanged`, so sending the same request again changes nothing."""
+    require(request.user, Cap.CONTACTS_EDIT)
+    if (payload.ids is None) == (payload.filter is None):
+        raise field_error("ids", _("Send either ids or filter"))
+    selection = None
+    if payload.filter is not None:
+        wanted = payload.filter
+        selection = selectors.contacts_for_user(
+            request.user,
+            status=wanted.status.value if wanted.status else "",
+            degree=wanted.degree.value if wanted.degree else "",
+        )
+    batch = services.contacts_set_status(
+        actor=request.user,
+        ids=payload.ids,
+        selection=selection,
+        status=payload.status.value,
+        reason=payload.reason,
+        changed_at=payload.changed_at,
+    )
+    body = {
+        "changed": len(batch.changed),
+        "unchanged": len(batch.unchanged),
+        "refused": [{"id": i, "reason": r} for i, r in sorted(batch.refused.items())],
+    }
+    return Status(409 if batch.refused else 200, body)
 
 
 @router.get("/contacts/{int:contact_id}", response={200: ContactOut, **ERRORS})

@@ -5,7 +5,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from fangkong.core.apikit import DB_INTEGER_MAX
+from fangkong.core.apikit import DB_INTEGER_MAX, Id
 from fangkong.core.dates import Day, Happened, Moment
 from fangkong.epi.models import (
     CaseKind,
@@ -175,4 +175,67 @@ def contact_request_out(q: ContactRequest, *, decides: bool) -> dict[str, object
         "decision_reason": q.decision_reason,
         "person": resident_brief(q.person) if decides else None,
         "contact_id": q.contact_id if decides else None,
+    }
+
+
+class ContactFilterIn(Schema):
+    """The filters of `GET /api/contacts`: every contact in your jurisdiction matching them."""
+
+    status: ContactStatus | None = None
+    degree: Degree | None = None
+
+
+class ContactsStatusIn(Schema):
+    """Either `ids` or `filter` (not both); `reason` is required."""
+
+    ids: list[Id] | None = Field(
+        None, max_length=500_000, description="Contact ids (a JSON body has no field-count limit)"
+    )
+    filter: ContactFilterIn | None = Field(
+        None, description="Instead of ids: every contact of the list with these filters"
+    )
+    status: ContactStatus
+    changed_at: Happened | None = Field(
+        None, description="When the status changed (valid time, the same for all); now if left out"
+    )
+    reason: str = ""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"ids": [101, 102, 103], "status": "located", "reason": "电话联系上"},
+                {
+                    "filter": {"status": "under_control", "degree": "close"},
+                    "status": "released",
+                    "reason": "隔离期满，核酸阴性",
+                },
+            ]
+        }
+    }
+
+
+class RefusedOut(Schema):
+    id: int
+    reason: str
+
+
+class ContactsStatusOut(Schema):
+    """`changed` and `unchanged` (already at the status) count contacts; `refused` names each
+    contact that cannot make the move. When any is refused nothing was changed (409)."""
+
+    changed: int
+    unchanged: int
+    refused: list[RefusedOut]
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"changed": 29_990, "unchanged": 10, "refused": []},
+                {
+                    "changed": 0,
+                    "unchanged": 0,
+                    "refused": [{"id": 104, "reason": "已解除的密接不能改为已找到"}],
+                },
+            ]
+        }
     }

@@ -11,15 +11,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from fangkong.audit.history import last_change_at
+from fangkong.audit.history import changes_of, last_change_at
+from fangkong.audit.models import Event
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
 from fangkong.core import changes, dates
-from fangkong.core.access import Cap, acting_user, in_scope, require
-from fangkong.core.bulk import copy_rows
+from fangkong.core.access import Cap, acting_user, in_scope, require, scoped
+from fangkong.core.bulk import analyze, copy_rows
+from fangkong.core.db import LOOKUP_BATCH
 from fangkong.core.errors import BulkErrors, field_error, need_reason
 from fangkong.epi.cases.services import case_create, check_choice, check_happened
 from fangkong.epi.models import (
@@ -215,27 +218,166 @@ def contact_set_status(
     return contact
 
 
+# Many contacts' status at once -----------------------------------------------------------
+
+# Rows read, checked and written per statement (SQLite allows 32,766 parameters).
+STATUS_CHUNK = 10_000
+# From this many changed contacts on, the events table's statistics are refreshed.
+ANALYZE_AFTER_ROWS = 5_000
+
+
+@dataclass
+class StatusBatch:
+    """What a bulk status change did: ids `changed`, ids already at the status (`unchanged`),
+    and ids `refused` with the reason. When any is refused nothing was written."""
+
+    changed: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def written(self) -> bool:
+        return not self.refused and bool(self.changed)
+
+
+def _chunks(ids: list[int], size: int = STATUS_CHUNK) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _status_rows(actor: Any, ids: list[int] | None, selection: Any) -> list[tuple[Any, ...]]:
+    """(id, status, person_id, division_key, name, case number, identified at) of the chosen
+    contacts in the actor's jurisdiction, locked until the change is written."""
+    columns = (
+        "pk",
+        "status",
+        "person_id",
+        "division_key",
+        "person__name",
+        "case__number",
+        "identified_at",
+    )
+    qs = scoped(Contact.objects.all() if selection is None else selection, actor)
+    qs = qs.select_for_update(of=("self",)).order_by("pk")
+    if ids is None:
+        return list(qs.values_list(*columns))
+    rows: list[tuple[Any, ...]] = []
+    for chunk in _chunks(ids):
+        rows.extend(qs.filter(pk__in=chunk).values_list(*columns))
+    return rows
+
+
+def _move_refused(old: str, new: str) -> str:
+    return _("A contact who is %(old)s cannot become %(new)s") % {
+        "old": str(ContactStatus(old).label).lower(),
+        "new": str(ContactStatus(new).label).lower(),
+    }
+
+
+@transaction.atomic
 def contacts_set_status(
     *,
     actor: Any,
-    contacts: Iterable[Contact],
     status: str,
     reason: str,
+    ids: Iterable[int] | None = None,
+    selection: Any = None,
     changed_at: dt.datetime | None = None,
-) -> tuple[int, list[tuple[Contact, str]]]:
-    """Change many contacts' status; each is its own audited change. Returns (done, refused).
-    Without a reason nothing is changed (one error, not one per contact)."""
+) -> StatusBatch:
+    """Move many contacts to `status` at once, saying why: the contacts `ids`, or every contact
+    of `selection` (a queryset from `selectors.contacts_for_user`, i.e. a list filter).
+
+    All rows are checked first: an id outside the actor's jurisdiction (or unknown) or a move
+    the contact cannot make refuses the whole batch, naming each such id, and nothing is
+    written. Contacts already at `status` are left alone (`unchanged`), so running the same
+    change twice changes nothing the second time. The rest change in one UPDATE per
+    10,000 rows, with one audit event per contact written in one go, the tally told once and
+    the health codes of the people concerned recomputed once. `changed_at`: when (valid time,
+    now if not given), refused naming it when ahead of the clock, and for each contact it would
+    date before their identification or their last recorded status change.
+    """
+    require(actor, Cap.CONTACTS_EDIT)
+    check_choice("status", status, ContactStatus, _("Unknown status"))
     reason = need_reason(reason)
-    done, refused = 0, []
-    for contact in contacts:
-        try:
-            contact_set_status(
-                actor=actor, contact=contact, status=status, reason=reason, changed_at=changed_at
-            )
-            done += 1
-        except ValidationError as exc:
-            refused.append((contact, " ".join(exc.messages)))
-    return done, refused
+    at = check_happened("changed_at", changed_at)
+    wanted = None if ids is None else sorted(set(ids))
+    rows = _status_rows(actor, wanted, selection)
+    batch = StatusBatch()
+    if wanted is not None:
+        found = {r[0] for r in rows}
+        for missing in (i for i in wanted if i not in found):
+            batch.refused[missing] = _("No contact with this id in your jurisdiction")
+    moving = []
+    for row in rows:
+        pk, old = row[0], row[1]
+        if old == status:
+            batch.unchanged.append(pk)
+        elif status not in CONTACT_NEXT[old]:
+            batch.refused[pk] = _move_refused(old, status)
+        else:
+            moving.append(row)
+    if changed_at is not None:
+        batch.refused.update(_dated_too_early(moving, at))
+    if batch.refused:
+        return batch
+    batch.changed = [r[0] for r in moving]
+    if not moving:
+        return batch
+    counted = changes.changing("contact", batch.changed)
+    for chunk in _chunks(batch.changed):
+        Contact.objects.filter(pk__in=chunk).update(status=status)
+    events_record_bulk(_status_events(actor, moving, status, reason, at))
+    if len(moving) >= ANALYZE_AFTER_ROWS:
+        # The tally reads these contacts' events back at once: planned with stale statistics
+        # (a young events table), 30,000 fresh events took PostgreSQL 28 s instead of 0.3 s.
+        analyze(Event)
+    counted.done()
+    _changed(sorted({r[2] for r in moving}))
+    return batch
+
+
+def _dated_too_early(rows: list[tuple[Any, ...]], at: dt.datetime) -> dict[int, str]:
+    """The contacts a change at `at` would date before their identification or their last
+    recorded status change (their history could not be read back): one query a thousand."""
+    last: dict[str, dt.datetime] = {}
+    for chunk in _chunks([r[0] for r in rows], LOOKUP_BATCH):
+        found = (
+            changes_of("epi.contact", ["status"])
+            .filter(object_id__in=[str(pk) for pk in chunk])
+            .values("object_id")
+            .annotate(last=Max("at"))
+            .values_list("object_id", "last")
+        )
+        last.update(found)
+    refused = {}
+    for pk, identified_at in ((r[0], r[6]) for r in rows):
+        if identified_at and at < identified_at:
+            refused[pk] = str(_("The contact was not identified yet"))
+        elif str(pk) in last and at < last[str(pk)]:
+            refused[pk] = str(_("This is before the contact's last recorded status change"))
+    return refused
+
+
+def _status_events(
+    actor: Any, rows: list[tuple[Any, ...]], status: str, reason: str, at: dt.datetime
+) -> Iterable[EventRow]:
+    user_id, actor_name = actor_columns(actor)
+    for pk, old, person_id, division_key, name, case_number, _identified in rows:
+        yield EventRow(
+            at=at,
+            actor=user_id,
+            actor_name=actor_name,
+            action="contact.status_changed",
+            object_type="epi.contact",
+            object_id=str(pk),
+            object_label=f"{name} ← {case_number}"[:200],
+            person_id=person_id,
+            division_key=division_key,
+            field="status",
+            from_value=old,  # codes: the audit log shows them in the reader's language
+            to_value=status,
+            reason=reason,
+        )
 
 
 @transaction.atomic

@@ -4,8 +4,10 @@ contact list and pages, and requests for contacts registered elsewhere (协查).
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +21,7 @@ from fangkong.epi.cases.views import case_detail, history
 from fangkong.epi.contacts import importing, selectors, services
 from fangkong.epi.contacts import requests as contact_requests
 from fangkong.epi.contacts.forms import ContactFilterForm, ContactStatusForm, ConvertForm
-from fangkong.epi.models import ContactStatus, RequestStatus
+from fangkong.epi.models import Contact, ContactStatus, RequestStatus
 
 # A case's contacts -----------------------------------------------------------------------------
 
@@ -83,6 +85,14 @@ def case_contacts_import(request: HttpRequest, pk: int) -> HttpResponse:
 # Contacts -----------------------------------------------------------------------------
 
 
+def _filter_query(form: ContactFilterForm) -> str:
+    """The list's filters as a query string (no page number): what "all matching" sends."""
+    query = QueryDict(mutable=True)
+    if form.is_bound and form.is_valid():
+        query.update({k: v for k, v in form.cleaned_data.items() if v})
+    return query.urlencode()
+
+
 @login_required
 def contact_list(request: HttpRequest) -> HttpResponse:
     form = ContactFilterForm(request.GET or None)
@@ -101,35 +111,94 @@ def contact_list(request: HttpRequest) -> HttpResponse:
             "pager": pager,
             "figures": [(s, figures[s.value]) for s in ContactStatus],
             "status_form": ContactStatusForm(),
+            "all_status_form": ContactStatusForm(auto_id="all_%s"),
             "can_edit": can(request.user, Cap.CONTACTS_EDIT),
+            "query": _filter_query(form),
+            # one COUNT only when the matches run past this page
+            "matching": qs.count() if pager["next"] else pager["first"] - 1 + len(rows),
             "section": "contacts",
         },
+    )
+
+
+def _filtered(request: HttpRequest, query: str) -> tuple[ContactFilterForm, QuerySet[Contact]]:
+    """The contacts of the list page with the filters of `query` (its query string)."""
+    form = ContactFilterForm(QueryDict(query))
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.contacts_for_user(
+        request.user, status=filters.get("status", ""), degree=filters.get("degree", "")
+    )
+    return form, qs
+
+
+# Refused contacts named in the messages after a refused bulk change (the rest are counted).
+REFUSED_NAMED = 10
+
+
+def _report(request: HttpRequest, batch: services.StatusBatch) -> None:
+    if batch.refused:
+        messages.error(
+            request,
+            _("Nothing was changed: %(n)s contacts cannot make this move.")
+            % {"n": len(batch.refused)},
+        )
+        named = sorted(batch.refused)[:REFUSED_NAMED]
+        names = dict(
+            selectors.contacts_for_user(request.user)
+            .filter(pk__in=named)
+            .values_list("pk", "person__name")
+        )
+        for pk in named:
+            messages.error(request, f"{names.get(pk, f'#{pk}')}: {batch.refused[pk]}")
+        return
+    messages.success(
+        request,
+        _("%(changed)s contacts changed, %(unchanged)s already had this status.")
+        % {"changed": len(batch.changed), "unchanged": len(batch.unchanged)},
     )
 
 
 @login_required
 @require_POST
 def contact_status_bulk(request: HttpRequest) -> HttpResponse:
+    """Change the ticked contacts, or (`query`: the list's filter) every contact matching the
+    filter: shown first for confirmation with their number, then changed all at once."""
     require(request.user, Cap.CONTACTS_EDIT)
     form = ContactStatusForm(request.POST)
+    by_filter = "query" in request.POST
+    query = request.POST.get("query", "")
+    back = redirect(f"{reverse('epi:contacts')}?{query}" if by_filter else reverse("epi:contacts"))
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
-    if not form.is_valid() or not ids:
+    if not form.is_valid() or not (ids or by_filter):
         flash(request, form=form)
-        if not ids:
+        if not (ids or by_filter):
             messages.error(request, _("Tick the contacts to change."))
-        return redirect("epi:contacts")
-    contacts = selectors.contacts_for_user(request.user).filter(pk__in=ids).select_related("person")
+        return back
+    selection = None
+    if by_filter:
+        filter_form, selection = _filtered(request, query)
+        if "confirm" not in request.POST:
+            context = {
+                "form": form,
+                "filter_form": filter_form,
+                "query": query,
+                "count": selection.count(),
+                "status_label": ContactStatus(form.cleaned_data["status"]).label,
+                "section": "contacts",
+            }
+            return render(request, "epi/contact_status_confirm.html", context)
     try:
-        done, refused = services.contacts_set_status(
-            actor=request.user, contacts=contacts, **form.cleaned_data
+        batch = services.contacts_set_status(
+            actor=request.user,
+            ids=None if by_filter else ids,
+            selection=selection,
+            **form.cleaned_data,
         )
     except ValidationError as exc:
         flash(request, exc)
-        return redirect("epi:contacts")
-    messages.success(request, _("%(n)s contacts changed.") % {"n": done})
-    for contact, reason in refused:
-        messages.error(request, f"{contact.person.name}: {reason}")
-    return redirect("epi:contacts")
+        return back
+    _report(request, batch)
+    return back
 
 
 @login_required
