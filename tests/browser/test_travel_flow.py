@@ -70,7 +70,7 @@ def test_report_arrive_hand_over_acknowledge_not_complied(
     obligation_lines = [
         f"离开高风险区人员，自 {left.isoformat()} 起算。",
         f"{today.isoformat()} 至 {(today + 6 * DAY).isoformat()} 居家隔离。",
-        f"于 {', '.join(d.isoformat() for d in test_days)} 进行核酸检测。",
+        f"于 {'、'.join(d.isoformat() for d in test_days)} 进行核酸检测。",
     ]
 
     # 1. The traveller reports the trip on a phone, without logging in.

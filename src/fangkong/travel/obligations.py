@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from fangkong.core.words import listing
 from fangkong.policy import accessor
 from fangkong.quarantine.measures import schedules
 from fangkong.quarantine.measures.services import basis_of, category_label
@@ -113,5 +114,5 @@ def lines(obligations: dict[str, Any] | None) -> list[str]:
         out.append(_("No quarantine."))
     tests = obligations.get("tests") or []
     if tests:
-        out.append(_("Nucleic-acid tests on %(days)s.") % {"days": ", ".join(tests)})
+        out.append(_("Nucleic-acid tests on %(days)s.") % {"days": listing(tests)})
     return out
