@@ -44,6 +44,8 @@ SEED = 1
 
 def _contacts(count: int) -> tuple[object, list[int]]:
     """One case and `count` close contacts of it (new residents), all in the first district."""
+    # Imported here: this module is also the driver, which runs without Django; the worker
+    # calls this after django.setup().
     from django.utils import timezone
 
     from fangkong.core.bulk import analyze, copy_rows
@@ -136,6 +138,7 @@ def worker(residents: int, contacts: int, runs: int, profile: bool) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
     django.setup()
+    # Only now can the models be imported (the driver process never sets Django up).
     from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment
