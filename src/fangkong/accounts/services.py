@@ -1,13 +1,15 @@
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp import verify_token
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -16,6 +18,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from fangkong.accounts import selectors, throttle
 from fangkong.accounts.models import ApiToken, User, hash_token
 from fangkong.audit.services import ANONYMOUS, event_record
+from fangkong.core.access import key_filter, scope_key
+from fangkong.core.errors import field_error
 from fangkong.core.roles import Role
 from fangkong.places.models import Division
 
@@ -216,3 +220,51 @@ def two_factor_remove(*, user: User, actor: Any) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     _account_event(user, "two_factor.removed", actor=actor)
+
+
+def staff_set(
+    *,
+    actor: Any,
+    obj: Any,
+    usernames: Iterable[str],
+    action: str,
+    check: Callable[[list[User], list[str]], None] | None = None,
+) -> tuple[int, int]:
+    """Make exactly these accounts the staff (`obj.staff`) of a site, a lab…; returns (added,
+    removed) and audits the change once. Staff come from the actor's jurisdiction (those
+    already on the staff may stay); anyone else is "no such user", so the form tells nothing
+    about other districts' accounts. `check(users, wanted)` raises what else is refused."""
+    wanted = sorted({u.strip() for u in usernames if u and u.strip()})
+    before = {u.username: u for u in obj.staff.all()}
+    users = list(
+        User.objects.filter(username__in=wanted, is_active=True).filter(
+            key_filter(scope_key(actor), "jurisdiction__key")
+            | Q(pk__in=[u.pk for u in before.values()])
+        )
+    )
+    unknown = sorted(set(wanted) - {u.username for u in users})
+    if unknown:
+        raise field_error(
+            "staff", _("No active user named %(names)s") % {"names": ", ".join(unknown)}
+        )
+    if check is not None:
+        check(users, wanted)
+    added = [u for u in users if u.username not in before]
+    removed = [u for name, u in before.items() if name not in wanted]
+    if not added and not removed:
+        return 0, 0
+    obj.staff.add(*added)
+    obj.staff.remove(*removed)
+    event_record(
+        actor=actor,
+        action=action,
+        obj=obj,
+        field="staff",
+        from_value=", ".join(sorted(before)),
+        to_value=", ".join(wanted),
+        data={
+            "added": sorted(u.username for u in added),
+            "removed": sorted(u.username for u in removed),
+        },
+    )
+    return len(added), len(removed)

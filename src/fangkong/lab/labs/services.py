@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import User
+from fangkong.accounts.services import staff_set
 from fangkong.audit.services import event_record
-from fangkong.core.access import Cap, in_scope, key_filter, require, scope_key
+from fangkong.core.access import Cap, in_scope, require
 from fangkong.core.errors import field_error
 from fangkong.core.roles import Role
 from fangkong.lab.models import Lab, TurnaroundClass
@@ -232,44 +232,20 @@ def lab_staff_set(*, actor: Any, lab: Lab, usernames: Iterable[str]) -> tuple[in
     removed)."""
     require(actor, Cap.LABS_MANAGE)
     require_lab(actor, lab)
-    wanted = sorted({u.strip() for u in usernames if u and u.strip()})
-    before = {u.username: u for u in lab.staff.all()}
-    # Staff come from the actor's jurisdiction (those already on the staff may stay); anyone
-    # else is "no such user", so the form tells nothing about other districts' accounts.
-    users = list(
-        User.objects.filter(username__in=wanted, is_active=True).filter(
-            key_filter(scope_key(actor), "jurisdiction__key")
-            | Q(pk__in=[u.pk for u in before.values()])
-        )
-    )
-    unknown = sorted(set(wanted) - {u.username for u in users})
-    if unknown:
-        raise field_error(
-            "staff", _("No active user named %(names)s") % {"names": ", ".join(unknown)}
-        )
-    other_roles = sorted(u.username for u in users if u.role != Role.LAB)
-    if other_roles:
-        raise field_error(
-            "staff",
-            _("Only accounts with the laboratory role can be a lab's staff: %(names)s")
-            % {"names": ", ".join(other_roles)},
-        )
-    added = [u for u in users if u.username not in before]
-    removed = [u for name, u in before.items() if name not in wanted]
-    if not added and not removed:
-        return 0, 0
-    lab.staff.add(*added)
-    lab.staff.remove(*removed)
-    event_record(
+
+    def lab_accounts_only(users: list[User], wanted: list[str]) -> None:
+        other_roles = sorted(u.username for u in users if u.role != Role.LAB)
+        if other_roles:
+            raise field_error(
+                "staff",
+                _("Only accounts with the laboratory role can be a lab's staff: %(names)s")
+                % {"names": ", ".join(other_roles)},
+            )
+
+    return staff_set(
         actor=actor,
-        action="lab.staff_changed",
         obj=lab,
-        field="staff",
-        from_value=", ".join(sorted(before)),
-        to_value=", ".join(wanted),
-        data={
-            "added": sorted(u.username for u in added),
-            "removed": sorted(u.username for u in removed),
-        },
+        usernames=usernames,
+        action="lab.staff_changed",
+        check=lab_accounts_only,
     )
-    return len(added), len(removed)

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.models import User
+from fangkong.accounts.services import staff_set
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
 from fangkong.core import changes
-from fangkong.core.access import Cap, in_scope, key_filter, require, scope_key
+from fangkong.core.access import Cap, in_scope, require
 from fangkong.core.errors import field_error
 from fangkong.places.models import Division
 from fangkong.quarantine.models import (
@@ -128,42 +128,14 @@ def site_staff_set(*, actor: Any, site: Site, usernames: Iterable[str]) -> tuple
     """Make exactly these users the site's staff; returns (added, removed)."""
     require(actor, Cap.QUARANTINE_MANAGE)
     require_site(actor, site)
-    wanted = sorted({u.strip() for u in usernames if u and u.strip()})
-    before = {u.username: u for u in site.staff.all()}
-    # Staff come from the actor's jurisdiction (those already on the site may stay); anyone
-    # else is "no such user", so the form tells nothing about other districts' accounts.
-    users = list(
-        User.objects.filter(username__in=wanted, is_active=True).filter(
-            key_filter(scope_key(actor), "jurisdiction__key")
-            | Q(pk__in=[u.pk for u in before.values()])
-        )
+
+    def keeps_oneself(users: list[User], wanted: list[str]) -> None:
+        if is_site_manager(actor) and actor.username not in wanted:
+            raise field_error("staff", _("You cannot remove yourself from the site's staff"))
+
+    return staff_set(
+        actor=actor, obj=site, usernames=usernames, action="site.staff_changed", check=keeps_oneself
     )
-    unknown = sorted(set(wanted) - {u.username for u in users})
-    if unknown:
-        raise field_error(
-            "staff", _("No active user named %(names)s") % {"names": ", ".join(unknown)}
-        )
-    if is_site_manager(actor) and actor.username not in wanted:
-        raise field_error("staff", _("You cannot remove yourself from the site's staff"))
-    added = [u for u in users if u.username not in before]
-    removed = [u for name, u in before.items() if name not in wanted]
-    if not added and not removed:
-        return 0, 0
-    site.staff.add(*added)
-    site.staff.remove(*removed)
-    event_record(
-        actor=actor,
-        action="site.staff_changed",
-        obj=site,
-        field="staff",
-        from_value=", ".join(sorted(before)),
-        to_value=", ".join(wanted),
-        data={
-            "added": sorted(u.username for u in added),
-            "removed": sorted(u.username for u in removed),
-        },
-    )
-    return len(added), len(removed)
 
 
 # Rooms --------------------------------------------------------------------------------------
