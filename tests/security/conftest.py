@@ -14,7 +14,7 @@ from django.test.utils import _TestState
 from fangkong.api import api
 from tests import factories as f
 from tests.security import scenario
-from tests.security.matrix import SUMMARY, Env, fingerprint
+from tests.security.matrix import SUMMARY, Env, digests, fingerprint
 
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as the autouse fixture does
 
@@ -70,7 +70,7 @@ def env(world, django_db_blocker):
         for user in [*world.personas.values(), world.nobody]:
             clients[user.username.removeprefix("m_")] = client = Client()
             f.sign_in(client, user)
-        yield Env(world, clients, fingerprint(world))
+        yield Env(world, clients, fingerprint(world), digests(world))
     cookies.disable()
     cache.clear()
     quiet.setLevel(level)

@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from fangkong.core.roles import Role
+from fangkong.people.models import Resident
 from tests.security import routes as r
 from tests.security.matrix import (
     MODES,
@@ -34,6 +36,7 @@ from tests.security.matrix import (
     TOTALS,
     Env,
     attempts,
+    changed_outside,
     effective,
     problems_of,
     send,
@@ -180,3 +183,20 @@ def test_admin_is_staff_only(env: Env, db: Any) -> None:
             if not (answer.status == 302 and "login/" in answer.location):
                 problems.append(f"{user} GET {path}: HTTP {answer.status}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("side", ["inside", "outside"])
+def test_a_change_to_an_outside_row_is_seen_and_one_inside_is_not(side: str, env: Env, db: Any):
+    """The detector itself: a row of the outside district changed (on PostgreSQL, found by its
+    table's digest, then described row by row) is reported; the same change inside is not."""
+    world_side = getattr(env.world, side)
+    person = Resident.objects.get(pk=min(world_side.objs["people"]))
+    table = Resident._meta.db_table
+    with transaction.atomic():
+        Resident.objects.filter(pk=person.pk).update(name=person.name + "改")
+        changed = changed_outside(env, [table])
+        transaction.set_rollback(True)
+    assert bool(changed) == (side == "outside"), changed
+    if changed:
+        assert changed[0].startswith(f"{table}: +") and person.name + "改" in changed[0]
+    assert changed_outside(env, [table]) == []  # rolled back: as before
