@@ -39,6 +39,8 @@ PATHS = {
     "/api/policy/profiles/upload",
     "/api/cases",
     "/api/cases/figures",
+    "/api/cases/reclassify",
+    "/api/cases/close",
     "/api/cases/{case_id}",
     "/api/cases/{case_id}/reclassify",
     "/api/cases/{case_id}/transfer",
