@@ -870,6 +870,7 @@ REQUEST_FIELDS = (
     "decision_reason",
     "division_key",
     "case_key",
+    "identified_at",
 )
 
 
@@ -892,6 +893,7 @@ def _request_fields(
         "last_exposure_on": row.last_exposure_on,
         "overlap_minutes": row.overlap_minutes,
         "note": (row.note or "").strip()[:300],
+        "identified_at": row.identified_at,  # checked like a local row's (`_plan_bulk`)
     }
 
 
@@ -929,6 +931,7 @@ def contact_requests_write(
             "",
             r["person"].division_key,
             r["case"].division_key,
+            r.get("identified_at") or now,
         )
 
     copy_rows(ContactRequest, REQUEST_FIELDS, (values(r) for r in rows))
