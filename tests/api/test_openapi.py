@@ -40,6 +40,7 @@ PATHS = {
     "/api/cases",
     "/api/cases/figures",
     "/api/cases/reclassify",
+    "/api/cases/transfer",
     "/api/cases/close",
     "/api/cases/{case_id}",
     "/api/cases/{case_id}/reclassify",

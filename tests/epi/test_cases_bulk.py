@@ -92,6 +92,49 @@ def test_bulk_close_records_the_outcome_of_every_case(city, tracer):
     assert Event.objects.filter(action=CLOSED, field="status", to_value="recovered").count() == 3
 
 
+def test_bulk_transfer_moves_every_case_to_one_hospital_once(city, tracer):
+    """Like `case_transfer` for each: the destination and the status events, the transfer
+    time; the same bus again changes nothing; a closed case or a time before a case's report
+    refuses the batch."""
+    ids = many_cases(city, 3)
+    when = timezone.now() - dt.timedelta(hours=1)
+    hospital = {"destination": "shelter_hospital", "destination_name": "许昌方舱医院"}
+    batch = services.cases_transfer(
+        actor=tracer, ids=ids, transferred_at=when, reason="闭环转运", **hospital
+    )
+    assert sorted(batch.changed) == ids
+    rows = Case.objects.filter(pk__in=ids)
+    assert set(rows.values_list("status", "destination", "destination_name", "transferred_at")) == {
+        (CaseStatus.TRANSFERRED, "shelter_hospital", "许昌方舱医院", when)
+    }
+    events = Event.objects.filter(action="case.transferred")
+    assert (
+        sorted((e.field, e.from_value, e.to_value, e.at) for e in events)
+        == [("destination", "", "shelter_hospital 许昌方舱医院", when)] * 3
+        + [("status", "reported", "transferred", when)] * 3
+    )
+    again = services.cases_transfer(
+        actor=tracer, ids=ids, transferred_at=when, reason="闭环转运", **hospital
+    )
+    assert (again.changed, sorted(again.unchanged)) == ([], ids)
+    assert events.count() == 6
+    fresh = many_cases(city, 1, tag="F")
+    shut = many_cases(city, 1, tag="D", status=CaseStatus.DIED, outcome_on=OUTCOME)
+    reported_later = many_cases(city, 1, tag="R", reported_on=timezone.localdate())
+    refused = services.cases_transfer(
+        actor=tracer,
+        ids=[*fresh, *shut, *reported_later],
+        transferred_at=timezone.now() - dt.timedelta(days=3),
+        reason="闭环转运",
+        **hospital,
+    ).refused
+    assert refused == {
+        shut[0]: "A closed case cannot be transferred",
+        reported_later[0]: "The transfer cannot be before the report",
+    }
+    assert closed(fresh) == {(CaseStatus.REPORTED, None)}
+
+
 def test_one_case_that_cannot_change_refuses_the_whole_batch(city, tracer):
     ids = many_cases(city, 3)
     shut = many_cases(city, 1, tag="C", status=CaseStatus.DIED, outcome_on=OUTCOME)[0]
@@ -276,6 +319,24 @@ def test_api_closes_every_case_matching_a_filter(client, city, tracer):
     assert closed(confirmed) == {(CaseStatus.REPORTED, None)}
 
 
+def test_api_transfers_ids_and_wants_the_time(client, city, tracer):
+    ids = many_cases(city, 2)
+    body = {
+        "ids": ids,
+        "destination": "designated_hospital",
+        "destination_name": "许昌市中心医院",
+        "reason": "闭环转运",
+    }
+    missing = api(client, tracer, "/api/cases/transfer", body)
+    assert missing.status_code == 422 and "transferred_at" in missing.json()["detail"][0]["loc"]
+    when = (timezone.now() - dt.timedelta(minutes=30)).isoformat()
+    response = client.post(
+        "/api/cases/transfer", {**body, "transferred_at": when}, content_type="application/json"
+    )
+    assert response.json() == {"changed": 2, "unchanged": 0, "refused": []}
+    assert closed(ids) == {(CaseStatus.TRANSFERRED, None)}
+
+
 def test_api_refuses_the_batch_naming_each_id(client, city, tracer, people):
     ids = many_cases(city, 2)
     elsewhere = make_case(people["other"], kind=CaseKind.ASYMPTOMATIC)  # 建安区
@@ -321,6 +382,10 @@ def test_openapi_shows_the_real_bodies(client, tracer):
     for path, fields in (
         ("/api/cases/reclassify", {"ids", "filter", "kind", "reclassified_at", "reason"}),
         ("/api/cases/close", {"ids", "filter", "status", "outcome_on", "closed_at", "reason"}),
+        (
+            "/api/cases/transfer",
+            {"ids", "filter", "destination", "destination_name", "transferred_at", "reason"},
+        ),
     ):
         post = schema["paths"][path]["post"]
         ref = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
@@ -374,6 +439,25 @@ def test_all_matching_a_filter_are_closed_after_confirming_their_number(
     assert "12 cases changed, 0 were already so." in done.content.decode()
     assert closed(asymptomatic) == {(CaseStatus.RECOVERED, OUTCOME)}
     assert closed(confirmed) == {(CaseStatus.REPORTED, None)}
+
+
+def test_ticked_cases_are_transferred_from_the_list_in_chinese(login, city, tracer):
+    ids = many_cases(city, 2)
+    client = login(tracer)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("epi:cases")).content.decode()
+    assert "转运：勾选的病例" in page
+    form = {
+        "ids": ids,
+        "action": "transfer",
+        "transfer-destination": "shelter_hospital",
+        "transfer-destination_name": "许昌方舱医院",
+        "transfer-transferred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "transfer-reason": "闭环转运",
+    }
+    done = client.post(reverse("epi:cases_bulk"), form, follow=True).content.decode()
+    assert "已变更 2 例病例，0 例原已如此。" in done
+    assert closed(ids) == {(CaseStatus.TRANSFERRED, None)}
 
 
 def test_a_refused_batch_on_the_page_names_the_cases(login, city, tracer):

@@ -382,6 +382,12 @@ OP_BODY: dict[str, Callable[[], dict[str, Any]]] = {
     "contacts_status": lambda: {"ids": [Ref("contact", "pk")]},
     "cases_reclassify": lambda: {"ids": [Ref("case", "pk")], "kind": "asymptomatic"},
     "cases_close": lambda: {"ids": [Ref("case", "pk")], "status": "recovered"},
+    "cases_transfer": lambda: {
+        "ids": [Ref("case", "pk")],
+        "destination": "designated_hospital",
+        "destination_name": "矩阵医院",
+        "transferred_at": _now(),
+    },
     "tubes_send": lambda: {"barcodes": [Ref("full_tube", "barcode")], "lab": Ref("lab", "code")},
     "tubes_receive": lambda: {"barcodes": [Ref("sent_tube", "barcode")], "lab": Ref("lab", "code")},
     "quarantine_rooms_add": lambda: {"rooms": [{"building": "B", "floor": 3, "number": "301"}]},

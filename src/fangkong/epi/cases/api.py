@@ -20,6 +20,7 @@ from fangkong.epi.cases.schemas import (
     CasesChangedOut,
     CasesCloseIn,
     CasesReclassifyIn,
+    CasesTransferIn,
     CaseTransferIn,
     CloseIn,
     ReclassifyIn,
@@ -131,6 +132,32 @@ def cases_reclassify(request: HttpRequest, payload: CasesReclassifyIn) -> Status
         kind=payload.kind.value,
         reason=payload.reason,
         reclassified_at=payload.reclassified_at,
+    )
+    return _answer(batch)
+
+
+@router.post(
+    "/cases/transfer",
+    response={200: CasesChangedOut, 409: CasesChangedOut, **ERRORS},
+    summary="Transfer many cases",
+)
+def cases_transfer(request: HttpRequest, payload: CasesTransferIn) -> Status[dict[str, Any]]:
+    """Record the closed-loop transfer of many cases to one hospital at one time, with one
+    reason: the cases `ids`, or every case in your jurisdiction matching `filter`. All or
+    nothing: if any case is outside your jurisdiction (or unknown), closed, or would be dated
+    before its sampling, report or last status change, the answer is 409 naming each one and
+    nothing changes. Cases already transferred to this hospital are `unchanged`, so sending
+    the same request again changes nothing."""
+    require(request.user, Cap.CASES_EDIT)
+    selection = _selection(request.user, payload.ids, payload.filter)
+    batch = services.cases_transfer(
+        actor=request.user,
+        ids=payload.ids,
+        selection=selection,
+        destination=payload.destination.value,
+        destination_name=payload.destination_name,
+        transferred_at=payload.transferred_at,
+        reason=payload.reason,
     )
     return _answer(batch)
 

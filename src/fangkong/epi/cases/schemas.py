@@ -143,6 +143,33 @@ class CasesReclassifyIn(Schema):
     }
 
 
+class CasesTransferIn(Schema):
+    """Either `ids` or `filter` (not both); `reason` is required."""
+
+    ids: list[Id] | None = IDS
+    filter: CaseFilterIn | None = FILTER
+    destination: Destination
+    destination_name: str = Field(max_length=200)
+    transferred_at: Happened = Field(
+        description="When the cases were transferred (valid time, the same for all)"
+    )
+    reason: str = ""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "filter": {"status": "reported", "kind": "asymptomatic"},
+                    "destination": "shelter_hospital",
+                    "destination_name": "许昌方舱医院",
+                    "transferred_at": "2022-04-02T21:30:00+08:00",
+                    "reason": "闭环转运",
+                },
+            ]
+        }
+    }
+
+
 class CasesCloseIn(Schema):
     """Either `ids` or `filter` (not both); `reason` is required."""
 

@@ -4,7 +4,7 @@ facts changed. `case_create` and the checks before it are shared with contacts/s
 contact who tests positive becomes a case)."""
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -409,34 +409,44 @@ class _Row(NamedTuple):
     status: str
     outcome_on: dt.date | None
     sampled_on: dt.date
+    reported_on: dt.date
     registered_at: dt.datetime
+    destination: str
+    destination_name: str
     person_id: int
     division_key: str
     number: str
     name: str
+    born: dt.date | None
+
+
+ROW_COLUMNS = (
+    "pk",
+    "kind",
+    "status",
+    "outcome_on",
+    "sampled_on",
+    "reported_on",
+    "registered_at",
+    "destination",
+    "destination_name",
+    "person_id",
+    "division_key",
+    "number",
+    "person__name",
+    "person__birth_date",
+)
 
 
 def _case_rows(actor: Any, ids: list[int] | None, selection: Any) -> list[_Row]:
     """The chosen cases in the actor's jurisdiction, locked until the change is written."""
-    columns = (
-        "pk",
-        "kind",
-        "status",
-        "outcome_on",
-        "sampled_on",
-        "registered_at",
-        "person_id",
-        "division_key",
-        "number",
-        "person__name",
-    )
     qs = scoped(Case.objects.all() if selection is None else selection, actor)
     qs = qs.select_for_update(of=("self",)).order_by("pk")
     if ids is None:
-        return [_Row(*r) for r in qs.values_list(*columns)]
+        return [_Row(*r) for r in qs.values_list(*ROW_COLUMNS)]
     rows: list[_Row] = []
     for chunk in chunks(ids):
-        rows.extend(_Row(*r) for r in qs.filter(pk__in=chunk).values_list(*columns))
+        rows.extend(_Row(*r) for r in qs.filter(pk__in=chunk).values_list(*ROW_COLUMNS))
     return rows
 
 
@@ -456,28 +466,35 @@ def _last_changes(rows: list[_Row], name: str) -> dict[int, dt.datetime]:
     return last
 
 
-@dataclass
-class _Change:
-    """One bulk change of the cases: the field its events record and the columns it writes."""
-
-    action: str
-    field: str
-    to: str
-    at_field: str
-    at: dt.datetime
-    tolerance: dt.timedelta
-    reason: str
-    columns: dict[str, Any]
-    # (row → "unchanged" | a refusal | "" to change), checked before any write
-    decide: Any
-
-
 UNCHANGED = "unchanged"
 
 
+@dataclass
+class _Change:
+    """One bulk change of cases, as its single path makes it for one case."""
+
+    action: str  # of the audit events
+    at_field: str  # the valid time's name, in refusals
+    at: dt.datetime
+    tolerance: dt.timedelta
+    reason: str
+    columns: dict[str, Any]  # written to every changed row
+    tracked: str  # the field whose last audited change the time may not precede
+    # row → UNCHANGED, a refusal, or "" to change; checked before anything is written
+    decide: Callable[[_Row], str]
+    # row → the (field, from, to) its events record, in codes (shown in the reader's language)
+    events: Callable[[_Row], list[tuple[str, str, str]]]
+    # row → facts of the case the time may not precede (as the single path lists them)
+    after: Callable[[_Row], tuple[tuple[dt.date | None, str], ...]] = lambda row: ()
+
+
+def _registered(row: _Row) -> tuple[tuple[dt.date | None, str], ...]:
+    return ((row.registered_at, _("The case was not registered yet")),)
+
+
 def _cases_change(actor: Any, ids: Iterable[int] | None, selection: Any, c: _Change) -> StatusBatch:
-    """Check every row, then write all of them or none: the engine of `cases_reclassify` and
-    `cases_close` (docs/cases.md, "Changing many cases at once")."""
+    """Check every row, then write all of them or none: the engine of `cases_reclassify`,
+    `cases_transfer` and `cases_close` (docs/cases.md, "Changing many cases at once")."""
     wanted = None if ids is None else sorted(set(ids))
     rows = _case_rows(actor, wanted, selection)
     batch = StatusBatch()
@@ -494,14 +511,16 @@ def _cases_change(actor: Any, ids: Iterable[int] | None, selection: Any, c: _Cha
             batch.refused[row.pk] = verdict
         else:
             moving.append(row)
-    last = _last_changes(moving, c.field)
+    last = _last_changes(moving, c.tracked)
     for row in moving:
         after = (
-            (row.registered_at, _("The case was not registered yet")),
+            *c.after(row),
             (last.get(row.pk), _("This is before the case's last recorded change")),
         )
         try:
-            dates.check_happened(c.at_field, c.at, tolerance=c.tolerance, after=after)
+            dates.check_happened(
+                c.at_field, c.at, tolerance=c.tolerance, after=after, born=row.born
+            )
         except ValidationError as exc:
             batch.refused[row.pk] = " ".join(exc.message_dict[c.at_field])
     if batch.refused or not moving:
@@ -519,21 +538,22 @@ def _cases_change(actor: Any, ids: Iterable[int] | None, selection: Any, c: _Cha
 def _case_events(actor: Any, rows: list[_Row], c: _Change) -> Iterable[EventRow]:
     user_id, actor_name = actor_columns(actor)
     for row in rows:
-        yield EventRow(
-            at=c.at,
-            actor=user_id,
-            actor_name=actor_name,
-            action=c.action,
-            object_type="epi.case",
-            object_id=str(row.pk),
-            object_label=f"{row.number} {row.name}"[:200],
-            person_id=row.person_id,
-            division_key=row.division_key,
-            field=c.field,
-            from_value=getattr(row, c.field),  # codes: the log shows them in the reader's language
-            to_value=c.to,
-            reason=c.reason,
-        )
+        for name, old, new in c.events(row):
+            yield EventRow(
+                at=c.at,
+                actor=user_id,
+                actor_name=actor_name,
+                action=c.action,
+                object_type="epi.case",
+                object_id=str(row.pk),
+                object_label=f"{row.number} {row.name}"[:200],
+                person_id=row.person_id,
+                division_key=row.division_key,
+                field=name,
+                from_value=old,
+                to_value=new,
+                reason=c.reason,
+            )
 
 
 @transaction.atomic
@@ -570,15 +590,91 @@ def cases_reclassify(
         return ""
 
     change = _Change(
-        "case.reclassified",
-        "kind",
-        kind,
-        "reclassified_at",
-        at,
-        tolerance,
-        reason,
-        {"kind": kind},
-        decide,
+        action="case.reclassified",
+        at_field="reclassified_at",
+        at=at,
+        tolerance=tolerance,
+        reason=reason,
+        columns={"kind": kind},
+        tracked="kind",
+        decide=decide,
+        events=lambda row: [("kind", row.kind, kind)],
+        after=_registered,
+    )
+    return _cases_change(actor, ids, selection, change)
+
+
+def _destination(code: str, name: str) -> str:
+    """A destination as its events keep it: the kind's code, then the hospital's name."""
+    return f"{code} {name}".strip() if code else ""
+
+
+@transaction.atomic
+def cases_transfer(
+    *,
+    actor: Any,
+    destination: str,
+    destination_name: str,
+    transferred_at: dt.datetime,
+    reason: str,
+    ids: Iterable[int] | None = None,
+    selection: Any = None,
+) -> StatusBatch:
+    """Record the closed-loop transfer of many cases to one hospital at one time, saying why
+    (a bus to the shelter hospital): the cases `ids`, or every case of `selection`.
+
+    Checked and written as `cases_reclassify`: all or nothing, each refused id named (a closed
+    case; a time before a case's sampling, report or last status change, or its person's
+    birth).
+    Cases already transferred to this hospital are left alone (`unchanged`). Each changed case
+    has its `case.transferred` events (destination, and status when it changes), as
+    `case_transfer` writes them."""
+    require(actor, Cap.CASES_EDIT)
+    check_choice(
+        "destination", destination, Destination, _("Choose a designated or shelter hospital")
+    )
+    destination_name = (destination_name or "").strip()
+    if not destination_name:
+        raise field_error("destination_name", _("Name the hospital"))
+    reason = need_reason(reason)
+    tolerance = current().rules.records.tolerance
+    at = check_happened("transferred_at", transferred_at, tolerance=tolerance)
+    to = _destination(destination, destination_name)
+
+    def decide(row: _Row) -> str:
+        if row.status in CLOSED_CASE:
+            return _("A closed case cannot be transferred")
+        if row.status == CaseStatus.TRANSFERRED and (
+            _destination(row.destination, row.destination_name) == to
+        ):
+            return UNCHANGED
+        return ""
+
+    def events(row: _Row) -> list[tuple[str, str, str]]:
+        out = [("destination", _destination(row.destination, row.destination_name), to)]
+        if row.status != CaseStatus.TRANSFERRED:
+            out.append(("status", row.status, CaseStatus.TRANSFERRED.value))
+        return out
+
+    change = _Change(
+        action="case.transferred",
+        at_field="transferred_at",
+        at=at,
+        tolerance=tolerance,
+        reason=reason,
+        columns={
+            "status": CaseStatus.TRANSFERRED,
+            "destination": destination,
+            "destination_name": destination_name,
+            "transferred_at": at,
+        },
+        tracked="status",
+        decide=decide,
+        events=events,
+        after=lambda row: (
+            (row.sampled_on, _("The transfer cannot be before sampling")),
+            (row.reported_on, _("The transfer cannot be before the report")),
+        ),
     )
     return _cases_change(actor, ids, selection, change)
 
@@ -624,14 +720,15 @@ def cases_close(
         return ""
 
     change = _Change(
-        "case.closed",
-        "status",
-        status,
-        "closed_at",
-        at,
-        tolerance,
-        reason,
-        {"status": status, "outcome_on": outcome_on},
-        decide,
+        action="case.closed",
+        at_field="closed_at",
+        at=at,
+        tolerance=tolerance,
+        reason=reason,
+        columns={"status": status, "outcome_on": outcome_on},
+        tracked="status",
+        decide=decide,
+        events=lambda row: [("status", row.status, status)],
+        after=_registered,
     )
     return _cases_change(actor, ids, selection, change)

@@ -54,6 +54,7 @@ def _filter_query(form: CaseFilterForm) -> str:
 # Many cases at once: the list's actions, each a form (prefixed by its name) and a service.
 BULK: dict[str, tuple[type[Form], Any, Any]] = {
     "reclassify": (ReclassifyForm, services.cases_reclassify, gettext_lazy("Reclassify")),
+    "transfer": (TransferForm, services.cases_transfer, gettext_lazy("Transfer the cases")),
     "close": (CloseForm, services.cases_close, gettext_lazy("Close the cases")),
 }
 
