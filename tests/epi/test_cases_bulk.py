@@ -461,7 +461,7 @@ def test_ticked_cases_are_transferred_from_the_list_in_chinese(login, city, trac
     history = client.get(reverse("epi:case", args=[ids[0]])).content.decode()
     assert "— → 方舱医院 许昌方舱医院" in history  # codes read as labels
     assert "已报告 → 已闭环转运" in history
-    assert "shelter_hospital" not in history
+    assert "→ shelter_hospital" not in history
 
 
 def test_a_refused_batch_on_the_page_names_the_cases(login, city, tracer):
