@@ -420,6 +420,8 @@ def test_all_matching_a_filter_are_closed_after_confirming_their_number(
     settings.PAGE_SIZE = 5
     asymptomatic = many_cases(city, 12, tag="A")
     confirmed = many_cases(city, 2, tag="C", kind=CaseKind.CONFIRMED)
+    when = (timezone.localtime() - dt.timedelta(hours=1)).replace(second=0, microsecond=0)
+    typed = when.strftime("%Y-%m-%dT%H:%M")
     client = login(tracer)
     page = client.get(reverse("epi:cases"), {"kind": "asymptomatic"}).content.decode()
     assert "All 12 cases matching this filter" in page
@@ -429,16 +431,18 @@ def test_all_matching_a_filter_are_closed_after_confirming_their_number(
         "action": "close",
         "close-status": "recovered",
         "close-outcome_on": OUTCOME.isoformat(),
-        "close-closed_at": "",
+        "close-closed_at": typed,
         "close-reason": "治愈出院",
     }
     confirm = client.post(reverse("epi:cases_bulk"), ask).content.decode()
     assert 'data-count="12"' in confirm and "Recovered" in confirm
+    assert f'name="close-closed_at" value="{typed}"' in confirm
     assert closed(asymptomatic) == {(CaseStatus.REPORTED, None)}  # nothing before confirming
     done = client.post(reverse("epi:cases_bulk"), {**ask, "confirm": "1"}, follow=True)
     assert "12 cases changed, 0 were already so." in done.content.decode()
     assert closed(asymptomatic) == {(CaseStatus.RECOVERED, OUTCOME)}
     assert closed(confirmed) == {(CaseStatus.REPORTED, None)}
+    assert {e.at for e in Event.objects.filter(action=CLOSED)} == {when}
 
 
 def test_ticked_cases_are_transferred_from_the_list_in_chinese(login, city, tracer):
