@@ -18,6 +18,13 @@ one district. It then times, `--runs` times each (best and median):
 - baseline: one raw `UPDATE epi_contact SET status = … WHERE id IN (…)` of the same rows (no
   check, no audit, no derived state): the floor the service is measured against.
 
+Side by side, `--cases` cases (default 2,000, asymptomatic, new residents of the same district)
+reclassified at once, as a district task force member:
+
+- cases: `POST /api/cases/reclassify` (asymptomatic → confirmed) with all the ids;
+- cases_again: the same request a second time (every case `unchanged`);
+- cases_baseline: the raw `UPDATE epi_case SET kind = … WHERE id IN (…)` of the same rows.
+
 Between runs the contacts go back to "identified" and the events, tally and codes stay (so
 later runs write into fuller tables, as in production).
 """
@@ -110,13 +117,59 @@ def _contacts(count: int) -> tuple[object, list[int]]:
                 "identified",
                 "",
                 unit.key,
-                now,
+                now,  # identified
+                now,  # recorded
             )
             for pk in list(people)  # read before the COPY starts: one connection
         ),
     )
     analyze(Resident, Contact)
     return case, sorted(Contact.objects.filter(case=case).values_list("pk", flat=True))
+
+
+def _cases(count: int, case: object) -> list[int]:
+    """`count` asymptomatic cases of new residents in the index case's unit (bulk written)."""
+    from django.utils import timezone
+
+    from fangkong.core.bulk import analyze, copy_rows
+    from fangkong.epi.contacts.services import RESIDENT_FIELDS
+    from fangkong.epi.models import Case, CaseKind, FoundBy, FoundWhere
+    from fangkong.people.models import Residency, Resident
+
+    index = case.person  # type: ignore[attr-defined]
+    unit = index.division
+    now = timezone.now()
+    born = dt.date(1990, 1, 1)
+    tail = (Residency.VISITOR, now, now, "")
+    copy_rows(
+        Resident,
+        RESIDENT_FIELDS,
+        (
+            (f"BC{i:016d}", f"病例{i}", "", "", "F", born, "", unit.pk, unit.key, *tail)
+            for i in range(count)
+        ),
+    )
+    today = timezone.localdate()
+    people = Resident.objects.filter(id_number__startswith="BC").order_by("id")
+    Case.objects.bulk_create(
+        (
+            Case(
+                person_id=pk,
+                number=f"BENCH-C{n:06d}",
+                kind=CaseKind.ASYMPTOMATIC,
+                found_by=FoundBy.COMMUNITY_SCREENING,
+                found_where=FoundWhere.COMMUNITY,
+                sampled_on=today - dt.timedelta(days=1),
+                reported_on=today,
+                registered_at=now - dt.timedelta(hours=1),
+                division_key=unit.key,
+            )
+            for n, pk in enumerate(people.values_list("pk", flat=True))
+        ),
+        batch_size=2_000,
+    )
+    analyze(Resident, Case)
+    return sorted(Case.objects.filter(number__startswith="BENCH-C").values_list("pk", flat=True))
 
 
 def _timed(step: str, count: int, runs: int, reset, work) -> None:  # type: ignore[no-untyped-def]
@@ -133,7 +186,7 @@ def _timed(step: str, count: int, runs: int, reset, work) -> None:  # type: igno
     )
 
 
-def worker(residents: int, contacts: int, runs: int, profile: bool) -> None:
+def worker(residents: int, contacts: int, cases: int, runs: int, profile: bool) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
@@ -198,11 +251,64 @@ def worker(residents: int, contacts: int, runs: int, profile: bool) -> None:
             assert cursor.rowcount == len(ids)
 
     _timed("baseline", len(ids), runs, reset, raw_update)
+    if cases:
+        _bench_cases(client_for=_client_for, case=case, district=district, count=cases, runs=runs)
+
+
+def _client_for(user: object) -> object:
+    from django.test import Client
+
+    from fangkong.accounts.services import token_create
+
+    _token, raw = token_create(user=user, name="bench")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+def _bench_cases(*, client_for, case, district, count: int, runs: int) -> None:  # type: ignore[no-untyped-def]
+    """Cases reclassified at once, beside the bare UPDATE of the same rows."""
+    from django.db import connection
+
+    from fangkong.accounts.models import User
+    from fangkong.epi.models import Case
+
+    ids = _cases(count, case)
+    user = User.objects.create_user(
+        username="bench_task_force", password="x", role="task_force", jurisdiction=district
+    )
+    client = client_for(user)
+    body = {"ids": ids, "kind": "confirmed", "reason": "bench"}
+
+    def post(expect: dict[str, int]) -> None:
+        response = client.post("/api/cases/reclassify", json.dumps(body), "application/json")
+        answer = response.json()
+        assert response.status_code == 200, answer
+        assert {k: answer[k] for k in expect} == expect, answer
+
+    def reset() -> None:
+        Case.objects.filter(pk__in=ids).update(kind="asymptomatic")
+
+    def confirmed() -> None:
+        reset()
+        post({"changed": len(ids)})
+
+    _timed("cases", len(ids), runs, reset, lambda: post({"changed": len(ids)}))
+    _timed("cases_again", len(ids), runs, confirmed, lambda: post({"unchanged": len(ids)}))
+    table = connection.ops.quote_name(Case._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+
+    def raw_update() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET kind = %s WHERE id IN ({marks})", ["confirmed", *ids]
+            )
+            assert cursor.rowcount == len(ids)
+
+    _timed("cases_baseline", len(ids), runs, reset, raw_update)
 
 
 # The driver: scratch databases, one worker each -----------------------------------------------
 
-STEPS = ("setup", "api", "again", "filter", "baseline")
+STEPS = ("setup", "api", "again", "filter", "baseline", "cases", "cases_again", "cases_baseline")
 
 
 def bench(db: str, args: argparse.Namespace) -> dict[str, float]:
@@ -214,6 +320,7 @@ def bench(db: str, args: argparse.Namespace) -> dict[str, float]:
             __file__,
             "--worker",
             *("--residents", str(args.residents), "--contacts", str(args.contacts)),
+            *("--cases", str(args.cases)),
             *("--runs", str(args.runs), *(["--profile"] if args.profile else [])),
             env={"FANGKONG_TASKS_BACKEND": os.environ.get("FANGKONG_TASKS_BACKEND", IMMEDIATE)},
         )
@@ -232,6 +339,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--residents", type=int, default=5_000)
     parser.add_argument("--contacts", type=int, default=30_000)
+    parser.add_argument("--cases", type=int, default=2_000, help="0: no case benchmark")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--db", choices=("postgres", "sqlite", "both"), default="both")
     parser.add_argument("--profile", action="store_true", help="cProfile the first API request")
@@ -239,7 +347,7 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     if args.worker:
-        worker(args.residents, args.contacts, args.runs, args.profile)
+        worker(args.residents, args.contacts, args.cases, args.runs, args.profile)
         return
     dbs = ("postgres", "sqlite") if args.db == "both" else (args.db,)
     report = []
@@ -250,6 +358,11 @@ def main() -> None:
             f"   filter {t['filter']:6.2f} s   baseline UPDATE {t['baseline']:6.3f} s"
             f"   ({args.contacts:,} contacts, best of {args.runs})"
         )
+        if args.cases:
+            report.append(
+                f"{db:8} cases reclassified {t['cases']:6.2f} s   again {t['cases_again']:6.2f} s"
+                f"   baseline UPDATE {t['cases_baseline']:6.3f} s   ({args.cases:,} cases)"
+            )
     print()
     print("\n".join(report))
 

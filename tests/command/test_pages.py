@@ -402,3 +402,35 @@ def test_dashboard_for_a_place_with_no_data(login, personas, city):
     response = login(personas["command"]).get(reverse("command:dashboard"))
     assert response.status_code == 200
     assert build is not None
+
+
+def test_the_lists_show_when_each_fact_happened_on_the_page_and_in_exports(
+    login, outbreak, personas, english
+):
+    """The case's registered time and the contact's identified time (valid times, not when
+    the rows were written, which is now), beside the contact's case's registered time."""
+    client = login(personas["command"])
+    c1, k1 = outbreak.cases["c1"], outbreak.contacts["k1"]
+    registered, identified = "2022-05-05 12:00", "2022-05-05 18:00"  # at(5, 12), at(5, 18)
+    assert (_local(c1.registered_at), _local(k1.identified_at)) == (registered, identified)
+    page = client.get(reverse("command:list", args=["cases"]), AS_OF).content.decode()
+    rows = page.split('id="figure-rows"')[1]
+    assert "<th>Registered at</th>" in rows and registered in rows
+    header, *lines = _csv(client.get(_export_url("cases", "csv")))
+    line = next(r for r in lines if r[0] == c1.number)
+    assert line[header.index("Registered at")] == registered
+    page = client.get(reverse("command:list", args=["contacts"]), AS_OF).content.decode()
+    rows = page.split('id="figure-rows"')[1]
+    assert "<th>Identified at</th>" in rows and "<th>Case registered at</th>" in rows
+    header, *lines = _csv(client.get(_export_url("contacts", "csv")))
+    line = next(r for r in lines if r[header.index("Name")] == k1.person.name)
+    assert line[header.index("Identified at")] == identified
+    assert line[header.index("Case registered at")] == registered
+    cells = _xlsx_values(client.get(_export_url("contacts", "xlsx")))
+    assert "Case registered at" in cells and identified in cells
+
+
+def _local(value) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")

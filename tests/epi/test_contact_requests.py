@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from fangkong.audit.models import Event
-from fangkong.epi.models import Contact, ContactRequest, RequestStatus
+from fangkong.epi.models import Case, Contact, ContactRequest, RequestStatus
 from fangkong.healthcode.models import CodeStatus
 from fangkong.people.idnumber import make_id_number
 from tests import factories as f
@@ -325,3 +325,47 @@ def test_a_via_contact_registered_elsewhere_is_not_named(login, personas, a_case
         page = client.get(url).content.decode()
         assert "王芳" in page and "赵强" not in page, url
         assert "Someone outside your jurisdiction" in page
+
+
+def test_a_contact_confirmed_in_another_district_keeps_the_time_it_was_identified(
+    as_, a_case, people
+):
+    """Like a local contact: the time the requester gave (valid time) is the contact's
+    `identified_at` and dates its `contact.added` event, whenever the district confirms."""
+    Case.objects.filter(pk=a_case.pk).update(registered_at=timezone.now() - dt.timedelta(days=2))
+    when = (timezone.now() - dt.timedelta(hours=20)).replace(microsecond=0)
+    url = f"/api/cases/{a_case.pk}/contacts"
+    local = {"id_number": people["li"].id_number, "relation": "meal", "last_exposure_on": today()}
+    body = [
+        {**local, "identified_at": when.isoformat()},
+        {
+            "id_number": people["other"].id_number,
+            "name": "赵某",
+            "relation": "meal",
+            "last_exposure_on": today(),
+            "identified_at": when.isoformat(),
+        },
+    ]
+    sent = post(as_("task_force"), url, body)
+    assert sent.status_code == 201, sent.content
+    request_id = sent.json()["requested"][0]["request_id"]
+    assert ContactRequest.objects.get(pk=request_id).identified_at == when
+    listed = as_("outsider").get(f"/api/contact-requests/{request_id}").json()
+    assert dt.datetime.fromisoformat(listed["identified_at"]) == when
+    confirmed = post(
+        as_("outsider"), f"/api/contact-requests/{request_id}/confirm", {"reason": "核实"}
+    )
+    assert confirmed.status_code == 200, confirmed.content
+    here = Contact.objects.get(person=people["li"])
+    there = Contact.objects.get(person=people["other"])
+    assert here.identified_at == there.identified_at == when
+    added = Event.objects.get(action="contact.added", object_id=str(there.pk))
+    assert added.at == when and added.recorded_at > when
+
+
+def test_a_request_dated_ahead_of_the_clock_is_refused_like_a_local_row(as_, a_case, people):
+    ahead = (timezone.now() + dt.timedelta(hours=2)).isoformat()
+    response = add_elsewhere(as_, a_case, people, identified_at=ahead)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "identified_at"]
+    assert not ContactRequest.objects.exists()

@@ -335,6 +335,22 @@ def test_all_matching_a_filter_are_changed_after_confirming_their_number(
     assert statuses(other) == {ContactStatus.IDENTIFIED}
 
 
+def test_the_confirmation_keeps_the_time_the_change_happened(login, personas, a_case, people):
+    ids = many_contacts(a_case, people["li"].division, 3, status=ContactStatus.LOST, tag="X")
+    Contact.objects.filter(pk__in=ids).update(identified_at=timezone.now() - dt.timedelta(days=2))
+    when = timezone.localtime() - dt.timedelta(hours=5)
+    typed = when.strftime("%Y-%m-%dT%H:%M")
+    client = login(personas["street"])
+    ask = {"query": "status=lost", "status": "located", "reason": "找到了", "changed_at": typed}
+    confirm = client.post(reverse("epi:contacts_status"), ask).content.decode()
+    assert f'name="changed_at" value="{typed}"' in confirm
+    client.post(reverse("epi:contacts_status"), {**ask, "confirm": "1"})
+    assert statuses(ids) == {ContactStatus.LOCATED}
+    assert {e.at for e in Event.objects.filter(action=CHANGED)} == {
+        when.replace(second=0, microsecond=0)
+    }
+
+
 def test_an_outsiders_filter_on_the_page_changes_nothing(login, personas, a_case, people):
     ids = many_contacts(a_case, people["li"].division, 3)
     client = login(personas["outsider"])

@@ -323,3 +323,57 @@ def test_the_case_page_leaves_optional_times_empty_and_fills_the_transfer(login,
         actor=personas["task_force"], case=case, kind=CaseKind.ASYMPTOMATIC, reason="复核"
     )
     assert Event.objects.filter(action="case.reclassified").get().at >= case.registered_at
+
+
+def test_a_profiles_record_rules_take_effect(personas, people, city, login):
+    """`records.future_tolerance_minutes` and `records.late_after_hours` come from the profile
+    in force: a version that widens both accepts a time further ahead (and no further), and
+    labels as late only what was recorded later than it says."""
+    from fangkong.policy.accessor import current
+    from fangkong.policy.models import PolicyProfile
+    from fangkong.policy.services import profile_activate
+
+    tracer = personas["task_force"]
+    two_days = register(tracer, people["zhang"], timezone.now() - dt.timedelta(days=2))
+    four_days = register(tracer, people["li"], timezone.now() - dt.timedelta(days=4))
+    client = login(tracer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    def late(case) -> bool:
+        return (
+            "after it happened" in client.get(reverse("epi:case", args=[case.pk])).content.decode()
+        )
+
+    assert late(two_days) and late(four_days)  # the shipped profile: late after an hour
+    shipped = PolicyProfile.objects.get(is_active=True)
+    local = PolicyProfile.objects.create(
+        code="local-records",
+        version=1,
+        name_zh="本地记录规则",
+        name_en="Local record rules",
+        issued_by="test",
+        published_on=timezone.localdate(),
+        source="test",
+        rules={
+            **shipped.rules,
+            "records": {"future_tolerance_minutes": 30, "late_after_hours": 72},
+        },
+    )
+    profile_activate(profile=local, actor=None, reason="test")
+    assert current().rules.records.tolerance == dt.timedelta(minutes=30)
+    assert not late(two_days) and late(four_days)  # 48 h is within 72 h, 96 h is not
+    wang, other = people["wang"], f.resident(city.w[f.Level.UNIT], "钱七")
+    kw = {"sampled_on": day(1), "reported_on": day(0)}
+    ahead = register(tracer, wang, timezone.now() + dt.timedelta(minutes=20), **kw)
+    assert ahead.registered_at > timezone.now() + dt.timedelta(minutes=15)  # refused under 5
+    with translation.override("en"):
+        errors = refused(
+            lambda: register(tracer, other, timezone.now() + dt.timedelta(minutes=40), **kw)
+        )
+    assert errors == {"registered_at": ["This time is in the future"]}
+    profile_activate(profile=shipped, actor=None, reason="back")
+    with translation.override("en"):
+        errors = refused(
+            lambda: register(tracer, other, timezone.now() + dt.timedelta(minutes=20), **kw)
+        )
+    assert errors == {"registered_at": ["This time is in the future"]}

@@ -380,6 +380,14 @@ OP_BODY: dict[str, Callable[[], dict[str, Any]]] = {
         "last_exposure_on": _yesterday(),
     },
     "contacts_status": lambda: {"ids": [Ref("contact", "pk")]},
+    "cases_reclassify": lambda: {"ids": [Ref("case", "pk")], "kind": "asymptomatic"},
+    "cases_close": lambda: {"ids": [Ref("case", "pk")], "status": "recovered"},
+    "cases_transfer": lambda: {
+        "ids": [Ref("case", "pk")],
+        "destination": "designated_hospital",
+        "destination_name": "矩阵医院",
+        "transferred_at": _now(),
+    },
     "tubes_send": lambda: {"barcodes": [Ref("full_tube", "barcode")], "lab": Ref("lab", "code")},
     "tubes_receive": lambda: {"barcodes": [Ref("sent_tube", "barcode")], "lab": Ref("lab", "code")},
     "quarantine_rooms_add": lambda: {"rooms": [{"building": "B", "floor": 3, "number": "301"}]},
@@ -450,6 +458,12 @@ PAGE_FORMS: dict[str, Callable[[], dict[str, Any]]] = {
     "epi:finding": lambda: {"cases": Ref("case", "pk")},
     "epi:contact_status": lambda: {"status": "located"},
     "epi:contacts_status": lambda: {"status": "located", "ids": Ref("contact", "pk")},
+    "epi:cases_bulk": lambda: {
+        "action": "reclassify",
+        "ids": Ref("case", "pk"),
+        "reclassify-kind": "asymptomatic",
+        "reclassify-reason": "矩阵",
+    },
     "lab:round_new": lambda: {
         "area": Ref("community", "code"),
         "pool_size": "10",

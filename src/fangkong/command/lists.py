@@ -277,6 +277,7 @@ def contact_columns() -> list[Column]:
         choice(_("Relation"), "relation", ExposureRelation),
         dated(_("Last exposure"), "last_exposure_on"),
         moment(_("Identified at"), "identified_at"),
+        moment(_("Case registered at"), "case__registered_at"),
         choice(_("Status"), "status_at", ContactStatus),
         *person_columns("person"),
     ]

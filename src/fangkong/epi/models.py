@@ -276,6 +276,9 @@ class ContactRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    # When the requester identified the contact (valid time, given or now): the contact made
+    # on confirmation carries it as its `identified_at`, as a contact added locally would.
+    identified_at = models.DateTimeField(_("identified at"), default=timezone.now)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -2,7 +2,9 @@
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from fangkong.core.access import Cap, require
@@ -12,14 +14,19 @@ from fangkong.core.errors import field_error
 from fangkong.epi.cases import selectors, services
 from fangkong.epi.cases.schemas import (
     CaseFiguresOut,
+    CaseFilterIn,
     CaseIn,
     CaseOut,
+    CasesChangedOut,
+    CasesCloseIn,
+    CasesReclassifyIn,
+    CasesTransferIn,
     CaseTransferIn,
     CloseIn,
     ReclassifyIn,
     case_out,
 )
-from fangkong.epi.models import CaseKind, CaseStatus, FoundWhere
+from fangkong.epi.models import Case, CaseKind, CaseStatus, FoundWhere
 from fangkong.places.models import Division
 
 router = Router(tags=["cases"])
@@ -76,6 +83,109 @@ def case_new(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]:
         data[key] = data[key].value if hasattr(data[key], "value") else data[key]
     case = services.case_register(actor=request.user, **data)
     return Status(201, case_out(case))
+
+
+def _selection(
+    user: Any, ids: list[int] | None, wanted: CaseFilterIn | None
+) -> QuerySet[Case] | None:
+    if (ids is None) == (wanted is None):
+        raise field_error("ids", _("Send either ids or filter"))
+    if wanted is None:
+        return None
+    return selectors.case_search(
+        user,
+        kind=wanted.kind.value if wanted.kind else "",
+        found_where=wanted.found_where.value if wanted.found_where else "",
+        status=wanted.status.value if wanted.status else "",
+        reported_from=wanted.reported_from,
+        reported_to=wanted.reported_to,
+    )
+
+
+def _answer(batch: services.StatusBatch) -> Status[dict[str, Any]]:
+    body = {
+        "changed": len(batch.changed),
+        "unchanged": len(batch.unchanged),
+        "refused": [{"id": i, "reason": r} for i, r in sorted(batch.refused.items())],
+    }
+    return Status(409 if batch.refused else 200, body)
+
+
+@router.post(
+    "/cases/reclassify",
+    response={200: CasesChangedOut, 409: CasesChangedOut, **ERRORS},
+    summary="Reclassify many cases",
+)
+def cases_reclassify(request: HttpRequest, payload: CasesReclassifyIn) -> Status[dict[str, Any]]:
+    """Give many cases one classification with one reason: the cases `ids`, or every case in
+    your jurisdiction matching `filter` (the filters of `GET /api/cases`, not only a page).
+    All or nothing: if any case is outside your jurisdiction (or unknown: it reads the same),
+    is closed or would be dated before its registration or last reclassification, the answer
+    is 409 naming each one and nothing changes. Cases already of the classification are
+    `unchanged`, so sending the same request again changes nothing."""
+    require(request.user, Cap.CASES_EDIT)
+    selection = _selection(request.user, payload.ids, payload.filter)
+    batch = services.cases_reclassify(
+        actor=request.user,
+        ids=payload.ids,
+        selection=selection,
+        kind=payload.kind.value,
+        reason=payload.reason,
+        reclassified_at=payload.reclassified_at,
+    )
+    return _answer(batch)
+
+
+@router.post(
+    "/cases/transfer",
+    response={200: CasesChangedOut, 409: CasesChangedOut, **ERRORS},
+    summary="Transfer many cases",
+)
+def cases_transfer(request: HttpRequest, payload: CasesTransferIn) -> Status[dict[str, Any]]:
+    """Record the closed-loop transfer of many cases to one hospital at one time, with one
+    reason: the cases `ids`, or every case in your jurisdiction matching `filter`. All or
+    nothing: if any case is outside your jurisdiction (or unknown), closed, or would be dated
+    before its sampling, report or last status change, the answer is 409 naming each one and
+    nothing changes. Cases already transferred to this hospital are `unchanged`, so sending
+    the same request again changes nothing."""
+    require(request.user, Cap.CASES_EDIT)
+    selection = _selection(request.user, payload.ids, payload.filter)
+    batch = services.cases_transfer(
+        actor=request.user,
+        ids=payload.ids,
+        selection=selection,
+        destination=payload.destination.value,
+        destination_name=payload.destination_name,
+        transferred_at=payload.transferred_at,
+        reason=payload.reason,
+    )
+    return _answer(batch)
+
+
+@router.post(
+    "/cases/close",
+    response={200: CasesChangedOut, 409: CasesChangedOut, **ERRORS},
+    summary="Close many cases",
+)
+def cases_close(request: HttpRequest, payload: CasesCloseIn) -> Status[dict[str, Any]]:
+    """Record one outcome (recovered or died, on `outcome_on`) for many cases with one reason:
+    the cases `ids`, or every case in your jurisdiction matching `filter`. All or nothing: if
+    any case is outside your jurisdiction (or unknown), already closed otherwise, sampled
+    after the outcome date or would be dated before its registration or last status change,
+    the answer is 409 naming each one and nothing changes. Cases already closed with this
+    outcome on this day are `unchanged`, so sending the same request again changes nothing."""
+    require(request.user, Cap.CASES_EDIT)
+    selection = _selection(request.user, payload.ids, payload.filter)
+    batch = services.cases_close(
+        actor=request.user,
+        ids=payload.ids,
+        selection=selection,
+        status=payload.status.value,
+        outcome_on=payload.outcome_on,
+        reason=payload.reason,
+        closed_at=payload.closed_at,
+    )
+    return _answer(batch)
 
 
 @router.get("/cases/{int:case_id}", response={200: CaseOut, **ERRORS})

@@ -5,10 +5,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fangkong.audit.selectors import events_for_user
@@ -40,6 +43,27 @@ def history(user: Any, obj: Case | Contact) -> Any:
 # Cases --------------------------------------------------------------------------------
 
 
+def _filter_query(form: CaseFilterForm) -> str:
+    """The list's filters as a query string (no page number): what "all matching" sends."""
+    query = QueryDict(mutable=True)
+    if form.is_bound and form.is_valid():
+        query.update({k: str(v) for k, v in form.cleaned_data.items() if v})
+    return query.urlencode()
+
+
+# Many cases at once: the list's actions, each a form (prefixed by its name) and a service.
+BULK: dict[str, tuple[type[Form], Any, Any]] = {
+    "reclassify": (ReclassifyForm, services.cases_reclassify, gettext_lazy("Reclassify")),
+    "transfer": (TransferForm, services.cases_transfer, gettext_lazy("Transfer the cases")),
+    "close": (CloseForm, services.cases_close, gettext_lazy("Close the cases")),
+}
+
+
+def _bulk_form(name: str, data: Any = None, auto_id: str = "id_%s") -> tuple[str, Any, Form]:
+    form_class, _service, label = BULK[name]
+    return name, label, form_class(data, prefix=name, auto_id=auto_id)
+
+
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None)
@@ -47,11 +71,23 @@ def case_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.case_search(request.user, **{k: v for k, v in filters.items() if v})
     figures = selectors.case_figures(qs)
     rows, pager = page_window(request, qs.select_related(*CASE_FIELDS))
-    return render(
-        request,
-        "epi/case_list.html",
-        {"form": form, "rows": rows, "pager": pager, "figures": figures, "section": "cases"},
-    )
+    can_edit = can(request.user, Cap.CASES_EDIT)
+    context: dict[str, Any] = {
+        "form": form,
+        "rows": rows,
+        "pager": pager,
+        "figures": figures,
+        "can_edit": can_edit,
+        "section": "cases",
+    }
+    if can_edit and rows:
+        context.update(
+            ticked=[_bulk_form(name) for name in BULK],
+            matching_forms=[_bulk_form(name, auto_id="all_%s") for name in BULK],
+            query=_filter_query(form),
+            matching=figures["total"],  # the figures count the list's filter
+        )
+    return render(request, "epi/case_list.html", context)
 
 
 @login_required
@@ -137,3 +173,101 @@ def case_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 def case_close(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Cap.CASES_EDIT)
     return _case_action(request, pk, CloseForm, services.case_close)
+
+
+def _filtered(request: HttpRequest, query: str) -> tuple[CaseFilterForm, QuerySet[Case]]:
+    """The cases of the list page with the filters of `query` (its query string)."""
+    form = CaseFilterForm(QueryDict(query))
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.case_search(request.user, **{k: v for k, v in filters.items() if v})
+    return form, qs
+
+
+# Refused cases named in the messages after a refused bulk change (the rest are counted).
+REFUSED_NAMED = 10
+
+
+def _report(request: HttpRequest, batch: services.StatusBatch) -> None:
+    if batch.refused:
+        messages.error(
+            request,
+            _("Nothing was changed: %(n)s cases cannot make this change.")
+            % {"n": len(batch.refused)},
+        )
+        named = sorted(batch.refused)[:REFUSED_NAMED]
+        numbers = dict(
+            selectors.cases_for_user(request.user).filter(pk__in=named).values_list("pk", "number")
+        )
+        for pk in named:
+            messages.error(request, f"{numbers.get(pk, f'#{pk}')}: {batch.refused[pk]}")
+        return
+    messages.success(
+        request,
+        _("%(changed)s cases changed, %(unchanged)s were already so.")
+        % {"changed": len(batch.changed), "unchanged": len(batch.unchanged)},
+    )
+
+
+def _shown(form: Form) -> list[tuple[Any, Any]]:
+    """The change asked for, field by field, as the confirmation page states it."""
+    out = []
+    for bound in form:
+        value = form.cleaned_data.get(bound.name)
+        choices = dict(getattr(bound.field, "choices", ()))
+        if value in choices:
+            value = choices[value]
+        elif value is None:
+            value = _("Now")
+        out.append((bound.label, value))
+    return out
+
+
+@login_required
+@require_POST
+def case_bulk(request: HttpRequest) -> HttpResponse:
+    """Reclassify or close the ticked cases, or (`query`: the list's filter) every case
+    matching the filter: shown first for confirmation with their number, then changed all at
+    once (`services.cases_reclassify`, `services.cases_close`)."""
+    require(request.user, Cap.CASES_EDIT)
+    action = request.POST.get("action", "")
+    by_filter = "query" in request.POST
+    query = request.POST.get("query", "")
+    back = redirect(f"{reverse('epi:cases')}?{query}" if by_filter else reverse("epi:cases"))
+    if action not in BULK:
+        messages.error(request, _("Choose what to change."))
+        return back
+    name, label, form = _bulk_form(action, request.POST)
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    if not form.is_valid() or not (ids or by_filter):
+        flash(request, form=form)
+        if not (ids or by_filter):
+            messages.error(request, _("Tick the cases to change."))
+        return back
+    selection = None
+    if by_filter:
+        filter_form, selection = _filtered(request, query)
+        if "confirm" not in request.POST:
+            context = {
+                "form": form,
+                "action": name,
+                "action_label": label,
+                "shown": _shown(form),
+                "filter_form": filter_form,
+                "query": query,
+                "count": selection.count(),
+                "section": "cases",
+            }
+            return render(request, "epi/case_bulk_confirm.html", context)
+    service = BULK[action][1]
+    try:
+        batch = service(
+            actor=request.user,
+            ids=None if by_filter else ids,
+            selection=selection,
+            **form.cleaned_data,
+        )
+    except ValidationError as exc:
+        flash(request, exc)
+        return back
+    _report(request, batch)
+    return back

@@ -142,6 +142,7 @@ def _contact_for(actor: Any, request: ContactRequest, reason: str) -> Contact:
         via_id_number=request.via_id_number,
         overlap_minutes=request.overlap_minutes,
         note=request.note,
+        identified_at=request.identified_at,  # when the requester identified them
     )
     try:
         batch = contacts_add_bulk(

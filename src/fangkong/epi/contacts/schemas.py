@@ -99,6 +99,10 @@ class ContactRequestOut(Schema):
     status: RequestStatus
     requested_by: str
     requested_at: dt.datetime
+    identified_at: dt.datetime = Field(
+        description="When the requester identified the contact (valid time): the contact made on"
+        " confirmation carries it"
+    )
     decided_by: str
     decided_at: dt.datetime | None
     decision_reason: str
@@ -170,6 +174,7 @@ def contact_request_out(q: ContactRequest, *, decides: bool) -> dict[str, object
         "status": q.status,
         "requested_by": str(q.requested_by or ""),
         "requested_at": q.requested_at,
+        "identified_at": q.identified_at,
         "decided_by": str(q.decided_by or ""),
         "decided_at": q.decided_at,
         "decision_reason": q.decision_reason,

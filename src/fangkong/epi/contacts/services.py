@@ -24,7 +24,13 @@ from fangkong.core.access import Cap, acting_user, in_scope, require, scoped
 from fangkong.core.bulk import analyze, copy_rows
 from fangkong.core.db import LOOKUP_BATCH
 from fangkong.core.errors import BulkErrors, field_error, need_reason
-from fangkong.epi.cases.services import case_create, check_choice, check_happened
+from fangkong.epi.cases.services import (
+    StatusBatch,
+    case_create,
+    check_choice,
+    check_happened,
+)
+from fangkong.epi.cases.services import chunks as _chunks
 from fangkong.epi.models import (
     Case,
     Contact,
@@ -220,29 +226,8 @@ def contact_set_status(
 
 # Many contacts' status at once -----------------------------------------------------------
 
-# Rows read, checked and written per statement (SQLite allows 32,766 parameters).
-STATUS_CHUNK = 10_000
 # From this many changed contacts on, the events table's statistics are refreshed.
 ANALYZE_AFTER_ROWS = 5_000
-
-
-@dataclass
-class StatusBatch:
-    """What a bulk status change did: ids `changed`, ids already at the status (`unchanged`),
-    and ids `refused` with the reason. When any is refused nothing was written."""
-
-    changed: list[int] = field(default_factory=list)
-    unchanged: list[int] = field(default_factory=list)
-    refused: dict[int, str] = field(default_factory=dict)
-
-    @property
-    def written(self) -> bool:
-        return not self.refused and bool(self.changed)
-
-
-def _chunks(ids: list[int], size: int = STATUS_CHUNK) -> Iterable[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
 
 
 def _status_rows(actor: Any, ids: list[int] | None, selection: Any) -> list[tuple[Any, ...]]:
@@ -885,6 +870,7 @@ REQUEST_FIELDS = (
     "decision_reason",
     "division_key",
     "case_key",
+    "identified_at",
 )
 
 
@@ -907,6 +893,7 @@ def _request_fields(
         "last_exposure_on": row.last_exposure_on,
         "overlap_minutes": row.overlap_minutes,
         "note": (row.note or "").strip()[:300],
+        "identified_at": row.identified_at,  # checked like a local row's (`_plan_bulk`)
     }
 
 
@@ -944,6 +931,7 @@ def contact_requests_write(
             "",
             r["person"].division_key,
             r["case"].division_key,
+            r.get("identified_at") or now,
         )
 
     copy_rows(ContactRequest, REQUEST_FIELDS, (values(r) for r in rows))
