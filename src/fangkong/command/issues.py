@@ -479,7 +479,8 @@ def issue_xlsx(view: IssueView) -> bytes:
     if issue.number > 1:
         changed = wb.create_sheet(_("Changes")[:31])
         xlsx_append(
-            changed, [_("Since"), _("Place"), _("Figure"), _("Was"), _("Now"), _("In words")]
+            changed,
+            [_("Compared with"), _("Place"), _("Figure"), _("Was"), _("Now"), _("In words")],
         )
         for since, items in (
             (_("Issue 1"), view.since_first),
