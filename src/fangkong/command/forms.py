@@ -4,7 +4,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.command.report import report_hour
 from fangkong.core.dates import DayField, MomentField
 
 MOMENT = "%Y-%m-%dT%H:%M"
@@ -37,11 +36,12 @@ class ReportForm(forms.Form):
     hour = forms.IntegerField(label=_("Cut-off hour"), required=False, min_value=0, max_value=23)
     place = forms.CharField(required=False, max_length=24, widget=forms.HiddenInput)
 
-    def day_and_hour(self) -> tuple[dt.date, int]:
+    def day_and_hour(self) -> tuple[dt.date, int | None]:
+        """The day (default today) and the hour asked for (None: the policy's report time)."""
         data = self.cleaned_data if self.is_valid() else {}
         day = data.get("day") or timezone.localdate()
-        hour = data.get("hour")
-        return day, report_hour(day) if hour is None else hour
+        hour: int | None = data.get("hour")
+        return day, hour
 
 
 class IssueForm(forms.Form):

@@ -53,14 +53,16 @@ class Report:
         }
 
 
-def cut_off(day: dt.date, hour: int) -> dt.datetime:
+def cut_off(day: dt.date, hour: int | None = None) -> dt.datetime:
+    """`hour`:00 on `day` (default: the report time of the policy in force that day)."""
+    hour = report_hour(day) if hour is None else hour
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
 
 def policy_for_day(day: dt.date) -> Policy:
     """The policy the report of `day` is written under: the one in force as the day begins
     (its `reporting.report_hour` is the report time, e.g. 8 for "截至…8时")."""
-    return load(in_force(cut_off(day, 0)))
+    return load(in_force(timezone.make_aware(dt.datetime.combine(day, dt.time(0)))))
 
 
 def report_hour(day: dt.date) -> int:

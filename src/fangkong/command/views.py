@@ -151,17 +151,20 @@ def rounds_panel(request: HttpRequest) -> HttpResponse:
     return render(request, "command/_rounds.html", {"rounds": round_figures(node, at)})
 
 
-def _report(request: HttpRequest) -> tuple[ReportForm, reporting.Report]:
+def _report(request: HttpRequest) -> tuple[ReportForm, reporting.Report, int]:
+    """The report asked for, and the report time of its day (from the policy in force)."""
     require(request.user, Cap.CASES_VIEW)
     form = ReportForm(request.GET or None)
     day, hour = form.day_and_hour()
+    policy_hour = reporting.report_hour(day)
     node = node_for(request.user, request.GET.get("place", ""))
-    return form, reporting.report_for(request.user, node, day, hour)
+    rep = reporting.report_for(request.user, node, day, policy_hour if hour is None else hour)
+    return form, rep, policy_hour
 
 
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
-    form, rep = _report(request)
+    form, rep, policy_hour = _report(request)
     place = _place(request, rep.situation.node)
     files = {
         "day": rep.day.isoformat(),
@@ -173,7 +176,7 @@ def report(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "issued": issues.issues_of(request.user, rep.situation.node, rep.day),
-            "report_hour": reporting.report_hour(rep.day),
+            "report_hour": policy_hour,
             "issues_query": urlencode(
                 {"day": rep.day.isoformat(), **({"place": place} if place else {})}
             ),
@@ -191,7 +194,7 @@ def _stamp(rep: reporting.Report) -> str:
 
 @login_required
 def report_pdf(request: HttpRequest) -> HttpResponse:
-    _form, rep = _report(request)
+    _form, rep, _hour = _report(request)
     response = HttpResponse(reporting.report_pdf(rep), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="situation-{_stamp(rep)}.pdf"'
     return response
@@ -199,7 +202,7 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def report_xlsx(request: HttpRequest) -> HttpResponse:
-    _form, rep = _report(request)
+    _form, rep, _hour = _report(request)
     response = HttpResponse(reporting.report_xlsx(rep), content_type=exports.XLSX)
     response["Content-Disposition"] = f'attachment; filename="situation-{_stamp(rep)}.xlsx"'
     return response
