@@ -177,9 +177,9 @@ def test_the_reissue_page_says_what_changed_in_both_languages(
     page = client.get(url).content.decode()
     items = _items(page, "since-first")
     assert set(items) == expected
-    assert items[f"{city.weidu.key}/confirmed"] == "Confirmed cases in 魏都区: 1, now 2."
+    assert items[f"{city.weidu.key}/confirmed"] == "Confirmed cases (魏都区): was 1, now 2."
     assert items[f"{city.city.key}/confirmed~change"] == (
-        "Confirmed cases, change in 24 hours in 许昌市: ±0, now +1."
+        "Confirmed cases, change in 24 hours (许昌市): was ±0, now +1."
     )
     assert "since-previous" not in page
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"

@@ -164,17 +164,17 @@ class Changed:
         """The change in a sentence of the reader's language."""
         names = {"place": self.place, "figure": self.label}
         if self.old is None and self.new is not None:
-            return _("%(figure)s in %(place)s: not in the earlier issue, now %(new)s.") % {
+            return _("%(figure)s (%(place)s): not in the earlier issue, now %(new)s.") % {
                 **names,
                 "new": self._number(self.new),
             }
         if self.new is None and self.old is not None:
-            return _("%(figure)s in %(place)s: %(old)s, no longer listed.") % {
+            return _("%(figure)s (%(place)s): was %(old)s, no longer listed.") % {
                 **names,
                 "old": self._number(self.old),
             }
         assert self.old is not None and self.new is not None
-        return _("%(figure)s in %(place)s: %(old)s, now %(new)s.") % {
+        return _("%(figure)s (%(place)s): was %(old)s, now %(new)s.") % {
             **names,
             "old": self._number(self.old),
             "new": self._number(self.new),
@@ -452,12 +452,15 @@ def issue_context(view: IssueView) -> dict[str, Any]:
         "rows": view.rows,
         "issued_at": timezone.localtime(view.issue.recorded_at),
         "issue_line": issue_line(view.issue),
+        "issue_reason": _("Reason: %(reason)s") % {"reason": view.issue.reason}
+        if view.issue.reason
+        else "",
     }
 
 
 def issue_pdf(view: IssueView) -> bytes:
     """The issue as a PDF, as issued (made once for what it says)."""
-    html = render_to_string("command/issue_pdf.html", issue_context(view))
+    html = render_to_string("command/issue_pdf.html", {**issue_context(view), "in_pdf": True})
     return html_to_pdf_cached(html, version=html)
 
 
@@ -472,6 +475,8 @@ def issue_xlsx(view: IssueView) -> bytes:
     ws["A1"].font = Font(bold=True, size=14)
     xlsx_append(ws, [view.report.as_of])
     xlsx_append(ws, [issue_line(issue)])
+    if issue.reason:
+        xlsx_append(ws, [_("Reason: %(reason)s") % {"reason": issue.reason}])
     for text in view.paragraphs:
         xlsx_append(ws, [text])
         ws.cell(ws.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
