@@ -282,3 +282,17 @@ def test_the_issue_pdf_and_xlsx_are_as_issued(issued, personas, city, people, lo
     rows = list(wb["Changes"].iter_rows(values_only=True))
     assert len(rows) - 1 == len(expected_changes(city))
     assert rows[1 + 4][:5] == ("Issue 1", "魏都区", "Confirmed cases", 1, 2)
+
+
+def test_the_openapi_document_has_the_real_bodies(db):
+    from django.test import Client
+
+    doc = Client().get("/api/openapi.json").json()
+    post = doc["paths"]["/api/command/report/issues"]["post"]
+    ref = post["requestBody"]["content"][JSON]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(doc["components"]["schemas"][ref]["properties"]) == {"day", "place", "reason"}
+    out = post["responses"]["201"]["content"][JSON]["schema"]["$ref"].rsplit("/", 1)[1]
+    fields = doc["components"]["schemas"][out]["properties"]
+    assert {"number", "hour", "profile", "changes_since_first", "changes_since_previous"} <= set(
+        fields
+    )
