@@ -296,3 +296,29 @@ def test_the_openapi_document_has_the_real_bodies(db):
     assert {"number", "hour", "profile", "changes_since_first", "changes_since_previous"} <= set(
         fields
     )
+
+
+def test_a_reader_sees_only_the_sections_their_role_may_see(personas, city, people):
+    """A district's issue read by its hospital: the case figures and text, no contact's."""
+    command = personas["command"]
+    register(personas["task_force"], people["zhang"], at(4, 10))
+    district = node_for(command, city.weidu.key)
+    issues.report_issue(actor=command, node=district, day=day(2))
+    enter_late(personas, city, people)
+    second = issues.report_issue(actor=command, node=district, day=day(2), reason=LATE)
+    assert "contacts" in second.sections
+    hospital = personas["hospital"]
+    view = issues.issue_view(hospital, issues.issue_for(hospital, second.pk))
+    assert view.sections == {"cases"}
+    assert {c.figure for c in view.since_first} == {"confirmed", "confirmed~change"} | {
+        "confirmed_new"
+    }
+    assert {line.key for line in view.headline} == {"confirmed", "asymptomatic", "transferred"}
+    assert len(view.paragraphs) == 1
+    body = bearer_client(hospital).get(f"/api/command/report/issues/{second.pk}").json()
+    assert all(len(t["paragraphs"]) == 1 for t in body["text"].values())
+    assert {c["figure"] for c in body["changes_since_first"]} == {
+        "confirmed",
+        "confirmed~change",
+        "confirmed_new",
+    }
