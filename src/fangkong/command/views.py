@@ -17,6 +17,7 @@ from fangkong.command import exports, issues, lists
 from fangkong.command import report as reporting
 from fangkong.command.figures import DAY, KINDS, Situation, round_figures, situation
 from fangkong.command.forms import MOMENT, AsOfForm, IssueForm, ReportForm
+from fangkong.command.models import ReportIssue
 from fangkong.command.places import Node, node_for, trail_of
 from fangkong.core.access import Cap, can, require
 from fangkong.core.dates import DayField
@@ -319,7 +320,7 @@ def report_issues(request: HttpRequest) -> HttpResponse:
 def report_issue_page(request: HttpRequest, pk: int) -> HttpResponse:
     view = issues.issue_view(request.user, issues.issue_for(request.user, pk))
     context = issues.issue_context(view)
-    others = issues.ReportIssue.objects.filter(
+    others = ReportIssue.objects.filter(
         division_key=view.issue.division_key, day=view.issue.day
     ).order_by("number")
     context.update(
@@ -344,7 +345,7 @@ def _day(text: str) -> dt.date | None:
     return day
 
 
-def _issue_stamp(issue: issues.ReportIssue) -> str:
+def _issue_stamp(issue: ReportIssue) -> str:
     return f"{issue.place_code or 'all'}-{issue.day:%Y%m%d}-{issue.hour:02d}-issue{issue.number}"
 
 
