@@ -125,6 +125,8 @@ PATHS = {
     "/api/quarantine/transfers/{transfer_id}/cancel",
     "/api/command/situation",
     "/api/command/report",
+    "/api/command/report/issues",
+    "/api/command/report/issues/{issue_id}",
     "/api/zones",
     "/api/zones/{zone_id}",
     "/api/zones/{zone_id}/extend",

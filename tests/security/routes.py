@@ -154,6 +154,7 @@ PARAMS: dict[str, Spec] = {
     "lab_id": ("lab", "pk"),
     "profile_id": ("policy", "pk"),
     "activation_id": ("policy_activation", "pk"),
+    "issue_id": ("report_issue", "pk"),
 }
 
 # Names that mean different things on different routes: (route, parameter) → spec.
@@ -178,6 +179,9 @@ ROUTE_PARAMS: dict[tuple[str, str], Spec] = {
     ("policy:upload_into", "pk"): ("policy", "pk"),
     ("policy:withdraw", "pk"): ("policy_activation", "pk"),
     ("epi:case", "pk"): ("case", "pk"),
+    ("command:issue", "pk"): ("report_issue", "pk"),
+    ("command:issue_pdf", "pk"): ("report_issue", "pk"),
+    ("command:issue_xlsx", "pk"): ("report_issue", "pk"),
     ("epi:case_reclassify", "pk"): ("case", "pk"),
     ("epi:case_transfer", "pk"): ("case", "pk"),
     ("epi:case_close", "pk"): ("case", "pk"),
@@ -369,6 +373,7 @@ def _now(minutes: int = -30) -> str:
 
 # API bodies that need more than the generated one to go through inside (merged over it).
 OP_BODY: dict[str, Callable[[], dict[str, Any]]] = {
+    "command_report_issue": lambda: {"day": _yesterday(), "place": Ref("division", "key")},
     "resident_new": lambda: {"place": Ref("unit", "code")},
     "case_reclassify": lambda: {"kind": "asymptomatic"},
     "case_close": lambda: {"status": "recovered"},
@@ -433,6 +438,11 @@ OP_BODY: dict[str, Callable[[], dict[str, Any]]] = {
 
 # Page forms that need more than the generic body to go through inside (merged over it).
 PAGE_FORMS: dict[str, Callable[[], dict[str, Any]]] = {
+    "command:issues": lambda: {
+        "day": _yesterday(),
+        "reason": "矩阵重发",
+        "place": Ref("division", "key"),
+    },
     "people:resident_new": lambda: {
         "id_number": NEW_ID,
         "place": Ref("unit", "code"),

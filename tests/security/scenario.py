@@ -25,6 +25,8 @@ from django.utils import timezone
 from fangkong.accounts.models import ApiToken, User
 from fangkong.accounts.services import token_create
 from fangkong.audit.models import Event
+from fangkong.command import issues
+from fangkong.command.places import node_for
 from fangkong.core.rejected import RejectedFile
 from fangkong.core.roles import Role
 from fangkong.epi.models import (
@@ -586,6 +588,8 @@ def build() -> World:
         _zones(s, setup)
         _audit(s)
     _across(world)
+    for s, command in ((world.inside, people_of["command"]), (world.outside, world.outside.owner)):
+        _report_issue(s, command)
     world.inside.objs["policy"] = world.outside.objs["policy"] = PolicyProfile.objects.filter(
         is_active=False
     ).first()
@@ -623,6 +627,17 @@ def _across(world: World) -> None:
     )
     visitor = Resident.objects.get(name=f"{OUTSIDE_TAG}己")
     make_contact(case, visitor, last_exposure_on=case.reported_on)
+
+
+def _report_issue(s: Side, command: User) -> None:
+    """Yesterday's report of the side's district, issued by its command centre."""
+    node = node_for(command, s.district.key)
+    s.objs["report_issue"] = issues.report_issue(
+        actor=command,
+        node=node,
+        day=timezone.localdate() - dt.timedelta(days=1),
+        reason=s.mark(f"{s.tag}通报发布说明", "report issue reason"),
+    )
 
 
 def _rejected_rows(user: User) -> str:

@@ -434,4 +434,6 @@ def _samples(site_id: int) -> list[Sample]:
         ),
         Sample("zone.round_started", "zones.zone"),
         Sample("command.exported", "command.list", reason="上报"),
+        Sample("command.report_issued", "command.reportissue"),
+        Sample("command.report_reissued", "command.reportissue", reason="补录病例"),
     ]

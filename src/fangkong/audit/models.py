@@ -199,6 +199,8 @@ ACTION_LABELS = {
     "zone.change_rejected": _("Proposed risk zone change rejected"),
     "zone.round_started": _("Testing round started for a risk zone"),
     "command.exported": _("Dashboard list exported"),
+    "command.report_issued": _("Daily report issued"),
+    "command.report_reissued": _("Daily report issued again"),
 }
 
 FIELD_LABELS = {

@@ -2,6 +2,9 @@
 
 GET /api/command/situation?as_of=…&place=…  figures as of a moment, by place
 GET /api/command/report?day=…&hour=8&place=…  the daily report: text, figures, changes
+POST /api/command/report/issues  issue the report of a day (again, with a reason)
+GET /api/command/report/issues?day=…&place=…  the issues of a day (or of every day)
+GET /api/command/report/issues/{id}  one issue as issued, with what changed since earlier ones
 """
 
 import datetime as dt
@@ -9,13 +12,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
+from fangkong.command import issues
 from fangkong.command import report as reporting
 from fangkong.command.figures import RoundFigure, Situation, latest_rounds, situation
 from fangkong.command.places import Node, node_for
 from fangkong.core.access import Cap, require
-from fangkong.core.apikit import ERRORS
+from fangkong.core.apikit import ERRORS, Id
 from fangkong.core.dates import Day, Moment
 
 router = Router(tags=["command"])
@@ -160,11 +164,12 @@ def command_situation(
 def command_report(
     request: HttpRequest,
     day: Day | None = None,
-    hour: int = Query(reporting.CUT_OFF_HOUR, ge=0, le=23),
+    hour: int | None = Query(None, ge=0, le=23),
     place: str = "",
 ) -> dict[str, Any]:
-    """The daily report as of `hour`:00 on `day` (default: 8:00 today): its text, the
-    headline figures with their change in 24 hours, and the figures per place."""
+    """The daily report as of `hour`:00 on `day` (default: today at the report time of the
+    policy in force, `reporting.report_hour`, e.g. 8:00): its text, the headline figures with
+    their change in 24 hours, and the figures per place."""
     require(request.user, Cap.CASES_VIEW)
     node = node_for(request.user, place)
     rep = reporting.report_for(request.user, node, day or timezone.localdate(), hour)
@@ -181,3 +186,184 @@ def command_report(
         }
     )
     return out
+
+
+# Issues of the daily report -------------------------------------------------------------------
+
+
+class IssueIn(Schema):
+    day: Day = Field(description="The report date; issued as of its report time (policy)")
+    place: str = Field("", description="A division code or key within your jurisdiction")
+    reason: str = Field(
+        "", max_length=500, description="Why it is issued again (needed from the second issue)"
+    )
+
+
+class IssuePlaceOut(Schema):
+    key: str
+    code: str
+    name: str
+
+
+class IssueSummaryOut(Schema):
+    id: int
+    place: IssuePlaceOut
+    day: dt.date
+    hour: int = Field(description="The report time: figures count as of `hour`:00 on `day`")
+    as_of: dt.datetime
+    number: int = Field(description="1 for the first issue of the day, 2 … for re-issues")
+    issued_at: dt.datetime = Field(description="When the platform recorded the issue")
+    issued_by: str
+    profile: str = Field(description="The policy version it was issued under (`code vN`)")
+    reason: str
+
+
+class IssueLineOut(Schema):
+    key: str
+    label: str
+    value: int
+    change: int | None
+
+
+class IssueAreaOut(IssuePlaceOut):
+    figures: dict[str, int | None]
+
+
+class IssueTextOut(Schema):
+    title: str
+    heading: str
+    paragraphs: list[str]
+
+
+class ChangeOut(Schema):
+    place_key: str
+    place: str
+    figure: str = Field(description="The figure's name; `<name>~change` for its 24-hour change")
+    label: str
+    old: int | None = Field(description="Null: not in the earlier issue")
+    new: int | None = Field(description="Null: not in this issue")
+    words: str = Field(description="The change in a sentence of the request's language")
+
+
+class IssueOut(IssueSummaryOut):
+    sections: list[str] = Field(description="The parts issued that your role may see")
+    figures: dict[str, int] = Field(description="Totals as issued (names in docs/command.md)")
+    lines: list[IssueLineOut]
+    areas: list[IssueAreaOut]
+    text: dict[str, IssueTextOut] = Field(description="The text as issued, by language")
+    changes_since_first: list[ChangeOut] | None = Field(
+        description="Figures that differ from issue 1 (null for issue 1)"
+    )
+    changes_since_previous: list[ChangeOut] | None = Field(
+        description="Figures that differ from the issue before (null for issues 1 and 2)"
+    )
+
+
+def issue_summary(issue: issues.ReportIssue) -> dict[str, Any]:
+    return {
+        "id": issue.pk,
+        "place": {"key": issue.division_key, "code": issue.place_code, "name": issue.place_name},
+        "day": issue.day,
+        "hour": issue.hour,
+        "as_of": issue.as_of,
+        "number": issue.number,
+        "issued_at": issue.recorded_at,
+        "issued_by": issue.issued_by_name,
+        "profile": issue.profile,
+        "reason": issue.reason,
+    }
+
+
+def _changes(items: list[issues.Changed]) -> list[dict[str, Any]]:
+    return [
+        {
+            "place_key": c.place_key,
+            "place": c.place,
+            "figure": c.figure,
+            "label": c.label,
+            "old": c.old,
+            "new": c.new,
+            "words": c.words,
+        }
+        for c in items
+    ]
+
+
+def issue_out(view: issues.IssueView) -> dict[str, Any]:
+    issue = view.issue
+    shown = [i for i, c in enumerate(issue.figures["columns"]) if c["section"] in view.sections]
+    columns = issue.figures["columns"]
+    areas = []
+    for a in issue.figures["areas"]:
+        cells: dict[str, int | None] = {}
+        for i in shown:
+            value, new = a["values"][i]
+            cells[columns[i]["figure"]] = value
+            if columns[i]["new"]:
+                cells[columns[i]["new"]] = new
+        areas.append({"key": a["key"], "code": a["code"], "name": a["name"], "figures": cells})
+    return {
+        **issue_summary(issue),
+        "sections": sorted(view.sections),
+        "figures": issue.figures["total"],
+        "lines": [
+            {"key": line.key, "label": str(line.label), "value": line.value, "change": line.change}
+            for line in view.headline
+        ],
+        "areas": areas,
+        "text": {
+            language: {
+                "title": text["title"],
+                "heading": text["heading"],
+                "paragraphs": [
+                    p["text"] for p in text["paragraphs"] if p["section"] in view.sections
+                ],
+            }
+            for language, text in issue.text.items()
+        },
+        "changes_since_first": _changes(view.since_first) if issue.number > 1 else None,
+        "changes_since_previous": _changes(view.since_previous) if issue.number > 2 else None,
+    }
+
+
+@router.post(
+    "/report/issues",
+    response={201: IssueOut, **ERRORS},
+    summary="Issue the daily report (again)",
+)
+def command_report_issue(request: HttpRequest, payload: IssueIn) -> Status[dict[str, Any]]:
+    """Keep the report of `day` as of its report time, as the registry holds it now: the
+    first issue, or (with `reason`) the next one, which lists the figures that changed since
+    the first and the previous issue. An issue never changes."""
+    require(request.user, Cap.REPORT_ISSUE)
+    node = node_for(request.user, payload.place)
+    issue = issues.report_issue(
+        actor=request.user, node=node, day=payload.day, reason=payload.reason
+    )
+    return Status(201, issue_out(issues.issue_view(request.user, issue)))
+
+
+@router.get(
+    "/report/issues",
+    response={200: list[IssueSummaryOut], **ERRORS},
+    summary="Issues of the daily report",
+)
+def command_report_issues(
+    request: HttpRequest, day: Day | None = None, place: str = ""
+) -> list[dict[str, Any]]:
+    """The issues of `day` (or of every day, newest first; at most 200) for your jurisdiction
+    or `place` within it."""
+    node = node_for(request.user, place)
+    return [issue_summary(i) for i in issues.issues_of(request.user, node, day)[:200]]
+
+
+@router.get(
+    "/report/issues/{issue_id}",
+    response={200: IssueOut, **ERRORS},
+    summary="One issue of the daily report, as issued",
+)
+def command_report_issue_detail(request: HttpRequest, issue_id: Id) -> dict[str, Any]:
+    """The issue's figures and text as they were issued, and the figures that changed since
+    the first issue of its day and since the one before."""
+    issue = issues.issue_for(request.user, issue_id)
+    return issue_out(issues.issue_view(request.user, issue))

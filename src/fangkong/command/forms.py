@@ -4,7 +4,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.command.report import CUT_OFF_HOUR
 from fangkong.core.dates import DayField, MomentField
 
 MOMENT = "%Y-%m-%dT%H:%M"
@@ -34,13 +33,25 @@ class AsOfForm(forms.Form):
 
 class ReportForm(forms.Form):
     day = DayField(label=_("Date"), required=False, widget=forms.DateInput({"type": "date"}))
-    hour = forms.IntegerField(
-        label=_("Cut-off hour"), required=False, min_value=0, max_value=23, initial=CUT_OFF_HOUR
-    )
+    hour = forms.IntegerField(label=_("Cut-off hour"), required=False, min_value=0, max_value=23)
     place = forms.CharField(required=False, max_length=24, widget=forms.HiddenInput)
 
-    def day_and_hour(self) -> tuple[dt.date, int]:
+    def day_and_hour(self) -> tuple[dt.date, int | None]:
+        """The day (default today) and the hour asked for (None: the policy's report time)."""
         data = self.cleaned_data if self.is_valid() else {}
         day = data.get("day") or timezone.localdate()
-        hour = data.get("hour")
-        return day, CUT_OFF_HOUR if hour is None else hour
+        hour: int | None = data.get("hour")
+        return day, hour
+
+
+class IssueForm(forms.Form):
+    """Issue the report of a day (again: with the reason, e.g. late entries)."""
+
+    day = DayField(label=_("Report date"), widget=forms.DateInput({"type": "date"}))
+    reason = forms.CharField(
+        label=_("Reason for issuing again"),
+        required=False,
+        max_length=500,
+        help_text=_("Needed from the second issue of a day on, e.g. cases entered late"),
+    )
+    place = forms.CharField(required=False, max_length=24, widget=forms.HiddenInput)

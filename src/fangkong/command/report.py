@@ -27,8 +27,8 @@ from fangkong.command.places import Node
 from fangkong.core.pdf import html_to_pdf_cached
 from fangkong.core.tabular import xlsx_append
 from fangkong.epi.models import CaseKind, ContactStatus, Degree
-
-CUT_OFF_HOUR = 8  # the 许昌 releases count "截至…8时"; any hour can be asked for
+from fangkong.policy.accessor import Policy, in_force, load
+from fangkong.zones.selectors import level_label
 
 CJK_STOPS = ("。", "！", "？")
 
@@ -53,11 +53,26 @@ class Report:
         }
 
 
-def cut_off(day: dt.date, hour: int = CUT_OFF_HOUR) -> dt.datetime:
+def cut_off(day: dt.date, hour: int | None = None) -> dt.datetime:
+    """`hour`:00 on `day` (default: the report time of the policy in force that day)."""
+    hour = report_hour(day) if hour is None else hour
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
 
-def report_for(user: Any, node: Node, day: dt.date, hour: int = CUT_OFF_HOUR) -> Report:
+def policy_for_day(day: dt.date) -> Policy:
+    """The policy the report of `day` is written under: the one in force as the day begins
+    (its `reporting.report_hour` is the report time, e.g. 8 for "截至…8时")."""
+    return load(in_force(timezone.make_aware(dt.datetime.combine(day, dt.time(0)))))
+
+
+def report_hour(day: dt.date) -> int:
+    """The report time of `day`, from the policy in force (never from code)."""
+    return policy_for_day(day).rules.reporting.report_hour
+
+
+def report_for(user: Any, node: Node, day: dt.date, hour: int | None = None) -> Report:
+    """The report of `day` as of `hour`:00 (default: the policy's report time)."""
+    hour = report_hour(day) if hour is None else hour
     return Report(situation(user, node, cut_off(day, hour)), day, hour)
 
 
@@ -69,20 +84,25 @@ def _change(n: int, unit: str) -> str:
     return _("unchanged from 24 hours earlier")
 
 
-def paragraphs(report: Report) -> list[str]:
+def sectioned_paragraphs(report: Report) -> list[tuple[str, str]]:
+    """The report's paragraphs, each with the section it tells (the parts the role may see)."""
     s = report.situation
     out = []
     if "cases" in s.sections:
-        out.append(_cases_text(report))
+        out.append(("cases", _cases_text(report)))
     if "contacts" in s.sections:
-        out.append(_contacts_text(s))
+        out.append(("contacts", _contacts_text(s)))
     if "quarantine" in s.sections:
-        out.append(_quarantine_text(s))
+        out.append(("quarantine", _quarantine_text(s)))
     if "zones" in s.sections:
-        out.append(_zones_text(s))
+        out.append(("zones", _zones_text(s)))
     if "testing" in s.sections:
-        out.append(_testing_text(s))
-    return [p for p in out if p]
+        out.append(("testing", _testing_text(s)))
+    return [(section, text) for section, text in out if text]
+
+
+def paragraphs(report: Report) -> list[str]:
+    return [text for _section, text in sectioned_paragraphs(report)]
 
 
 def _n(phrase: str, n: int) -> str:
@@ -339,7 +359,7 @@ def _zones_text(s: Situation) -> str:
             "%(level)s: %(zones)s (%(n)s people inside)",
             lv.people,
         )
-        % {"level": lv.label, "zones": lv.zones, "n": lv.people}
+        % {"level": level_label(lv.level), "zones": lv.zones, "n": lv.people}
         for lv in levels
     )
     return _("Zones in force: %(list)s.") % {"list": listed}
@@ -391,6 +411,7 @@ def _testing_text(s: Situation) -> str:
 
 @dataclass(frozen=True)
 class Line:
+    key: str  # the figure's name (`zones_<level>` for a zone level)
     label: Any
     value: int
     change: int | None  # the change in the 24 hours to the cut-off; None: not dated
@@ -405,58 +426,85 @@ def headline_rows(s: Situation) -> list[Line]:
         return int(t[name] - t[before])
 
     lines = [
-        Line(gettext_lazy("Confirmed cases"), t[CaseKind.CONFIRMED], t["confirmed_new"], "cases"),
         Line(
+            "confirmed",
+            gettext_lazy("Confirmed cases"),
+            t[CaseKind.CONFIRMED],
+            t["confirmed_new"],
+            "cases",
+        ),
+        Line(
+            "asymptomatic",
             gettext_lazy("Asymptomatic infections"),
             t[CaseKind.ASYMPTOMATIC],
             t["asymptomatic_new"],
             "cases",
         ),
         Line(
+            "transferred",
             gettext_lazy("Transferred in a closed loop"),
             t["transferred"],
             t["transferred_new"],
             "cases",
         ),
-        Line(gettext_lazy("Close contacts traced"), t["close"], t["close_new"], "contacts"),
         Line(
+            "close", gettext_lazy("Close contacts traced"), t["close"], t["close_new"], "contacts"
+        ),
+        Line(
+            "close_under_control",
             gettext_lazy("Close contacts under control"),
             t["close_under_control"],
             grew("close_under_control", "close_under_control_before"),
             "contacts",
         ),
         Line(
+            "secondary",
             gettext_lazy("Secondary contacts traced"),
             t["secondary"],
             t["secondary_new"],
             "contacts",
         ),
         Line(
+            "secondary_under_control",
             gettext_lazy("Secondary contacts under control"),
             t["secondary_under_control"],
             grew("secondary_under_control", "secondary_under_control_before"),
             "contacts",
         ),
-        Line(gettext_lazy("Quarantine sites in use"), t["sites"], None, "quarantine"),
-        Line(gettext_lazy("Quarantine rooms"), t["rooms"], None, "quarantine"),
+        Line("sites", gettext_lazy("Quarantine sites in use"), t["sites"], None, "quarantine"),
+        Line("rooms", gettext_lazy("Quarantine rooms"), t["rooms"], None, "quarantine"),
         Line(
+            "people",
             gettext_lazy("People in centralised quarantine"),
             t["people"],
             grew("people", "people_before"),
             "quarantine",
         ),
         Line(
+            "released",
             gettext_lazy("Released from centralised quarantine"),
             t["released"],
             t["released_new"],
             "quarantine",
         ),
-        Line(gettext_lazy("Testing rounds completed"), t["rounds_closed"], None, "testing"),
-        Line(gettext_lazy("Testing rounds in progress"), t["rounds_open"], None, "testing"),
+        Line(
+            "rounds_closed",
+            gettext_lazy("Testing rounds completed"),
+            t["rounds_closed"],
+            None,
+            "testing",
+        ),
+        Line(
+            "rounds_open",
+            gettext_lazy("Testing rounds in progress"),
+            t["rounds_open"],
+            None,
+            "testing",
+        ),
     ]
     if s.zones is not None:
         for lv in s.zones.levels:
-            lines.append(Line(lv.label, lv.zones, None, "zones"))
+            lines.append(Line(f"zones_{lv.level}", level_label(lv.level), lv.zones, None, "zones"))
     return [line for line in lines if line.section in s.sections]
 
 

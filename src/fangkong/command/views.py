@@ -8,17 +8,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.command import exports, lists
+from fangkong.command import exports, issues, lists
 from fangkong.command import report as reporting
 from fangkong.command.figures import DAY, KINDS, Situation, round_figures, situation
-from fangkong.command.forms import MOMENT, AsOfForm, ReportForm
+from fangkong.command.forms import MOMENT, AsOfForm, IssueForm, ReportForm
+from fangkong.command.models import ReportIssue
 from fangkong.command.places import Node, node_for, trail_of
-from fangkong.core.access import Cap, require
+from fangkong.core.access import Cap, can, require
+from fangkong.core.dates import DayField
 from fangkong.core.pages import page_window
 from fangkong.epi.models import CaseKind
 from fangkong.people.reveals import export_reveal_allowed
@@ -150,17 +152,20 @@ def rounds_panel(request: HttpRequest) -> HttpResponse:
     return render(request, "command/_rounds.html", {"rounds": round_figures(node, at)})
 
 
-def _report(request: HttpRequest) -> tuple[ReportForm, reporting.Report]:
+def _report(request: HttpRequest) -> tuple[ReportForm, reporting.Report, int]:
+    """The report asked for, and the report time of its day (from the policy in force)."""
     require(request.user, Cap.CASES_VIEW)
     form = ReportForm(request.GET or None)
     day, hour = form.day_and_hour()
+    policy_hour = reporting.report_hour(day)
     node = node_for(request.user, request.GET.get("place", ""))
-    return form, reporting.report_for(request.user, node, day, hour)
+    rep = reporting.report_for(request.user, node, day, policy_hour if hour is None else hour)
+    return form, rep, policy_hour
 
 
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
-    form, rep = _report(request)
+    form, rep, policy_hour = _report(request)
     place = _place(request, rep.situation.node)
     files = {
         "day": rep.day.isoformat(),
@@ -171,6 +176,11 @@ def report(request: HttpRequest) -> HttpResponse:
     context.update(
         {
             "form": form,
+            "issued": issues.issues_of(request.user, rep.situation.node, rep.day),
+            "report_hour": policy_hour,
+            "issues_query": urlencode(
+                {"day": rep.day.isoformat(), **({"place": place} if place else {})}
+            ),
             "files_query": urlencode(files),
             "dashboard_query": urlencode(_base(rep.situation.at, place)),
             "section": "command",
@@ -185,7 +195,7 @@ def _stamp(rep: reporting.Report) -> str:
 
 @login_required
 def report_pdf(request: HttpRequest) -> HttpResponse:
-    _form, rep = _report(request)
+    _form, rep, _hour = _report(request)
     response = HttpResponse(reporting.report_pdf(rep), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="situation-{_stamp(rep)}.pdf"'
     return response
@@ -193,7 +203,7 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def report_xlsx(request: HttpRequest) -> HttpResponse:
-    _form, rep = _report(request)
+    _form, rep, _hour = _report(request)
     response = HttpResponse(reporting.report_xlsx(rep), content_type=exports.XLSX)
     response["Content-Disposition"] = f'attachment; filename="situation-{_stamp(rep)}.xlsx"'
     return response
@@ -258,3 +268,102 @@ def figure_export(request: HttpRequest, figure: str, fmt: str) -> HttpResponseBa
     if fmt == "csv":
         return exports.csv_response(request.user, fl, node, qs, ctx, params)
     return exports.xlsx_response(request.user, fl, node, qs, ctx, params)
+
+
+# Issues of the daily report ---------------------------------------------------------------------
+
+
+@login_required
+def report_issues(request: HttpRequest) -> HttpResponse:
+    """The issues of a day's report, and (for the command centre) issuing it, or again."""
+    require(request.user, Cap.CASES_VIEW)
+    data = request.POST if request.method == "POST" else request.GET
+    node = node_for(request.user, data.get("place", ""))
+    place = node.key if data.get("place") else ""
+    may_issue = can(request.user, Cap.REPORT_ISSUE)
+    day = _day(request.GET.get("day", ""))
+    form = IssueForm(initial={"day": day or timezone.localdate(), "place": place})
+    if request.method == "POST":
+        require(request.user, Cap.REPORT_ISSUE)
+        form = IssueForm(request.POST)
+        if form.is_valid():
+            day = form.cleaned_data["day"]
+            try:
+                issue = issues.report_issue(
+                    actor=request.user, node=node, day=day, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                return redirect("command:issue", pk=issue.pk)
+    shown = list(issues.issues_of(request.user, node, day)[:200])
+    report_query = {"day": day.isoformat()} if day else {}
+    if place:
+        report_query["place"] = place
+    return render(
+        request,
+        "command/issues.html",
+        {
+            "form": form,
+            "node": node,
+            "day": day,
+            "issues": shown,
+            "may_issue": may_issue,
+            "report_query": urlencode(report_query),
+            "section": "command",
+        },
+    )
+
+
+@login_required
+def report_issue_page(request: HttpRequest, pk: int) -> HttpResponse:
+    view = issues.issue_view(request.user, issues.issue_for(request.user, pk))
+    context = issues.issue_context(view)
+    others = ReportIssue.objects.filter(
+        division_key=view.issue.division_key, day=view.issue.day
+    ).order_by("number")
+    context.update(
+        {
+            "others": others,
+            "report_query": urlencode(
+                {"day": view.issue.day.isoformat(), "hour": str(view.issue.hour)}
+                | ({"place": view.issue.division_key} if view.issue.division_key else {})
+            ),
+            "section": "command",
+        }
+    )
+    return render(request, "command/issue.html", context)
+
+
+def _day(text: str) -> dt.date | None:
+    """The day a query names, or None (every day) when it names none or not a date."""
+    try:
+        day: dt.date | None = DayField(required=False).clean(text)
+    except ValidationError:
+        return None
+    return day
+
+
+def _issue_stamp(issue: ReportIssue) -> str:
+    return f"{issue.place_code or 'all'}-{issue.day:%Y%m%d}-{issue.hour:02d}-issue{issue.number}"
+
+
+@login_required
+def report_issue_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    view = issues.issue_view(request.user, issues.issue_for(request.user, pk))
+    response = HttpResponse(issues.issue_pdf(view), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="situation-{_issue_stamp(view.issue)}.pdf"'
+    )
+    return response
+
+
+@login_required
+def report_issue_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    view = issues.issue_view(request.user, issues.issue_for(request.user, pk))
+    response = HttpResponse(issues.issue_xlsx(view), content_type=exports.XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="situation-{_issue_stamp(view.issue)}.xlsx"'
+    )
+    return response

@@ -54,6 +54,7 @@ class Cap(StrEnum):
     TRIPS_RECORD = "trips.record"  # trip reports and arrival tests at checkpoints
     ZONES_VIEW = "zones.view"  # risk zones, their evaluations and figures
     ZONES_MANAGE = "zones.manage"  # draw zones, decide proposed level changes
+    REPORT_ISSUE = "report.issue"  # issue (and re-issue) the daily report: the command centre
 
 
 _REGISTRY_READ = {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW}

@@ -383,6 +383,22 @@ class Records(Strict):
         return dt.timedelta(hours=self.late_after_hours)
 
 
+class Reporting(Strict):
+    """The command centre's daily situation report (command/report.py, command/issues.py)."""
+
+    model_config = ConfigDict(title=_("Daily report"))
+
+    report_hour: int = Field(
+        default=8,
+        ge=0,
+        le=23,
+        title=_("Report time (hour)"),
+        description=_(
+            "The daily report counts everything as of this hour of its day (8: as of 8:00)"
+        ),
+    )
+
+
 class Rules(Strict):
     model_config = ConfigDict(title=_("Rules"))
 
@@ -405,6 +421,7 @@ class Rules(Strict):
         default=QuarantineRules(), title=_("Quarantine sites and release")
     )
     records: Records = Field(default=Records(), title=_("Times of records"))
+    reporting: Reporting = Field(default=Reporting(), title=_("Daily report"))
 
     @model_validator(mode="after")
     def _every_category(self) -> "Rules":
