@@ -204,7 +204,8 @@ def test_a_positive_result_uploaded_late_opens_its_case_when_it_was_tested(
     path = tmp_path / "results.csv"
     tested = at(2, 15)
     path.write_text(
-        f"试管编码,检测结果,Ct值,检测时间\nS-001,阳性,27,{tested:%Y-%m-%d %H:%M}\n", encoding="utf-8"
+        f"试管编码,检测结果,Ct值,检测时间\nS-001,阳性,27,{tested:%Y-%m-%d %H:%M}\n",
+        encoding="utf-8",
     )
     assert results_import(actor=personas["lab"], lab=a_lab, path=path).ok
     case = Case.objects.get(person=people["wang"])
@@ -258,7 +259,9 @@ def test_the_round_page_refuses_a_close_before_the_start_and_takes_its_time(
     client = login(personas["command"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     url = reverse("lab:round_close", args=[r.pk])
-    page = client.post(url, {"reason": "完成", "closed_at": f"{at(2, 7):%Y-%m-%dT%H:%M}"}, follow=True)
+    page = client.post(
+        url, {"reason": "完成", "closed_at": f"{at(2, 7):%Y-%m-%dT%H:%M}"}, follow=True
+    )
     assert "A round cannot close before it started" in page.content.decode()
     r.refresh_from_db()
     assert r.status == RoundStatus.OPEN
