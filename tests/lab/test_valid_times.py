@@ -234,6 +234,8 @@ def test_times_ahead_of_the_clock_or_out_of_order_are_refused(personas, people, 
     with translation.override("en"):
         errors = refused(lambda: tube(command, "T-9", r, a_site, ahead))
         assert errors["collected_at"] == ["This time is in the future"]
+        errors = refused(lambda: tube(command, "T-9", r, a_site, at(2, 7)))
+        assert errors["collected_at"] == ["A tube of a round is taken after it started"]
         t = tube(command, "T-9", r, a_site, at(2, 9))
         errors = refused(lambda: sample(command, t, people["zhang"], at(2, 8, 30)))
         assert errors["sampled_at"] == ["A person is sampled after the tube was opened"]

@@ -257,10 +257,9 @@ def tube_open(
     open, for any sampler of its site, until it is full, sealed by hand or sent.
 
     `collected_at`: when its sampling began (valid time, now if not given: a tube entered after
-    the fact is dated when it was taken), not ahead of the clock beyond the policy's
-    tolerance; its results may not be dated before it."""
+    the fact is dated when it was taken), not before its round started nor ahead of the clock
+    beyond the policy's tolerance; its results may not be dated before it."""
     require(actor, Cap.SAMPLING)
-    collected_at = check_happened("collected_at", collected_at)
     barcode = clean_barcode(barcode)
     if Tube.objects.filter(barcode=barcode).exists():
         raise field_error("barcode", _("Tube %(barcode)s is already used") % {"barcode": barcode})
@@ -292,6 +291,12 @@ def tube_open(
             raise field_error("capacity", _("Unsupported pool size"))
         if site is None and purpose != Purpose.RETEST:
             raise field_error("site", _("Choose the sampling site"))
+    started = (
+        ((min(round.starts_at, timezone.now()), _("A tube of a round is taken after it started")),)
+        if round is not None
+        else ()
+    )
+    collected_at = check_happened("collected_at", collected_at, after=started)
     if site is not None:
         key = site.division_key
     elif round is not None:
