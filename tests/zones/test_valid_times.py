@@ -161,9 +161,18 @@ def test_times_ahead_of_the_clock_or_out_of_order_are_refused(personas, building
         )
     )
     assert errors["changed_at"] == ["This time is in the future"]
+    services.zone_extend(
+        actor=command, zone=zone, reason="扩大", divisions=[city.w[Level.COMPOUND]], now=at(1, 9)
+    )
+    errors = refused(
+        lambda: services.zone_set_level(
+            actor=command, zone=zone, level="medium", reason="复核", changed_at=at(1, 8)
+        )
+    )
+    assert errors["changed_at"] == ["This is before the zone's last recorded change"]
     zone.refresh_from_db()
     assert (zone.level, zone.status) == ("high", ZoneStatus.ACTIVE)
-    proposal = draw(command, city.w[Level.UNIT], "medium", at(2, 10), in_force=False)
+    proposal = draw(command, city.j[Level.UNIT], "medium", at(2, 10), in_force=False)
     errors = refused(
         lambda: services.zone_activate(actor=command, zone=proposal, started_at=at(2, 9))
     )

@@ -509,8 +509,9 @@ def zone_set_level(
 ) -> Zone:
     """Change a zone's level by hand (outside the daily rule), with a reason; the least
     restrictive level lifts it. `changed_at`: when it changed (valid time, now if not given),
-    not before the zone's level last changed (or it was drawn), nor ahead of the clock beyond
-    the policy's tolerance."""
+    not before the zone's level last changed (or it was drawn) nor before its last change of
+    any kind (an extension: the history is read by time), nor ahead of the clock beyond the
+    policy's tolerance."""
     _manage(actor, zone)
     if zone.status != ZoneStatus.ACTIVE:
         raise field_error("status", _("This zone is not in force"))
@@ -523,7 +524,13 @@ def zone_set_level(
         "changed_at",
         changed_at,
         now or timezone.now(),
-        after=((zone.level_since, _("This is before the zone's level last changed")),),
+        after=(
+            (zone.level_since, _("This is before the zone's level last changed")),
+            (
+                zone.changes.order_by("-at", "-id").values_list("at", flat=True).first(),
+                _("This is before the zone's last recorded change"),
+            ),
+        ),
     )
     return _change_level(
         zone=zone,
