@@ -34,10 +34,10 @@ pytestmark = pytest.mark.usefixtures("english")
 
 L = f.Level
 # Coverage page: session, user, jurisdiction, round, coverage (children, targets, running
-# figures), round sites — pinned; it must not grow with places or people. The turnaround table
-# loads after the page (its own request): session, user, jurisdiction, round, policy,
-# figures, labs.
-PINNED_QUERIES = 8
+# figures), round sites, its history (audit events) — pinned; it must not grow with places or
+# people. The turnaround table loads after the page (its own request): session, user,
+# jurisdiction, round, policy, figures, labs.
+PINNED_QUERIES = 9
 TURNAROUND_QUERIES = 7
 
 

@@ -146,8 +146,12 @@ def test_positive_single_tube_opens_one_case_found_in_the_community(
         "community",
     )
     assert case.sampled_on == dt.date(2022, 5, 7)
-    assert case.reported_on == timezone.localdate()
+    # registered and reported when the tube was tested (valid time), not when uploaded
+    tested = timezone.make_aware(dt.datetime.fromisoformat(TESTED))
+    assert (case.registered_at, case.reported_on) == (tested, dt.date(2022, 5, 7))
+    assert case.created_at > tested + dt.timedelta(days=365)
     registered = Event.objects.get(action="case.registered")
+    assert registered.at == tested and registered.recorded_at > registered.at
     stored = ResultUpload.objects.get()
     assert registered.actor.username == "system"  # labs may not edit cases themselves
     assert registered.data["on_behalf_of"]["username"] == "p_lab"

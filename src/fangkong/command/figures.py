@@ -1,10 +1,11 @@
 """The command centre's figures for one place as of one moment, and the day before it.
 
 `situation(user, node, at)` counts, within the node's subtree, as things stood at `at`
-(rows by the time they happened, statuses read back through the audit events, stays and measures by
-their own timestamps) and 24 hours earlier, grouped by the node's children. Every section is a
-fixed number of grouped queries, whatever the number of rows; sections the caller's role may
-not see are left out.
+(rows by the time they happened, statuses read back through the audit events, stays and
+measures by their own timestamps, rounds by when they started and closed, people by when they
+were sampled, zones by when they were drawn, changed and lifted) and 24 hours earlier, grouped
+by the node's children. Every section is a fixed number of grouped queries, whatever the number
+of rows; sections the caller's role may not see are left out.
 """
 
 import datetime as dt
@@ -142,7 +143,7 @@ def situation(
         rounds = round_figures(node, at) if coverage else []
         _merge(tallies, {"": round_counts(node, at)})
     if "zones" in sections:
-        zones = zone_figures(day=timezone.localtime(at).date(), prefix=node.key)
+        zones = zone_figures(day=timezone.localtime(at).date(), prefix=node.key, at=at)
     total: Counter[str] = Counter()
     for counts in tallies.values():
         total.update(counts)
@@ -425,7 +426,9 @@ def rounds_touching(node: Node) -> QuerySet[TestingRound]:
 
 
 def rounds_started(node: Node, at: dt.datetime) -> QuerySet[TestingRound]:
-    return rounds_touching(node).filter(created_at__lte=at, starts_at__lte=at)
+    """Rounds started by `at`, by when they started (valid time: a round entered after the
+    fact counts from its start, not from when it was entered)."""
+    return rounds_touching(node).filter(starts_at__lte=at)
 
 
 def round_counts(node: Node, at: dt.datetime) -> Counter[str]:

@@ -6,6 +6,7 @@ retest lists reach the community that must act.
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -94,7 +95,11 @@ class RoundStatus(models.TextChoices):
 
 
 class TestingRound(models.Model):
-    """A round of mass testing (全员核酸/区域核查) over a jurisdiction subtree."""
+    """A round of mass testing (全员核酸/区域核查) over a jurisdiction subtree.
+
+    Two times on every fact: `starts_at` is when it started (or is planned to), `closed_at`
+    when it closed (valid times, typed or sent, now by default); `created_at` is when it was
+    entered. The figures as of a moment read the valid times."""
 
     name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=200)
     area = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="testing_rounds")
@@ -187,6 +192,8 @@ class Tube(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     division_key = models.CharField(max_length=24, db_index=True, editable=False)
+    # When the tube was entered (system time); `collected_at` is when it was taken.
+    recorded_at = models.DateTimeField(_("recorded at"), db_default=Now(), editable=False)
 
     class Meta:
         ordering = ["-collected_at", "-id"]
@@ -229,8 +236,10 @@ class TubeMember(models.Model):
     round = models.ForeignKey(
         TestingRound, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    sampled_at = models.DateTimeField(_("sampled at"))
+    sampled_at = models.DateTimeField(_("sampled at"))  # when it happened (valid time)
     division_key = models.CharField(max_length=24, db_index=True, editable=False)
+    # When the sampling was entered (system time).
+    recorded_at = models.DateTimeField(_("recorded at"), db_default=Now(), editable=False)
 
     class Meta:
         constraints = [

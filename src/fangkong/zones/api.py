@@ -16,6 +16,7 @@ from fangkong.zones.schemas import (
     FiguresOut,
     PublicZoneOut,
     RoundRef,
+    ZoneActivateIn,
     ZoneDetailOut,
     ZoneExtendIn,
     ZoneIn,
@@ -143,15 +144,23 @@ def zone_extend(request: HttpRequest, zone_id: Id, payload: ZoneExtendIn) -> dic
 def zone_level(request: HttpRequest, zone_id: Id, payload: ZoneLevelIn) -> dict[str, Any]:
     zone = selectors.zone_for_user(request.user, zone_id)
     services.zone_set_level(
-        actor=request.user, zone=zone, level=payload.level, reason=payload.reason
+        actor=request.user,
+        zone=zone,
+        level=payload.level,
+        reason=payload.reason,
+        changed_at=payload.changed_at,
     )
     return zone_out(zone)
 
 
 @router.post("/zones/{int:zone_id}/activate", response={200: ZoneOut, **ERRORS})
-def zone_activate(request: HttpRequest, zone_id: Id, payload: ReasonIn) -> dict[str, Any]:
+def zone_activate(request: HttpRequest, zone_id: Id, payload: ZoneActivateIn) -> dict[str, Any]:
     zone = selectors.zone_for_user(request.user, zone_id)
-    return zone_out(services.zone_activate(actor=request.user, zone=zone, reason=payload.reason))
+    return zone_out(
+        services.zone_activate(
+            actor=request.user, zone=zone, reason=payload.reason, started_at=payload.started_at
+        )
+    )
 
 
 @router.post("/zones/{int:zone_id}/withdraw", response={200: ZoneOut, **ERRORS})

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from fangkong.core.dates import DayField, MomentField
+from fangkong.core.dates import DayField, HappenedField
 
 SEPARATORS = re.compile(r"[\s,，;；、]+")
 
@@ -43,12 +43,7 @@ class DrawForm(PlacesMixin):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
-    started_at = MomentField(
-        label=_("In force since"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text=_("Empty: now"),
-    )
+    started_at = HappenedField(label=_("In force since"), help_text=_("Empty: now"))
     in_force = forms.BooleanField(
         label=_("Put in force now"),
         required=False,
@@ -70,9 +65,15 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
 
 
+class ActivateForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
+    started_at = HappenedField(label=_("In force since"), help_text=_("Empty: now"))
+
+
 class LevelForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), choices=())
     reason = forms.CharField(label=_("Reason"), max_length=2000)
+    changed_at = HappenedField(label=_("Changed at"), help_text=_("Empty: now"))
 
     def __init__(self, *args: Any, levels: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ zone had and when, so figures for a past day come from history, not from today's
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -88,13 +89,17 @@ class ChangeKind(models.TextChoices):
 
 
 class ZoneChange(models.Model):
-    """One step in a zone's history: its level (and people inside) from `at` on."""
+    """One step in a zone's history: its level (and people inside) from `at` on.
+
+    `at` is when it happened (valid time: typed or sent, now by default), `recorded_at` when
+    it was entered (system time); the figures as of a moment read `at`."""
 
     zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(_("change"), max_length=12, choices=ChangeKind.choices)
     from_level = models.CharField(_("from"), max_length=20, blank=True)
     to_level = models.CharField(_("to"), max_length=20)
     at = models.DateTimeField(_("time"), db_index=True)
+    recorded_at = models.DateTimeField(_("recorded at"), db_default=Now(), editable=False)
     people = models.PositiveIntegerField(_("people"), default=0)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

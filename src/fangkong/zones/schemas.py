@@ -5,7 +5,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from fangkong.core.dates import Moment
+from fangkong.core.dates import Happened
 from fangkong.zones.models import ChangeKind, Verdict, Zone, ZoneEvaluation, ZoneStatus
 from fangkong.zones.selectors import PublicZone, ZoneFigures, level_label
 
@@ -66,7 +66,9 @@ class ZoneIn(Schema):
     )
     cases: list[str] = Field(default_factory=list, description="Case numbers")
     name: str = ""
-    started_at: Moment | None = Field(None, description="Default: now")
+    started_at: Happened | None = Field(
+        None, description="When it was drawn (default: now); the figures count it from then"
+    )
     in_force: bool = Field(True, description="False: kept as a proposal until put in force")
 
 
@@ -80,6 +82,16 @@ class ZoneExtendIn(Schema):
 class ZoneLevelIn(Schema):
     level: str
     reason: str
+    changed_at: Happened | None = Field(
+        None, description="When the level changed (default: now); not before its last change"
+    )
+
+
+class ZoneActivateIn(Schema):
+    reason: str = ""
+    started_at: Happened | None = Field(
+        None, description="When it came into force (default: now); not before it was proposed"
+    )
 
 
 class RoundRef(Schema):

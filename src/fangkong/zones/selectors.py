@@ -14,6 +14,8 @@ from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from fangkong.audit.models import Event
+from fangkong.audit.selectors import events_for_user
 from fangkong.core.access import NO_SCOPE, Cap, key_filter, require, scope_key
 from fangkong.core.errors import field_error
 from fangkong.epi.models import Case
@@ -170,6 +172,12 @@ def place_paths(keys: list[str], start: Level = ADDRESS_FROM) -> dict[str, str]:
     }
 
 
+def zone_events(user: Any, zone: Zone) -> QuerySet[Event]:
+    """The zone's latest audited events the user may see: when each happened and, when entered
+    late, when and by whom it was recorded."""
+    return events_for_user(user).filter(object_type="zones.zone", object_id=str(zone.pk))[:100]
+
+
 def zone_history(zone: Zone) -> list[ZoneChange]:
     return list(zone.changes.select_related("actor").order_by("at", "id"))
 
@@ -319,15 +327,19 @@ class ZoneFigures:
         return next((f for f in self.levels if f.level == level), LevelFigure(level, level))
 
 
-def zone_figures(*, day: dt.date, prefix: str = "") -> ZoneFigures:
-    """Zones in force at the end of `day` and the people in them, by level, from history.
+def zone_figures(*, day: dt.date, prefix: str = "", at: dt.datetime | None = None) -> ZoneFigures:
+    """Zones in force at the end of `day` (or at the moment `at`, on that day) and the people
+    in them, by level, from history.
 
-    Each zone counts at the level of its last change up to that day, with the registry count
-    recorded on that change; a lifted zone no longer counts. `prefix`: zones whose common node
-    lies in that subtree (the caller's jurisdiction key). One query.
+    Each zone counts at the level of its last change up to then, by when the change happened
+    (`ZoneChange.at`, valid time: a zone drawn or lifted after the fact counts from when it
+    was), with the registry count recorded on that change; a lifted zone no longer counts.
+    `prefix`: zones whose common node lies in that subtree (the caller's jurisdiction key).
+    One query.
     """
+    until = Q(at__lte=at) if at is not None else Q(at__lt=day_start(day + dt.timedelta(days=1)))
     rows = (
-        ZoneChange.objects.filter(key_filter(prefix), at__lt=day_start(day + dt.timedelta(days=1)))
+        ZoneChange.objects.filter(key_filter(prefix), until)
         .order_by("zone_id", "at", "id")
         .values_list("zone_id", "kind", "to_level", "people")
     )

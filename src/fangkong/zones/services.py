@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.audit.history import last_change_at
 from fangkong.audit.services import SYSTEM, event_record
 from fangkong.core import dates
 from fangkong.core.access import Cap, acting_user, in_scope, key_filter, require, scope_key
@@ -191,6 +192,28 @@ def _check_level(level: str, rules: ZoneRules) -> None:
         )
 
 
+def _happened(
+    field: str,
+    value: dt.datetime | None,
+    now: dt.datetime,
+    after: tuple[tuple[dt.datetime | None, str], ...] = (),
+) -> dt.datetime:
+    """When a zone's fact happened (valid time; `now` if not given), refused naming `field`
+    when ahead of `now` beyond the policy's `records.future_tolerance_minutes` or before a
+    fact it must follow (docs/architecture.md, "Two times on every fact")."""
+    at = dates.happened_at(value, now=now)
+    tolerance = accessor.current().rules.records.tolerance
+    dates.check_happened(field, at, tolerance=tolerance, after=after, now=now)
+    return at
+
+
+def _after_last_status(zone: Zone) -> tuple[dt.datetime | None, str]:
+    return (
+        last_change_at("zones.zone", zone.pk, "status"),
+        _("This is before the zone's last recorded change"),
+    )
+
+
 # Drawing ---------------------------------------------------------------------------------------
 
 
@@ -237,6 +260,8 @@ def zone_draw(
     """Mark a zone over jurisdiction nodes and/or the buildings inside a drawn outline.
 
     `in_force=False` keeps it as a proposal (not published, not evaluated) until activated.
+    `started_at`: when it was drawn (valid time, now if not given); the figures as of a moment
+    count it from then.
     """
     require(actor, Cap.ZONES_MANAGE)
     now = now or timezone.now()
@@ -247,8 +272,7 @@ def zone_draw(
     area = _area(actor, divisions, polygon, rules, existing=[])
     cases = list(cases)
     _check_cases(actor, cases)
-    started_at = started_at or now
-    dates.check_date("started_at", started_at, now=now)
+    started_at = _happened("started_at", started_at, now)
     zone = Zone.objects.create(
         name=(name or "").strip()[:200] or _auto_name(area.nodes),
         level=level,
@@ -267,6 +291,7 @@ def zone_draw(
     zone.people = people_in([d.key for d in area.nodes])
     zone.save(update_fields=["people"])
     event_record(
+        at=started_at,
         actor=actor,
         action="zone.drawn",
         obj=zone,
@@ -296,21 +321,37 @@ def zone_draw(
 
 @transaction.atomic
 def zone_activate(
-    *, actor: Any, zone: Zone, reason: str = "", now: dt.datetime | None = None
+    *,
+    actor: Any,
+    zone: Zone,
+    reason: str = "",
+    started_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> Zone:
-    """Put a proposed zone in force from now."""
+    """Put a proposed zone in force, from `started_at` (valid time, now if not given): not
+    before it was proposed, nor ahead of the clock beyond the policy's tolerance."""
     _manage(actor, zone)
     if zone.status != ZoneStatus.PROPOSED:
         raise field_error("status", _("Only a proposed zone can be put in force"))
     now = now or timezone.now()
+    started_at = _happened(
+        "started_at",
+        started_at,
+        now,
+        after=(
+            (zone.started_at, _("A zone is put in force after it was proposed")),
+            _after_last_status(zone),
+        ),
+    )
     zone.status = ZoneStatus.ACTIVE
-    zone.started_at = zone.level_since = now
+    zone.started_at = zone.level_since = started_at
     zone.people = people_in(zone_keys(zone))
     zone.save(update_fields=["status", "started_at", "level_since", "people"])
     _record_change(
-        zone=zone, kind=ChangeKind.DRAWN, from_level="", at=now, actor=actor, reason=reason
+        zone=zone, kind=ChangeKind.DRAWN, from_level="", at=started_at, actor=actor, reason=reason
     )
     event_record(
+        at=started_at,
         actor=actor,
         action="zone.activated",
         obj=zone,
@@ -442,6 +483,7 @@ def _change_level(
         evaluation=evaluation,
     )
     event_record(
+        at=at,
         actor=actor,
         action="zone.level_changed",
         obj=zone,
@@ -457,9 +499,19 @@ def _change_level(
 
 @transaction.atomic
 def zone_set_level(
-    *, actor: Any, zone: Zone, level: str, reason: str, now: dt.datetime | None = None
+    *,
+    actor: Any,
+    zone: Zone,
+    level: str,
+    reason: str,
+    changed_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> Zone:
-    """Change a zone's level by hand (outside the daily rule), with a reason."""
+    """Change a zone's level by hand (outside the daily rule), with a reason; the least
+    restrictive level lifts it. `changed_at`: when it changed (valid time, now if not given),
+    not before the zone's level last changed (or it was drawn) nor before its last change of
+    any kind (an extension: the history is read by time), nor ahead of the clock beyond the
+    policy's tolerance."""
     _manage(actor, zone)
     if zone.status != ZoneStatus.ACTIVE:
         raise field_error("status", _("This zone is not in force"))
@@ -467,14 +519,27 @@ def zone_set_level(
     levels = policy.rules.zones.levels
     if level not in levels or level == zone.level:
         raise field_error("level", _("Choose another level of the zone's scheme"))
+    reason = _reason(reason)
+    at = _happened(
+        "changed_at",
+        changed_at,
+        now or timezone.now(),
+        after=(
+            (zone.level_since, _("This is before the zone's level last changed")),
+            (
+                zone.changes.order_by("-at", "-id").values_list("at", flat=True).first(),
+                _("This is before the zone's last recorded change"),
+            ),
+        ),
+    )
     return _change_level(
         zone=zone,
         to_level=level,
         lifted=level == levels[-1],
         actor=actor,
-        reason=_reason(reason),
+        reason=reason,
         basis=policy.profile.source,
-        at=now or timezone.now(),
+        at=at,
     )
 
 

@@ -23,6 +23,7 @@ from fangkong.places.models import Division, Level
 from fangkong.policy.accessor import current
 from fangkong.zones import selectors, services
 from fangkong.zones.forms import (
+    ActivateForm,
     DrawForm,
     EvaluateForm,
     ExtendForm,
@@ -275,6 +276,8 @@ def zone_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "level_form": LevelForm(levels=_levels(policy.rules, drawable=False)),
             "extend_form": ExtendForm(),
             "reason_form": ReasonForm(),
+            "activate_form": ActivateForm(),
+            "events": selectors.zone_events(request.user, zone),
             "section": "zones",
         },
     )
@@ -294,11 +297,14 @@ def _zone_action(request: HttpRequest, pk: int, action: Any, success: str) -> Ht
 @login_required
 @require_POST
 def zone_activate(request: HttpRequest, pk: int) -> HttpResponse:
-    reason = request.POST.get("reason", "")
+    form = ActivateForm(request.POST)
+    if not form.is_valid():
+        flash(request, form=form)
+        return redirect("zones:zone", pk=pk)
     return _zone_action(
         request,
         pk,
-        lambda z: services.zone_activate(actor=request.user, zone=z, reason=reason),
+        lambda z: services.zone_activate(actor=request.user, zone=z, **form.cleaned_data),
         _("The zone is in force."),
     )
 
@@ -318,11 +324,16 @@ def zone_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def zone_level(request: HttpRequest, pk: int) -> HttpResponse:
-    level, reason = request.POST.get("level", ""), request.POST.get("reason", "")
+    zone = selectors.zone_for_user(request.user, pk)
+    rules = selectors.RulesCache().policy_for(zone).rules
+    form = LevelForm(request.POST, levels=_levels(rules, drawable=False))
+    if not form.is_valid():
+        flash(request, form=form)
+        return redirect("zones:zone", pk=pk)
     return _zone_action(
         request,
         pk,
-        lambda z: services.zone_set_level(actor=request.user, zone=z, level=level, reason=reason),
+        lambda z: services.zone_set_level(actor=request.user, zone=z, **form.cleaned_data),
         _("The zone's level was changed."),
     )
 

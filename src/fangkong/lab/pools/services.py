@@ -91,11 +91,12 @@ class _Events:
         old: str = "",
         new: str = "",
         data: dict[str, Any] | None = None,
+        at: dt.datetime | None = None,
     ) -> None:
         object_type, pk, label = obj
         self.rows.append(
             EventRow(
-                at=self.at,
+                at=at or self.at,
                 actor=self.actor_id,
                 actor_name=self.actor_name,
                 action=action,
@@ -329,7 +330,8 @@ def _positive_singles(
     found: _Singles, actor: Any, upload: ResultUpload, report: PoolReport
 ) -> None:
     """Open a case for each positive single tube's person (the system account acting for the
-    lab user who uploaded the result)."""
+    lab user who uploaded the result), registered when the tube was tested (valid time) and
+    reported that day: a result uploaded late opens its case when it happened, not now."""
     if not found.members:
         return
     people = {m.person_id for m in found.members}
@@ -340,7 +342,6 @@ def _positive_singles(
     )
     system = system_actor()
     on_behalf_of = {"id": actor.pk, "username": actor.get_username(), "name": str(actor)}
-    today = timezone.localdate()
     for member in found.members:
         if member.person_id in open_cases:
             continue
@@ -354,7 +355,8 @@ def _positive_singles(
             found_by=FOUND_BY.get(tube.purpose, "community_screening"),
             found_where="quarantine" if member.person_id in found.quarantined else "community",
             sampled_on=timezone.localdate(tube.collected_at),
-            reported_on=today,
+            reported_on=timezone.localdate(tube.result.tested_at),
+            registered_at=tube.result.tested_at,
             reason=_("Positive nucleic-acid test, tube %(barcode)s%(ct)s")
             % {"barcode": tube.barcode, "ct": ct},
             basis=_upload_basis(upload),
@@ -399,6 +401,7 @@ def _audit_positives(tubes: list[Tube], events: _Events) -> None:
             field="outcome",
             new=positive,
             data={"ct": tube.result.ct_value},
+            at=tube.result.tested_at,
         )
 
 

@@ -82,9 +82,9 @@ from fangkong.lab.results.reasons import (
     E_TUBE_UNKNOWN,
 )
 from fangkong.lab.selectors import labs_for_user
+from fangkong.policy.accessor import current
 
 CHUNK = 50_000
-FUTURE_SLACK = 300  # seconds a lab's clock may run ahead of ours
 CT_MAX = 50.0
 COLUMNWISE_FROM = 1 << 20  # bytes: smaller files are read row by row (fast enough, and exact)
 POSITIVE, NEGATIVE = str(Outcome.POSITIVE), str(Outcome.NEGATIVE)
@@ -173,6 +173,13 @@ def _parse_ct(text: str) -> float | bool | None:
     return value if 0 < value <= CT_MAX else False
 
 
+def _latest() -> int:
+    """The latest test time an upload may give, in seconds since the epoch: now, and the
+    policy's `records.future_tolerance_minutes` a lab's clock may run ahead of ours (read once
+    per upload)."""
+    return int(time.time() + current().rules.records.tolerance.total_seconds())
+
+
 class _Cleaner:
     """Cleans chunks of file rows into staging rows, recording each bad cell."""
 
@@ -182,7 +189,7 @@ class _Cleaner:
         self.width = len(header)
         self.result = result
         self.tz = timezone.get_current_timezone()
-        self.latest = int(time.time()) + FUTURE_SLACK
+        self.latest = _latest()
 
     def error(self, number: int, canon: str, value: str, message: str) -> None:
         self.result.add_error(RowError(number, self.names.get(canon, ""), value, message))
@@ -524,7 +531,7 @@ def _plain_blocks(path: Path, result: ResultsImport) -> Iterator[columnar.Column
     if len(header) != len(plain.names):
         return None
     words = {word: outcome == Outcome.POSITIVE for word, outcome in RESULT_WORDS.items()}
-    latest_us = (int(time.time()) + FUTURE_SLACK) * 1_000_000
+    latest_us = _latest() * 1_000_000
     blocks = columnar.plain_columns(
         plain, positions, words=words, time_zone=time_zone, latest_us=latest_us, ct_max=CT_MAX
     )
@@ -634,7 +641,7 @@ def _fhir_rows(data: Any, result: ResultsImport) -> tuple[list[_Clean], Callable
     read = fhir.read_bundle(data)
     for error in read.errors:
         result.add_error(error)
-    latest = time.time() + FUTURE_SLACK
+    latest = _latest()
     rows: list[_Clean] = []
     for row in read.rows:
         epoch = int(row.tested.timestamp())

@@ -106,7 +106,12 @@ def round_detail(request: HttpRequest, round_id: Id) -> dict[str, Any]:
 def round_close(request: HttpRequest, round_id: Id, payload: CloseRoundIn) -> dict[str, Any]:
     require(request.user, Cap.ROUNDS_MANAGE)
     testing_round = selectors.round_for_user(request.user, round_id)
-    services.round_close(actor=request.user, round=testing_round, reason=payload.reason)
+    services.round_close(
+        actor=request.user,
+        round=testing_round,
+        reason=payload.reason,
+        closed_at=payload.closed_at,
+    )
     return round_out(testing_round)
 
 
@@ -199,6 +204,7 @@ def tube_open(request: HttpRequest, payload: TubeIn) -> Status[dict[str, Any]]:
         site=site,
         capacity=capacity,
         purpose=purpose,
+        collected_at=payload.collected_at,
     )
     return Status(201, tube_out(tube, []))
 
@@ -214,7 +220,9 @@ def tube_member_add(request: HttpRequest, barcode: str, payload: MemberIn) -> di
         person = selectors.person_by_id_for_sampling(request.user, payload.person_id)
     else:
         person = selectors.person_for_sampling(request.user, payload.person)
-    services.tube_add_member(actor=request.user, tube=tube, person=person)
+    services.tube_add_member(
+        actor=request.user, tube=tube, person=person, sampled_at=payload.sampled_at
+    )
     tube.refresh_from_db()
     return tube_out(tube, selectors.tube_members(tube))
 

@@ -7,7 +7,7 @@ from django.db.models import fields as model_fields
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from fangkong.core.dates import MomentField
+from fangkong.core.dates import HappenedField, MomentField
 from fangkong.lab.models import Purpose
 
 
@@ -55,6 +55,7 @@ class RoundForm(forms.Form):
 
 class CloseRoundForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    closed_at = HappenedField(label=_("Closed at"), help_text=_("Empty: now"))
 
 
 class SiteForm(forms.Form):

@@ -6,7 +6,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from fangkong.core.apikit import DB_SMALLINT_MAX, Id
-from fangkong.core.dates import PlanMoment
+from fangkong.core.dates import Happened, PlanMoment
 from fangkong.lab.models import (
     Purpose,
     RoundStatus,
@@ -70,6 +70,9 @@ class RoundIn(Schema):
 
 class CloseRoundIn(Schema):
     reason: str = ""
+    closed_at: Happened | None = Field(
+        None, description="When the round closed (default: now); not before it started"
+    )
 
 
 class CoverageRowOut(Schema):
@@ -113,6 +116,9 @@ class MissingOut(Schema):
 
 class TubeIn(Schema):
     barcode: str
+    collected_at: Happened | None = Field(
+        None, description="When its sampling began (default: now); a tube entered after the fact"
+    )
     round: Id | None = None
     site: str = Field("", description="Sampling-site code")
     mode: str = Field("single", pattern="^(single|pooled)$")
@@ -150,6 +156,9 @@ class MemberIn(Schema):
     person: str = Field("", description="ID number, or the resident's QR (verify URL /v/<token>/)")
     person_id: Id | None = Field(
         None, description="Or the resident's id (e.g. from a measure's test day)"
+    )
+    sampled_at: Happened | None = Field(
+        None, description="When the person was sampled (default: now); not before the tube opened"
     )
 
 

@@ -10,6 +10,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from fangkong.audit.models import Event
+from fangkong.audit.selectors import events_for_user
 from fangkong.core.access import NO_SCOPE, Cap, require, scope_key, scoped
 from fangkong.core.errors import field_error
 from fangkong.lab.models import (
@@ -24,6 +26,17 @@ from fangkong.lab.models import (
 from fangkong.lab.selectors import overlap_q, require_any, tubes_q
 from fangkong.people.idnumber import IdNumberError, parse_id_number
 from fangkong.people.models import Resident
+
+HISTORY_EVENTS = 100
+
+
+def round_history(user: Any, testing_round: TestingRound) -> QuerySet[Event]:
+    """The round's latest audited events the user may see (when each happened and, when
+    entered late, when it was recorded: its page shows them)."""
+    return events_for_user(user).filter(
+        object_type=testing_round._meta.label_lower, object_id=str(testing_round.pk)
+    )[:HISTORY_EVENTS]
+
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 ID_LIKE_RE = re.compile(r"^[0-9０-９]{17}[0-9０-９XxＸｘ]$")

@@ -15,10 +15,12 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.audit.history import last_change_at
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
 from fangkong.core import changes, dates
 from fangkong.core.access import NO_SCOPE, Cap, acting_user, in_scope, require, scope_key
 from fangkong.core.errors import field_error
+from fangkong.epi.cases.services import check_happened
 from fangkong.lab import tally
 from fangkong.lab.models import (
     Lab,
@@ -72,7 +74,11 @@ def round_start(
     starts_at: dt.datetime | None = None,
     sites: Iterable[SamplingSite] = (),
 ) -> TestingRound:
-    """Start a testing round over `area`'s subtree; its residents are the round's target."""
+    """Start a testing round over `area`'s subtree; its residents are the round's target.
+
+    `starts_at` is when the round started (valid time: a round entered after the fact starts
+    when it did, and the figures count it from then), or a time still ahead when it is
+    planned; now if not given."""
     require(actor, Cap.ROUNDS_MANAGE)
     policy = current()
     rules = policy.rules.testing
@@ -138,6 +144,7 @@ def round_start(
     )
     testing_round.sites.set(sites)
     event_record(
+        at=min(starts_at, timezone.now()),
         actor=actor,
         action="round.started",
         obj=testing_round,
@@ -156,16 +163,33 @@ def round_start(
 
 
 @transaction.atomic
-def round_close(*, actor: Any, round: TestingRound, reason: str = "") -> TestingRound:
+def round_close(
+    *, actor: Any, round: TestingRound, reason: str = "", closed_at: dt.datetime | None = None
+) -> TestingRound:
+    """Close a round. `closed_at`: when it closed (valid time, now if not given); not before
+    it started (or, for a round planned ahead and called off, before now), nor before its
+    last recorded change, nor ahead of the clock beyond the policy's tolerance."""
     require(actor, Cap.ROUNDS_MANAGE)
     if not in_scope(actor, round.division_key):
         raise field_error("round", _("This round is outside your jurisdiction"))
     if round.status != RoundStatus.OPEN:
         raise field_error("status", _("This round is already closed"))
+    closed_at = check_happened(
+        "closed_at",
+        closed_at,
+        after=(
+            (min(round.starts_at, timezone.now()), _("A round cannot close before it started")),
+            (
+                last_change_at("lab.testinground", round.pk, "status"),
+                _("This is before the round's last recorded change"),
+            ),
+        ),
+    )
     round.status = RoundStatus.CLOSED
-    round.closed_at = timezone.now()
+    round.closed_at = closed_at
     round.save(update_fields=["status", "closed_at"])
     event_record(
+        at=closed_at,
         actor=actor,
         action="round.closed",
         obj=round,
@@ -227,9 +251,14 @@ def tube_open(
     site: SamplingSite | None = None,
     capacity: int,
     purpose: str,
+    collected_at: dt.datetime | None = None,
 ) -> Tube:
     """A new, empty, open tube: single (capacity 1) or pooled (the round's pool size). It stays
-    open, for any sampler of its site, until it is full, sealed by hand or sent."""
+    open, for any sampler of its site, until it is full, sealed by hand or sent.
+
+    `collected_at`: when its sampling began (valid time, now if not given: a tube entered after
+    the fact is dated when it was taken), not before its round started nor ahead of the clock
+    beyond the policy's tolerance; its results may not be dated before it."""
     require(actor, Cap.SAMPLING)
     barcode = clean_barcode(barcode)
     if Tube.objects.filter(barcode=barcode).exists():
@@ -262,6 +291,12 @@ def tube_open(
             raise field_error("capacity", _("Unsupported pool size"))
         if site is None and purpose != Purpose.RETEST:
             raise field_error("site", _("Choose the sampling site"))
+    started = (
+        ((min(round.starts_at, timezone.now()), _("A tube of a round is taken after it started")),)
+        if round is not None
+        else ()
+    )
+    collected_at = check_happened("collected_at", collected_at, after=started)
     if site is not None:
         key = site.division_key
     elif round is not None:
@@ -275,11 +310,12 @@ def tube_open(
         round=round,
         site=site,
         fill=TubeFill.OPEN,
-        collected_at=timezone.now(),
+        collected_at=collected_at,
         collected_by=acting_user(actor),
         division_key=key,
     )
     event_record(
+        at=collected_at,
         actor=actor,
         action="tube.opened",
         obj=tube,
@@ -296,9 +332,14 @@ def tube_open(
 
 
 @transaction.atomic
-def tube_add_member(*, actor: Any, tube: Tube, person: Resident) -> TubeMember:
+def tube_add_member(
+    *, actor: Any, tube: Tube, person: Resident, sampled_at: dt.datetime | None = None
+) -> TubeMember:
     """Add one person to an open tube; refuses full and sealed tubes, repeats and people sampled
-    in the round. The person that fills the tube seals it."""
+    in the round. The person that fills the tube seals it.
+
+    `sampled_at`: when the person was sampled (valid time, now if not given), not before the
+    tube was opened (`collected_at`) nor ahead of the clock beyond the policy's tolerance."""
     require(actor, Cap.SAMPLING)
     if not overlaps(actor, tube.division_key):
         raise field_error("barcode", _("No tube with this barcode in your jurisdiction"))
@@ -346,7 +387,12 @@ def tube_add_member(*, actor: Any, tube: Tube, person: Resident) -> TubeMember:
                 % {"name": person.name, "area": testing_round.area.name},
             )
         _refuse_sampled_before(testing_round, person)
-    now = timezone.now()
+    now = check_happened(
+        "sampled_at",
+        sampled_at,
+        after=((tube.collected_at, _("A person is sampled after the tube was opened")),),
+        born=person.birth_date,
+    )
     try:
         with transaction.atomic():
             member = TubeMember.objects.create(
@@ -363,6 +409,7 @@ def tube_add_member(*, actor: Any, tube: Tube, person: Resident) -> TubeMember:
     if testing_round is not None:
         tally.sampled_tallied(testing_round.pk, person.division_key)
     event_record(
+        at=now,
         actor=actor,
         action="tube.member_added",
         obj=tube,
@@ -373,7 +420,7 @@ def tube_add_member(*, actor: Any, tube: Tube, person: Resident) -> TubeMember:
     if len(members) + 1 >= tube.capacity:
         _seal(actor, tube, _("The tube is full"), len(members) + 1)
     if tube.purpose == Purpose.RETEST:
-        _retest_sampled(actor, person, tube)
+        _retest_sampled(actor, person, tube, now)
     changes.added(SAMPLED, [member.pk], actor=actor)
     return member
 
@@ -390,7 +437,7 @@ def _refuse_sampled_before(testing_round: TestingRound, person: Resident) -> Non
         )
 
 
-def _retest_sampled(actor: Any, person: Resident, tube: Tube) -> None:
+def _retest_sampled(actor: Any, person: Resident, tube: Tube, now: dt.datetime) -> None:
     """A single-tube retest taken: the pending retest row now points at this tube."""
     pending = list(
         Retest.objects.filter(person=person, status=RetestStatus.PENDING).select_related(
@@ -402,7 +449,6 @@ def _retest_sampled(actor: Any, person: Resident, tube: Tube) -> None:
     Retest.objects.filter(pk__in=[r.pk for r in pending]).update(
         tube=tube, status=RetestStatus.SAMPLED
     )
-    now = timezone.now()
     actor_id, actor_name = actor_columns(actor)
     # Rows are built before the COPY starts: a query inside an open COPY would block.
     events_record_bulk(

@@ -189,6 +189,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and testing_round.status == RoundStatus.OPEN,
             "can_see_residents": can(request.user, Cap.RESIDENTS_VIEW),
             "close_form": CloseRoundForm(),
+            "events": selectors.round_history(request.user, testing_round),
             "sites": list(testing_round.sites.all()),
             "section": "rounds",
         },
@@ -248,9 +249,11 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Cap.ROUNDS_MANAGE)
     testing_round = selectors.round_for_user(request.user, pk)
     form = CloseRoundForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        flash(request, form=form)
+        return redirect("lab:round", pk=pk)
     try:
-        services.round_close(actor=request.user, round=testing_round, reason=reason)
+        services.round_close(actor=request.user, round=testing_round, **form.cleaned_data)
     except ValidationError as exc:
         flash(request, exc)
     else:
