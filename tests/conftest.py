@@ -13,8 +13,9 @@ hypothesis_settings.load_profile("fangkong")
 
 
 # Tests whose result does not depend on the database run in one half of `make test` only
-# (scripts/test): path prefix → (the half, why). The SQLite half skips `once_postgres`, the
-# PostgreSQL half `once_sqlite`; a plain `pytest` runs everything.
+# (scripts/test): path prefix → (the half, why), and every test that reaches no database (below).
+# The SQLite half skips `once_postgres`, the PostgreSQL half `once_sqlite`; a plain `pytest` runs
+# everything.
 ONCE = {
     "tests/browser/": ("sqlite", "pages in a real browser; what they read is tested on both"),
     "tests/security/test_parser_properties.py": ("sqlite", "file and JSON parsers, no database"),
@@ -29,13 +30,25 @@ ONCE = {
 }
 
 
+# A test that reaches no database (no `db`-like fixture, no `django_db` mark) gives the same
+# result in both halves: it runs in the SQLite half only.
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server"}
+
+
+def _reaches_no_database(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return not fixtures & DATABASE_FIXTURES and item.get_closest_marker("django_db") is None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     root = config.rootpath
     for item in items:
         path = item.path.relative_to(root).as_posix()
-        for prefix, (half, _why) in ONCE.items():
-            if path.startswith(prefix):
-                item.add_marker(getattr(pytest.mark, f"once_{half}"))
+        halves = [half for prefix, (half, _why) in ONCE.items() if path.startswith(prefix)]
+        if not halves and _reaches_no_database(item):
+            halves = ["sqlite"]
+        for half in halves:
+            item.add_marker(getattr(pytest.mark, f"once_{half}"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
