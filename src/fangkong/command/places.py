@@ -3,12 +3,11 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from fangkong.core.access import NO_SCOPE, key_filter, scope_key
-from fangkong.places.models import KEY_LENGTH, Division, Level
+from fangkong.places.models import KEY_LENGTH, Division, Level, named
 
 MAP_LEVEL = Level.COMMUNITY  # case counts are drawn per community (or finer, below one)
 
@@ -43,11 +42,7 @@ def node_for(user: Any, place: str = "") -> Node:
     if prefix == NO_SCOPE:
         raise Http404
     if place:
-        found = (
-            Division.objects.filter(Q(key=place) | Q(code=place))
-            .filter(key_filter(prefix, "key"))
-            .first()
-        )
+        found = Division.objects.filter(named(place)).filter(key_filter(prefix, "key")).first()
         if found is None:
             raise Http404
         return Node.of(found)

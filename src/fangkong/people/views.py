@@ -20,7 +20,7 @@ from fangkong.people.exports import key_person_workbook
 from fangkong.people.forms import KeyPersonForm, NeedForm, ReasonForm, ResidentForm
 from fangkong.people.models import Household, KeyCategory, KeyPerson, Resident
 from fangkong.people.reveals import export_reveal_allowed
-from fangkong.places.models import Division, Level
+from fangkong.places.models import Division, Level, named
 from fangkong.places.selectors import ancestors, divisions_for_user
 
 
@@ -143,7 +143,7 @@ def resident_new(request: HttpRequest) -> HttpResponse:
 
 
 def _place_and_household(user: Any, data: dict[str, Any]) -> tuple[Division, Household | None]:
-    place = divisions_for_user(user).filter(code=data["place"].strip()).first()
+    place = divisions_for_user(user).filter(named(data["place"])).first()
     if place is None:
         raise ValidationError({"place": [_("No place with this code in your jurisdiction")]})
     return place, _household_for(user, data["household_code"], place)

@@ -6,7 +6,10 @@ appends grid 2, compound 2, building 3, unit 2 digits). A subtree is then one
 prefix range on `key`, and every scoped table stores the key of its node.
 """
 
+import unicodedata
+
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -37,6 +40,34 @@ KEY_LENGTH = {
 def code_from_key(key: str) -> str:
     """Statistical code for a key: 12 digits down to community, the full key below."""
     return key.ljust(12, "0") if len(key) <= 12 else key
+
+
+def named(text: str) -> Q:
+    """The division a person names by a code, as they write it: the 6-digit GB/T 2260 code of a
+    district, the 9- or 12-digit statistical code of a street or community (a short code is the
+    12-digit one without its trailing zeros), the longer code of a grid or finer place, or the
+    key; full-width digits and spaces are read as typed on a phone."""
+    text = as_typed(text)
+    return Q(code=code_from_key(text)) | Q(key=text) if text else Q(pk__in=[])
+
+
+def as_typed(text: str) -> str:
+    """A code as typed, read the way `named` reads it (full-width digits, spaces)."""
+    return unicodedata.normalize("NFKC", text or "").replace(" ", "").strip()
+
+
+def names_division(text: str, division: "Division") -> bool:
+    """Whether `text` names `division` (the test `named` makes in the database)."""
+    text = as_typed(text)
+    return bool(text) and (code_from_key(text) == division.code or text == division.key)
+
+
+def named_any(texts: list[str]) -> Q:
+    """Every division named by one of `texts` (see `named`)."""
+    query = Q(pk__in=[])
+    for text in texts:
+        query |= named(text)
+    return query
 
 
 class Division(models.Model):

@@ -4,11 +4,13 @@ from typing import Any
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from fangkong.core.access import NO_SCOPE, Cap, key_filter, require, scope_key, scoped
 from fangkong.core.apikit import not_found_message, query_error
+from fangkong.core.errors import field_error
 from fangkong.places.geometry import Box
-from fangkong.places.models import KEY_LENGTH, Division, Level, Outline, Venue
+from fangkong.places.models import KEY_LENGTH, Division, Level, Outline, Venue, named
 
 
 def divisions_for_user(user: Any) -> QuerySet[Division]:
@@ -24,11 +26,21 @@ def division_for_user(user: Any, key: str) -> Division:
 
 
 def division_by_code_for_user(user: Any, code: str) -> Division:
-    """A node by its division code (12-digit statistical code, or the full key below community)."""
-    try:
-        return divisions_for_user(user).select_related("parent").get(code=code)
-    except Division.DoesNotExist:
-        raise Http404 from None
+    """A node by its division code as people write it (`places.models.named`); else a 404."""
+    found = divisions_for_user(user).select_related("parent").filter(named(code)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def place_in_scope(user: Any, code: str, field: str = "place") -> Division:
+    """A place of the user's jurisdiction named by its code as people write it (6-digit district,
+    9/12-digit statistical code, or key: `places.models.named`); else an error on `field`.
+    Needs no capability of its own: the form or operation that takes the place asks for one."""
+    found = Division.objects.filter(key_filter(scope_key(user), "key"), named(code)).first()
+    if found is None:
+        raise field_error(field, _("No place with this code in your jurisdiction"))
+    return found
 
 
 def root_for_user(user: Any) -> Division | None:
@@ -100,11 +112,7 @@ def place_key_for_user(user: Any, code: str, param: str = "community") -> str:
     code = (code or "").strip()
     if not code:
         return ""
-    place = (
-        Division.objects.filter(key_filter(scope_key(user), "key"))
-        .filter(Q(code=code) | Q(key=code))
-        .first()
-    )
+    place = Division.objects.filter(key_filter(scope_key(user), "key"), named(code)).first()
     if place is None:
         raise query_error(param, not_found_message())
     return place.key

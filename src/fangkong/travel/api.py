@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
@@ -19,7 +18,7 @@ from fangkong.core.apikit import (
 from fangkong.core.dates import WindowDay
 from fangkong.core.errors import field_error
 from fangkong.lab.rounds.selectors import sites_for_user
-from fangkong.places.models import Division, Level
+from fangkong.places.models import Division, Level, named
 from fangkong.places.selectors import place_key_for_user
 from fangkong.travel import selectors, services
 from fangkong.travel.models import OriginKind, TripStatus
@@ -51,12 +50,7 @@ def _community(user: Any, code: str) -> str:
 
 
 def _destination(code: str) -> Division:
-    code = (code or "").strip()
-    place = (
-        Division.objects.filter(Q(code=code) | Q(key=code), level__gte=Level.COMMUNITY).first()
-        if code
-        else None
-    )
+    place = Division.objects.filter(named(code), level__gte=Level.COMMUNITY).first()
     if place is None:
         raise services.destination_unknown()
     return place

@@ -21,7 +21,7 @@ from fangkong.core.errors import field_error
 from fangkong.epi.models import Case
 from fangkong.lab.selectors import ancestor_keys
 from fangkong.people.models import Resident
-from fangkong.places.models import KEY_LENGTH, Division, Level
+from fangkong.places.models import KEY_LENGTH, Division, Level, named_any, names_division
 from fangkong.policy import accessor
 from fangkong.policy.compare import LEVEL_LABELS
 from fangkong.policy.schema import Rules
@@ -375,12 +375,9 @@ def divisions_by_codes(user: Any, codes: list[str], field: str = "places") -> li
     if not codes:
         return []
     found = list(
-        Division.objects.filter(key_filter(scope_key(user), "key")).filter(
-            Q(code__in=codes) | Q(key__in=codes)
-        )
+        Division.objects.filter(key_filter(scope_key(user), "key")).filter(named_any(codes))
     )
-    known = {d.code for d in found} | {d.key for d in found}
-    missing = [c for c in codes if c not in known]
+    missing = [c for c in codes if not any(names_division(c, d) for d in found)]
     if missing:
         raise field_error(field, _unknown(missing))
     return found

@@ -27,7 +27,7 @@ from fangkong.epi.cases.schemas import (
     case_out,
 )
 from fangkong.epi.models import Case, CaseKind, CaseStatus, FoundWhere
-from fangkong.places.models import Division
+from fangkong.places.models import Division, named
 
 router = Router(tags=["cases"])
 
@@ -35,7 +35,7 @@ router = Router(tags=["cases"])
 def _place(code: str) -> Division | None:
     if not code:
         return None
-    place = Division.objects.filter(code=code).first()
+    place = Division.objects.filter(named(code)).first()
     if place is None:
         raise field_error("place", not_found_message())
     return place

@@ -28,7 +28,7 @@ from fangkong.epi.cases.forms import (
     grid_columns,
 )
 from fangkong.epi.models import Case, Contact, Degree
-from fangkong.places.models import Division
+from fangkong.places.models import Division, named
 
 CASE_FIELDS = ("person__division",)
 
@@ -98,7 +98,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         code = data.pop("place").strip()
         try:
-            place = Division.objects.filter(code=code).first() if code else None
+            place = Division.objects.filter(named(code)).first() if code else None
             if code and place is None:
                 raise ValidationError({"place": [_("No place has this code")]})
             case = services.case_register(actor=request.user, place=place, **data)

@@ -26,6 +26,7 @@ from fangkong.lab import selectors as lab_selectors
 from fangkong.lab.labs import selectors, services
 from fangkong.lab.models import Lab, TurnaroundClass
 from fangkong.places.schemas import PlaceBrief
+from fangkong.places.selectors import place_in_scope
 
 router = Router(tags=["laboratories"])
 
@@ -126,10 +127,10 @@ def _detail(request: HttpRequest, lab_id: int) -> dict[str, Any]:
 
 def _details(request: HttpRequest, payload: LabIn) -> dict[str, Any]:
     user = request.user
-    area = selectors.place_in_scope(user, payload.area, "area") if payload.area else None
+    area = place_in_scope(user, payload.area, "area") if payload.area else None
     return {
         "name": payload.name,
-        "division": selectors.place_in_scope(user, payload.place, "place"),
+        "division": place_in_scope(user, payload.place, "place"),
         "area": area,
         "capacity_per_day": payload.capacity_per_day,
         "turnaround": payload.turnaround.value,

@@ -4,15 +4,12 @@ pages use too."""
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
-from django.utils.translation import gettext as _
+from django.db.models import Count, QuerySet
 
 from fangkong.audit.models import Event
-from fangkong.core.access import Cap, key_filter, scope_key
-from fangkong.core.errors import field_error
+from fangkong.core.access import Cap
 from fangkong.lab.models import Lab
 from fangkong.lab.selectors import labs_for_user
-from fangkong.places.models import Division
 
 
 def registry_for(user: Any, cap: Cap = Cap.LABS_VIEW) -> QuerySet[Lab]:
@@ -23,21 +20,6 @@ def registry_for(user: Any, cap: Cap = Cap.LABS_VIEW) -> QuerySet[Lab]:
         .annotate(staff_count=Count("staff"))
         .order_by("code")
     )
-
-
-def place_in_scope(user: Any, code: str, field_name: str) -> Division:
-    """A place of the user's jurisdiction by its division code (or key)."""
-    code = (code or "").strip()
-    place = (
-        Division.objects.filter(key_filter(scope_key(user), "key"))
-        .filter(Q(code=code) | Q(key=code))
-        .first()
-        if code
-        else None
-    )
-    if place is None:
-        raise field_error(field_name, _("No place with this code in your jurisdiction"))
-    return place
 
 
 def lab_history(lab: Lab, limit: int = 50) -> QuerySet[Event]:

@@ -18,14 +18,15 @@ from fangkong.lab import selectors as lab_selectors
 from fangkong.lab.labs import selectors, services
 from fangkong.lab.labs.forms import LabForm, LabStaffForm, LabStatusForm
 from fangkong.lab.models import Lab, TurnaroundClass
+from fangkong.places.selectors import place_in_scope
 
 SECTION = "labs"
 
 
 def _details(user: Any, data: dict[str, Any]) -> dict[str, Any]:
     """The form's answers as the services take them (places looked up in the jurisdiction)."""
-    place = selectors.place_in_scope(user, data["place"], "place")
-    area = selectors.place_in_scope(user, data["area"], "area") if data["area"] else None
+    place = place_in_scope(user, data["place"], "place")
+    area = place_in_scope(user, data["area"], "area") if data["area"] else None
     return {
         "name": data["name"],
         "division": place,

@@ -2,11 +2,10 @@
 
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from fangkong.core.access import Cap, key_filter, require, scope_key
+from fangkong.core.access import Cap, require
 from fangkong.core.apikit import (
     ERRORS,
     Id,
@@ -42,21 +41,10 @@ from fangkong.lab.rounds.schemas import (
     site_out,
     tube_out,
 )
-from fangkong.places.models import Division
+from fangkong.places.selectors import place_in_scope
 from fangkong.policy.accessor import current
 
 router = Router(tags=["testing"])
-
-
-def _division(user: Any, code: str, field: str) -> Division:
-    code = (code or "").strip()
-    place = Division.objects.filter(key_filter(scope_key(user), "key")).filter(
-        Q(code=code) | Q(key=code)
-    )
-    found = place.first() if code else None
-    if found is None:
-        raise field_error(field, not_found_message())
-    return found
 
 
 # Rounds
@@ -80,7 +68,7 @@ def round_list(
 def round_new(request: HttpRequest, payload: RoundIn) -> Status[dict[str, Any]]:
     """Pool size, deadline and whether a reason is required come from the active policy."""
     require(request.user, Cap.ROUNDS_MANAGE)
-    area = _division(request.user, payload.area, "area")
+    area = place_in_scope(request.user, payload.area, "area")
     sites = list(selectors.sites_for_user(request.user).filter(code__in=payload.sites))
     unknown = sorted(set(payload.sites) - {s.code for s in sites})
     if unknown:
@@ -155,7 +143,7 @@ def site_list(request: HttpRequest, limit: int = Limit, offset: int = Offset) ->
 @router.post("/sites", response={201: SiteOut, **ERRORS}, summary="Add a sampling site")
 def site_new(request: HttpRequest, payload: SiteIn) -> Status[dict[str, Any]]:
     require(request.user, Cap.ROUNDS_MANAGE)
-    place = _division(request.user, payload.place, "place")
+    place = place_in_scope(request.user, payload.place, "place")
     with fields_renamed({"division": "place"}):
         site = services.site_create(
             actor=request.user,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +37,7 @@ from fangkong.lab.models import (
     TubeMember,
 )
 from fangkong.people.models import Resident
-from fangkong.places.models import KEY_LENGTH, Division, Level
+from fangkong.places.models import KEY_LENGTH, Division, Level, named
 
 # Turnaround targets the profile names; other purposes are held to the routine target.
 TARGET_OF_PURPOSE = {
@@ -112,11 +112,7 @@ def coverage_node(user: Any, testing_round: TestingRound, place: str = "") -> Di
     root = coverage_root(user, testing_round)
     if not place:
         return root
-    node = (
-        Division.objects.filter(Q(key=place) | Q(code=place))
-        .filter(key_filter(root.key, "key"))
-        .first()
-    )
+    node = Division.objects.filter(named(place)).filter(key_filter(root.key, "key")).first()
     if node is None:
         raise Http404
     return node

@@ -43,7 +43,7 @@ from fangkong.lab.rounds.forms import (
 )
 from fangkong.people.display import place_label
 from fangkong.people.models import Resident
-from fangkong.places.models import Division
+from fangkong.places.selectors import place_in_scope
 from fangkong.policy.accessor import current
 
 SESSION_KEY = "lab.sampling"
@@ -128,7 +128,7 @@ def round_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            area = _division_in_scope(request.user, data["area"], "area")
+            area = place_in_scope(request.user, data["area"], "area")
             sites = list(selectors.sites_for_user(request.user).filter(pk__in=data["sites"]))
             testing_round = services.round_start(
                 actor=request.user,
@@ -149,15 +149,6 @@ def round_new(request: HttpRequest) -> HttpResponse:
         "lab/round_form.html",
         {"form": form, "rules": rules, "section": "rounds"},
     )
-
-
-def _division_in_scope(user: Any, code: str, field: str) -> Division:
-    code = (code or "").strip()
-    try:
-        return Division.objects.get(key_filter(scope_key(user), "key"), Q(code=code) | Q(key=code))
-    except Division.DoesNotExist:
-        message = _("No place with this code in your jurisdiction")
-        raise ValidationError({field: [message]}) from None
 
 
 @login_required
@@ -275,7 +266,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                place = _division_in_scope(request.user, data["place"], "place")
+                place = place_in_scope(request.user, data["place"], "place")
                 site = services.site_create(
                     actor=request.user,
                     code=data["code"],

@@ -23,6 +23,7 @@ from fangkong.core.apikit import (
     found,
     paginate,
 )
+from fangkong.places.selectors import place_in_scope
 from fangkong.quarantine.models import (
     Room,
     RoomStatus,
@@ -260,7 +261,7 @@ def quarantine_site_figures(request: HttpRequest) -> dict[str, Any]:
 )
 def quarantine_site_new(request: HttpRequest, payload: QuarantineSiteIn) -> Status[dict]:
     require(request.user, Cap.QUARANTINE_MANAGE)
-    place = selectors.division_in_scope(request.user, payload.place, "place")
+    place = place_in_scope(request.user, payload.place, "place")
     with fields_renamed({"division": "place"}):
         site = services.site_register(
             actor=request.user,

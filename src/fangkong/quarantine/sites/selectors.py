@@ -15,10 +15,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from fangkong.core.access import Cap, key_filter, require, scope_key, scoped
+from fangkong.core.access import Cap, require, scoped
 from fangkong.core.errors import field_error
 from fangkong.core.roles import Role
-from fangkong.places.models import Division
 from fangkong.quarantine.models import (
     STAY_OPEN,
     Room,
@@ -77,20 +76,6 @@ def require_site(actor: Any, site: Site) -> None:
     """The actor manages sites and this is one of theirs (services check it themselves)."""
     if not sites_for(actor, Cap.QUARANTINE_MANAGE).filter(pk=site.pk).exists():
         raise field_error("site", _("This site is not one you manage"))
-
-
-def division_in_scope(user: Any, code: str, field_name: str = "division") -> Division:
-    code = (code or "").strip()
-    place = (
-        Division.objects.filter(key_filter(scope_key(user), "key"))
-        .filter(Q(code=code) | Q(key=code))
-        .first()
-        if code
-        else None
-    )
-    if place is None:
-        raise field_error(field_name, _("No place with this code in your jurisdiction"))
-    return place
 
 
 # Labels -------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from fangkong.audit.models import Event
 from fangkong.core.access import Cap, can, require
 from fangkong.core.pages import apply_errors, flash, page_window
 from fangkong.core.uploads import uploaded_path
+from fangkong.places.selectors import place_in_scope
 from fangkong.quarantine.models import RoomStatus, StayStatus
 from fangkong.quarantine.sites import rooms_import, selectors, services
 from fangkong.quarantine.sites.forms import (
@@ -45,7 +46,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                place = selectors.division_in_scope(request.user, data["place"], "place")
+                place = place_in_scope(request.user, data["place"], "place")
                 site = services.site_register(
                     actor=request.user,
                     code=data["code"],
