@@ -619,8 +619,10 @@ def measure_start_home(
     anchor_on: dt.date,
     note: str = "",
     today: dt.date | None = None,
+    started_at: dt.datetime | None = None,
 ) -> Measure:
-    """Community staff put a resident of their jurisdiction under a measure by ID number."""
+    """Community staff put a resident of their jurisdiction under a measure by ID number
+    (`started_at`: when, valid time, now if not given)."""
     require(actor, Cap.MEASURES_KEEP)
     person = resident_by_id_number(actor, id_number)
     try:
@@ -632,6 +634,7 @@ def measure_start_home(
             source="community",
             note=note,
             today=today,
+            started_at=started_at,
         )
     except ValidationError as exc:
         if hasattr(exc, "error_dict") and "person" in exc.error_dict:

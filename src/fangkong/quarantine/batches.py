@@ -1,0 +1,43 @@
+"""What a change of many measures or stays answers (`POST /api/quarantine/measures/end`,
+`…/sites/{id}/stays/check-in`, `…/check-out`): counts, and each refused row with the reason."""
+
+from typing import Any
+
+from ninja import Schema
+
+from fangkong.epi.contacts.services import StatusBatch
+
+
+class RefusedOut(Schema):
+    id: int
+    reason: str
+
+
+class BatchOut(Schema):
+    """`changed` and `unchanged` (already in the state asked for) count rows; `refused` names
+    each row that cannot make the change. When any is refused nothing was changed (409)."""
+
+    changed: int
+    unchanged: int
+    refused: list[RefusedOut]
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"changed": 38, "unchanged": 2, "refused": []},
+                {
+                    "changed": 0,
+                    "unchanged": 0,
+                    "refused": [{"id": 104, "reason": "该管控措施已结束（已解除）"}],
+                },
+            ]
+        }
+    }
+
+
+def batch_out(batch: StatusBatch) -> dict[str, Any]:
+    return {
+        "changed": len(batch.changed),
+        "unchanged": len(batch.unchanged),
+        "refused": [{"id": i, "reason": r} for i, r in sorted(batch.refused.items())],
+    }
