@@ -15,7 +15,7 @@ from ninja import Query, Router, Status
 
 from fangkong.core.access import Cap, require
 from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, SmallInt, found, paginate
-from fangkong.core.dates import Day, PlanDay
+from fangkong.core.dates import Day, Happened, PlanDay
 from fangkong.core.errors import BulkErrors, field_error
 from fangkong.epi.cases.selectors import case_for_user
 from fangkong.people.schemas import resident_brief
@@ -37,9 +37,7 @@ from fangkong.quarantine.measures.schemas import (
     MeasuresEndIn,
     MeasureStartIn,
     ReasonRequiredIn,
-    ReleaseIn,
     SampledIn,
-    SiteReleaseIn,
     StaysOutIn,
     TestOut,
     TestTaskOut,
@@ -74,6 +72,10 @@ MissedQuery = Query(False, description="Missed a test or a home check-in")
 DayQuery = Query(None, description="Default today")
 MissedTestsQuery = Query(False, description="Instead: tests of active measures not taken")
 TransferStatusQuery = Query(None, description="Default: those under way")
+ReleasedQuery = Query(
+    None, description="When the person was released (valid time); now if left out"
+)
+LeftQuery = Query(None, description="When the person left the site (valid time); now if left out")
 
 
 def _measure(user: Any, pk: int) -> Measure:
@@ -246,14 +248,13 @@ def measure_checkin(
     summary="Release at the end of the schedule",
 )
 def measure_release(
-    request: HttpRequest, measure_id: Id, payload: ReleaseIn | None = None
+    request: HttpRequest, measure_id: Id, closed_at: Happened | None = ReleasedQuery
 ) -> dict[str, Any]:
     """Refused (422 on `measure`, with the reasons) before the last day, or when the profile
     needs negative tests and one is positive or pending, or the last was not taken. The answer
-    has the certificate number and `certificate_url` (PDF). `closed_at` (optional body): when
-    the person was released (valid time, now if left out)."""
+    has the certificate number and `certificate_url` (PDF). `closed_at`: when the person was
+    released (valid time, now if left out)."""
     measure = _measure(request.user, measure_id)
-    closed_at = payload.closed_at if payload is not None else None
     release.measure_release(actor=request.user, measure=measure, closed_at=closed_at)
     return _detail(_measure(request.user, measure_id))
 
@@ -264,14 +265,15 @@ def measure_release(
     summary="Release from the site to the home phase",
 )
 def measure_site_release(
-    request: HttpRequest, measure_id: Id, payload: SiteReleaseIn | None = None
+    request: HttpRequest, measure_id: Id, checked_out_at: Happened | None = LeftQuery
 ) -> dict[str, Any]:
     """The centralised phase is over: the stay ends, the room awaits disinfection and the
-    measure goes on at home with the person's community. `checked_out_at` (optional body):
-    when the person left (valid time, now if left out)."""
+    measure goes on at home with the person's community. `checked_out_at`: when the person
+    left (valid time, now if left out)."""
     measure = _measure(request.user, measure_id)
-    at = payload.checked_out_at if payload is not None else None
-    release.measure_release_from_site(actor=request.user, measure=measure, checked_out_at=at)
+    release.measure_release_from_site(
+        actor=request.user, measure=measure, checked_out_at=checked_out_at
+    )
     return _detail(_measure(request.user, measure_id))
 
 

@@ -112,18 +112,6 @@ class MeasureEndIn(Schema):
     )
 
 
-class ReleaseIn(Schema):
-    closed_at: Happened | None = Field(
-        None, description="When the person was released (valid time); now if left out"
-    )
-
-
-class SiteReleaseIn(Schema):
-    checked_out_at: Happened | None = Field(
-        None, description="When the person left the site (valid time); now if left out"
-    )
-
-
 class CheckIn(Schema):
     day: Day
     temperature: str = Field(description="°C, 34.0 to 43.0")

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from fangkong.core.access import Cap, require
 from fangkong.core.apikit import (
@@ -38,6 +38,7 @@ from fangkong.quarantine.models import (
 from fangkong.quarantine.sites import selectors, services
 
 router = Router(tags=["quarantine"])
+CheckedInQuery = Query(None, description="When the person arrived (valid time); now if left out")
 
 
 # Shapes ---------------------------------------------------------------------------------
@@ -189,12 +190,6 @@ class StaysInIn(Schema):
             ]
         }
     }
-
-
-class StayCheckInIn(Schema):
-    checked_in_at: Happened | None = Field(
-        None, description="When the person arrived (valid time); now if left out"
-    )
 
 
 class StayMoveIn(Schema):
@@ -468,13 +463,12 @@ def quarantine_stays(
     summary="Check a person in",
 )
 def quarantine_stay_check_in(
-    request: HttpRequest, stay_id: Id, payload: StayCheckInIn | None = None
+    request: HttpRequest, stay_id: Id, checked_in_at: Happened | None = CheckedInQuery
 ) -> dict[str, Any]:
-    """The person arrived: at `checked_in_at` (valid time, now if the body is left out), not
-    before the room was allocated nor before their measure started (422 naming the field)."""
+    """The person arrived: at `checked_in_at` (valid time, now if left out), not before the
+    room was allocated nor before their measure started (422 naming the field)."""
     stay = selectors.stay_for(request.user, stay_id, Cap.QUARANTINE_MANAGE)
-    at = payload.checked_in_at if payload is not None else None
-    services.stay_check_in(actor=request.user, stay=stay, at=at)
+    services.stay_check_in(actor=request.user, stay=stay, at=checked_in_at)
     return _stay_out(stay)
 
 
