@@ -363,7 +363,9 @@ def in_use_at(at: dt.datetime) -> Q:
         .values("from_value")[:1]
     )
     then = Subquery(first, output_field=CharField())
-    return Q(opened_at__lte=at) & (Q(Exact(then, "1")) | (Q(active=True) & Q(IsNull(then, True))))
+    return Q(opened_at__lte=at) & (
+        Q(Exact(then, "in_use")) | (Q(active=True) & Q(IsNull(then, True)))
+    )
 
 
 def sites_open(node: Node, at: dt.datetime) -> QuerySet[Site]:

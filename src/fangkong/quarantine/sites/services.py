@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from fangkong.accounts.models import User
 from fangkong.accounts.services import staff_set
@@ -154,9 +154,12 @@ def site_staff_set(*, actor: Any, site: Site, usernames: Iterable[str]) -> tuple
     )
 
 
-def _in_use(value: bool) -> str:
-    """How an event writes the site's `active` flag (the history reads it back)."""
-    return "1" if value else "0"
+# How an event writes the site's `active` flag (the figures read it back: `in_use_at`).
+SITE_STATES = {"in_use": gettext_lazy("In use"), "closed": gettext_lazy("Closed or suspended")}
+
+
+def site_state(active: bool) -> str:
+    return "in_use" if active else "closed"
 
 
 @transaction.atomic
@@ -190,11 +193,11 @@ def site_set_in_use(
     event_record(
         at=at,
         actor=actor,
-        action="site.opened" if active else "site.closed",
+        action="site.reopened" if active else "site.closed",
         obj=locked,
         field="active",
-        from_value=_in_use(not active),
-        to_value=_in_use(active),
+        from_value=site_state(not active),
+        to_value=site_state(active),
         reason=reason,
     )
     site.active, site.closed_at = locked.active, locked.closed_at
