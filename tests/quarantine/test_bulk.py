@@ -318,3 +318,31 @@ def test_people_leave_for_the_home_phase_all_or_nothing(place, personas, told):
         url, {"ids": [stays[2].pk], "checked_out_at": at(1, 9).isoformat()}, content_type=JSON
     )
     assert early.status_code == 409
+
+
+def test_the_openapi_document_shows_the_real_bodies(db):
+    from django.test import Client
+
+    doc = Client().get("/api/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+
+    def body(path: str) -> dict:
+        ref = doc["paths"][path]["post"]["requestBody"]["content"][JSON]["schema"]["$ref"]
+        return schemas[ref.rsplit("/", 1)[1]]
+
+    end = body("/api/quarantine/measures/end")
+    assert set(end["properties"]) == {"ids", "filter", "reason", "closed_at"}
+    assert end["examples"]
+    check_in = body("/api/quarantine/sites/{site_id}/stays/check-in")
+    assert set(check_in["properties"]) == {"ids", "all_expected", "checked_in_at"}
+    check_out = body("/api/quarantine/sites/{site_id}/stays/check-out")
+    assert set(check_out["properties"]) == {"ids", "all_due", "checked_out_at"}
+    for path in (
+        "/api/quarantine/measures/end",
+        "/api/quarantine/sites/{site_id}/stays/check-in",
+        "/api/quarantine/sites/{site_id}/stays/check-out",
+    ):
+        responses = doc["paths"][path]["post"]["responses"]
+        assert responses["409"]["content"][JSON]["schema"]["$ref"].endswith("/BatchOut")
+    single = doc["paths"]["/api/quarantine/stays/{stay_id}/check-in"]["post"]["parameters"]
+    assert [p["name"] for p in single if p["in"] == "query"] == ["checked_in_at"]
