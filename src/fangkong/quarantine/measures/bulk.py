@@ -1,5 +1,5 @@
-"""Many measures or stays changed in one request, all or nothing (docs/quarantine.md, "Many at
-once"): measures ended early (`measures_end`), people leaving a site for the home phase of
+"""Many measures or stays changed in one request, all or nothing (docs/quarantine-measures.md,
+"Many at once"): measures ended early (`measures_end`), people leaving a site for the home phase of
 their schedule (`stays_leave`). Both take a valid time for the whole batch, check every row
 first, write columnar (one UPDATE per 10,000 rows, one audit event per row written at once)
 and tell the running counts and the health codes once. Checking many people in is
