@@ -5,12 +5,8 @@ from typing import Any
 
 from ninja import Schema
 
+from fangkong.epi.contacts.schemas import RefusedOut  # one schema of that name in the API
 from fangkong.epi.contacts.services import StatusBatch
-
-
-class RefusedOut(Schema):
-    id: int
-    reason: str
 
 
 class BatchOut(Schema):
