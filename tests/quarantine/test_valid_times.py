@@ -7,6 +7,7 @@ late; the migration backfills existing rows."""
 
 import datetime as dt
 import importlib
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from fangkong.audit.models import Event
+from fangkong.command import tallied
 from fangkong.command.figures import situation
 from fangkong.command.places import node_for
 from fangkong.policy.templatetags import records
@@ -155,6 +157,7 @@ MOMENTS = [(7, 12), (6, 9), (5, 12), (5, 15), (4, 15), (3, 10), (3, 13), (2, 16)
 def test_figures_as_of_past_moments_count_what_had_happened_by_then(scenario, personas):
     command = personas["command"]
     node = node_for(command)
+    assert tallied.covers(node)  # "auto" reads the running counts, kept as things were entered
     seen = []
     for ago, hour in [*MOMENTS, (0, None)]:
         moment = at(ago, hour) if hour is not None else timezone.now()
@@ -400,3 +403,30 @@ def test_the_migration_backfills_existing_rows(personas, people, city):
     one, two = Site.objects.get(pk=s1.pk), Site.objects.get(pk=s2.pk)
     assert one.opened_at == written and one.closed_at is None
     assert two.opened_at == written and two.closed_at == written  # out of use, as it counted
+
+
+def test_an_allocation_confirmed_late_dates_its_stays_and_measures(personas, people, city):
+    from fangkong.quarantine.allocation import services as allocation
+
+    actor = personas["task_force"]
+    site = open_site(actor, city, "QS-1", at(3, 8))
+    room(site, "101")
+    batch = allocation.allocation_propose(
+        actor=actor, category="close_contact", people={people["wang"].pk: day(1)}
+    )
+    assert batch.plan, batch.unplaced
+    client = bearer_client(actor)
+    future = (timezone.now() + dt.timedelta(days=1)).isoformat()
+    url = f"/api/quarantine/allocations/{batch.pk}/confirm"
+    r = client.post(f"{url}?{urlencode({'allocated_at': future})}")
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "allocated_at"
+    r = client.post(f"{url}?{urlencode({'allocated_at': at(1, 9).isoformat()})}")
+    assert r.status_code == 200, r.content
+    stay = Stay.objects.get(person=people["wang"])
+    assert stay.allocated_at == at(1, 9) and stay.measure.started_at == at(1, 9)
+    assert Event.objects.get(action="stay.allocated").at == at(1, 9)
+    with translation.override("en"):
+        batch_ = sites.stays_arrive(actor=actor, ids=[stay.pk], at=at(1, 8))
+    assert list(batch_.refused.values()) == [
+        "The person cannot arrive before the room was allocated"
+    ]
