@@ -58,7 +58,6 @@ from fangkong.quarantine.models import (
     PhaseKind,
     Site,
     Stay,
-    StayStatus,
     TransferStatus,
 )
 
@@ -315,10 +314,7 @@ def stays_check_out(
         raise field_error("ids", _("Send either ids or all_due"))
     here = Stay.objects.filter(site=site)
     if payload.ids is None:
-        due = selectors.measure_search(
-            request.user, today=timezone.localdate(), site=site.pk, due=True
-        )
-        here = here.filter(status=StayStatus.IN, measure__in=due.values("pk"))
+        here = selectors.due_home(request.user, site, timezone.localdate())
     batch = bulk.stays_leave(
         actor=request.user, ids=payload.ids, selection=here, at=payload.checked_out_at
     )

@@ -49,7 +49,6 @@ from fangkong.quarantine.models import (
     MeasureStatus,
     Site,
     Stay,
-    StayStatus,
     TransferStatus,
 )
 from fangkong.quarantine.sites import selectors as sites_selectors
@@ -731,10 +730,7 @@ def site_stays_check_out(request: HttpRequest, pk: int) -> HttpResponse:
     here = Stay.objects.filter(site=site)
     ids: list[int] | None = None
     if "all_due" in request.POST:
-        due = selectors.measure_search(
-            request.user, today=timezone.localdate(), site=site.pk, due=True
-        )
-        here = here.filter(status=StayStatus.IN, measure__in=due.values("pk"))
+        here = selectors.due_home(request.user, site, timezone.localdate())
         if "confirm" not in request.POST:
             context = {
                 "site": site,
