@@ -346,3 +346,22 @@ def test_the_openapi_document_shows_the_real_bodies(db):
         assert responses["409"]["content"][JSON]["schema"]["$ref"].endswith("/BatchOut")
     single = doc["paths"]["/api/quarantine/stays/{stay_id}/check-in"]["post"]["parameters"]
     assert [p["name"] for p in single if p["in"] == "query"] == ["checked_in_at"]
+
+
+def test_the_stays_page_sends_everyone_due_home_after_confirming(place, personas, login):
+    actor = personas["quarantine"]
+    stays = place["stays"][:2]
+    sites.stays_arrive(actor=actor, ids=[s.pk for s in stays], at=at(1, 10))
+    _site_phase_over(stays[0].measure)
+    client = login(actor)
+    url = reverse("quarantine:site_stays_check_out", args=[place["site"].pk])
+    left = at(0, 0).strftime("%Y-%m-%dT%H:%M")
+    r = client.post(url, {"all_due": "1", "checked_out_at": left})
+    assert r.status_code == 200 and r.context["count"] == 1
+    r = client.post(url, {"all_due": "1", "checked_out_at": left, "confirm": "1"}, follow=True)
+    assert Stay.objects.get(pk=stays[0].pk).checked_out_at == at(0, 0)
+    assert Stay.objects.get(pk=stays[1].pk).status == StayStatus.IN
+    r = client.post(url, {"ids": [stays[1].pk], "checked_out_at": left}, follow=True)
+    assert any(
+        "cannot leave yet" in str(m) or "尚不能离开" in str(m) for m in r.context["messages"]
+    )

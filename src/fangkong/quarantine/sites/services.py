@@ -598,11 +598,11 @@ def stays_check_in(*, actor: Any, stays: Sequence[Stay], at: dt.datetime | None 
             % {"person": stay.person.name, "status": stay.get_status_display()},
         )
     batch = stays_arrive(actor=actor, ids=ids, at=at)
-    if batch.refused:
-        field = "checked_in_at" if at is not None else "stays"
-        times = {_(ARRIVED_BEFORE_ALLOCATION), _(ARRIVED_BEFORE_MEASURE)}
+    if batch.refused:  # dated too early (the time's fault), or no longer expected
         messages = sorted(set(batch.refused.values()))
-        raise field_error(field if set(messages) <= times else "stays", " ".join(messages))
+        dated = {_(ARRIVED_BEFORE_ALLOCATION), _(ARRIVED_BEFORE_MEASURE)}
+        field = "checked_in_at" if set(messages) <= dated else "stays"
+        raise field_error(field, " ".join(messages))
     return len(batch.changed)
 
 
