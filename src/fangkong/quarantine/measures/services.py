@@ -522,7 +522,7 @@ def _replan_one(
         )
         return True
     # Planned as seen on the day the measure started (a lapse is decided then), tests from today.
-    started = timezone.localdate(measure.created_at)
+    started = timezone.localdate(measure.started_at)
     planned = schedules.plan(rule, measure.anchor_on, today=min(started, today))
     kept = set(measure.tests.exclude(status=DueTestStatus.DUE).values_list("due_on", flat=True))
     new_phases = [[p.kind, p.first_day.isoformat(), p.last_day.isoformat()] for p in planned.phases]
