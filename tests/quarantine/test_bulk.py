@@ -196,10 +196,11 @@ def test_the_measures_list_ends_all_matching_after_confirming(place, personas, l
     url = reverse("quarantine:measures_end")
     listing = client.get(reverse("quarantine:measures"), {"where": "home"})
     assert listing.context["matching"] == 2 and listing.context["query"] == "where=home"
-    r = client.post(url, {"query": "where=home", "reason": "次密接解除"})
-    assert r.status_code == 200 and r.context["count"] == 2
-    assert Measure.objects.filter(status=MeasureStatus.ACTIVE).count() == 6  # not yet
     closed = at(0, 0).strftime("%Y-%m-%dT%H:%M")
+    r = client.post(url, {"query": "where=home", "reason": "次密接解除", "closed_at": closed})
+    assert r.status_code == 200 and r.context["count"] == 2
+    assert f'name="closed_at" value="{closed}"' in r.content.decode()  # carried to the confirm
+    assert Measure.objects.filter(status=MeasureStatus.ACTIVE).count() == 6  # not yet
     r = client.post(
         url, {"query": "where=home", "reason": "次密接解除", "closed_at": closed, "confirm": "1"}
     )
