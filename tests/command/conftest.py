@@ -172,7 +172,7 @@ def build(city: f.City, personas: dict) -> Outbreak:
     s1 = Site.objects.create(
         code="S1", name="西大街隔离酒店", kind="hotel", division=street, division_key=street.key
     )
-    Site.objects.filter(pk=s1.pk).update(created_at=at(1, 8))
+    Site.objects.filter(pk=s1.pk).update(opened_at=at(1, 8))  # valid time; written now
     rooms = [
         Room.objects.create(
             site=s1, building="A", floor=2, number=n, beds=b, status=st, division_key=street.key
@@ -186,7 +186,7 @@ def build(city: f.City, personas: dict) -> Outbreak:
         division=city.jianan,
         division_key=city.jianan.key,
     )
-    Site.objects.filter(pk=s2.pk).update(created_at=at(8, 8))  # opened after the cut-off
+    Site.objects.filter(pk=s2.pk).update(opened_at=at(8, 8))  # opened after the cut-off
     Room.objects.create(site=s2, floor=1, number="101", division_key=city.jianan.key)
     s3 = Site.objects.create(
         code="S3",
@@ -196,7 +196,7 @@ def build(city: f.City, personas: dict) -> Outbreak:
         division_key=wb[Level.STREET].key,
         active=False,
     )
-    Site.objects.filter(pk=s3.pk).update(created_at=at(1, 8))
+    Site.objects.filter(pk=s3.pk).update(opened_at=at(1, 8), closed_at=at(1, 8))
     Room.objects.create(site=s3, floor=1, number="101", division_key=wb[Level.STREET].key)
     o.sites = {"s1": s1, "s2": s2, "s3": s3}
 
@@ -232,7 +232,7 @@ def build(city: f.City, personas: dict) -> Outbreak:
             division_key=p[name].division_key,
             **profile,
         )
-        Measure.objects.filter(pk=m.pk).update(created_at=created)
+        Measure.objects.filter(pk=m.pk).update(started_at=created)  # valid time; written now
         return m
 
     measure("甲六", at(5, 19), dt.date(2022, 5, 5), dt.date(2022, 5, 12))

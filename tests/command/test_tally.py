@@ -318,7 +318,8 @@ class Scenario:
         stay = self.pick(Stay.objects.filter(status=StayStatus.PLANNED))
         if stay is not None:
             back = dt.timedelta(minutes=self.rng.choice([0, 30, 90, 1500]))
-            site_services.stays_check_in(actor=self.actor, stays=[stay], at=timezone.now() - back)
+            at = max(timezone.now() - back, stay.allocated_at)  # not before the allocation
+            site_services.stays_check_in(actor=self.actor, stays=[stay], at=at)
 
     def move(self) -> None:
         stay = self.pick(Stay.objects.filter(status__in=STAY_OPEN))
@@ -336,7 +337,7 @@ class Scenario:
                 stay=stay,
                 status=status,
                 reason="离开",
-                at=timezone.now() - back,
+                at=max(timezone.now() - back, stay.checked_in_at),  # not before the check-in
             )
 
     def replan(self) -> None:

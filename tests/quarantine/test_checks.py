@@ -1,14 +1,16 @@
 """Daily health checks: a floor saved at once (all or nothing), alerts, home check-ins."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from fangkong.audit.models import Event
 from fangkong.core.errors import BulkErrors
 from fangkong.quarantine.measures import checks, daily
-from fangkong.quarantine.models import AlertStatus, HealthAlert, HealthCheck
+from fangkong.quarantine.models import AlertStatus, HealthAlert, HealthCheck, Measure, MeasurePhase
 from tests import factories as f
 from tests.quarantine.conftest import ONE_DAY, place, start, today
 
@@ -173,3 +175,13 @@ def test_alerts_are_scoped_and_handled_once_with_an_outcome(floor, personas, cit
     assert list(checks.alerts_for_user(personas["task_force"])) == []
     event = Event.objects.get(action="health_alert.handled")
     assert (event.reason, event.actor_name) == ("fever clinic", "p_task_force")
+
+
+def test_missed_check_ins_count_from_the_day_the_measure_started_not_when_entered(at_home):
+    """A measure entered today that started two days ago: its home days since then are due."""
+    started = timezone.make_aware(dt.datetime.combine(today() - 2 * ONE_DAY, dt.time(9)))
+    Measure.objects.filter(pk=at_home.pk).update(started_at=started)
+    MeasurePhase.objects.filter(measure=at_home).update(first_day=today() - 2 * ONE_DAY)
+    daily.checkins_mark_missed(today() + ONE_DAY)
+    missed = HealthCheck.objects.filter(measure=at_home, missed=True)
+    assert sorted(c.day for c in missed) == [today() - 2 * ONE_DAY, today() - ONE_DAY, today()]

@@ -324,6 +324,8 @@ def _samples(site_id: int) -> list[Sample]:
             AlertStatus.HANDLED,
         ),
         Sample("site.registered", "quarantine.site"),
+        Sample("site.closed", "quarantine.site", "active", "in_use", "closed"),
+        Sample("site.reopened", "quarantine.site", "active", "closed", "in_use"),
         Sample(
             "site.staff_changed",
             "quarantine.site",

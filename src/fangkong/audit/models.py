@@ -171,6 +171,8 @@ ACTION_LABELS = {
     "health_alert.handled": _("Health alert handled"),
     "site.registered": _("Quarantine site registered"),
     "site.staff_changed": _("Quarantine site staff changed"),
+    "site.closed": _("Quarantine site closed or suspended"),
+    "site.reopened": _("Quarantine site in use again"),
     "rooms.added": _("Rooms added"),
     "room.status_changed": _("Room status changed"),
     "allocation.proposed": _("Room allocation proposed"),
@@ -244,6 +246,7 @@ FIELD_LABELS = {
 OBJECT_FIELD_LABELS = {
     ("lab.riskpostworker", "active"): _("on the post"),
     ("quarantine.site", "staff"): _("site staff"),
+    ("quarantine.site", "active"): _("in use"),
     ("lab.lab", "staff"): _("lab staff"),
 }
 

@@ -16,12 +16,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case as CaseWhen
-from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Substr
+from django.db.models import (
+    CharField,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Substr
+from django.db.models.lookups import Exact, IsNull
 from django.utils import timezone
 
+from fangkong.audit.models import Event
 from fangkong.command import tallied
-from fangkong.command.asof import Tracked, grouped_at
+from fangkong.command.asof import Tracked, grouped_at, spellings, value_at
 from fangkong.command.places import Node, children_of, map_places
 from fangkong.core.access import Cap, can, key_filter
 from fangkong.epi.models import Case, CaseKind, CaseStatus, Contact, ContactStatus
@@ -336,16 +349,40 @@ def ended_between(status: str, since: dt.datetime, at: dt.datetime) -> Q:
     return Q(status=status, checked_out_at__gt=since, checked_out_at__lte=at)
 
 
+def in_use_at(at: dt.datetime) -> Q:
+    """A site in use at `at`: opened by then (valid time) and not closed or suspended then,
+    its `active` flag read back through its audited changes (dated when they happened)."""
+    first = (
+        Event.objects.filter(
+            object_type="quarantine.site",
+            field="active",
+            at__gt=at,
+            object_id=Cast(OuterRef("pk"), output_field=CharField()),
+        )
+        .exclude(from_value="")
+        .order_by("at", "id")
+        .values("from_value")[:1]
+    )
+    then = Subquery(first, output_field=CharField())
+    return Q(opened_at__lte=at) & (
+        Q(Exact(then, "in_use")) | (Q(active=True) & Q(IsNull(then, True)))
+    )
+
+
 def sites_open(node: Node, at: dt.datetime) -> QuerySet[Site]:
-    """Sites in use, set up by `at` (taking a site out of use is not dated: today's flag)."""
-    return Site.objects.filter(key_filter(node.key), active=True, created_at__lte=at)
+    """Sites in use at `at` (opened by then, not closed or suspended then)."""
+    return Site.objects.filter(key_filter(node.key)).filter(in_use_at(at))
 
 
 def rooms_open(node: Node, at: dt.datetime) -> QuerySet[Room]:
-    """Rooms of those sites, closed rooms aside (room status is today's)."""
-    return Room.objects.filter(
-        key_filter(node.key), site__active=True, site__created_at__lte=at
-    ).exclude(status=RoomStatus.CLOSED)
+    """Rooms of those sites, rooms closed at `at` aside (their status read back through its
+    audited changes, dated when they happened)."""
+    closed = spellings(RoomStatus, RoomStatus.CLOSED)
+    return (
+        Room.objects.filter(key_filter(node.key), site__in=sites_open(node, at).values("pk"))
+        .annotate(status_then=value_at(Room, "status", at))
+        .exclude(status_then__in=closed)
+    )
 
 
 def stays_seen(node: Node, at: dt.datetime) -> QuerySet[Stay]:
@@ -353,10 +390,11 @@ def stays_seen(node: Node, at: dt.datetime) -> QuerySet[Stay]:
 
 
 def measures_active(node: Node, at: dt.datetime) -> QuerySet[Measure]:
-    """Measures in force at `at`: planned by then, begun, not over and not closed by then."""
+    """Measures in force at `at`: started by then (valid time), within their schedule's days,
+    not closed by then (valid time)."""
     day = timezone.localtime(at).date()
     return Measure.objects.filter(
-        key_filter(node.key), created_at__lte=at, starts_on__lte=day, ends_on__gte=day
+        key_filter(node.key), started_at__lte=at, starts_on__lte=day, ends_on__gte=day
     ).filter(Q(closed_at__isnull=True) | Q(closed_at__gt=at))
 
 
@@ -371,7 +409,8 @@ def _grouped(qs: QuerySet[Any], width: int, **aggregates: Any) -> dict[str, Coun
 
 
 def premises_tally(node: Node, at: dt.datetime, width: int) -> dict[str, Counter[str]]:
-    """Sites in use and their rooms and beds (2 queries: small tables, today's flags)."""
+    """Sites in use and their rooms and beds at `at` (2 queries: small tables; statuses read
+    back through their audited changes)."""
     out: dict[str, Counter[str]] = {}
     _merge(out, _grouped(sites_open(node, at), width, sites=Count("id")))
     _merge(out, _grouped(rooms_open(node, at), width, rooms=Count("id"), beds=Sum("beds")))

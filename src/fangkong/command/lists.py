@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, QueryDict
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -335,8 +336,17 @@ def stay_columns() -> list[Column]:
 
 
 def site_rows(node: Node, at: dt.datetime, since: dt.datetime, params: QueryDict) -> QuerySet[Any]:
-    rooms = Count("rooms", filter=~Q(rooms__status="closed"))
-    return fig.sites_open(node, at).annotate(room_count=rooms).order_by("division_key", "code")
+    """Sites in use at `at`, with their rooms not closed then."""
+    rooms = (
+        fig.rooms_open(node, at)
+        .filter(site=OuterRef("pk"))
+        .order_by()
+        .values("site")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    room_count = Coalesce(Subquery(rooms, output_field=IntegerField()), 0)
+    return fig.sites_open(node, at).annotate(room_count=room_count).order_by("division_key", "code")
 
 
 def site_columns() -> list[Column]:
@@ -346,6 +356,7 @@ def site_columns() -> list[Column]:
         choice(_("Kind"), "kind", SiteKind),
         Column(_("Street"), ("division_key",), lambda r, c: c.street(r["division_key"])),
         plain(_("Address"), "address"),
+        moment(_("Opened at"), "opened_at"),
         plain(_("Rooms"), "room_count"),
         plain(_("Phone"), "phone"),
     ]
@@ -366,6 +377,7 @@ def room_columns() -> list[Column]:
         plain(_("Floor"), "floor"),
         plain(_("Room"), "number"),
         plain(_("Beds"), "beds"),
+        choice(_("Status at that moment"), "status_then", RoomStatus),
         choice(_("Status today"), "status", RoomStatus),
     ]
 
@@ -383,6 +395,7 @@ def measure_rows(
 def measure_columns() -> list[Column]:
     return [
         choice(_("Category"), "category", Category),
+        moment(_("Started at"), "started_at"),
         dated(_("First day"), "starts_on"),
         dated(_("Last day"), "ends_on"),
         *person_columns("person"),

@@ -1,6 +1,7 @@
 """Columnar writes: COPY on PostgreSQL, executemany on SQLite. Never one ORM save per row."""
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -80,3 +81,36 @@ def analyze(*models: type[models.Model]) -> None:
     with connection.cursor() as cursor:
         for model in models:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+# Changes of many rows at once ----------------------------------------------------------------
+
+# Rows read, checked and written per statement (SQLite allows 32,766 parameters).
+STATUS_CHUNK = 10_000
+
+
+@dataclass
+class StatusBatch:
+    """What a bulk change did: ids `changed`, ids already as asked (`unchanged`), and ids
+    `refused` with the reason. When any is refused nothing was written."""
+
+    changed: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def written(self) -> bool:
+        return not self.refused and bool(self.changed)
+
+    def answer(self) -> dict[str, Any]:
+        """The API's answer: counts, and each refused id with its reason."""
+        return {
+            "changed": len(self.changed),
+            "unchanged": len(self.unchanged),
+            "refused": [{"id": i, "reason": r} for i, r in sorted(self.refused.items())],
+        }
+
+
+def chunks[T](ids: Sequence[T], size: int = STATUS_CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

@@ -43,7 +43,7 @@ class ResponseStats:
     travellers: int = 0
 
 
-def _sites(actor: Any, manager: Any, rng: random.Random) -> tuple[int, int]:
+def _sites(actor: Any, manager: Any, rng: random.Random, clock: Clock) -> tuple[int, int]:
     made = rooms = 0
     districts = Division.objects.filter(level=Level.DISTRICT).order_by("key")
     for d, district in enumerate(districts):
@@ -67,6 +67,7 @@ def _sites(actor: Any, manager: Any, rng: random.Random) -> tuple[int, int]:
                 division=street,
                 address=f"{street.name}{rng.randint(1, 300)}号",
                 phone=f"0374-{rng.randint(2000000, 8999999)}",
+                opened_at=clock.by(clock.days_ago(3), 8),  # opened before the story's week
             )
             floors = (2, 7) if d == 0 else (2, 4)
             added = site_services.rooms_add(
@@ -92,7 +93,10 @@ def _allocate(actor: Any, clock: Clock) -> tuple[int, int]:
     )
     if not batch.plan:
         return 0, 0
-    allocation_services.allocation_confirm(actor=actor, batch=batch, today=clock.as_of)
+    # Rooms allocated at 07:00 (valid time), before the arrivals at 08:00.
+    allocation_services.allocation_confirm(
+        actor=actor, batch=batch, today=clock.as_of, allocated_at=clock.by(clock.as_of, 7)
+    )
     planned = list(Stay.objects.filter(batch=batch, status=StayStatus.PLANNED).order_by("id"))
     arrived = planned[: max(1, len(planned) * 4 // 5)]  # the rest are on the way
     # They arrived by the demo's stamp (08:00 on the as-of day), never later than now: a
@@ -171,7 +175,7 @@ def _travellers(actor: Any, clock: Clock, rng: random.Random) -> int:
 def response_write(*, clock: Clock, seed: int, actor: Any, manager: Any) -> ResponseStats:
     rng = random.Random(f"fangkong-demo-response-{seed}")
     stats = ResponseStats()
-    stats.sites, stats.rooms = _sites(actor, manager, rng)
+    stats.sites, stats.rooms = _sites(actor, manager, rng, clock)
     stats.allocated, stats.checked_in = _allocate(actor, clock)
     stats.zones = _zone(actor, clock)
     stats.travellers = _travellers(actor, clock, rng)

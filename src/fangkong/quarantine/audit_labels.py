@@ -18,6 +18,7 @@ from fangkong.quarantine.models import (
     StayStatus,
     TransferStatus,
 )
+from fangkong.quarantine.sites.services import SITE_STATES
 
 MEASURE, STAY = "quarantine.measure", "quarantine.stay"
 SITE_ROOM = re.compile(r"^(\d+):(.+)$")  # a move records "<site id>:<room>"
@@ -46,6 +47,7 @@ def room_reading(value: str) -> str | None:
 
 VALUES = {
     ("quarantine.site", "staff"): usernames_reading,
+    ("quarantine.site", "active"): SITE_STATES,
     (MEASURE, "status"): MeasureStatus,
     (MEASURE, "phase"): PhaseKind,
     (TEST, "status"): DueTestStatus,

@@ -59,6 +59,10 @@ class Measure(models.Model):
     source = models.CharField(_("source"), max_length=40, blank=True)  # e.g. "contact:12"
     note = models.CharField(_("note"), max_length=300, blank=True)
     division_key = models.CharField(max_length=24, db_index=True, editable=False)
+    # When the person was placed under the measure (valid time, given or now); `created_at` is
+    # when the row was written (system time). Figures as of a moment count it from `started_at`
+    # until `closed_at` (when it ended, released or transferred: valid time too).
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -83,7 +87,7 @@ class Measure(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "ends_on"], name="measure_status_end"),
-            models.Index(fields=["created_at"], name="measure_created"),  # command dashboard
+            models.Index(fields=["started_at"], name="measure_started"),  # command dashboard
             models.Index(fields=["closed_at"], name="measure_closed"),
         ]
         verbose_name = _("control measure")
@@ -183,6 +187,11 @@ class Site(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="quarantine_sites"
     )
     division_key = models.CharField(max_length=24, db_index=True, editable=False)
+    # When the site opened (valid time, given or now) and, while out of use, when it was closed
+    # or suspended; `created_at` is when the row was written. Each change of `active` is an
+    # audit event dated when it happened, so the figures read whether a site was in use at T.
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -1,8 +1,10 @@
 """The command dashboard's running counts of quarantine stays (by room) and control measures:
 what each adds to the figures, moment by moment (`fangkong.tally` keeps the sums).
 
-Stays and measures count by their own timestamps and today's status (docs/command.md, "As
-of a moment"); a room counts once per area however many people are inside.
+Stays and measures count by their own valid times (a stay from its check-in to its check-out,
+a measure from `started_at` to `closed_at`: docs/architecture.md "Two times on every fact")
+and today's status (docs/command.md, "As of a moment"); a room counts once per area however
+many people are inside.
 """
 
 import datetime as dt
@@ -142,7 +144,7 @@ class MeasureUnit:
     id: int
     key: str
     category: str
-    created: dt.datetime
+    started: dt.datetime
     closed: dt.datetime | None
     starts_on: dt.date
     ends_on: dt.date
@@ -154,12 +156,12 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 class Measures:
     name = "measure"
-    columns = ("id", "division_key", "category", "created_at", "closed_at", "starts_on", "ends_on")
+    columns = ("id", "division_key", "category", "started_at", "closed_at", "starts_on", "ends_on")
 
     def _units(self, rows: Iterable[Sequence[Any]]) -> list[MeasureUnit]:
         return [
-            MeasureUnit(pk, key[:KEY_WIDTH], category, created, closed, starts_on, ends_on)
-            for pk, key, category, created, closed, starts_on, ends_on in rows
+            MeasureUnit(pk, key[:KEY_WIDTH], category, started, closed, starts_on, ends_on)
+            for pk, key, category, started, closed, starts_on, ends_on in rows
         ]
 
     def load(self, ids: Sequence[int], *, lock: bool = False) -> list[MeasureUnit]:
@@ -170,7 +172,7 @@ class Measures:
         return chunks(Measure.objects.values_list(*self.columns), self._units)
 
     def changing(self, prefix: str, lo: dt.datetime, hi: dt.datetime) -> list[MeasureUnit]:
-        """Measures created or closed in (lo, hi], or whose first or last day begins or ends
+        """Measures started or closed in (lo, hi], or whose first or last day begins or ends
         there (a midnight within it): one query."""
         sql, q = Sql(), Sql.q
         local = timezone.get_default_timezone()
@@ -181,7 +183,7 @@ class Measures:
             if lo < _midnight(first + dt.timedelta(days=i)) <= hi
         ]
         mine = sql.prefix(q("division_key"), prefix)  # first: parameters bind in reading order
-        when = f"{sql.between(q('created_at'), lo, hi)} OR {sql.between(q('closed_at'), lo, hi)}"
+        when = f"{sql.between(q('started_at'), lo, hi)} OR {sql.between(q('closed_at'), lo, hi)}"
         if days:
             ends = [d - dt.timedelta(days=1) for d in days]
             when += (
@@ -198,13 +200,13 @@ class Measures:
         )
 
     def moments(self, u: MeasureUnit) -> list[dt.datetime]:
-        out = [u.created, _midnight(u.starts_on), _midnight(u.ends_on + dt.timedelta(days=1))]
+        out = [u.started, _midnight(u.starts_on), _midnight(u.ends_on + dt.timedelta(days=1))]
         if u.closed is not None:
             out.append(u.closed)
         return out
 
     def state(self, u: MeasureUnit, at: dt.datetime) -> list[Figure]:
-        if u.created > at or (u.closed is not None and u.closed <= at):
+        if u.started > at or (u.closed is not None and u.closed <= at):
             return []
         day = at.astimezone(timezone.get_default_timezone()).date()
         if not u.starts_on <= day <= u.ends_on:

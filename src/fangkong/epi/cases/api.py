@@ -9,6 +9,7 @@ from ninja import Router, Status
 
 from fangkong.core.access import Cap, require
 from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, not_found_message, paginate
+from fangkong.core.bulk import StatusBatch
 from fangkong.core.dates import WindowDay
 from fangkong.core.errors import field_error
 from fangkong.epi.cases import selectors, services
@@ -102,13 +103,8 @@ def _selection(
     )
 
 
-def _answer(batch: services.StatusBatch) -> Status[dict[str, Any]]:
-    body = {
-        "changed": len(batch.changed),
-        "unchanged": len(batch.unchanged),
-        "refused": [{"id": i, "reason": r} for i, r in sorted(batch.refused.items())],
-    }
-    return Status(409 if batch.refused else 200, body)
+def _answer(batch: StatusBatch) -> Status[dict[str, Any]]:
+    return Status(409 if batch.refused else 200, batch.answer())
 
 
 @router.post(

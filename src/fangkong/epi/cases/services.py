@@ -5,7 +5,7 @@ contact who tests positive becomes a case)."""
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -17,6 +17,7 @@ from fangkong.audit.history import changes_of, last_change_at
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
 from fangkong.core import changes, dates
 from fangkong.core.access import Cap, in_scope, require, scoped
+from fangkong.core.bulk import StatusBatch, chunks
 from fangkong.core.db import LOOKUP_BATCH
 from fangkong.core.errors import field_error, need_reason
 from fangkong.epi.models import Case, CaseKind, CaseStatus, Destination, FoundBy, FoundWhere
@@ -379,28 +380,6 @@ def _changed(person_ids: list[int]) -> None:
 
 
 # Many cases at once ------------------------------------------------------------------------
-
-# Rows read, checked and written per statement (SQLite allows 32,766 parameters).
-STATUS_CHUNK = 10_000
-
-
-@dataclass
-class StatusBatch:
-    """What a bulk change did: ids `changed`, ids already as asked (`unchanged`), and ids
-    `refused` with the reason. When any is refused nothing was written."""
-
-    changed: list[int] = field(default_factory=list)
-    unchanged: list[int] = field(default_factory=list)
-    refused: dict[int, str] = field(default_factory=dict)
-
-    @property
-    def written(self) -> bool:
-        return not self.refused and bool(self.changed)
-
-
-def chunks(ids: list[int], size: int = STATUS_CHUNK) -> Iterable[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
 
 
 class _Row(NamedTuple):

@@ -165,12 +165,7 @@ def contacts_status(request: HttpRequest, payload: ContactsStatusIn) -> Status[d
         reason=payload.reason,
         changed_at=payload.changed_at,
     )
-    body = {
-        "changed": len(batch.changed),
-        "unchanged": len(batch.unchanged),
-        "refused": [{"id": i, "reason": r} for i, r in sorted(batch.refused.items())],
-    }
-    return Status(409 if batch.refused else 200, body)
+    return Status(409 if batch.refused else 200, batch.answer())
 
 
 @router.get("/contacts/{int:contact_id}", response={200: ContactOut, **ERRORS})

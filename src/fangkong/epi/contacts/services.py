@@ -21,16 +21,15 @@ from fangkong.audit.models import Event
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
 from fangkong.core import changes, dates
 from fangkong.core.access import Cap, acting_user, in_scope, require, scoped
-from fangkong.core.bulk import analyze, copy_rows
+from fangkong.core.bulk import StatusBatch, analyze, copy_rows
+from fangkong.core.bulk import chunks as _chunks
 from fangkong.core.db import LOOKUP_BATCH
 from fangkong.core.errors import BulkErrors, field_error, need_reason
 from fangkong.epi.cases.services import (
-    StatusBatch,
     case_create,
     check_choice,
     check_happened,
 )
-from fangkong.epi.cases.services import chunks as _chunks
 from fangkong.epi.models import (
     Case,
     Contact,

@@ -5,14 +5,14 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from fangkong.core.access import Cap, require
 from fangkong.core.apikit import (
     ERRORS,
     Id,
 )
-from fangkong.core.dates import Day
+from fangkong.core.dates import Day, Happened
 from fangkong.quarantine.allocation import engine, selectors, services
 from fangkong.quarantine.models import (
     AllocationBatch,
@@ -21,6 +21,9 @@ from fangkong.quarantine.models import (
 )
 
 router = Router(tags=["quarantine"])
+AllocatedQuery = Query(
+    None, description="When the rooms were allocated (valid time); now if left out"
+)
 
 
 class AllocationIn(Schema):
@@ -161,10 +164,17 @@ def quarantine_allocation_remove(
     response={200: AllocationOut, **ERRORS},
     summary="Confirm an allocation",
 )
-def quarantine_allocation_confirm(request: HttpRequest, batch_id: Id) -> dict[str, Any]:
-    """All or nothing: if a room was taken meanwhile nothing is booked (422); propose again."""
+def quarantine_allocation_confirm(
+    request: HttpRequest, batch_id: Id, allocated_at: Happened | None = AllocatedQuery
+) -> dict[str, Any]:
+    """All or nothing: if a room was taken meanwhile nothing is booked (422); propose again.
+    `allocated_at`: when the rooms were allocated and the measures started (valid time, now
+    if left out); the people cannot be checked in before it."""
     batch = selectors.batch_for(request.user, batch_id)
-    return _batch_out(services.allocation_confirm(actor=request.user, batch=batch))
+    confirmed = services.allocation_confirm(
+        actor=request.user, batch=batch, allocated_at=allocated_at
+    )
+    return _batch_out(confirmed)
 
 
 @router.post(

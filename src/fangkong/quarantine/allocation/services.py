@@ -46,6 +46,7 @@ from fangkong.core import changes
 from fangkong.core.access import NO_SCOPE, Cap, acting_user, require, scope_key, scoped
 from fangkong.core.db import in_ids
 from fangkong.core.errors import field_error
+from fangkong.epi.cases.services import check_happened
 from fangkong.people.display import age_on
 from fangkong.people.models import KeyCategory, KeyPerson, Resident
 from fangkong.policy import accessor
@@ -351,11 +352,17 @@ def allocation_repropose(
 
 
 def allocation_confirm(
-    *, actor: Any, batch: AllocationBatch, today: dt.date | None = None
+    *,
+    actor: Any,
+    batch: AllocationBatch,
+    today: dt.date | None = None,
+    allocated_at: dt.datetime | None = None,
 ) -> AllocationBatch:
-    """Book the proposal whole: stays, measures, rooms occupied, events; or nothing."""
+    """Book the proposal whole: stays, measures, rooms occupied, events; or nothing.
+    `allocated_at`: when the rooms were allocated and the measures started (valid time, now
+    if not given; not ahead of the clock beyond the policy's tolerance)."""
     try:
-        return _confirm(actor, batch, today or timezone.localdate())
+        return _confirm(actor, batch, today or timezone.localdate(), allocated_at)
     except IntegrityError:  # a person got a measure or a room from elsewhere at the same moment
         raise field_error(
             "batch",
@@ -368,8 +375,11 @@ def allocation_confirm(
 
 @_without_cycle_collection()
 @transaction.atomic
-def _confirm(actor: Any, batch: AllocationBatch, today: dt.date) -> AllocationBatch:
+def _confirm(
+    actor: Any, batch: AllocationBatch, today: dt.date, allocated_at: dt.datetime | None
+) -> AllocationBatch:
     require(actor, Cap.QUARANTINE_MANAGE)
+    allocated = check_happened("allocated_at", allocated_at)
     locked = _lock_draft(actor, batch)
     lines = locked.plan
     if not lines:
@@ -419,9 +429,10 @@ def _confirm(actor: Any, batch: AllocationBatch, today: dt.date) -> AllocationBa
         ],
         today=today,
         check_scope=False,
+        started_at=allocated,
     )
     now = timezone.now()
-    stamp = connection.ops.adapt_datetimefield_value(now)  # once, not once a row
+    stamp = connection.ops.adapt_datetimefield_value(allocated)  # once, not once a row
     counted = changes.changing("stay", rooms)  # the command dashboard's running counts
     insert_rows(
         Stay,

@@ -15,11 +15,12 @@ from ninja import Query, Router, Status
 
 from fangkong.core.access import Cap, require
 from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, SmallInt, found, paginate
-from fangkong.core.dates import Day, PlanDay
+from fangkong.core.dates import Day, Happened, PlanDay
 from fangkong.core.errors import BulkErrors, field_error
 from fangkong.epi.cases.selectors import case_for_user
 from fangkong.people.schemas import resident_brief
-from fangkong.quarantine.measures import checks, release, selectors, services, transfers
+from fangkong.quarantine.batches import BatchOut, batch_out
+from fangkong.quarantine.measures import bulk, checks, release, selectors, services, transfers
 from fangkong.quarantine.measures.schemas import (
     AlertHandleIn,
     AlertOut,
@@ -31,10 +32,13 @@ from fangkong.quarantine.measures.schemas import (
     FloorRowOut,
     HandOverIn,
     MeasureDetailOut,
+    MeasureEndIn,
     MeasureOut,
+    MeasuresEndIn,
     MeasureStartIn,
     ReasonRequiredIn,
     SampledIn,
+    StaysOutIn,
     TestOut,
     TestTaskOut,
     TransferIn,
@@ -67,6 +71,10 @@ MissedQuery = Query(False, description="Missed a test or a home check-in")
 DayQuery = Query(None, description="Default today")
 MissedTestsQuery = Query(False, description="Instead: tests of active measures not taken")
 TransferStatusQuery = Query(None, description="Default: those under way")
+ReleasedQuery = Query(
+    None, description="When the person was released (valid time); now if left out"
+)
+LeftQuery = Query(None, description="When the person left the site (valid time); now if left out")
 
 
 def _measure(user: Any, pk: int) -> Measure:
@@ -139,8 +147,49 @@ def measure_new(request: HttpRequest, payload: MeasureStartIn) -> Status[dict[st
         category=payload.category.value,
         anchor_on=payload.anchor_on,
         note=payload.note,
+        started_at=payload.started_at,
     )
     return Status(201, _detail(_measure(request.user, measure.pk)))
+
+
+@router.post(
+    "/quarantine/measures/end",
+    response={200: BatchOut, 409: BatchOut, **ERRORS},
+    summary="End many measures early",
+)
+def measures_end(request: HttpRequest, payload: MeasuresEndIn) -> Status[dict[str, Any]]:
+    """End many active measures early with one reason, at `closed_at` (valid time, now if
+    left out): the measures `ids`, or every active measure you see matching `filter` (the
+    filters of `GET /api/quarantine/measures`, not only a page). People still at a site leave
+    their rooms. All or nothing: a measure you do not see, one closed otherwise, or a time
+    before a measure's start, its last status change or its person's check-in answers 409
+    naming each id, and nothing changes. Measures already ended are `unchanged`, so sending
+    the same request again changes nothing."""
+    services.require_keeper(request.user)
+    if (payload.ids is None) == (payload.filter is None):
+        raise field_error("ids", _("Send either ids or filter"))
+    selection = None
+    if payload.filter is not None:
+        f = payload.filter
+        selection = selectors.measure_search(
+            request.user,
+            today=timezone.localdate(),
+            category=f.category.value if f.category else "",
+            phase=f.phase.value if f.phase else "",
+            where=f.where,
+            site=f.site,
+            due=f.due,
+            missed=f.missed,
+            status=MeasureStatus.ACTIVE,
+        )
+    batch = bulk.measures_end(
+        actor=request.user,
+        ids=payload.ids,
+        selection=selection,
+        reason=payload.reason,
+        closed_at=payload.closed_at,
+    )
+    return Status(409 if batch.refused else 200, batch_out(batch))
 
 
 @router.get("/quarantine/measures/{int:measure_id}", response={200: MeasureDetailOut, **ERRORS})
@@ -154,12 +203,14 @@ def measure_detail(request: HttpRequest, measure_id: Id) -> dict[str, Any]:
     response={200: MeasureDetailOut, **ERRORS},
     summary="End a measure early",
 )
-def measure_close(
-    request: HttpRequest, measure_id: Id, payload: ReasonRequiredIn
-) -> dict[str, Any]:
+def measure_close(request: HttpRequest, measure_id: Id, payload: MeasureEndIn) -> dict[str, Any]:
+    """At `closed_at` (valid time, now if left out): not before the measure started, its
+    last status change or the person's check-in (422 naming `closed_at`)."""
     services.require_keeper(request.user)
     measure = _measure(request.user, measure_id)
-    services.measure_end_early(actor=request.user, measure=measure, reason=payload.reason)
+    services.measure_end_early(
+        actor=request.user, measure=measure, reason=payload.reason, closed_at=payload.closed_at
+    )
     return _detail(_measure(request.user, measure_id))
 
 
@@ -195,12 +246,15 @@ def measure_checkin(
     response={200: MeasureDetailOut, **ERRORS},
     summary="Release at the end of the schedule",
 )
-def measure_release(request: HttpRequest, measure_id: Id) -> dict[str, Any]:
+def measure_release(
+    request: HttpRequest, measure_id: Id, closed_at: Happened | None = ReleasedQuery
+) -> dict[str, Any]:
     """Refused (422 on `measure`, with the reasons) before the last day, or when the profile
     needs negative tests and one is positive or pending, or the last was not taken. The answer
-    has the certificate number and `certificate_url` (PDF)."""
+    has the certificate number and `certificate_url` (PDF). `closed_at`: when the person was
+    released (valid time, now if left out)."""
     measure = _measure(request.user, measure_id)
-    release.measure_release(actor=request.user, measure=measure)
+    release.measure_release(actor=request.user, measure=measure, closed_at=closed_at)
     return _detail(_measure(request.user, measure_id))
 
 
@@ -209,11 +263,16 @@ def measure_release(request: HttpRequest, measure_id: Id) -> dict[str, Any]:
     response={200: MeasureDetailOut, **ERRORS},
     summary="Release from the site to the home phase",
 )
-def measure_site_release(request: HttpRequest, measure_id: Id) -> dict[str, Any]:
+def measure_site_release(
+    request: HttpRequest, measure_id: Id, checked_out_at: Happened | None = LeftQuery
+) -> dict[str, Any]:
     """The centralised phase is over: the stay ends, the room awaits disinfection and the
-    measure goes on at home with the person's community."""
+    measure goes on at home with the person's community. `checked_out_at`: when the person
+    left (valid time, now if left out)."""
     measure = _measure(request.user, measure_id)
-    release.measure_release_from_site(actor=request.user, measure=measure)
+    release.measure_release_from_site(
+        actor=request.user, measure=measure, checked_out_at=checked_out_at
+    )
     return _detail(_measure(request.user, measure_id))
 
 
@@ -233,6 +292,33 @@ def measure_certificate(request: HttpRequest, measure_id: Id) -> HttpResponse:
     response = HttpResponse(pdf, content_type=PDF)
     response["Content-Disposition"] = f'inline; filename="release-{measure.certificate_number}.pdf"'
     return response
+
+
+@router.post(
+    "/quarantine/sites/{int:site_id}/stays/check-out",
+    response={200: BatchOut, 409: BatchOut, **ERRORS},
+    summary="Many people leave a site for the home phase",
+)
+def stays_check_out(
+    request: HttpRequest, site_id: Id, payload: StaysOutIn
+) -> Status[dict[str, Any]]:
+    """People whose centralised phase is over leave the site for the home phase of their
+    schedule (as `POST /api/quarantine/measures/{id}/site-release` for one): the stays `ids`
+    at this site, or everyone here due to leave (`all_due`), at `checked_out_at` (valid time,
+    now if left out). All or nothing: a stay not at this site, a person the release rules keep
+    here (phase not over, a test missing or positive), or a time before a check-in answers 409
+    naming each id, and nothing changes. Stays already ended as released are `unchanged`."""
+    site = _site(request.user, site_id)
+    require(request.user, Cap.QUARANTINE_MANAGE)
+    if (payload.ids is None) == (not payload.all_due):
+        raise field_error("ids", _("Send either ids or all_due"))
+    here = Stay.objects.filter(site=site)
+    if payload.ids is None:
+        here = selectors.due_home(request.user, site, timezone.localdate())
+    batch = bulk.stays_leave(
+        actor=request.user, ids=payload.ids, selection=here, at=payload.checked_out_at
+    )
+    return Status(409 if batch.refused else 200, batch_out(batch))
 
 
 # Test days

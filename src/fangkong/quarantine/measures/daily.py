@@ -111,8 +111,8 @@ CHECK_FIELDS = (
 def checkins_mark_missed(today: dt.date) -> int:
     """Each day of a home phase before `today` with no check gets a "missed" check row.
 
-    Counted from the day the measure was started (not the anchor) and only for people not in a
-    site room; rows are written columnar, with one event each.
+    Counted from the day the measure started (`started_at`, its valid time; not the anchor) and
+    only for people not in a site room; rows are written columnar, with one event each.
     """
     phases = (
         MeasurePhase.objects.filter(
@@ -127,12 +127,12 @@ def checkins_mark_missed(today: dt.date) -> int:
             "measure__division_key",
             "first_day",
             "last_day",
-            "measure__created_at",
+            "measure__started_at",
         )
     )
     wanted: list[tuple[int, int, str, dt.date]] = []
-    for measure_id, person_id, key, first, last, created in phases:
-        day = max(first, timezone.localdate(created))
+    for measure_id, person_id, key, first, last, started in phases:
+        day = max(first, timezone.localdate(started))
         while day <= min(last, today - ONE_DAY):
             wanted.append((measure_id, person_id, key, day))
             day += ONE_DAY

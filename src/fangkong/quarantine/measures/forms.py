@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.dates import DayField, MomentField
+from fangkong.core.dates import DayField, HappenedField, MomentField
 from fangkong.quarantine.measures.checks import Symptom
 from fangkong.quarantine.models import Category, MeasureStatus, PhaseKind, TransferDestination
 
@@ -52,10 +52,23 @@ class MeasureStartForm(forms.Form):
         help_text=_("Last exposure, departure, arrival or leaving the closed loop"),
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    started_at = HappenedField(label=_("Started at"))
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class MeasureEndForm(ReasonForm):
+    closed_at = HappenedField(label=_("Ended at"))
+
+
+class ReleaseForm(forms.Form):
+    closed_at = HappenedField(label=_("Released at"))
+
+
+class SiteReleaseForm(forms.Form):
+    checked_out_at = HappenedField(label=_("Left the site at"))
 
 
 class SampledForm(forms.Form):
@@ -101,13 +114,9 @@ class TransferForm(forms.Form):
 
 
 class DepartForm(forms.Form):
-    departed_at = MomentField(
-        label=_("Departed at"), required=False, widget=forms.DateTimeInput(DATETIME)
-    )
+    departed_at = HappenedField(label=_("Departed at"))
 
 
 class HandOverForm(forms.Form):
     received_by = forms.CharField(label=_("Received by"), max_length=60)
-    handed_over_at = MomentField(
-        label=_("Handed over at"), required=False, widget=forms.DateTimeInput(DATETIME)
-    )
+    handed_over_at = HappenedField(label=_("Handed over at"))

@@ -12,6 +12,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
@@ -34,7 +35,13 @@ from fangkong.quarantine.measures.selectors import (
     open_stay,
     test_state,
 )
-from fangkong.quarantine.measures.services import basis_of, measure_close, require_keeper, stay_end
+from fangkong.quarantine.measures.services import (
+    basis_of,
+    check_closed_at,
+    measure_close,
+    require_keeper,
+    stay_end,
+)
 from fangkong.quarantine.models import (
     DueTestStatus,
     Measure,
@@ -178,9 +185,16 @@ def _next_certificate_number(key: str, day: dt.date) -> str:
 
 
 @transaction.atomic
-def measure_release(*, actor: Any, measure: Measure, today: dt.date | None = None) -> Measure:
+def measure_release(
+    *,
+    actor: Any,
+    measure: Measure,
+    today: dt.date | None = None,
+    closed_at: dt.datetime | None = None,
+) -> Measure:
     """Release at the end of the schedule: the room (if any) awaits disinfection, the measure
-    closes as released with a certificate number, and the health code follows."""
+    closes as released with a certificate number, and the health code follows. `closed_at`:
+    when (valid time, now if not given), also the person's check-out."""
     stay = open_stay(measure.person_id)
     if stay is not None:
         require(actor, Cap.QUARANTINE_MANAGE)
@@ -190,9 +204,15 @@ def measure_release(*, actor: Any, measure: Measure, today: dt.date | None = Non
     measure = Measure.objects.select_for_update().get(pk=measure.pk)
     today = today or timezone.localdate()
     _refuse(release_refusals(measure, today=today))
+    closed_at = check_closed_at(measure, closed_at)
     reason = _("Released at the end of the schedule")
     if stay is not None:
-        stay_end(actor=actor, stay=stay, status=StayStatus.RELEASED, reason=reason)
+        try:
+            stay_end(
+                actor=actor, stay=stay, status=StayStatus.RELEASED, reason=reason, at=closed_at
+            )
+        except ValidationError as exc:
+            raise field_error("closed_at", " ".join(exc.messages)) from None
     profile = _profile_of(measure)
     number = _next_certificate_number(stay.division_key if stay else measure.division_key, today)
     return measure_close(
@@ -202,15 +222,21 @@ def measure_release(*, actor: Any, measure: Measure, today: dt.date | None = Non
         reason=reason,
         basis=basis_of(profile) if profile else measure.profile_code,
         certificate_number=number,
+        closed_at=closed_at,
     )
 
 
 @transaction.atomic
 def measure_release_from_site(
-    *, actor: Any, measure: Measure, today: dt.date | None = None
+    *,
+    actor: Any,
+    measure: Measure,
+    today: dt.date | None = None,
+    checked_out_at: dt.datetime | None = None,
 ) -> Stay:
     """The centralised phase is over: the person leaves the site for the home phase. The room
-    awaits disinfection; the measure goes on and the person's community takes over."""
+    awaits disinfection; the measure goes on and the person's community takes over.
+    `checked_out_at`: when the person left (valid time, now if not given)."""
     require(actor, Cap.QUARANTINE_MANAGE)
     check_measure(actor, measure)
     today = today or timezone.localdate()
@@ -226,8 +252,9 @@ def measure_release_from_site(
         "day": phases.home.first_day.isoformat(),
         "community": community.name if community else community_key,
     }
-    stay_end(actor=actor, stay=stay, status=StayStatus.RELEASED, reason=reason)
+    stay_end(actor=actor, stay=stay, status=StayStatus.RELEASED, reason=reason, at=checked_out_at)
     event_record(
+        at=stay.checked_out_at,
         actor=actor,
         action="measure.handed_to_community",
         obj=measure,

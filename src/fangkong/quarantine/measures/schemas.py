@@ -8,8 +8,8 @@ from typing import Any
 from django.urls import reverse
 from ninja import Field, Schema
 
-from fangkong.core.apikit import Id, SmallInt
-from fangkong.core.dates import Day, Moment
+from fangkong.core.apikit import DB_INTEGER_MAX, Id, SmallInt
+from fangkong.core.dates import Day, Happened, Moment
 from fangkong.people.schemas import ResidentBrief, resident_brief
 from fangkong.quarantine.measures.checks import Symptom, symptom_labels
 from fangkong.quarantine.measures.selectors import test_state
@@ -47,7 +47,8 @@ class MeasureOut(Schema):
     phase_today: PhaseKind | None = None
     where: WhereOut
     profile: str = Field(description="Policy profile code and version the schedule follows")
-    closed_at: dt.datetime | None
+    started_at: dt.datetime = Field(description="When the person was placed under it (valid time)")
+    closed_at: dt.datetime | None = Field(description="When it ended (valid time)")
     close_reason: str
     certificate_number: str
     certificate_url: str | None = Field(description="The release certificate (PDF), once released")
@@ -95,10 +96,20 @@ class MeasureStartIn(Schema):
         description="Day 0: last exposure, departure, arrival or leaving the closed loop"
     )
     note: str = Field("", max_length=300)
+    started_at: Happened | None = Field(
+        None, description="When the person was placed under it (valid time); now if left out"
+    )
 
 
 class ReasonRequiredIn(Schema):
     reason: str = Field(max_length=300)
+
+
+class MeasureEndIn(Schema):
+    reason: str = Field(max_length=300)
+    closed_at: Happened | None = Field(
+        None, description="When the measure ended (valid time); now if left out"
+    )
 
 
 class CheckIn(Schema):
@@ -199,12 +210,78 @@ class TransferIn(Schema):
 
 
 class DepartIn(Schema):
-    departed_at: Moment | None = None
+    departed_at: Happened | None = Field(
+        None, description="When the vehicle left (valid time); now if left out"
+    )
 
 
 class HandOverIn(Schema):
     received_by: str = Field(max_length=60)
-    handed_over_at: Moment | None = None
+    handed_over_at: Happened | None = Field(
+        None, description="When the hospital received the person (valid time); now if left out"
+    )
+
+
+class MeasureFilterIn(Schema):
+    """The filters of `GET /api/quarantine/measures`: every measure you see matching them."""
+
+    category: Category | None = None
+    phase: PhaseKind | None = None
+    where: str = Field("", pattern="^(|site|home)$", description="site or home")
+    site: int | None = Field(None, ge=1, le=DB_INTEGER_MAX)
+    due: bool = False
+    missed: bool = False
+
+
+class MeasuresEndIn(Schema):
+    """Either `ids` or `filter` (not both); `reason` is required. Active measures end early
+    (status `ended`), as `POST /api/quarantine/measures/{id}/close` ends one."""
+
+    ids: list[int] | None = Field(
+        None, max_length=500_000, description="Measure ids (a JSON body has no field-count limit)"
+    )
+    filter: MeasureFilterIn | None = Field(
+        None, description="Instead of ids: every active measure of the list with these filters"
+    )
+    reason: str = Field("", max_length=300)
+    closed_at: Happened | None = Field(
+        None, description="When they ended (valid time, the same for all); now if left out"
+    )
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"ids": [101, 102, 103], "reason": "判定有误，解除管控"},
+                {
+                    "filter": {"category": "secondary_contact", "where": "home"},
+                    "reason": "密接排除，次密接解除管控",
+                    "closed_at": "2022-05-07T14:20:00+08:00",
+                },
+            ]
+        }
+    }
+
+
+class StaysOutIn(Schema):
+    """Either `ids` or `all_due` (everyone here whose centralised phase is over): they leave
+    for the home phase of their schedule."""
+
+    ids: list[int] | None = Field(None, max_length=100_000, description="Stay ids at this site")
+    all_due: bool = Field(
+        False, description="Instead of ids: everyone here whose centralised phase is over"
+    )
+    checked_out_at: Happened | None = Field(
+        None, description="When they left (valid time, the same for all); now if left out"
+    )
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"ids": [501, 502], "checked_out_at": "2022-05-14T09:00:00+08:00"},
+                {"all_due": True},
+            ]
+        }
+    }
 
 
 # Converters ---------------------------------------------------------------------------------------
@@ -229,6 +306,7 @@ def measure_out(m: Measure, stay: Stay | None = None) -> dict[str, Any]:
         "phase_today": getattr(m, "phase_today", None),
         "where": _where(stay),
         "profile": f"{m.profile_code} v{m.profile_version}",
+        "started_at": m.started_at,
         "closed_at": m.closed_at,
         "close_reason": m.close_reason,
         "certificate_number": m.certificate_number,

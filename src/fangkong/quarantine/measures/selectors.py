@@ -37,6 +37,7 @@ from fangkong.quarantine.models import (
     ScheduledTest,
     Site,
     Stay,
+    StayStatus,
 )
 from fangkong.quarantine.sites.selectors import is_site_manager, sites_for
 
@@ -198,6 +199,14 @@ def measure_search(
     if missed:
         qs = qs.filter(Q(missed_tests=True) | Q(missed_checks=True))
     return qs.select_related("person").order_by("ends_on", "id")
+
+
+def due_home(user: Any, site: Site, today: dt.date) -> QuerySet[Stay]:
+    """The people in a room at `site` whose centralised phase is over and whose schedule goes
+    on at home: who may leave for the home phase today."""
+    due = measure_search(user, today=today, site=site.pk, due=True)
+    due = due.filter(Q(site_phase_over=True), ends_on__gt=today)
+    return Stay.objects.filter(site=site, status=StayStatus.IN, measure__in=due.values("pk"))
 
 
 def measure_history(measure: Measure) -> list[Any]:

@@ -19,8 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from fangkong.audit.history import last_change_at
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
 from fangkong.core import changes, dates
 from fangkong.core.access import (
@@ -33,6 +34,7 @@ from fangkong.core.access import (
 from fangkong.core.bulk import copy_rows
 from fangkong.core.db import in_ids
 from fangkong.core.errors import field_error
+from fangkong.epi.cases.services import check_happened
 from fangkong.lab.models import Tube, TubeMember
 from fangkong.lab.rounds.services import clean_barcode
 from fangkong.people.idnumber import IdNumberError, parse_id_number
@@ -57,6 +59,10 @@ from fangkong.quarantine.models import (
 from fangkong.quarantine.models import Category as CategoryChoice
 
 PROFILE_CHANGED = gettext_lazy("The active policy profile changed")  # a re-plan's reason
+STARTED_BEFORE_ANCHOR = gettext_noop("A measure starts on or after the day it is counted from")
+CLOSED_BEFORE_START = gettext_noop("The measure had not started yet")
+BEFORE_LAST_CHANGE = gettext_noop("This is before the measure's last recorded status change")
+LEFT_BEFORE_ARRIVAL = gettext_noop("The person cannot leave before they checked in")
 
 
 def _changed(person_ids: Iterable[int]) -> None:
@@ -133,8 +139,10 @@ def measure_start(
     note: str = "",
     today: dt.date | None = None,
     check_scope: bool = True,
+    started_at: dt.datetime | None = None,
 ) -> Measure:
-    """Put `person` under the active profile's measure for `category`, counted from `anchor_on`.
+    """Put `person` under the active profile's measure for `category`, counted from `anchor_on`;
+    `started_at`: when the person was placed under it (valid time, now if not given).
 
     Refused: a person already under an active measure, no category, a category the profile does
     not act on, a schedule already over. `check_scope=False` is for services that have checked
@@ -146,6 +154,12 @@ def measure_start(
         raise field_error("person", _("No resident with this ID number in your jurisdiction"))
     today = today or timezone.localdate()
     policy, planned = _plan_for(category, anchor_on, today, person.birth_date)
+    started_at = check_happened(
+        "started_at",
+        started_at,
+        after=((anchor_on, _(STARTED_BEFORE_ANCHOR)),),
+        born=person.birth_date,
+    )
     Resident.objects.select_for_update().filter(pk=person.pk).first()  # serialise per person
     current = active_measure(person)
     if current is not None:
@@ -170,10 +184,12 @@ def measure_start(
         source=source[:40],
         note=note[:300],
         division_key=person.division_key,
+        started_at=started_at,
         created_by=acting_user(actor),
     )
     _store_plan(measure, planned)
     event_record(
+        at=started_at,
         actor=actor,
         action="measure.started",
         obj=measure,
@@ -238,9 +254,12 @@ def measures_start_bulk(
     note: str = "",
     today: dt.date | None = None,
     check_scope: bool = True,
+    started_at: dt.datetime | None = None,
 ) -> dict[int, int]:
     """`measure_start` for many people at once (an allocation batch): the same refusals and the
-    same "measure.started" event per person, written in bulk; all or none.
+    same "measure.started" event per person, written in bulk; all or none. `started_at`: when
+    (valid time for the batch, now if not given), checked once against the clock and each
+    person's anchor day.
 
     Returns person id → measure id.
     """
@@ -255,6 +274,11 @@ def measures_start_bulk(
     if check_scope and any(not in_scope(actor, s.division_key) for s in starts):
         raise field_error("person", _("No resident with this ID number in your jurisdiction"))
     plans = {a: _plan_for(category, a, today) for a in sorted({s.anchor_on for s in starts})}
+    started = check_happened(
+        "started_at",
+        started_at,
+        after=((max(s.anchor_on for s in starts), _(STARTED_BEFORE_ANCHOR)),),
+    )
     # serialise per person (as `measure_start` does), locking in one order everywhere
     list(
         Resident.objects.select_for_update().filter(pk__in=in_ids(ids)).order_by("pk").values("pk")
@@ -290,6 +314,7 @@ def measures_start_bulk(
             "source",
             "note",
             "division_key",
+            "started_at",
             "created_at",
             "created_by",
         ),
@@ -306,6 +331,7 @@ def measures_start_bulk(
                 s.source[:40],
                 note[:300],
                 s.division_key,
+                connection.ops.adapt_datetimefield_value(started),
                 now,
                 user.pk if user else None,
             )
@@ -347,7 +373,7 @@ def measures_start_bulk(
     label = category_label(category)
     events_record_bulk(
         EventRow(
-            at=now,
+            at=started,
             actor=user_id,
             actor_name=actor_name,
             action="measure.started",
@@ -392,8 +418,11 @@ def measure_close(
     reason: str,
     basis: str = "",
     certificate_number: str = "",
+    closed_at: dt.datetime | None = None,
 ) -> Measure:
-    """End an active measure (released, transferred, ended early); the reason is required."""
+    """End an active measure (released, transferred, ended early); the reason is required.
+    `closed_at`: when it ended (valid time, now if not given), not before it started nor
+    before its last recorded status change; the event is dated by it."""
     if status not in (MeasureStatus.RELEASED, MeasureStatus.TRANSFERRED, MeasureStatus.ENDED):
         raise field_error("status", _("Choose how the measure ends"))
     reason = (reason or "").strip()
@@ -406,16 +435,18 @@ def measure_close(
             _("This measure is already closed (%(status)s)")
             % {"status": locked.get_status_display()},
         )
+    closed_at = check_closed_at(locked, closed_at)
     old = locked.status
     counted = changes.changing("measure", [locked.pk])
     locked.status = status
-    locked.closed_at = timezone.now()
+    locked.closed_at = closed_at
     locked.close_reason = reason[:300]
     locked.certificate_number = certificate_number
     locked.save(update_fields=["status", "closed_at", "close_reason", "certificate_number"])
     counted.done()
     ScheduledTest.objects.filter(measure=locked, status=DueTestStatus.DUE).delete()
     event_record(
+        at=closed_at,
         actor=actor,
         action="measure.closed",
         obj=locked,
@@ -429,6 +460,23 @@ def measure_close(
     _changed([locked.person_id])
     measure.refresh_from_db()
     return locked
+
+
+def check_closed_at(
+    measure: Measure, closed_at: dt.datetime | None, tolerance: dt.timedelta | None = None
+) -> dt.datetime:
+    """When `measure` ended (now if not given), refused naming `closed_at` when ahead of the
+    clock beyond the policy's tolerance, before the measure started or before its last
+    recorded status change."""
+    return check_happened(
+        "closed_at",
+        closed_at,
+        after=(
+            (measure.started_at, _(CLOSED_BEFORE_START)),
+            (last_change_at("quarantine.measure", measure.pk, "status"), _(BEFORE_LAST_CHANGE)),
+        ),
+        tolerance=tolerance,
+    )
 
 
 # Re-planning when the active profile changes ----------------------------------------------------
@@ -474,7 +522,7 @@ def _replan_one(
         )
         return True
     # Planned as seen on the day the measure started (a lapse is decided then), tests from today.
-    started = timezone.localdate(measure.created_at)
+    started = timezone.localdate(measure.started_at)
     planned = schedules.plan(rule, measure.anchor_on, today=min(started, today))
     kept = set(measure.tests.exclude(status=DueTestStatus.DUE).values_list("due_on", flat=True))
     new_phases = [[p.kind, p.first_day.isoformat(), p.last_day.isoformat()] for p in planned.phases]
@@ -571,8 +619,10 @@ def measure_start_home(
     anchor_on: dt.date,
     note: str = "",
     today: dt.date | None = None,
+    started_at: dt.datetime | None = None,
 ) -> Measure:
-    """Community staff put a resident of their jurisdiction under a measure by ID number."""
+    """Community staff put a resident of their jurisdiction under a measure by ID number
+    (`started_at`: when, valid time, now if not given)."""
     require(actor, Cap.MEASURES_KEEP)
     person = resident_by_id_number(actor, id_number)
     try:
@@ -584,6 +634,7 @@ def measure_start_home(
             source="community",
             note=note,
             today=today,
+            started_at=started_at,
         )
     except ValidationError as exc:
         if hasattr(exc, "error_dict") and "person" in exc.error_dict:
@@ -599,26 +650,62 @@ def require_keeper(actor: Any) -> None:
 
 
 @transaction.atomic
-def measure_end_early(*, actor: Any, measure: Measure, reason: str) -> Measure:
-    """End a measure before its schedule is over (wrong person, policy exemption, …)."""
+def measure_end_early(
+    *, actor: Any, measure: Measure, reason: str, closed_at: dt.datetime | None = None
+) -> Measure:
+    """End a measure before its schedule is over (wrong person, policy exemption, …);
+    `closed_at`: when (valid time, now if not given), the person's check-out time too."""
     require_keeper(actor)
     check_measure(actor, measure)
     if not (reason or "").strip():
         raise field_error("reason", _("Give a reason"))
+    closed_at = check_closed_at(measure, closed_at)
     stay = open_stay(measure.person_id)
     if stay is not None:
-        stay_end(actor=actor, stay=stay, status=StayStatus.RELEASED, reason=reason)
-    return measure_close(actor=actor, measure=measure, status=MeasureStatus.ENDED, reason=reason)
+        try:
+            stay_end(
+                actor=actor, stay=stay, status=StayStatus.RELEASED, reason=reason, at=closed_at
+            )
+        except ValidationError as exc:
+            raise _renamed(exc, "checked_out_at", "closed_at") from None
+    return measure_close(
+        actor=actor,
+        measure=measure,
+        status=MeasureStatus.ENDED,
+        reason=reason,
+        closed_at=closed_at,
+    )
+
+
+def _renamed(exc: ValidationError, old: str, new: str) -> ValidationError:
+    if hasattr(exc, "error_dict") and old in exc.error_dict:
+        return ValidationError({(new if k == old else k): v for k, v in exc.error_dict.items()})
+    return exc
+
+
+def check_checked_out_at(
+    stay: Stay, at: dt.datetime | None, tolerance: dt.timedelta | None = None
+) -> dt.datetime:
+    """When the person left the room (now if not given), refused naming `checked_out_at` when
+    ahead of the clock beyond the policy's tolerance or before they checked in."""
+    return check_happened(
+        "checked_out_at",
+        at,
+        after=((stay.checked_in_at, _(LEFT_BEFORE_ARRIVAL)),),
+        tolerance=tolerance,
+    )
 
 
 def stay_end(
     *, actor: Any, stay: Stay, status: str, reason: str, at: dt.datetime | None = None
 ) -> Stay:
     """The person leaves the room; the room awaits disinfection once nobody is left in it.
+    `at`: when (valid time, now if not given), not before the check-in; the stay's
+    `checked_out_at` and the events are dated by it.
 
     An allocation the person never arrived for is cancelled and frees the room at once.
     """
-    at = at or timezone.now()
+    at = check_checked_out_at(stay, at)
     room = Room.objects.select_for_update().get(pk=stay.room_id)
     arrived = stay.status == StayStatus.IN
     old = stay.status
@@ -628,6 +715,7 @@ def stay_end(
     stay.save(update_fields=["status", "checked_out_at"])
     counted.done()
     event_record(
+        at=at,
         actor=actor,
         action="stay.ended",
         obj=stay,
@@ -644,6 +732,7 @@ def stay_end(
         room.status = new_status
         room.save(update_fields=["status"])
         event_record(
+            at=at,
             actor=actor,
             action="room.status_changed",
             obj=room,

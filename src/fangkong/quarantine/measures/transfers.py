@@ -5,6 +5,7 @@ records the transfer), handed over."""
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -12,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import event_record
-from fangkong.core import changes, dates
+from fangkong.core import changes
 from fangkong.core.access import Cap, acting_user, can, in_scope, key_filter, require, scope_key
 from fangkong.core.errors import field_error
-from fangkong.epi.cases.services import case_transfer
+from fangkong.epi.cases.services import case_transfer, check_happened
 from fangkong.epi.models import Case, CaseStatus
 from fangkong.people.models import Resident
 from fangkong.quarantine.measures.selectors import (
@@ -26,7 +27,12 @@ from fangkong.quarantine.measures.selectors import (
     site_ids_for,
     with_today,
 )
-from fangkong.quarantine.measures.services import measure_close, stay_end
+from fangkong.quarantine.measures.services import (
+    check_checked_out_at,
+    check_closed_at,
+    measure_close,
+    stay_end,
+)
 from fangkong.quarantine.models import (
     DueTestStatus,
     Measure,
@@ -162,16 +168,16 @@ def _transfer_locked(actor: Any, transfer: Transfer, expected: str) -> Transfer:
 
 
 def _when(value: dt.datetime | None, name: str, after: dt.datetime | None = None) -> dt.datetime:
-    now = timezone.now()
-    value = value or now
-    dates.check_date(name, value)
-    if after is not None and value < after:
-        raise field_error(name, _("This time is before the departure"))
-    return value
+    """When a step happened (valid time, now if not given): not ahead of the clock beyond the
+    policy's tolerance, not before the departure."""
+    return check_happened(name, value, after=((after, _("This time is before the departure")),))
 
 
-def _transfer_event(actor: Any, t: Transfer, old: str, reason: str = "") -> None:
+def _transfer_event(
+    actor: Any, t: Transfer, old: str, reason: str = "", at: dt.datetime | None = None
+) -> None:
     event_record(
+        at=at,
         actor=actor,
         action=f"transfer.{t.status}",
         obj=t,
@@ -191,19 +197,32 @@ def transfer_depart(
     transferred, and the person's open case records the closed-loop transfer."""
     t = _transfer_locked(actor, transfer, TransferStatus.REQUESTED)
     departed_at = _when(departed_at, "departed_at")
+    stay = open_stay(t.person_id)
+    measure = Measure.objects.filter(person_id=t.person_id, status=MeasureStatus.ACTIVE).first()
+    try:  # the departure ends the stay and the measure: it cannot come before either began
+        if stay is not None:
+            check_checked_out_at(stay, departed_at)
+        if measure is not None:
+            check_closed_at(measure, departed_at)
+    except ValidationError as exc:
+        raise field_error("departed_at", " ".join(exc.messages)) from None
     where = f"{t.get_destination_kind_display()} {t.destination}"
     reason = _("Closed-loop transfer to %(where)s") % {"where": where}
     t.status, t.departed_at = TransferStatus.DEPARTED, departed_at
     t.save(update_fields=["status", "departed_at"])
-    _transfer_event(actor, t, TransferStatus.REQUESTED)
-    stay = open_stay(t.person_id)
+    _transfer_event(actor, t, TransferStatus.REQUESTED, at=departed_at)
     if stay is not None:
         stay_end(
             actor=actor, stay=stay, status=StayStatus.TRANSFERRED, reason=reason, at=departed_at
         )
-    measure = Measure.objects.filter(person_id=t.person_id, status=MeasureStatus.ACTIVE).first()
     if measure is not None:
-        measure_close(actor=actor, measure=measure, status=MeasureStatus.TRANSFERRED, reason=reason)
+        measure_close(
+            actor=actor,
+            measure=measure,
+            status=MeasureStatus.TRANSFERRED,
+            reason=reason,
+            closed_at=departed_at,
+        )
     case = t.case if t.case is not None and t.case.status == CaseStatus.REPORTED else None
     case = case or open_case(t.person_id)
     if case is not None:
@@ -236,7 +255,7 @@ def transfer_hand_over(
     t.received_by = received_by[:60]
     t.status = TransferStatus.HANDED_OVER
     t.save(update_fields=["status", "handed_over_at", "received_by"])
-    _transfer_event(actor, t, TransferStatus.DEPARTED, reason=t.received_by)
+    _transfer_event(actor, t, TransferStatus.DEPARTED, reason=t.received_by, at=t.handed_over_at)
     return t
 
 

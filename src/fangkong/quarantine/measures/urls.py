@@ -8,6 +8,8 @@ from fangkong.quarantine.measures import views as v
 urlpatterns = [
     path("measures/", v.measure_list, name="measures"),
     path("measures/new/", v.measure_new, name="measure_new"),
+    path("measures/end/", v.measures_end, name="measures_end"),
+    path("sites/<int:pk>/stays/check-out/", v.site_stays_check_out, name="site_stays_check_out"),
     path("measures/<int:pk>/", v.measure_detail, name="measure"),
     path("measures/<int:pk>/close/", v.measure_close, name="measure_close"),
     path("measures/<int:pk>/checkin/", v.measure_checkin, name="measure_checkin"),

@@ -19,20 +19,40 @@ from django.views.decorators.http import require_POST
 from fangkong.core.access import Cap, can, require
 from fangkong.core.errors import BulkErrors
 from fangkong.core.pages import apply_errors, flash, page_window
-from fangkong.quarantine.measures import checks, release, rules, selectors, services, transfers
+from fangkong.quarantine.measures import (
+    bulk,
+    checks,
+    release,
+    rules,
+    selectors,
+    services,
+    transfers,
+)
 from fangkong.quarantine.measures.forms import (
     AlertHandleForm,
     CheckInForm,
     DayForm,
     DepartForm,
     HandOverForm,
+    MeasureEndForm,
     MeasureFilterForm,
     MeasureStartForm,
     ReasonForm,
+    ReleaseForm,
     SampledForm,
+    SiteReleaseForm,
     TransferForm,
 )
-from fangkong.quarantine.models import AlertStatus, Measure, MeasureStatus, Site, TransferStatus
+from fangkong.quarantine.models import (
+    AlertStatus,
+    Measure,
+    MeasureStatus,
+    Site,
+    Stay,
+    TransferStatus,
+)
+from fangkong.quarantine.sites import selectors as sites_selectors
+from fangkong.quarantine.sites.forms import StaysOutForm
 
 
 def _day(request: HttpRequest) -> dt.date:
@@ -45,16 +65,15 @@ def _day(request: HttpRequest) -> dt.date:
 # Measures ----------------------------------------------------------------------------------------
 
 
-@login_required
-def measure_list(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+def _filtered(request: HttpRequest, query: QueryDict) -> tuple[MeasureFilterForm, Any, str]:
+    """The measures list's filter form, its measures and its status, from `query`."""
     sites = list(selectors.sites_for_measures(request.user).values_list("pk", "name"))
-    form = MeasureFilterForm(request.GET or None, sites=sites)
+    form = MeasureFilterForm(query or None, sites=sites)
     f = form.cleaned_data if form.is_valid() else {}
     status = f.get("status") or MeasureStatus.ACTIVE
     qs = selectors.measure_search(
         request.user,
-        today=today,
+        today=timezone.localdate(),
         category=f.get("category", ""),
         phase=f.get("phase", ""),
         where=f.get("where", ""),
@@ -63,12 +82,116 @@ def measure_list(request: HttpRequest) -> HttpResponse:
         missed=bool(f.get("missed")),
         status="" if status == "all" else status,
     )
+    return form, qs, status
+
+
+def _filter_query(form: MeasureFilterForm) -> str:
+    """The list's filters as a query string (no page number): what "all matching" sends."""
+    query = QueryDict(mutable=True)
+    if form.is_bound and form.is_valid():
+        query.update({k: str(v) for k, v in form.cleaned_data.items() if v})
+    return query.urlencode()
+
+
+@login_required
+def measure_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form, qs, status = _filtered(request, request.GET)
     rows, pager = page_window(request, qs)
+    can_end = can(request.user, Cap.MEASURES_KEEP) or can(request.user, Cap.QUARANTINE_MANAGE)
     return render(
         request,
         "quarantine/measure_list.html",
-        {"form": form, "rows": rows, "pager": pager, "today": today, "section": "measures"},
+        {
+            "form": form,
+            "rows": rows,
+            "pager": pager,
+            "today": today,
+            "can_end": can_end and status == MeasureStatus.ACTIVE,
+            "end_form": MeasureEndForm(),
+            "all_end_form": MeasureEndForm(auto_id="all_%s"),
+            "query": _filter_query(form),
+            # one COUNT only when the matches run past this page
+            "matching": qs.count() if pager["next"] else pager["first"] - 1 + len(rows),
+            "section": "measures",
+        },
     )
+
+
+# Refused measures named in the messages after a refused bulk change (the rest are counted).
+REFUSED_NAMED = 10
+
+
+def report_batch(
+    request: HttpRequest, batch: Any, names: dict[int, str], done: str, what: str
+) -> None:
+    """Messages after a bulk change: the refused rows named (up to `REFUSED_NAMED`), or what
+    was done (`done` with %(changed)s and %(unchanged)s)."""
+    if batch.refused:
+        messages.error(request, what % {"n": len(batch.refused)})
+        for pk in sorted(batch.refused)[:REFUSED_NAMED]:
+            messages.error(request, f"{names.get(pk, f'#{pk}')}: {batch.refused[pk]}")
+        return
+    messages.success(
+        request, done % {"changed": len(batch.changed), "unchanged": len(batch.unchanged)}
+    )
+
+
+@login_required
+@require_POST
+def measures_end(request: HttpRequest) -> HttpResponse:
+    """End the ticked measures, or (`query`: the list's filter) every active measure matching
+    the filter: shown first for confirmation with their number, then ended all at once."""
+    services.require_keeper(request.user)
+    form = MeasureEndForm(request.POST)
+    by_filter = "query" in request.POST
+    query = request.POST.get("query", "")
+    back = redirect(
+        f"{reverse('quarantine:measures')}?{query}" if by_filter else reverse("quarantine:measures")
+    )
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    if not form.is_valid() or not (ids or by_filter):
+        flash(request, form=form)
+        if not (ids or by_filter):
+            messages.error(request, _("Tick the measures to end."))
+        return back
+    selection = None
+    if by_filter:
+        filter_form, qs, _status = _filtered(request, QueryDict(query))
+        selection = qs.filter(status=MeasureStatus.ACTIVE)
+        if "confirm" not in request.POST:
+            context = {
+                "form": form,
+                "filter_form": filter_form,
+                "query": query,
+                "count": selection.count(),
+                "section": "measures",
+            }
+            return render(request, "quarantine/measures_end_confirm.html", context)
+    try:
+        batch = bulk.measures_end(
+            actor=request.user,
+            ids=None if by_filter else ids,
+            selection=selection,
+            **form.cleaned_data,
+        )
+    except ValidationError as exc:
+        flash_at_fields(request, exc, form)
+        return back
+    named = sorted(batch.refused)[:REFUSED_NAMED]
+    names = dict(
+        selectors.measures_for_user(request.user)
+        .filter(pk__in=named)
+        .values_list("pk", "person__name")
+    )
+    report_batch(
+        request,
+        batch,
+        names,
+        _("%(changed)s measures ended, %(unchanged)s had already ended."),
+        _("Nothing was changed: %(n)s measures cannot be ended."),
+    )
+    return back
 
 
 @login_required
@@ -131,7 +254,9 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if active and stay is not None
             else []
         ),
-        "close_form": ReasonForm(),
+        "close_form": MeasureEndForm(),
+        "release_form": ReleaseForm(),
+        "site_release_form": SiteReleaseForm(),
         "checkin_form": CheckInForm(initial={"day": today}),
         "sampled_form": SampledForm(),
         "section": "measures",
@@ -139,12 +264,26 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "quarantine/measure_detail.html", context)
 
 
-def _measure_action(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
+def flash_at_fields(request: HttpRequest, exc: ValidationError, form: Form | None) -> None:
+    """A service's refusal as messages, each error of one of the form's fields named by the
+    field's label ("Ended at: the measure had not started yet")."""
+    if form is None or not hasattr(exc, "error_dict"):
+        flash(request, exc=exc)
+        return
+    for name, errors in exc.message_dict.items():
+        label = form.fields[name].label if name in form.fields else None
+        for message in errors:
+            messages.error(request, f"{label}: {message}" if label else message)
+
+
+def _measure_action(
+    request: HttpRequest, pk: int, action: Any, form: Form | None = None
+) -> HttpResponse:
     measure = selectors.measure_for_user(request.user, pk)
     try:
         message = action(measure)
     except ValidationError as exc:
-        flash(request, exc=exc)
+        flash_at_fields(request, exc, form)
     else:
         messages.success(request, message)
     return redirect("quarantine:measure", pk=pk)
@@ -154,7 +293,7 @@ def _measure_action(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
 @require_POST
 def measure_close(request: HttpRequest, pk: int) -> HttpResponse:
     services.require_keeper(request.user)
-    form = ReasonForm(request.POST)
+    form = MeasureEndForm(request.POST)
     if not form.is_valid():
         flash(request, form=form)
         return redirect("quarantine:measure", pk=pk)
@@ -163,7 +302,7 @@ def measure_close(request: HttpRequest, pk: int) -> HttpResponse:
         services.measure_end_early(actor=request.user, measure=measure, **form.cleaned_data)
         return _("Measure ended.")
 
-    return _measure_action(request, pk, close)
+    return _measure_action(request, pk, close, form)
 
 
 @login_required
@@ -206,23 +345,35 @@ def _alert_message(result: checks.CheckResult) -> str:
 @login_required
 @require_POST
 def measure_release(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReleaseForm(request.POST)
+    if not form.is_valid():
+        flash(request, form=form)
+        return redirect("quarantine:measure", pk=pk)
+
     def do(measure: Measure) -> str:
-        released = release.measure_release(actor=request.user, measure=measure)
+        released = release.measure_release(actor=request.user, measure=measure, **form.cleaned_data)
         return _("Released. Certificate %(number)s.") % {"number": released.certificate_number}
 
-    return _measure_action(request, pk, do)
+    return _measure_action(request, pk, do, form)
 
 
 @login_required
 @require_POST
 def measure_site_release(request: HttpRequest, pk: int) -> HttpResponse:
+    form = SiteReleaseForm(request.POST)
+    if not form.is_valid():
+        flash(request, form=form)
+        return redirect("quarantine:measure", pk=pk)
+
     def do(measure: Measure) -> str:
-        stay = release.measure_release_from_site(actor=request.user, measure=measure)
+        stay = release.measure_release_from_site(
+            actor=request.user, measure=measure, **form.cleaned_data
+        )
         return _("Released from %(site)s; the community takes over at home.") % {
             "site": stay.site.name
         }
 
-    return _measure_action(request, pk, do)
+    return _measure_action(request, pk, do, form)
 
 
 @login_required
@@ -537,7 +688,7 @@ def _transfer_step(
     try:
         step(actor=request.user, transfer=transfer, **form.cleaned_data)
     except ValidationError as exc:
-        flash(request, exc=exc)
+        flash_at_fields(request, exc, form)
     else:
         messages.success(request, _("Saved."))
     return redirect("quarantine:transfers")
@@ -559,3 +710,57 @@ def transfer_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def transfer_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return _transfer_step(request, pk, ReasonForm, transfers.transfer_cancel)
+
+
+# Many people leave a site ------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def site_stays_check_out(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ticked people at a site, or (`all_due`) everyone there whose centralised phase is
+    over, leave for the home phase at the time given: all or nothing (the site's stays page)."""
+    require(request.user, Cap.QUARANTINE_MANAGE)
+    site = sites_selectors.site_for(request.user, pk, Cap.QUARANTINE_MANAGE)
+    back = redirect("quarantine:site_stays", pk=pk)
+    form = StaysOutForm(request.POST)
+    if not form.is_valid():
+        flash(request, form=form)
+        return back
+    here = Stay.objects.filter(site=site)
+    ids: list[int] | None = None
+    if "all_due" in request.POST:
+        here = selectors.due_home(request.user, site, timezone.localdate())
+        if "confirm" not in request.POST:
+            context = {
+                "site": site,
+                "leaving": True,
+                "at": form.cleaned_data["checked_out_at"],
+                "at_name": "checked_out_at",
+                "at_label": form.fields["checked_out_at"].label,
+                "count": here.count(),
+                "section": "quarantine_sites",
+            }
+            return render(request, "quarantine/site_stays_confirm.html", context)
+    else:
+        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+        if not ids:
+            messages.error(request, _("Tick the people who leave."))
+            return back
+    try:
+        batch = bulk.stays_leave(
+            actor=request.user, ids=ids, selection=here, at=form.cleaned_data["checked_out_at"]
+        )
+    except ValidationError as exc:
+        flash_at_fields(request, exc, form)
+        return back
+    named = sorted(batch.refused)[:REFUSED_NAMED]
+    names = dict(Stay.objects.filter(site=site, pk__in=named).values_list("pk", "person__name"))
+    report_batch(
+        request,
+        batch,
+        names,
+        _("%(changed)s people left for the home phase, %(unchanged)s had already left."),
+        _("Nobody was checked out: %(n)s of them cannot leave yet."),
+    )
+    return back

@@ -8,7 +8,8 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
 
 from fangkong.core.access import Cap, require
 from fangkong.core.apikit import (
@@ -23,7 +24,10 @@ from fangkong.core.apikit import (
     found,
     paginate,
 )
+from fangkong.core.dates import Happened
+from fangkong.core.errors import field_error
 from fangkong.places.selectors import place_in_scope
+from fangkong.quarantine.batches import BatchOut, batch_out
 from fangkong.quarantine.models import (
     Room,
     RoomStatus,
@@ -35,6 +39,7 @@ from fangkong.quarantine.models import (
 from fangkong.quarantine.sites import selectors, services
 
 router = Router(tags=["quarantine"])
+CheckedInQuery = Query(None, description="When the person arrived (valid time); now if left out")
 
 
 # Shapes ---------------------------------------------------------------------------------
@@ -67,6 +72,10 @@ class QuarantineSiteOut(Schema):
     longitude: float | None
     phone: str
     active: bool
+    opened_at: dt.datetime = Field(description="When the site opened (valid time)")
+    closed_at: dt.datetime | None = Field(
+        description="While out of use: when it was closed or suspended (valid time)"
+    )
     occupancy: OccupancyOut
 
 
@@ -83,6 +92,15 @@ class QuarantineSiteIn(Schema):
     latitude: float | None = None
     longitude: float | None = None
     phone: str = Field("", max_length=20)
+    opened_at: Happened | None = Field(
+        None, description="When the site opened (valid time); now if left out"
+    )
+
+
+class SiteInUseIn(Schema):
+    active: bool = Field(description="false: close or suspend the site; true: open it again")
+    reason: str = Field(max_length=300)
+    at: Happened | None = Field(None, description="When (valid time); now if left out")
 
 
 class SiteStaffIn(Schema):
@@ -137,6 +155,9 @@ class RoomsAddedOut(Schema):
 class RoomStatusIn(Schema):
     status: Literal["available", "cleaning", "closed"]
     reason: str = Field("", max_length=300)
+    changed_at: Happened | None = Field(
+        None, description="When the status changed (valid time); now if left out"
+    )
 
 
 class QuarantineStayOut(Schema):
@@ -151,6 +172,25 @@ class QuarantineStayOut(Schema):
     allocated_at: dt.datetime
     checked_in_at: dt.datetime | None
     checked_out_at: dt.datetime | None
+
+
+class StaysInIn(Schema):
+    """Either `ids` or `all_expected` (everyone allocated to the site and not yet arrived)."""
+
+    ids: list[int] | None = Field(None, max_length=100_000, description="Stay ids at this site")
+    all_expected: bool = Field(False, description="Instead of ids: everyone expected here")
+    checked_in_at: Happened | None = Field(
+        None, description="When they arrived (valid time, the same for all); now if left out"
+    )
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"ids": [501, 502, 503], "checked_in_at": "2022-05-07T14:20:00+08:00"},
+                {"all_expected": True},
+            ]
+        }
+    }
 
 
 class StayMoveIn(Schema):
@@ -178,6 +218,8 @@ def _site_out(site: Site, figures: selectors.Occupancy, staff: list[str] | None 
         "longitude": site.longitude,
         "phone": site.phone,
         "active": site.active,
+        "opened_at": site.opened_at,
+        "closed_at": site.closed_at,
         "occupancy": _occupancy(figures),
     }
     if staff is not None:
@@ -273,6 +315,7 @@ def quarantine_site_new(request: HttpRequest, payload: QuarantineSiteIn) -> Stat
             latitude=payload.latitude,
             longitude=payload.longitude,
             phone=payload.phone,
+            opened_at=payload.opened_at,
         )
     return Status(201, _site_detail(_site(request, site.pk)))
 
@@ -295,6 +338,26 @@ def quarantine_site_staff(request: HttpRequest, site_id: Id, payload: SiteStaffI
     site = _site(request, site_id, Cap.QUARANTINE_MANAGE)
     services.site_staff_set(actor=request.user, site=site, usernames=payload.usernames)
     return _site_detail(site)
+
+
+@router.post(
+    "/quarantine/sites/{int:site_id}/in-use",
+    response={200: QuarantineSiteDetailOut, **ERRORS},
+    summary="Close, suspend or reopen a site",
+)
+def quarantine_site_in_use(request: HttpRequest, site_id: Id, payload: SiteInUseIn) -> dict:
+    """Take a site out of use (nobody may be allocated to it or staying there) or open it
+    again, with the reason and when it happened (`at`, valid time: the figures as of an
+    earlier moment still count the site as it was then)."""
+    site = _site(request, site_id, Cap.QUARANTINE_MANAGE)
+    services.site_set_in_use(
+        actor=request.user,
+        site=site,
+        active=payload.active,
+        reason=payload.reason,
+        at=payload.at,
+    )
+    return _site_detail(_site(request, site_id))
 
 
 # Rooms ----------------------------------------------------------------------------------
@@ -360,7 +423,11 @@ def quarantine_room_status(request: HttpRequest, room_id: Id, payload: RoomStatu
     """Close, reopen, or mark disinfected (awaiting disinfection → available); audited."""
     room = selectors.room_for(request.user, room_id, Cap.QUARANTINE_MANAGE)
     services.room_set_status(
-        actor=request.user, room=room, status=payload.status, reason=payload.reason
+        actor=request.user,
+        room=room,
+        status=payload.status,
+        reason=payload.reason,
+        changed_at=payload.changed_at,
     )
     return _room_out(room)
 
@@ -396,10 +463,40 @@ def quarantine_stays(
     response={200: QuarantineStayOut, **ERRORS},
     summary="Check a person in",
 )
-def quarantine_stay_check_in(request: HttpRequest, stay_id: Id) -> dict[str, Any]:
+def quarantine_stay_check_in(
+    request: HttpRequest, stay_id: Id, checked_in_at: Happened | None = CheckedInQuery
+) -> dict[str, Any]:
+    """The person arrived: at `checked_in_at` (valid time, now if left out), not before the
+    room was allocated nor before their measure started (422 naming the field)."""
     stay = selectors.stay_for(request.user, stay_id, Cap.QUARANTINE_MANAGE)
-    services.stay_check_in(actor=request.user, stay=stay)
+    services.stay_check_in(actor=request.user, stay=stay, at=checked_in_at)
     return _stay_out(stay)
+
+
+@router.post(
+    "/quarantine/sites/{int:site_id}/stays/check-in",
+    response={200: BatchOut, 409: BatchOut, **ERRORS},
+    summary="Check many people in",
+)
+def quarantine_stays_check_in(
+    request: HttpRequest, site_id: Id, payload: StaysInIn
+) -> Status[dict[str, Any]]:
+    """A bus arrives: check in the stays `ids` at this site, or everyone expected here
+    (`all_expected`), all at `checked_in_at` (valid time, now if left out). All or nothing:
+    a stay not at this site, not expected, or an arrival before a stay's allocation or its
+    measure's start answers 409 naming each id, and nothing changes. People already in are
+    `unchanged`, so sending the same request again changes nothing."""
+    site = _site(request, site_id, Cap.QUARANTINE_MANAGE)
+    if (payload.ids is None) == (not payload.all_expected):
+        raise field_error("ids", _("Send either ids or all_expected"))
+    here = Stay.objects.filter(site=site)
+    batch = services.stays_arrive(
+        actor=request.user,
+        ids=payload.ids,
+        selection=here if payload.ids is not None else here.filter(status=StayStatus.PLANNED),
+        at=payload.checked_in_at,
+    )
+    return Status(409 if batch.refused else 200, batch_out(batch))
 
 
 @router.post(

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fangkong.core.dates import HappenedField
 from fangkong.core.uploads import ImportFileField
 from fangkong.quarantine.models import RoomStatus, SiteKind
 
@@ -24,6 +25,25 @@ class SiteForm(forms.Form):
     latitude = forms.FloatField(label=_("Latitude"), required=False)
     longitude = forms.FloatField(label=_("Longitude"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    opened_at = HappenedField(label=_("Opened at"))
+
+
+class SiteInUseForm(forms.Form):
+    active = forms.TypedChoiceField(
+        label=_("The site is"),
+        choices=[("0", _("Closed or suspended")), ("1", _("In use again"))],
+        coerce=lambda v: v == "1",
+    )
+    at = HappenedField(label=_("Since"))
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class StaysInForm(forms.Form):
+    checked_in_at = HappenedField(label=_("Arrived at"))
+
+
+class StaysOutForm(forms.Form):
+    checked_out_at = HappenedField(label=_("Left at"))
 
 
 class RoomsGenerateForm(forms.Form):
@@ -65,6 +85,7 @@ class RoomStatusForm(forms.Form):
         choices=[(s.value, s.label) for s in RoomStatus if s != RoomStatus.OCCUPIED],
     )
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    changed_at = HappenedField(label=_("Changed at"))
 
 
 class StaffForm(forms.Form):

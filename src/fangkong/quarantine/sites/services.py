@@ -16,13 +16,18 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from fangkong.accounts.models import User
 from fangkong.accounts.services import staff_set
+from fangkong.audit.history import changes_of, last_change_at
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
 from fangkong.core import changes
 from fangkong.core.access import Cap, in_scope, require
-from fangkong.core.errors import field_error
+from fangkong.core.bulk import StatusBatch, chunks
+from fangkong.core.db import in_ids
+from fangkong.core.errors import field_error, need_reason
+from fangkong.epi.cases.services import check_happened
 from fangkong.places.models import Division
 from fangkong.quarantine.models import (
     STAY_OPEN,
@@ -56,6 +61,12 @@ MANUAL_STATUS: dict[str, set[str]] = {
     RoomStatus.OCCUPIED: set(),
 }
 
+ROOM_BEFORE_LAST_CHANGE = gettext_noop("This is before the room's last recorded status change")
+SITE_BEFORE_LAST_CHANGE = gettext_noop("This is before the site's last recorded change")
+CLOSED_BEFORE_OPENING = gettext_noop("The site had not opened yet")
+ARRIVED_BEFORE_ALLOCATION = gettext_noop("The person cannot arrive before the room was allocated")
+ARRIVED_BEFORE_MEASURE = gettext_noop("The person cannot arrive before their measure started")
+
 
 # Sites --------------------------------------------------------------------------------------
 
@@ -82,8 +93,10 @@ def site_register(
     latitude: float | None = None,
     longitude: float | None = None,
     phone: str = "",
+    opened_at: dt.datetime | None = None,
 ) -> Site:
-    """Register a quarantine site in the actor's jurisdiction (a site manager staffs it)."""
+    """Register a quarantine site in the actor's jurisdiction (a site manager staffs it);
+    `opened_at`: when it opened (valid time, now if not given)."""
     require(actor, Cap.QUARANTINE_MANAGE)
     code = (code or "").strip().upper()
     if not SITE_CODE_RE.match(code):
@@ -101,6 +114,7 @@ def site_register(
     phone = (phone or "").strip()
     if phone and not PHONE_RE.match(phone):
         raise field_error("phone", _("Write the phone number with digits only"))
+    opened_at = check_happened("opened_at", opened_at)
     site = Site.objects.create(
         code=code,
         name=name[:120],
@@ -111,10 +125,12 @@ def site_register(
         latitude=latitude,
         longitude=longitude,
         phone=phone,
+        opened_at=opened_at,
     )
     if is_site_manager(actor):
         site.staff.add(actor)
     event_record(
+        at=opened_at,
         actor=actor,
         action="site.registered",
         obj=site,
@@ -136,6 +152,56 @@ def site_staff_set(*, actor: Any, site: Site, usernames: Iterable[str]) -> tuple
     return staff_set(
         actor=actor, obj=site, usernames=usernames, action="site.staff_changed", check=keeps_oneself
     )
+
+
+# How an event writes the site's `active` flag (the figures read it back: `in_use_at`).
+SITE_STATES = {"in_use": gettext_lazy("In use"), "closed": gettext_lazy("Closed or suspended")}
+
+
+def site_state(active: bool) -> str:
+    return "in_use" if active else "closed"
+
+
+@transaction.atomic
+def site_set_in_use(
+    *, actor: Any, site: Site, active: bool, reason: str, at: dt.datetime | None = None
+) -> Site:
+    """Close or suspend a site (nobody may be allocated or inside), or open it again, saying
+    why; `at`: when (valid time, now if not given), not before it opened nor before its last
+    recorded change. The event dates the change: figures as of a moment read it back."""
+    require(actor, Cap.QUARANTINE_MANAGE)
+    require_site(actor, site)
+    reason = need_reason(reason)
+    locked = Site.objects.select_for_update().get(pk=site.pk)
+    at = check_happened(
+        "at",
+        at,
+        after=(
+            (locked.opened_at, _(CLOSED_BEFORE_OPENING)),
+            (last_change_at("quarantine.site", locked.pk, "active"), _(SITE_BEFORE_LAST_CHANGE)),
+        ),
+    )
+    if locked.active == active:
+        return locked
+    if not active and Stay.objects.filter(site=locked, status__in=STAY_OPEN).exists():
+        raise field_error(
+            "active", _("People are allocated to or staying at this site: move or release them")
+        )
+    locked.active = active
+    locked.closed_at = None if active else at
+    locked.save(update_fields=["active", "closed_at"])
+    event_record(
+        at=at,
+        actor=actor,
+        action="site.reopened" if active else "site.closed",
+        obj=locked,
+        field="active",
+        from_value=site_state(not active),
+        to_value=site_state(active),
+        reason=reason,
+    )
+    site.active, site.closed_at = locked.active, locked.closed_at
+    return locked
 
 
 # Rooms --------------------------------------------------------------------------------------
@@ -295,8 +361,17 @@ def _rooms_write(site: Site, rooms: Sequence[RoomSpec]) -> RoomsAdded:
 
 
 @transaction.atomic
-def rooms_set_status(*, actor: Any, rooms: Sequence[Room], status: str, reason: str = "") -> int:
-    """Close, reopen or mark rooms disinfected; each change is an audit event. All or none."""
+def rooms_set_status(
+    *,
+    actor: Any,
+    rooms: Sequence[Room],
+    status: str,
+    reason: str = "",
+    changed_at: dt.datetime | None = None,
+) -> int:
+    """Close, reopen or mark rooms disinfected; each change is an audit event. All or none.
+    `changed_at`: when (valid time, now if not given), the events' time; refused naming it
+    when ahead of the clock or before a room's last recorded status change."""
     require(actor, Cap.QUARANTINE_MANAGE)
     if status not in RoomStatus.values:
         raise field_error("status", _("Unknown room status"))
@@ -335,8 +410,16 @@ def rooms_set_status(*, actor: Any, rooms: Sequence[Room], status: str, reason: 
     changing = [r for r in locked if r.status != status]
     if not changing:
         return 0
+    now = check_happened("changed_at", changed_at)
+    if changed_at is not None:
+        last = (
+            changes_of("quarantine.room", ["status"])
+            .filter(object_id__in=[str(r.pk) for r in changing], at__gt=now)
+            .exists()
+        )
+        if last:
+            raise field_error("changed_at", _(ROOM_BEFORE_LAST_CHANGE))
     Room.objects.filter(pk__in=[r.pk for r in changing]).update(status=status)
-    now = timezone.now()
     user_id, actor_name = actor_columns(actor)
     events_record_bulk(
         EventRow(
@@ -358,8 +441,15 @@ def rooms_set_status(*, actor: Any, rooms: Sequence[Room], status: str, reason: 
     return len(changing)
 
 
-def room_set_status(*, actor: Any, room: Room, status: str, reason: str = "") -> Room:
-    rooms_set_status(actor=actor, rooms=[room], status=status, reason=reason)
+def room_set_status(
+    *,
+    actor: Any,
+    room: Room,
+    status: str,
+    reason: str = "",
+    changed_at: dt.datetime | None = None,
+) -> Room:
+    rooms_set_status(actor=actor, rooms=[room], status=status, reason=reason, changed_at=changed_at)
     room.refresh_from_db()
     return room
 
@@ -367,33 +457,96 @@ def room_set_status(*, actor: Any, room: Room, status: str, reason: str = "") ->
 # Stays: check-in, move ----------------------------------------------------------------------
 
 
+STAY_COLUMNS = (
+    "pk",
+    "status",
+    "room_id",
+    "person_id",
+    "division_key",
+    "person__name",
+    "room__building",
+    "room__number",
+    "allocated_at",
+    "measure__started_at",
+    "checked_in_at",
+)
+
+
+def stay_rows(actor: Any, ids: Sequence[int] | None, selection: Any) -> list[tuple[Any, ...]]:
+    """`STAY_COLUMNS` of the chosen stays at the actor's sites (the stays `ids`, or all of
+    `selection`), locked until the change is written."""
+    mine = Stay.objects.filter(site__in=sites_for(actor, Cap.QUARANTINE_MANAGE))
+    qs = mine if selection is None else mine.filter(pk__in=selection.values("pk"))
+    qs = qs.select_for_update(of=("self",)).order_by("pk")
+    if ids is None:
+        return list(qs.values_list(*STAY_COLUMNS))
+    rows: list[tuple[Any, ...]] = []
+    for chunk in chunks(ids):
+        rows.extend(qs.filter(pk__in=in_ids(chunk)).values_list(*STAY_COLUMNS))
+    return rows
+
+
+def stays_missing(batch: StatusBatch, ids: Sequence[int] | None, rows: list[tuple[Any, ...]]):
+    """Ids not found at the actor's sites are refused (an outsider learns nothing more)."""
+    if ids is None:
+        return
+    found = {r[0] for r in rows}
+    for pk in ids:
+        if pk not in found:
+            batch.refused[pk] = _("No stay with this id at your sites")
+
+
 @transaction.atomic
-def stays_check_in(*, actor: Any, stays: Sequence[Stay], at: dt.datetime | None = None) -> int:
-    """People allocated to rooms arrive: planned → in (all or none)."""
+def stays_arrive(
+    *,
+    actor: Any,
+    ids: Iterable[int] | None = None,
+    selection: Any = None,
+    at: dt.datetime | None = None,
+) -> StatusBatch:
+    """People allocated to rooms arrive: planned → in, at `at` (valid time for the whole
+    batch, now if not given): the stays `ids`, or every stay of `selection` (e.g. everyone
+    expected at a site).
+
+    All or nothing: an id not at the actor's sites, a stay that is not expected, or an arrival
+    dated before the stay's allocation or its measure's start refuses the batch, naming each
+    such id, and nothing is written. People already in are `unchanged` (running the same
+    check-in twice changes nothing). The rest change in one UPDATE per 10,000 stays, with one
+    audit event each written at once and the running counts told once.
+    """
     require(actor, Cap.QUARANTINE_MANAGE)
-    ids = sorted({s.pk for s in stays})
-    if not ids:
-        raise field_error("stays", _("Choose at least one person"))
-    allowed = set(sites_for(actor, Cap.QUARANTINE_MANAGE).values_list("pk", flat=True))
-    locked = list(
-        Stay.objects.select_for_update(of=("self",))
-        .filter(pk__in=ids)
-        .select_related("person", "room")
-    )
-    for stay in locked:
-        if stay.site_id not in allowed:
-            raise field_error("site", _("This site is not one you manage"))
-        if stay.status != StayStatus.PLANNED:
-            raise field_error(
-                "stays",
-                _("%(person)s is not expected (%(status)s)")
-                % {"person": stay.person.name, "status": stay.get_status_display()},
-            )
-    at = at or timezone.now()
-    counted = changes.changing("stay", [s.room_id for s in locked])  # command dashboard counts
-    Stay.objects.filter(pk__in=ids).update(status=StayStatus.IN, checked_in_at=at)
+    at = check_happened("checked_in_at", at)
+    wanted = None if ids is None else sorted(set(ids))
+    rows = stay_rows(actor, wanted, selection)
+    batch = StatusBatch()
+    stays_missing(batch, wanted, rows)
+    moving = []
+    for row in rows:
+        pk, status, name = row[0], row[1], row[5]
+        allocated, started = row[8], row[9]
+        if status == StayStatus.IN:
+            batch.unchanged.append(pk)
+        elif status != StayStatus.PLANNED:
+            batch.refused[pk] = _("%(person)s is not expected (%(status)s)") % {
+                "person": name,
+                "status": StayStatus(status).label,
+            }
+        elif at < allocated:
+            batch.refused[pk] = _(ARRIVED_BEFORE_ALLOCATION)
+        elif started is not None and at < started:
+            batch.refused[pk] = _(ARRIVED_BEFORE_MEASURE)
+        else:
+            moving.append(row)
+    if batch.refused or not moving:
+        return batch
+    batch.changed = [r[0] for r in moving]
+    rooms = sorted({r[2] for r in moving})
+    counted = changes.changing("stay", rooms)  # the command dashboard's running counts
+    for chunk in chunks(batch.changed):
+        Stay.objects.filter(pk__in=in_ids(chunk)).update(status=StayStatus.IN, checked_in_at=at)
     counted.done()
-    Room.objects.filter(pk__in={s.room_id for s in locked}).update(status=RoomStatus.OCCUPIED)
+    for chunk in chunks(rooms):
+        Room.objects.filter(pk__in=in_ids(chunk)).update(status=RoomStatus.OCCUPIED)
     user_id, actor_name = actor_columns(actor)
     events_record_bulk(
         EventRow(
@@ -402,21 +555,50 @@ def stays_check_in(*, actor: Any, stays: Sequence[Stay], at: dt.datetime | None 
             actor_name=actor_name,
             action="stay.checked_in",
             object_type="quarantine.stay",
-            object_id=str(s.pk),
-            object_label=f"{s.person.name} @ {s.room}"[:200],
-            person_id=s.person_id,
-            division_key=s.division_key,
+            object_id=str(pk),
+            object_label=f"{name} @ {room_label(building, number)}"[:200],
+            person_id=person_id,
+            division_key=key,
             field="status",
             from_value=StayStatus.PLANNED,
             to_value=StayStatus.IN,
         )
-        for s in locked
+        for pk, _status, _room, person_id, key, name, building, number, *_rest in moving
     )
-    return len(locked)
+    return batch
 
 
-def stay_check_in(*, actor: Any, stay: Stay) -> Stay:
-    stays_check_in(actor=actor, stays=[stay])
+def stays_check_in(*, actor: Any, stays: Sequence[Stay], at: dt.datetime | None = None) -> int:
+    """Check in the stays chosen on a page (all or none): `stays_arrive`, where someone
+    already in is refused as not expected."""
+    ids = sorted({s.pk for s in stays})
+    if not ids:
+        raise field_error("stays", _("Choose at least one person"))
+    require(actor, Cap.QUARANTINE_MANAGE)
+    if (
+        Stay.objects.filter(pk__in=in_ids(ids))
+        .exclude(site__in=sites_for(actor, Cap.QUARANTINE_MANAGE))
+        .exists()
+    ):
+        raise field_error("site", _("This site is not one you manage"))
+    inside = Stay.objects.filter(pk__in=in_ids(ids), status=StayStatus.IN).select_related("person")
+    for stay in inside[:1]:
+        raise field_error(
+            "stays",
+            _("%(person)s is not expected (%(status)s)")
+            % {"person": stay.person.name, "status": stay.get_status_display()},
+        )
+    batch = stays_arrive(actor=actor, ids=ids, at=at)
+    if batch.refused:  # dated too early (the time's fault), or no longer expected
+        messages = sorted(set(batch.refused.values()))
+        dated = {_(ARRIVED_BEFORE_ALLOCATION), _(ARRIVED_BEFORE_MEASURE)}
+        field = "checked_in_at" if set(messages) <= dated else "stays"
+        raise field_error(field, " ".join(messages))
+    return len(batch.changed)
+
+
+def stay_check_in(*, actor: Any, stay: Stay, at: dt.datetime | None = None) -> Stay:
+    stays_check_in(actor=actor, stays=[stay], at=at)
     stay.refresh_from_db()
     return stay
 

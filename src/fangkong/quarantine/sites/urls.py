@@ -11,6 +11,7 @@ urlpatterns = [
     path("sites/<int:pk>/rooms/import/", views.site_rooms_import, name="site_rooms_import"),
     path("sites/<int:pk>/rooms/status/", views.site_rooms_status, name="site_rooms_status"),
     path("sites/<int:pk>/staff/", views.site_staff, name="site_staff"),
+    path("sites/<int:pk>/in-use/", views.site_in_use, name="site_in_use"),
     path("sites/<int:pk>/stays/", views.site_stays, name="site_stays"),
     path("rooms/<int:pk>/", views.room_detail, name="room"),
     path("stays/<int:pk>/move/", views.stay_move, name="stay_move"),

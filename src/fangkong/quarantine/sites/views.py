@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from fangkong.core.access import Cap, can, require
 from fangkong.core.pages import apply_errors, flash, page_window
 from fangkong.core.uploads import uploaded_path
 from fangkong.places.selectors import place_in_scope
-from fangkong.quarantine.models import RoomStatus, StayStatus
+from fangkong.quarantine.models import RoomStatus, Site, Stay, StayStatus
 from fangkong.quarantine.sites import rooms_import, selectors, services
 from fangkong.quarantine.sites.forms import (
     MoveForm,
@@ -21,7 +22,10 @@ from fangkong.quarantine.sites.forms import (
     RoomsImportForm,
     RoomStatusForm,
     SiteForm,
+    SiteInUseForm,
     StaffForm,
+    StaysInForm,
+    StaysOutForm,
 )
 
 SITES = "quarantine_sites"
@@ -29,6 +33,21 @@ SITES = "quarantine_sites"
 
 def _ids(request: HttpRequest, name: str) -> list[int]:
     return [int(v) for v in request.POST.getlist(name) if v.isdigit()]
+
+
+def flash_labelled(
+    request: HttpRequest, *, exc: ValidationError | None = None, form: Form | None = None
+) -> None:
+    """Errors as messages, each error of one of the form's fields named by its label."""
+    errors: dict[str, list[str]] = {}
+    if form is not None and form.errors:
+        errors = {k: [str(e) for e in v] for k, v in form.errors.items()}
+    if exc is not None:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+    for name, messages_ in errors.items():
+        label = form.fields[name].label if form is not None and name in form.fields else None
+        for message in messages_:
+            messages.error(request, f"{label}: {message}" if label else message)
 
 
 # Sites ----------------------------------------------------------------------------------
@@ -57,6 +76,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
                     latitude=data["latitude"],
                     longitude=data["longitude"],
                     phone=data["phone"],
+                    opened_at=data["opened_at"],
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -111,9 +131,31 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if manage
             else None,
+            "in_use_form": SiteInUseForm(initial={"active": "1" if not site.active else "0"})
+            if manage
+            else None,
             "section": SITES,
         },
     )
+
+
+@login_required
+@require_POST
+def site_in_use(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close or suspend the site, or open it again, dated when it happened."""
+    require(request.user, Cap.QUARANTINE_MANAGE)
+    site = selectors.site_for(request.user, pk, Cap.QUARANTINE_MANAGE)
+    form = SiteInUseForm(request.POST)
+    if not form.is_valid():
+        flash_labelled(request, form=form)
+        return redirect("quarantine:site", pk=pk)
+    try:
+        services.site_set_in_use(actor=request.user, site=site, **form.cleaned_data)
+    except ValidationError as exc:
+        flash_labelled(request, exc=exc, form=form)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("quarantine:site", pk=pk)
 
 
 @login_required
@@ -188,9 +230,10 @@ def site_rooms_status(request: HttpRequest, pk: int) -> HttpResponse:
                 rooms=rooms,
                 status=form.cleaned_data["status"],
                 reason=form.cleaned_data["reason"],
+                changed_at=form.cleaned_data["changed_at"],
             )
         except ValidationError as exc:
-            flash(request, exc)
+            flash_labelled(request, exc=exc, form=form)
         else:
             messages.success(request, _("%(n)s room(s) changed.") % {"n": n})
     return redirect("quarantine:site", pk=pk)
@@ -235,6 +278,7 @@ def room_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     room=room,
                     status=form.cleaned_data["status"],
                     reason=form.cleaned_data["reason"],
+                    changed_at=form.cleaned_data["changed_at"],
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -262,23 +306,74 @@ def room_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # Stays ----------------------------------------------------------------------------------
 
 
+# Refused stays named in the messages after a refused check-in (the rest are counted).
+REFUSED_NAMED = 10
+
+
+def _check_in(request: HttpRequest, site: Site) -> HttpResponse | None:
+    """Check in the ticked people, or (`all_expected`) everyone expected at the site: shown
+    first for confirmation with their number. None: go back to the page."""
+    form = StaysInForm(request.POST)
+    if not form.is_valid():
+        flash_labelled(request, form=form)
+        return None
+    here = Stay.objects.filter(site=site)
+    everyone = "all_expected" in request.POST
+    if everyone:
+        selection = here.filter(status=StayStatus.PLANNED)
+        if "confirm" not in request.POST:
+            context = {
+                "site": site,
+                "at": form.cleaned_data["checked_in_at"],
+                "at_name": "checked_in_at",
+                "at_label": form.fields["checked_in_at"].label,
+                "count": selection.count(),
+                "section": SITES,
+            }
+            return render(request, "quarantine/site_stays_confirm.html", context)
+        ids = None
+    else:
+        ids = _ids(request, "stays")
+        if not ids:
+            messages.error(request, _("Tick the people to check in."))
+            return None
+        selection = here
+    try:
+        batch = services.stays_arrive(
+            actor=request.user, ids=ids, selection=selection, at=form.cleaned_data["checked_in_at"]
+        )
+    except ValidationError as exc:
+        flash_labelled(request, exc=exc, form=form)
+        return None
+    if batch.refused:
+        messages.error(
+            request,
+            _("Nobody was checked in: %(n)s of them cannot be.") % {"n": len(batch.refused)},
+        )
+        named = sorted(batch.refused)[:REFUSED_NAMED]
+        names = dict(here.filter(pk__in=named).values_list("pk", "person__name"))
+        for pk in named:
+            messages.error(request, f"{names.get(pk, f'#{pk}')}: {batch.refused[pk]}")
+    else:
+        messages.success(
+            request,
+            _("%(changed)s people checked in, %(unchanged)s were already in.")
+            % {"changed": len(batch.changed), "unchanged": len(batch.unchanged)},
+        )
+    return None
+
+
 @login_required
 def site_stays(request: HttpRequest, pk: int) -> HttpResponse:
-    """Who is expected and who is in: check people in, move them."""
+    """Who is expected and who is in: check people in (ticked, or everyone expected, at the
+    time they arrived), see them leave for the home phase, move them."""
     site = selectors.site_for(request.user, pk)
     manage = can(request.user, Cap.QUARANTINE_MANAGE)
     if request.method == "POST":
         require(request.user, Cap.QUARANTINE_MANAGE)
-        chosen = list(
-            selectors.stays_for(request.user).filter(site=site, pk__in=_ids(request, "stays"))
-        )
-        try:
-            n = services.stays_check_in(actor=request.user, stays=chosen)
-        except ValidationError as exc:
-            flash(request, exc)
-        else:
-            messages.success(request, _("%(n)s people checked in.") % {"n": n})
-        return redirect("quarantine:site_stays", pk=pk)
+        site = selectors.site_for(request.user, pk, Cap.QUARANTINE_MANAGE)
+        response = _check_in(request, site)
+        return response or redirect("quarantine:site_stays", pk=pk)
     rows, pager = page_window(request, selectors.open_stays(site))
     for stay in rows:
         stay.masked = selectors.masked_name(stay.person.name)
@@ -291,6 +386,12 @@ def site_stays(request: HttpRequest, pk: int) -> HttpResponse:
             "pager": pager,
             "manage": manage,
             "planned": StayStatus.PLANNED,
+            "inside": StayStatus.IN,
+            "in_form": StaysInForm(),
+            "out_form": StaysOutForm(auto_id="out_%s"),
+            "expected": Stay.objects.filter(site=site, status=StayStatus.PLANNED).count()
+            if manage
+            else 0,
             "section": SITES,
         },
     )
