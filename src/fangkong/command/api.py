@@ -191,7 +191,7 @@ def command_report(
 # Issues of the daily report -------------------------------------------------------------------
 
 
-class IssueIn(Schema):
+class ReportIssueIn(Schema):
     day: Day = Field(description="The report date; issued as of its report time (policy)")
     place: str = Field("", description="A division code or key within your jurisdiction")
     reason: str = Field(
@@ -199,15 +199,15 @@ class IssueIn(Schema):
     )
 
 
-class IssuePlaceOut(Schema):
+class ReportIssuePlaceOut(Schema):
     key: str
     code: str
     name: str
 
 
-class IssueSummaryOut(Schema):
+class ReportIssueSummaryOut(Schema):
     id: int
-    place: IssuePlaceOut
+    place: ReportIssuePlaceOut
     day: dt.date
     hour: int = Field(description="The report time: figures count as of `hour`:00 on `day`")
     as_of: dt.datetime
@@ -218,18 +218,18 @@ class IssueSummaryOut(Schema):
     reason: str
 
 
-class IssueLineOut(Schema):
+class ReportIssueLineOut(Schema):
     key: str
     label: str
     value: int
     change: int | None
 
 
-class IssueAreaOut(IssuePlaceOut):
+class ReportIssueAreaOut(ReportIssuePlaceOut):
     figures: dict[str, int | None]
 
 
-class IssueTextOut(Schema):
+class ReportIssueTextOut(Schema):
     title: str
     heading: str
     paragraphs: list[str]
@@ -245,12 +245,12 @@ class ChangeOut(Schema):
     words: str = Field(description="The change in a sentence of the request's language")
 
 
-class IssueOut(IssueSummaryOut):
+class ReportIssueOut(ReportIssueSummaryOut):
     sections: list[str] = Field(description="The parts issued that your role may see")
     figures: dict[str, int] = Field(description="Totals as issued (names in docs/command.md)")
-    lines: list[IssueLineOut]
-    areas: list[IssueAreaOut]
-    text: dict[str, IssueTextOut] = Field(description="The text as issued, by language")
+    lines: list[ReportIssueLineOut]
+    areas: list[ReportIssueAreaOut]
+    text: dict[str, ReportIssueTextOut] = Field(description="The text as issued, by language")
     changes_since_first: list[ChangeOut] | None = Field(
         description="Figures that differ from issue 1 (null for issue 1)"
     )
@@ -328,10 +328,10 @@ def issue_out(view: issues.IssueView) -> dict[str, Any]:
 
 @router.post(
     "/report/issues",
-    response={201: IssueOut, **ERRORS},
+    response={201: ReportIssueOut, **ERRORS},
     summary="Issue the daily report (again)",
 )
-def command_report_issue(request: HttpRequest, payload: IssueIn) -> Status[dict[str, Any]]:
+def command_report_issue(request: HttpRequest, payload: ReportIssueIn) -> Status[dict[str, Any]]:
     """Keep the report of `day` as of its report time, as the registry holds it now: the
     first issue, or (with `reason`) the next one, which lists the figures that changed since
     the first and the previous issue. An issue never changes."""
@@ -345,7 +345,7 @@ def command_report_issue(request: HttpRequest, payload: IssueIn) -> Status[dict[
 
 @router.get(
     "/report/issues",
-    response={200: list[IssueSummaryOut], **ERRORS},
+    response={200: list[ReportIssueSummaryOut], **ERRORS},
     summary="Issues of the daily report",
 )
 def command_report_issues(
@@ -359,7 +359,7 @@ def command_report_issues(
 
 @router.get(
     "/report/issues/{issue_id}",
-    response={200: IssueOut, **ERRORS},
+    response={200: ReportIssueOut, **ERRORS},
     summary="One issue of the daily report, as issued",
 )
 def command_report_issue_detail(request: HttpRequest, issue_id: Id) -> dict[str, Any]:
