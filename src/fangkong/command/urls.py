@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from fangkong.command.situation.urls import urlpatterns as situation_urls
+
 from fangkong.command import views
 
 app_name = "command"
@@ -13,4 +15,5 @@ urlpatterns = [
     path("report.xlsx", views.report_xlsx, name="report_xlsx"),
     path("list/<str:figure>/", views.figure_list, name="list"),
     path("list/<str:figure>/export.<str:fmt>", views.figure_export, name="export"),
+    *situation_urls,
 ]

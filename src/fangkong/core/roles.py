@@ -54,6 +54,7 @@ class Cap(StrEnum):
     TRIPS_RECORD = "trips.record"  # trip reports and arrival tests at checkpoints
     ZONES_VIEW = "zones.view"  # risk zones, their evaluations and figures
     ZONES_MANAGE = "zones.manage"  # draw zones, decide proposed level changes
+    SITUATION_IMPORT = "situation.import"  # a line list of cases, contacts and people at once
 
 
 _REGISTRY_READ = {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW}
