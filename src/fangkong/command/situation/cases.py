@@ -543,7 +543,9 @@ class Cases(Kind):
         ctx.events += events_record_bulk(_events(ctx, rows, ids, new))
         counted.done()
         changes.added("case", [ids[r.number] for r in new])
-        ctx.person_ids.update(people[r.id_number].pk for r in rows if r.old is None or r.moves)
+        ctx.person_ids.update(
+            pk for r in rows if (r.old is None or r.moves) and (pk := people[r.id_number].pk)
+        )
 
 
 CASE_FIELDS = (
@@ -596,7 +598,7 @@ def _events(ctx: Context, rows: list[CaseRow], ids: dict[str, int], new: list[Ca
     fresh = {r.number for r in new}
     for r in rows:
         person = ctx.people[r.id_number]
-        common = {
+        common: dict[str, Any] = {
             "actor": user_id,
             "actor_name": actor_name,
             "object_type": "epi.case",

@@ -13,7 +13,7 @@ class SituationForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for kind in KINDS:
-            self.fields[kind.name] = ImportFileField(label=kind.title, required=False)
+            self.fields[kind.name] = ImportFileField(label=str(kind.title), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -81,6 +81,12 @@ class PersonRow:
     relation: str = ""
     known: bool = False
 
+    @property
+    def here(self) -> Division:
+        """The place, once checked."""
+        assert self.place is not None
+        return self.place
+
 
 def _child(born: dt.date, today: dt.date, age: int) -> bool:
     years = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
@@ -231,10 +237,10 @@ class People(Kind):
             if line.errors:
                 continue
             ctx.people[row.info.number] = PersonRef(
-                row.info.number, None, row.place.key, row.info.birth_date, row.name
+                row.info.number, None, row.here.key, row.info.birth_date, row.name
             )
             found.new[self.name] += 1
-            found.district(self.name, row.place.key)
+            found.district(self.name, row.here.key)
         ctx.wrong_people.update(
             ln.cell("id_number").replace(" ", "").upper() for ln in lines if ln.errors
         )
@@ -242,9 +248,9 @@ class People(Kind):
     def _resolve_addresses(self, lines: list[Line], ctx: Context) -> None:
         by_place: dict[int, list[Line]] = defaultdict(list)
         for line in lines:
-            by_place[line.value.place.pk].append(line)
+            by_place[line.value.here.pk].append(line)
         for group in by_place.values():
-            place = group[0].value.place
+            place = group[0].value.here
             resolved = places_of_addresses(place, {line.value.address for line in group})
             for line in group:
                 if not line.value.address:
@@ -262,13 +268,13 @@ class People(Kind):
         for line in lines:
             row: PersonRow = line.value
             if not row.household:
-                undecided[(row.place.pk, normalise(row.address))].append(line)
+                undecided[(row.here.pk, normalise(row.address))].append(line)
                 continue
-            if row.household in known and known[row.household] != row.place.pk:
+            if row.household in known and known[row.household] != row.here.pk:
                 line.error("household_code", E_HOUSEHOLD_ELSEWHERE)
                 continue
-            place, number = first.setdefault(row.household, (row.place.pk, line.number))
-            if place != row.place.pk:
+            place, number = first.setdefault(row.household, (row.here.pk, line.number))
+            if place != row.here.pk:
                 line.error("household_code", E_HOUSEHOLD_TWO_PLACES, {"row": number})
         age = ctx.rules.quarantine.child_with_guardian_under_age
         today = timezone.localdate()

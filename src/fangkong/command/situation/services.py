@@ -242,13 +242,14 @@ def _check(actor: Any, result: SituationResult) -> Context:
         kind.check(lines, ctx)
     for kind in KINDS:
         sheet = result.sheets.get(kind.name)
-        for line in sheet.lines if sheet else []:
+        if sheet is None:
+            continue
+        for line in sheet.lines:
             for canon, message, params in line.errors:
                 column = kind.label(canon) if canon in kind.columns.chinese else canon
                 value = line.cells.get(canon, "")
-                result.add_error(
-                    SheetError(line.number, column, value, message, params, sheet.source)
-                )  # type: ignore[union-attr]
+                error = SheetError(line.number, column, value, message, params, sheet.source)
+                result.add_error(error)
     return ctx
 
 
