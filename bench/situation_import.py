@@ -325,6 +325,13 @@ def worker(residents: int, cases: int, close: int, secondary: int, runs: int) ->
             pass
         return took
 
+    if os.environ.get("SITUATION_BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        with cProfile.Profile() as prof:
+            once(keep=False)
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
     seconds = [once(keep=False) for _ in range(runs - 1)] + [once(keep=True)]
     _timed("import", rows, seconds)
     again = []

@@ -2,9 +2,8 @@
 
 from django.urls import path
 
-from fangkong.command.situation.urls import urlpatterns as situation_urls
-
 from fangkong.command import views
+from fangkong.command.situation.urls import urlpatterns as situation_urls
 
 app_name = "command"
 urlpatterns = [

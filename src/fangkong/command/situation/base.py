@@ -12,7 +12,7 @@ in the order they are checked and written.
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -77,13 +77,14 @@ class Line:
             self.error(canon, E_MOMENT)
         return when
 
-    def choice(self, canon: str, values: Mapping[str, str], shown: str) -> str:
+    def choice(self, canon: str, values: Mapping[str, str], codes: Sequence[str]) -> str:
+        """The code a cell names (a code, or a word of `values`); refused listing the words."""
         text = self.cell(canon)
         if not text:
             return ""
         value = values.get(text.lower())
         if value is None:
-            self.error(canon, E_UNKNOWN_VALUE, {"values": shown})
+            self.error(canon, E_UNKNOWN_VALUE, {"values": shown(values, *codes)})
             return ""
         return value
 

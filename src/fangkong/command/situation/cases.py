@@ -29,7 +29,6 @@ from fangkong.command.situation.base import (
     Context,
     Kind,
     Line,
-    shown,
 )
 from fangkong.core import changes, dates
 from fangkong.core.access import in_scope
@@ -247,20 +246,18 @@ class Cases(Kind):
         id_number = line.cell("id_number").replace(" ", "").upper()
         if not id_number:
             line.error("id_number", E_REQUIRED)
-        kind = line.choice("kind", KINDS, shown(KINDS, *CaseKind.values))
+        kind = line.choice("kind", KINDS, CaseKind.values)
         if not line.cell("kind"):
             line.error("kind", E_REQUIRED)
-        found_by = line.choice("found_by", FOUND_BY, shown(FOUND_BY, *FoundBy.values))
-        where = line.choice("found_where", FOUND_WHERE, shown(FOUND_WHERE, *FoundWhere.values))
+        found_by = line.choice("found_by", FOUND_BY, FoundBy.values)
+        where = line.choice("found_where", FOUND_WHERE, FoundWhere.values)
         sampled = line.date("sampled_on")
         if not line.cell("sampled_on"):
             line.error("sampled_on", E_REQUIRED)
         onset, reported = line.date("onset_on"), line.date("reported_on")
         registered = line.moment("registered_at")
-        status = line.choice("status", STATUSES, shown(STATUSES, *CaseStatus.values))
-        destination = line.choice(
-            "destination", DESTINATIONS, shown(DESTINATIONS, *Destination.values)
-        )
+        status = line.choice("status", STATUSES, CaseStatus.values)
+        destination = line.choice("destination", DESTINATIONS, Destination.values)
         transferred, closed = line.moment("transferred_at"), line.moment("closed_at")
         outcome = line.date("outcome_on")
         if not line.cell("reported_on") and not line.cell("registered_at"):

@@ -29,10 +29,9 @@ from fangkong.command.situation.base import (
     Kind,
     Line,
     PersonRef,
-    shown,
 )
 from fangkong.core.access import in_scope
-from fangkong.core.bulk import copy_rows
+from fangkong.core.bulk import analyze, copy_rows
 from fangkong.core.db import LOOKUP_BATCH
 from fangkong.core.tabular import E_REQUIRED, Columns
 from fangkong.people.idnumber import IdInfo, IdNumberError, parse_id_number
@@ -67,6 +66,7 @@ F_ADULTS = gettext_noop(
     "No household given and %(n)s adults at the same address: decide who lives together"
 )
 
+ANALYZE_AFTER_ROWS = 5_000
 GENERATED_PREFIX = "SIT-"  # households the import makes: SIT-<the head's ID number>
 
 
@@ -171,7 +171,7 @@ class People(Kind):
         household = line.cell("household_code")
         if len(household) > 40:
             line.error("household_code", E_LONG, {"max": 40})
-        relation = line.choice("relation", RELATION_MAP, shown(RELATION_MAP, *Relation.values))
+        relation = line.choice("relation", RELATION_MAP, Relation.values)
         if info is not None:
             line.value = PersonRow(
                 info=info,
@@ -340,6 +340,8 @@ class People(Kind):
                 )
 
         copy_rows(Resident, RESIDENT_FIELDS, values())
+        if len(rows) >= ANALYZE_AFTER_ROWS:
+            analyze(Household, Resident)  # the next kinds look these people up by the thousand
         stored = {
             number: pk
             for number, pk in lookup(

@@ -277,9 +277,9 @@ def situation_import(*, actor: Any, result: SituationResult) -> SituationResult:
         with changes.deferred():
             for kind in KINDS:
                 sheet = result.sheets.get(kind.name)
-                kind.write([ln for ln in sheet.lines] if sheet else [], ctx)
-                if ctx.events >= ANALYZE_AFTER_ROWS:
-                    analyze(Event)
+                kind.write(sheet.lines if sheet else [], ctx)
+            if ctx.events >= ANALYZE_AFTER_ROWS:
+                analyze(Event)  # the health codes read the people's fresh events
             changes.changed("person", sorted(ctx.person_ids))
             result.events = ctx.events
             event_record(
