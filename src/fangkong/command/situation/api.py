@@ -9,7 +9,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.responses import Status
+from pydantic import create_model
 
+from fangkong.command.situation.base import Kind
 from fangkong.command.situation.registry import KINDS
 from fangkong.command.situation.services import (
     SituationResult,
@@ -23,28 +25,24 @@ from fangkong.core.apikit import ERRORS
 router = Router(tags=["situation"])
 
 
-def _example(kind: Any) -> list[dict[str, str]]:
+def _example(kind: Kind) -> list[dict[str, str]]:
     return [dict(zip(kind.columns.names, row, strict=False)) for row in kind.sample]
 
 
-class SituationIn(Schema):
-    people: list[dict[str, Any]] | None = Field(
-        None,
-        description="People by ID number: "
-        + ", ".join(KINDS[0].columns.names)
-        + " (or the Chinese headers)",
-        examples=[_example(KINDS[0])],
+# One array per kind of the registry: adding a kind there adds it here.
+_ARRAYS: dict[str, Any] = {
+    kind.name: (
+        list[dict[str, Any]] | None,
+        Field(
+            None,
+            description=f"Rows of {kind.name}, keyed by column (or by its Chinese "
+            f"header): {', '.join(kind.columns.names)}",
+            examples=[_example(kind)],
+        ),
     )
-    cases: list[dict[str, Any]] | None = Field(
-        None,
-        description="Cases by number: " + ", ".join(KINDS[1].columns.names),
-        examples=[_example(KINDS[1])],
-    )
-    contacts: list[dict[str, Any]] | None = Field(
-        None,
-        description="Contacts by (case_number, id_number): " + ", ".join(KINDS[2].columns.names),
-        examples=[_example(KINDS[2])],
-    )
+    for kind in KINDS
+}
+SituationIn = create_model("SituationIn", __base__=Schema, **_ARRAYS)
 
 
 class KindOut(Schema):
@@ -114,13 +112,13 @@ def _answer(result: SituationResult) -> Status[dict[str, Any]]:
     response={200: SituationOut, **ERRORS},
     summary="Preview a situation line-list import",
 )
-def situation_preview(request: HttpRequest, payload: SituationIn) -> Status[dict[str, Any]]:
+def situation_preview(request: HttpRequest, payload: SituationIn) -> Status[dict[str, Any]]:  # type: ignore[valid-type]
     """Check every row of every kind and say what the import found (counts per kind, status
     and district), the defaults it applies to what the rows do not say, and the people it
     flags for a person to decide. Nothing is written. Errors: 422, each naming
     `["body", kind, row index, column]`."""
     require(request.user, Cap.SITUATION_IMPORT)
-    result = read_json(payload.dict(exclude_none=True))
+    result = read_json(payload.dict(exclude_none=True))  # type: ignore[attr-defined]
     return _answer(situation_check(actor=request.user, result=result))
 
 
@@ -129,12 +127,12 @@ def situation_preview(request: HttpRequest, payload: SituationIn) -> Status[dict
     response={200: SituationOut, **ERRORS},
     summary="Import a situation line list",
 )
-def situation_import_api(request: HttpRequest, payload: SituationIn) -> Status[dict[str, Any]]:
+def situation_import_api(request: HttpRequest, payload: SituationIn) -> Status[dict[str, Any]]:  # type: ignore[valid-type]
     """People, cases and contacts with the times each fact happened, written all or nothing:
     any wrong row answers 422 naming `["body", kind, row index, column]` and nothing is
     written. Idempotent on natural keys (person: ID number; case: number; contact: case number
     and ID number): sending the same body again writes nothing; a contact's or case's changed
     status is a change dated by the row's time."""
     require(request.user, Cap.SITUATION_IMPORT)
-    result = read_json(payload.dict(exclude_none=True))
+    result = read_json(payload.dict(exclude_none=True))  # type: ignore[attr-defined]
     return _answer(situation_import(actor=request.user, result=result))
