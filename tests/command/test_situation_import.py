@@ -370,7 +370,8 @@ def test_the_page_previews_then_writes_on_confirmation(lines, personas, login):
     url = reverse("command:situation_import")
     page = client.get(url)
     assert page.status_code == 200 and "病例编号" in page.content.decode()
-    assert b"situation_import" in client.get(reverse("command:dashboard")).content or True
+    menu = client.get(reverse("command:dashboard")).content.decode()
+    assert f'href="{url}"' in menu  # in the command centre's navigation
     sample = client.get(url + "?sample=contacts")
     assert sample.content.decode("utf-8").startswith("病例编号,身份证号,类别")
     files = {
@@ -444,3 +445,46 @@ def test_the_openapi_document_has_the_real_bodies(client):
     body_schema = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert set(body_schema["properties"]) == {"people", "cases", "contacts"}
     assert "case_number" in body_schema["properties"]["contacts"]["description"]
+
+
+def test_people_already_registered_are_matched_and_adults_sharing_an_address_are_flagged(
+    lines, personas, city
+):
+    known = f.resident(city.w[Level.UNIT], "老住户")
+    community = city.w[Level.COMMUNITY].code
+    people = [
+        {"身份证号": known.id_number, "姓名": "老住户", "所在地编码": community},
+        {"身份证号": number(300), "姓名": "甲", "所在地编码": community, "住址": "合租屋"},
+        {"身份证号": number(301), "姓名": "乙", "所在地编码": community, "住址": "合租屋"},
+    ]
+    with translation.override("en"):
+        result = run(personas["command"], {"people": people})
+        defaults = [d["default"] for d in result.defaults()]
+        flagged = result.flagged()
+    assert result.written and result.found.unchanged["people"] == 1
+    assert any(d.startswith("Already registered") for d in defaults)
+    assert [x["name"] for x in flagged] == ["甲", "乙"]
+    assert "2 adults" in flagged[0]["why"]
+    assert Resident.objects.filter(household=None, name__in=["甲", "乙"]).count() == 2
+    known.refresh_from_db()
+    assert (
+        known.name == "老住户" and Resident.objects.filter(id_number=known.id_number).count() == 1
+    )
+
+
+def test_an_xlsx_file_is_read_like_a_csv(lines, personas, login):
+    import openpyxl
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    header = list(dict.fromkeys(k for r in lines["people"] for k in r))
+    sheet.append(header)
+    for r in lines["people"]:
+        sheet.append([r.get(k, "") for k in header])
+    out = io.BytesIO()
+    book.save(out)
+    upload = SimpleUploadedFile("人员.xlsx", out.getvalue())
+    client = login(personas["command"])
+    html = client.post(reverse("command:situation_import"), {"people": upload}).content.decode()
+    assert 'data-outcome="preview"' in html and 'name="token"' in html
