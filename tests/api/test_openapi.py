@@ -122,6 +122,8 @@ PATHS = {
     "/api/quarantine/transfers/{transfer_id}/cancel",
     "/api/command/situation",
     "/api/command/report",
+    "/api/situation/preview",
+    "/api/situation/import",
     "/api/zones",
     "/api/zones/{zone_id}",
     "/api/zones/{zone_id}/extend",
