@@ -13,7 +13,7 @@ run of the same lines write nothing. `stash` keeps a previewed import for its co
 import json
 import secrets
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,14 +28,13 @@ from fangkong.command.situation.registry import BY_NAME, KINDS
 from fangkong.core import changes
 from fangkong.core.access import Cap, require, scope_key
 from fangkong.core.bulk import analyze
-from fangkong.core.rejected import TOKEN_RE, imports_dir
+from fangkong.core.rejected import TOKEN_RE, discard_rejected, imports_dir
 from fangkong.core.tabular import (
     E_EXTRA_CELLS,
     E_NUMBER_LOST,
     E_UNKNOWN_COLUMN,
     MAX_ERRORS_KEPT,
     FileProblem,
-    RowError,
     header_key,
     open_table,
 )
@@ -346,21 +345,6 @@ def unstash(actor: Any, token: str) -> SituationResult | None:
 
 
 def discard(token: str) -> None:
+    """Forget a previewed import once written (old ones are swept with the rejected rows)."""
     if TOKEN_RE.match(token or ""):
-        path = imports_dir() / token / "situation.json"
-        path.unlink(missing_ok=True)
-        path.parent.rmdir() if path.parent.is_dir() and not any(path.parent.iterdir()) else None
-
-
-def error_rows(errors: Iterable[RowError]) -> list[dict[str, Any]]:
-    """Errors as the API answers them: sheet, row, column, value, reason (reader's language)."""
-    return [
-        {
-            "sheet": getattr(e, "sheet", ""),
-            "row": e.row,
-            "column": e.column,
-            "value": e.value,
-            "reason": e.reason,
-        }
-        for e in errors
-    ]
+        discard_rejected(token)
