@@ -6,6 +6,7 @@ of the past days, computed afterwards, count what had happened by each morning."
 
 import datetime as dt
 import io
+from collections import Counter
 
 import pytest
 from django.urls import reverse
@@ -21,6 +22,7 @@ from fangkong.command.situation.services import (
     situation_import,
 )
 from fangkong.epi.models import Case, Contact, ContactStatus
+from fangkong.healthcode.models import CodeStatus
 from fangkong.people.idnumber import make_id_number
 from fangkong.people.models import Resident
 from fangkong.places.models import Level
@@ -204,6 +206,14 @@ def test_the_daily_reports_of_past_days_count_what_had_happened_by_each_morning(
     today = report_for(command, node, day(0)).situation.total
     yesterday = report_for(command, node, day(1)).situation.total
     assert today["cases"] - yesterday["cases"] == 1 == today["cases_new"]
+    # one event per fact and status change, one for the import
+    actions = Counter(Event.objects.values_list("action", flat=True))
+    assert actions["resident.created"] == 9 and actions["case.registered"] == 3
+    assert actions["contact.added"] == 5 and actions["contact.status_changed"] == 3
+    assert actions["case.transferred"] == 2 and actions["situation.imported"] == 1
+    # derived state: the health codes of everyone the cases and contacts name
+    k1 = Resident.objects.get(id_number=lines["ids"]["K1"])
+    assert CodeStatus.objects.get(person=k1).colour == "red"
     # each fact was recorded now and happened then: the audit keeps both times
     registered = Event.objects.get(action="case.registered", object_label__startswith="XC-1")
     assert registered.at == at(4, 10) and registered.recorded_at > at(0, 0)
