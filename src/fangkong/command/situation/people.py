@@ -54,6 +54,9 @@ E_HOUSEHOLD_TWO_PLACES = gettext_noop("Row %(row)s puts this household at anothe
 
 D_KNOWN = gettext_noop("Already registered: matched by ID number and kept as registered")
 D_ALONE = gettext_noop("No household given, alone at the address: a household of one")
+D_HEAD = gettext_noop(
+    "No household given, the one adult at the address: heads a household with its children"
+)
 D_WITH_ADULT = gettext_noop(
     "No household given, younger than %(age)s: placed with the one adult of the same address"
 )
@@ -291,7 +294,7 @@ class People(Kind):
                 head = adults[0].value
                 head.household = GENERATED_PREFIX + head.info.number
                 head.relation = head.relation or Relation.HEAD
-                ctx.found.default(self.name, "household_code", D_ALONE)
+                ctx.found.default(self.name, "household_code", D_HEAD)
                 for line in children:
                     line.value.household = head.household
                     line.value.relation = line.value.relation or Relation.CHILD
