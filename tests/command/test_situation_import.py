@@ -56,11 +56,15 @@ ADDRESS = "幸福小区 1号楼 1单元 302"
 
 @pytest.fixture
 def lines(city, personas):
-    """A line list as a city keeps it: 3 cases over the last 4 days, 5 contacts with their
-    statuses, and the 9 people they name (one child living with a contact, one child alone);
-    under the 9th edition, which identifies secondary contacts."""
+    """The line list below, under the 9th edition (which identifies secondary contacts)."""
     profile = PolicyProfile.objects.get(code="9th-edition")
     profile_activate(profile=profile, actor=personas["command"], reason="test")
+    return line_list(city)
+
+
+def line_list(city):
+    """A line list as a city keeps it: 3 cases over the last 4 days, 5 contacts with their
+    statuses, and the 9 people they name (one child living with a contact, one child alone)."""
     community = city.w[Level.COMMUNITY].code
     ids = {n: number(100 + i) for i, n in enumerate(["A", "B", "C", "K1", "K2", "K3", "S1"])}
     ids["kid"] = number(200, CHILD_BORN)
