@@ -443,7 +443,7 @@ def test_the_api_previews_and_imports_json_arrays(lines, personas):
     lines["contacts"][0]["status"] = "???"
     bad = client.post("/api/situation/import", body(lines), content_type=JSON)
     assert bad.status_code == 422
-    assert bad.json()["detail"][0]["loc"] == ["body", "contacts", 0, "当前状态/status"]
+    assert bad.json()["detail"][0]["loc"] == ["body", "contacts", 0, "status"]
 
 
 def test_the_api_refuses_an_outsider_per_row(lines, personas, city):

@@ -97,7 +97,9 @@ def _answer(result: SituationResult) -> Status[dict[str, Any]]:
     if result.error_count:
         detail = [
             {
-                "loc": ["body", e.sheet, e.row - 1, e.column] if e.row else ["body", e.sheet],
+                "loc": ["body", e.sheet, e.row - 1, e.field or e.column]
+                if e.row
+                else ["body", e.sheet],
                 "msg": e.reason,
                 "type": "row",
             }

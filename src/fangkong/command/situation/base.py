@@ -91,9 +91,11 @@ class Line:
 
 @dataclass(frozen=True)
 class SheetError(RowError):
-    """A row error naming the file (or the sheet, or the JSON array) it is in."""
+    """A row error naming the file (or the sheet, or the JSON array) it is in, and the
+    column's canonical name (`field`, what the API's error locations use)."""
 
     sheet: str = ""
+    field: str = ""
 
 
 @dataclass

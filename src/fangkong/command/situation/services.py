@@ -247,7 +247,7 @@ def _check(actor: Any, result: SituationResult) -> Context:
             for canon, message, params in line.errors:
                 column = kind.label(canon) if canon in kind.columns.chinese else canon
                 value = line.cells.get(canon, "")
-                error = SheetError(line.number, column, value, message, params, sheet.source)
+                error = SheetError(line.number, column, value, message, params, sheet.source, canon)
                 result.add_error(error)
     return ctx
 
