@@ -16,6 +16,7 @@ from ninja.security import HttpBearer, django_auth
 from fangkong.accounts import api as accounts_api
 from fangkong.accounts.services import token_for_raw
 from fangkong.command import api as command_api
+from fangkong.command.situation import api as situation_api
 from fangkong.core.apikit import MEDIA_TYPES
 from fangkong.epi.cases import api as cases_api
 from fangkong.epi.chains import api as chains_api
@@ -176,6 +177,7 @@ ROUTERS = [
     ("/", travel_api.router),
     ("/", zones_api.router),
     ("/command", command_api.router),
+    ("/", situation_api.router),
 ]
 for prefix, router in ROUTERS:
     api.add_router(prefix, router)

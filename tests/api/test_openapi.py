@@ -131,6 +131,8 @@ PATHS = {
     "/api/command/report",
     "/api/command/report/issues",
     "/api/command/report/issues/{issue_id}",
+    "/api/situation/preview",
+    "/api/situation/import",
     "/api/zones",
     "/api/zones/{zone_id}",
     "/api/zones/{zone_id}/extend",

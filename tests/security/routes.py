@@ -373,9 +373,21 @@ def _now(minutes: int = -30) -> str:
     return (timezone.localtime() + dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")
 
 
+def _situation_lines() -> dict[str, Any]:
+    """A situation import naming a case and a person (else `people`, `cases` get ids)."""
+    contact = {
+        "case_number": Ref("case", "number"),
+        "id_number": Ref("person", "id_number"),
+        "degree": "close",
+    }
+    return {"people": [], "cases": [], "contacts": [contact]}
+
+
 # API bodies that need more than the generated one to go through inside (merged over it).
 OP_BODY: dict[str, Callable[[], dict[str, Any]]] = {
     "command_report_issue": lambda: {"day": _yesterday(), "place": Ref("division", "key")},
+    "situation_preview": _situation_lines,
+    "situation_import_api": _situation_lines,
     "resident_new": lambda: {"place": Ref("unit", "code")},
     "case_reclassify": lambda: {"kind": "asymptomatic"},
     "case_close": lambda: {"status": "recovered"},

@@ -194,6 +194,7 @@ def _samples(site_id: int) -> list[Sample]:
         ),
         Sample("contact.converted", "epi.contact", "became_case", "", "T-00002"),
         Sample("contacts.imported", "epi.case", new="3"),
+        Sample("situation.imported", "command.situation", new="35100", reason="人员.csv, 病例.csv"),
         Sample(
             "contact_request.created", "epi.contactrequest", "status", "", _l(RequestStatus.PENDING)
         ),

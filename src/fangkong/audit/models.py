@@ -130,6 +130,7 @@ ACTION_LABELS = {
     "contact.status_changed": _("Contact status changed"),
     "contact.converted": _("Contact became a case"),
     "contacts.imported": _("Contacts imported"),
+    "situation.imported": _("Situation line list imported"),
     "contact_request.created": _("Contact sent to their jurisdiction for confirmation"),
     "contact_request.confirmed": _("Contact request confirmed"),
     "contact_request.rejected": _("Contact request rejected"),

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from fangkong.command import views
+from fangkong.command.situation.urls import urlpatterns as situation_urls
 
 app_name = "command"
 urlpatterns = [
@@ -17,4 +18,5 @@ urlpatterns = [
     path("report/issues/<int:pk>.xlsx", views.report_issue_xlsx, name="issue_xlsx"),
     path("list/<str:figure>/", views.figure_list, name="list"),
     path("list/<str:figure>/export.<str:fmt>", views.figure_export, name="export"),
+    *situation_urls,
 ]

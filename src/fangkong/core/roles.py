@@ -55,6 +55,7 @@ class Cap(StrEnum):
     ZONES_VIEW = "zones.view"  # risk zones, their evaluations and figures
     ZONES_MANAGE = "zones.manage"  # draw zones, decide proposed level changes
     REPORT_ISSUE = "report.issue"  # issue (and re-issue) the daily report: the command centre
+    SITUATION_IMPORT = "situation.import"  # a line list of cases, contacts and people at once
 
 
 _REGISTRY_READ = {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW}

@@ -60,12 +60,22 @@ def _smallest_holding(places: list[Division], nodes: dict[str, Division]) -> Div
 def place_of_address(place: Division, address: str) -> Division:
     """The smallest place below (or at) `place` that `address` names; `place` when it names
     none. One query: the nodes below `place` (a community holds a few hundred)."""
-    text = normalise(address)
-    if not text or place.level >= Level.UNIT:
-        return place
+    return places_of_addresses(place, [address])[address]
+
+
+def places_of_addresses(place: Division, addresses: Iterable[str]) -> dict[str, Division]:
+    """`place_of_address` for many addresses under one place (an import's people of one
+    community): address → smallest place it names, reading the nodes below `place` once."""
+    wanted = {a: normalise(a) for a in addresses}
+    if place.level >= Level.UNIT or not any(wanted.values()):
+        return dict.fromkeys(wanted, place)
     below = Division.objects.filter(prefix_q("key", place.key)).exclude(pk=place.pk)
     nodes = {d.key: d for d in below}
     nodes[place.key] = place
+    return {a: _resolve(place, text, nodes) if text else place for a, text in wanted.items()}
+
+
+def _resolve(place: Division, text: str, nodes: dict[str, Division]) -> Division:
     current = [place]
     for level in NAMED_LEVELS:
         if level <= place.level:

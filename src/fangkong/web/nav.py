@@ -34,6 +34,9 @@ GROUPS: dict[str, Promise] = {
 MENU = (
     Entry("home", _("Home"), None, "home"),
     Entry("command:dashboard", _("Command dashboard"), Cap.CASES_VIEW, "command"),
+    Entry(
+        "command:situation_import", _("Situation import"), Cap.SITUATION_IMPORT, "situation_import"
+    ),
     Entry("places:tree", _("Places"), Cap.PLACES_VIEW, "places"),
     Entry("people:residents", _("Residents"), Cap.RESIDENTS_VIEW, "residents"),
     Entry("people:key_persons", _("Key persons"), Cap.KEY_PERSONS_VIEW, "key_persons"),

@@ -153,7 +153,9 @@ class ContactImportResult(ImportResult):
     requested: int = 0  # people registered elsewhere: sent to their jurisdiction to confirm
 
 
-def _moment(text: str) -> tuple[dt.datetime | None, dt.date | None]:
+def moment(text: str) -> tuple[dt.datetime | None, dt.date | None]:
+    """(aware time or None when only a day is written, the day) of a cell such as
+    "2022-05-03 18:30" or "2022年5月3日"; ValueError when it is neither."""
     match = MOMENT_RE.match(text.strip())
     if match is None:
         raise ValueError(text)
@@ -206,22 +208,22 @@ def parse_cells(
         if not text:
             continue
         try:
-            moment, day = _moment(text)
+            when, day = moment(text)
         except ValueError:
             errors.append((canon, E_MOMENT, {}))
             continue
         if canon == "exposure_at":
-            row.exposure_start = moment
+            row.exposure_start = when
             row.last_exposure_on = row.last_exposure_on or day
         elif canon == "exposure_end":
-            row.exposure_end = moment
+            row.exposure_end = when
             row.last_exposure_on = day
         else:
             row.last_exposure_on = day
     identified = cell("identified_at")
     if identified:  # when the contact was identified (valid time), to the minute; else now
         try:
-            row.identified_at = _moment(identified)[0]
+            row.identified_at = moment(identified)[0]
         except ValueError:
             row.identified_at = None
         if row.identified_at is None:
