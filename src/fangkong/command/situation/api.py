@@ -73,7 +73,7 @@ class FlagOut(Schema):
     why: str = Field(description="What a person must decide")
 
 
-class SituationOut(Schema):
+class SituationImportOut(Schema):
     written: bool
     kinds: list[KindOut]
     defaults: list[DefaultOut]
@@ -111,7 +111,7 @@ def _answer(result: SituationResult) -> Status[dict[str, Any]]:
 
 @router.post(
     "/situation/preview",
-    response={200: SituationOut, **ERRORS},
+    response={200: SituationImportOut, **ERRORS},
     summary="Preview a situation line-list import",
 )
 def situation_preview(request: HttpRequest, payload: SituationIn) -> Status[dict[str, Any]]:  # type: ignore[valid-type]
@@ -126,7 +126,7 @@ def situation_preview(request: HttpRequest, payload: SituationIn) -> Status[dict
 
 @router.post(
     "/situation/import",
-    response={200: SituationOut, **ERRORS},
+    response={200: SituationImportOut, **ERRORS},
     summary="Import a situation line list",
 )
 def situation_import_api(request: HttpRequest, payload: SituationIn) -> Status[dict[str, Any]]:  # type: ignore[valid-type]
