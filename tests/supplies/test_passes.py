@@ -3,9 +3,11 @@ fail (a positive result, a new quarantine measure, a code turning yellow or red,
 suspended); keys rotate and old passes fail after the grace."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.utils import timezone
 
 from fangkong.audit.models import Event
@@ -256,3 +258,16 @@ def test_the_private_key_is_stored_encrypted(personas, vehicle):
     issue(personas, vehicle)
     pem = bytes(SigningKey.objects.get().private_pem)
     assert b"ENCRYPTED PRIVATE KEY" in pem
+
+
+def test_the_rotate_command_makes_a_new_key_and_lists_them(personas, vehicle):
+    out = io.StringIO()
+    call_command("supply_keys", "rotate", stdout=out)
+    first = SigningKey.objects.get()
+    assert f"new signing key {first.kid}" in out.getvalue()
+    call_command("supply_keys", "rotate", stdout=out)
+    listing = io.StringIO()
+    call_command("supply_keys", "list", stdout=listing)
+    lines = listing.getvalue().splitlines()
+    assert len(lines) == 2 and "signing" in lines[0] and "grace" in lines[1]
+    assert Event.objects.filter(action="signing_key.rotated", actor_name="system").count() == 2

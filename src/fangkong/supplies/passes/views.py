@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -27,6 +28,11 @@ from fangkong.supplies.passes import selectors, services
 from fangkong.supplies.passes.forms import RevokeForm
 
 SECTION = "passes"
+# The site's Permissions-Policy with the camera allowed to our own page (the scanner).
+CAMERA_ALLOWED = ", ".join(
+    f"{feature}=({' '.join(['self'] if feature == 'camera' else allowed)})"
+    for feature, allowed in settings.PERMISSIONS_POLICY.items()
+)
 
 
 def pass_qr(code: str) -> str:
@@ -123,7 +129,9 @@ def vehicle_pass_issue(request: HttpRequest, pk: int) -> HttpResponse:
 def pass_check(request: HttpRequest) -> HttpResponse:
     """The checkpoint's page (a phone): scan or type a pass; verified in the browser against
     the cached key list, then online for revocation."""
-    return render(request, "supplies/pass_check.html", {"section": "pass_check"})
+    response = render(request, "supplies/pass_check.html", {"section": "pass_check"})
+    response.headers["Permissions-Policy"] = CAMERA_ALLOWED
+    return response
 
 
 def _session_person(request: HttpRequest) -> Resident | None:
