@@ -140,7 +140,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.HOTLINE: frozenset(
         {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW, Cap.CODE_STATUS_VIEW}
     ),
-    Role.SUPPLY: frozenset({Cap.POLICY_VIEW, Cap.SUPPLIES_VIEW, Cap.SUPPLY_ENTERPRISE}),
+    Role.SUPPLY: frozenset({Cap.SUPPLIES_VIEW, Cap.SUPPLY_ENTERPRISE}),
 }
 
 

@@ -196,7 +196,7 @@ def _revoke(actor: Any, passes: Any, reason: str, cause: str) -> int:
     now = timezone.now()
     rows = list(
         passes.filter(status=PassStatus.VALID)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .values_list("pk", "serial", "division_key", "courier__person_id")
     )
     if not rows:
@@ -234,7 +234,7 @@ def passes_revoke_for_whitelist(*, actor: Any, obj: Whitelisted, reason: str) ->
     elif isinstance(obj, Courier):
         passes = SupplyPass.objects.filter(courier=obj)
     else:
-        passes = SupplyPass.objects.filter(vehicle=obj)
+        passes = SupplyPass.objects.filter(vehicle_id=obj.pk)
     words = _("Whitelist withdrawn: %(reason)s") % {"reason": reason}
     return _revoke(actor, passes, words, "whitelist")
 
