@@ -129,8 +129,16 @@ def pass_issue(*, actor: Any, holder: Courier | Vehicle) -> SupplyPass:
         if isinstance(holder, Courier)
         else app_selectors.vehicles_for_user(actor, cap)
     )
-    if not scoped.filter(pk=holder.pk).exists():
+    # as stored now (the caller's copy may predate a whitelist change), locked while signing
+    found = (
+        scoped.select_for_update(of=("self",))
+        .select_related("enterprise", "area")
+        .filter(pk=holder.pk)
+        .first()
+    )
+    if found is None:
         raise field_error(field, _("This holder is outside your jurisdiction"))
+    holder = found
     policy = current()
     rules = sel.pass_rules(policy)
     if rules is None:
