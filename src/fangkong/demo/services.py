@@ -20,7 +20,6 @@ from fangkong.demo import data
 from fangkong.demo.accounts import DEMO_USERNAMES, demo_accounts_create
 from fangkong.demo.clock import Clock
 from fangkong.demo.labs import labs_write
-from fangkong.demo.supplies import supplies_write
 from fangkong.demo.outbreak import Checkins, checkins_write, outbreak_write
 from fangkong.demo.people import (
     HOUSEHOLD_FIELDS,
@@ -31,6 +30,7 @@ from fangkong.demo.people import (
     Populator,
 )
 from fangkong.demo.response import response_write
+from fangkong.demo.supplies import supplies_write
 from fangkong.demo.tree import DIVISION_FIELDS, OUTLINE_FIELDS, TreeBuilder
 from fangkong.epi.models import CheckIn
 from fangkong.people.models import Household, KeyPerson, Need, Resident
