@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import timezone
 
 from fangkong.audit.models import Event
 from fangkong.core.roles import ROLE_CAPS, Cap, Role
@@ -269,3 +270,38 @@ def test_supplies_capabilities_by_role():
     assert Cap.SUPPLIES_MANAGE in ROLE_CAPS[Role.COMMAND]
     assert Cap.SUPPLIES_MANAGE not in ROLE_CAPS[Role.SUPPLY]
     assert {Cap.SUPPLIES_VIEW, Cap.SUPPLY_ENTERPRISE} <= ROLE_CAPS[Role.SUPPLY]
+
+
+def test_a_decision_keeps_when_it_was_taken_and_cannot_go_before_the_last(personas, city):
+    tf = personas["task_force"]
+    e = register(tf, city.weidu)
+    Enterprise.objects.filter(pk=e.pk).update(created_at=timezone.now() - dt.timedelta(days=3))
+    e.refresh_from_db()
+    yesterday = timezone.now() - dt.timedelta(days=1)
+    services.whitelist_set(
+        actor=tf, obj=e, status="granted", reason="核验通过", basis="通知", decided_at=yesterday
+    )
+    event = Event.objects.get(action="enterprise.whitelist_granted")
+    assert event.at == yesterday and event.recorded_at > yesterday
+    e.refresh_from_db()
+    assert e.status_at == yesterday
+    with pytest.raises(ValidationError) as exc:
+        services.whitelist_set(
+            actor=tf,
+            obj=e,
+            status="suspended",
+            reason="抽检",
+            basis="通告",
+            decided_at=yesterday - dt.timedelta(hours=1),
+        )
+    assert "before the last recorded whitelist change" in refusal(exc)["decided_at"]
+    with pytest.raises(ValidationError) as exc:
+        services.whitelist_set(
+            actor=tf,
+            obj=e,
+            status="suspended",
+            reason="抽检",
+            basis="通告",
+            decided_at=timezone.now() + dt.timedelta(hours=2),
+        )
+    assert "decided_at" in refusal(exc)

@@ -141,6 +141,7 @@ def enterprise_whitelist(
         status=payload.status.value,
         reason=payload.reason,
         basis=payload.basis,
+        decided_at=payload.decided_at,
     )
     assert isinstance(row, Enterprise)
     return _enterprise_out(row)
@@ -244,6 +245,7 @@ def courier_whitelist(request: HttpRequest, courier_id: Id, payload: WhitelistIn
         status=payload.status.value,
         reason=payload.reason,
         basis=payload.basis,
+        decided_at=payload.decided_at,
     )
     return _courier_out(app_selectors.courier_for_user(request.user, courier_id))
 
@@ -266,5 +268,6 @@ def vehicle_whitelist(request: HttpRequest, vehicle_id: Id, payload: WhitelistIn
         status=payload.status.value,
         reason=payload.reason,
         basis=payload.basis,
+        decided_at=payload.decided_at,
     )
     return _vehicle_out(app_selectors.vehicle_for_user(request.user, vehicle_id))

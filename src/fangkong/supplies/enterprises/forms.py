@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fangkong.core.dates import HappenedField
 from fangkong.supplies.models import EnterpriseKind, WhitelistStatus
 
 
@@ -64,3 +65,4 @@ class WhitelistForm(forms.Form):
         max_length=300,
         help_text=_("The rule or notice the decision rests on"),
     )
+    decided_at = HappenedField(label=_("Decided at"))

@@ -4,6 +4,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from fangkong.core.dates import Happened
 from fangkong.places.schemas import PlaceBrief
 from fangkong.supplies.models import EnterpriseKind, WhitelistStatus
 
@@ -41,6 +42,9 @@ class WhitelistIn(Schema):
     status: WhitelistStatus = Field(description="granted, suspended or revoked")
     reason: str = Field(max_length=300)
     basis: str = Field(max_length=300, description="The rule or notice the decision rests on")
+    decided_at: Happened | None = Field(
+        None, description="When it was decided (valid time); now if left out"
+    )
 
 
 class StaffIn(Schema):

@@ -7,22 +7,24 @@ account (Cap.SUPPLY_ENTERPRISE) registers couriers and vehicles of its own enter
 stay pending until the task force grants them.
 """
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Model
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fangkong.accounts.models import User
 from fangkong.accounts.services import staff_set
+from fangkong.audit.history import last_change_at
 from fangkong.audit.services import event_record
 from fangkong.core.access import Cap, can, in_scope, require
 from fangkong.core.errors import field_error, need_reason
 from fangkong.core.roles import Role
+from fangkong.epi.cases.services import check_happened
 from fangkong.people.idnumber import IdNumberError, parse_id_number
 from fangkong.people.models import Resident
 from fangkong.people.names import pinyin_of
@@ -297,11 +299,19 @@ def courier_register(
 
 @transaction.atomic
 def whitelist_set(
-    *, actor: Any, obj: Whitelisted, status: str, reason: str, basis: str
+    *,
+    actor: Any,
+    obj: Whitelisted,
+    status: str,
+    reason: str,
+    basis: str,
+    decided_at: dt.datetime | None = None,
 ) -> Whitelisted:
     """Grant, suspend or revoke an enterprise, a courier or a vehicle, with a reason and the
-    basis (the rule, the notice). Leaving `granted` revokes the passes it carries at once
-    (an enterprise's: every pass of its couriers and vehicles)."""
+    basis (the rule, the notice); `decided_at`: when it was decided (valid time, now if not
+    given; not before the row's registration nor its last whitelist change). Leaving
+    `granted` revokes the passes it carries at once, whenever the decision was (an
+    enterprise's: every pass of its couriers and vehicles)."""
     require(actor, Cap.SUPPLIES_MANAGE)
     reason = need_reason(reason)[:300]
     basis = (basis or "").strip()
@@ -318,8 +328,19 @@ def whitelist_set(
         return row
     if status not in MOVES[WhitelistStatus(old)]:
         raise field_error("status", NOT_ALLOWED)
+    at = check_happened(
+        "decided_at",
+        decided_at,
+        after=(
+            (row.created_at, _("This is before the registration")),
+            (
+                last_change_at(model._meta.label_lower, row.pk, "status"),
+                _("This is before the last recorded whitelist change"),
+            ),
+        ),
+    )
     row.status, row.status_reason, row.status_basis = status, reason, basis[:300]
-    row.status_at = timezone.now()
+    row.status_at = at
     row.save(update_fields=["status", "status_reason", "status_basis", "status_at"])
     person_id = row.person_id if isinstance(row, Courier) else None
     event_record(
@@ -332,6 +353,7 @@ def whitelist_set(
         to_value=status,
         reason=reason,
         basis=row.status_basis,
+        at=at,
     )
     if old == WhitelistStatus.GRANTED:
         passes_revoke_for_whitelist(actor=actor, obj=row, reason=reason)
