@@ -4,6 +4,7 @@ an expired and a wrong-key pass are rejected with their reason; online, a revoke
 shown revoked."""
 
 import datetime as dt
+import re
 import statistics
 import zlib
 
@@ -13,7 +14,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
 from tests import factories as f
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, log_in
 from tests.lab.conftest import give_result, make_tube
 
 from fangkong.core.roles import Role
@@ -143,3 +144,49 @@ def test_offline_and_online_pass_check_on_a_phone(browser: Browser, live_server,
     expect(page.locator("#verdict-head")).to_have_text("已作废")
     expect(page.locator("#v-online")).to_contain_text("密切接触者")
     context.close()
+
+
+def test_the_task_force_whitelists_a_courier_and_issues_a_pass(
+    browser_page, live_server, transactional_db
+):
+    profiles_install_shipped()
+    city = f.make_city()
+    f.user("baogong", Role.TASK_FORCE, city.weidu)
+    wang = f.resident(city.w[Level.UNIT], "王芳", sex="F")
+    firm = Enterprise.objects.create(
+        kind="supermarket",
+        name="许昌惠民超市",
+        credit_code="91411002MA44C8XK3A",
+        division=city.weidu,
+        division_key=city.weidu.key,
+        status="granted",
+    )
+    lab = Lab.objects.create(
+        code="LAB-W", name="魏都检测", division=city.weidu, division_key="411002"
+    )
+    sampled = timezone.now() - dt.timedelta(hours=3)
+    give_result(
+        make_tube("B-2", [wang], collected_at=sampled), "negative", lab=lab, tested_at=sampled
+    )
+
+    page = browser_page
+    log_in(page, "baogong", f"/supplies/enterprises/{firm.pk}/")
+    page.click("#couriers + details summary")
+    page.fill("#id_courier-id_number", wang.id_number)
+    page.fill("#id_courier-name", "王芳")
+    page.fill("#id_courier-phone", "13912345678")
+    page.fill("#id_courier-area", city.w[Level.STREET].code)
+    page.fill("#id_courier-home_address", "西大街 12 号")
+    page.click("#courier button[type=submit]")
+    courier = Courier.objects.get(person=wang)
+    expect(page).to_have_url(re.compile(rf"/supplies/couriers/{courier.pk}/$"))
+    page.select_option("#status select[name=status]", "granted")
+    page.fill("#status input[name=reason]", "核验通过")
+    page.fill("#status input[name=basis]", "保供企业白名单通知")
+    page.click("#status button[type=submit]")
+    expect(page.locator("h1 [data-status]")).to_have_attribute("data-status", "granted")
+    page.click("#issue button[type=submit]")
+    expect(page.locator("#pass-status")).to_have_text("有效")
+    expect(page.locator(".qr svg")).to_be_visible()
+    code = page.locator("#pass-code").inner_text()
+    assert code.startswith("FK1:") and code == courier.passes.get().code
