@@ -38,6 +38,7 @@ from fangkong.supplies.models import (
 )
 from fangkong.supplies.passes import hcert
 from fangkong.supplies.passes import selectors as sel
+from fangkong.supplies.passes import verifier
 
 ISSUER = "CN-FANGKONG"  # the CWT issuer claim
 
@@ -71,6 +72,7 @@ def key_rotate(*, actor: Any) -> SigningKey:
     key = SigningKey.objects.create(
         kid=hcert.kid_text(hcert.kid_of(der)), public_der=der, private_pem=pem, created_at=now
     )
+    transaction.on_commit(verifier.forget)  # this process trusts the new list at once
     event_record(
         actor=actor,
         action="signing_key.rotated",
