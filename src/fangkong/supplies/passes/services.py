@@ -36,9 +36,8 @@ from fangkong.supplies.models import (
     Vehicle,
     Whitelisted,
 )
-from fangkong.supplies.passes import hcert
+from fangkong.supplies.passes import hcert, verifier
 from fangkong.supplies.passes import selectors as sel
-from fangkong.supplies.passes import verifier
 
 ISSUER = "CN-FANGKONG"  # the CWT issuer claim
 
