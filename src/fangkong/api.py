@@ -35,6 +35,8 @@ from fangkong.policy import api as policy_api
 from fangkong.quarantine.allocation import api as allocation_api
 from fangkong.quarantine.measures import api as measures_api
 from fangkong.quarantine.sites import api as sites_api
+from fangkong.supplies.enterprises import api as enterprises_api
+from fangkong.supplies.passes import api as passes_api
 from fangkong.travel import api as travel_api
 from fangkong.zones import api as zones_api
 
@@ -176,6 +178,8 @@ ROUTERS = [
     ("/", measures_api.router),
     ("/", travel_api.router),
     ("/", zones_api.router),
+    ("/", enterprises_api.router),
+    ("/", passes_api.router),
     ("/command", command_api.router),
     ("/", situation_api.router),
 ]

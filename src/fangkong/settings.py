@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "fangkong.travel",
     "fangkong.zones",
     "fangkong.healthcode",
+    "fangkong.supplies",
     "fangkong.tally",
     "fangkong.command",
     "fangkong.demo",
@@ -200,7 +201,12 @@ STORAGES = {
 }
 NODE_MODULES = PROJECT_DIR / "node_modules"
 # Front-end packages installed from the npm registry by `make env` (see package.json).
-VENDOR_ASSETS = {"htmx": "htmx.org/dist", "echarts": "echarts/dist", "leaflet": "leaflet/dist"}
+VENDOR_ASSETS = {
+    "htmx": "htmx.org/dist",
+    "echarts": "echarts/dist",
+    "leaflet": "leaflet/dist",
+    "jsqr": "jsqr/dist",  # the checkpoint page reads pass QR codes from the camera
+}
 STATICFILES_DIRS = [
     (f"vendor/{name}", str(NODE_MODULES / path)) for name, path in VENDOR_ASSETS.items()
 ]

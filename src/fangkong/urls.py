@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from fangkong.api import api
 from fangkong.healthcode.urls import public_urlpatterns as healthcode_public
+from fangkong.supplies.urls import public_urlpatterns as supplies_public
 from fangkong.zones.urls import public_urlpatterns as zones_public
 
 urlpatterns = [
@@ -21,9 +22,11 @@ urlpatterns = [
     path("quarantine/", include("fangkong.quarantine.urls")),
     path("travel/", include("fangkong.travel.urls")),
     path("zones/", include("fangkong.zones.urls")),
+    path("supplies/", include("fangkong.supplies.urls")),
     path("command/", include("fangkong.command.urls")),
     path("", include((healthcode_public, "public"))),  # /v/<token>/, /my-code/
     path("", include(zones_public)),  # /risk-zones/
+    path("", include((supplies_public, "supplies_public"))),  # /pass-check/, /my-pass/
 ]
 
 handler404 = "fangkong.web.errors.not_found"

@@ -157,6 +157,22 @@ PATHS = {
     "/api/risk-posts/overdue",
     "/api/risk-posts/overdue/by-employer",
     "/api/risk-posts/overdue/by-community",
+    "/api/enterprises",
+    "/api/enterprises/{enterprise_id}",
+    "/api/enterprises/{enterprise_id}/whitelist",
+    "/api/enterprises/{enterprise_id}/staff",
+    "/api/enterprises/{enterprise_id}/vehicles",
+    "/api/enterprises/{enterprise_id}/couriers",
+    "/api/couriers/{courier_id}",
+    "/api/couriers/{courier_id}/whitelist",
+    "/api/couriers/{courier_id}/passes",
+    "/api/vehicles/{vehicle_id}",
+    "/api/vehicles/{vehicle_id}/whitelist",
+    "/api/vehicles/{vehicle_id}/passes",
+    "/api/passes",
+    "/api/passes/{pass_id}/revoke",
+    "/api/pass-keys",
+    "/api/pass-check",
 }
 
 

@@ -15,6 +15,7 @@ from fangkong.demo.services import demo_clear, demo_generate
 from fangkong.people.idnumber import parse_id_number
 from fangkong.people.models import Household, KeyCategory, KeyPerson, Need, Resident
 from fangkong.places.models import KEY_LENGTH, Division, Level, Outline, Venue, code_from_key
+from fangkong.supplies.models import Enterprise, SupplyPass
 
 N = 20_000
 DEMO_DATE = dt.date(2022, 5, 7)  # the as-of date of this city
@@ -173,3 +174,12 @@ def test_if_empty_is_a_no_op_when_residents_exist(capsys):
 def test_refuses_to_mix_with_existing_data():
     with pytest.raises(CommandError, match="--replace"):
         call_command("demo", "--residents", "1000")
+
+
+def test_a_whitelisted_supply_enterprise_with_its_account_courier_vehicle_and_pass(city):
+    firm = Enterprise.objects.get()
+    assert city.supply_enterprises == 1 and firm.status == "granted"
+    assert list(firm.staff.values_list("username", flat=True)) == ["supply"]
+    assert firm.couriers.get().status == firm.vehicles.get().status == "granted"
+    supply_pass = SupplyPass.objects.get()
+    assert supply_pass.vehicle == firm.vehicles.get() and supply_pass.status == "valid"

@@ -49,6 +49,10 @@ PUBLIC: dict[str, str] = {
     "api:api-root": "the API's root: no data",
     "code_verify": "the QR verification as JSON (same as /v/<token>/)",
     "public_risk_zones": "the published risk zones as JSON",
+    "supplies_public:pass_check": "the checkpoint's pass check: verifies in the browser",
+    "supplies_public:my_pass": "a courier asks for their own pass with ID number + phone",
+    "pass_keys": "the published public keys passes are verified with (a JWK set)",
+    "pass_verify": "a checkpoint checks a pass online: says only what the pass itself carries",
 }
 
 # Routes open to any signed-in user whatever their role, and why (even a role with no
@@ -155,6 +159,10 @@ PARAMS: dict[str, Spec] = {
     "profile_id": ("policy", "pk"),
     "activation_id": ("policy_activation", "pk"),
     "issue_id": ("report_issue", "pk"),
+    "enterprise_id": ("enterprise", "pk"),
+    "courier_id": ("courier", "pk"),
+    "vehicle_id": ("vehicle", "pk"),
+    "pass_id": ("supply_pass", "pk"),
 }
 
 # Names that mean different things on different routes: (route, parameter) → spec.
@@ -252,6 +260,19 @@ ROUTE_PARAMS: dict[tuple[str, str], Spec] = {
     ("trip_arrival", "trip_id"): ("reported_trip", "pk"),
     ("zone_activate", "zone_id"): ("proposed_zone", "pk"),
     ("zone_withdraw", "zone_id"): ("proposed_zone", "pk"),
+    ("supplies:enterprise", "pk"): ("enterprise", "pk"),
+    ("supplies:enterprise_status", "pk"): ("enterprise", "pk"),
+    ("supplies:enterprise_staff", "pk"): ("enterprise", "pk"),
+    ("supplies:vehicle_add", "pk"): ("enterprise", "pk"),
+    ("supplies:courier_add", "pk"): ("enterprise", "pk"),
+    ("supplies:courier", "pk"): ("courier", "pk"),
+    ("supplies:courier_status", "pk"): ("courier", "pk"),
+    ("supplies:courier_pass", "pk"): ("courier", "pk"),
+    ("supplies:vehicle", "pk"): ("vehicle", "pk"),
+    ("supplies:vehicle_status", "pk"): ("vehicle", "pk"),
+    ("supplies:vehicle_pass", "pk"): ("vehicle", "pk"),
+    ("supplies:pass", "pk"): ("supply_pass", "pk"),
+    ("supplies:pass_revoke", "pk"): ("supply_pass", "pk"),
 }
 
 # Parameters that are not objects: every value is tried, on both sides.
@@ -312,6 +333,8 @@ OP_FIELDS: dict[tuple[str, str], Spec | None] = {
     ("trip_list", "q"): ("reported_trip", "code"),
     ("policy_compare", "a"): ("policy", "pk"),
     ("policy_compare", "b"): ("policy", "pk"),
+    ("enterprise_new", "code"): None,
+    ("pass_verify", "code"): None,
 }
 
 # Values for fields that are not objects, where the type alone would be refused.
@@ -420,6 +443,22 @@ OP_BODY: dict[str, Callable[[], dict[str, Any]]] = {
     "lab_staff": lambda: {"usernames": [Ref("lab_staff2", "username")]},
     "lab_new": lambda: {"place": Ref("street"), "capacity_per_day": 100},
     "lab_change": lambda: {"place": Ref("street"), "capacity_per_day": 100},
+    "enterprise_new": lambda: {
+        "kind": "pharmacy",
+        "credit_code": "91411002MA46E7WM5A",
+        "place": Ref("street"),
+    },
+    "enterprise_whitelist": lambda: {"status": "suspended"},
+    "courier_whitelist": lambda: {"status": "suspended"},
+    "vehicle_whitelist": lambda: {"status": "suspended"},
+    "enterprise_staff": lambda: {"usernames": [Ref("supply_staff2", "username")]},
+    "vehicle_new": lambda: {"plate": "豫K33333", "area": Ref("street")},
+    "courier_new": lambda: {
+        "id_number": Ref("person", "id_number"),
+        "name": Ref("person", "name"),
+        "area": Ref("street"),
+        "home_address": "矩阵路 1 号",
+    },
     "test_sampled": lambda: {"barcode": Ref("tube", "barcode")},
     "trip_new": lambda: {"id_number": Ref("person", "id_number"), "name": Ref("person", "name")},
     "trip_arrival": lambda: {"checkpoint": "许昌东站"},
@@ -528,6 +567,23 @@ PAGE_FORMS: dict[str, Callable[[], dict[str, Any]]] = {
         "turnaround": "voluntary",
     },
     "lab:lab_status": lambda: {"active": "0"},
+    "supplies:enterprises": lambda: {
+        "kind": "pharmacy",
+        "credit_code": "91411002MA46E7WM5A",
+        "place": Ref("street"),
+    },
+    "supplies:enterprise_status": lambda: {"status": "suspended"},
+    "supplies:courier_status": lambda: {"status": "suspended"},
+    "supplies:vehicle_status": lambda: {"status": "suspended"},
+    "supplies:enterprise_staff": lambda: {"staff": Ref("supply_staff2", "username")},
+    "supplies:vehicle_add": lambda: {"vehicle-plate": "豫K33333", "vehicle-area": Ref("street")},
+    "supplies:courier_add": lambda: {
+        "courier-id_number": Ref("person", "id_number"),
+        "courier-name": Ref("person", "name"),
+        "courier-phone": "13800000000",
+        "courier-area": Ref("street"),
+        "courier-home_address": "矩阵路 1 号",
+    },
     "lab:lab_staff": lambda: {"usernames": Ref("lab_staff2", "username")},
     "quarantine:room": lambda: {"status": "closed"},
     "zones:level": lambda: {"level": "low"},

@@ -71,6 +71,8 @@ from fangkong.quarantine.models import (
     StayStatus,
     Transfer,
 )
+from fangkong.supplies.models import Courier, Enterprise, Vehicle, WhitelistStatus
+from fangkong.supplies.passes.services import pass_issue
 from fangkong.travel import services as travel
 from fangkong.travel.models import Handover
 from fangkong.zones.models import ZoneEvaluation
@@ -548,6 +550,50 @@ def _side(world_city: f.City, name: str) -> Side:
     return Side(name, OUTSIDE_TAG, world_city.jianan, world_city.j)
 
 
+def _supplies(s: Side, p: dict[str, Resident], setup: User, staff: User) -> None:
+    """A granted supply enterprise with its account, a courier, a vehicle and a pass."""
+    street = s.branch[Level.STREET]
+    inside = s.name == "inside"
+    firm = Enterprise.objects.create(
+        kind="supermarket",
+        name=s.mark(f"{s.tag}保供超市", "enterprise name"),
+        credit_code=s.mark("91411002MA44C8XK3A" if inside else "91411003MA45D9YL44", "credit code"),
+        division=s.district,
+        division_key=s.district.key,
+        contact_name=s.mark(f"{s.tag}保供联系人", "enterprise contact"),
+        status=WhitelistStatus.GRANTED,
+    )
+    firm.staff.add(staff)
+    s.objs["enterprise"] = firm
+    s.objs["supply_staff"] = staff
+    s.objs["supply_staff2"] = f.user(f"m_{s.name}_supply2", Role.SUPPLY, s.district)
+    # the courier tested negative an hour ago: a pass may be issued to them
+    sampled = timezone.now() - dt.timedelta(hours=1)
+    tube = make_tube(f"TB-SUP-{s.name.upper()}", [p["worker"]], collected_at=sampled)
+    give_result(tube, Outcome.NEGATIVE, lab=s.objs["lab"], tested_at=sampled)
+    s.objs["courier"] = Courier.objects.create(
+        enterprise=firm,
+        person=p["worker"],
+        area=street,
+        area_key=street.key,
+        division_key=firm.division_key,
+        home_address=s.mark(f"{s.tag}骑手住址", "courier home address"),
+        status=WhitelistStatus.GRANTED,
+    )
+    vehicle = Vehicle.objects.create(
+        enterprise=firm,
+        plate=s.mark("豫K11111" if inside else "豫K22222", "plate"),
+        area=street,
+        area_key=street.key,
+        division_key=firm.division_key,
+        status=WhitelistStatus.GRANTED,
+    )
+    s.objs["vehicle"] = vehicle
+    supply_pass = pass_issue(actor=setup, holder=vehicle)
+    s.mark(supply_pass.serial, "pass serial")
+    s.objs["supply_pass"] = supply_pass
+
+
 def personas(city: f.City) -> tuple[dict[str, User], User]:
     out = {
         role.value: f.user(f"m_{role.value}", role.value, city.weidu)
@@ -574,10 +620,12 @@ def build() -> World:
     world.outside.owner = f.user("m_outsider", Role.COMMAND, city.jianan)
     outside_staff = f.user("m_outside_quarantine", Role.QUARANTINE, city.jianan)
     outside_lab_staff = f.user("m_outside_lab", Role.LAB, city.jianan)
+    outside_supply_staff = f.user("m_outside_supply", Role.SUPPLY, city.jianan)
     sides = (
         (world.inside, people_of["quarantine"], people_of["lab"], people_of["command"]),
         (world.outside, outside_staff, outside_lab_staff, world.outside.owner),
     )
+    supply_staff = {"inside": people_of["supply"], "outside": outside_supply_staff}
     for s, staff, lab_staff, allocator in sides:
         p = _residents(s)
         _registry(s, p)
@@ -586,6 +634,7 @@ def build() -> World:
         _quarantine(s, p, setup, staff, allocator)
         _travel(s, p, setup)
         _zones(s, setup)
+        _supplies(s, p, setup, supply_staff[s.name])
         _audit(s)
     _across(world)
     for s, command in ((world.inside, people_of["command"]), (world.outside, world.outside.owner)):

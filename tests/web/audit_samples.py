@@ -43,6 +43,7 @@ from fangkong.quarantine.models import (
     StayStatus,
     TransferStatus,
 )
+from fangkong.supplies.models import PassStatus, WhitelistStatus
 from fangkong.travel.models import TripStatus
 from fangkong.zones.models import ZoneStatus
 
@@ -439,4 +440,35 @@ def _samples(site_id: int) -> list[Sample]:
         Sample("command.exported", "command.list", reason="上报"),
         Sample("command.report_issued", "command.reportissue"),
         Sample("command.report_reissued", "command.reportissue", reason="补录病例"),
+        Sample("enterprise.registered", "supplies.enterprise"),
+        Sample("enterprise.staff_changed", "supplies.enterprise", "staff", "", "p_supply"),
+        *(
+            Sample(
+                f"{kind}.whitelist_{new}",
+                f"supplies.{kind}",
+                "status",
+                old,
+                new,
+                reason="核酸阳性",
+            )
+            for kind in ("enterprise", "courier", "vehicle")
+            for old, new in (
+                (WhitelistStatus.PENDING, WhitelistStatus.GRANTED),
+                (WhitelistStatus.GRANTED, WhitelistStatus.SUSPENDED),
+                (WhitelistStatus.SUSPENDED, WhitelistStatus.REVOKED),
+            )
+        ),
+        Sample("courier.registered", "supplies.courier"),
+        Sample("vehicle.registered", "supplies.vehicle"),
+        Sample("pass.issued", "supplies.supplypass"),
+        Sample(
+            "pass.revoked",
+            "supplies.supplypass",
+            "status",
+            PassStatus.VALID,
+            PassStatus.REVOKED,
+            actor="system",
+            reason="核酸阳性",
+        ),
+        Sample("signing_key.rotated", "supplies.signingkey", "kid", "3q2+7w==", "AAECAwQFBgc="),
     ]

@@ -204,6 +204,22 @@ ACTION_LABELS = {
     "command.exported": _("Dashboard list exported"),
     "command.report_issued": _("Daily report issued"),
     "command.report_reissued": _("Daily report issued again"),
+    "enterprise.registered": _("Supply enterprise registered"),
+    "enterprise.staff_changed": _("Supply enterprise staff changed"),
+    "enterprise.whitelist_granted": _("Supply enterprise granted on the whitelist"),
+    "enterprise.whitelist_suspended": _("Supply enterprise suspended from the whitelist"),
+    "enterprise.whitelist_revoked": _("Supply enterprise revoked from the whitelist"),
+    "courier.registered": _("Courier registered"),
+    "courier.whitelist_granted": _("Courier granted on the whitelist"),
+    "courier.whitelist_suspended": _("Courier suspended from the whitelist"),
+    "courier.whitelist_revoked": _("Courier revoked from the whitelist"),
+    "vehicle.registered": _("Supply vehicle registered"),
+    "vehicle.whitelist_granted": _("Supply vehicle granted on the whitelist"),
+    "vehicle.whitelist_suspended": _("Supply vehicle suspended from the whitelist"),
+    "vehicle.whitelist_revoked": _("Supply vehicle revoked from the whitelist"),
+    "pass.issued": _("Supply pass issued"),
+    "pass.revoked": _("Supply pass revoked"),
+    "signing_key.rotated": _("Pass-signing key rotated"),
 }
 
 FIELD_LABELS = {
@@ -249,6 +265,12 @@ OBJECT_FIELD_LABELS = {
     ("quarantine.site", "staff"): _("site staff"),
     ("quarantine.site", "active"): _("in use"),
     ("lab.lab", "staff"): _("lab staff"),
+    ("supplies.enterprise", "status"): _("whitelist status"),
+    ("supplies.courier", "status"): _("whitelist status"),
+    ("supplies.vehicle", "status"): _("whitelist status"),
+    ("supplies.enterprise", "staff"): _("enterprise staff"),
+    ("supplies.supplypass", "status"): _("pass status"),
+    ("supplies.signingkey", "kid"): _("signing key"),
 }
 
 

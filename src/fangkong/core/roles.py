@@ -56,6 +56,9 @@ class Cap(StrEnum):
     ZONES_MANAGE = "zones.manage"  # draw zones, decide proposed level changes
     REPORT_ISSUE = "report.issue"  # issue (and re-issue) the daily report: the command centre
     SITUATION_IMPORT = "situation.import"  # a line list of cases, contacts and people at once
+    SUPPLIES_VIEW = "supplies.view"  # supply enterprises, couriers, vehicles, passes (read)
+    SUPPLIES_MANAGE = "supplies.manage"  # the supply task force: register, whitelist, keys
+    SUPPLY_ENTERPRISE = "supply.enterprise"  # an enterprise keeps its own staff and asks passes
 
 
 _REGISTRY_READ = {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW}
@@ -99,12 +102,20 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.ZONES_VIEW,
             Cap.ZONES_MANAGE,
             Cap.LABS_VIEW,
+            Cap.SUPPLIES_VIEW,
+            Cap.SUPPLIES_MANAGE,
         }
     ),
     Role.STREET: frozenset(
         _REGISTRY_KEEP
         | _EPI_LOCAL
-        | {Cap.RESIDENTS_IMPORT, Cap.PLACES_EDIT, Cap.AUDIT_VIEW, Cap.ZONES_VIEW}
+        | {
+            Cap.RESIDENTS_IMPORT,
+            Cap.PLACES_EDIT,
+            Cap.AUDIT_VIEW,
+            Cap.ZONES_VIEW,
+            Cap.SUPPLIES_VIEW,
+        }
     ),
     Role.GRID: frozenset(_REGISTRY_KEEP | _EPI_LOCAL),
     Role.LAB: frozenset({Cap.POLICY_VIEW, Cap.SAMPLING, Cap.RESULTS_UPLOAD, Cap.LABS_VIEW}),
@@ -130,7 +141,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.HOTLINE: frozenset(
         {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW, Cap.CODE_STATUS_VIEW}
     ),
-    Role.SUPPLY: frozenset(),
+    Role.SUPPLY: frozenset({Cap.SUPPLIES_VIEW, Cap.SUPPLY_ENTERPRISE}),
 }
 
 

@@ -30,6 +30,7 @@ from fangkong.demo.people import (
     Populator,
 )
 from fangkong.demo.response import response_write
+from fangkong.demo.supplies import supplies_write
 from fangkong.demo.tree import DIVISION_FIELDS, OUTLINE_FIELDS, TreeBuilder
 from fangkong.epi.models import CheckIn
 from fangkong.people.models import Household, KeyPerson, Need, Resident
@@ -69,6 +70,7 @@ class DemoStats:
     cases: int = 0
     contacts: int = 0
     labs: int = 0
+    supply_enterprises: int = 0
     quarantine_sites: int = 0
     rooms: int = 0
     in_quarantine: int = 0
@@ -216,6 +218,9 @@ def demo_generate(
         demo_accounts_create()
         stats.labs = labs_write(
             actor=User.objects.get(username="command"), staff=User.objects.get(username="lab")
+        )
+        stats.supply_enterprises = supplies_write(
+            actor=User.objects.get(username="command"), staff=User.objects.get(username="supply")
         )
         if scans is not None:
             if progress:

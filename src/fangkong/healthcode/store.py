@@ -2,7 +2,8 @@
 
 `recompute()` derives for many people at once (one query per fact table), stores the result in
 `CodeStatus` (a row per person with any non-green history; no row = green) and records a
-`code.changed` event whenever a colour changes.
+`code.changed` event whenever a colour changes (and announces the people on `core.changes`,
+subject "code").
 """
 
 import datetime as dt
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fangkong.audit.services import EventRow, actor_columns, events_record_bulk
+from fangkong.core import changes
 from fangkong.core.db import in_ids
 from fangkong.healthcode.facts import load_facts, people_with_facts
 from fangkong.healthcode.models import CodeStatus, Colour
@@ -26,6 +28,7 @@ from fangkong.people.models import Resident
 from fangkong.policy import accessor
 from fangkong.policy.models import PolicyProfile
 
+CODE_CHANGED = "code"  # the core.changes subject announced with the people whose colour changed
 CHUNK = 2000  # people per round trip: well under SQLite's bound-parameter limit
 EXPIRED = gettext_lazy("The colour's time ran out")  # the reason of the daily re-derivation
 
@@ -167,6 +170,8 @@ def _recompute_chunk(
             )
     _upsert_statuses(rows)
     events_record_bulk(events)
+    if events:  # those whose colour changed: what depends on a colour hears it (supply passes)
+        changes.changed(CODE_CHANGED, [int(e.person_id) for e in events if e.person_id])
 
 
 def _status_row(

@@ -399,6 +399,53 @@ class Reporting(Strict):
     )
 
 
+class PassRules(Strict):
+    """When a supply courier or vehicle may carry a signed pass (supplies/passes)."""
+
+    model_config = ConfigDict(title=_("Supply passes"))
+
+    negative_test_within_hours: int = Field(
+        ge=1,
+        le=24 * 14,
+        title=_("Negative test within (hours)"),
+        description=_(
+            "A courier's last test must be negative and sampled this recently; the pass"
+            " expires when the test grows older"
+        ),
+    )
+    no_active_measure: bool = Field(
+        title=_("No quarantine measure under way"),
+        description=_("A courier under a quarantine or health-monitoring measure gets no pass"),
+    )
+    health_code_green: bool = Field(
+        title=_("Health code green"), description=_("A courier's code must be green")
+    )
+    validity_hours: int = Field(
+        ge=1, le=24 * 31, title=_("Validity (hours)"), description=_("How long a pass is valid")
+    )
+    key_grace_hours: int = Field(
+        ge=0,
+        le=24 * 31,
+        title=_("Key rotation grace (hours)"),
+        description=_(
+            "Passes signed by a retired key still verify this long after its rotation;"
+            " then they fail"
+        ),
+    )
+    key_list_refresh_hours: int = Field(
+        ge=1,
+        le=24 * 7,
+        title=_("Key list refresh (hours)"),
+        description=_("How often a checkpoint phone fetches the published key list again"),
+    )
+
+
+class Supplies(Strict):
+    model_config = ConfigDict(title=_("Living supplies"))
+
+    passes: PassRules = Field(title=_("Supply passes"))
+
+
 class Rules(Strict):
     model_config = ConfigDict(title=_("Rules"))
 
@@ -422,6 +469,11 @@ class Rules(Strict):
     )
     records: Records = Field(default=Records(), title=_("Times of records"))
     reporting: Reporting = Field(default=Reporting(), title=_("Daily report"))
+    supplies: Supplies | None = Field(
+        default=None,
+        title=_("Living supplies"),
+        description=_("Conditions of supply passes; none: no passes are issued"),
+    )
 
     @model_validator(mode="after")
     def _every_category(self) -> "Rules":

@@ -28,6 +28,7 @@ GROUPS: dict[str, Promise] = {
     "quarantine_sites": _("Quarantine"),
     "zones": _("Risk zones"),
     "trips": _("Travel"),
+    "supplies": _("Supplies"),
     "policy": _("System"),
 }
 
@@ -66,6 +67,9 @@ MENU = (
     Entry("travel:trips", _("Trips"), Cap.TRIPS_VIEW, "trips"),
     Entry("travel:checkpoint", _("Checkpoint"), Cap.TRIPS_RECORD, "checkpoint"),
     Entry("travel:handovers", _("Arrival hand-overs"), Cap.TRIPS_VIEW, "handovers"),
+    Entry("supplies:enterprises", _("Supply enterprises"), Cap.SUPPLIES_VIEW, "supplies"),
+    Entry("supplies:passes", _("Passes"), Cap.SUPPLIES_VIEW, "passes"),
+    Entry("supplies_public:pass_check", _("Pass check"), Cap.SUPPLIES_VIEW, "pass_check"),
     Entry("policy:profiles", _("Policy profiles"), Cap.POLICY_VIEW, "policy"),
     Entry("audit:events", _("Audit log"), Cap.AUDIT_VIEW, "audit"),
     Entry("account_security", _("Account security"), None, "security"),

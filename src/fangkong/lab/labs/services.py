@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangkong.accounts.models import User
 from fangkong.accounts.services import staff_set
@@ -193,7 +194,8 @@ def _shown(field: str, value: Any) -> Any:
 
 
 # A lab's state as its events store it (the audit log reads the codes: lab/audit_labels.py).
-LAB_STATES = {"in_use": _("In use"), "suspended": _("Suspended")}
+# Lazy: read in the reader's language, whatever language was active when this was imported.
+LAB_STATES = {"in_use": gettext_lazy("In use"), "suspended": gettext_lazy("Suspended")}
 
 
 def state_code(active: bool) -> str:

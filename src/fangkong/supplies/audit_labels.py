@@ -1,0 +1,12 @@
+"""What the values of the supplies events mean (read by the audit log: `fangkong.audit.labels`)."""
+
+from fangkong.audit.labels import usernames_reading
+from fangkong.supplies.models import PassStatus, WhitelistStatus
+
+VALUES = {
+    ("supplies.enterprise", "status"): WhitelistStatus,
+    ("supplies.courier", "status"): WhitelistStatus,
+    ("supplies.vehicle", "status"): WhitelistStatus,
+    ("supplies.enterprise", "staff"): usernames_reading,
+    ("supplies.supplypass", "status"): PassStatus,
+}
