@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from fangkong.api import api
+from fangkong.care.requests.urls import public_urlpatterns as care_public
 from fangkong.healthcode.urls import public_urlpatterns as healthcode_public
 from fangkong.zones.urls import public_urlpatterns as zones_public
 
@@ -21,9 +22,11 @@ urlpatterns = [
     path("quarantine/", include("fangkong.quarantine.urls")),
     path("travel/", include("fangkong.travel.urls")),
     path("zones/", include("fangkong.zones.urls")),
+    path("care/", include("fangkong.care.urls")),
     path("command/", include("fangkong.command.urls")),
     path("", include((healthcode_public, "public"))),  # /v/<token>/, /my-code/
     path("", include(zones_public)),  # /risk-zones/
+    path("", include((care_public, "care_public"))),  # /my-care/
 ]
 
 handler404 = "fangkong.web.errors.not_found"

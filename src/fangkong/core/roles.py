@@ -56,6 +56,9 @@ class Cap(StrEnum):
     ZONES_MANAGE = "zones.manage"  # draw zones, decide proposed level changes
     REPORT_ISSUE = "report.issue"  # issue (and re-issue) the daily report: the command centre
     SITUATION_IMPORT = "situation.import"  # a line list of cases, contacts and people at once
+    CARE_VIEW = "care.view"  # medical care: facilities, the routing table, requests
+    CARE_REQUEST = "care.request"  # raise a medical request for a person of the jurisdiction
+    CARE_MANAGE = "care.manage"  # the medical task force: register facilities, route requests
 
 
 _REGISTRY_READ = {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW}
@@ -99,14 +102,24 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.ZONES_VIEW,
             Cap.ZONES_MANAGE,
             Cap.LABS_VIEW,
+            Cap.CARE_VIEW,
+            Cap.CARE_REQUEST,
+            Cap.CARE_MANAGE,
         }
     ),
     Role.STREET: frozenset(
         _REGISTRY_KEEP
         | _EPI_LOCAL
-        | {Cap.RESIDENTS_IMPORT, Cap.PLACES_EDIT, Cap.AUDIT_VIEW, Cap.ZONES_VIEW}
+        | {
+            Cap.RESIDENTS_IMPORT,
+            Cap.PLACES_EDIT,
+            Cap.AUDIT_VIEW,
+            Cap.ZONES_VIEW,
+            Cap.CARE_VIEW,
+            Cap.CARE_REQUEST,
+        }
     ),
-    Role.GRID: frozenset(_REGISTRY_KEEP | _EPI_LOCAL),
+    Role.GRID: frozenset(_REGISTRY_KEEP | _EPI_LOCAL | {Cap.CARE_VIEW, Cap.CARE_REQUEST}),
     Role.LAB: frozenset({Cap.POLICY_VIEW, Cap.SAMPLING, Cap.RESULTS_UPLOAD, Cap.LABS_VIEW}),
     Role.QUARANTINE: frozenset(
         {
@@ -116,6 +129,8 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.MEASURES_KEEP,
             Cap.SAMPLING,
             Cap.TRANSFERS_MANAGE,
+            Cap.CARE_VIEW,
+            Cap.CARE_REQUEST,
         }
     ),
     Role.HOSPITAL: frozenset(
@@ -125,10 +140,18 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.CASES_VIEW,
             Cap.CODE_STATUS_VIEW,
             Cap.TRANSFERS_MANAGE,
+            Cap.CARE_VIEW,
         }
     ),
     Role.HOTLINE: frozenset(
-        {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW, Cap.CODE_STATUS_VIEW}
+        {
+            Cap.PLACES_VIEW,
+            Cap.RESIDENTS_VIEW,
+            Cap.POLICY_VIEW,
+            Cap.CODE_STATUS_VIEW,
+            Cap.CARE_VIEW,
+            Cap.CARE_REQUEST,
+        }
     ),
     Role.SUPPLY: frozenset(),
 }

@@ -28,6 +28,7 @@ GROUPS: dict[str, Promise] = {
     "quarantine_sites": _("Quarantine"),
     "zones": _("Risk zones"),
     "trips": _("Travel"),
+    "care_requests": _("Medical care"),
     "policy": _("System"),
 }
 
@@ -66,6 +67,9 @@ MENU = (
     Entry("travel:trips", _("Trips"), Cap.TRIPS_VIEW, "trips"),
     Entry("travel:checkpoint", _("Checkpoint"), Cap.TRIPS_RECORD, "checkpoint"),
     Entry("travel:handovers", _("Arrival hand-overs"), Cap.TRIPS_VIEW, "handovers"),
+    Entry("care:requests", _("Medical requests"), Cap.CARE_VIEW, "care_requests"),
+    Entry("care:facilities", _("Medical facilities"), Cap.CARE_VIEW, "care_facilities"),
+    Entry("care:routing", _("Care routing"), Cap.CARE_VIEW, "care_routing"),
     Entry("policy:profiles", _("Policy profiles"), Cap.POLICY_VIEW, "policy"),
     Entry("audit:events", _("Audit log"), Cap.AUDIT_VIEW, "audit"),
     Entry("account_security", _("Account security"), None, "security"),
