@@ -1,6 +1,7 @@
-"""Reads of the facilities' registry. Facilities are scoped like laboratories: by the facility's
-place in the caller's jurisdiction; an account with the hospital role sees only the facilities
-whose staff it is on."""
+"""Reads of the facilities' registry. A facility is seen when its place and the caller's node
+lie on one branch (`lab.selectors.overlap_q`: a grid worker sees the district's designated
+hospital, the district sees the facilities of its streets); an account with the hospital role
+sees only the facilities whose staff it is on."""
 
 from typing import Any
 
@@ -9,8 +10,9 @@ from django.http import Http404
 
 from fangkong.audit.models import Event
 from fangkong.care.models import Facility
-from fangkong.core.access import Cap, require, scoped
+from fangkong.core.access import Cap, require
 from fangkong.core.roles import Role
+from fangkong.lab.selectors import overlap_q
 
 
 def is_facility_staff(user: Any) -> bool:
@@ -21,7 +23,7 @@ def is_facility_staff(user: Any) -> bool:
 def facilities_for_user(user: Any, cap: Cap = Cap.CARE_VIEW) -> QuerySet[Facility]:
     """Facilities of the caller's jurisdiction (a hospital account: those it staffs)."""
     require(user, cap)
-    qs = scoped(Facility.objects.all(), user)
+    qs = Facility.objects.filter(overlap_q(user))
     if is_facility_staff(user):
         qs = qs.filter(staff=user)
     return qs

@@ -118,8 +118,8 @@ def _shown(field: str, value: Any) -> Any:
         return f"{value.name} ({value.code})"
     if field == "kind" and value in FacilityKind.values:
         return FacilityKind(value).label
-    if field == "capabilities":
-        return ", ".join(str(Capability(c).label) for c in value)
+    if field == "capabilities":  # codes: care/audit_labels.py reads them in each language
+        return ", ".join(value)
     return value
 
 
