@@ -261,7 +261,7 @@ OBJECT_FIELD_LABELS = {
     ("lab.lab", "staff"): _("lab staff"),
     ("care.facility", "staff"): _("facility staff"),
     ("care.facility", "kind"): _("kind of facility"),
-    ("care.facility", "capabilities"): _("capabilities"),
+    ("care.facility", "capabilities"): _("what it can treat"),
 }
 
 
