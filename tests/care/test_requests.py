@@ -156,7 +156,10 @@ def test_batch_routing_reads_the_states_now_and_writes_columnar(
     assert Event.objects.filter(action="care.request_routed").count() == 5
     # Outsiders route nothing of ours; grid workers may not route.
     other_district = f.user("tf_jianan", "task_force", city.jianan)
-    assert services.requests_route(actor=other_district, ids=[i.pk for i in items]) == 0
+    with pytest.raises(ValidationError) as refused:
+        services.requests_route(actor=other_district, ids=[i.pk for i in items])
+    assert "ids" in refused.value.message_dict
+    assert Event.objects.filter(action="care.request_routed").count() == 5
     with pytest.raises(PermissionDenied):
         services.requests_route(actor=personas["grid"], ids=[items[0].pk])
 

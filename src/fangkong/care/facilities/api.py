@@ -65,7 +65,9 @@ def _details(request: HttpRequest, payload: FacilityIn) -> dict[str, Any]:
 @router.get(
     "/care/facilities", response={200: Page[FacilityOut], **ERRORS}, summary="Medical facilities"
 )
-def facility_list(request: HttpRequest, limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
+def care_facility_list(
+    request: HttpRequest, limit: int = Limit, offset: int = Offset
+) -> dict[str, Any]:
     """The facilities of your jurisdiction (with the hospital role: those you staff), by code."""
     page = paginate(selectors.registry_for(request.user), limit=limit, offset=offset)
     page["items"] = [facility_out(f) for f in page["items"]]
@@ -75,7 +77,7 @@ def facility_list(request: HttpRequest, limit: int = Limit, offset: int = Offset
 @router.post(
     "/care/facilities", response={201: FacilityDetailOut, **ERRORS}, summary="Register a facility"
 )
-def facility_new(request: HttpRequest, payload: FacilityNewIn) -> Status[dict[str, Any]]:
+def care_facility_new(request: HttpRequest, payload: FacilityNewIn) -> Status[dict[str, Any]]:
     require(request.user, Cap.CARE_MANAGE)
     with fields_renamed({"division": "place"}):
         facility = services.facility_register(
@@ -89,7 +91,7 @@ def facility_new(request: HttpRequest, payload: FacilityNewIn) -> Status[dict[st
     response={200: FacilityDetailOut, **ERRORS},
     summary="A facility",
 )
-def facility_get(request: HttpRequest, facility_id: Id) -> dict[str, Any]:
+def care_facility_get(request: HttpRequest, facility_id: Id) -> dict[str, Any]:
     return _detail(request, facility_id)
 
 
@@ -98,7 +100,7 @@ def facility_get(request: HttpRequest, facility_id: Id) -> dict[str, Any]:
     response={200: FacilityDetailOut, **ERRORS},
     summary="Change a facility",
 )
-def facility_change(
+def care_facility_change(
     request: HttpRequest, facility_id: Id, payload: FacilityChangeIn
 ) -> dict[str, Any]:
     """Every detail but the code (routing rules may name it); each field changed is audited."""
@@ -118,7 +120,7 @@ def facility_change(
     response={200: FacilityDetailOut, **ERRORS},
     summary="Suspend a facility or put it back in service",
 )
-def facility_status(
+def care_facility_status(
     request: HttpRequest, facility_id: Id, payload: FacilityStatusIn
 ) -> dict[str, Any]:
     """No request is routed to a suspended facility. A reason is required; audited."""
@@ -134,7 +136,7 @@ def facility_status(
     response={200: FacilityDetailOut, **ERRORS},
     summary="Set a facility's staff",
 )
-def facility_staff(
+def care_facility_staff(
     request: HttpRequest, facility_id: Id, payload: FacilityStaffIn
 ) -> dict[str, Any]:
     facility = selectors.facility_for_user(request.user, facility_id, Cap.CARE_MANAGE)

@@ -57,7 +57,7 @@ def request_out(item: CareRequest) -> dict[str, Any]:
 @router.get(
     "/care/requests", response={200: Page[RequestOut], **ERRORS}, summary="Medical requests"
 )
-def request_list(
+def care_request_list(
     request: HttpRequest, status: str = "", limit: int = Limit, offset: int = Offset
 ) -> dict[str, Any]:
     """Requests of people of your jurisdiction (with the hospital role: those routed to the
@@ -73,7 +73,7 @@ def request_list(
 @router.post(
     "/care/requests", response={201: RequestOut, **ERRORS}, summary="Raise a medical request"
 )
-def request_new(request: HttpRequest, payload: RequestIn) -> Status[dict[str, Any]]:
+def care_request_new(request: HttpRequest, payload: RequestIn) -> Status[dict[str, Any]]:
     """For a person of your jurisdiction (else 422 on `id_number`, nothing written): the
     control state attached, routed at once by the rule in force."""
     require(request.user, Cap.CARE_REQUEST)
@@ -91,27 +91,27 @@ def request_new(request: HttpRequest, payload: RequestIn) -> Status[dict[str, An
 
 
 @router.get(
-    "/care/requests/{int:request_id}",
+    "/care/requests/{int:care_request_id}",
     response={200: RequestOut, **ERRORS},
     summary="A medical request",
 )
-def request_get(request: HttpRequest, request_id: Id) -> dict[str, Any]:
-    return request_out(selectors.request_for_user(request.user, request_id))
+def care_request_get(request: HttpRequest, care_request_id: Id) -> dict[str, Any]:
+    return request_out(selectors.request_for_user(request.user, care_request_id))
 
 
 @router.post(
-    "/care/requests/{int:request_id}/status",
+    "/care/requests/{int:care_request_id}/status",
     response={200: RequestOut, **ERRORS},
     summary="Accept, complete or cancel a request",
 )
-def request_status(
-    request: HttpRequest, request_id: Id, payload: RequestStatusIn
+def care_request_status(
+    request: HttpRequest, care_request_id: Id, payload: RequestStatusIn
 ) -> dict[str, Any]:
-    item = selectors.request_for_user(request.user, request_id)
+    item = selectors.request_for_user(request.user, care_request_id)
     services.request_set_status(
         actor=request.user, request=item, status=payload.status.value, reason=payload.reason
     )
-    return request_out(selectors.request_for_user(request.user, request_id))
+    return request_out(selectors.request_for_user(request.user, care_request_id))
 
 
 @router.post(
@@ -119,7 +119,8 @@ def request_status(
     response={200: RouteBatchOut, **ERRORS},
     summary="Route requests in one batch",
 )
-def requests_route(request: HttpRequest, payload: RouteBatchIn) -> dict[str, Any]:
-    """Route again, by the rules in force, the open requests of your jurisdiction not yet
-    accepted among `ids` (others are left alone). Columnar: 10,000 in well under a second."""
+def care_requests_route(request: HttpRequest, payload: RouteBatchIn) -> dict[str, Any]:
+    """Route again, by the rules in force, the open requests not yet accepted among `ids`
+    (accepted and closed ones are left as they are). An id that is not a request of your
+    jurisdiction: 422 on `ids` naming it, nothing written."""
     return {"routed": services.requests_route(actor=request.user, ids=payload.ids)}

@@ -167,14 +167,25 @@ def request_raise(
 def requests_route(*, actor: Any, ids: Sequence[int]) -> int:
     """Route (again) many open, not yet accepted requests in one batch by the rule in force:
     their control states read now, one UPDATE per distinct decision, one columnar write of the
-    audit events. Returns how many were routed. Requests outside the actor's jurisdiction
-    are left alone."""
+    audit events. Returns how many were routed (accepted and closed ones are left as they
+    are). An id outside the actor's jurisdiction refuses the batch, nothing written."""
     require(actor, Cap.CARE_MANAGE)
     now = timezone.now()
     with transaction.atomic():
+        wanted = sorted(set(ids))
+        seen = set(
+            scoped(CareRequest.objects.filter(pk__in=wanted), actor).values_list("pk", flat=True)
+        )
+        unknown = [str(pk) for pk in wanted if pk not in seen]
+        if unknown:
+            raise field_error(
+                "ids",
+                _("Not requests of your jurisdiction: %(ids)s") % {"ids": ", ".join(unknown[:20])},
+            )
         requests = list(
-            scoped(CareRequest.objects.all(), actor)
-            .filter(pk__in=list(ids), status__in=[RequestStatus.REQUESTED, RequestStatus.ROUTED])
+            CareRequest.objects.filter(
+                pk__in=wanted, status__in=[RequestStatus.REQUESTED, RequestStatus.ROUTED]
+            )
             .only("pk", "person_id", "type", "division_key", "raised_at", "status")
             .select_for_update()
         )

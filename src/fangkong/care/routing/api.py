@@ -17,7 +17,7 @@ router = Router(tags=["medical care"])
 @router.get(
     "/care/routing", response={200: RoutingOut, **ERRORS}, summary="The routing table in force"
 )
-def routing_get(request: HttpRequest) -> dict[str, Any]:
+def care_routing(request: HttpRequest) -> dict[str, Any]:
     require(request.user, Cap.CARE_VIEW)
     policy = selectors.in_force()
     return {
