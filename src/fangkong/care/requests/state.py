@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fangkong.care.models import ControlState
+from fangkong.core.db import in_ids
 from fangkong.epi.models import Case, CaseStatus
 from fangkong.healthcode.models import CodeStatus, Colour
 from fangkong.places.models import KEY_LENGTH
@@ -40,7 +41,7 @@ def _better(found: dict[int, PersonState], person_id: int, state: str, basis: st
 
 def states_of(person_ids: Sequence[int], keys: Sequence[str]) -> list[PersonState]:
     """The control state of each person (their home's key alongside), in the same order."""
-    ids = list(set(person_ids))
+    ids = in_ids(set(person_ids))  # one array parameter, however many people
     found: dict[int, PersonState] = {}
     for pid, number in Case.objects.filter(
         person_id__in=ids, status__in=[CaseStatus.REPORTED, CaseStatus.TRANSFERRED]

@@ -50,8 +50,11 @@ def shared_level(a: str, b: str) -> str:
     return ""
 
 
+_DEPTH_OF = {Level(lv).name.lower(): n for lv, n in KEY_LENGTH.items()}
+
+
 def _depth(level: str) -> int:
-    return {Level(lv).name.lower(): n for lv, n in KEY_LENGTH.items()}.get(level, 0)
+    return _DEPTH_OF.get(level, 0)
 
 
 def nearest(sites: Sequence[Site], key: str) -> tuple[Site | None, str]:
