@@ -7,8 +7,9 @@ statuses, an override and an appeal, a lab, a sampling site, a testing round wit
 results, a retest and a temporary control, a risk-post worker, a quarantine site with rooms,
 measures with scheduled tests, stays, a health check with its alert, a transfer, an allocation
 batch, a trip with its arrival test and hand-over, a risk zone with an evaluation, a medical
-facility with a request routed to it, and the audit events the services write. Every object outside carries a marker (a name, code or number no
-other object has) so a response can be searched for it.
+facility with a request routed to it, and the audit events the services write. Every object
+outside carries a marker (a name, code or number no other object has) so a response can be
+searched for it.
 
 The personas are one user per role of `accounts/roles.py`, all with 魏都区 as jurisdiction (the
 grid worker at 魏都's grid, where the inside residents live), so 建安区 is outside for every one
