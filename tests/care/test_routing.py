@@ -9,8 +9,10 @@ import pytest
 
 from fangkong.care.models import ControlState, RequestType
 from fangkong.care.routing.engine import NAMED, NO_FACILITY, Site, route_all, shared_level
+from fangkong.policy.models import PolicyProfile
 from fangkong.policy.schema import CONTROL_STATES, REQUEST_TYPES, CareRouting, Rules
 from fangkong.policy.validation import rules_problems
+from tests.api.conftest import bearer_client
 
 PROFILES = Path(__file__).resolve().parents[2] / "src" / "fangkong" / "policy" / "profiles"
 SHIPPED = sorted(PROFILES.glob("*.json"))
@@ -172,3 +174,33 @@ def test_a_rule_naming_a_facility_sends_there_while_it_is_in_service():
     # Suspended (not among the sites in service): the nearest of the kind.
     [decision] = route_all(table, ["fever"], ["none"], ["411002001001010"], [near])
     assert (decision.facility_id, decision.match) == (2, "community")
+
+
+def test_a_draft_with_a_gap_is_refused_by_the_policy_api_naming_it(personas, english):
+    chief = bearer_client(personas["command"])
+    profile = PolicyProfile.objects.get(code="20-measures")
+    draft = chief.post(f"/api/policy/profiles/{profile.pk}/copy", content_type="application/json")
+    rules = draft.json()["rules"]
+    # A stored profile without the section reads 许昌's table (the section's default).
+    rules["care"] = Rules.model_validate(rules).care.model_dump(mode="json")
+    assert len(rules["care"]["routes"]) == 9
+    rules["care"]["routes"] = [r for r in rules["care"]["routes"] if r["destination"] != "pharmacy"]
+    url = f"/api/policy/profiles/{draft.json()['id']}"
+    refused = chief.put(url, json.dumps({"rules": rules}), content_type="application/json")
+    assert refused.status_code == 422
+    [error] = refused.json()["detail"]
+    assert error["loc"] == ["body", "rules", "care", "routes"]
+    assert "Medicine refill × Yellow health code" in error["msg"]
+    # A specific facility and other minutes: saved, and the draft reads them back.
+    rules["care"]["routes"].append(
+        {
+            "request_types": ["medicine"],
+            "control_states": list(CONTROL_STATES),
+            "destination": "pharmacy",
+            "facility": "XC-PHARMACY",
+            "sla_minutes": 720,
+        }
+    )
+    saved = chief.put(url, json.dumps({"rules": rules}), content_type="application/json")
+    assert saved.status_code == 200, saved.content
+    assert saved.json()["rules"]["care"]["routes"][-1]["facility"] == "XC-PHARMACY"
