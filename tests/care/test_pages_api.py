@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from fangkong.care.models import CareRequest
+from fangkong.care.requests import services
 from fangkong.places.models import Level
 from tests import factories as f
 from tests.care.conftest import in_state
@@ -107,3 +108,22 @@ def test_the_api_refuses_an_outsiders_person_and_writes_nothing(login, personas,
 def test_the_routing_page_shows_the_table_in_force(login, personas, city):
     page = login(personas["grid"]).get(reverse("care:routing")).content.decode()
     assert 'data-rule="9"' in page and "Internet hospital" in page
+
+
+def test_the_requests_list_reads_a_page_in_a_fixed_number_of_queries(
+    login, personas, city, facilities, django_assert_max_num_queries
+):
+    for i in range(3):
+        services.request_raise(
+            actor=personas["grid"],
+            person=in_state(city, "none", f"人{i}"),
+            type="fever",
+            channel="grid",
+        )
+    client = login(personas["grid"])
+    client.get(reverse("care:requests"))  # warm the session and the policy
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("care:requests")).content.decode()
+    assert page.count("data-request=") == 3
+    with django_assert_max_num_queries(12):
+        assert len(client.get("/api/care/requests").json()["items"]) == 3
