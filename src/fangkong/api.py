@@ -15,6 +15,9 @@ from ninja.security import HttpBearer, django_auth
 
 from fangkong.accounts import api as accounts_api
 from fangkong.accounts.services import token_for_raw
+from fangkong.care.facilities import api as care_facilities_api
+from fangkong.care.requests import api as care_requests_api
+from fangkong.care.routing import api as care_routing_api
 from fangkong.command import api as command_api
 from fangkong.command.situation import api as situation_api
 from fangkong.core.apikit import MEDIA_TYPES
@@ -180,6 +183,9 @@ ROUTERS = [
     ("/", zones_api.router),
     ("/", enterprises_api.router),
     ("/", passes_api.router),
+    ("/", care_facilities_api.router),
+    ("/", care_routing_api.router),
+    ("/", care_requests_api.router),
     ("/command", command_api.router),
     ("/", situation_api.router),
 ]

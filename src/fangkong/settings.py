@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "fangkong.policy",
     "fangkong.epi",
     "fangkong.lab",
+    "fangkong.care",
     "fangkong.quarantine",
     "fangkong.travel",
     "fangkong.zones",

@@ -79,6 +79,15 @@ PATHS = {
     "/api/labs/{lab_id}",
     "/api/labs/{lab_id}/status",
     "/api/labs/{lab_id}/staff",
+    "/api/care/facilities",
+    "/api/care/facilities/{facility_id}",
+    "/api/care/facilities/{facility_id}/status",
+    "/api/care/facilities/{facility_id}/staff",
+    "/api/care/routing",
+    "/api/care/requests",
+    "/api/care/requests/route",
+    "/api/care/requests/{care_request_id}",
+    "/api/care/requests/{care_request_id}/status",
     "/api/rounds",
     "/api/rounds/{round_id}",
     "/api/rounds/{round_id}/close",
@@ -214,7 +223,14 @@ def test_me_describes_role_and_capabilities(as_):
     body = as_("hotline").get("/api/me").json()
     assert body["role"] == "hotline"
     assert body["capabilities"] == sorted(
-        ["places.view", "residents.view", "policy.view", "code_status.view"]
+        [
+            "places.view",
+            "residents.view",
+            "policy.view",
+            "code_status.view",
+            "care.view",
+            "care.request",
+        ]
     )
 
 

@@ -6,9 +6,10 @@ a venue with check-ins, a case with contacts, a finding job with a candidate, he
 statuses, an override and an appeal, a lab, a sampling site, a testing round with pooled tubes,
 results, a retest and a temporary control, a risk-post worker, a quarantine site with rooms,
 measures with scheduled tests, stays, a health check with its alert, a transfer, an allocation
-batch, a trip with its arrival test and hand-over, a risk zone with an evaluation, and the audit
-events the services write. Every object outside carries a marker (a name, code or number no
-other object has) so a response can be searched for it.
+batch, a trip with its arrival test and hand-over, a risk zone with an evaluation, a medical
+facility with a request routed to it, and the audit events the services write. Every object
+outside carries a marker (a name, code or number no other object has) so a response can be
+searched for it.
 
 The personas are one user per role of `accounts/roles.py`, all with 魏都区 as jurisdiction (the
 grid worker at 魏都's grid, where the inside residents live), so 建安区 is outside for every one
@@ -25,6 +26,9 @@ from django.utils import timezone
 from fangkong.accounts.models import ApiToken, User
 from fangkong.accounts.services import token_create
 from fangkong.audit.models import Event
+from fangkong.care.models import CareRequest, Channel, ControlState, Facility, FacilityKind
+from fangkong.care.models import RequestStatus as CareStatus
+from fangkong.care.models import RequestType as CareType
 from fangkong.command import issues
 from fangkong.command.places import node_for
 from fangkong.core.rejected import RejectedFile
@@ -259,6 +263,46 @@ def _epi(s: Side, p: dict[str, Resident], setup: User) -> None:
         person=p["home"],
         statement=s.mark(f"{s.tag}申诉陈述", "appeal statement"),
         contact_phone=s.mark(f"1370000{'0001' if s.name == 'inside' else '0002'}", "appeal phone"),
+    )
+
+
+def _care(s: Side, p: dict[str, Resident], staff: User) -> None:
+    """A medical facility at the street, staffed by the side's hospital account, and a request
+    of a resident routed to it (care/)."""
+    street = s.branch[Level.STREET]
+    facility = Facility.objects.create(
+        code=s.mark(f"FAC-{s.name.upper()}", "facility code"),
+        name=s.mark(f"{s.tag}定点医院", "facility name"),
+        kind=FacilityKind.DESIGNATED,
+        division=street,
+        division_key=street.key,
+        address=s.mark(f"{s.tag}医院路", "facility address"),
+        phone=s.mark(f"0374-{'3333333' if s.name == 'inside' else '4444444'}", "facility phone"),
+        capabilities=["emergency"],
+    )
+    facility.staff.add(staff)
+    s.objs["facility"] = facility
+    s.objs["facility_staff2"] = f.user(f"m_{s.name}_hospital2", Role.HOSPITAL, s.district)
+    person = p["home"]
+    now = timezone.now()
+    s.objs["care_request"] = CareRequest.objects.create(
+        person=person,
+        type=CareType.EMERGENCY,
+        control_state=ControlState.NONE,
+        channel=Channel.GRID,
+        description=s.mark(f"{s.tag}就医需求", "care request description"),
+        status=CareStatus.ROUTED,
+        destination=FacilityKind.DESIGNATED,
+        facility=facility,
+        via_120=True,
+        sla_minutes=30,
+        due_at=now + dt.timedelta(minutes=30),
+        rule_number=1,
+        profile_code="matrix",
+        profile_version=1,
+        routed_at=now,
+        division_key=person.division_key,
+        raised_at=now,
     )
 
 
@@ -621,16 +665,24 @@ def build() -> World:
     outside_staff = f.user("m_outside_quarantine", Role.QUARANTINE, city.jianan)
     outside_lab_staff = f.user("m_outside_lab", Role.LAB, city.jianan)
     outside_supply_staff = f.user("m_outside_supply", Role.SUPPLY, city.jianan)
+    outside_hospital = f.user("m_outside_hospital", Role.HOSPITAL, city.jianan)
     sides = (
-        (world.inside, people_of["quarantine"], people_of["lab"], people_of["command"]),
-        (world.outside, outside_staff, outside_lab_staff, world.outside.owner),
+        (
+            world.inside,
+            people_of["quarantine"],
+            people_of["lab"],
+            people_of["command"],
+            people_of["hospital"],
+        ),
+        (world.outside, outside_staff, outside_lab_staff, world.outside.owner, outside_hospital),
     )
     supply_staff = {"inside": people_of["supply"], "outside": outside_supply_staff}
-    for s, staff, lab_staff, allocator in sides:
+    for s, staff, lab_staff, allocator, hospital in sides:
         p = _residents(s)
         _registry(s, p)
         _epi(s, p, setup)
         _lab(s, p, setup, lab_staff)
+        _care(s, p, hospital)
         _quarantine(s, p, setup, staff, allocator)
         _travel(s, p, setup)
         _zones(s, setup)

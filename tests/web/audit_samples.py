@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.utils import translation
 
+from fangkong.care.models import FacilityKind
+from fangkong.care.models import RequestStatus as CareStatus
 from fangkong.epi.models import (
     CandidateDecision,
     CaseKind,
@@ -231,6 +233,63 @@ def _samples(site_id: int) -> list[Sample]:
         Sample("lab.staff_changed", "lab.lab", "staff", "p_lab", "p_lab, p_street"),
         Sample("lab.suspended", "lab.lab", "active", "in_use", "suspended"),
         Sample("lab.reopened", "lab.lab", "active", "suspended", "in_use"),
+        Sample("care.facility_registered", "care.facility"),
+        Sample(
+            "care.facility_updated",
+            "care.facility",
+            "kind",
+            _l(FacilityKind.GENERAL),
+            _l(FacilityKind.DESIGNATED),
+        ),
+        Sample(
+            "care.facility_updated",
+            "care.facility",
+            "capabilities",
+            "emergency",
+            "emergency, dialysis",
+        ),
+        Sample("care.facility_updated", "care.facility", "phone", "0374-1200000", "0374-1200001"),
+        Sample("care.facility_staff_changed", "care.facility", "staff", "", "p_hospital"),
+        Sample("care.facility_suspended", "care.facility", "active", "in_service", "suspended"),
+        Sample("care.facility_reopened", "care.facility", "active", "suspended", "in_service"),
+        Sample("care.request_raised", "care.carerequest", "status", "", CareStatus.ROUTED),
+        Sample(
+            "care.request_raised",
+            "care.carerequest",
+            "status",
+            "",
+            CareStatus.REQUESTED,
+            actor="self-service",
+        ),
+        Sample(
+            "care.request_routed",
+            "care.carerequest",
+            "status",
+            CareStatus.ROUTED,
+            CareStatus.ROUTED,
+        ),
+        Sample(
+            "care.request_accepted",
+            "care.carerequest",
+            "status",
+            CareStatus.ROUTED,
+            CareStatus.ACCEPTED,
+        ),
+        Sample(
+            "care.request_completed",
+            "care.carerequest",
+            "status",
+            CareStatus.ACCEPTED,
+            CareStatus.COMPLETED,
+        ),
+        Sample(
+            "care.request_cancelled",
+            "care.carerequest",
+            "status",
+            CareStatus.ROUTED,
+            CareStatus.CANCELLED,
+            reason="已自行就医",
+        ),
         Sample("site.created", "lab.samplingsite"),
         Sample("tube.opened", "lab.tube", "status", "", TubeStatus.COLLECTED),
         Sample("tube.member_added", "lab.tube"),

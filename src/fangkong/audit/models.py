@@ -144,6 +144,16 @@ ACTION_LABELS = {
     "lab.staff_changed": _("Laboratory staff changed"),
     "lab.suspended": _("Laboratory suspended"),
     "lab.reopened": _("Laboratory reopened"),
+    "care.facility_registered": _("Medical facility registered"),
+    "care.facility_updated": _("Medical facility changed"),
+    "care.facility_staff_changed": _("Medical facility staff changed"),
+    "care.facility_suspended": _("Medical facility suspended"),
+    "care.facility_reopened": _("Medical facility back in service"),
+    "care.request_raised": _("Medical request raised"),
+    "care.request_routed": _("Medical request routed"),
+    "care.request_accepted": _("Medical request accepted"),
+    "care.request_completed": _("Medical request completed"),
+    "care.request_cancelled": _("Medical request cancelled"),
     "tube.opened": _("Tube opened"),
     "tube.member_added": _("Person sampled into a tube"),
     "tube.sealed": _("Tube sealed"),
@@ -271,6 +281,9 @@ OBJECT_FIELD_LABELS = {
     ("supplies.enterprise", "staff"): _("enterprise staff"),
     ("supplies.supplypass", "status"): _("pass status"),
     ("supplies.signingkey", "kid"): _("signing key"),
+    ("care.facility", "staff"): _("facility staff"),
+    ("care.facility", "kind"): _("kind of facility"),
+    ("care.facility", "capabilities"): _("what it can treat"),
 }
 
 

@@ -59,6 +59,9 @@ class Cap(StrEnum):
     SUPPLIES_VIEW = "supplies.view"  # supply enterprises, couriers, vehicles, passes (read)
     SUPPLIES_MANAGE = "supplies.manage"  # the supply task force: register, whitelist, keys
     SUPPLY_ENTERPRISE = "supply.enterprise"  # an enterprise keeps its own staff and asks passes
+    CARE_VIEW = "care.view"  # medical care: facilities, the routing table, requests
+    CARE_REQUEST = "care.request"  # raise a medical request for a person of the jurisdiction
+    CARE_MANAGE = "care.manage"  # the medical task force: register facilities, route requests
 
 
 _REGISTRY_READ = {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW}
@@ -104,6 +107,9 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.LABS_VIEW,
             Cap.SUPPLIES_VIEW,
             Cap.SUPPLIES_MANAGE,
+            Cap.CARE_VIEW,
+            Cap.CARE_REQUEST,
+            Cap.CARE_MANAGE,
         }
     ),
     Role.STREET: frozenset(
@@ -115,9 +121,11 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.AUDIT_VIEW,
             Cap.ZONES_VIEW,
             Cap.SUPPLIES_VIEW,
+            Cap.CARE_VIEW,
+            Cap.CARE_REQUEST,
         }
     ),
-    Role.GRID: frozenset(_REGISTRY_KEEP | _EPI_LOCAL),
+    Role.GRID: frozenset(_REGISTRY_KEEP | _EPI_LOCAL | {Cap.CARE_VIEW, Cap.CARE_REQUEST}),
     Role.LAB: frozenset({Cap.POLICY_VIEW, Cap.SAMPLING, Cap.RESULTS_UPLOAD, Cap.LABS_VIEW}),
     Role.QUARANTINE: frozenset(
         {
@@ -127,6 +135,8 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.MEASURES_KEEP,
             Cap.SAMPLING,
             Cap.TRANSFERS_MANAGE,
+            Cap.CARE_VIEW,
+            Cap.CARE_REQUEST,
         }
     ),
     Role.HOSPITAL: frozenset(
@@ -136,10 +146,18 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.CASES_VIEW,
             Cap.CODE_STATUS_VIEW,
             Cap.TRANSFERS_MANAGE,
+            Cap.CARE_VIEW,
         }
     ),
     Role.HOTLINE: frozenset(
-        {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW, Cap.CODE_STATUS_VIEW}
+        {
+            Cap.PLACES_VIEW,
+            Cap.RESIDENTS_VIEW,
+            Cap.POLICY_VIEW,
+            Cap.CODE_STATUS_VIEW,
+            Cap.CARE_VIEW,
+            Cap.CARE_REQUEST,
+        }
     ),
     Role.SUPPLY: frozenset({Cap.SUPPLIES_VIEW, Cap.SUPPLY_ENTERPRISE}),
 }

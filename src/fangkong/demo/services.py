@@ -18,6 +18,7 @@ from fangkong.audit.models import Event
 from fangkong.core.bulk import analyze, copy_rows, reset_sequence
 from fangkong.demo import data
 from fangkong.demo.accounts import DEMO_USERNAMES, demo_accounts_create
+from fangkong.demo.care import facilities_write
 from fangkong.demo.clock import Clock
 from fangkong.demo.labs import labs_write
 from fangkong.demo.outbreak import Checkins, checkins_write, outbreak_write
@@ -221,6 +222,9 @@ def demo_generate(
         )
         stats.supply_enterprises = supplies_write(
             actor=User.objects.get(username="command"), staff=User.objects.get(username="supply")
+        )
+        facilities_write(
+            actor=User.objects.get(username="command"), staff=User.objects.get(username="hospital")
         )
         if scans is not None:
             if progress:

@@ -5,6 +5,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from fangkong.policy.schema import CONTROL_STATE_WORDS, REQUEST_TYPE_WORDS
+
 CATEGORY_LABELS = {
     "close_contact": gettext_lazy("Close contact"),
     "secondary_contact": gettext_lazy("Secondary contact"),
@@ -77,6 +79,21 @@ TEST_KIND_LABELS = {
     "voluntary": gettext_lazy("voluntary"),
 }
 
+# Medical care routing (`schema.CareRouting`): request types, control states, facility kinds.
+# "dialysis" names both a request and a kind of facility: one word for both.
+CARE_LABELS = {
+    **{k: gettext_lazy(v) for k, v in REQUEST_TYPE_WORDS.items()},
+    **{k: gettext_lazy(v) for k, v in CONTROL_STATE_WORDS.items()},
+    "dialysis": gettext_lazy("dialysis"),
+    "designated": gettext_lazy("Designated hospital campus"),
+    "general": gettext_lazy("General hospital"),
+    "fever_clinic": gettext_lazy("fever clinic"),
+    "maternity": gettext_lazy("Maternity hospital"),
+    "pharmacy": gettext_lazy("Pharmacy"),
+    "internet": gettext_lazy("Internet hospital"),
+    "dispatch_120": gettext_lazy("120 dispatch centre"),
+}
+
 # The values of every closed list of the schema (a `Literal`), for the editor's selects.
 CHOICE_LABELS: dict[str, Any] = {
     **CATEGORY_LABELS,
@@ -86,6 +103,7 @@ CHOICE_LABELS: dict[str, Any] = {
     **MASS_TESTING,
     **COLOUR_LABELS,
     **CONDITION_LABELS,
+    **CARE_LABELS,
 }
 # Names used as keys or list items in the rules (levels, places, groups, kinds of test).
 NAME_LABELS: dict[str, Any] = {

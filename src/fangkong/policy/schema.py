@@ -446,6 +446,208 @@ class Supplies(Strict):
     passes: PassRules = Field(title=_("Supply passes"))
 
 
+# Medical care (care/): what a request asks for, the person's control state, where it goes.
+RequestType = Literal[
+    "emergency", "fever", "dialysis", "delivery", "chemo", "medicine", "mental_health", "other"
+]
+REQUEST_TYPES: tuple[RequestType, ...] = (
+    "emergency",
+    "fever",
+    "dialysis",
+    "delivery",
+    "chemo",
+    "medicine",
+    "mental_health",
+    "other",
+)
+# Most restrictive first: a person's state is the first that applies (care/requests/state.py).
+ControlState = Literal[
+    "case", "sealed_zone", "controlled_zone", "quarantine", "red_code", "yellow_code", "none"
+]
+CONTROL_STATES: tuple[ControlState, ...] = (
+    "case",
+    "sealed_zone",
+    "controlled_zone",
+    "quarantine",
+    "red_code",
+    "yellow_code",
+    "none",
+)
+FacilityKind = Literal[
+    "designated",
+    "general",
+    "fever_clinic",
+    "dialysis",
+    "maternity",
+    "pharmacy",
+    "internet",
+    "dispatch_120",
+]
+REQUEST_TYPE_WORDS = {
+    "emergency": _("Emergency"),
+    "fever": _("Fever or respiratory symptoms"),
+    "dialysis": _("Dialysis session"),
+    "delivery": _("Pregnancy / delivery"),
+    "chemo": _("Chemo / radiotherapy"),
+    "medicine": _("Medicine refill"),
+    "mental_health": _("Mental health"),
+    "other": _("Other"),
+}
+CONTROL_STATE_WORDS = {
+    "case": _("Case (confirmed or suspected)"),
+    "sealed_zone": _("In a sealed zone"),
+    "controlled_zone": _("In a controlled zone"),
+    "quarantine": _("Under a quarantine measure"),
+    "red_code": _("Red health code"),
+    "yellow_code": _("Yellow health code"),
+    "none": _("Not under control"),
+}
+
+
+class CareRoute(Strict):
+    """One row of the routing table: these request types from people in these states go there."""
+
+    model_config = ConfigDict(title=_("Routing rule"))
+
+    request_types: tuple[RequestType, ...] = Field(
+        min_length=1,
+        title=_("Request types"),
+        description=_("The kinds of request the rule routes, separated by commas"),
+    )
+    control_states: tuple[ControlState, ...] = Field(
+        min_length=1,
+        title=_("Control states"),
+        description=_("The person's control state, separated by commas"),
+    )
+    destination: FacilityKind = Field(
+        title=_("Destination"), description=_("The kind of facility the request goes to")
+    )
+    facility: str = Field(
+        default="",
+        max_length=32,
+        title=_("Facility code"),
+        description=_(
+            "A specific facility; empty: the nearest one of the kind in service, "
+            "nearest to the person's home"
+        ),
+    )
+    via_120: bool = Field(default=False, title=_("By 120"))
+    closed_loop: bool = Field(
+        default=False,
+        title=_("Closed-loop vehicle"),
+        description=_("The person travels in a closed-loop vehicle, never by public transport"),
+    )
+    sla_minutes: int = Field(
+        ge=1,
+        le=7 * 24 * 60,
+        title=_("Answer within (minutes)"),
+        description=_("How soon the facility must take the request"),
+    )
+
+
+_UNDER_CONTROL: tuple[ControlState, ...] = CONTROL_STATES[:-1]
+# 许昌, May 2022 (seed 004): patients from sealed or controlled zones, under quarantine or with a
+# red or yellow code go to the designated hospital campus; emergencies otherwise by 120 to the
+# nearest suitable hospital; dialysis at the designated centre; routine and chronic care through
+# the internet hospital; medicine from pharmacies, delivered by the community.
+XUCHANG_CARE_ROUTES: tuple[CareRoute, ...] = (
+    CareRoute(
+        request_types=("emergency", "fever", "delivery", "chemo"),
+        control_states=_UNDER_CONTROL,
+        destination="designated",
+        via_120=True,
+        closed_loop=True,
+        sla_minutes=30,
+    ),
+    CareRoute(
+        request_types=("emergency",),
+        control_states=("none",),
+        destination="general",
+        via_120=True,
+        sla_minutes=30,
+    ),
+    CareRoute(
+        request_types=("fever",),
+        control_states=("none",),
+        destination="fever_clinic",
+        sla_minutes=120,
+    ),
+    CareRoute(
+        request_types=("delivery",),
+        control_states=("none",),
+        destination="maternity",
+        sla_minutes=60,
+    ),
+    CareRoute(
+        request_types=("chemo",),
+        control_states=("none",),
+        destination="general",
+        sla_minutes=24 * 60,
+    ),
+    CareRoute(
+        request_types=("dialysis",),
+        control_states=_UNDER_CONTROL,
+        destination="dialysis",
+        closed_loop=True,
+        sla_minutes=12 * 60,
+    ),
+    CareRoute(
+        request_types=("dialysis",),
+        control_states=("none",),
+        destination="dialysis",
+        sla_minutes=12 * 60,
+    ),
+    CareRoute(
+        request_types=("mental_health", "other"),
+        control_states=CONTROL_STATES,
+        destination="internet",
+        sla_minutes=24 * 60,
+    ),
+    CareRoute(
+        request_types=("medicine",),
+        control_states=CONTROL_STATES,
+        destination="pharmacy",
+        sla_minutes=24 * 60,
+    ),
+)
+
+
+class CareRouting(Strict):
+    """The routing table of medical requests: the first rule that matches routes a request."""
+
+    model_config = ConfigDict(title=_("Medical care routing"))
+
+    routes: tuple[CareRoute, ...] = Field(
+        title=_("Routing rules"),
+        description=_(
+            "The first rule naming the request's type and the person's control state routes it;"
+            " every type and state must be covered"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _no_gap(self) -> "CareRouting":
+        covered = {(t, c) for r in self.routes for t in r.request_types for c in r.control_states}
+        gaps = [(t, c) for t in REQUEST_TYPES for c in CONTROL_STATES if (t, c) not in covered]
+        if gaps:
+            shown = "; ".join(
+                f"{gettext(REQUEST_TYPE_WORDS[t])} × {gettext(CONTROL_STATE_WORDS[c])}"
+                for t, c in gaps
+            )
+            _refuse(
+                "CareRouting",
+                [(("routes",), gettext("No rule routes: %(gaps)s") % {"gaps": shown})],
+            )
+        return self
+
+    def route_for(self, request_type: str, control_state: str) -> tuple[int, CareRoute]:
+        """The rule (its index from 0, and the rule) that routes this type and state."""
+        for i, route in enumerate(self.routes):
+            if request_type in route.request_types and control_state in route.control_states:
+                return i, route
+        raise KeyError((request_type, control_state))  # a validated table has no gap
+
+
 class Rules(Strict):
     model_config = ConfigDict(title=_("Rules"))
 
@@ -473,6 +675,9 @@ class Rules(Strict):
         default=None,
         title=_("Living supplies"),
         description=_("Conditions of supply passes; none: no passes are issued"),
+    )
+    care: CareRouting = Field(
+        default=CareRouting(routes=XUCHANG_CARE_ROUTES), title=_("Medical care routing")
     )
 
     @model_validator(mode="after")

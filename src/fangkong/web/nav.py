@@ -29,6 +29,7 @@ GROUPS: dict[str, Promise] = {
     "zones": _("Risk zones"),
     "trips": _("Travel"),
     "supplies": _("Supplies"),
+    "care_requests": _("Medical care"),
     "policy": _("System"),
 }
 
@@ -70,6 +71,9 @@ MENU = (
     Entry("supplies:enterprises", _("Supply enterprises"), Cap.SUPPLIES_VIEW, "supplies"),
     Entry("supplies:passes", _("Passes"), Cap.SUPPLIES_VIEW, "passes"),
     Entry("supplies_public:pass_check", _("Pass check"), Cap.SUPPLIES_VIEW, "pass_check"),
+    Entry("care:requests", _("Medical requests"), Cap.CARE_VIEW, "care_requests"),
+    Entry("care:facilities", _("Medical facilities"), Cap.CARE_VIEW, "care_facilities"),
+    Entry("care:routing", _("Care routing"), Cap.CARE_VIEW, "care_routing"),
     Entry("policy:profiles", _("Policy profiles"), Cap.POLICY_VIEW, "policy"),
     Entry("audit:events", _("Audit log"), Cap.AUDIT_VIEW, "audit"),
     Entry("account_security", _("Account security"), None, "security"),

@@ -1,0 +1,12 @@
+"""The care app's one URL module (namespace "care")."""
+
+from fangkong.care.facilities import urls as facilities_urls
+from fangkong.care.requests import urls as requests_urls
+from fangkong.care.routing import urls as routing_urls
+
+app_name = "care"
+urlpatterns = [
+    *facilities_urls.urlpatterns,
+    *routing_urls.urlpatterns,
+    *requests_urls.urlpatterns,
+]

@@ -1,0 +1,60 @@
+"""The demo city's medical facilities (issue 17), registered through the registry's service as
+the medical task force would: 许昌's designated hospital campus (the demo `hospital` account is
+on its staff), a general hospital, a fever clinic, a dialysis centre, a maternity hospital, the
+internet hospital, a pharmacy and the 120 dispatch centre. The routing table is the policy
+profile's (`policy.schema.XUCHANG_CARE_ROUTES`)."""
+
+from typing import Any
+
+from fangkong.care.facilities.services import facility_register, facility_staff_set
+from fangkong.demo import data
+from fangkong.places.models import Division, Level
+
+# code, name, kind, district index (data.DISTRICTS), address, direct line, capabilities
+DEMO_FACILITIES: list[tuple[str, str, str, int, str, str, list[str]]] = [
+    ("XC-CAMPUS", "许昌市定点医院院区", "designated", 0, "魏都区健康路 1 号", "0374-2966120",
+     ["emergency", "dialysis", "delivery", "chemo", "fever"]),
+    ("XC-GENERAL", "许昌市中心医院", "general", 0, "魏都区劳动路 30 号", "0374-2966121",
+     ["emergency", "chemo", "paediatrics", "psychiatry"]),
+    ("XC-FEVER", "魏都区发热门诊", "fever_clinic", 0, "魏都区七一路 8 号", "0374-2966122",
+     ["fever"]),
+    ("XC-DIALYSIS", "许昌市血液透析中心", "dialysis", 0, "魏都区健康路 3 号", "0374-2966123",
+     ["dialysis"]),
+    ("XC-MATERNITY", "许昌市妇幼保健院", "maternity", 0, "魏都区文峰路 12 号", "0374-2966124",
+     ["delivery", "paediatrics"]),
+    ("XC-INTERNET", "许昌市互联网医院", "internet", 0, "线上", "0374-2966125",
+     ["online", "psychiatry"]),
+    ("XC-PHARMACY", "许昌大药房（配送）", "pharmacy", 0, "魏都区五一路 20 号", "0374-2966126",
+     ["pharmacy"]),
+    ("XC-120", "许昌市 120 急救指挥中心", "dispatch_120", 0, "魏都区北大街 2 号", "120",
+     ["emergency"]),
+]  # fmt: skip
+STAFFED = "XC-CAMPUS"  # the facility the demo `hospital` account works for
+
+
+def facilities_write(*, actor: Any, staff: Any) -> int:
+    """Register the demo facilities and put `staff` (the demo hospital account) on the
+    designated campus; returns how many."""
+    made = 0
+    for code, name, kind, district, address, phone, capabilities in DEMO_FACILITIES:
+        district_key = data.DISTRICTS[district][0]
+        street = (
+            Division.objects.filter(level=Level.STREET, key__startswith=district_key)
+            .order_by("key")
+            .first()
+        )
+        place = street or Division.objects.get(key=district_key)
+        facility = facility_register(
+            actor=actor,
+            code=code,
+            name=name,
+            kind=kind,
+            division=place,
+            address=address,
+            phone=phone if phone != "120" else "",
+            capabilities=capabilities,
+        )
+        if code == STAFFED:
+            facility_staff_set(actor=actor, facility=facility, usernames=[staff.username])
+        made += 1
+    return made
