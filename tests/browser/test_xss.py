@@ -69,6 +69,13 @@ NOT_TEXT = {
     "zones.ZoneChange": {"from_level", "to_level"},
     "zones.ZoneEvaluation": {"level", "proposed_level", "profile_code"},
     "tally.Tally": {"parent", "area", "subject", "figure"},
+    "supplies.Enterprise": {"phone"},
+    "supplies.Vehicle": {"area_key"},
+    "supplies.Courier": {"area_key"},
+    "supplies.SigningKey": {"kid"},
+    "supplies.SupplyPass": {"code"},  # the signed pass itself: a forged one fails its check
+    "care.Facility": {"phone"},
+    "care.CareRequest": {"contact_phone", "facility_match", "state_basis"},
 }
 ALWAYS_CODES = {"division_key", "profile_code"}
 

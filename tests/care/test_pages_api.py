@@ -77,7 +77,7 @@ def test_the_api_raises_routes_and_moves_a_request(login, personas, city, facili
     body = created.json()
     assert body["control_state"] == "controlled_zone" and body["channel"] == "hotline"
     assert body["destination"] == "designated" and body["facility"]["code"] == "W-DESIGNATED"
-    assert body["rule_number"] == 1 and "rule 1" in body["why"]
+    assert body["rule_number"] == 1 and "Rule 1" in body["why"]
     task_force = login(personas["task_force"])
     routed = task_force.post(
         "/api/care/requests/route", {"ids": [body["id"]]}, content_type="application/json"

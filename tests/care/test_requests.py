@@ -52,8 +52,8 @@ def test_the_request_says_which_rule_routed_it_and_why(personas, city, facilitie
     person = in_state(city, "sealed_zone")
     item = raise_for(personas["grid"], person, "dialysis")
     why = selectors.why(item)
-    assert "rule 6 of the policy profile" in why
-    assert "Dialysis session request from a person In a sealed zone" in why
+    assert "Rule 6 of the policy profile" in why and "version 1" in why
+    assert "Request: Dialysis session. The person: In a sealed zone" in why
     assert "risk zone no." in why and "Dialysis centre" in why
     assert "closed-loop vehicle" in why and "(same street)" in why
     event = Event.objects.get(action="care.request_raised", object_id=str(item.pk))

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangkong.accounts.models import User
 from fangkong.accounts.services import staff_set
@@ -23,7 +24,10 @@ from fangkong.places.models import Division
 FACILITY_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,31}$")
 EDITABLE = ("name", "kind", "division", "address", "phone", "capabilities")
 # A facility's state as its events store it (read by care/audit_labels.py).
-FACILITY_STATES = {"in_service": _("In service"), "suspended": _("Suspended")}
+FACILITY_STATES = {
+    "in_service": gettext_lazy("In service"),
+    "suspended": gettext_lazy("Suspended"),
+}
 
 
 def state_code(active: bool) -> str:

@@ -5,6 +5,8 @@ import datetime as dt
 from ninja import Field, Schema
 
 from fangkong.care.models import Channel, ControlState, FacilityKind, RequestStatus, RequestType
+from fangkong.core.apikit import Id
+from fangkong.core.dates import Happened
 
 
 class FacilityBrief(Schema):
@@ -50,7 +52,7 @@ class RequestIn(Schema):
     type: RequestType
     description: str = Field("", max_length=1000)
     contact_phone: str = Field("", max_length=20)
-    raised_at: dt.datetime | None = Field(None, description="When the need arose; empty: now")
+    raised_at: Happened | None = Field(None, description="When the need arose; empty: now")
 
 
 class RequestStatusIn(Schema):
@@ -59,7 +61,7 @@ class RequestStatusIn(Schema):
 
 
 class RouteBatchIn(Schema):
-    ids: list[int] = Field(min_length=1, max_length=100_000, description="Requests to route again")
+    ids: list[Id] = Field(min_length=1, max_length=100_000, description="Requests to route again")
 
 
 class RouteBatchOut(Schema):

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fangkong.audit.models import Event
 from fangkong.care.facilities.selectors import is_facility_staff
@@ -15,6 +16,7 @@ from fangkong.care.routing.engine import NAMED, NO_FACILITY
 from fangkong.core.access import Cap, require, scoped
 from fangkong.healthcode.models import Colour
 from fangkong.places.models import Level
+from fangkong.policy.accessor import at
 
 
 def requests_for_user(user: Any) -> QuerySet[CareRequest]:
@@ -57,16 +59,19 @@ def why(request: CareRequest) -> str:
     """Which rule routed the request and why, in one paragraph."""
     if request.rule_number is None:
         return _("Not routed yet.")
+    version = request.profile_version
+    policy = at(request.profile_code, version) if version is not None else None
     text = _(
-        "A %(type)s request from a person %(state)s (%(basis)s): rule %(n)s of the policy "
-        "profile %(profile)s v%(version)s sends it to a %(dest)s"
+        "Request: %(type)s. The person: %(state)s (%(basis)s). Rule %(n)s of the policy "
+        "profile %(profile)s sends it to: %(dest)s"
     ) % {
         "type": RequestType(request.type).label,
         "state": ControlState(request.control_state).label,
         "basis": basis_words(request.state_basis),
         "n": request.rule_number,
-        "profile": request.profile_code,
-        "version": request.profile_version,
+        "profile": policy.profile.label
+        if policy
+        else f"{request.profile_code} v{request.profile_version}",
         "dest": FacilityKind(request.destination).label,
     }
     extras = []
@@ -76,8 +81,9 @@ def why(request: CareRequest) -> str:
         extras.append(_("in a closed-loop vehicle"))
     if request.sla_minutes:
         extras.append(_("within %(n)s minutes") % {"n": request.sla_minutes})
+    comma = pgettext("condition separator", ", ")
     if extras:
-        text += ", " + ", ".join(extras)
+        text += comma + comma.join(extras)
     match = request.facility_match
     if match == NAMED:
         chosen = _("the rule names %(facility)s.") % {"facility": request.facility}
@@ -89,4 +95,4 @@ def why(request: CareRequest) -> str:
             "facility": request.facility,
             "level": str(level).lower(),
         }
-    return f"{text}; {chosen}"
+    return text + pgettext("clause separator", "; ") + chosen

@@ -237,7 +237,7 @@ class MeasuresEndIn(Schema):
     """Either `ids` or `filter` (not both); `reason` is required. Active measures end early
     (status `ended`), as `POST /api/quarantine/measures/{id}/close` ends one."""
 
-    ids: list[int] | None = Field(
+    ids: list[Id] | None = Field(
         None, max_length=500_000, description="Measure ids (a JSON body has no field-count limit)"
     )
     filter: MeasureFilterIn | None = Field(

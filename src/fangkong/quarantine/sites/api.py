@@ -177,7 +177,7 @@ class QuarantineStayOut(Schema):
 class StaysInIn(Schema):
     """Either `ids` or `all_expected` (everyone allocated to the site and not yet arrived)."""
 
-    ids: list[int] | None = Field(None, max_length=100_000, description="Stay ids at this site")
+    ids: list[Id] | None = Field(None, max_length=100_000, description="Stay ids at this site")
     all_expected: bool = Field(False, description="Instead of ids: everyone expected here")
     checked_in_at: Happened | None = Field(
         None, description="When they arrived (valid time, the same for all); now if left out"

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -131,7 +132,10 @@ def enterprise_register(
     if Enterprise.objects.filter(credit_code=code).exists():
         raise field_error("credit_code", _("An enterprise with this credit code is registered"))
     _in_place(actor, division, "place")
+    now = timezone.now()  # the clock services read (registration and decisions alike)
     enterprise = Enterprise.objects.create(
+        created_at=now,
+        status_at=now,
         kind=kind,
         name=name[:200],
         credit_code=code,
@@ -191,7 +195,10 @@ def vehicle_register(*, actor: Any, enterprise: Enterprise, plate: str, area: Di
     if Vehicle.objects.filter(plate=plate).exists():
         raise field_error("plate", _("A vehicle with this plate is registered"))
     area = _area(actor, area)
+    now = timezone.now()  # the clock services read (registration and decisions alike)
     vehicle = Vehicle.objects.create(
+        created_at=now,
+        status_at=now,
         enterprise=enterprise,
         plate=plate,
         area=area,
@@ -279,7 +286,10 @@ def courier_register(
     )
     if Courier.objects.filter(enterprise=enterprise, person=person).exists():
         raise field_error("id_number", _("This person is already a courier of the enterprise"))
+    now = timezone.now()  # the clock services read (registration and decisions alike)
     courier = Courier.objects.create(
+        created_at=now,
+        status_at=now,
         enterprise=enterprise,
         person=person,
         area=area,

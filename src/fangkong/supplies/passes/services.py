@@ -175,7 +175,7 @@ def pass_issue(*, actor: Any, holder: Courier | Vehicle) -> SupplyPass:
         code=code,
         issued_at=now,
         expires_at=expires,
-        profile_code=policy.profile.label,
+        profile_code=policy.profile.reference,  # "code vN": the version it was issued under
         issued_by=actor if getattr(actor, "pk", None) else None,
     )
     event_record(
