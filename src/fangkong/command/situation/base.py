@@ -166,6 +166,14 @@ class Context:
     wrong_people: set[str] = field(default_factory=set)  # ID numbers of refused people lines
     wrong_cases: set[str] = field(default_factory=set)  # numbers of refused case lines
     person_ids: set[int] = field(default_factory=set)  # whose health-code facts changed
+    households: dict[str, str] = field(default_factory=dict)  # ID number → household code
+    sites: dict[str, Any] = field(default_factory=dict)  # site code → `sites.SiteRef`
+    outside_sites: set[str] = field(default_factory=set)
+    wrong_sites: set[str] = field(default_factory=set)
+    rooms: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # site, building, room
+    wrong_rooms: set[tuple[str, str, str]] = field(default_factory=set)
+    measures: dict[str, Any] = field(default_factory=dict)  # ID number → `measures.MeasureRef`
+    wrong_measures: set[str] = field(default_factory=set)
     reason: str = ""
     events: int = 0
 
