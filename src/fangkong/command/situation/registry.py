@@ -1,7 +1,8 @@
 """The kinds a situation import reads, in the order they are checked and written: each may
 name the ones before it (a case its person, a contact its case and person, a stay its
 person, measure, site and room). To add a kind, write its module (see `base.Kind`) and list
-its `KIND` here; the page, the API, the preview and the result take it from this list (docs/adopting.md, "Adding a kind")."""
+its `KIND` here; the page, the API, the preview and the result take it from this list
+(docs/adopting.md, "Adding a kind")."""
 
 from fangkong.command.situation import (
     cases,

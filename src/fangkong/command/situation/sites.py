@@ -228,16 +228,7 @@ class Sites(Kind):
             *("code", "name", "kind", "address", "division", "phone", "active"),
             *("division_key", "opened_at", "created_at"),
         )
-        copy_rows(
-            Site,
-            fields,
-            (
-                (*(r.code, r.name, r.kind, r.address, r.place.pk), "", True, r.place.key)
-                + (r.opened_at, now)
-                for r in rows
-                if r.place is not None
-            ),
-        )
+        copy_rows(Site, fields, (_site_values(r, now) for r in rows if r.place is not None))
         ids = dict(lookup(Site, "code", [r.code for r in rows], ("code", "pk")))
         user_id, actor_name = actor_columns(ctx.actor)
         for r in rows:
@@ -256,6 +247,12 @@ class Sites(Kind):
             )
             for r in rows
         )
+
+
+def _site_values(r: SiteRow, now: dt.datetime) -> tuple[object, ...]:
+    place = r.place
+    assert place is not None
+    return (r.code, r.name, r.kind, r.address, place.pk, "", True, place.key, r.opened_at, now)
 
 
 @dataclass

@@ -306,7 +306,7 @@ class Stays(Kind):
             (
                 (
                     ctx.people[r.id_number].pk,
-                    r.measure.pk if r.measure else None,
+                    _measure_pk(r, ctx),
                     ctx.rooms[(r.site, r.building, r.room)],
                     ctx.sites[r.site].pk,
                     StayStatus.IN if r.checked_out_at is None else StayStatus.RELEASED,
@@ -421,6 +421,13 @@ class Stays(Kind):
                     status=status
                 )
         return events_record_bulk(events)
+
+
+def _measure_pk(r: StayRow, ctx: Context) -> int | None:
+    """The stay's measure: a registered one, or the one this import just started."""
+    if r.measure is None:
+        return None
+    return r.measure.pk if r.measure.pk is not None else ctx.measures[r.id_number].pk
 
 
 def _pk(pk: int | None) -> int:
