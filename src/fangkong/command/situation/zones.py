@@ -56,7 +56,7 @@ class ZoneRow:
 
 class Zones(Kind):
     name = "zones"
-    title = gettext_lazy("Zones")
+    title = gettext_lazy("Risk zones")
     columns = Columns(
         names=("place_codes", "level", "name", "drawn_at", "lifted_at", "reason"),
         chinese={
