@@ -216,7 +216,7 @@ def test_the_preview_states_counts_defaults_and_the_people_to_decide_about(lines
         "rounds": 1,
     }
     beds = defaults[("rooms", "床位数/beds")]
-    assert beds["rows"] == 2 and "(2)" in beds["default"]  # the site's beds per room
+    assert beds["rows"] == 2 and "（2 张）" in beds["default"]  # the site's beds per room
     assert defaults[("rooms", "楼层/floor")]["rows"] == 2  # A-201 and B-101
     assert defaults[("sites", "每间床位数/beds_per_room")]["rows"] == 1
     assert defaults[("measures", "起算日期/anchor_on")]["rows"] == 3
