@@ -183,6 +183,8 @@ def test_the_daily_reports_of_past_days_count_quarantine_sites_and_zones_as_they
     k2 = Measure.objects.get(person__id_number=lines["ids"]["K2"])
     assert k2.status == MeasureStatus.RELEASED and k2.closed_at == at(1, 12)
     assert not k2.tests.filter(status="due").exists()
+    started = Event.objects.get(action="measure.started", object_id=str(k2.pk))
+    assert started.at == k2.started_at == at(3, 10)  # each row its own time, one bulk start
     # stays belong to the measures; rooms say who is in them (derived once)
     k1_stay = Stay.objects.get(person__id_number=lines["ids"]["K1"])
     assert k1_stay.measure_id == k1.pk and k1_stay.status == "in"

@@ -248,11 +248,11 @@ class Measures(Kind):
         rows: list[MeasureRow] = [ln.value for ln in lines if ln.value and not ln.value.known]
         if not rows:
             return
-        groups: dict[tuple[str, dt.datetime], list[MeasureRow]] = defaultdict(list)
-        for r in rows:  # the bulk start takes one category and one start time a batch
-            groups[(r.category, r.started_at)].append(r)
+        groups: dict[str, list[MeasureRow]] = defaultdict(list)
+        for r in rows:  # the bulk start takes one category a batch, each row its own time
+            groups[r.category].append(r)
         measure_of: dict[int, int] = {}
-        for (category, started), group in sorted(groups.items()):
+        for category, group in sorted(groups.items()):
             starts = [
                 MeasureStart(
                     person_id=_pk(ctx.people[r.id_number]),
@@ -260,6 +260,7 @@ class Measures(Kind):
                     anchor_on=r.anchor_on,
                     source="situation",
                     name=ctx.people[r.id_number].name,
+                    started_at=r.started_at,
                 )
                 for r in group
             ]
@@ -268,7 +269,6 @@ class Measures(Kind):
                 category=category,
                 starts=starts,
                 note=ctx.reason,
-                started_at=started,
                 check_scope=False,  # the people were checked in scope above
             )
             ctx.events += len(starts)
