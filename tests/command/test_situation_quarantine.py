@@ -50,10 +50,10 @@ def quarantine_list(city, base):
             "每间床位数": "2",
         },
         {
-            "code": "GL-02",
-            "name": "培训中心",
-            "place_code": city.w[Level.STREET].code,
-            "opened_at": text(at(2, 9)),
+            "隔离点编码": "GL-02",
+            "隔离点名称": "培训中心",
+            "所在地编码": city.w[Level.STREET].code,
+            "启用时间": text(at(2, 9)),
         },
     ]
     rooms = [
@@ -114,8 +114,13 @@ def quarantine_list(city, base):
         }
     ]
     facts = {
-        "stays": [(at(4, 20), None), (at(4, 20), None), (at(3, 14), at(1, 12))]
-        + [(at(3, 13), None), (at(2, 10), None)],
+        "stays": [
+            (at(4, 20), None),
+            (at(4, 20), None),
+            (at(3, 14), at(1, 12)),
+            (at(3, 13), None),
+            (at(2, 10), None),
+        ],
         "sites": [at(5, 8), at(2, 9)],
         "zones": [("high", at(4, 12), None), ("medium", at(3, 7), at(1, 7))],
     }
@@ -259,7 +264,7 @@ def test_one_wrong_row_writes_nothing_and_errors_name_sheet_row_and_column(lines
     lines["stays"][2]["离开时间"] = text(at(3, 12))  # before the check-in
     lines["stays"][3]["房间号"] = "999"  # no such room
     lines["rooms"][3]["床位数"] = "很多"
-    lines["sites"][1]["opened_at"] = text(at(0, 0) + dt.timedelta(days=3))  # in the future
+    lines["sites"][1]["启用时间"] = text(at(0, 0) + dt.timedelta(days=3))  # in the future
     lines["zones"][0]["风险等级"] = "红色"
     lines["zones"][1]["解除时间"] = text(at(4, 7))  # before it was drawn
     lines["measures"][2]["解除时间"] = text(at(3, 9))  # before it started
@@ -317,9 +322,7 @@ def test_a_person_with_an_open_stay_or_another_measure_is_refused(lines, persona
     }
 
 
-def test_the_api_takes_the_new_arrays_and_the_openapi_document_shows_them(
-    lines, personas, client
-):
+def test_the_api_takes_the_new_arrays_and_the_openapi_document_shows_them(lines, personas, client):
     api = bearer_client(personas["command"])
     done = api.post("/api/situation/import", body(lines), content_type=JSON)
     assert done.status_code == 200, done.content
