@@ -510,7 +510,8 @@ def worker(args: argparse.Namespace) -> None:
 
         with cProfile.Profile() as prof:
             once(keep=False)
-        pstats.Stats(prof).sort_stats("cumulative").print_stats(int(os.environ.get("SITUATION_BENCH_PROFILE_LINES", "45")))
+        lines = int(os.environ.get("SITUATION_BENCH_PROFILE_LINES", "45"))
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(lines)
     seconds = [once(keep=False) for _ in range(runs - 1)] + [once(keep=True)]
     _timed("import", rows, seconds)
     again = []
