@@ -123,6 +123,12 @@ def quarantine_list(city, base):
         ],
         "sites": [at(5, 8), at(2, 9)],
         "zones": [("high", at(4, 12), None), ("medium", at(3, 7), at(1, 7))],
+        "measures": [
+            (at(4, 18), None),
+            (at(4, 18), None),
+            (at(3, 10), at(1, 12)),
+            (at(3, 12), None),
+        ],
     }
     return base | {
         "sites": sites,
@@ -149,6 +155,7 @@ def first_principles(facts, moment: dt.datetime) -> dict[str, int]:
     out = {
         "people": sum(1 for came, left in facts["stays"] if inside(came, left)),
         "sites": sum(1 for opened in facts["sites"] if opened <= moment),
+        "measures": sum(1 for start, end in facts["measures"] if inside(start, end)),
     }
     for level in ("high", "medium"):
         out[f"zones_{level}"] = sum(
@@ -235,6 +242,18 @@ def test_the_preview_states_counts_defaults_and_the_people_to_decide_about(lines
     # the child with the adult of its household is not
     assert ("stays", 5, "独童") in flagged and flagged.count(("stays", 5, "独童")) == 2
     assert not any(name == "小孩" for _kind, _row, name in flagged)
+
+
+def test_the_upload_page_offers_each_new_kind_with_its_chinese_headers(personas, login):
+    from django.urls import reverse
+
+    client = login(personas["command"])
+    url = reverse("command:situation_import")
+    page = client.get(url).content.decode()
+    for header in ("入住时间", "每间床位数", "划定时间", "管控类别", "混采人数"):
+        assert header in page
+    sample = client.get(url + "?sample=stays").content.decode("utf-8")
+    assert sample.startswith("身份证号,隔离点编码,楼栋,房间号,入住时间,离开时间")
 
 
 def test_the_rooms_take_the_site_beds_per_room_as_the_preview_said(lines, personas):
