@@ -1,8 +1,9 @@
 """What every kind of a situation import shares: the lines read, the kind's interface, the
-context the kinds fill for each other (people → cases → contacts), and what the preview and the
-result say.
+context the kinds fill for each other (people → cases → contacts → measures → sites → rooms →
+stays → zones → rounds), and what the preview and the result say.
 
-A kind is one module (`people.py`, `cases.py`, `contacts.py`) holding a `Kind` subclass: its
+A kind is one module (`people.py`, `cases.py`, `contacts.py`, `measures.py`, `sites.py` —
+sites and rooms —, `stays.py`, `zones.py`, `rounds.py`) holding a `Kind` subclass: its
 `Columns` (Chinese headers first), `parse` (one line's cells → its value and cell errors),
 `check` (the lines against each other, the earlier kinds and the database; the defaults it
 applies and the people it flags, counted for the preview; what each valid line will do) and
