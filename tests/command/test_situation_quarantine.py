@@ -356,3 +356,24 @@ def test_the_api_takes_the_new_arrays_and_the_openapi_document_shows_them(lines,
     body_schema = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert set(body_schema["properties"]) == set(KINDS)
     assert "checked_in_at" in body_schema["properties"]["stays"]["description"]
+
+
+def test_a_room_filled_beyond_its_beds_is_flagged_not_refused(lines, personas):
+    ids = lines["ids"]
+    lines["stays"].append(
+        {
+            "身份证号": ids["K3"],
+            "隔离点编码": "GL-02",
+            "楼栋": "B",
+            "房间号": "101",  # 1 bed, the lone child already in it
+            "入住时间": text(at(1, 9)),
+        }
+    )
+    with translation.override("en"):
+        result = run(personas["command"], body(lines), write=False)
+        flagged = [(x["row"], x["why"]) for x in result.flagged() if x["kind"] == "stays"]
+    assert result.ok
+    assert (6, "2 people at once in a room of 1 beds: check the room's beds or the stays") in (
+        flagged
+    )
+    assert not any("at once" in why for row, why in flagged if row != 6)

@@ -173,6 +173,7 @@ class Context:
     wrong_sites: set[str] = field(default_factory=set)
     rooms: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # site, building, room
     wrong_rooms: set[tuple[str, str, str]] = field(default_factory=set)
+    beds: dict[tuple[str, str, str], int] = field(default_factory=dict)  # a room's beds
     measures: dict[str, Any] = field(default_factory=dict)  # ID number → `measures.MeasureRef`
     wrong_measures: set[str] = field(default_factory=set)
     reason: str = ""

@@ -321,12 +321,11 @@ class Rooms(Kind):
         found = ctx.found
         self._load_sites({ln.value.site for ln in lines if ln.value} - set(ctx.sites), ctx)
         known_sites = {ref.pk: code for code, ref in ctx.sites.items() if ref.pk}
-        registered = {
-            (known_sites[s], b, n): pk
-            for s, b, n, pk in lookup(
-                Room, "site_id", list(known_sites), ("site_id", "building", "number", "pk")
-            )
-        }
+        registered: dict[tuple[str, str, str], int] = {}
+        fields = ("site_id", "building", "number", "pk", "beds")
+        for s, b, n, pk, beds in lookup(Room, "site_id", list(known_sites), fields):
+            registered[(known_sites[s], b, n)] = pk
+            ctx.beds[(known_sites[s], b, n)] = beds
         first: dict[tuple[str, str, str], int] = {}
         for line in lines:
             found.rows[self.name] += 1
@@ -354,6 +353,7 @@ class Rooms(Kind):
                 row.beds = site.beds_per_room
                 found.default(self.name, "beds", D_BEDS, beds=site.beds_per_room)
             ctx.rooms[key] = None
+            ctx.beds[key] = row.beds
             found.new[self.name] += 1
             found.district(self.name, site.division_key)
         ctx.wrong_rooms.update(

@@ -53,6 +53,9 @@ F_NO_MEASURE = gettext_noop(
     "Under no measure at the check-in (none in the measures sheet or registered): the stay is "
     "written without one; start the person's measure on their page"
 )
+F_CROWDED = gettext_noop(
+    "%(n)s people at once in a room of %(beds)s beds: check the room's beds or the stays"
+)
 F_CHILD_ALONE = gettext_noop(
     "Younger than %(age)s and no adult of the same household in the same room: decide who "
     "stays with them"
@@ -188,15 +191,17 @@ class Stays(Kind):
             found.status(self.name, str(StayStatus(label).label))
             found.district(self.name, site.division_key)
         self._children(lines, ctx)
+        self._crowded(lines, ctx)
 
     def _load_rooms(self, rows: list[StayRow], ctx: Context) -> None:
         missing = {(r.site, r.building, r.room) for r in rows} - set(ctx.rooms)
         sites = {ctx.sites[s].pk: s for s, _b, _r in missing if s in ctx.sites and ctx.sites[s].pk}
         if not sites:
             return
-        fields = ("site_id", "building", "number", "pk")
-        for s, b, n, pk in lookup(Room, "site_id", list(sites), fields):
+        fields = ("site_id", "building", "number", "pk", "beds")
+        for s, b, n, pk, beds in lookup(Room, "site_id", list(sites), fields):
             ctx.rooms.setdefault((sites[s], b, n), pk)
+            ctx.beds.setdefault((sites[s], b, n), beds)
 
     def _existing(
         self, rows: list[StayRow], ctx: Context
@@ -292,6 +297,33 @@ class Stays(Kind):
             ):
                 name = ctx.people[r.id_number].name
                 ctx.found.flag(self.name, ln.number, name, _(F_CHILD_ALONE) % {"age": age})
+
+    def _crowded(self, lines: list[Line], ctx: Context) -> None:
+        """Flag a room that the lines fill beyond its beds at some moment (the first line to
+        do so): the city's rooms may hold more than the registry says, a person decides."""
+        by_room: dict[tuple[str, str, str], list[Line]] = defaultdict(list)
+        for ln in lines:
+            if ln.value and not ln.errors:
+                r = ln.value
+                by_room[(r.site, r.building, r.room)].append(ln)
+        for key, group in by_room.items():
+            beds = ctx.beds.get(key)
+            if beds is None or len(group) <= beds:
+                continue
+            moves = []
+            for ln in group:
+                r = ln.value
+                moves.append((r.checked_in_at, 1, ln))
+                if r.checked_out_at is not None:
+                    moves.append((r.checked_out_at, -1, ln))
+            inside = 0
+            for _at, step, ln in sorted(moves, key=lambda m: (m[0], m[1])):
+                inside += step
+                if inside > beds:
+                    name = ctx.people[ln.value.id_number].name
+                    params = {"n": inside, "beds": beds}
+                    ctx.found.flag(self.name, ln.number, name, _(F_CROWDED) % params)
+                    break
 
     def write(self, lines: list[Line], ctx: Context) -> None:
         rows: list[StayRow] = [ln.value for ln in lines if ln.value and not ln.value.known]

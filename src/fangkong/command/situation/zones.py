@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -96,10 +96,12 @@ class Zones(Kind):
     def _levels(self, ctx: Context) -> dict[str, str]:
         levels = ctx.rules.zones.levels[:-1]
         out = {lv.lower(): lv for lv in levels}
-        for lv in levels:
-            label = str(LEVEL_LABELS.get(lv, lv))
-            out[label.lower()] = lv
-            out[label.removesuffix("区").lower()] = lv
+        for language in ("zh-hans", "en"):  # the words of either language, as the other kinds
+            with translation.override(language):
+                for lv in levels:
+                    label = str(LEVEL_LABELS.get(lv, lv))
+                    out[label.lower()] = lv
+                    out[label.removesuffix("区").lower()] = lv
         return out
 
     def parse(self, line: Line) -> None:
