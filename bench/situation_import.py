@@ -1,5 +1,7 @@
 """Situation import benchmark: a city's line list (100 cases, 5,000 close and 30,000 secondary
-contacts with their statuses, and the 35,100 people they name) imported end to end.
+contacts with their statuses, the 35,100 people they name, 10,000 of them under measures and
+in quarantine rooms — 20 sites, 5,000 rooms, 10,000 stays — and 200 zones) imported end to
+end.
 
     .venv/bin/python bench/situation_import.py                     # PostgreSQL and SQLite
     .venv/bin/python bench/situation_import.py --db sqlite --runs 1
@@ -8,17 +10,19 @@ contacts with their statuses, and the 35,100 people they name) imported end to e
 For each database a scratch copy is made, migrated and dropped afterwards (bench/_scratch.py).
 A worker process builds a small demo city (`--residents`, no outbreak), a city-wide command
 account and puts the 9th edition in force (it identifies secondary contacts), writes the line
-list as three CSV files (people, cases, contacts: Chinese headers,
-times over the last five days, nine in ten people with a household code, the rest left to the
-import's stated defaults) and times, `--runs` times each (best and median):
+list as CSV files (people, cases, contacts, measures, sites, rooms, stays, zones: Chinese
+headers, times over the last five days, nine in ten people with a household code, half the
+rooms without their beds, the rest left to the import's stated defaults) and times, `--runs`
+times each (best and median):
 
 - import: `read_files` → `situation_import`: reading the files, checking every row of every
   kind, the columnar writes, one audit event per fact and status change, the tally and the
   health codes of every person named (derived state), in one transaction — rolled back after
   each timed run but the last;
 - again: the same files once more (idempotent: every row matched, nothing written);
-- copy: a raw COPY (executemany on SQLite) of the same people, cases and contacts rows into
-  their tables, no check, no audit, no derived state (rolled back): the floor.
+- copy: a raw COPY (executemany on SQLite) of the same rows (people, cases, contacts,
+  measures, sites, rooms, stays, zones) into their tables, no check, no plan, no audit, no
+  derived state (rolled back): the floor.
 
 It prints each time and the ratio import / copy.
 """
@@ -32,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from _scratch import run_with, scratch_database
 
@@ -42,8 +47,10 @@ SEED = 1
 STATUSES = ("已管控", "已管控", "已管控", "已解除", "已找到", "已判定")
 
 
-def _line_list(folder: Path, cases: int, close: int, secondary: int) -> dict[str, Path]:
-    """The three CSV files of the line list; returns kind → path."""
+def _line_list(
+    folder: Path, cases: int, close: int, secondary: int, stays: int, zones: int
+) -> dict[str, Path]:
+    """The CSV files of the line list; returns kind → path."""
     from django.utils import timezone
 
     from fangkong.people.idnumber import make_id_number
@@ -64,7 +71,36 @@ def _line_list(folder: Path, cases: int, close: int, secondary: int) -> dict[str
         return (start + dt.timedelta(minutes=minutes)).strftime("%Y-%m-%d %H:%M")
 
     people, case_rows, contact_rows = [], [], []
+    measure_rows: list[list[str]] = []
+    stay_rows: list[list[str]] = []
     span = 5 * 24 * 60 - 120  # minutes: every fact within the last five days, before now
+
+    sites = max(1, stays // 500)
+    site_rows = [
+        [f"BS-{i:02d}", f"隔离点{i}", "酒店", region, moment(-600), "2"] for i in range(sites)
+    ]
+    room_rows = [
+        [f"BS-{r % sites:02d}", "A", f"{r // sites + 101}", "" if r % 2 else "2"]
+        for r in range((stays + 1) // 2)
+    ]
+
+    def stay(number: str, category: str, identified: float) -> None:
+        if len(stay_rows) >= stays:
+            return
+        r = len(stay_rows) // 2  # two people a room
+        came = identified + 60
+        left = came + 720 if len(stay_rows) % 5 == 0 and came + 720 < span else None
+        measure_rows.append([number, category, moment(identified + 30), ""])
+        stay_rows.append(
+            [
+                number,
+                room_rows[r][0],
+                "A",
+                room_rows[r][2],
+                moment(came),
+                moment(left) if left is not None else "",
+            ]
+        )
 
     def person(n: int, household: str) -> str:
         number = next(numbers)
@@ -106,6 +142,7 @@ def _line_list(folder: Path, cases: int, close: int, secondary: int) -> dict[str
                     moment(identified + 90),
                 ]
             )
+            stay(close_number, "密接", identified)
             for s in range(per_close):
                 m = len(people)
                 number = person(m, f"BH-{c}-{k}-{s}" if m % 10 else "")
@@ -123,7 +160,24 @@ def _line_list(folder: Path, cases: int, close: int, secondary: int) -> dict[str
                         moment(at + 60),
                     ]
                 )
+                if s % 3 == 0:
+                    stay(number, "次密接", at)
+    places = Division.objects.filter(level__in=(Level.BUILDING, Level.UNIT)).order_by("key")
+    zone_rows = [
+        [
+            d.code,
+            "高风险区" if i % 2 else "中风险区",
+            moment(span * i / max(zones, 1) / 2),
+            moment(span * i / max(zones, 1) / 2 + 1440) if i % 4 == 0 else "",
+        ]
+        for i, d in enumerate(places[:zones])
+    ]
     headers = {
+        "measures": ["身份证号", "管控类别", "开始时间", "起算日期"],
+        "sites": ["隔离点编码", "隔离点名称", "隔离点类型", "所在地编码", "启用时间", "每间床位数"],
+        "rooms": ["隔离点编码", "楼栋", "房间号", "床位数"],
+        "stays": ["身份证号", "隔离点编码", "楼栋", "房间号", "入住时间", "离开时间"],
+        "zones": ["区域编码", "风险等级", "划定时间", "解除时间"],
         "people": ["身份证号", "姓名", "手机号", "所在地编码", "住址", "户编号"],
         "cases": [
             "病例编号",
@@ -148,7 +202,16 @@ def _line_list(folder: Path, cases: int, close: int, secondary: int) -> dict[str
         ],
     }
     paths = {}
-    for kind, rows in (("people", people), ("cases", case_rows), ("contacts", contact_rows)):
+    for kind, rows in (
+        ("people", people),
+        ("cases", case_rows),
+        ("contacts", contact_rows),
+        ("measures", measure_rows),
+        ("sites", site_rows),
+        ("rooms", room_rows),
+        ("stays", stay_rows),
+        ("zones", zone_rows),
+    ):
         path = folder / f"{kind}.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
@@ -263,6 +326,121 @@ def _raw_copy(paths: dict[str, Path]) -> int:
             for i, r in enumerate(contacts)
         ),
     )
+    count += _raw_quarantine(paths, person_pks[len(cases) :], place, now)
+    return count
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.reader(fh))[1:]
+
+
+def _raw_quarantine(paths: dict[str, Path], person_pks: list[int], place: Any, now: Any) -> int:
+    """The measures, sites, rooms, stays and zones rows, copied as they are."""
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    from fangkong.command.situation.stays import STAY_FIELDS
+    from fangkong.quarantine.measures.services import insert_rows  # copy_rows, defaults filled
+    from fangkong.quarantine.models import Measure, Room, Site, Stay
+    from fangkong.zones.models import Zone
+
+    def when(text: str) -> dt.datetime | None:
+        moment = parse_datetime(text) if text else None
+        return timezone.make_aware(moment) if moment is not None else None
+
+    count = 0
+    measures, stays = _rows(paths["measures"]), _rows(paths["stays"])
+    count += insert_rows(
+        Measure,
+        (
+            "person",
+            "category",
+            "anchor_on",
+            "starts_on",
+            "ends_on",
+            "status",
+            "profile_code",
+            "profile_version",
+            "source",
+            "note",
+            "division_key",
+            "started_at",
+            "created_at",
+        ),
+        (
+            (
+                person_pks[i],
+                "close_contact",
+                now.date(),
+                now.date(),
+                now.date(),
+                "released",
+                "raw",
+                1,
+                "",
+                "",
+                place.key,
+                when(r[2]),
+                now,
+            )
+            for i, r in enumerate(measures)
+        ),
+    )
+    count += insert_rows(
+        Site,
+        (
+            "code",
+            "name",
+            "kind",
+            "address",
+            "division",
+            "phone",
+            "active",
+            "division_key",
+            "opened_at",
+            "created_at",
+        ),
+        (
+            ("R" + r[0], r[1], "hotel", "", place.pk, "", True, place.key, when(r[4]), now)
+            for r in _rows(paths["sites"])
+        ),
+    )
+    site = Site.objects.filter(code__startswith="R").values_list("pk", flat=True).first()
+    count += insert_rows(
+        Room,
+        ("site", "building", "floor", "number", "beds", "accessible", "status", "division_key"),
+        ((site, r[0], 1, r[2], 2, False, "available", place.key) for r in _rows(paths["rooms"])),
+    )
+    room = Room.objects.filter(site_id=site).values_list("pk", flat=True).first()
+    count += insert_rows(
+        Stay,
+        STAY_FIELDS,
+        (
+            (person_pks[i], None, room, site, "released", when(r[4]), when(r[4]), now, place.key)
+            for i, r in enumerate(stays)
+        ),
+    )
+    count += insert_rows(
+        Zone,
+        (
+            "name",
+            "level",
+            "status",
+            "started_at",
+            "level_since",
+            "reason",
+            "profile_code",
+            "profile_version",
+            "people",
+            "division_key",
+            "created_at",
+        ),
+        (
+            (r[0], "high", "active", when(r[2]), when(r[2]), "raw", "raw", 1, 0, place.key, now)
+            for r in _rows(paths["zones"])
+        ),
+    )
     return count
 
 
@@ -284,7 +462,8 @@ class Rollback(Exception):
     pass
 
 
-def worker(residents: int, cases: int, close: int, secondary: int, runs: int) -> None:
+def worker(args: argparse.Namespace) -> None:
+    residents, cases, runs = args.residents, args.cases, args.runs
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
@@ -307,7 +486,7 @@ def worker(residents: int, cases: int, close: int, secondary: int, runs: int) ->
     ninth = PolicyProfile.objects.get(code="9th-edition")  # identifies secondary contacts
     profile_activate(profile=ninth, actor=user, reason="bench")
     folder = Path(tempfile.mkdtemp(prefix="situation_bench_"))
-    paths = _line_list(folder, cases, close, secondary)
+    paths = _line_list(folder, cases, args.close, args.secondary, args.stays, args.zones)
     rows = sum(len(p.read_text(encoding="utf-8").splitlines()) - 1 for p in paths.values())
     print(f"setup {rows} {time.perf_counter() - started:.2f}", flush=True)
     files = {kind: (path, path.name) for kind, path in paths.items()}
@@ -331,7 +510,8 @@ def worker(residents: int, cases: int, close: int, secondary: int, runs: int) ->
 
         with cProfile.Profile() as prof:
             once(keep=False)
-        pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
+        lines = int(os.environ.get("SITUATION_BENCH_PROFILE_LINES", "45"))
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(lines)
     seconds = [once(keep=False) for _ in range(runs - 1)] + [once(keep=True)]
     _timed("import", rows, seconds)
     again = []
@@ -369,6 +549,7 @@ def bench(db: str, args: argparse.Namespace) -> dict[str, float]:
             "--worker",
             *("--residents", str(args.residents), "--cases", str(args.cases)),
             *("--close", str(args.close), "--secondary", str(args.secondary)),
+            *("--stays", str(args.stays), "--zones", str(args.zones)),
             *("--runs", str(args.runs)),
             env={"FANGKONG_TASKS_BACKEND": os.environ.get("FANGKONG_TASKS_BACKEND", IMMEDIATE)},
         )
@@ -387,13 +568,15 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100)
     parser.add_argument("--close", type=int, default=5_000)
     parser.add_argument("--secondary", type=int, default=30_000)
+    parser.add_argument("--stays", type=int, default=10_000)
+    parser.add_argument("--zones", type=int, default=200)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--db", choices=("postgres", "sqlite", "both"), default="both")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     if args.worker:
-        worker(args.residents, args.cases, args.close, args.secondary, args.runs)
+        worker(args)
         return
     dbs = ("postgres", "sqlite") if args.db == "both" else (args.db,)
     report = []
@@ -403,7 +586,7 @@ def main() -> None:
             f"{db:8} import {t['import']:6.2f} s   again {t['again']:6.2f} s"
             f"   raw COPY {t['copy']:6.3f} s   ratio {t['import'] / t['copy']:5.1f}×"
             f"   ({args.cases} cases, {args.close:,} close, {args.secondary:,} secondary,"
-            f" best of {args.runs})"
+            f" {args.stays:,} stays, {args.zones} zones, best of {args.runs})"
         )
     print()
     print("\n".join(report))

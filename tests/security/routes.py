@@ -414,7 +414,9 @@ def _situation_lines() -> dict[str, Any]:
         "id_number": Ref("person", "id_number"),
         "degree": "close",
     }
-    return {"people": [], "cases": [], "contacts": [contact]}
+    # the other kinds empty: their names ("sites", "rooms", …) are not ids of objects here
+    others = ("measures", "sites", "rooms", "stays", "zones", "rounds")
+    return {"people": [], "cases": [], "contacts": [contact]} | {k: [] for k in others}
 
 
 # API bodies that need more than the generated one to go through inside (merged over it).

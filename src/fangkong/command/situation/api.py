@@ -130,11 +130,14 @@ def situation_preview(request: HttpRequest, payload: SituationIn) -> Status[dict
     summary="Import a situation line list",
 )
 def situation_import_api(request: HttpRequest, payload: SituationIn) -> Status[dict[str, Any]]:  # type: ignore[valid-type]
-    """People, cases and contacts with the times each fact happened, written all or nothing:
-    any wrong row answers 422 naming `["body", kind, row index, column]` and nothing is
-    written. Idempotent on natural keys (person: ID number; case: number; contact: case number
-    and ID number): sending the same body again writes nothing; a contact's or case's changed
-    status is a change dated by the row's time."""
+    """People, cases, contacts, people under measures, quarantine sites, rooms, stays, zones and
+    testing rounds with the times each fact happened, written all or nothing: any wrong row
+    answers 422 naming `["body", kind, row index, column]` and nothing is written. Idempotent
+    on natural keys (person: ID number; case: number; contact: case number and ID number;
+    measure: person and start; site: code; room: site, building and number; stay: person,
+    site and check-in; zone: name and drawing time; round: area and start): sending the same
+    body again writes nothing; a contact's or case's changed status is a change dated by the
+    row's time."""
     require(request.user, Cap.SITUATION_IMPORT)
     result = read_json(payload.dict(exclude_none=True))  # type: ignore[attr-defined]
     return _answer(situation_import(actor=request.user, result=result))

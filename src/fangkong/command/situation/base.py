@@ -1,8 +1,9 @@
 """What every kind of a situation import shares: the lines read, the kind's interface, the
-context the kinds fill for each other (people → cases → contacts), and what the preview and the
-result say.
+context the kinds fill for each other (people → cases → contacts → measures → sites → rooms →
+stays → zones → rounds), and what the preview and the result say.
 
-A kind is one module (`people.py`, `cases.py`, `contacts.py`) holding a `Kind` subclass: its
+A kind is one module (`people.py`, `cases.py`, `contacts.py`, `measures.py`, `sites.py` —
+sites and rooms —, `stays.py`, `zones.py`, `rounds.py`) holding a `Kind` subclass: its
 `Columns` (Chinese headers first), `parse` (one line's cells → its value and cell errors),
 `check` (the lines against each other, the earlier kinds and the database; the defaults it
 applies and the people it flags, counted for the preview; what each valid line will do) and
@@ -166,6 +167,15 @@ class Context:
     wrong_people: set[str] = field(default_factory=set)  # ID numbers of refused people lines
     wrong_cases: set[str] = field(default_factory=set)  # numbers of refused case lines
     person_ids: set[int] = field(default_factory=set)  # whose health-code facts changed
+    households: dict[str, str] = field(default_factory=dict)  # ID number → household code
+    sites: dict[str, Any] = field(default_factory=dict)  # site code → `sites.SiteRef`
+    outside_sites: set[str] = field(default_factory=set)
+    wrong_sites: set[str] = field(default_factory=set)
+    rooms: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # site, building, room
+    wrong_rooms: set[tuple[str, str, str]] = field(default_factory=set)
+    beds: dict[tuple[str, str, str], int] = field(default_factory=dict)  # a room's beds
+    measures: dict[str, Any] = field(default_factory=dict)  # ID number → `measures.MeasureRef`
+    wrong_measures: set[str] = field(default_factory=set)
     reason: str = ""
     events: int = 0
 

@@ -242,6 +242,8 @@ class People(Kind):
             ctx.people[row.info.number] = PersonRef(
                 row.info.number, None, row.here.key, row.info.birth_date, row.name
             )
+            if row.household:
+                ctx.households[row.info.number] = row.household
             found.new[self.name] += 1
             found.district(self.name, row.here.key)
         ctx.wrong_people.update(

@@ -1,6 +1,7 @@
 """The situation line-list import: a city adopting the platform mid-outbreak loads its people,
-cases and contacts (files, one per kind, or JSON arrays through the API) with the times each
-fact happened, so the daily report for any past morning comes out of its own data.
+cases, contacts, people under measures, quarantine sites and rooms, stays, zones and testing
+rounds (files, one per kind, or JSON arrays through the API) with the times each fact
+happened, so the daily report for any past morning comes out of its own data.
 
 `read_files` / `read_json` turn the input into lines per kind; `situation_check` checks every
 line of every kind (cells, then each kind against the earlier ones and the database) and says

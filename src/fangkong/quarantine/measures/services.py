@@ -224,6 +224,7 @@ class MeasureStart:
     anchor_on: dt.date
     source: str = ""
     name: str = ""  # for the event's label, as `measure_start` writes it
+    started_at: dt.datetime | None = None  # when this one started, if not the batch's time
 
 
 def _event_data(category: str, start: MeasureStart, planned: schedules.Plan) -> str:
@@ -259,7 +260,8 @@ def measures_start_bulk(
     """`measure_start` for many people at once (an allocation batch): the same refusals and the
     same "measure.started" event per person, written in bulk; all or none. `started_at`: when
     (valid time for the batch, now if not given), checked once against the clock and each
-    person's anchor day.
+    person's anchor day; a start's own `started_at` (an import's rows) is checked and used
+    instead.
 
     Returns person id → measure id.
     """
@@ -274,11 +276,19 @@ def measures_start_bulk(
     if check_scope and any(not in_scope(actor, s.division_key) for s in starts):
         raise field_error("person", _("No resident with this ID number in your jurisdiction"))
     plans = {a: _plan_for(category, a, today) for a in sorted({s.anchor_on for s in starts})}
-    started = check_happened(
-        "started_at",
-        started_at,
-        after=((max(s.anchor_on for s in starts), _(STARTED_BEFORE_ANCHOR)),),
-    )
+    latest = max((s.anchor_on for s in starts if s.started_at is None), default=None)
+    started = check_happened("started_at", started_at, after=((latest, _(STARTED_BEFORE_ANCHOR)),))
+    tolerance = accessor.current().rules.records.tolerance  # read once for the batch
+    own = {
+        s.person_id: check_happened(
+            "started_at",
+            s.started_at,
+            after=((s.anchor_on, _(STARTED_BEFORE_ANCHOR)),),
+            tolerance=tolerance,
+        )
+        for s in starts
+        if s.started_at is not None
+    }
     # serialise per person (as `measure_start` does), locking in one order everywhere
     list(
         Resident.objects.select_for_update().filter(pk__in=in_ids(ids)).order_by("pk").values("pk")
@@ -331,7 +341,7 @@ def measures_start_bulk(
                 s.source[:40],
                 note[:300],
                 s.division_key,
-                connection.ops.adapt_datetimefield_value(started),
+                connection.ops.adapt_datetimefield_value(own.get(s.person_id, started)),
                 now,
                 user.pk if user else None,
             )
@@ -373,7 +383,7 @@ def measures_start_bulk(
     label = category_label(category)
     events_record_bulk(
         EventRow(
-            at=started,
+            at=own.get(s.person_id, started),
             actor=user_id,
             actor_name=actor_name,
             action="measure.started",
