@@ -232,11 +232,12 @@ class Stays(Kind):
     ) -> MeasureRef | None:
         """The person's measure in force at the check-in (the sheet's, else a registered one)."""
         came = row.checked_in_at
-        grace = ctx.tolerance + dt.timedelta(hours=24)  # a measure begun the day of arrival
+        arrival_day = timezone.localtime(came + ctx.tolerance).date()
         candidates = [ctx.measures[row.id_number]] if row.id_number in ctx.measures else []
         candidates += registered.get(row.id_number, [])
         for m in candidates:
-            if m.started_at - grace <= came and (m.closed_at is None or m.closed_at >= came):
+            begun = timezone.localtime(m.started_at).date() <= arrival_day  # that day at latest
+            if begun and (m.closed_at is None or m.closed_at >= came):
                 return m
         return None
 

@@ -156,7 +156,7 @@ def pass_issue(*, actor: Any, holder: Courier | Vehicle) -> SupplyPass:
     if failures:
         raise field_error(field, "; ".join(f.words for f in failures))
     key = _signing_key(actor)
-    serial = secrets.token_hex(8)
+    serial = f"{secrets.randbelow(10**16):016d}"  # 16 digits: read out over a phone
     code = hcert.sign(
         private_key=private_key_of(key),
         issuer=ISSUER,
