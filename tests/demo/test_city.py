@@ -15,7 +15,7 @@ from fangkong.demo.services import demo_clear, demo_generate
 from fangkong.people.idnumber import parse_id_number
 from fangkong.people.models import Household, KeyCategory, KeyPerson, Need, Resident
 from fangkong.places.models import KEY_LENGTH, Division, Level, Outline, Venue, code_from_key
-from fangkong.supplies.models import Enterprise, SupplyPass
+from fangkong.supplies.models import Enterprise, SigningKey, SupplyPass
 
 N = 20_000
 DEMO_DATE = dt.date(2022, 5, 7)  # the as-of date of this city
@@ -28,6 +28,9 @@ def city(django_db_setup, django_db_blocker):
         stats = demo_generate(residents=N, seed=7, as_of=DEMO_DATE)
         yield stats
         demo_clear()
+        # The demo's pass made the platform's first signing key, which outlives a city (keys are
+        # the platform's): gone too, or later tests in this process would find a key made here.
+        SigningKey.objects.all().delete()
 
 
 pytestmark = pytest.mark.usefixtures("city", "db")
