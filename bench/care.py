@@ -55,6 +55,8 @@ def worker(residents: int, requests: int, runs: int) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
     django.setup()
+    # Imported here: this module is also the driver, which runs without Django; models load
+    # only after django.setup().
     from django.db import connection
     from django.utils import timezone
 

@@ -51,6 +51,8 @@ def worker() -> None:
     import django
 
     django.setup()
+    # Imported here: this module is also the driver, which runs without Django; models load
+    # only after django.setup().
     from fangkong.accounts.models import User
     from fangkong.core.roles import Role
     from fangkong.places.models import Division, Level

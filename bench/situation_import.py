@@ -468,6 +468,8 @@ def worker(args: argparse.Namespace) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
     django.setup()
+    # Imported here: this module is also the driver, which runs without Django; models load
+    # only after django.setup().
     from django.db import transaction
 
     from fangkong.accounts.models import User

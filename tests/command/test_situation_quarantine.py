@@ -16,6 +16,8 @@ from fangkong.command.places import node_for
 from fangkong.command.report import cut_off, report_for
 from fangkong.lab import models as lab
 from fangkong.places.models import Level
+from fangkong.policy.models import PolicyProfile
+from fangkong.policy.services import profile_activate
 from fangkong.quarantine.models import Measure, MeasureStatus, Room, RoomStatus, Site, Stay
 from fangkong.zones.models import Zone, ZoneChange
 from tests import factories as f
@@ -25,8 +27,6 @@ from tests.command.test_situation_import import JSON, at, day, line_list, run, t
 
 @pytest.fixture
 def lines(city, personas):
-    from fangkong.policy.models import PolicyProfile
-    from fangkong.policy.services import profile_activate
 
     profile = PolicyProfile.objects.get(code="9th-edition")
     profile_activate(profile=profile, actor=personas["command"], reason="test")

@@ -18,6 +18,9 @@ from fangkong.command.report import cut_off, report_for
 from fangkong.epi.cases import services as cases
 from fangkong.epi.contacts import services as contacts
 from fangkong.epi.models import Case, CaseKind, Contact, ContactStatus
+from fangkong.policy.accessor import current
+from fangkong.policy.models import PolicyProfile
+from fangkong.policy.services import profile_activate
 from tests import factories as f
 from tests.api.conftest import bearer_client
 
@@ -329,9 +332,6 @@ def test_a_profiles_record_rules_take_effect(personas, people, city, login):
     """`records.future_tolerance_minutes` and `records.late_after_hours` come from the profile
     in force: a version that widens both accepts a time further ahead (and no further), and
     labels as late only what was recorded later than it says."""
-    from fangkong.policy.accessor import current
-    from fangkong.policy.models import PolicyProfile
-    from fangkong.policy.services import profile_activate
 
     tracer = personas["task_force"]
     two_days = register(tracer, people["zhang"], timezone.now() - dt.timedelta(days=2))

@@ -21,6 +21,7 @@ from fangkong.command import tallied
 from fangkong.command.figures import situation
 from fangkong.command.places import node_for
 from fangkong.policy.templatetags import records
+from fangkong.quarantine.allocation import services as allocation
 from fangkong.quarantine.measures import services as measures
 from fangkong.quarantine.models import (
     Measure,
@@ -406,7 +407,6 @@ def test_the_migration_backfills_existing_rows(personas, people, city):
 
 
 def test_an_allocation_confirmed_late_dates_its_stays_and_measures(personas, people, city):
-    from fangkong.quarantine.allocation import services as allocation
 
     actor = personas["task_force"]
     site = open_site(actor, city, "QS-1", at(3, 8))
