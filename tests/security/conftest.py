@@ -5,8 +5,8 @@ import logging
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.template import Template
 from django.test import Client, override_settings
 from django.test.utils import _TestState
@@ -15,21 +15,13 @@ from fangkong.api import api
 from tests import factories as f
 from tests.security import scenario
 from tests.security.matrix import SUMMARY, Env, digests, fingerprint
-
-MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as the autouse fixture does
+from tests.shared import rolled_back
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    var = tmp_path_factory.mktemp("var")
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=MD5, VAR_DIR=var):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield scenario.build()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with override_settings(VAR_DIR=tmp_path_factory.mktemp("var")), rolled_back(django_db_blocker):
+        yield scenario.build()
 
 
 class FakePDF:
@@ -62,8 +54,13 @@ def env(world, django_db_blocker):
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)  # thousands of 403 and 404 on purpose
     cache.clear()  # throttles of the public forms
-    # Sessions in signed cookies: one query less in each of thousands of requests.
-    cookies = override_settings(SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies")
+    # Sessions in signed cookies: one query less in each of thousands of requests. The clients
+    # sign in once and a cookie is re-signed only when the session changes: on a loaded machine
+    # the module outlasts the idle timeout, so sessions last as long as they may at most.
+    cookies = override_settings(
+        SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies",
+        SESSION_COOKIE_AGE=settings.SESSION_ABSOLUTE_AGE,
+    )
     cookies.enable()
     with django_db_blocker.unblock():
         clients = {"anonymous": Client()}
