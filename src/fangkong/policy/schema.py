@@ -489,7 +489,7 @@ class PriceRules(Strict):
     )
     bands: dict[str, PriceBand] = Field(
         title=_("Thresholds by group"),
-        description=_("By the catalogue's group of the item; \"other\" for every other group"),
+        description=_('By the catalogue\'s group of the item; "other" for every other group'),
         json_schema_extra={"x-key-title": _("Group")},
     )
     stock_yellow_below_days: float = Field(

@@ -4,9 +4,11 @@ red light opens for the task force (acknowledged, then resolved). Every write is
 event (labels: supplies/audit_labels.py)."""
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -159,6 +161,18 @@ def report_problems(
         if message:
             problems.append(Problem("day", "%(value)s", {"value": message}))
     return values, problems
+
+
+CATALOGUE = Path(__file__).parent / "catalogue.json"
+
+
+def catalogue_install() -> int:
+    """The shipped catalogue's items that are missing (by code); the migration does the same
+    at install. Returns how many were added."""
+    added = 0
+    for item in json.loads(CATALOGUE.read_text("utf-8")):
+        added += Necessity.objects.get_or_create(code=item["code"], defaults=item)[1]
+    return added
 
 
 def raise_problems(problems: Sequence[Problem]) -> None:
