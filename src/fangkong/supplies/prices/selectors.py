@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from fangkong.core.access import Cap, require, scope_key, scoped
+from fangkong.core.access import Cap, key_filter, require, scope_key, scoped
 from fangkong.people.models import Resident
 from fangkong.policy.accessor import Policy, current
 from fangkong.policy.schema import PriceRules
@@ -73,12 +73,13 @@ def alert_for_user(user: Any, pk: int, cap: Cap = Cap.SUPPLIES_VIEW) -> PriceAle
     return found
 
 
-def red_alert_count(user: Any, prefix: str) -> int:
-    """Open or acknowledged alerts (red lights still being handled) under `prefix`."""
+def red_alerts_at(prefix: str, at: dt.datetime) -> int:
+    """Alerts under `prefix` open at `at` (opened by then, not resolved by then): the red
+    lights the supply task force was handling. The command dashboard's figure; the caller
+    scopes `prefix`."""
     return (
-        alerts_for_user(user)
-        .filter(division_key__startswith=prefix)
-        .exclude(status="resolved")
+        PriceAlert.objects.filter(key_filter(prefix), opened_at__lte=at)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=at))
         .count()
     )
 
