@@ -146,7 +146,7 @@ class Migration(migrations.Migration):
                 (
                     "source",
                     models.CharField(
-                        choices=[("form", "Form"), ("file", "File"), ("api", "API")],
+                        choices=[("form", "Report form"), ("file", "File upload"), ("api", "API call")],
                         max_length=8,
                         verbose_name="source",
                     ),

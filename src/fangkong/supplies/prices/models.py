@@ -76,9 +76,9 @@ class Store(models.Model):
 
 
 class ReportSource(models.TextChoices):
-    FORM = "form", _("Form")
-    FILE = "file", _("File")
-    API = "api", _("API")
+    FORM = "form", _("Report form")
+    FILE = "file", _("File upload")
+    API = "api", _("API call")
 
 
 class PriceReport(models.Model):
