@@ -202,7 +202,7 @@ def test_a_red_light_opens_one_alert_and_recomputing_does_not_open_another(store
     assert alert.area_id == store.division_id and alert.status == "open"
     assert "猪肉 10日涨幅 15% > 10%" in alert.reason["zh-hans"]
     _report(supply, store, "pork", 0, 24)  # the same day again: the same alert
-    assert services.alerts_sync(day=timezone.localdate()) == 0
+    assert services.alerts_sync(days=[timezone.localdate()]) == 0
     assert PriceAlert.objects.count() == 1
     assert Event.objects.filter(action="price_alert.opened").count() == 1
     assert Event.objects.filter(action="price.reported").count() == 3

@@ -536,7 +536,10 @@ def _samples(site_id: int) -> list[Sample]:
         Sample("price.reported", "supplies.pricereport"),
         Sample("prices.imported", "supplies.pricereport"),
         Sample(
-            "price_alert.opened", "supplies.pricealert", actor="system", reason="猪肉 10日涨幅 12.4% > 10%"
+            "price_alert.opened",
+            "supplies.pricealert",
+            actor="system",
+            reason="猪肉 10日涨幅 12.4% > 10%",
         ),
         *(
             Sample("price_alert." + new, "supplies.pricealert", "status", old, new, reason="已调货")

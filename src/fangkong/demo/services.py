@@ -30,8 +30,8 @@ from fangkong.demo.people import (
     VENUE_FIELDS,
     Populator,
 )
-from fangkong.demo.response import response_write
 from fangkong.demo.prices import prices_write
+from fangkong.demo.response import response_write
 from fangkong.demo.supplies import supplies_write
 from fangkong.demo.tree import DIVISION_FIELDS, OUTLINE_FIELDS, TreeBuilder
 from fangkong.epi.models import CheckIn

@@ -146,7 +146,11 @@ class Migration(migrations.Migration):
                 (
                     "source",
                     models.CharField(
-                        choices=[("form", "Report form"), ("file", "File upload"), ("api", "API call")],
+                        choices=[
+                            ("form", "Report form"),
+                            ("file", "File upload"),
+                            ("api", "API call"),
+                        ],
                         max_length=8,
                         verbose_name="source",
                     ),

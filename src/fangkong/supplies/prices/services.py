@@ -5,7 +5,7 @@ event (labels: supplies/audit_labels.py)."""
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -19,6 +19,7 @@ from fangkong.audit.services import SYSTEM, event_record
 from fangkong.core.access import Cap, can, in_scope, require
 from fangkong.core.dates import date_problem
 from fangkong.core.errors import field_error
+from fangkong.people.models import Resident
 from fangkong.places.models import Division, Level
 from fangkong.supplies.enterprises.services import require_enterprise
 from fangkong.supplies.models import Enterprise
@@ -257,24 +258,35 @@ def price_reports_record(
                     "source": source,
                 },
             )
-    for day in sorted({r.day for r in [*new, *changed]}):
-        alerts_sync(day=day)
+    alerts_sync(days={r.day for r in [*new, *changed]})
     return len(new), len(changed)
 
 
 @transaction.atomic
-def alerts_sync(*, day: dt.date, actor: Any = SYSTEM) -> int:
-    """Open an alert for each item × district red on `day` that has none open (one live alert
-    per item and district: computing again updates its reason and last red day). Returns how
-    many were opened."""
+def alerts_sync(*, days: Iterable[dt.date], actor: Any = SYSTEM) -> int:
+    """Open an alert for each item × district red on one of `days` that has none open (one
+    live alert per item and district: red again updates its reason and last red day). The
+    population is counted once for all the days. Returns how many alerts were opened."""
     rules = selectors.price_rules()
     if rules is None:
         return 0
     width = engine.area_width("")
-    lights = selectors.lights_compute(
-        PriceReport.objects.all(), day=day, rules=rules, width=width, prefix=""
-    )
-    reds = {(lt.item.pk, lt.area): lt for lt in lights if lt.level == engine.RED}
+    items = engine.load_items(selectors.necessities())
+    population: dict[str, int] | None = None
+    opened = 0
+    for day in sorted(set(days)):
+        rows = engine.load_rows(PriceReport.objects.all(), day=day, rules=rules, width=width)
+        if not rows:
+            continue
+        if population is None:
+            population = engine.load_population(Resident.objects.all(), width)
+        lights = engine.classify(rows, day=day, items=items, population=population, rules=rules)
+        reds = {(lt.item.pk, lt.area): lt for lt in lights if lt.level == engine.RED}
+        opened += _alerts_open(reds, day=day, actor=actor)
+    return opened
+
+
+def _alerts_open(reds: dict[tuple[int, str], engine.Light], *, day: dt.date, actor: Any) -> int:
     if not reds:
         return 0
     live = {
@@ -289,7 +301,7 @@ def alerts_sync(*, day: dt.date, actor: Any = SYSTEM) -> int:
         alert = live.get((item, key))
         reason = light.reasons()
         if alert is not None:
-            if day > alert.last_day:
+            if day >= alert.last_day:
                 alert.last_day, alert.reason = day, reason
                 alert.save(update_fields=["last_day", "reason"])
             continue

@@ -28,7 +28,7 @@ from fangkong.supplies.prices.forms import (
     ReportsFileForm,
     StoreForm,
 )
-from fangkong.supplies.prices.models import Necessity, ReportSource
+from fangkong.supplies.prices.models import ReportSource
 
 SECTION = "prices"
 
@@ -239,7 +239,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def necessity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Cap.SUPPLIES_MANAGE)
-    item = Necessity.objects.filter(pk=pk).first()
+    item = selectors.necessities(active_only=False).filter(pk=pk).first()
     form = NecessityForm(request.POST)
     if item is None or not form.is_valid():
         flash(request, form=form)
