@@ -280,14 +280,14 @@ def price_alert_list(
 
 
 @router.post(
-    "/price-alerts/{int:alert_id}/status",
+    "/price-alerts/{int:price_alert_id}/status",
     response={200: PriceAlertOut, **ERRORS},
     summary="Acknowledge or resolve a price alert",
 )
 def price_alert_status(
-    request: HttpRequest, alert_id: Id, payload: PriceAlertStatusIn
+    request: HttpRequest, price_alert_id: Id, payload: PriceAlertStatusIn
 ) -> dict[str, Any]:
-    alert = selectors.alert_for_user(request.user, alert_id, Cap.SUPPLIES_MANAGE)
+    alert = selectors.alert_for_user(request.user, price_alert_id, Cap.SUPPLIES_MANAGE)
     row = services.alert_set_status(
         actor=request.user, alert=alert, status=payload.status.value, note=payload.note
     )

@@ -78,6 +78,7 @@ class AlertStatusForm(forms.Form):
 
 
 class NecessityForm(forms.Form):
+    item = forms.CharField(max_length=30, widget=forms.HiddenInput)
     per_capita_daily = forms.DecimalField(
         label=_("Consumption per person per day"), max_digits=9, decimal_places=4, min_value=0
     )

@@ -11,12 +11,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from fangkong.audit.services import SYSTEM, event_record
-from fangkong.core.access import Cap, can, in_scope, require
+from fangkong.core.access import NO_SCOPE, Cap, can, in_scope, key_filter, require, scope_key
 from fangkong.core.dates import date_problem
 from fangkong.core.errors import field_error
 from fangkong.people.models import Resident
@@ -258,28 +260,37 @@ def price_reports_record(
                     "source": source,
                 },
             )
-    alerts_sync(days={r.day for r in [*new, *changed]})
+    touched = [*new, *changed]
+    width = engine.area_width("")
+    alerts_sync(days={r.day for r in touched}, districts={r.division_key[:width] for r in touched})
     return len(new), len(changed)
 
 
 @transaction.atomic
-def alerts_sync(*, days: Iterable[dt.date], actor: Any = SYSTEM) -> int:
+def alerts_sync(
+    *, days: Iterable[dt.date], districts: Iterable[str] | None = None, actor: Any = SYSTEM
+) -> int:
     """Open an alert for each item × district red on one of `days` that has none open (one
-    live alert per item and district: red again updates its reason and last red day). The
-    population is counted once for all the days. Returns how many alerts were opened."""
+    live alert per item and district: red again updates its reason and last red day), in
+    `districts` (keys; None: every one). The population is counted once for all the days.
+    Returns how many alerts were opened."""
     rules = selectors.price_rules()
     if rules is None:
         return 0
     width = engine.area_width("")
+    where = Q()
+    for key in set(districts) if districts is not None else {""}:
+        where |= key_filter(key)
+    reports = PriceReport.objects.filter(where)
     items = engine.load_items(selectors.necessities())
     population: dict[str, int] | None = None
     opened = 0
     for day in sorted(set(days)):
-        rows = engine.load_rows(PriceReport.objects.all(), day=day, rules=rules, width=width)
+        rows = engine.load_rows(reports, day=day, rules=rules, width=width)
         if not rows:
             continue
         if population is None:
-            population = engine.load_population(Resident.objects.all(), width)
+            population = engine.load_population(Resident.objects.filter(where), width)
         lights = engine.classify(rows, day=day, items=items, population=population, rules=rules)
         reds = {(lt.item.pk, lt.area): lt for lt in lights if lt.level == engine.RED}
         opened += _alerts_open(reds, day=day, actor=actor)
@@ -394,6 +405,8 @@ def necessity_save(
 ) -> Necessity:
     """Change what an item of the catalogue counts with (the supply task force)."""
     require(actor, Cap.SUPPLIES_MANAGE)
+    if scope_key(actor) == NO_SCOPE:  # the catalogue is the city's: not for one without a place
+        raise PermissionDenied(Cap.SUPPLIES_MANAGE)
     if per_capita_daily < 0:
         raise field_error("per_capita_daily", gettext_lazy("This cannot be negative"))
     if max_price <= 0:

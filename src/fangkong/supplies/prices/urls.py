@@ -12,5 +12,4 @@ urlpatterns = [
     path("prices/alerts/", views.alerts, name="price_alerts"),
     path("prices/alerts/<int:pk>/status/", views.alert_status, name="price_alert_status"),
     path("prices/catalogue/", views.catalogue, name="price_catalogue"),
-    path("prices/catalogue/<int:pk>/", views.necessity_edit, name="price_necessity"),
 ]

@@ -229,23 +229,27 @@ def alert_status(request: HttpRequest, pk: int) -> HttpResponse:
 def catalogue(request: HttpRequest) -> HttpResponse:
     """The catalogue of necessities; the task force changes what an item counts with."""
     require(request.user, Cap.SUPPLIES_VIEW)
+    if request.method == "POST":
+        return _necessity_save(request)
     items = list(selectors.necessities(active_only=False))
     manage = can(request.user, Cap.SUPPLIES_MANAGE)
     context = {"items": items, "manage": manage, "section": "price_catalogue"}
     return render(request, "supplies/prices_catalogue.html", context)
 
 
-@login_required
-@require_POST
-def necessity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def _necessity_save(request: HttpRequest) -> HttpResponse:
     require(request.user, Cap.SUPPLIES_MANAGE)
-    item = selectors.necessities(active_only=False).filter(pk=pk).first()
     form = NecessityForm(request.POST)
-    if item is None or not form.is_valid():
+    if not form.is_valid():
         flash(request, form=form)
         return redirect("supplies:price_catalogue")
+    data = form.cleaned_data
+    item = selectors.necessities(active_only=False).filter(code=data.pop("item")).first()
+    if item is None:
+        messages.error(request, _("No item of the catalogue has this code."))
+        return redirect("supplies:price_catalogue")
     try:
-        services.necessity_save(actor=request.user, necessity=item, **form.cleaned_data)
+        services.necessity_save(actor=request.user, necessity=item, **data)
     except ValidationError as exc:
         flash(request, exc)
     else:
