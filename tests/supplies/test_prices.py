@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from fangkong.audit.models import Event
+from fangkong.command.figures import situation
+from fangkong.command.places import node_for
 from fangkong.policy.schema import PriceRules
 from fangkong.supplies.models import Necessity, PriceAlert, PriceReport, Store
 from fangkong.supplies.prices import lights as engine
@@ -261,3 +263,16 @@ def test_the_api_records_reports_and_gives_lights_scoped(store, other_store, per
     assert lights["counts"]["red"] == 1
     assert lights["lights"][0]["reason_zh"].startswith("猪肉 10日涨幅 15% > 10%")
     assert bearer_client(personas["outsider"]).get("/api/price-lights").json()["lights"] == []
+
+
+def test_the_command_dashboard_counts_the_alerts_open_at_its_moment(store, personas):
+    _report(personas["supply"], store, "pork", 10, 20)
+    _report(personas["supply"], store, "pork", 0, 23)
+    node = node_for(personas["command"])
+    assert situation(personas["command"], node, timezone.now()).total["price_red"] == 1
+    before = timezone.now() - dt.timedelta(days=1)
+    assert situation(personas["command"], node, before).total["price_red"] == 0
+    alert = PriceAlert.objects.get()
+    services.alert_set_status(actor=personas["task_force"], alert=alert, status="resolved")
+    assert situation(personas["command"], node, timezone.now()).total["price_red"] == 0
+    assert "price_red" not in situation(personas["hospital"], node, timezone.now()).total
