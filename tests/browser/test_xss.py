@@ -74,6 +74,7 @@ NOT_TEXT = {
     "supplies.Courier": {"area_key"},
     "supplies.SigningKey": {"kid"},
     "supplies.SupplyPass": {"code"},  # the signed pass itself: a forged one fails its check
+    "supplies.Necessity": {"group"},  # the key of the profile's price thresholds
     "care.Facility": {"phone"},
     "care.CareRequest": {"contact_phone", "facility_match", "state_basis"},
 }

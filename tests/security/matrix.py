@@ -470,6 +470,10 @@ def upload_for(op: str, resolve: Callable[[r.Spec], Any]) -> dict[str, Any]:
         barcode = resolve(("sent_tube", "barcode"))
         text = f"试管编码,检测结果,Ct值,检测时间\n{barcode},阴性,,{now:%Y-%m-%d %H:%M}\n"
         return {"lab": resolve(("lab", "code")), "file": _file("results.csv", text)}
+    if op == "price_report_upload":
+        store = resolve(("price_store", "pk"))
+        text = f"监测点,品种,日期,价格,库存\n{store},猪肉,{now:%Y-%m-%d},21,900\n"
+        return {"file": _file("prices.csv", text)}
     if op in ("policy_document", "policy_profile_upload"):
         text = (
             "code: matrix-policy\nname_zh: 矩阵方案\nname_en: Matrix\nissued_by: 矩阵\n"

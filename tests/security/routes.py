@@ -122,6 +122,7 @@ PAGE_UPLOADS = {
     "people:import": "residents_import",
     "policy:upload": "policy_document",
     "policy:upload_into": "policy_document",
+    "supplies:price_import": "price_report_upload",
 }
 
 # How to fill a parameter ----------------------------------------------------------------------
@@ -168,6 +169,7 @@ PARAMS: dict[str, Spec] = {
     "courier_id": ("courier", "pk"),
     "vehicle_id": ("vehicle", "pk"),
     "pass_id": ("supply_pass", "pk"),
+    "price_alert_id": ("price_alert", "pk"),
 }
 
 # Names that mean different things on different routes: (route, parameter) → spec.
@@ -282,6 +284,7 @@ ROUTE_PARAMS: dict[tuple[str, str], Spec] = {
     ("supplies:vehicle_pass", "pk"): ("vehicle", "pk"),
     ("supplies:pass", "pk"): ("supply_pass", "pk"),
     ("supplies:pass_revoke", "pk"): ("supply_pass", "pk"),
+    ("supplies:price_alert_status", "pk"): ("price_alert", "pk"),
 }
 
 # Parameters that are not objects: every value is tried, on both sides.
@@ -468,6 +471,23 @@ OP_BODY: dict[str, Callable[[], dict[str, Any]]] = {
         "place": Ref("street"),
     },
     "enterprise_whitelist": lambda: {"status": "suspended"},
+    "price_store_new": lambda: {
+        "enterprise_id": Ref("enterprise", "pk"),
+        "name": "矩阵店",
+        "place": Ref("street"),
+    },
+    "price_report_new": lambda: {
+        "reports": [
+            {
+                "store_id": Ref("price_store", "pk"),
+                "item": "pork",
+                "day": _yesterday(),
+                "price": "21",
+                "stock": "900",
+            }
+        ]
+    },
+    "price_alert_status": lambda: {"status": "resolved", "note": "矩阵"},
     "courier_whitelist": lambda: {"status": "suspended"},
     "vehicle_whitelist": lambda: {"status": "suspended"},
     "enterprise_staff": lambda: {"usernames": [Ref("supply_staff2", "username")]},
@@ -592,6 +612,25 @@ PAGE_FORMS: dict[str, Callable[[], dict[str, Any]]] = {
         "place": Ref("street"),
     },
     "supplies:enterprise_status": lambda: {"status": "suspended"},
+    "supplies:price_report": lambda: {
+        "store": Ref("price_store", "pk"),
+        "item": Ref("pork", "pk"),
+        "day": _yesterday(),
+        "price": "21",
+        "stock": "900",
+    },
+    "supplies:price_stores": lambda: {
+        "enterprise": Ref("enterprise", "pk"),
+        "name": "矩阵店",
+        "place": Ref("street"),
+    },
+    "supplies:price_alert_status": lambda: {"status": "resolved", "note": "矩阵"},
+    "supplies:price_catalogue": lambda: {
+        "item": "pork",
+        "per_capita_daily": "0.08",
+        "max_price": "200",
+        "active": "on",
+    },
     "supplies:courier_status": lambda: {"status": "suspended"},
     "supplies:vehicle_status": lambda: {"status": "suspended"},
     "supplies:enterprise_staff": lambda: {"staff": Ref("supply_staff2", "username")},

@@ -19,6 +19,7 @@ of them; plus a user with the command role and no jurisdiction, and anonymous.
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -75,8 +76,18 @@ from fangkong.quarantine.models import (
     StayStatus,
     Transfer,
 )
-from fangkong.supplies.models import Courier, Enterprise, Vehicle, WhitelistStatus
+from fangkong.supplies.models import (
+    Courier,
+    Enterprise,
+    Necessity,
+    PriceAlert,
+    PriceReport,
+    Store,
+    Vehicle,
+    WhitelistStatus,
+)
 from fangkong.supplies.passes.services import pass_issue
+from fangkong.supplies.prices.services import catalogue_install
 from fangkong.travel import services as travel
 from fangkong.travel.models import Handover
 from fangkong.zones.models import ZoneEvaluation
@@ -636,6 +647,41 @@ def _supplies(s: Side, p: dict[str, Resident], setup: User, staff: User) -> None
     supply_pass = pass_issue(actor=setup, holder=vehicle)
     s.mark(supply_pass.serial, "pass serial")
     s.objs["supply_pass"] = supply_pass
+    _prices(s, firm)
+
+
+def _prices(s: Side, firm: Enterprise) -> None:
+    """A reporting store of the enterprise with pork reported 10 days ago and today (red), and
+    the alert it opened."""
+    catalogue_install()
+    pork = Necessity.objects.get(code="pork")
+    store = Store.objects.create(
+        enterprise=firm,
+        name=s.mark(f"{s.tag}监测点", "store name"),
+        division=s.district,
+        division_key=s.district.key,
+    )
+    today = timezone.localdate()
+    for ago, price in ((10, "20"), (0, "23")):
+        PriceReport.objects.create(
+            store=store,
+            necessity=pork,
+            day=today - dt.timedelta(days=ago),
+            price=Decimal(price),
+            stock=Decimal(1000),
+            division_key=store.division_key,
+            source="form",
+        )
+    s.objs["price_store"] = store
+    s.objs["pork"] = pork
+    s.objs["price_alert"] = PriceAlert.objects.create(
+        necessity=pork,
+        area=s.district,
+        division_key=s.district.key,
+        day=today,
+        last_day=today,
+        reason={"zh-hans": s.mark(f"{s.tag}猪肉涨价", "price alert reason"), "en": "pork"},
+    )
 
 
 def personas(city: f.City) -> tuple[dict[str, User], User]:

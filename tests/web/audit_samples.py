@@ -45,6 +45,7 @@ from fangkong.quarantine.models import (
     StayStatus,
     TransferStatus,
 )
+from fangkong.supplies.models import AlertStatus as PriceAlertStatus
 from fangkong.supplies.models import PassStatus, WhitelistStatus
 from fangkong.travel.models import TripStatus
 from fangkong.zones.models import ZoneStatus
@@ -530,4 +531,21 @@ def _samples(site_id: int) -> list[Sample]:
             reason="核酸阳性",
         ),
         Sample("signing_key.rotated", "supplies.signingkey", "kid", "3q2+7w==", "AAECAwQFBgc="),
+        Sample("store.registered", "supplies.store"),
+        Sample("necessity.changed", "supplies.necessity"),
+        Sample("price.reported", "supplies.pricereport"),
+        Sample("prices.imported", "supplies.pricereport"),
+        Sample(
+            "price_alert.opened",
+            "supplies.pricealert",
+            actor="system",
+            reason="猪肉 10日涨幅 12.4% > 10%",
+        ),
+        *(
+            Sample("price_alert." + new, "supplies.pricealert", "status", old, new, reason="已调货")
+            for old, new in (
+                (PriceAlertStatus.OPEN, PriceAlertStatus.ACKNOWLEDGED),
+                (PriceAlertStatus.ACKNOWLEDGED, PriceAlertStatus.RESOLVED),
+            )
+        ),
     ]

@@ -230,6 +230,13 @@ ACTION_LABELS = {
     "pass.issued": _("Supply pass issued"),
     "pass.revoked": _("Supply pass revoked"),
     "signing_key.rotated": _("Pass-signing key rotated"),
+    "store.registered": _("Price reporting store registered"),
+    "necessity.changed": _("Necessity of the price catalogue changed"),
+    "price.reported": _("Price and stock reported"),
+    "prices.imported": _("Price reports imported"),
+    "price_alert.opened": _("Price alert opened (red light)"),
+    "price_alert.acknowledged": _("Price alert acknowledged"),
+    "price_alert.resolved": _("Price alert resolved"),
 }
 
 FIELD_LABELS = {

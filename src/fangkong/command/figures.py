@@ -43,6 +43,7 @@ from fangkong.lab.selectors import ancestor_keys
 from fangkong.people.models import Resident
 from fangkong.places.models import Division
 from fangkong.quarantine.models import Measure, Room, RoomStatus, Site, Stay, StayStatus
+from fangkong.supplies.prices.selectors import red_alerts_at
 from fangkong.zones.selectors import ZoneFigures, zone_figures
 
 DAY = dt.timedelta(days=1)
@@ -106,6 +107,7 @@ SECTION_CAPS = {
     "quarantine": Cap.QUARANTINE_VIEW,
     "testing": Cap.COVERAGE_VIEW,
     "zones": Cap.ZONES_VIEW,
+    "supplies": Cap.SUPPLIES_VIEW,
 }
 
 
@@ -155,6 +157,8 @@ def situation(
     if "testing" in sections:
         rounds = round_figures(node, at) if coverage else []
         _merge(tallies, {"": round_counts(node, at)})
+    if "supplies" in sections:
+        _merge(tallies, {"": Counter(price_red=red_alerts_at(node.key, at))})
     if "zones" in sections:
         zones = zone_figures(day=timezone.localtime(at).date(), prefix=node.key, at=at)
     total: Counter[str] = Counter()

@@ -30,6 +30,7 @@ from fangkong.demo.people import (
     VENUE_FIELDS,
     Populator,
 )
+from fangkong.demo.prices import prices_write
 from fangkong.demo.response import response_write
 from fangkong.demo.supplies import supplies_write
 from fangkong.demo.tree import DIVISION_FIELDS, OUTLINE_FIELDS, TreeBuilder
@@ -72,6 +73,7 @@ class DemoStats:
     contacts: int = 0
     labs: int = 0
     supply_enterprises: int = 0
+    price_reports: int = 0
     quarantine_sites: int = 0
     rooms: int = 0
     in_quarantine: int = 0
@@ -223,6 +225,7 @@ def demo_generate(
         stats.supply_enterprises = supplies_write(
             actor=User.objects.get(username="command"), staff=User.objects.get(username="supply")
         )
+        stats.price_reports = prices_write(actor=User.objects.get(username="command"))
         facilities_write(
             actor=User.objects.get(username="command"), staff=User.objects.get(username="hospital")
         )

@@ -440,10 +440,99 @@ class PassRules(Strict):
     )
 
 
+class PriceBand(Strict):
+    """Traffic-light thresholds of one group of necessities: the N-day price change (%)."""
+
+    model_config = ConfigDict(title=_("Price thresholds"))
+
+    yellow_above_pct: float = Field(
+        ge=0,
+        le=1000,
+        title=_("Yellow above (%)"),
+        description=_("Yellow when the price rose more than this over the period"),
+    )
+    red_above_pct: float = Field(
+        ge=0,
+        le=1000,
+        title=_("Red above (%)"),
+        description=_("Red when the price rose more than this over the period"),
+    )
+
+    @model_validator(mode="after")
+    def _red_above_yellow(self) -> "PriceBand":
+        if self.red_above_pct < self.yellow_above_pct:
+            _refuse(
+                "PriceBand",
+                [(("red_above_pct",), gettext("The red threshold cannot be below the yellow"))],
+            )
+        return self
+
+
+class PriceRules(Strict):
+    """The lights of daily price and stock monitoring (supplies/prices)."""
+
+    model_config = ConfigDict(title=_("Price and stock lights"))
+
+    change_days: int = Field(
+        ge=2,
+        le=60,
+        title=_("Price change period (days)"),
+        description=_("The price of a day is compared with the price this many days before"),
+    )
+    report_max_age_days: int = Field(
+        ge=0,
+        le=14,
+        title=_("A report stands for (days)"),
+        description=_(
+            "A day without a report takes the store's last report this many days old at most"
+        ),
+    )
+    bands: dict[str, PriceBand] = Field(
+        title=_("Thresholds by group"),
+        description=_('By the catalogue\'s group of the item; "other" for every other group'),
+        json_schema_extra={"x-key-title": _("Group")},
+    )
+    stock_yellow_below_days: float = Field(
+        ge=0,
+        le=365,
+        title=_("Yellow below (days of stock)"),
+        description=_("Yellow when the stock lasts fewer days than this"),
+    )
+    stock_red_below_days: float = Field(
+        ge=0,
+        le=365,
+        title=_("Red below (days of stock)"),
+        description=_("Red when the stock lasts fewer days than this"),
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "PriceRules":
+        problems: list[tuple[Loc, str]] = []
+        if "other" not in self.bands:
+            problems.append((("bands",), gettext('Give the thresholds of the group "other"')))
+        if self.stock_red_below_days > self.stock_yellow_below_days:
+            problems.append(
+                (
+                    ("stock_red_below_days",),
+                    gettext("The red stock threshold cannot be above the yellow"),
+                )
+            )
+        _refuse("PriceRules", problems)
+        return self
+
+    def band(self, group: str) -> PriceBand:
+        return self.bands.get(group) or self.bands["other"]
+
+
 class Supplies(Strict):
     model_config = ConfigDict(title=_("Living supplies"))
 
     passes: PassRules = Field(title=_("Supply passes"))
+    prices: PriceRules | None = Field(
+        default=None,
+        title=_("Price and stock lights"),
+        description=_("Thresholds of the daily price monitoring; none: no lights"),
+    )
 
 
 # Medical care (care/): what a request asks for, the person's control state, where it goes.

@@ -1,7 +1,7 @@
 """What the values of the supplies events mean (read by the audit log: `fangkong.audit.labels`)."""
 
 from fangkong.audit.labels import usernames_reading
-from fangkong.supplies.models import PassStatus, WhitelistStatus
+from fangkong.supplies.models import AlertStatus, PassStatus, WhitelistStatus
 
 VALUES = {
     ("supplies.enterprise", "status"): WhitelistStatus,
@@ -9,4 +9,5 @@ VALUES = {
     ("supplies.vehicle", "status"): WhitelistStatus,
     ("supplies.enterprise", "staff"): usernames_reading,
     ("supplies.supplypass", "status"): PassStatus,
+    ("supplies.pricealert", "status"): AlertStatus,
 }

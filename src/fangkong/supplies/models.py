@@ -219,3 +219,14 @@ class SupplyPass(models.Model):
 
     def __str__(self) -> str:
         return self.serial
+
+
+from fangkong.supplies.prices.models import (  # noqa: E402, F401 (price monitoring)
+    AlertStatus,
+    Necessity,
+    PriceAlert,
+    PriceReport,
+    ReportSource,
+    Store,
+    Unit,
+)

@@ -4,10 +4,12 @@ the published key list), mounted at the root in the "supplies_public" namespace.
 
 from fangkong.supplies.enterprises import urls as enterprises_urls
 from fangkong.supplies.passes import urls as passes_urls
+from fangkong.supplies.prices import urls as prices_urls
 
 app_name = "supplies"
 urlpatterns = [
     *enterprises_urls.urlpatterns,
     *passes_urls.urlpatterns,
+    *prices_urls.urlpatterns,
 ]
 public_urlpatterns = passes_urls.public_urlpatterns
