@@ -392,19 +392,21 @@ def test_a_re_import_applies_later_facts_as_dated_events_once(lines, personas):
     lines["measures"][0]["解除时间"] = text(at(1, 15))
     lines["stays"][0]["离开时间"] = text(at(1, 15))
     lines["rounds"][0]["结束时间"] = text(at(2, 22))
+    lines["zones"][0]["解除时间"] = text(at(1, 18))
     with translation.override("zh-hans"):
         preview = run(command, body(lines), write=False)
         kinds = {k["kind"]: k for k in preview.kinds()}
     assert preview.ok, preview.errors
-    assert {k: kinds[k]["changed"] for k in ("measures", "stays", "rounds")} == {
+    assert {k: kinds[k]["changed"] for k in ("measures", "stays", "rounds", "zones")} == {
         "measures": 1,
         "stays": 1,
         "rounds": 1,
+        "zones": 1,
     }
     events = Event.objects.count()
     again = run(command, body(lines))
     assert again.written, again.errors
-    assert Event.objects.count() == events + 3 + 1  # one per later fact, one for the import
+    assert Event.objects.count() == events + 4 + 1  # one per later fact, one for the import
     k1 = Measure.objects.get(person__id_number=ids["K1"])
     assert (k1.status, k1.closed_at) == (MeasureStatus.RELEASED, at(1, 15))
     assert Event.objects.get(action="measure.closed", object_id=str(k1.pk)).at == at(1, 15)
@@ -418,6 +420,10 @@ def test_a_re_import_applies_later_facts_as_dated_events_once(lines, personas):
     facts = lines["facts2"]
     facts["stays"][0] = (at(4, 20), at(1, 15))
     facts["measures"][0] = (at(4, 18), at(1, 15))
+    facts["zones"][0] = ("high", at(4, 12), at(1, 18))
+    zone = Zone.objects.get(started_at=at(4, 12))
+    assert (zone.status, zone.ended_at) == ("lifted", at(1, 18))
+    assert ZoneChange.objects.filter(zone=zone).order_by("at").last().at == at(1, 18)
     for ago in (2, 1, 0):
         expected = first_principles(facts, cut_off(day(ago)))
         total = report_for(command, node, day(ago)).situation.total
@@ -432,6 +438,7 @@ def test_a_re_import_applies_later_facts_as_dated_events_once(lines, personas):
     lines["stays"][2]["离开时间"] = text(at(1, 13))  # K2 left at 12:00, as recorded
     lines["measures"][1]["解除时间"] = text(at(5, 12))  # the kid's measure began on day 4
     lines["rounds"][0]["结束时间"] = text(at(2, 23))  # recorded: 22:00
+    lines["zones"][1]["解除时间"] = text(at(1, 8))  # recorded: 07:00
     lines["measures"][3]["解除时间"] = text(at(1, 20))  # a good later fact, in the same run
     with translation.override("zh-hans"):
         refused = run(command, body(lines))
@@ -441,6 +448,7 @@ def test_a_re_import_applies_later_facts_as_dated_events_once(lines, personas):
         ("stays", 3, "离开时间/checked_out_at"),
         ("measures", 2, "解除时间/closed_at"),
         ("rounds", 1, "结束时间/closed_at"),
+        ("zones", 2, "解除时间/lifted_at"),
     }
     assert where[("stays", 3, "离开时间/checked_out_at")] == {"at": text(at(1, 12))}
     assert where[("rounds", 1, "结束时间/closed_at")] == {"at": text(at(2, 22))}
