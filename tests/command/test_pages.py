@@ -239,7 +239,7 @@ def test_report_pdf_renders_chinese_text(login, outbreak, personas):
     assert response["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     text = re.sub(r"\s+", "", text)
-    for chinese in ("许昌市", "魏都区", "建安区"):
+    for chinese in ("许昌市", "魏都区", "建安区", "闭环转运至许昌市中心医院"):
         assert chinese in text, chinese
     assert "2022年5月7日" in text  # the date in Chinese form
 
@@ -275,6 +275,9 @@ def test_report_xlsx_holds_text_figures_and_places(login, outbreak, personas, en
     wb = load_workbook(io.BytesIO(response.content))
     report, figures, places = wb.worksheets
     assert "4 confirmed cases" in " ".join(str(c.value) for c in report["A"])
+    assert "transferred in a closed loop to 许昌市中心医院" in " ".join(
+        str(c.value) for c in report["A"]
+    )
     values = {row[0]: (row[1], row[2]) for row in figures.iter_rows(min_row=2, values_only=True)}
     assert values["Confirmed cases"] == (4, 1)
     assert values["People in centralised quarantine"] == (2, 1)
