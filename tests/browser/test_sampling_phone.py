@@ -162,3 +162,64 @@ def test_an_open_tube_survives_a_lost_session_and_is_completed_on_another_phone(
         second.close()
     tube = Tube.objects.get(barcode="P-0002")
     assert tube.fill == TubeFill.SEALED and tube.members.count() == 5
+
+
+def test_a_tube_entered_after_the_fact_on_a_phone(browser: Browser, live_server, transactional_db):
+    """The sampler types when the tube was taken: a time before the round started is refused
+    naming the field; an earlier time of the round dates the tube and is offered for the
+    people added to it; nothing spills sideways at 390 px."""
+    city = f.make_city()
+    unit, street = city.w[Level.UNIT], city.w[Level.STREET]
+    zhang = f.resident(unit, "张伟")
+    f.user("sampler", Role.GRID, city.w[Level.GRID])
+    boss = f.user("boss", Role.COMMAND, city.city)
+    site = SamplingSite.objects.create(
+        code="SITE-W", name="西大街采样点", division=street, division_key=street.key
+    )
+    started = timezone.localtime().replace(second=0, microsecond=0) - dt.timedelta(hours=3)
+    r = Round.objects.create(
+        name="魏都补录轮",
+        area=street,
+        division_key=street.key,
+        pool_size=10,
+        reason="源头不明",
+        starts_at=started,
+        deadline=started + dt.timedelta(days=1),
+        created_by=boss,
+    )
+    r.sites.add(site)
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai", viewport=PHONE
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    taken = started + dt.timedelta(hours=1)
+    try:
+        log_in(page, "sampler")
+        page.goto("/lab/sampling/")
+        page.select_option("#setup select[name=round]", str(r.pk))
+        page.select_option("#setup select[name=site]", str(site.pk))
+        page.click("#setup button[type=submit]")
+        page.locator("input[name=barcode]").fill("P-0100")
+        before = (started - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+        page.locator("input[name=collected_at]").fill(before)
+        page.click("#open button[type=submit]")
+        expect(page.locator(".messages li.error")).to_contain_text("采样时间：")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], width
+        page.locator("input[name=barcode]").fill("P-0100")
+        page.locator("input[name=collected_at]").fill(taken.strftime("%Y-%m-%dT%H:%M"))
+        page.click("#open button[type=submit]")
+        expect(page.locator("#tube")).to_have_attribute("data-barcode", "P-0100")
+        offered = page.locator("#add input[name=sampled_at]")
+        expect(offered).to_have_value(taken.strftime("%Y-%m-%dT%H:%M"))
+        page.locator("input[name=person]").fill(zhang.id_number)
+        page.locator("input[name=person]").press("Enter")
+        expect(page.locator("[data-figure=count]")).to_have_text("1/10")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], width
+    finally:
+        context.close()
+    tube = Tube.objects.get(barcode="P-0100")
+    assert tube.collected_at == taken
+    assert TubeMember.objects.get(tube=tube).sampled_at == taken

@@ -48,6 +48,7 @@ def test_report_with_text_and_changes(outbreak, as_, settings):
     body = response.json()
     assert body["as_of"] == "2022-05-07T08:00:00+08:00"
     assert "4 confirmed cases and 2 asymptomatic infections" in body["paragraphs"][0]
+    assert "transferred in a closed loop to 许昌市中心医院;" in body["paragraphs"][0]
     lines = {line["label"]: (line["value"], line["change"]) for line in body["lines"]}
     assert lines["Close contacts under control"] == (5, 2)
 

@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,8 +13,12 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from fangkong.audit.models import Event
+from fangkong.care.models import Facility
 from fangkong.core import pdf
-from fangkong.epi.models import CaseKind
+from fangkong.epi.models import Case, CaseKind, Destination
+from fangkong.policy.accessor import current
+from fangkong.policy.models import PolicyProfile
+from fangkong.policy.schema import Rules
 from fangkong.tally.services import rebuild
 from tests import factories as f
 from tests.command.conftest import DAY, at, build, case, contact
@@ -104,7 +109,8 @@ def test_report_text_has_every_headline_number(login, outbreak, personas, englis
     for sentence in (
         "As of 8:00 on May 7, 2022, 许昌市 had reported 4 confirmed cases and 2 asymptomatic "
         "infections in this outbreak.",
-        "4 of them have been transferred to hospital in a closed loop; 2 are awaiting transfer.",
+        "4 of them have been transferred in a closed loop to 许昌市中心医院; 2 are awaiting "
+        "transfer.",
         "1 new confirmed case (0 found in the community, 1 in quarantine or controlled areas) "
         "and 1 new asymptomatic infection (1 in the community, 0 in quarantine",
         "1 asymptomatic infection was reclassified as a confirmed case.",
@@ -129,18 +135,89 @@ def test_report_text_in_chinese_reads_as_the_city_wrote_it(login, outbreak, pers
     text = "".join(p.strip() for p in paragraphs)
     for sentence in (
         "截至2022年5月7日8时，许昌市本轮疫情累计报告确诊病例4例、无症状感染者2例。",
-        "其中4例已闭环转运至医院，2例待转运。",
+        "其中4例已闭环转运至许昌市中心医院，2例待转运。",
         "前24小时内新增确诊病例1例（社会面发现0例，隔离管控中发现1例），"
         "新增无症状感染者1例（社会面发现1例，隔离管控中发现0例）。",
         "无症状感染者转为确诊病例1例。",
         "累计追踪密切接触者6人、密接的密接1人（其中前24小时内分别新增2人、1人）。",
         "其中5人正在管控，0人已期满解除，2人仍在查找或落实管控中。",
-        "启用集中隔离点1个、房间2间，集中隔离2人（较24小时前增加1）；前24小时内解除隔离1人。",
+        "启用集中隔离点1个、房间2间，集中隔离2人（较24小时前增加1人）；前24小时内解除隔离1人。",
         "正在管控（集中或居家）1人。",
         "已完成全员核酸检测1轮，正在进行1轮。",
     ):
         assert sentence in text, (sentence, text)
     assert not re.search(r"[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]", text)
+
+
+def _chinese_paragraphs(client, params) -> str:
+    html = client.get(reverse("command:report"), params).content.decode()
+    paragraphs = [re.sub(r"<[^>]+>", "", p) for p in re.findall(r"<p[^>]*>(.*?)</p>", html, re.S)]
+    return "".join(p.strip() for p in paragraphs)
+
+
+def test_the_report_names_every_hospital_the_cases_went_to(login, outbreak, personas):
+    """Each hospital the transfers recorded, the most cases first, with their cases when there
+    are several: a list in Chinese joined by 、, in English by commas and "and"; the counted
+    figures stay as they were."""
+    c = outbreak.cases
+    Case.objects.filter(pk=c["c6"].pk).update(
+        destination=Destination.SHELTER_HOSPITAL, destination_name="许昌方舱医院"
+    )
+    Case.objects.filter(pk=c["c7"].pk).update(destination_name="许昌市第二人民医院")
+    client = login(personas["command"])
+    text = _chinese_paragraphs(client, REPORT)
+    assert (
+        "其中4例已闭环转运至许昌市中心医院（2例）、许昌市第二人民医院（1例）、许昌方舱医院（1例），"
+        "2例待转运。"
+    ) in text, text
+    assert not re.search(r"[\u4e00-\u9fff] +\d|\d +[\u4e00-\u9fff]|，\s|、\s", text)
+    html = client.get(reverse("command:dashboard"), AS_OF).content.decode()
+    assert figure(html, "transferred") == "4"  # the figure, not the words, is counted
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = _report_text(client)
+    assert (
+        "4 of them have been transferred in a closed loop to 许昌市中心医院 (2 cases), "
+        "许昌市第二人民医院 (1 case) and 许昌方舱医院 (1 case); 2 are awaiting transfer."
+    ) in english
+
+
+def test_all_transferred_names_the_hospital_and_the_policy_names_it_when_the_data_does_not(
+    login, outbreak, personas, city
+):
+    """建安区's one case went to hospital: "all of them" and where to. A transfer that names no
+    hospital reads the designated hospital the policy of the day routes to (its medical-care
+    routing naming a facility of the registry), else the kind of hospital."""
+    client = login(personas["command"])
+    jianan = {**REPORT, "place": city.jianan.code}
+    assert "目前已全部闭环转运至许昌市中心医院救治。" in _chinese_paragraphs(client, jianan)
+    Case.objects.filter(pk=outbreak.cases["c7"].pk).update(destination_name="")
+    assert "目前已全部闭环转运至定点医院救治。" in _chinese_paragraphs(client, jianan)
+    Facility.objects.create(
+        code="XC-CAMPUS",
+        name="许昌市中心医院东院区",
+        kind="designated",
+        division=city.city,
+        division_key=city.city.key,
+    )
+    profile = current().profile
+    rules = Rules.model_validate(profile.rules).model_dump(mode="json", by_alias=True)
+    for route in rules["care"]["routes"]:
+        if route["destination"] == "designated":
+            route["facility"] = "XC-CAMPUS"
+    PolicyProfile.objects.filter(pk=profile.pk).update(rules=rules)
+    assert "目前已全部闭环转运至许昌市中心医院东院区救治。" in _chinese_paragraphs(client, jianan)
+
+
+def test_the_report_writes_every_number_one_way(login, outbreak, personas):
+    """Numbers in the text and the tables of the report are written alike, without grouping
+    (密切接触者5431人, +1200), and a figure's change sits in Chinese brackets: 3（+1）."""
+    from fangkong.command.templatetags.command_tags import change, with_change
+
+    assert (change(1200), change(-5431), change(0)) == ("+1200", "−5431", "±0")
+    assert with_change(5431, 0) == "5431"
+    html = login(personas["command"]).get(reverse("command:report"), REPORT).content.decode()
+    places = html.split('class="grid places"')[1].split("</table>")[0]
+    assert "3（+1）" in places and " (" not in places
 
 
 def test_round_coverage_panel(login, outbreak, personas, english):
@@ -162,7 +239,7 @@ def test_report_pdf_renders_chinese_text(login, outbreak, personas):
     assert response["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     text = re.sub(r"\s+", "", text)
-    for chinese in ("许昌市", "魏都区", "建安区"):
+    for chinese in ("许昌市", "魏都区", "建安区", "闭环转运至许昌市中心医院"):
         assert chinese in text, chinese
     assert "2022年5月7日" in text  # the date in Chinese form
 
@@ -198,6 +275,9 @@ def test_report_xlsx_holds_text_figures_and_places(login, outbreak, personas, en
     wb = load_workbook(io.BytesIO(response.content))
     report, figures, places = wb.worksheets
     assert "4 confirmed cases" in " ".join(str(c.value) for c in report["A"])
+    assert "transferred in a closed loop to 许昌市中心医院" in " ".join(
+        str(c.value) for c in report["A"]
+    )
     values = {row[0]: (row[1], row[2]) for row in figures.iter_rows(min_row=2, values_only=True)}
     assert values["Confirmed cases"] == (4, 1)
     assert values["People in centralised quarantine"] == (2, 1)
@@ -340,8 +420,8 @@ def _queries(client, url, params):
 ON_THE_HOUR = 3 + 9
 WITHIN_THE_HOUR = ON_THE_HOUR + 4
 # the report adds the report time of its day (2: the policy activation in force, the profile)
-# and the day's issues (1)
-REPORT_PAGE = ON_THE_HOUR + 3
+# and the day's issues (1), and the hospitals the cases went to (1)
+REPORT_PAGE = ON_THE_HOUR + 4
 PINNED = {
     ("command:dashboard", "2022-05-07T08:00:00"): ON_THE_HOUR,
     ("command:dashboard", "2022-05-07T08:37:12"): WITHIN_THE_HOUR,

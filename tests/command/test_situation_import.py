@@ -303,6 +303,14 @@ def test_running_the_same_import_again_writes_nothing_and_a_changed_status_is_da
     assert [(e.sheet, e.row, e.column) for e in refused.errors] == [
         ("contacts", 2, "状态时间/status_at")
     ]
+    # a transfer time other than the one recorded is refused, naming it
+    lines["contacts"][1] |= {"status": "已管控", "status_at": text(at(1, 9))}
+    lines["cases"][0]["transferred_at"] = text(at(1, 22))
+    refused = run(command, body(lines))
+    assert not refused.written
+    [error] = refused.errors
+    assert (error.sheet, error.row, error.field) == ("cases", 1, "transferred_at")
+    assert error.params == {"at": text(at(1, 23))}
 
 
 def test_one_wrong_row_writes_nothing_and_every_error_names_sheet_row_and_column(lines, personas):

@@ -377,3 +377,81 @@ def test_a_room_filled_beyond_its_beds_is_flagged_not_refused(lines, personas):
         flagged
     )
     assert not any("at once" in why for row, why in flagged if row != 6)
+
+
+def test_a_re_import_applies_later_facts_as_dated_events_once(lines, personas):
+    """The city's sheets, a day later, now say K1's measure ended and K1 checked out, and the
+    round closed: a re-import applies each as an event dated when it happened (the reports of
+    the mornings after count them, those before do not); a third run changes nothing; an end
+    that conflicts with what is recorded, or comes before the start, is refused naming the
+    sheet, row and column, and nothing of that run is written."""
+    command = personas["command"]
+    ids = lines["ids"]
+    del lines["rounds"][0]["结束时间"]
+    assert run(command, body(lines)).written
+    lines["measures"][0]["解除时间"] = text(at(1, 15))
+    lines["stays"][0]["离开时间"] = text(at(1, 15))
+    lines["rounds"][0]["结束时间"] = text(at(2, 22))
+    lines["zones"][0]["解除时间"] = text(at(1, 18))
+    with translation.override("zh-hans"):
+        preview = run(command, body(lines), write=False)
+        kinds = {k["kind"]: k for k in preview.kinds()}
+    assert preview.ok, preview.errors
+    assert {k: kinds[k]["changed"] for k in ("measures", "stays", "rounds", "zones")} == {
+        "measures": 1,
+        "stays": 1,
+        "rounds": 1,
+        "zones": 1,
+    }
+    events = Event.objects.count()
+    again = run(command, body(lines))
+    assert again.written, again.errors
+    assert Event.objects.count() == events + 4 + 1  # one per later fact, one for the import
+    k1 = Measure.objects.get(person__id_number=ids["K1"])
+    assert (k1.status, k1.closed_at) == (MeasureStatus.RELEASED, at(1, 15))
+    assert Event.objects.get(action="measure.closed", object_id=str(k1.pk)).at == at(1, 15)
+    stay = Stay.objects.get(person__id_number=ids["K1"])
+    assert (stay.status, stay.checked_out_at) == ("released", at(1, 15))
+    assert Event.objects.get(action="stay.ended", object_id=str(stay.pk)).at == at(1, 15)
+    assert Room.objects.get(site__code="GL-01", number="101").status == RoomStatus.OCCUPIED
+    testing_round = lab.TestingRound.objects.get()
+    assert (testing_round.status, testing_round.closed_at) == ("closed", at(2, 22))
+    node = node_for(command)
+    facts = lines["facts2"]
+    facts["stays"][0] = (at(4, 20), at(1, 15))
+    facts["measures"][0] = (at(4, 18), at(1, 15))
+    facts["zones"][0] = ("high", at(4, 12), at(1, 18))
+    zone = Zone.objects.get(started_at=at(4, 12))
+    assert (zone.status, zone.ended_at) == ("lifted", at(1, 18))
+    assert ZoneChange.objects.filter(zone=zone).order_by("at").last().at == at(1, 18)
+    for ago in (2, 1, 0):
+        expected = first_principles(facts, cut_off(day(ago)))
+        total = report_for(command, node, day(ago)).situation.total
+        assert {k: total[k] for k in expected} == expected, ago
+        assert total["rounds_closed"] == (1 if ago < 2 else 0), ago
+    # a third run: nothing left to apply
+    events = Event.objects.count()
+    third = run(command, body(lines))
+    assert third.written and third.found.changed.total() == 0 and third.found.new.total() == 0
+    assert Event.objects.count() == events + 1
+    # ends that conflict with the record, or precede the start: refused, nothing written
+    lines["stays"][2]["离开时间"] = text(at(1, 13))  # K2 left at 12:00, as recorded
+    lines["measures"][1]["解除时间"] = text(at(5, 12))  # the kid's measure began on day 4
+    lines["rounds"][0]["结束时间"] = text(at(2, 23))  # recorded: 22:00
+    lines["zones"][1]["解除时间"] = text(at(1, 8))  # recorded: 07:00
+    lines["measures"][3]["解除时间"] = text(at(1, 20))  # a good later fact, in the same run
+    with translation.override("zh-hans"):
+        refused = run(command, body(lines))
+        where = {(e.sheet, e.row, e.column): e.params for e in refused.errors}
+    assert not refused.written
+    assert set(where) == {
+        ("stays", 3, "离开时间/checked_out_at"),
+        ("measures", 2, "解除时间/closed_at"),
+        ("rounds", 1, "结束时间/closed_at"),
+        ("zones", 2, "解除时间/lifted_at"),
+    }
+    assert where[("stays", 3, "离开时间/checked_out_at")] == {"at": text(at(1, 12))}
+    assert where[("rounds", 1, "结束时间/closed_at")] == {"at": text(at(2, 22))}
+    assert Event.objects.count() == events + 1
+    s1 = Measure.objects.get(person__id_number=ids["S1"])
+    assert s1.status == MeasureStatus.ACTIVE and s1.closed_at is None

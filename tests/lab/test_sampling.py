@@ -1,6 +1,9 @@
 """Sampling pooled and single tubes, each refusal, chain of custody, the retest list, the API."""
 
+import datetime as dt
+
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +14,7 @@ from fangkong.lab.models import Lab, Purpose, Retest, RetestStatus, Tube, TubeMe
 from fangkong.lab.rounds import selectors, services
 from tests import factories as f
 from tests.api.conftest import bearer_client
-from tests.lab.conftest import make_tube
+from tests.lab.conftest import ROUND_START, make_tube
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -448,3 +451,50 @@ def test_api_retests(personas, people, a_round, a_site):
         bearer_client(personas["street"]).get("/api/retests?status=negative").json()["items"] == []
     )
     assert bearer_client(personas["outsider"]).get("/api/retests").json()["items"] == []
+
+
+def test_the_phone_page_takes_when_a_tube_was_sampled(login, personas, people, a_round, a_site):
+    """A tube entered after the fact: the sampler types when it was taken (empty: now); the
+    people added to it are offered the same time; a time ahead of the clock or before the
+    round started is refused naming the field, in both languages."""
+    client = login(personas["grid"])
+    url = reverse("lab:sampling")
+    client.post(url, {"action": "setup", "round": a_round.pk, "site": a_site.pk})
+    page = client.get(url).content.decode()
+    assert 'name="collected_at"' in page and 'type="datetime-local"' in page
+    taken = timezone.localtime(ROUND_START + dt.timedelta(minutes=30)).replace(second=0)
+    typed = taken.strftime("%Y-%m-%dT%H:%M")
+
+    def open_at(barcode, when, language="en"):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        data = {"action": "open", "barcode": barcode, "mode": "pooled", "collected_at": when}
+        return client.post(url, data, follow=True).content.decode()
+
+    ahead = (timezone.localtime() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    assert "Sampled at: This time is in the future" in open_at("P900", ahead)
+    early = (timezone.localtime(ROUND_START) - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    assert "Sampled at: A tube of a round is taken after it started" in open_at("P900", early)
+    assert "采样时间：本轮试管的采样时间不能早于该轮次开始时间" in open_at("P900", early, "zh-hans")
+    assert "采样时间：" in open_at("P900", "not a time", "zh-hans")
+    assert not Tube.objects.filter(barcode="P900").exists()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    opened = open_at("P900", typed)
+    assert "P900 opened" in opened
+    tube = Tube.objects.get(barcode="P900")
+    assert tube.collected_at == taken
+    assert f'name="sampled_at" value="{typed}"' in opened  # offered for the people
+    client.post(
+        url,
+        {"action": "add", "tube": "P900", "person": people["zhang"].id_number, "sampled_at": typed},
+    )
+    assert TubeMember.objects.get(tube=tube).sampled_at == taken
+    refused = client.post(
+        url,
+        {"action": "add", "tube": "P900", "person": people["li"].id_number, "sampled_at": ahead},
+        follow=True,
+    ).content.decode()
+    assert "Sampled at: This time is in the future" in refused
+    # a tube taken now: nothing to type, and nothing offered
+    live = open_at("P901", "")
+    assert 'name="sampled_at" value=' not in live
+    assert timezone.now() - Tube.objects.get(barcode="P901").collected_at < dt.timedelta(minutes=1)

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -261,3 +262,76 @@ def test_each_role_opens_exactly_these_pages(client, personas, page):
         response = client.get(reverse(page))
         allowed = role in PAGE_ROLES[page] or (role == "outsider" and page == "quarantine:sites")
         assert response.status_code == (200 if allowed else 403), (page, role)
+
+
+def test_the_confirmation_takes_when_the_rooms_were_allocated(client, personas, site, city):
+    """An allocation entered after the fact: the confirmation form takes the time it happened
+    (empty: now), refuses one ahead of the clock naming the field, and the page shows it."""
+    unit = city.w[f.Level.UNIT]
+    people = [adult(unit, f"补录{i}") for i in range(2)]
+    f.sign_in(client, personas["task_force"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    anchor = timezone.localdate() - dt.timedelta(days=2)
+    client.post(
+        reverse("quarantine:allocate"),
+        {
+            "source": "id_numbers",
+            "category": "close_contact",
+            "anchor_on": anchor.isoformat(),
+            "id_numbers": "\n".join(p.id_number for p in people),
+        },
+    )
+    batch = AllocationBatch.objects.get()
+    url = reverse("quarantine:allocation_action", args=[batch.pk, "confirm"])
+    page = client.get(reverse("quarantine:allocation", args=[batch.pk])).content.decode()
+    assert 'name="allocated_at"' in page
+    ahead = (timezone.localtime() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    refused = client.post(url, {"allocated_at": ahead}, follow=True).content.decode()
+    assert "Allocated at: This time is in the future" in refused
+    batch.refresh_from_db()
+    assert batch.status == AllocationBatch.Status.DRAFT
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    refused = client.post(url, {"allocated_at": ahead}, follow=True).content.decode()
+    assert "分配时间：" in refused
+    when = (timezone.localtime() - dt.timedelta(hours=20)).replace(second=0, microsecond=0)
+    client.post(url, {"allocated_at": when.strftime("%Y-%m-%dT%H:%M")})
+    batch.refresh_from_db()
+    assert batch.status == AllocationBatch.Status.CONFIRMED
+    assert set(Stay.objects.filter(batch=batch).values_list("allocated_at", flat=True)) == {when}
+    page = client.get(reverse("quarantine:allocation", args=[batch.pk])).content.decode()
+    assert f'id="allocated-at">{when.strftime("%Y-%m-%d %H:%M")}<' in page
+
+
+def test_a_move_is_dated_when_it_happened(client, personas, site, people):
+    """The move page takes when the person moved (empty: now): the old stay ends and the new
+    one begins then, the event is dated then; a time before the arrival is refused on the
+    field."""
+    room, target = site.rooms.get(number="201"), site.rooms.get(number="202")
+    arrived = timezone.localtime() - dt.timedelta(hours=10)
+    stay = Stay.objects.create(
+        person=people["li"],
+        room=room,
+        site=site,
+        status=StayStatus.IN,
+        allocated_at=arrived,
+        checked_in_at=arrived,
+        division_key=room.division_key,
+    )
+    Room.objects.filter(pk=room.pk).update(status=RoomStatus.OCCUPIED)
+    f.sign_in(client, personas["quarantine"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("quarantine:stay_move", args=[stay.pk])
+    assert 'name="moved_at"' in client.get(url).content.decode()
+    early = (arrived - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    page = client.post(url, {"room": target.pk, "reason": "漏水", "moved_at": early})
+    assert "A move cannot be before the person arrived" in page.content.decode()
+    assert Stay.objects.get(pk=stay.pk).status == StayStatus.IN
+    moved = (arrived + dt.timedelta(hours=3)).replace(second=0, microsecond=0)
+    client.post(
+        url, {"room": target.pk, "reason": "漏水", "moved_at": moved.strftime("%Y-%m-%dT%H:%M")}
+    )
+    old = Stay.objects.get(pk=stay.pk)
+    new = Stay.objects.get(person=people["li"], status=StayStatus.IN)
+    assert (old.status, old.checked_out_at) == (StayStatus.MOVED, moved)
+    assert (new.room, new.checked_in_at, new.allocated_at) == (target, moved, moved)
+    assert Event.objects.get(action="stay.moved").at == moved

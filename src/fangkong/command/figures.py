@@ -208,6 +208,19 @@ def cases_known(node: Node, at: dt.datetime) -> QuerySet[Case]:
     return Case.objects.filter(key_filter(node.key), registered_at__lte=at)
 
 
+def transfer_destinations(node: Node, at: dt.datetime) -> list[tuple[str, str, int]]:
+    """Where the cases known at `at` had been transferred by then: (destination kind, the
+    hospital's name as the transfer recorded it, cases), most cases first (one query)."""
+    rows = (
+        cases_known(node, at)
+        .filter(transferred_at__lte=at)
+        .order_by()
+        .values_list("destination", "destination_name")
+        .annotate(n=Count("id"))
+    )
+    return sorted(((d, name.strip(), n) for d, name, n in rows), key=lambda r: (-r[2], r[1]))
+
+
 def case_rows(node: Node, at: dt.datetime, since: dt.datetime, width: int) -> list[dict[str, Any]]:
     """Cases known at `at` counted by place, where found, classification and status then and
     24 hours before, and transfer (two queries, `grouped_at`)."""

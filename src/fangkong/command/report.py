@@ -11,7 +11,9 @@ the PDF (WeasyPrint), the XLSX and the API all read these.
 """
 
 import datetime as dt
+import functools
 import io
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,11 +24,12 @@ from django.utils.translation import gettext_lazy, npgettext, pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from fangkong.command.figures import Area, Situation, situation
+from fangkong.care.models import Facility
+from fangkong.command.figures import Area, Situation, situation, transfer_destinations
 from fangkong.command.places import Node
 from fangkong.core.pdf import html_to_pdf_cached
 from fangkong.core.tabular import xlsx_append
-from fangkong.epi.models import CaseKind, ContactStatus, Degree
+from fangkong.epi.models import CaseKind, ContactStatus, Degree, Destination
 from fangkong.policy.accessor import Policy, in_force, load
 from fangkong.zones.selectors import level_label
 
@@ -52,6 +55,37 @@ class Report:
             "date": formats.date_format(self.day, "DATE_FORMAT"),
         }
 
+    @functools.cached_property
+    def hospitals(self) -> list[tuple[str, int]]:
+        """The hospitals the cases had been transferred to by the cut-off, with their cases,
+        most first: the name each transfer recorded; where one recorded none, the designated
+        hospital the policy of the day names (its medical-care routing), else the kind of
+        hospital ("designated hospital", "shelter hospital"). One query (two if a name is
+        missing and the policy names a facility)."""
+        named: Counter[str] = Counter()
+        for kind, name, n in transfer_destinations(self.situation.node, self.situation.at):
+            named[name or self._unnamed(kind)] += n
+        return sorted(named.items(), key=lambda item: (-item[1], item[0]))
+
+    def _unnamed(self, kind: str) -> str:
+        if kind == Destination.SHELTER_HOSPITAL:
+            return str(Destination.SHELTER_HOSPITAL.label)
+        return self._designated or str(Destination.DESIGNATED_HOSPITAL.label)
+
+    @functools.cached_property
+    def _designated(self) -> str:
+        """The name of the designated hospital the policy of the day routes patients under
+        control to (`care.routes`, a rule to "designated" naming a facility), if any."""
+        codes = [
+            route.facility
+            for route in policy_for_day(self.day).rules.care.routes
+            if route.destination == "designated" and route.facility
+        ]
+        if not codes:
+            return ""
+        names = dict(Facility.objects.filter(code__in=codes).values_list("code", "name"))
+        return next((names[code] for code in codes if code in names), "")
+
 
 def cut_off(day: dt.date, hour: int | None = None) -> dt.datetime:
     """`hour`:00 on `day` (default: the report time of the policy in force that day)."""
@@ -76,12 +110,13 @@ def report_for(user: Any, node: Node, day: dt.date, hour: int | None = None) -> 
     return Report(situation(user, node, cut_off(day, hour)), day, hour)
 
 
-def _change(n: int, unit: str) -> str:
+def _people_change(n: int) -> str:
+    """The change in people in quarantine over the day (较24小时前增加3人)."""
     if n > 0:
-        return _("%(n)s more than 24 hours earlier") % {"n": n}
+        return pgettext("people in quarantine", "%(n)s more than 24 hours earlier") % {"n": n}
     if n < 0:
-        return _("%(n)s fewer than 24 hours earlier") % {"n": -n}
-    return _("unchanged from 24 hours earlier")
+        return pgettext("people in quarantine", "%(n)s fewer than 24 hours earlier") % {"n": -n}
+    return pgettext("people in quarantine", "unchanged from 24 hours earlier")
 
 
 def sectioned_paragraphs(report: Report) -> list[tuple[str, str]]:
@@ -157,32 +192,8 @@ def _cases_text(report: Report) -> str:
             ),
         }
     ]
-    if t["transferred"] == t["cases"]:
-        parts.append(_("All of them have been transferred to hospital in a closed loop."))
-    else:
-        parts.append(
-            pgettext("daily report", "%(transferred)s; %(waiting)s.")
-            % {
-                "transferred": _n(
-                    npgettext(
-                        "daily report",
-                        "%(n)s of them has been transferred to hospital in a closed loop",
-                        "%(n)s of them have been transferred to hospital in a closed loop",
-                        t["transferred"],
-                    ),
-                    t["transferred"],
-                ),
-                "waiting": _n(
-                    npgettext(
-                        "daily report",
-                        "%(n)s is awaiting transfer",
-                        "%(n)s are awaiting transfer",
-                        t["case_reported"],
-                    ),
-                    t["case_reported"],
-                ),
-            }
-        )
+    if t["transferred"]:
+        parts.append(_transferred_text(report))
     parts.append(
         _(
             "In the preceding 24 hours, %(confirmed)s (%(c_community)s found in the community, "
@@ -228,6 +239,58 @@ def _cases_text(report: Report) -> str:
             )
         )
     return _sentences(*parts)
+
+
+def _transferred_text(report: Report) -> str:
+    """Where the cases went: "All of them have been transferred in a closed loop to 许昌市
+    中心医院 (30 cases) and 许昌方舱医院 (13 cases)" (目前已全部闭环转运至许昌市中心医院（30例）、
+    许昌方舱医院（13例）救治), one hospital without its count, every hospital named."""
+    t = report.situation.total
+    hospitals = report.hospitals or [(str(Destination.DESIGNATED_HOSPITAL.label), 0)]
+    if len(hospitals) == 1:
+        named = hospitals[0][0]
+    else:
+        named = listed(
+            [
+                npgettext(
+                    "daily report", "%(hospital)s (%(n)s case)", "%(hospital)s (%(n)s cases)", n
+                )
+                % {"hospital": name, "n": n}
+                for name, n in hospitals
+            ]
+        )
+    if t["transferred"] == t["cases"]:
+        return _("All of them have been transferred in a closed loop to %(hospitals)s.") % {
+            "hospitals": named
+        }
+    return pgettext("daily report", "%(transferred)s; %(waiting)s.") % {
+        "transferred": npgettext(
+            "daily report",
+            "%(n)s of them has been transferred in a closed loop to %(hospitals)s",
+            "%(n)s of them have been transferred in a closed loop to %(hospitals)s",
+            t["transferred"],
+        )
+        % {"n": t["transferred"], "hospitals": named},
+        "waiting": _n(
+            npgettext(
+                "daily report",
+                "%(n)s is awaiting transfer",
+                "%(n)s are awaiting transfer",
+                t["case_reported"],
+            ),
+            t["case_reported"],
+        ),
+    }
+
+
+def listed(items: list[str]) -> str:
+    """Names in a list as each language writes one: "A, B and C"; 甲、乙、丙."""
+    if len(items) < 2:
+        return "".join(items)
+    return pgettext("a list of names", "%(items)s and %(last)s") % {
+        "items": pgettext("between names in a list", ", ").join(items[:-1]),
+        "last": items[-1],
+    }
 
 
 def _contacts_text(s: Situation) -> str:
@@ -319,7 +382,7 @@ def _quarantine_text(s: Situation) -> str:
         "people": _n(
             npgettext("daily report", "%(n)s person", "%(n)s people", t["people"]), t["people"]
         ),
-        "change": _change(t["people"] - t["people_before"], ""),
+        "change": _people_change(t["people"] - t["people_before"]),
         "released": _n(
             npgettext(
                 "daily report",

@@ -17,11 +17,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_noop
 
+from fangkong.audit.history import changes_of, text_in
+from fangkong.core import dates
 from fangkong.core.tabular import Columns, RowError
 from fangkong.epi.contacts.importing import E_MOMENT, moment
 
@@ -31,6 +34,10 @@ E_DUPLICATE_KEY = gettext_noop("The same %(key)s already appears in row %(row)s"
 E_LONG = gettext_noop("At most %(max)s characters")
 E_PERSON_ROW = gettext_noop("This person's row in the people sheet is wrong (see its errors)")
 E_CASE_ROW = gettext_noop("This case's row in the cases sheet is wrong (see its errors)")
+E_OTHER_END = gettext_noop(
+    "This differs from the time already recorded (%(at)s); correct it there, not by an import"
+)
+E_BEFORE_LAST = gettext_noop("This is before the last recorded change (%(at)s)")
 
 
 @dataclass
@@ -209,6 +216,60 @@ class Kind:
 
     def sample_csv(self) -> str:
         return self.columns.sample_csv(self.sample)
+
+
+def recorded(at: dt.datetime) -> str:
+    """A recorded time as the lines write one (2022-05-03 12:00), for an error."""
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+
+
+def later_fact(
+    line: Line,
+    canon: str,
+    *,
+    given: dt.datetime | None,
+    known: dt.datetime | None,
+    after: tuple[tuple[dt.datetime | None, str], ...],
+    tolerance: dt.timedelta,
+) -> bool:
+    """Whether a line re-imported with a time the row did not have yet (a measure's end, a
+    check-out, a round closed, a zone lifted) brings it as a later fact to apply: the time is
+    checked like any other (not ahead of the clock, in order: `after`); one that differs from
+    the time already recorded is an error naming the column, never a silent change."""
+    if given is None:
+        return False
+    if known is not None:
+        if known != given:
+            line.error(canon, E_OTHER_END, {"at": recorded(known)})
+        return False
+    try:
+        dates.check_happened(canon, given, tolerance=tolerance, after=after)
+    except ValidationError as exc:
+        for messages in exc.message_dict.values():
+            for message in messages:
+                line.error(canon, message)
+        return False
+    return True
+
+
+def last_changes(object_type: str, ids: Sequence[int]) -> dict[int, dt.datetime]:
+    """The time of the last recorded status change of each of these rows (one query)."""
+    last: dict[int, dt.datetime] = {}
+    if not ids:
+        return last
+    rows = (
+        changes_of(object_type, ["status"])
+        .filter(object_id__in=text_in(list(ids)))
+        .values_list("object_id", "at")
+    )
+    for oid, at in rows:
+        last[int(oid)] = max(at, last.get(int(oid), at))
+    return last
+
+
+def before_last(line: Line, canon: str, given: dt.datetime, last: dt.datetime | None) -> None:
+    if last is not None and given < last:
+        line.error(canon, E_BEFORE_LAST, {"at": recorded(last)})
 
 
 def shown(values: Mapping[str, str], *codes: str) -> str:

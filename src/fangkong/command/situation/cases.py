@@ -24,11 +24,13 @@ from fangkong.audit.services import EventRow, actor_columns, events_record_bulk
 from fangkong.command.situation.base import (
     E_DUPLICATE_KEY,
     E_LONG,
+    E_OTHER_END,
     E_PERSON_ROW,
     CaseRef,
     Context,
     Kind,
     Line,
+    recorded,
 )
 from fangkong.core import changes, dates
 from fangkong.core.access import in_scope
@@ -448,6 +450,8 @@ class Cases(Kind):
         if kind != row.kind:
             line.error("kind", E_OTHER_KIND)
         row.old = old
+        if transferred_at is not None and row.transferred_at not in (None, transferred_at):
+            line.error("transferred_at", E_OTHER_END, {"at": recorded(transferred_at)})
         if status == row.status:
             return
         if status in CLOSED_CASE:

@@ -22,7 +22,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from fangkong.audit.services import EventRow, actor_columns, events_record_bulk
-from fangkong.command.situation.base import E_DUPLICATE_KEY, Context, Kind, Line, PersonRef
+from fangkong.command.situation.base import (
+    E_DUPLICATE_KEY,
+    Context,
+    Kind,
+    Line,
+    PersonRef,
+    before_last,
+    last_changes,
+    later_fact,
+)
 from fangkong.command.situation.cases import person_missing
 from fangkong.core import changes, dates
 from fangkong.core.access import in_scope
@@ -45,6 +54,7 @@ E_OTHER_MEASURE = gettext_noop(
 E_ANCHOR = gettext_noop("The measure cannot start before its anchor day")
 E_CLOSED_BEFORE = gettext_noop("A measure cannot end before it started")
 E_END_STATUS = gettext_noop("Give the time the measure ended")
+E_OTHER_END_STATUS = gettext_noop("The measure ended otherwise: %(status)s, as recorded")
 
 D_ANCHOR = gettext_noop("Not given: the day the measure started")
 D_END_STATUS = gettext_noop("Not given: released")
@@ -95,6 +105,7 @@ class MeasureRow:
     closed_at: dt.datetime | None
     status: str
     known: bool = False
+    ending: bool = False  # a registered measure the line ends (a later fact)
 
 
 class Measures(Kind):
@@ -176,6 +187,7 @@ class Measures(Kind):
         for number, *rest in lookup(Measure, "person__id_number", numbers, fields):
             existing[number].append(tuple(rest))
         first: dict[str, int] = {}
+        ending: dict[int, Line] = {}
         for line in lines:
             found.rows[self.name] += 1
             row: MeasureRow | None = line.value
@@ -194,10 +206,17 @@ class Measures(Kind):
             same = [m for m in existing[row.id_number] if m[3] == row.started_at]
             if same:
                 row.known = True
-                pk, _c, _status, started, closed, _s = same[0]
-                ctx.measures[row.id_number] = MeasureRef(pk, started, closed)
-                found.unchanged[self.name] += 1
-                found.default(self.name, "id_number", D_KNOWN)
+                pk, _c, status, started, closed, _s = same[0]
+                row.ending = self._ends(line, row, status, closed, ctx)
+                ctx.measures[row.id_number] = MeasureRef(
+                    pk, started, row.closed_at if row.ending else closed
+                )
+                if row.ending:
+                    ending[pk] = line
+                    continue
+                if not line.errors:
+                    found.unchanged[self.name] += 1
+                    found.default(self.name, "id_number", D_KNOWN)
                 continue
             open_ = [m for m in existing[row.id_number] if m[2] == MeasureStatus.ACTIVE]
             if open_:
@@ -218,9 +237,45 @@ class Measures(Kind):
             found.new[self.name] += 1
             found.status(self.name, str(MeasureStatus(row.status).label))
             found.district(self.name, person.division_key)
+        self._ending(ending, ctx)
         ctx.wrong_measures.update(
             ln.cell("id_number").replace(" ", "").upper() for ln in lines if ln.errors
         )
+
+    def _ends(
+        self, line: Line, row: MeasureRow, status: str, closed: dt.datetime | None, ctx: Context
+    ) -> bool:
+        """A registered measure the line now says has ended: applied as a later fact."""
+        said = line.cell("end_status")
+        if closed is not None and row.closed_at == closed and said and row.status != status:
+            params = {"status": str(MeasureStatus(status).label)}
+            line.error("end_status", E_OTHER_END_STATUS, params)
+        if status != MeasureStatus.ACTIVE and closed is None:
+            return False
+        return later_fact(
+            line,
+            "closed_at",
+            given=row.closed_at,
+            known=closed,
+            after=((row.started_at, _(E_CLOSED_BEFORE)),),
+            tolerance=ctx.tolerance,
+        )
+
+    def _ending(self, ending: dict[int, Line], ctx: Context) -> None:
+        """The measures the lines end: not before their last recorded change; counted."""
+        last = last_changes("quarantine.measure", list(ending))
+        for pk, line in ending.items():
+            row: MeasureRow = line.value
+            assert row.closed_at is not None
+            before_last(line, "closed_at", row.closed_at, last.get(pk))
+            if line.errors:
+                row.ending = False
+                continue
+            if not line.cell("end_status"):
+                ctx.found.default(self.name, "end_status", D_END_STATUS)
+            ctx.found.changed[self.name] += 1
+            ctx.found.status(self.name, str(MeasureStatus(row.status).label))
+            ctx.found.district(self.name, ctx.people[row.id_number].division_key)
 
     def _check_times(self, line: Line, row: MeasureRow, ctx: Context, person: PersonRef) -> None:
         try:
@@ -245,6 +300,9 @@ class Measures(Kind):
                     line.error(name, message)
 
     def write(self, lines: list[Line], ctx: Context) -> None:
+        ending: list[MeasureRow] = [ln.value for ln in lines if ln.value and ln.value.ending]
+        self._close(ending, ctx)
+        ctx.person_ids.update(_pk(ctx.people[r.id_number]) for r in ending)
         rows: list[MeasureRow] = [ln.value for ln in lines if ln.value and not ln.value.known]
         if not rows:
             return

@@ -17,7 +17,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from fangkong.audit.services import EventRow, actor_columns, events_record_bulk
-from fangkong.command.situation.base import E_DUPLICATE_KEY, E_LONG, Context, Kind, Line
+from fangkong.command.situation.base import (
+    E_DUPLICATE_KEY,
+    E_LONG,
+    Context,
+    Kind,
+    Line,
+    before_last,
+    last_changes,
+    later_fact,
+)
 from fangkong.core import dates
 from fangkong.core.access import acting_user, in_scope
 from fangkong.core.tabular import E_REQUIRED, Columns
@@ -43,6 +52,7 @@ class RoundRow:
     reason: str
     area: Division | None = None
     known: bool = False
+    ending: int | None = None  # a registered round the line closes (a later fact)
 
 
 class Rounds(Kind):
@@ -140,16 +150,18 @@ class Rounds(Kind):
                         line.error(name, message)
             if not line.errors:
                 fresh.append(line)
-        registered = (
-            set(
-                TestingRound.objects.filter(
+        registered: dict[tuple[int, dt.datetime], tuple[int, str, dt.datetime | None]] = (
+            {
+                (area, starts): (pk, status, closed)
+                for area, starts, pk, status, closed in TestingRound.objects.filter(
                     area__in=[ln.value.area for ln in fresh],
                     starts_at__in=[ln.value.starts_at for ln in fresh],
-                ).values_list("area_id", "starts_at")
-            )
+                ).values_list("area_id", "starts_at", "pk", "status", "closed_at")
+            }
             if fresh
-            else set()
+            else {}
         )
+        ending: dict[int, Line] = {}
         first: dict[tuple[int, dt.datetime], int] = {}
         for line in fresh:
             row = line.value
@@ -161,8 +173,21 @@ class Rounds(Kind):
             first[key] = line.number
             if key in registered:
                 row.known = True
-                found.unchanged[self.name] += 1
-                found.default(self.name, "starts_at", D_KNOWN)
+                pk, then, closed = registered[key]
+                applies = (then == RoundStatus.OPEN or closed is not None) and later_fact(
+                    line,
+                    "closed_at",
+                    given=row.closed_at,
+                    known=closed,
+                    after=((row.starts_at, _(E_CLOSED_BEFORE)),),
+                    tolerance=ctx.tolerance,
+                )
+                if applies:
+                    row.ending = pk
+                    ending[pk] = line
+                elif not line.errors:
+                    found.unchanged[self.name] += 1
+                    found.default(self.name, "starts_at", D_KNOWN)
                 continue
             if row.pool_size is None:
                 row.pool_size = testing.default_pool_size
@@ -174,8 +199,44 @@ class Rounds(Kind):
             status = RoundStatus.CLOSED if row.closed_at else RoundStatus.OPEN
             found.status(self.name, str(RoundStatus(status).label))
             found.district(self.name, row.area.key)
+        self._ending(ending, ctx)
+
+    def _ending(self, ending: dict[int, Line], ctx: Context) -> None:
+        """The registered rounds the lines close: not before their last recorded change."""
+        last = last_changes("lab.testinground", list(ending))
+        for pk, line in ending.items():
+            row: RoundRow = line.value
+            assert row.closed_at is not None and row.area is not None
+            before_last(line, "closed_at", row.closed_at, last.get(pk))
+            if line.errors:
+                row.ending = None
+                continue
+            ctx.found.changed[self.name] += 1
+            ctx.found.status(self.name, str(RoundStatus.CLOSED.label))
+            ctx.found.district(self.name, row.area.key)
+
+    def _close(self, rows: list[RoundRow], ctx: Context) -> None:
+        """Close the registered rounds the lines say had closed, one event each dated then."""
+        if not rows:
+            return
+        ids = [r.ending for r in rows if r.ending is not None]
+        TestingRound.objects.bulk_update(
+            [
+                TestingRound(pk=r.ending, status=RoundStatus.CLOSED, closed_at=r.closed_at)
+                for r in rows
+            ],
+            ["status", "closed_at"],
+        )
+        names = {
+            pk: (name, key)
+            for pk, name, key in TestingRound.objects.filter(pk__in=ids).values_list(
+                "pk", "name", "division_key"
+            )
+        }
+        ctx.events += events_record_bulk(_close_events(ctx, rows, names))
 
     def write(self, lines: list[Line], ctx: Context) -> None:
+        self._close([ln.value for ln in lines if ln.value and ln.value.ending], ctx)
         rows: list[RoundRow] = [ln.value for ln in lines if ln.value and not ln.value.known]
         if not rows:
             return
@@ -204,6 +265,27 @@ class Rounds(Kind):
             batch_size=1000,
         )
         ctx.events += events_record_bulk(_events(ctx, rounds, rows, policy.profile.source))
+
+
+def _close_events(ctx: Context, rows: list[RoundRow], names: dict[int, tuple[str, str]]) -> Any:
+    user_id, actor_name = actor_columns(ctx.actor)
+    for r in rows:
+        assert r.ending is not None and r.closed_at is not None
+        name, key = names[r.ending]
+        yield EventRow(
+            at=r.closed_at,
+            actor=user_id,
+            actor_name=actor_name,
+            action="round.closed",
+            object_type="lab.testinground",
+            object_id=str(r.ending),
+            object_label=name[:200],
+            division_key=key,
+            field="status",
+            from_value=RoundStatus.OPEN,
+            to_value=RoundStatus.CLOSED,
+            reason=ctx.reason,
+        )
 
 
 def _events(ctx: Context, rounds: list[TestingRound], rows: list[RoundRow], basis: str) -> Any:

@@ -27,7 +27,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from fangkong.audit.services import EventRow, actor_columns, events_record_bulk
-from fangkong.command.situation.base import E_DUPLICATE_KEY, Context, Kind, Line
+from fangkong.command.situation.base import (
+    E_DUPLICATE_KEY,
+    Context,
+    Kind,
+    Line,
+    before_last,
+    last_changes,
+    later_fact,
+)
 from fangkong.command.situation.cases import person_missing
 from fangkong.command.situation.measures import MeasureRef, load_people
 from fangkong.command.situation.sites import load_sites, site_missing
@@ -72,6 +80,7 @@ class StayRow:
     checked_out_at: dt.datetime | None
     measure: MeasureRef | None = None
     known: bool = False
+    ending: tuple[int, int] | None = None  # (stay, room) a registered stay the line ends
 
 
 def _child(born: dt.date, today: dt.date, age: int) -> bool:
@@ -141,6 +150,7 @@ class Stays(Kind):
         registered_measures = self._measures(rows, ctx)
         first: dict[tuple[str, str, dt.datetime], int] = {}
         open_row: dict[str, int] = {}
+        ending: dict[int, Line] = {}
         for line in lines:
             found.rows[self.name] += 1
             row: StayRow | None = line.value
@@ -166,8 +176,20 @@ class Stays(Kind):
                 continue
             if key in known:
                 row.known = True
-                found.unchanged[self.name] += 1
-                found.default(self.name, "id_number", D_STAY_KNOWN)
+                pk, status, left, room_id = known[key]
+                if (status == StayStatus.IN or left is not None) and later_fact(
+                    line,
+                    "checked_out_at",
+                    given=row.checked_out_at,
+                    known=left,
+                    after=((row.checked_in_at, _(E_OUT_BEFORE_IN)),),
+                    tolerance=ctx.tolerance,
+                ):
+                    row.ending = (pk, room_id)  # still in the room, as recorded
+                    ending[pk] = line
+                elif not line.errors:
+                    found.unchanged[self.name] += 1
+                    found.default(self.name, "id_number", D_STAY_KNOWN)
                 continue
             self._check_times(line, row, ctx, site.opened_at, person.birth_date)
             if row.checked_out_at is None:
@@ -190,8 +212,24 @@ class Stays(Kind):
             label = StayStatus.IN if row.checked_out_at is None else StayStatus.RELEASED
             found.status(self.name, str(StayStatus(label).label))
             found.district(self.name, site.division_key)
+        self._ending(ending, ctx)
         self._children(lines, ctx)
         self._crowded(lines, ctx)
+
+    def _ending(self, ending: dict[int, Line], ctx: Context) -> None:
+        """The registered stays the lines end (check-outs not before their last recorded
+        change), counted as changed: released when they ended."""
+        last = last_changes("quarantine.stay", list(ending))
+        for pk, line in ending.items():
+            row: StayRow = line.value
+            assert row.checked_out_at is not None
+            before_last(line, "checked_out_at", row.checked_out_at, last.get(pk))
+            if line.errors:
+                row.ending = None
+                continue
+            ctx.found.changed[self.name] += 1
+            ctx.found.status(self.name, str(StayStatus.RELEASED.label))
+            ctx.found.district(self.name, ctx.sites[row.site].division_key)
 
     def _load_rooms(self, rows: list[StayRow], ctx: Context) -> None:
         missing = {(r.site, r.building, r.room) for r in rows} - set(ctx.rooms)
@@ -205,16 +243,21 @@ class Stays(Kind):
 
     def _existing(
         self, rows: list[StayRow], ctx: Context
-    ) -> tuple[set[tuple[str, str, dt.datetime]], set[str]]:
-        """The stays already registered for these people (natural keys), and the people with
-        an open stay."""
-        known: set[tuple[str, str, dt.datetime]] = set()
+    ) -> tuple[dict[tuple[str, str, dt.datetime], tuple[Any, ...]], set[str]]:
+        """The stays already registered for these people by natural key (with their id,
+        status, check-out and room), and the people with an open stay."""
+        known: dict[tuple[str, str, dt.datetime], tuple[Any, ...]] = {}
         open_: set[str] = set()
-        fields = ("person__id_number", "site__code", "checked_in_at", "status")
+        fields = (
+            *("person__id_number", "site__code", "checked_in_at", "status"),
+            *("pk", "checked_out_at", "room_id"),
+        )
         numbers = sorted({r.id_number for r in rows})
-        for number, site, came, status in lookup(Stay, "person__id_number", numbers, fields):
+        for number, site, came, status, pk, left, room in lookup(
+            Stay, "person__id_number", numbers, fields
+        ):
             if came is not None:
-                known.add((number, site, came))
+                known[(number, site, came)] = (pk, status, left, room)
             if status in STAY_OPEN:
                 open_.add(number)
         return known, open_
@@ -327,9 +370,55 @@ class Stays(Kind):
                     break
 
     def write(self, lines: list[Line], ctx: Context) -> None:
+        ending: list[StayRow] = [ln.value for ln in lines if ln.value and ln.value.ending]
         rows: list[StayRow] = [ln.value for ln in lines if ln.value and not ln.value.known]
+        rooms = self._end(ending, ctx) | self._add(rows, ctx)
+        if rooms:
+            ctx.events += self._rooms(sorted(rooms), ctx)
+
+    def _end(self, rows: list[StayRow], ctx: Context) -> set[int]:
+        """Check the registered stays out when the lines say they ended (released then),
+        one event each dated then; the rooms they were in."""
         if not rows:
-            return
+            return set()
+        ended = {r.ending[0]: r for r in rows if r.ending}
+        room_ids = sorted({r.ending[1] for r in rows if r.ending})
+        counted = changes.changing("stay", room_ids)
+        Stay.objects.bulk_update(
+            [
+                Stay(pk=pk, status=StayStatus.RELEASED, checked_out_at=r.checked_out_at)
+                for pk, r in ended.items()
+            ],
+            ["status", "checked_out_at"],
+            batch_size=2000,
+        )
+        counted.done()
+        user_id, actor_name = actor_columns(ctx.actor)
+        ctx.events += events_record_bulk(
+            EventRow(
+                at=_at(r.checked_out_at),
+                actor=user_id,
+                actor_name=actor_name,
+                action="stay.ended",
+                object_type="quarantine.stay",
+                object_id=str(pk),
+                object_label=f"{ctx.people[r.id_number].name} @ {_room(r)}"[:200],
+                person_id=ctx.people[r.id_number].pk,
+                division_key=ctx.sites[r.site].division_key,
+                field="status",
+                from_value=StayStatus.IN,
+                to_value=StayStatus.RELEASED,
+                reason=ctx.reason,
+            )
+            for pk, r in ended.items()
+        )
+        ctx.person_ids.update(_pk(ctx.people[r.id_number].pk) for r in rows)
+        return set(room_ids)
+
+    def _add(self, rows: list[StayRow], ctx: Context) -> set[int]:
+        """Write the new stays (columnar), one event per check-in and check-out; their rooms."""
+        if not rows:
+            return set()
         room_of = {r.id_number: ctx.rooms[(r.site, r.building, r.room)] for r in rows}
         room_ids = sorted({pk for pk in room_of.values()})
         counted = changes.changing("stay", room_ids)
@@ -361,14 +450,14 @@ class Stays(Kind):
             ):
                 stored[(person_id, _at(came))] = pk
         ctx.events += events_record_bulk(self._events(rows, stored, ctx))
-        ctx.events += self._rooms(room_ids, ctx)
         ctx.person_ids.update(people)
+        return set(room_ids)
 
     def _events(self, rows: list[StayRow], stored: dict[Any, int], ctx: Context) -> Any:
         user_id, actor_name = actor_columns(ctx.actor)
         for r in rows:
             person = ctx.people[r.id_number]
-            room = f"{r.building}-{r.room}" if r.building else r.room
+            room = _room(r)
             common: dict[str, Any] = {
                 "actor": user_id,
                 "actor_name": actor_name,
@@ -461,6 +550,10 @@ def _measure_pk(r: StayRow, ctx: Context) -> int | None:
     if r.measure is None:
         return None
     return r.measure.pk if r.measure.pk is not None else ctx.measures[r.id_number].pk
+
+
+def _room(r: StayRow) -> str:
+    return f"{r.building}-{r.room}" if r.building else r.room
 
 
 def _pk(pk: int | None) -> int:

@@ -15,12 +15,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from fangkong.audit.services import EventRow, actor_columns, events_record_bulk
-from fangkong.command.situation.base import E_DUPLICATE_KEY, E_LONG, Context, Kind, Line
+from fangkong.command.situation.base import (
+    E_DUPLICATE_KEY,
+    E_LONG,
+    Context,
+    Kind,
+    Line,
+    before_last,
+    later_fact,
+)
 from fangkong.core import dates
 from fangkong.core.access import acting_user, in_scope
 from fangkong.core.tabular import E_REQUIRED, Columns
@@ -52,6 +61,8 @@ class ZoneRow:
     lifted_at: dt.datetime | None
     places: list[Division] = field(default_factory=list)
     known: bool = False
+    # a registered zone in force the line lifts: (pk, level, people, division_key)
+    ending: tuple[int, str, int, str] | None = None
 
 
 class Zones(Kind):
@@ -168,16 +179,27 @@ class Zones(Kind):
             if not row.reason:
                 row.reason = str(_(D_REASON))
                 found.default(self.name, "reason", D_REASON)
-        registered = (
-            set(
-                Zone.objects.filter(
+        registered: dict[tuple[str, dt.datetime], tuple[Any, ...]] = (
+            {
+                (name, started): tuple(rest)
+                for name, started, *rest in Zone.objects.filter(
                     name__in=[ln.value.name for ln in fresh],
                     started_at__in=[ln.value.drawn_at for ln in fresh],
-                ).values_list("name", "started_at")
-            )
+                ).values_list(
+                    "name",
+                    "started_at",
+                    "pk",
+                    "status",
+                    "ended_at",
+                    "level",
+                    "people",
+                    "division_key",
+                )
+            }
             if fresh
-            else set()
+            else {}
         )
+        ending: dict[int, Line] = {}
         first_row: dict[tuple[str, dt.datetime], int] = {}
         for line in fresh:
             row = line.value
@@ -188,16 +210,108 @@ class Zones(Kind):
             first_row[key] = line.number
             if key in registered:
                 row.known = True
-                found.unchanged[self.name] += 1
-                found.default(self.name, "name", D_KNOWN)
+                pk, status, ended, level, people, division_key = registered[key]
+                if (status == ZoneStatus.ACTIVE or ended is not None) and later_fact(
+                    line,
+                    "lifted_at",
+                    given=row.lifted_at,
+                    known=ended,
+                    after=((row.drawn_at, _(E_LIFTED_BEFORE)),),
+                    tolerance=ctx.tolerance,
+                ):
+                    row.ending = (pk, level, people, division_key)
+                    ending[pk] = line
+                elif not line.errors:
+                    found.unchanged[self.name] += 1
+                    found.default(self.name, "name", D_KNOWN)
                 continue
             found.new[self.name] += 1
             status = ZoneStatus.LIFTED if row.lifted_at else ZoneStatus.ACTIVE
             label = str(LEVEL_LABELS.get(row.level, row.level))
             found.status(self.name, f"{label} · {ZoneStatus(status).label}")
             found.district(self.name, common_key([d.key for d in row.places]))
+        self._ending(ending, ctx)
+
+    def _ending(self, ending: dict[int, Line], ctx: Context) -> None:
+        """The zones in force the lines lift: not before their last recorded change."""
+        last = dict(
+            ZoneChange.objects.filter(zone_id__in=list(ending))
+            .values("zone_id")
+            .annotate(last=Max("at"))
+            .values_list("zone_id", "last")
+        )
+        for pk, line in ending.items():
+            row: ZoneRow = line.value
+            assert row.lifted_at is not None and row.ending is not None
+            before_last(line, "lifted_at", row.lifted_at, last.get(pk))
+            if line.errors:
+                row.ending = None
+                continue
+            ctx.found.changed[self.name] += 1
+            label = str(LEVEL_LABELS.get(row.ending[1], row.ending[1]))
+            ctx.found.status(self.name, f"{label} · {ZoneStatus.LIFTED.label}")
+            ctx.found.district(self.name, row.ending[3])
+
+    def _lift(self, rows: list[ZoneRow], ctx: Context) -> None:
+        """Lift the registered zones the lines say were lifted: to the lowest level then, one
+        change and one event each dated then (as `zones.services` lifts one)."""
+        if not rows:
+            return
+        lowest = ctx.rules.zones.levels[-1]
+        user = acting_user(ctx.actor)
+        user_id, actor_name = actor_columns(ctx.actor)
+        basis = current().profile.source
+        lifted = [(r, r.ending, r.lifted_at) for r in rows if r.ending and r.lifted_at]
+        Zone.objects.bulk_update(
+            [
+                Zone(
+                    pk=end[0],
+                    level=lowest,
+                    status=ZoneStatus.LIFTED,
+                    level_since=at,
+                    ended_at=at,
+                )
+                for _r, end, at in lifted
+            ],
+            ["level", "status", "level_since", "ended_at"],
+        )
+        ZoneChange.objects.bulk_create(
+            [
+                ZoneChange(
+                    zone_id=end[0],
+                    kind=ChangeKind.LIFTED,
+                    from_level=end[1],
+                    to_level=lowest,
+                    at=at,
+                    people=end[2],
+                    actor=user,
+                    reason=ctx.reason,
+                    division_key=end[3],
+                )
+                for _r, end, at in lifted
+            ]
+        )
+        ctx.events += events_record_bulk(
+            EventRow(
+                at=at,
+                actor=user_id,
+                actor_name=actor_name,
+                action="zone.level_changed",
+                object_type="zones.zone",
+                object_id=str(end[0]),
+                object_label=r.name[:200],
+                division_key=end[3],
+                field="level",
+                from_value=str(LEVEL_LABELS.get(end[1], end[1])),
+                to_value=str(LEVEL_LABELS.get(lowest, lowest)),
+                reason=ctx.reason[:300],
+                basis=basis,
+            )
+            for r, end, at in lifted
+        )
 
     def write(self, lines: list[Line], ctx: Context) -> None:
+        self._lift([ln.value for ln in lines if ln.value and ln.value.ending], ctx)
         rows: list[ZoneRow] = [ln.value for ln in lines if ln.value and not ln.value.known]
         if not rows:
             return

@@ -106,6 +106,10 @@ class TubeOpenForm(forms.Form):
         widget=forms.RadioSelect,
         initial="pooled",
     )
+    collected_at = HappenedField(
+        label=_("Sampled at"),
+        help_text=_("Empty: now. A tube entered after the fact: when it was taken"),
+    )
 
 
 class MemberAddForm(forms.Form):
@@ -121,6 +125,10 @@ class MemberAddForm(forms.Form):
                 "enterkeyhint": "done",
             }
         ),
+    )
+    sampled_at = HappenedField(
+        label=_("Sampled at"),
+        help_text=_("Empty: now. Filled in for a tube entered after the fact"),
     )
 
 

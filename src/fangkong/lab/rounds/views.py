@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.core.access import NO_SCOPE, Cap, can, key_filter, require, scope_key
+from fangkong.core.dates import ISO_MOMENT
 from fangkong.core.errors import field_error
 from fangkong.core.pages import apply_errors, flash, page_window
 from fangkong.core.tabular import CsvOut
@@ -47,6 +48,10 @@ from fangkong.places.selectors import place_in_scope
 from fangkong.policy.accessor import current
 
 SESSION_KEY = "lab.sampling"
+TIME_FIELDS = {  # the times a sampler may type on the phone page, by the field they fill
+    "collected_at": TubeOpenForm.base_fields["collected_at"].label,
+    "sampled_at": MemberAddForm.base_fields["sampled_at"].label,
+}
 
 
 # Rounds ---------------------------------------------------------------------------------
@@ -390,7 +395,11 @@ def sampling(request: HttpRequest) -> HttpResponse:
             "reopen_count": reopen.members.count() if reopen else 0,
             "to_sample": _person_to_sample(user, request.GET.get("person", "")),
             "open_form": TubeOpenForm(initial={"mode": "pooled" if pool > 1 else "single"}),
-            "add_form": MemberAddForm(),
+            "add_form": MemberAddForm(
+                initial={"sampled_at": (state.get("sampled_at") or {}).get(tube.barcode)}
+                if tube
+                else None
+            ),
             "reopen_form": TubeReopenForm(),
             "section": "sampling",
         },
@@ -409,7 +418,7 @@ def _sampling_post(request: HttpRequest, state: dict[str, Any]) -> str:
         elif action == "open":
             back = _sampling_open(request, state, person_id)
         elif action == "add":
-            back = _sampling_add(request, person_id)
+            back = _sampling_add(request, state, person_id)
         elif action == "seal":
             tube = _posted_tube(request)
             tube = services.tube_seal(actor=request.user, tube=tube)
@@ -418,12 +427,46 @@ def _sampling_post(request: HttpRequest, state: dict[str, Any]) -> str:
         elif action == "reopen":
             back = _sampling_reopen(request, person_id)
     except ValidationError as exc:
-        flash(request, exc)
+        _flash_named(request, exc)
     except Http404:
         messages.error(request, _("Not found, or outside your jurisdiction"))
         back = _sampling_url(person=person_id)
     _save_state(request, state)
     return back
+
+
+def _flash_named(request: HttpRequest, exc: ValidationError) -> None:
+    """The errors as messages, those of a time naming the field they are about ("Sampled at:
+    This time is in the future"); the others say what they are about themselves."""
+    if not hasattr(exc, "error_dict"):
+        flash(request, exc)
+        return
+    for field, errors in exc.message_dict.items():
+        for message in errors:
+            if field in TIME_FIELDS:
+                message = _("%(field)s: %(problem)s") % {
+                    "field": TIME_FIELDS[field],
+                    "problem": message,
+                }
+            messages.error(request, message)
+
+
+def _posted_time(request: HttpRequest, form_class: type[Any], field: str) -> Any:
+    """The time posted in `field` (None: now), or a ValidationError naming the field."""
+    form = form_class(request.POST)
+    form.is_valid()
+    if field in form.errors:
+        raise ValidationError({field: form.errors[field]})
+    return form.cleaned_data.get(field)
+
+
+def _backdated(state: dict[str, Any], barcode: str, when: Any) -> None:
+    """Remember a time the sampler typed for the tube: the next person added to it is
+    offered the same time (a tube entered after the fact), until the tube is done."""
+    dated = {k: v for k, v in (state.get("sampled_at") or {}).items() if k == barcode}
+    if when is not None:
+        dated[barcode] = timezone.localtime(when).strftime(ISO_MOMENT)
+    state["sampled_at"] = dated
 
 
 def _posted_tube(request: HttpRequest) -> Tube:
@@ -456,6 +499,7 @@ def _sampling_open(request: HttpRequest, state: dict[str, Any], person_id: int |
             _("Tube %(barcode)s has left the site (%(status)s); open a new tube")
             % {"barcode": barcode, "status": used.get_state_display()},
         )
+    collected_at = _posted_time(request, TubeOpenForm, "collected_at")
     form = TubeOpenForm(request.POST)
     if not form.is_valid():
         raise ValidationError({"mode": [_("Choose a single or a pooled tube")]})
@@ -476,7 +520,9 @@ def _sampling_open(request: HttpRequest, state: dict[str, Any], person_id: int |
         site=now["site"],
         capacity=capacity,
         purpose=purpose,
+        collected_at=collected_at,
     )
+    _backdated(state, tube.barcode, collected_at)
     messages.success(
         request,
         _("Tube %(barcode)s opened (0/%(n)s).") % {"barcode": tube.barcode, "n": capacity},
@@ -484,17 +530,19 @@ def _sampling_open(request: HttpRequest, state: dict[str, Any], person_id: int |
     return _sampling_url(tube.barcode, person_id)
 
 
-def _sampling_add(request: HttpRequest, person_id: int | None) -> str:
+def _sampling_add(request: HttpRequest, state: dict[str, Any], person_id: int | None) -> str:
     user = request.user
     if not request.POST.get("tube", "").strip():
         raise ValidationError({"barcode": [_("Open a tube first")]})
     tube = _posted_tube(request)
+    sampled_at = _posted_time(request, MemberAddForm, "sampled_at")
     raw = MemberAddForm(request.POST).data.get("person", "")
     if person_id and not (raw or "").strip():
         person = selectors.person_by_id_for_sampling(user, person_id)
     else:
         person = selectors.person_for_sampling(user, raw)
-    services.tube_add_member(actor=user, tube=tube, person=person)
+    services.tube_add_member(actor=user, tube=tube, person=person, sampled_at=sampled_at)
+    _backdated(state, tube.barcode, sampled_at)
     tube.refresh_from_db(fields=["fill"])
     count = tube.members.count()
     messages.success(

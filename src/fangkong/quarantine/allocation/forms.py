@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.dates import DayField
+from fangkong.core.dates import DayField, HappenedField
 from fangkong.quarantine.models import Category
 
 
@@ -51,3 +51,10 @@ class AllocationForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class ConfirmForm(forms.Form):
+    allocated_at = HappenedField(
+        label=_("Allocated at"),
+        help_text=_("Empty: now. When the rooms were allocated and the measures started"),
+    )

@@ -185,6 +185,13 @@ class SiteShare:
     rooms: int
 
 
+def batch_allocated_at(batch: AllocationBatch) -> dt.datetime | None:
+    """When a confirmed batch's rooms were allocated (valid time, as confirmed); one query."""
+    if batch.status != AllocationBatch.Status.CONFIRMED:
+        return None
+    return batch.stays.order_by("allocated_at").values_list("allocated_at", flat=True).first()
+
+
 def batch_lines(batch: AllocationBatch, lines: Sequence[dict[str, Any]]) -> list[Line]:
     """Rows for a page of a batch's lines (two queries)."""
     people = Resident.objects.in_bulk([line["person"] for line in lines])

@@ -15,6 +15,7 @@ from fangkong.core.pages import apply_errors, flash, page_window
 from fangkong.quarantine.allocation import selectors, services
 from fangkong.quarantine.allocation.forms import (
     AllocationForm,
+    ConfirmForm,
     ReasonForm,
 )
 from fangkong.quarantine.models import AllocationBatch
@@ -101,6 +102,8 @@ def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "unplaced_count": len(batch.unplaced),
             "draft": batch.status == AllocationBatch.Status.DRAFT,
             "cancel_form": ReasonForm(),
+            "confirm_form": ConfirmForm(),
+            "allocated_at": selectors.batch_allocated_at(batch),
             "section": ALLOCATION,
         },
     )
@@ -112,7 +115,12 @@ def allocation_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     batch = selectors.batch_for(request.user, pk)
     try:
         if action == "confirm":
-            services.allocation_confirm(actor=request.user, batch=batch)
+            confirm = ConfirmForm(request.POST)
+            if not confirm.is_valid():
+                raise ValidationError(confirm.errors.as_data())
+            services.allocation_confirm(
+                actor=request.user, batch=batch, allocated_at=confirm.cleaned_data["allocated_at"]
+            )
             messages.success(
                 request,
                 _("Allocation confirmed: %(n)s people have rooms and their measures have started.")
@@ -133,5 +141,18 @@ def allocation_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
             messages.success(request, _("Proposed again."))
             return redirect("quarantine:allocation", pk=fresh.pk)
     except ValidationError as exc:
-        flash(request, exc)
+        _flash_named(request, exc)
     return redirect("quarantine:allocation", pk=pk)
+
+
+def _flash_named(request: HttpRequest, exc: ValidationError) -> None:
+    """The errors as messages; one about the time names its field ("Allocated at: …")."""
+    if not hasattr(exc, "error_dict"):
+        flash(request, exc)
+        return
+    label = ConfirmForm.base_fields["allocated_at"].label
+    for field, errors in exc.message_dict.items():
+        for message in errors:
+            if field == "allocated_at":
+                message = _("%(field)s: %(problem)s") % {"field": label, "problem": message}
+            messages.error(request, message)

@@ -196,6 +196,9 @@ class StaysInIn(Schema):
 class StayMoveIn(Schema):
     room: Id = Field(description="Id of a free room at one of your sites")
     reason: str = Field(max_length=300)
+    moved_at: Happened | None = Field(
+        default=None, description="When the move happened (valid time); now if left out"
+    )
 
 
 # Converters -----------------------------------------------------------------------------
@@ -510,5 +513,11 @@ def quarantine_stay_move(request: HttpRequest, stay_id: Id, payload: StayMoveIn)
     room = found(
         "room", lambda: selectors.room_for(request.user, payload.room, Cap.QUARANTINE_MANAGE)
     )
-    new = services.stay_move(actor=request.user, stay=stay, room=room, reason=payload.reason)
+    new = services.stay_move(
+        actor=request.user,
+        stay=stay,
+        room=room,
+        reason=payload.reason,
+        moved_at=payload.moved_at,
+    )
     return _stay_out(selectors.stay_for(request.user, new.pk))

@@ -104,6 +104,7 @@ class StaffForm(forms.Form):
 class MoveForm(forms.Form):
     room = forms.TypedChoiceField(label=_("New room"), coerce=int, choices=())
     reason = forms.CharField(label=_("Reason"), max_length=300)
+    moved_at = HappenedField(label=_("Moved at"), help_text=_("Empty: now"))
 
     def __init__(self, *args: Any, rooms: list[tuple[int, str]] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -604,11 +603,16 @@ def stay_check_in(*, actor: Any, stay: Stay, at: dt.datetime | None = None) -> S
 
 
 @transaction.atomic
-def stay_move(*, actor: Any, stay: Stay, room: Room, reason: str) -> Stay:
+def stay_move(
+    *, actor: Any, stay: Stay, room: Room, reason: str, moved_at: dt.datetime | None = None
+) -> Stay:
     """Move a person to another free room (at this or another of the actor's sites).
 
     The old stay ends as "moved" and a new one starts in the new room; the old room awaits
     disinfection once its last occupant has left (or is free again if nobody had arrived).
+    `moved_at`: when the move happened (valid time, now if not given), not before the person
+    arrived (or was allocated the room), nor before the stay's last recorded change, nor
+    ahead of the clock beyond the policy's tolerance.
     """
     require(actor, Cap.QUARANTINE_MANAGE)
     reason = (reason or "").strip()
@@ -646,8 +650,23 @@ def stay_move(*, actor: Any, stay: Stay, room: Room, reason: str) -> Stay:
                 "status": target.get_status_display(),
             },
         )
-    now = timezone.now()
     was_in = old.status == StayStatus.IN
+    now = check_happened(
+        "moved_at",
+        moved_at,
+        after=(
+            (
+                old.checked_in_at if was_in else old.allocated_at,
+                _("A move cannot be before the person arrived")
+                if was_in
+                else _("A move cannot be before the room was allocated"),
+            ),
+            (
+                last_change_at("quarantine.stay", old.pk, "status"),
+                _("This is before the stay's last recorded change"),
+            ),
+        ),
+    )
     counted = changes.changing("stay", [old.room_id, target.pk])
     old.status, old.checked_out_at = StayStatus.MOVED, now
     old.save(update_fields=["status", "checked_out_at"])
@@ -670,6 +689,7 @@ def stay_move(*, actor: Any, stay: Stay, room: Room, reason: str) -> Stay:
         source.status = RoomStatus.CLEANING if was_in else RoomStatus.AVAILABLE
         source.save(update_fields=["status"])
     event_record(
+        at=now,
         actor=actor,
         action="stay.moved",
         obj=new,

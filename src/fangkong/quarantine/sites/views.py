@@ -409,7 +409,11 @@ def stay_move(request: HttpRequest, pk: int) -> HttpResponse:
                 pk=form.cleaned_data["room"]
             )
             services.stay_move(
-                actor=request.user, stay=stay, room=room, reason=form.cleaned_data["reason"]
+                actor=request.user,
+                stay=stay,
+                room=room,
+                reason=form.cleaned_data["reason"],
+                moved_at=form.cleaned_data["moved_at"],
             )
         except ValidationError as exc:
             apply_errors(form, exc)
