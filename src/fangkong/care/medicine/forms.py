@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.care.facilities.selectors import facilities_for_user
 from fangkong.care.models import DeliverTo, Facility, FacilityKind
-from fangkong.core.dates import HappenedField
+from fangkong.core.dates import DayField, HappenedField
 
 
 def _pharmacies(field: Any, user: Any) -> None:
@@ -23,9 +23,7 @@ class CourseForm(forms.Form):
         label=_("Daily dose"), min_value=0, max_digits=8, decimal_places=2
     )
     supply = forms.DecimalField(label=_("On hand"), min_value=0, max_digits=10, decimal_places=2)
-    supply_on = forms.DateField(
-        label=_("Counted on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    supply_on = DayField(label=_("Counted on"))
     pharmacy: forms.ModelChoiceField[Facility] = forms.ModelChoiceField(
         label=_("Pharmacy"), queryset=None, required=False
     )

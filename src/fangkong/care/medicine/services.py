@@ -381,3 +381,29 @@ def order_cancel(*, actor: Any, order: MedicineOrder, reason: str) -> MedicineOr
         raise field_error("reason", _("Give a reason"))
     _step(actor, order, OrderStatus.CANCELLED, timezone.now(), reason=reason)
     return order
+
+
+def order_step(
+    *,
+    actor: Any,
+    order: MedicineOrder,
+    step: str,
+    substitute: str = "",
+    deliver_to: str = "",
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> MedicineOrder:
+    """One step by name (the pages' buttons and the API's `step`)."""
+    if step == "source":
+        return order_source(actor=actor, order=order, substitute=substitute, at=at)
+    if step in ("accept", "decline"):
+        return order_substitute_answer(
+            actor=actor, order=order, accept=step == "accept", reason=reason, at=at
+        )
+    if step == "deliver":
+        return order_deliver(actor=actor, order=order, deliver_to=deliver_to or None, at=at)
+    if step == "confirm":
+        return order_confirm(actor=actor, order=order, at=at)
+    if step == "cancel":
+        return order_cancel(actor=actor, order=order, reason=reason)
+    raise field_error("step", _("Unknown step"))

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from fangkong.care.facilities.selectors import is_facility_staff
 from fangkong.care.medicine import selectors, services
 from fangkong.care.medicine.forms import CourseForm, OrderForm, StepForm
-from fangkong.care.models import MedicineOrder, OrderStatus
+from fangkong.care.models import OrderStatus
 from fangkong.care.requests.services import person_in_scope
 from fangkong.core.access import Cap, can, require
 from fangkong.core.pages import apply_errors, page_window
@@ -97,31 +97,13 @@ def medicine_batch(request: HttpRequest) -> HttpResponse:
     return redirect("care:medicine")
 
 
-def _do_step(user: Any, order: MedicineOrder, data: dict[str, Any]) -> None:
-    step, at = data["step"], data["at"]
-    if step == "source":
-        services.order_source(actor=user, order=order, substitute=data["substitute"], at=at)
-    elif step in ("accept", "decline"):
-        services.order_substitute_answer(
-            actor=user, order=order, accept=step == "accept", reason=data["reason"], at=at
-        )
-    elif step == "deliver":
-        services.order_deliver(
-            actor=user, order=order, deliver_to=data["deliver_to"] or None, at=at
-        )
-    elif step == "confirm":
-        services.order_confirm(actor=user, order=order, at=at)
-    else:
-        services.order_cancel(actor=user, order=order, reason=data["reason"])
-
-
 @login_required
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = selectors.order_for_user(request.user, pk)
     form = StepForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            _do_step(request.user, order, form.cleaned_data)
+            services.order_step(actor=request.user, order=order, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

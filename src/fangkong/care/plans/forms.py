@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.care.facilities.selectors import facilities_for_user
 from fangkong.care.models import Facility, PlanCategory, Repeat, RequestType
 from fangkong.care.plans.models import WEEKDAYS
+from fangkong.core.dates import DayField
 
 
 class PlanForm(forms.Form):
@@ -49,12 +50,8 @@ class NeedForm(forms.Form):
     every_days = forms.IntegerField(
         label=_("Every (days)"), min_value=1, max_value=366, required=False
     )
-    starts_on = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), help_text=_("Or the day")
-    )
-    ends_on = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    starts_on = DayField(plan=True, label=_("From"), help_text=_("Or the day"))
+    ends_on = DayField(plan=True, label=_("Until"), required=False)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 

@@ -37,6 +37,7 @@ def needs_of(plan: HealthPlan) -> QuerySet[StandingNeed]:
 
 
 def need_for_user(user: Any, pk: int) -> StandingNeed:
+    require(user, Cap.CARE_REQUEST)
     try:
         return scoped(StandingNeed.objects.all(), user).select_related("plan").get(pk=pk)
     except StandingNeed.DoesNotExist:

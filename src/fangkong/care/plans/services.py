@@ -64,8 +64,8 @@ def _record(actor: Any, action: str, obj: Any, person_id: int, changes: dict[str
             obj=obj,
             person_id=person_id,
             field=name,
-            from_value="" if old is None else getattr(old, "pk", old),
-            to_value="" if new is None else getattr(new, "pk", new),
+            from_value=old,
+            to_value=new,
         )
 
 
