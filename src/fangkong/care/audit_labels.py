@@ -4,6 +4,7 @@
 from fangkong.audit.labels import usernames_reading
 from fangkong.care.facilities.services import FACILITY_STATES
 from fangkong.care.models import (
+    WEEKDAYS,
     Capability,
     FacilityKind,
     OrderStatus,
@@ -12,7 +13,6 @@ from fangkong.care.models import (
     RequestStatus,
     RequestType,
 )
-from fangkong.care.plans.models import WEEKDAYS
 from fangkong.core.words import listing
 
 

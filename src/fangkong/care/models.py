@@ -183,6 +183,7 @@ from fangkong.care.medicine.models import (  # noqa: E402, F401
     OrderStatus,
 )
 from fangkong.care.plans.models import (  # noqa: E402, F401
+    WEEKDAYS,
     HealthPlan,
     NeedOccurrence,
     PlanCategory,
