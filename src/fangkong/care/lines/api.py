@@ -63,15 +63,23 @@ def care_line_new(request: HttpRequest, payload: DirectLineIn) -> Status[dict[st
 
 
 @router.put(
-    "/care/lines/{int:line_id}", response={200: DirectLineOut, **ERRORS}, summary="Change a line"
+    "/care/lines/{int:direct_line_id}",
+    response={200: DirectLineOut, **ERRORS},
+    summary="Change a line",
 )
-def care_line_change(request: HttpRequest, line_id: Id, payload: DirectLineIn) -> dict[str, Any]:
-    line = selectors.line_for_user(request.user, line_id)
+def care_line_change(
+    request: HttpRequest, direct_line_id: Id, payload: DirectLineIn
+) -> dict[str, Any]:
+    line = selectors.line_for_user(request.user, direct_line_id)
     services.line_save(actor=request.user, line=line, **_values(request, payload))
-    return line_out(selectors.line_for_user(request.user, line_id))
+    return line_out(selectors.line_for_user(request.user, direct_line_id))
 
 
-@router.delete("/care/lines/{int:line_id}", response={204: None, **ERRORS}, summary="Remove a line")
-def care_line_remove(request: HttpRequest, line_id: Id) -> Status[None]:
-    services.line_remove(actor=request.user, line=selectors.line_for_user(request.user, line_id))
+@router.delete(
+    "/care/lines/{int:direct_line_id}", response={204: None, **ERRORS}, summary="Remove a line"
+)
+def care_line_remove(request: HttpRequest, direct_line_id: Id) -> Status[None]:
+    services.line_remove(
+        actor=request.user, line=selectors.line_for_user(request.user, direct_line_id)
+    )
     return Status(204, None)

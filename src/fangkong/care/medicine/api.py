@@ -171,23 +171,25 @@ def care_order_new(request: HttpRequest, payload: MedicineOrderIn) -> Status[dic
 
 
 @router.get(
-    "/care/medicine/orders/{int:order_id}",
+    "/care/medicine/orders/{int:medicine_order_id}",
     response={200: MedicineOrderOut, **ERRORS},
     summary="A medicine order",
 )
-def care_order_get(request: HttpRequest, order_id: Id) -> dict[str, Any]:
-    return order_out(selectors.order_for_user(request.user, order_id))
+def care_order_get(request: HttpRequest, medicine_order_id: Id) -> dict[str, Any]:
+    return order_out(selectors.order_for_user(request.user, medicine_order_id))
 
 
 @router.post(
-    "/care/medicine/orders/{int:order_id}/step",
+    "/care/medicine/orders/{int:medicine_order_id}/step",
     response={200: MedicineOrderOut, **ERRORS},
     summary="Take an order a step on",
 )
-def care_order_step(request: HttpRequest, order_id: Id, payload: MedicineStepIn) -> dict[str, Any]:
+def care_order_step(
+    request: HttpRequest, medicine_order_id: Id, payload: MedicineStepIn
+) -> dict[str, Any]:
     """Sourced (or a substitute proposed), the patient's answer to a substitute, delivered,
     confirmed received, or cancelled; `at` is when it happened (default now)."""
-    order = selectors.order_for_user(request.user, order_id)
+    order = selectors.order_for_user(request.user, medicine_order_id)
     services.order_step(
         actor=request.user,
         order=order,
@@ -197,7 +199,7 @@ def care_order_step(request: HttpRequest, order_id: Id, payload: MedicineStepIn)
         reason=payload.reason,
         at=payload.at,
     )
-    return order_out(selectors.order_for_user(request.user, order_id))
+    return order_out(selectors.order_for_user(request.user, medicine_order_id))
 
 
 @router.post(

@@ -129,7 +129,7 @@ def care_plans_due(request: HttpRequest) -> dict[str, Any]:
             {
                 "day": r.day,
                 "plan_id": r.need.plan_id,
-                "need_id": r.need.pk,
+                "standing_need_id": r.need.pk,
                 "person_id": r.need.plan.person_id,
                 "person_name": r.need.plan.person.name,
                 "type": r.need.type,
@@ -144,19 +144,23 @@ def care_plans_due(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get(
-    "/care/plans/{int:plan_id}", response={200: HealthPlanOut, **ERRORS}, summary="A health plan"
+    "/care/plans/{int:health_plan_id}",
+    response={200: HealthPlanOut, **ERRORS},
+    summary="A health plan",
 )
-def care_plan_get(request: HttpRequest, plan_id: Id) -> dict[str, Any]:
-    return _detail(request, plan_id)
+def care_plan_get(request: HttpRequest, health_plan_id: Id) -> dict[str, Any]:
+    return _detail(request, health_plan_id)
 
 
 @router.put(
-    "/care/plans/{int:plan_id}", response={200: HealthPlanOut, **ERRORS}, summary="Change a plan"
+    "/care/plans/{int:health_plan_id}",
+    response={200: HealthPlanOut, **ERRORS},
+    summary="Change a plan",
 )
 def care_plan_change(
-    request: HttpRequest, plan_id: Id, payload: HealthPlanChangeIn
+    request: HttpRequest, health_plan_id: Id, payload: HealthPlanChangeIn
 ) -> dict[str, Any]:
-    plan = selectors.plan_for_user(request.user, plan_id)
+    plan = selectors.plan_for_user(request.user, health_plan_id)
     services.plan_save(
         actor=request.user,
         person=plan.person,
@@ -165,7 +169,7 @@ def care_plan_change(
         emergency=payload.emergency,
         note=payload.note,
     )
-    return _detail(request, plan_id)
+    return _detail(request, health_plan_id)
 
 
 def _need_values(request: HttpRequest, payload: StandingNeedIn) -> dict[str, Any]:
@@ -185,26 +189,28 @@ def _need_values(request: HttpRequest, payload: StandingNeedIn) -> dict[str, Any
 
 
 @router.post(
-    "/care/plans/{int:plan_id}/needs",
+    "/care/plans/{int:health_plan_id}/needs",
     response={201: StandingNeedOut, **ERRORS},
     summary="Add a standing need",
 )
 def care_need_add(
-    request: HttpRequest, plan_id: Id, payload: StandingNeedIn
+    request: HttpRequest, health_plan_id: Id, payload: StandingNeedIn
 ) -> Status[dict[str, Any]]:
-    plan = selectors.plan_for_user(request.user, plan_id)
+    plan = selectors.plan_for_user(request.user, health_plan_id)
     need = services.need_save(actor=request.user, plan=plan, **_need_values(request, payload))
     return Status(201, need_out(need))
 
 
 @router.put(
-    "/care/plans/needs/{int:need_id}",
+    "/care/plans/needs/{int:standing_need_id}",
     response={200: StandingNeedOut, **ERRORS},
     summary="Change a standing need",
 )
-def care_need_change(request: HttpRequest, need_id: Id, payload: StandingNeedIn) -> dict[str, Any]:
+def care_need_change(
+    request: HttpRequest, standing_need_id: Id, payload: StandingNeedIn
+) -> dict[str, Any]:
     """New days apply from the next run of the daily job; the requests already raised stay."""
-    need = selectors.need_for_user(request.user, need_id)
+    need = selectors.need_for_user(request.user, standing_need_id)
     plan = selectors.plan_for_user(request.user, need.plan_id)
     need = services.need_save(
         actor=request.user, plan=plan, need=need, **_need_values(request, payload)
