@@ -29,6 +29,7 @@ from fangkong.care.models import (
 )
 from fangkong.core.access import Cap, can, require, scoped
 from fangkong.core.dates import check_happened
+from fangkong.core.db import in_ids
 from fangkong.core.errors import field_error
 from fangkong.people.models import Resident
 from fangkong.policy.accessor import current
@@ -215,7 +216,16 @@ def orders_batch(
     with transaction.atomic():
         qs = scoped(MedicineOrder.objects.filter(status=OrderStatus.NEEDED), actor)
         if ids is not None:
-            qs = qs.filter(pk__in=list(ids))
+            wanted = sorted(set(ids))
+            qs = qs.filter(pk__in=in_ids(wanted))
+            found = set(qs.values_list("pk", flat=True))
+            unknown = [str(pk) for pk in wanted if pk not in found]
+            if unknown:
+                raise field_error(
+                    "ids",
+                    _("Not needed orders of your jurisdiction: %(ids)s")
+                    % {"ids": ", ".join(unknown[:20])},
+                )
         by_pharmacy: dict[int, list[MedicineOrder]] = {}
         for order in qs.select_for_update().order_by("pharmacy_id", "id"):
             by_pharmacy.setdefault(order.pharmacy_id, []).append(order)

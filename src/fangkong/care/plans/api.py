@@ -129,7 +129,7 @@ def care_plans_due(request: HttpRequest) -> dict[str, Any]:
             {
                 "day": r.day,
                 "plan_id": r.need.plan_id,
-                "standing_need_id": r.need.pk,
+                "need_id": r.need.pk,
                 "person_id": r.need.plan.person_id,
                 "person_name": r.need.plan.person.name,
                 "type": r.need.type,
