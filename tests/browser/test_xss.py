@@ -76,6 +76,8 @@ NOT_TEXT = {
     "supplies.SupplyPass": {"code"},  # the signed pass itself: a forged one fails its check
     "care.Facility": {"phone"},
     "care.CareRequest": {"contact_phone", "facility_match", "state_basis"},
+    "care.StandingNeed": {"weekdays"},  # days of the week as digits, Monday 0
+    "care.DirectLine": {"phone"},  # dialled: a tel: link
 }
 ALWAYS_CODES = {"division_key", "profile_code"}
 
