@@ -10,6 +10,7 @@ from fangkong.care.facilities.selectors import facilities_for_user
 from fangkong.care.lines import selectors, services
 from fangkong.care.lines.schemas import DirectLineIn, DirectLineOut
 from fangkong.care.models import DirectLine, Facility
+from fangkong.core.access import Cap, require
 from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, paginate
 from fangkong.core.errors import field_error
 from fangkong.places.selectors import place_in_scope
@@ -58,6 +59,7 @@ def care_line_list(
 
 @router.post("/care/lines", response={201: DirectLineOut, **ERRORS}, summary="Add a direct line")
 def care_line_new(request: HttpRequest, payload: DirectLineIn) -> Status[dict[str, Any]]:
+    require(request.user, Cap.CARE_REQUEST)
     line = services.line_save(actor=request.user, **_values(request, payload))
     return Status(201, line_out(selectors.line_for_user(request.user, line.pk)))
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from fangkong.care.lines import selectors, services
 from fangkong.care.lines.forms import LineForm
 from fangkong.care.models import DirectLine
-from fangkong.core.access import Cap, can
+from fangkong.core.access import Cap, can, require
 from fangkong.core.pages import apply_errors
 from fangkong.places.selectors import place_in_scope
 
@@ -39,6 +39,8 @@ def _save(user: Any, data: dict[str, Any], line: DirectLine | None = None) -> Di
 @login_required
 def line_list(request: HttpRequest) -> HttpResponse:
     keeps = can(request.user, Cap.CARE_REQUEST)
+    if request.method == "POST":
+        require(request.user, Cap.CARE_REQUEST)
     form = LineForm(request.POST or None, user=request.user) if keeps else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:

@@ -22,6 +22,7 @@ from fangkong.care.medicine.schemas import (
 from fangkong.care.medicine.supply import days_left
 from fangkong.care.models import Facility, MedicineCourse, MedicineOrder
 from fangkong.care.requests.services import person_in_scope
+from fangkong.core.access import Cap, require
 from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, paginate
 from fangkong.core.errors import field_error
 
@@ -104,6 +105,7 @@ def care_course_list(
 )
 def care_course_new(request: HttpRequest, payload: MedicineCourseIn) -> Status[dict[str, Any]]:
     """What is on hand on a day and the daily dose; the day it runs out follows."""
+    require(request.user, Cap.CARE_REQUEST)
     course = services.course_save(
         actor=request.user,
         person=person_in_scope(request.user, payload.id_number),
@@ -151,6 +153,7 @@ def care_order_list(
     summary="Raise a medicine order",
 )
 def care_order_new(request: HttpRequest, payload: MedicineOrderIn) -> Status[dict[str, Any]]:
+    require(request.user, Cap.CARE_REQUEST)
     person = person_in_scope(request.user, payload.id_number)
     course = None
     if payload.course_id is not None:

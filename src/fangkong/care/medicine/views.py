@@ -43,6 +43,8 @@ def _save_order(request: HttpRequest, data: dict[str, Any]) -> None:
 @login_required
 def medicine_home(request: HttpRequest) -> HttpResponse:
     keeps = can(request.user, Cap.CARE_REQUEST)
+    if request.method == "POST":
+        require(request.user, Cap.CARE_REQUEST)
     which = request.POST.get("form")
     course_form = order_form = None
     if keeps:

@@ -20,6 +20,7 @@ from fangkong.care.plans.schemas import (
     StandingNeedOut,
 )
 from fangkong.care.requests.services import person_in_scope
+from fangkong.core.access import Cap, require
 from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, paginate
 from fangkong.core.errors import field_error
 
@@ -103,6 +104,7 @@ def care_plan_list(
 def care_plan_save(request: HttpRequest, payload: HealthPlanIn) -> Status[dict[str, Any]]:
     """The plan of a person of your jurisdiction (else 422 on `id_number`, nothing written);
     a person has one plan: posting again changes it."""
+    require(request.user, Cap.CARE_REQUEST)
     plan = services.plan_save(
         actor=request.user,
         person=person_in_scope(request.user, payload.id_number),
