@@ -16,6 +16,9 @@ from ninja.security import HttpBearer, django_auth
 from fangkong.accounts import api as accounts_api
 from fangkong.accounts.services import token_for_raw
 from fangkong.care.facilities import api as care_facilities_api
+from fangkong.care.lines import api as care_lines_api
+from fangkong.care.medicine import api as care_medicine_api
+from fangkong.care.plans import api as care_plans_api
 from fangkong.care.requests import api as care_requests_api
 from fangkong.care.routing import api as care_routing_api
 from fangkong.command import api as command_api
@@ -188,6 +191,9 @@ ROUTERS = [
     ("/", care_facilities_api.router),
     ("/", care_routing_api.router),
     ("/", care_requests_api.router),
+    ("/", care_plans_api.router),
+    ("/", care_medicine_api.router),
+    ("/", care_lines_api.router),
     ("/command", command_api.router),
     ("/", situation_api.router),
 ]

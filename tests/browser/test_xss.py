@@ -77,6 +77,8 @@ NOT_TEXT = {
     "supplies.Necessity": {"group"},  # the key of the profile's price thresholds
     "care.Facility": {"phone"},
     "care.CareRequest": {"contact_phone", "facility_match", "state_basis"},
+    "care.StandingNeed": {"weekdays"},  # days of the week as digits, Monday 0
+    "care.DirectLine": {"phone"},  # dialled: a tel: link
 }
 ALWAYS_CODES = {"division_key", "profile_code"}
 

@@ -186,3 +186,17 @@ def test_a_whitelisted_supply_enterprise_with_its_account_courier_vehicle_and_pa
     assert firm.couriers.get().status == firm.vehicles.get().status == "granted"
     supply_pass = SupplyPass.objects.get()
     assert supply_pass.vehicle == firm.vehicles.get() and supply_pass.status == "valid"
+
+
+def test_health_plans_and_direct_lines_of_the_demo_communities(city):
+    from fangkong.care.models import DirectLine, HealthPlan, MedicineCourse, StandingNeed
+
+    dialysis = StandingNeed.objects.get(type="dialysis")
+    assert dialysis.weekdays == "024" and dialysis.facility.code == "XC-DIALYSIS"
+    insulin = MedicineCourse.objects.get()
+    assert insulin.runs_out_on == DEMO_DATE + dt.timedelta(days=2)
+    assert HealthPlan.objects.count() == 2
+    street = User.objects.get(username="street").jurisdiction
+    communities = Division.objects.filter(level=Level.COMMUNITY, key__startswith=street.key)
+    kinds = Counter(DirectLine.objects.values_list("kind", flat=True))
+    assert kinds["vehicle"] == communities.count() > 0 and kinds["counselling"] == kinds["vehicle"]

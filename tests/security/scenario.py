@@ -27,7 +27,18 @@ from django.utils import timezone
 from fangkong.accounts.models import ApiToken, User
 from fangkong.accounts.services import token_create
 from fangkong.audit.models import Event
-from fangkong.care.models import CareRequest, Channel, ControlState, Facility, FacilityKind
+from fangkong.care.models import (
+    CareRequest,
+    Channel,
+    ControlState,
+    DirectLine,
+    Facility,
+    FacilityKind,
+    HealthPlan,
+    MedicineCourse,
+    MedicineOrder,
+    StandingNeed,
+)
 from fangkong.care.models import RequestStatus as CareStatus
 from fangkong.care.models import RequestType as CareType
 from fangkong.command import issues
@@ -274,6 +285,67 @@ def _epi(s: Side, p: dict[str, Resident], setup: User) -> None:
         person=p["home"],
         statement=s.mark(f"{s.tag}申诉陈述", "appeal statement"),
         contact_phone=s.mark(f"1370000{'0001' if s.name == 'inside' else '0002'}", "appeal phone"),
+    )
+
+
+def _care_plans(s: Side, p: dict[str, Resident], facility: Facility) -> None:
+    """A health plan with a standing need, a medicine course and order at a pharmacy, and a
+    direct line of the community (care/plans, care/medicine, care/lines)."""
+    person = p["home"]
+    key = person.division_key
+    plan = HealthPlan.objects.create(
+        person=person,
+        category="dialysis",
+        contact_hospital=facility,
+        emergency=s.mark(f"{s.tag}急救预案", "health plan emergency"),
+        division_key=key,
+    )
+    s.objs["health_plan"] = plan
+    s.objs["standing_need"] = StandingNeed.objects.create(
+        plan=plan,
+        type=CareType.DIALYSIS,
+        description=s.mark(f"{s.tag}透析需求", "standing need description"),
+        facility=facility,
+        repeat="weekly",
+        weekdays="024",
+        starts_on=timezone.localdate(),
+        division_key=key,
+    )
+    street = s.branch[Level.STREET]
+    pharmacy = Facility.objects.create(
+        code=s.mark(f"PHA-{s.name.upper()}", "pharmacy code"),
+        name=s.mark(f"{s.tag}药房", "pharmacy name"),
+        kind=FacilityKind.PHARMACY,
+        division=street,
+        division_key=street.key,
+    )
+    s.objs["pharmacy"] = pharmacy
+    course = MedicineCourse.objects.create(
+        person=person,
+        medicine=s.mark(f"{s.tag}胰岛素", "medicine course"),
+        daily_dose=1,
+        supply=1,
+        supply_on=timezone.localdate(),
+        runs_out_on=timezone.localdate() + dt.timedelta(days=1),
+        pharmacy=pharmacy,
+        division_key=key,
+    )
+    s.objs["medicine_course"] = course
+    s.objs["medicine_order"] = MedicineOrder.objects.create(
+        person=person,
+        course=course,
+        medicine=s.mark(f"{s.tag}降压药", "medicine order"),
+        quantity=1,
+        pharmacy=pharmacy,
+        division_key=key,
+    )
+    community = s.branch[Level.COMMUNITY]
+    s.objs["direct_line"] = DirectLine.objects.create(
+        community=community,
+        division_key=community.key,
+        kind="vehicle",
+        name=s.mark(f"{s.tag}小区专车", "direct line"),
+        phone=s.mark(f"1390000{'1001' if s.name == 'inside' else '2002'}", "direct line phone"),
     )
 
 
@@ -729,6 +801,7 @@ def build() -> World:
         _epi(s, p, setup)
         _lab(s, p, setup, lab_staff)
         _care(s, p, hospital)
+        _care_plans(s, p, s.objs["facility"])
         _quarantine(s, p, setup, staff, allocator)
         _travel(s, p, setup)
         _zones(s, setup)

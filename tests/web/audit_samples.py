@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.utils import translation
 
-from fangkong.care.models import FacilityKind
+from fangkong.care.models import FacilityKind, OrderStatus, PlanCategory, Repeat
 from fangkong.care.models import RequestStatus as CareStatus
 from fangkong.epi.models import (
     CandidateDecision,
@@ -291,6 +291,85 @@ def _samples(site_id: int) -> list[Sample]:
             CareStatus.CANCELLED,
             reason="已自行就医",
         ),
+        Sample("care.plan_created", "care.healthplan"),
+        Sample(
+            "care.plan_changed",
+            "care.healthplan",
+            "category",
+            PlanCategory.CHRONIC,
+            PlanCategory.DIALYSIS,
+        ),
+        Sample("care.plan_changed", "care.healthplan", "contact_hospital", "", "魏都医院"),
+        Sample("care.need_added", "care.standingneed"),
+        Sample("care.need_changed", "care.standingneed", "weekdays", "024", "135"),
+        Sample("care.need_changed", "care.standingneed", "repeat", Repeat.WEEKLY, Repeat.EVERY),
+        Sample("care.need_changed", "care.standingneed", "active", "True", "False"),
+        Sample("care.course_saved", "care.medicinecourse", "runs_out_on", "", "2022-05-10"),
+        Sample(
+            "care.course_supplied", "care.medicinecourse", "runs_out_on", "2022-05-10", "2022-06-09"
+        ),
+        Sample("care.medicine_needed", "care.medicineorder", "status", "", OrderStatus.NEEDED),
+        Sample(
+            "care.medicine_batched",
+            "care.medicineorder",
+            "status",
+            OrderStatus.NEEDED,
+            OrderStatus.BATCHED,
+        ),
+        Sample(
+            "care.medicine_substitute",
+            "care.medicineorder",
+            "status",
+            OrderStatus.BATCHED,
+            OrderStatus.SUBSTITUTE,
+        ),
+        Sample(
+            "care.medicine_substitute_accepted",
+            "care.medicineorder",
+            "status",
+            OrderStatus.SUBSTITUTE,
+            OrderStatus.SOURCED,
+        ),
+        Sample(
+            "care.medicine_substitute_declined",
+            "care.medicineorder",
+            "status",
+            OrderStatus.SUBSTITUTE,
+            OrderStatus.BATCHED,
+            reason="对该药过敏",
+        ),
+        Sample(
+            "care.medicine_sourced",
+            "care.medicineorder",
+            "status",
+            OrderStatus.BATCHED,
+            OrderStatus.SOURCED,
+        ),
+        Sample(
+            "care.medicine_delivered",
+            "care.medicineorder",
+            "status",
+            OrderStatus.SOURCED,
+            OrderStatus.DELIVERED,
+        ),
+        Sample(
+            "care.medicine_confirmed",
+            "care.medicineorder",
+            "status",
+            OrderStatus.DELIVERED,
+            OrderStatus.CONFIRMED,
+        ),
+        Sample(
+            "care.medicine_cancelled",
+            "care.medicineorder",
+            "status",
+            OrderStatus.NEEDED,
+            OrderStatus.CANCELLED,
+            reason="已住院",
+        ),
+        Sample("care.line_added", "care.directline"),
+        Sample("care.line_changed", "care.directline"),
+        Sample("care.line_removed", "care.directline"),
         Sample("site.created", "lab.samplingsite"),
         Sample("tube.opened", "lab.tube", "status", "", TubeStatus.COLLECTED),
         Sample("tube.member_added", "lab.tube"),

@@ -99,6 +99,7 @@ class Channel(models.TextChoices):
     QUARANTINE_SITE = "quarantine_site", _("Quarantine site")
     HOTLINE = "hotline", _("Hotline operator")
     TASK_FORCE = "task_force", _("Medical task force")
+    PLAN = "plan", _("Health plan (a standing need)")
 
 
 class RequestStatus(models.TextChoices):
@@ -169,3 +170,23 @@ class CareRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} #{self.pk}"
+
+
+# Health plans, medicine delivery and direct lines (issue 17 items 1, 6, 7) live in their
+# subpackages; imported here so Django finds them as the care app's models.
+from fangkong.care.lines.models import DirectLine, LineKind  # noqa: E402, F401
+from fangkong.care.medicine.models import (  # noqa: E402, F401
+    DeliverTo,
+    MedicineBatch,
+    MedicineCourse,
+    MedicineOrder,
+    OrderStatus,
+)
+from fangkong.care.plans.models import (  # noqa: E402, F401
+    WEEKDAYS,
+    HealthPlan,
+    NeedOccurrence,
+    PlanCategory,
+    Repeat,
+    StandingNeed,
+)

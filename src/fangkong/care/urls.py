@@ -1,6 +1,9 @@
 """The care app's one URL module (namespace "care")."""
 
 from fangkong.care.facilities import urls as facilities_urls
+from fangkong.care.lines import urls as lines_urls
+from fangkong.care.medicine import urls as medicine_urls
+from fangkong.care.plans import urls as plans_urls
 from fangkong.care.requests import urls as requests_urls
 from fangkong.care.routing import urls as routing_urls
 
@@ -9,4 +12,7 @@ urlpatterns = [
     *facilities_urls.urlpatterns,
     *routing_urls.urlpatterns,
     *requests_urls.urlpatterns,
+    *plans_urls.urlpatterns,
+    *medicine_urls.urlpatterns,
+    *lines_urls.urlpatterns,
 ]

@@ -4,10 +4,17 @@ on its staff), a general hospital, a fever clinic, a dialysis centre, a maternit
 internet hospital, a pharmacy and the 120 dispatch centre. The routing table is the policy
 profile's (`policy.schema.XUCHANG_CARE_ROUTES`)."""
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from fangkong.care.facilities.services import facility_register, facility_staff_set
+from fangkong.care.lines.services import line_save
+from fangkong.care.medicine.services import course_save
+from fangkong.care.models import Facility
+from fangkong.care.plans.services import need_save, plan_save
 from fangkong.demo import data
+from fangkong.people.models import Resident
 from fangkong.places.models import Division, Level
 
 # code, name, kind, district index (data.DISTRICTS), address, direct line, capabilities
@@ -58,3 +65,94 @@ def facilities_write(*, actor: Any, staff: Any) -> int:
             facility_staff_set(actor=actor, facility=facility, usernames=[staff.username])
         made += 1
     return made
+
+
+# Health plans and direct lines (issue 17, items 1, 6, 7) ------------------------------------
+
+# kind, name, phone, facility code (or ""), note: each community's direct lines; the dedicated
+# vehicle's number is the community's own (filled in below).
+DEMO_LINES: list[tuple[str, str, str, str, str]] = [
+    ("hospital", "许昌市中心医院 社区直通", "0374-2966121", "XC-GENERAL", "24 小时"),
+    ("hospital", "许昌市定点医院院区 社区直通", "0374-2966120", "XC-CAMPUS", "管控人员就医"),
+    ("pharmacy", "许昌大药房 送药专线", "0374-2966126", "XC-PHARMACY", "8:00–20:00"),
+    ("vehicle", "小区专车", "", "", "就医转运，闭环管理"),
+    ("counselling", "心理援助热线", "12355", "", "24 小时"),
+]  # fmt: skip
+
+
+def lines_write(*, actor: Any) -> int:
+    """The direct lines of the communities of the first street, kept by the street account."""
+    street = actor.jurisdiction
+    communities = Division.objects.filter(
+        level=Level.COMMUNITY, key__startswith=street.key
+    ).order_by("key")
+    facilities = {f.code: f for f in Facility.objects.all()}
+    made = 0
+    for n, community in enumerate(communities, start=1):
+        for kind, name, phone, code, note in DEMO_LINES:
+            line_save(
+                actor=actor,
+                community=community,
+                kind=kind,
+                name=name,
+                phone=phone or f"139{int(community.key[-6:]) % 10**8:08d}",
+                facility=facilities.get(code),
+                note=note if kind != "vehicle" else f"{note} · 豫K·{n:05d}",
+            )
+            made += 1
+    return made
+
+
+def plans_write(*, actor: Any, as_of: dt.date) -> int:
+    """Health plans kept by the grid account: a dialysis patient on Monday, Wednesday and
+    Friday at the dialysis centre, and an insulin patient whose medicine runs out in two days
+    (a course, and a refill every 30 days at the pharmacy)."""
+    people = list(
+        Resident.objects.filter(division_key__startswith=actor.jurisdiction.key).order_by("pk")[:2]
+    )
+    if len(people) < len(DEMO_PLANS):
+        return 0
+    facilities = {f.code: f for f in Facility.objects.all()}
+    monday = as_of - dt.timedelta(days=as_of.weekday())
+    for person, (category, hospital, emergency, need) in zip(people, DEMO_PLANS, strict=True):
+        plan = plan_save(
+            actor=actor,
+            person=person,
+            category=category,
+            contact_hospital=facilities[hospital],
+            emergency=emergency,
+        )
+        kind, repeat, weekdays, every, facility, text = need
+        need_save(
+            actor=actor,
+            plan=plan,
+            type=kind,
+            repeat=repeat,
+            weekdays=weekdays,
+            every_days=every,
+            starts_on=monday,
+            facility=facilities[facility],
+            description=text,
+        )
+    insulin = people[1]
+    course_save(
+        actor=actor,
+        person=insulin,
+        medicine="胰岛素笔芯",
+        unit="支",
+        daily_dose=Decimal(1),
+        supply=Decimal(INSULIN_LEFT),
+        supply_on=as_of,
+        pharmacy=facilities["XC-PHARMACY"],
+    )
+    return len(people)
+
+
+# category, contact hospital, in an emergency, (request type, repeat, weekdays, every, at, what)
+DEMO_PLANS = [
+    ("dialysis", "XC-CAMPUS", "拨打 120，送定点医院院区；透析中心 0374-2966123",
+     ("dialysis", "weekly", "024", None, "XC-DIALYSIS", "每周一、三、五上午血液透析")),
+    ("chronic", "XC-GENERAL", "低血糖时口服糖水，拨打 120",
+     ("medicine", "every", "", 30, "XC-PHARMACY", "胰岛素笔芯 30 支")),
+]  # fmt: skip
+INSULIN_LEFT = 2  # units on hand on the as-of day: runs out in two days

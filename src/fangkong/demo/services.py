@@ -18,7 +18,7 @@ from fangkong.audit.models import Event
 from fangkong.core.bulk import analyze, copy_rows, reset_sequence
 from fangkong.demo import data
 from fangkong.demo.accounts import DEMO_USERNAMES, demo_accounts_create
-from fangkong.demo.care import facilities_write
+from fangkong.demo.care import facilities_write, lines_write, plans_write
 from fangkong.demo.clock import Clock
 from fangkong.demo.labs import labs_write
 from fangkong.demo.outbreak import Checkins, checkins_write, outbreak_write
@@ -229,6 +229,8 @@ def demo_generate(
         facilities_write(
             actor=User.objects.get(username="command"), staff=User.objects.get(username="hospital")
         )
+        lines_write(actor=User.objects.get(username="street"))
+        plans_write(actor=User.objects.get(username="grid"), as_of=clock.as_of)
         if scans is not None:
             if progress:
                 progress(_("Writing the outbreak: cases, contacts and health codes…"))

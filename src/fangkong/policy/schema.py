@@ -707,11 +707,30 @@ class CareRouting(Strict):
     model_config = ConfigDict(title=_("Medical care routing"))
 
     routes: tuple[CareRoute, ...] = Field(
+        default=XUCHANG_CARE_ROUTES,
         title=_("Routing rules"),
         description=_(
             "The first rule naming the request's type and the person's control state routes it;"
             " every type and state must be covered"
         ),
+    )
+    # Health plans and medicine (care/plans, care/medicine); 许昌's figures by default (seed 004).
+    medicine_runout_warning_days: int = Field(
+        default=3,
+        ge=0,
+        le=90,
+        title=_("Medicine runs out: warn within (days)"),
+        description=_(
+            "A chronic patient whose medicine runs out within this many days is shown to the"
+            " community (0: only on the day it runs out)"
+        ),
+    )
+    plans_due_within_days: int = Field(
+        default=7,
+        ge=1,
+        le=60,
+        title=_("Health plans: needs due within (days)"),
+        description=_("The community's list of standing needs falling due looks this far ahead"),
     )
 
     @model_validator(mode="after")

@@ -12,7 +12,7 @@ from django.utils.translation import pgettext
 from fangkong.audit.models import Event
 from fangkong.care.facilities.selectors import is_facility_staff
 from fangkong.care.models import CareRequest, ControlState, FacilityKind, RequestType
-from fangkong.care.routing.engine import NAMED, NO_FACILITY
+from fangkong.care.routing.engine import NAMED, NO_FACILITY, PLANNED
 from fangkong.core.access import Cap, require, scoped
 from fangkong.healthcode.models import Colour
 from fangkong.places.models import Level
@@ -87,6 +87,8 @@ def why(request: CareRequest) -> str:
     match = request.facility_match
     if match == NAMED:
         chosen = _("the rule names %(facility)s.") % {"facility": request.facility}
+    elif match == PLANNED:
+        chosen = _("the person's health plan names %(facility)s.") % {"facility": request.facility}
     elif match == NO_FACILITY or request.facility_id is None:
         chosen = _("no facility of this kind is in service: the medical task force assigns one.")
     else:

@@ -18,13 +18,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.audit.labels import SELF_SERVICE
+from fangkong.audit.labels import SELF_SERVICE, SYSTEM
 from fangkong.audit.services import EventRow, actor_columns, event_record, events_record_bulk
 from fangkong.care.facilities.selectors import is_facility_staff
-from fangkong.care.models import CareRequest, Channel, RequestStatus, RequestType
+from fangkong.care.models import CareRequest, Channel, Facility, RequestStatus, RequestType
 from fangkong.care.requests.selectors import request_visible
 from fangkong.care.requests.state import states_of
-from fangkong.care.routing.engine import Routed, route_all
+from fangkong.care.routing.engine import NAMED, PLANNED, Routed, route_all
 from fangkong.care.routing.selectors import in_force, sites_in_service
 from fangkong.core.access import Cap, can, require, scoped
 from fangkong.core.bulk import chunks
@@ -128,11 +128,14 @@ def request_raise(
     description: str = "",
     contact_phone: str = "",
     raised_at: dt.datetime | None = None,
+    planned: Facility | None = None,
 ) -> CareRequest:
     """A request for `person`, routed at once. Staff raise requests for people of their
     jurisdiction only (refused, nothing written, otherwise); the person on the public page
-    (`actor` = SELF_SERVICE) for themselves."""
-    if actor != SELF_SERVICE:
+    (`actor` = SELF_SERVICE) for themselves; the daily job of health plans (SYSTEM) for a
+    standing need, whose `planned` facility is taken when it is of the rule's kind, in
+    service, and the rule names none."""
+    if actor not in (SELF_SERVICE, SYSTEM):
         require(actor, Cap.CARE_REQUEST)
         if not scoped(Resident.objects.filter(pk=person.pk), actor).exists():
             raise field_error("id_number", _("No person with this ID number in your jurisdiction"))
@@ -158,9 +161,17 @@ def request_raise(
         division_key=person.division_key,
         raised_at=raised,
         created_at=now,
-        created_by=actor if actor != SELF_SERVICE else None,
+        created_by=actor if actor not in (SELF_SERVICE, SYSTEM) else None,
     )
     _route([request], now)
+    if (
+        planned is not None
+        and planned.active
+        and planned.kind == request.destination
+        and request.facility_match != NAMED
+    ):
+        request.facility, request.facility_match = planned, PLANNED
+        request.status = RequestStatus.ROUTED
     request.save()
     event_record(
         actor=actor,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.audit.labels import SELF_SERVICE
+from fangkong.care.lines.selectors import lines_of_person
 from fangkong.care.models import Channel, RequestStatus
 from fangkong.care.requests import selectors, services
 from fangkong.care.requests.forms import MyRequestForm, RequestForm, StatusForm
@@ -182,7 +183,12 @@ def my_request(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "care/my_request.html",
-        {"form": form, "last": last, "why": selectors.why(last) if last else ""},
+        {
+            "form": form,
+            "last": last,
+            "why": selectors.why(last) if last else "",
+            "lines": lines_of_person(person),
+        },
     )
 
 

@@ -21,6 +21,7 @@ _DEPTHS = sorted(((n, level) for level, n in KEY_LENGTH.items()), reverse=True)
 
 NAMED = "named"  # the rule names the facility
 NO_FACILITY = "none"  # no facility of the kind in service: the task force must assign one
+PLANNED = "plan"  # the person's health plan names the facility (care/plans), of the rule's kind
 
 
 @dataclass(frozen=True)
