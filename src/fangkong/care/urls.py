@@ -1,5 +1,7 @@
 """The care app's one URL module (namespace "care")."""
 
+from fangkong.care.admission import urls as admission_urls
+from fangkong.care.dispatch import urls as dispatch_urls
 from fangkong.care.facilities import urls as facilities_urls
 from fangkong.care.requests import urls as requests_urls
 from fangkong.care.routing import urls as routing_urls
@@ -9,4 +11,6 @@ urlpatterns = [
     *facilities_urls.urlpatterns,
     *routing_urls.urlpatterns,
     *requests_urls.urlpatterns,
+    *dispatch_urls.urlpatterns,
+    *admission_urls.urlpatterns,
 ]

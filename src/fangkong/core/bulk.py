@@ -67,6 +67,40 @@ def copy_rows(
     return count
 
 
+def update_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> int:
+    """Set `fields` of many rows at once, each row `(pk, *values in fields order)`: one
+    `UPDATE … FROM unnest(arrays)` on PostgreSQL (one array per column), executemany on SQLite.
+    Returns how many rows were given."""
+    if not rows:
+        return 0
+    q = connection.ops.quote_name
+    table = q(model._meta.db_table)
+    columns = table_columns(model, fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            pk = model._meta.pk
+            assert pk is not None
+            kinds = [pk.db_type(connection)] + [
+                model._meta.get_field(f).db_type(connection) for f in fields
+            ]
+            names = ["pk", *(f"c{i}" for i in range(len(fields)))]
+            arrays = ", ".join(f"%s::{kind}[]" for kind in kinds)
+            sets = ", ".join(f"{q(c)} = v.c{i}" for i, c in enumerate(columns))
+            sql = (
+                f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS v({', '.join(names)})"
+                f" WHERE t.{q(str(pk.column))} = v.pk"
+            )
+            cursor.execute(sql, [list(col) for col in zip(*rows, strict=True)])
+        else:
+            sets = ", ".join(f"{q(c)} = %s" for c in columns)
+            sql = f"UPDATE {table} SET {sets} WHERE id = %s"
+            moved = ((*values[1:], values[0]) for values in rows)
+            cursor.executemany(sql, list(_sqlite_values(model, [*fields, "id"], moved)))
+    return len(rows)
+
+
 def reset_sequence(model: type[models.Model]) -> None:
     """After COPY with explicit ids, move PostgreSQL's id sequence past the largest id."""
     if connection.vendor != "postgresql":

@@ -74,6 +74,8 @@ MENU = (
     Entry("care:requests", _("Medical requests"), Cap.CARE_VIEW, "care_requests"),
     Entry("care:facilities", _("Medical facilities"), Cap.CARE_VIEW, "care_facilities"),
     Entry("care:routing", _("Care routing"), Cap.CARE_VIEW, "care_routing"),
+    Entry("care:board", _("Open and late requests"), Cap.CARE_VIEW, "care_board"),
+    Entry("care:dispatch_queue", _("120 dispatch queue"), Cap.CARE_DISPATCH, "care_dispatch"),
     Entry("policy:profiles", _("Policy profiles"), Cap.POLICY_VIEW, "policy"),
     Entry("audit:events", _("Audit log"), Cap.AUDIT_VIEW, "audit"),
     Entry("account_security", _("Account security"), None, "security"),
