@@ -15,6 +15,8 @@ from ninja.security import HttpBearer, django_auth
 
 from fangkong.accounts import api as accounts_api
 from fangkong.accounts.services import token_for_raw
+from fangkong.care.admission import api as care_admission_api
+from fangkong.care.dispatch import api as care_dispatch_api
 from fangkong.care.facilities import api as care_facilities_api
 from fangkong.care.requests import api as care_requests_api
 from fangkong.care.routing import api as care_routing_api
@@ -186,6 +188,8 @@ ROUTERS = [
     ("/", care_facilities_api.router),
     ("/", care_routing_api.router),
     ("/", care_requests_api.router),
+    ("/", care_dispatch_api.router),
+    ("/", care_admission_api.router),
     ("/command", command_api.router),
     ("/", situation_api.router),
 ]

@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_throttle'),
+        ("accounts", "0002_throttle"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(blank=True, choices=[('command', 'Command centre'), ('task_force', 'Task-force member'), ('street', 'Street / community staff'), ('grid', 'Grid worker'), ('lab', 'Laboratory'), ('quarantine', 'Quarantine-site manager'), ('hospital', 'Hospital'), ('hotline', 'Hotline operator'), ('supply', 'Supply enterprise'), ('dispatch_120', '120 dispatcher')], max_length=20, verbose_name='role'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("command", "Command centre"),
+                    ("task_force", "Task-force member"),
+                    ("street", "Street / community staff"),
+                    ("grid", "Grid worker"),
+                    ("lab", "Laboratory"),
+                    ("quarantine", "Quarantine-site manager"),
+                    ("hospital", "Hospital"),
+                    ("hotline", "Hotline operator"),
+                    ("supply", "Supply enterprise"),
+                    ("dispatch_120", "120 dispatcher"),
+                ],
+                max_length=20,
+                verbose_name="role",
+            ),
         ),
     ]
