@@ -309,7 +309,7 @@ def test_a_reader_sees_only_the_sections_their_role_may_see(personas, city, peop
     assert "contacts" in second.sections
     hospital = personas["hospital"]
     view = issues.issue_view(hospital, issues.issue_for(hospital, second.pk))
-    assert view.sections == {"cases"}
+    assert view.sections == {"cases", "care"}
     assert {c.figure for c in view.since_first} == {"confirmed", "confirmed~change"} | {
         "confirmed_new"
     }

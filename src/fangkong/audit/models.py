@@ -154,6 +154,13 @@ ACTION_LABELS = {
     "care.request_accepted": _("Medical request accepted"),
     "care.request_completed": _("Medical request completed"),
     "care.request_cancelled": _("Medical request cancelled"),
+    "care.vehicle_registered": _("120 vehicle registered"),
+    "care.dispatch_transferred": _("Emergency taken over from 110"),
+    "care.dispatch_assigned": _("120 vehicle assigned"),
+    "care.dispatch_picked_up": _("120 patient picked up"),
+    "care.dispatch_arrived": _("120 arrived at the hospital"),
+    "care.dispatch_handed_over": _("120 patient handed over"),
+    "care.incident_recorded": _("First-diagnosis incident recorded and escalated"),
     "tube.opened": _("Tube opened"),
     "tube.member_added": _("Person sampled into a tube"),
     "tube.sealed": _("Tube sealed"),
@@ -284,6 +291,8 @@ OBJECT_FIELD_LABELS = {
     ("care.facility", "staff"): _("facility staff"),
     ("care.facility", "kind"): _("kind of facility"),
     ("care.facility", "capabilities"): _("what it can treat"),
+    ("care.dispatch", "stage"): _("stage of the 120 dispatch"),
+    ("care.incident", "kind"): _("kind of incident"),
 }
 
 

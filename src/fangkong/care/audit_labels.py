@@ -3,7 +3,7 @@
 
 from fangkong.audit.labels import usernames_reading
 from fangkong.care.facilities.services import FACILITY_STATES
-from fangkong.care.models import Capability, FacilityKind, RequestStatus
+from fangkong.care.models import Capability, FacilityKind, IncidentKind, RequestStatus, Stage
 from fangkong.core.words import listing
 
 
@@ -21,4 +21,6 @@ VALUES = {
     ("care.facility", "staff"): usernames_reading,
     ("care.facility", "capabilities"): capabilities_reading,
     ("care.carerequest", "status"): RequestStatus,
+    ("care.dispatch", "stage"): Stage,
+    ("care.incident", "kind"): IncidentKind,
 }

@@ -12,7 +12,7 @@ from fangkong.care.admission.models import Incident
 from fangkong.care.facilities.selectors import is_facility_staff
 from fangkong.care.models import CareRequest, RequestStatus
 from fangkong.care.requests.selectors import requests_for_user
-from fangkong.core.access import Cap, require, scoped
+from fangkong.core.access import Cap, key_filter, require, scoped
 
 OPEN = (RequestStatus.REQUESTED, RequestStatus.ROUTED, RequestStatus.ACCEPTED)
 
@@ -72,3 +72,20 @@ def incident_counts(user: Any, since: dt.datetime) -> dict[str, int]:
         recent=Count("pk", filter=Q(happened_at__gte=since)),
         flagged=Count("pk", filter=Q(flagged=True)),
     )
+
+
+def care_figures(key: str, at: dt.datetime, since: dt.datetime) -> dict[str, int]:
+    """The command centre's figures of medical care under the division `key` (two queries):
+    requests raised in (since, at], those open (raised by `at`, as they stand now) and of them
+    late at `at`, incidents in (since, at] (flagged: "no test result" given) and in all."""
+    requests = CareRequest.objects.filter(key_filter(key)).aggregate(
+        raised=Count("pk", filter=Q(raised_at__gt=since, raised_at__lte=at)),
+        open=Count("pk", filter=Q(status__in=OPEN, raised_at__lte=at)),
+        late=Count("pk", filter=Q(status__in=OPEN, raised_at__lte=at, due_at__lt=at)),
+    )
+    incidents = Incident.objects.filter(key_filter(key), happened_at__lte=at).aggregate(
+        incidents=Count("pk", filter=Q(happened_at__gt=since)),
+        incidents_flagged=Count("pk", filter=Q(happened_at__gt=since, flagged=True)),
+        incidents_all=Count("pk"),
+    )
+    return {**requests, **incidents}
