@@ -18,7 +18,7 @@ from fangkong.audit.models import Event
 from fangkong.core.bulk import analyze, copy_rows, reset_sequence
 from fangkong.demo import data
 from fangkong.demo.accounts import DEMO_USERNAMES, demo_accounts_create
-from fangkong.demo.care import facilities_write
+from fangkong.demo.care import dispatch_write, facilities_write
 from fangkong.demo.clock import Clock
 from fangkong.demo.labs import labs_write
 from fangkong.demo.outbreak import Checkins, checkins_write, outbreak_write
@@ -225,6 +225,11 @@ def demo_generate(
         )
         facilities_write(
             actor=User.objects.get(username="command"), staff=User.objects.get(username="hospital")
+        )
+        dispatch_write(
+            actor=User.objects.get(username="command"),
+            dispatcher=User.objects.get(username="dispatcher"),
+            hospital=User.objects.get(username="hospital"),
         )
         if scans is not None:
             if progress:
