@@ -12,10 +12,12 @@ from django.http import Http404
 from django.urls import reverse
 
 from fangkong.audit.models import Event
-from fangkong.care.admission import selectors as board, services as admission
+from fangkong.care.admission import selectors as board
+from fangkong.care.admission import services as admission
 from fangkong.care.admission.forms import RefuseForm
 from fangkong.care.admission.models import Incident, IncidentKind
-from fangkong.care.dispatch import selectors as queue, services as dispatch
+from fangkong.care.dispatch import selectors as queue
+from fangkong.care.dispatch import services as dispatch
 from fangkong.care.dispatch.models import Stage
 from fangkong.care.facilities import services as facility_services
 from fangkong.care.models import Channel, RequestStatus
