@@ -9,9 +9,10 @@ from tests import factories as f
 from tests.browser.conftest import TIMEOUT_MS, log_in
 from tests.care.conftest import in_state, make_facilities
 
+from fangkong.care.admission.models import Incident
 from fangkong.care.dispatch.services import vehicle_register
 from fangkong.care.facilities.services import facility_staff_set
-from fangkong.care.models import CareRequest, Incident
+from fangkong.care.models import CareRequest
 from fangkong.core.roles import Role
 from fangkong.places.models import Level
 

@@ -2,8 +2,10 @@
 `fangkong.audit.labels`)."""
 
 from fangkong.audit.labels import usernames_reading
+from fangkong.care.admission.models import IncidentKind
+from fangkong.care.dispatch.models import Stage
 from fangkong.care.facilities.services import FACILITY_STATES
-from fangkong.care.models import Capability, FacilityKind, IncidentKind, RequestStatus, Stage
+from fangkong.care.models import Capability, FacilityKind, RequestStatus
 from fangkong.core.words import listing
 
 

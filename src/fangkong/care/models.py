@@ -169,8 +169,3 @@ class CareRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} #{self.pk}"
-
-
-# 120 linkage and the hospital side (issue 17, items 4 and 5): their own subpackages.
-from fangkong.care.admission.models import Incident, IncidentKind, RefusalReason  # noqa: E402, F401
-from fangkong.care.dispatch.models import Dispatch, Source, Stage, Vehicle  # noqa: E402, F401

@@ -8,8 +8,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.care.models import CareRequest, Facility
-
 
 class IncidentKind(models.TextChoices):
     REFUSED = "refused", _("Refused the patient")
@@ -30,10 +28,16 @@ class Incident(models.Model):
     """A first-diagnosis-responsibility incident: who, which request, why, when."""
 
     request = models.ForeignKey(
-        CareRequest, on_delete=models.PROTECT, related_name="incidents", verbose_name=_("request")
+        "care.CareRequest",
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        verbose_name=_("request"),
     )
     facility = models.ForeignKey(
-        Facility, on_delete=models.PROTECT, related_name="incidents", verbose_name=_("facility")
+        "care.Facility",
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        verbose_name=_("facility"),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=IncidentKind.choices)
     reason = models.CharField(_("reason"), max_length=16, choices=RefusalReason.choices, blank=True)

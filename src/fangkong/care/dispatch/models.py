@@ -7,14 +7,15 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.care.models import CareRequest, Facility
-
 
 class Vehicle(models.Model):
     """An ambulance of a 120 dispatch centre."""
 
     centre = models.ForeignKey(
-        Facility, verbose_name=_("120 centre"), on_delete=models.PROTECT, related_name="vehicles"
+        "care.Facility",
+        verbose_name=_("120 centre"),
+        on_delete=models.PROTECT,
+        related_name="vehicles",
     )
     plate = models.CharField(_("number plate"), max_length=16, unique=True)
     call_sign = models.CharField(_("call sign"), max_length=32, blank=True)
@@ -48,7 +49,10 @@ class Dispatch(models.Model):
     """The 120 side of one request; the four steps, each dated twice."""
 
     request = models.OneToOneField(
-        CareRequest, on_delete=models.PROTECT, related_name="dispatch", verbose_name=_("request")
+        "care.CareRequest",
+        on_delete=models.PROTECT,
+        related_name="dispatch",
+        verbose_name=_("request"),
     )
     source = models.CharField(_("came from"), max_length=8, choices=Source.choices)
     ref_110 = models.CharField(_("110 reference number"), max_length=32, blank=True)
