@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from fangkong.audit.models import Event
 from fangkong.care.admission import selectors as board
@@ -22,6 +23,7 @@ from fangkong.care.dispatch.models import Stage
 from fangkong.care.facilities import services as facility_services
 from fangkong.care.models import Channel, RequestStatus
 from fangkong.care.requests import selectors, services
+from fangkong.command import report
 from fangkong.policy.accessor import current
 from tests.care.conftest import in_state
 
@@ -196,8 +198,6 @@ def test_dialysis_is_due_the_same_day(personas, city, facilities):
     item = services.request_raise(
         actor=personas["grid"], person=in_state(city, "none"), type="dialysis", channel="grid"
     )
-    from django.utils import timezone
-
     local = timezone.localtime(item.due_at)
     assert (local.hour, local.minute) == (0, 0)
     assert local.date() == timezone.localtime(item.raised_at).date() + dt.timedelta(days=1)
@@ -236,3 +236,16 @@ def test_pages_and_api(login, client, personas, city, facilities, staffed):
     tf = login(personas["task_force"])
     data = tf.get("/api/care/board?late=true").json()
     assert data["open"] == 1 and data["late"] == 0
+
+
+def test_the_daily_report_tells_care_in_both_languages(personas, city, staffed):
+    item = emergency(personas, city)
+    admission.admission_refuse(actor=personas["hospital"], request=item, reason="no_bed")
+    now = timezone.now() + dt.timedelta(minutes=1)
+    figures = board.care_figures(city.city.key, now, now - dt.timedelta(days=1))
+    assert figures["raised"] == figures["open"] == figures["incidents"] == 1
+    with translation.override("zh-hans"):
+        text = report._care_text(figures)
+    assert text.startswith("就医保障：") and "首诊负责制事件" in text and " " not in text
+    with translation.override("en"):
+        assert "1 first-diagnosis incident" in report._care_text(figures)
