@@ -176,6 +176,21 @@ def board_p95(user, reads: int, count: int) -> None:  # type: ignore[no-untyped-
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     assert client.get("/care/board/").status_code == 200  # records the missed SLAs
+    if os.environ.get("CARE_BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        with cProfile.Profile() as prof:
+            client.get("/care/board/")
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+        from django.db import connection, reset_queries
+        from django.test.utils import CaptureQueriesContext
+
+        reset_queries()
+        with CaptureQueriesContext(connection) as ctx:
+            client.get("/care/board/")
+        for q in ctx.captured_queries:
+            print(q["time"], q["sql"][:300])
     seconds = []
     for _ in range(reads):
         started = time.perf_counter()

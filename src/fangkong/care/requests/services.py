@@ -106,6 +106,7 @@ def _route(requests: Sequence[Any], now: dt.datetime) -> list[tuple[Routed, Any]
         sites_in_service(),
     )
     clocks = {t: policy.rules.care.clock_for(t) for t in {r.type for r in requests}}
+    dues: dict[tuple[dt.datetime, str], dt.datetime] = {}  # requests raised together share one
     out = []
     for request, state, routed in zip(requests, states, decisions, strict=True):
         request.control_state, request.state_basis = state.state, state.basis
@@ -118,7 +119,11 @@ def _route(requests: Sequence[Any], now: dt.datetime) -> list[tuple[Routed, Any]
         request.profile_code = policy.profile.code
         request.profile_version = policy.profile.version
         request.routed_at = now
-        request.due_at = due_by(request.raised_at, clocks[request.type])
+        when = (request.raised_at, request.type)
+        due = dues.get(when)
+        if due is None:
+            due = dues[when] = due_by(request.raised_at, clocks[request.type])
+        request.due_at = due
         request.status = RequestStatus.ROUTED if routed.facility_id else RequestStatus.REQUESTED
         out.append((routed, state))
     return out
