@@ -12,7 +12,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,20 +104,18 @@ def admission_refuse(
 
 def incidents_sweep(*, now: dt.datetime | None = None) -> int:
     """Record an incident for every request routed to a facility that has not confirmed
-    admission by its SLA clock (`due_at`, strictly before `now`); returns how many were new."""
+    admission by its SLA clock (`due_at`, strictly before `now`); returns how many were new.
+    One missed-SLA incident per request: routed again elsewhere and missed again, the first
+    stands (the command centre has it already)."""
     now = now or timezone.now()
     missed = (
         CareRequest.objects.filter(
             status=RequestStatus.ROUTED, facility__isnull=False, due_at__lt=now
         )
-        .filter(
-            ~Exists(
-                Incident.objects.filter(
-                    request=OuterRef("pk"),
-                    facility=OuterRef("facility"),
-                    kind=IncidentKind.NOT_CONFIRMED,
-                )
-            )
+        # NOT IN (one hashed subquery) rather than a correlated NOT EXISTS per request: read
+        # on every board view, it must stay cheap with thousands of requests and incidents.
+        .exclude(
+            pk__in=Incident.objects.filter(kind=IncidentKind.NOT_CONFIRMED).values("request_id")
         )
         .values_list("pk", "facility_id", "due_at", "division_key", "person_id")
     )
