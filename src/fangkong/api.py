@@ -15,6 +15,8 @@ from ninja.security import HttpBearer, django_auth
 
 from fangkong.accounts import api as accounts_api
 from fangkong.accounts.services import token_for_raw
+from fangkong.care.admission import api as care_admission_api
+from fangkong.care.dispatch import api as care_dispatch_api
 from fangkong.care.facilities import api as care_facilities_api
 from fangkong.care.lines import api as care_lines_api
 from fangkong.care.medicine import api as care_medicine_api
@@ -194,6 +196,8 @@ ROUTERS = [
     ("/", care_plans_api.router),
     ("/", care_medicine_api.router),
     ("/", care_lines_api.router),
+    ("/", care_dispatch_api.router),
+    ("/", care_admission_api.router),
     ("/command", command_api.router),
     ("/", situation_api.router),
 ]

@@ -309,14 +309,14 @@ def test_a_reader_sees_only_the_sections_their_role_may_see(personas, city, peop
     assert "contacts" in second.sections
     hospital = personas["hospital"]
     view = issues.issue_view(hospital, issues.issue_for(hospital, second.pk))
-    assert view.sections == {"cases"}
+    assert view.sections == {"cases", "care"}
     assert {c.figure for c in view.since_first} == {"confirmed", "confirmed~change"} | {
         "confirmed_new"
     }
     assert {line.key for line in view.headline} == {"confirmed", "asymptomatic", "transferred"}
-    assert len(view.paragraphs) == 1
+    assert len(view.paragraphs) == 2  # the cases, and medical care (the hospital's too)
     body = bearer_client(hospital).get(f"/api/command/report/issues/{second.pk}").json()
-    assert all(len(t["paragraphs"]) == 1 for t in body["text"].values())
+    assert all(len(t["paragraphs"]) == 2 for t in body["text"].values())
     assert {c["figure"] for c in body["changes_since_first"]} == {
         "confirmed",
         "confirmed~change",

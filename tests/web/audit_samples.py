@@ -370,6 +370,16 @@ def _samples(site_id: int) -> list[Sample]:
         Sample("care.line_added", "care.directline"),
         Sample("care.line_changed", "care.directline"),
         Sample("care.line_removed", "care.directline"),
+        Sample("care.vehicle_registered", "care.vehicle"),
+        Sample("care.dispatch_transferred", "care.dispatch", "stage", "", "queued"),
+        Sample("care.dispatch_assigned", "care.dispatch", "stage", "queued", "assigned"),
+        Sample("care.dispatch_picked_up", "care.dispatch", "stage", "assigned", "picked_up"),
+        Sample("care.dispatch_arrived", "care.dispatch", "stage", "picked_up", "arrived"),
+        Sample("care.dispatch_handed_over", "care.dispatch", "stage", "arrived", "handed_over"),
+        Sample("care.incident_recorded", "care.incident", "kind", "", "refused", reason="无床位"),
+        Sample(
+            "care.incident_recorded", "care.incident", "kind", "", "not_confirmed", actor="system"
+        ),
         Sample("site.created", "lab.samplingsite"),
         Sample("tube.opened", "lab.tube", "status", "", TubeStatus.COLLECTED),
         Sample("tube.member_added", "lab.tube"),

@@ -4,8 +4,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from fangkong.care.models import Channel
+from fangkong.care.requests.services import request_raise
 from fangkong.people.models import KeyPerson
 from tests import factories as f
+from tests.care.conftest import make_facilities
 
 
 def _grow(city, n):
@@ -46,3 +49,31 @@ def test_query_counts_are_pinned_and_flat(login, personas, people, city, setting
     assert small == large
     for (name, _params), n in large.items():
         assert n == PINNED[name], (name, n)
+
+
+# session, user, jurisdiction; the sweep of missed SLAs (1: nothing to record), the facilities
+# of the filter, the page of rows with persons and facilities, the open and late counts
+BOARD = 3 + 4
+
+
+def test_the_care_board_query_count_is_pinned_and_flat(login, personas, city, settings):
+    settings.PAGE_SIZE = 50
+    make_facilities(personas["command"], city)
+    client = login(personas["task_force"])
+
+    def raise_some(n):
+        unit = city.w[f.Level.UNIT]
+        for i in range(n):
+            request_raise(
+                actor=personas["grid"],
+                person=f.resident(unit, f"病人{i}"),
+                type=("emergency", "dialysis", "medicine")[i % 3],
+                channel=Channel.GRID,
+            )
+
+    raise_some(3)
+    small = _count(client, reverse("care:board"), {"late": "on", "type": "emergency"})
+    plain_small = _count(client, reverse("care:board"))
+    raise_some(30)
+    assert _count(client, reverse("care:board"), {"late": "on", "type": "emergency"}) == small
+    assert _count(client, reverse("care:board")) == plain_small == small == BOARD

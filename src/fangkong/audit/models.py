@@ -172,6 +172,13 @@ ACTION_LABELS = {
     "care.line_added": _("Direct line added"),
     "care.line_changed": _("Direct line changed"),
     "care.line_removed": _("Direct line removed"),
+    "care.vehicle_registered": _("120 vehicle registered"),
+    "care.dispatch_transferred": _("Emergency taken over from 110"),
+    "care.dispatch_assigned": _("120 vehicle assigned"),
+    "care.dispatch_picked_up": _("120 patient picked up"),
+    "care.dispatch_arrived": _("120 arrived at the hospital"),
+    "care.dispatch_handed_over": _("120 patient handed over"),
+    "care.incident_recorded": _("First-diagnosis incident recorded and escalated"),
     "tube.opened": _("Tube opened"),
     "tube.member_added": _("Person sampled into a tube"),
     "tube.sealed": _("Tube sealed"),
@@ -320,6 +327,8 @@ OBJECT_FIELD_LABELS = {
     ("care.standingneed", "every_days"): _("every (days)"),
     ("care.standingneed", "starts_on"): _("first day"),
     ("care.medicinecourse", "runs_out_on"): _("runs out on"),
+    ("care.dispatch", "stage"): _("stage of the 120 dispatch"),
+    ("care.incident", "kind"): _("kind of incident"),
 }
 
 

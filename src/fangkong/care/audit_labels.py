@@ -2,6 +2,8 @@
 `fangkong.audit.labels`)."""
 
 from fangkong.audit.labels import usernames_reading
+from fangkong.care.admission.models import IncidentKind
+from fangkong.care.dispatch.models import Stage
 from fangkong.care.facilities.services import FACILITY_STATES
 from fangkong.care.models import (
     WEEKDAYS,
@@ -43,4 +45,6 @@ VALUES = {
     ("care.standingneed", "repeat"): Repeat,
     ("care.standingneed", "weekdays"): weekdays_reading,
     ("care.medicineorder", "status"): OrderStatus,
+    ("care.dispatch", "stage"): Stage,
+    ("care.incident", "kind"): IncidentKind,
 }

@@ -1,5 +1,7 @@
 """The care app's one URL module (namespace "care")."""
 
+from fangkong.care.admission import urls as admission_urls
+from fangkong.care.dispatch import urls as dispatch_urls
 from fangkong.care.facilities import urls as facilities_urls
 from fangkong.care.lines import urls as lines_urls
 from fangkong.care.medicine import urls as medicine_urls
@@ -15,4 +17,6 @@ urlpatterns = [
     *plans_urls.urlpatterns,
     *medicine_urls.urlpatterns,
     *lines_urls.urlpatterns,
+    *dispatch_urls.urlpatterns,
+    *admission_urls.urlpatterns,
 ]

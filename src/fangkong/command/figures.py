@@ -33,6 +33,7 @@ from django.db.models.lookups import Exact, IsNull
 from django.utils import timezone
 
 from fangkong.audit.models import Event
+from fangkong.care.admission.selectors import care_figures
 from fangkong.command import tallied
 from fangkong.command.asof import Tracked, grouped_at, spellings, value_at
 from fangkong.command.places import Node, children_of, map_places
@@ -95,6 +96,7 @@ class Situation:
     rounds: list[RoundFigure]
     zones: ZoneFigures | None
     stray: Area | None = None
+    care: dict[str, int] | None = None  # medical requests and incidents (care.admission)
 
     @property
     def rows(self) -> list[Area]:
@@ -108,6 +110,7 @@ SECTION_CAPS = {
     "testing": Cap.COVERAGE_VIEW,
     "zones": Cap.ZONES_VIEW,
     "supplies": Cap.SUPPLIES_VIEW,
+    "care": Cap.CARE_VIEW,
 }
 
 
@@ -186,6 +189,7 @@ def situation(
         rounds=rounds,
         zones=zones,
         stray=stray,
+        care=care_figures(node.key, at, since) if "care" in sections else None,
     )
 
 

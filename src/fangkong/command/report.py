@@ -133,6 +133,8 @@ def sectioned_paragraphs(report: Report) -> list[tuple[str, str]]:
         out.append(("zones", _zones_text(s)))
     if "testing" in s.sections:
         out.append(("testing", _testing_text(s)))
+    if s.care is not None:
+        out.append(("care", _care_text(s.care)))
     return [(section, text) for section, text in out if text]
 
 
@@ -426,6 +428,37 @@ def _zones_text(s: Situation) -> str:
         for lv in levels
     )
     return _("Zones in force: %(list)s.") % {"list": listed}
+
+
+def _care_text(care: dict[str, int]) -> str:
+    """Medical care (issue 17): requests raised, open and late; first-diagnosis incidents."""
+    requests = _(
+        "Medical care: %(raised)s in the 24 hours before; %(open)s still open, of which "
+        "%(late)s past their time limit."
+    ) % {
+        "raised": _n(
+            npgettext(
+                "daily report", "%(n)s request raised", "%(n)s requests raised", care["raised"]
+            ),
+            care["raised"],
+        ),
+        "open": care["open"],
+        "late": care["late"],
+    }
+    if not care["incidents"]:
+        return _sentences(requests, _("No patient was refused or left unconfirmed."))
+    incidents = _n(
+        npgettext(
+            "daily report",
+            "%(n)s first-diagnosis incident (a refusal or no confirmation in time) was "
+            "escalated to the command centre.",
+            "%(n)s first-diagnosis incidents (refusals or no confirmation in time) were "
+            "escalated to the command centre.",
+            care["incidents"],
+        ),
+        care["incidents"],
+    )
+    return _sentences(requests, incidents)
 
 
 def _testing_text(s: Situation) -> str:

@@ -16,6 +16,7 @@ class Role(models.TextChoices):
     HOSPITAL = "hospital", _("Hospital")
     HOTLINE = "hotline", _("Hotline operator")
     SUPPLY = "supply", _("Supply enterprise")
+    DISPATCH_120 = "dispatch_120", _("120 dispatcher")
 
 
 class Cap(StrEnum):
@@ -62,6 +63,7 @@ class Cap(StrEnum):
     CARE_VIEW = "care.view"  # medical care: facilities, the routing table, requests
     CARE_REQUEST = "care.request"  # raise a medical request for a person of the jurisdiction
     CARE_MANAGE = "care.manage"  # the medical task force: register facilities, route requests
+    CARE_DISPATCH = "care.dispatch"  # a 120 centre's dispatcher: its queue, vehicles, 110 transfers
 
 
 _REGISTRY_READ = {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW}
@@ -160,6 +162,11 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
         }
     ),
     Role.SUPPLY: frozenset({Cap.SUPPLIES_VIEW, Cap.SUPPLY_ENTERPRISE}),
+    # A 120 dispatch centre's dispatcher works the queue of the centres it staffs (and takes
+    # over 110's emergencies for people of its jurisdiction).
+    Role.DISPATCH_120: frozenset(
+        {Cap.POLICY_VIEW, Cap.CARE_VIEW, Cap.CARE_REQUEST, Cap.CARE_DISPATCH}
+    ),
 }
 
 

@@ -116,6 +116,14 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
         "Hotline operator, whole city",
     ),
     DemoAccount(
+        "dispatcher",
+        Role.DISPATCH_120,
+        "city",
+        "120调度员 郑调度",
+        "120急救指挥中心调度员，全市",
+        "120 dispatcher, whole city",
+    ),
+    DemoAccount(
         "supply",
         Role.SUPPLY,
         "city",

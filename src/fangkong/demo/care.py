@@ -8,11 +8,16 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
+from fangkong.care.admission.services import admission_confirm, admission_refuse, incidents_sweep
+from fangkong.care.dispatch.services import vehicle_register
 from fangkong.care.facilities.services import facility_register, facility_staff_set
 from fangkong.care.lines.services import line_save
 from fangkong.care.medicine.services import course_save
-from fangkong.care.models import Facility
+from fangkong.care.models import Channel, Facility
 from fangkong.care.plans.services import need_save, plan_save
+from fangkong.care.requests.services import request_raise
 from fangkong.demo import data
 from fangkong.people.models import Resident
 from fangkong.places.models import Division, Level
@@ -156,3 +161,50 @@ DEMO_PLANS = [
      ("medicine", "every", "", 30, "XC-PHARMACY", "胰岛素笔芯 30 支")),
 ]  # fmt: skip
 INSULIN_LEFT = 2  # units on hand on the as-of day: runs out in two days
+DISPATCH_CENTRE = "XC-120"
+# plate, call sign: the 120 centre's ambulances
+DEMO_VEHICLES = [("豫K·120A1", "急救1号"), ("豫K·120A2", "急救2号"), ("豫K·120B1", "负压3号")]
+# request type, hours ago the need arose, what the facility does: the demo's open and late
+# requests and one incident (a refusal citing a missing test result, flagged)
+DEMO_REQUESTS: list[tuple[str, int, str]] = [
+    ("emergency", 0, ""),
+    ("emergency", 2, "refuse"),
+    ("dialysis", 1, "accept"),
+    ("medicine", 3, ""),
+    ("fever", 5, ""),
+    ("delivery", 0, ""),
+]
+REFUSAL_TEXT = "无48小时核酸阴性证明，请先做核酸"
+
+
+def dispatch_write(*, actor: Any, dispatcher: Any, hospital: Any) -> int:
+    """Put the demo dispatcher on the 120 centre, register its ambulances, and raise a few
+    requests (open, late, one admitted, one refused: an incident); returns requests raised."""
+    centre = Facility.objects.get(code=DISPATCH_CENTRE)
+    facility_staff_set(actor=actor, facility=centre, usernames=[dispatcher.username])
+    for plate, call_sign in DEMO_VEHICLES:
+        vehicle_register(actor=dispatcher, centre=centre, plate=plate, call_sign=call_sign)
+    people = list(Resident.objects.order_by("pk")[: len(DEMO_REQUESTS)])
+    now = timezone.now()
+    for person, (kind, hours, then) in zip(people, DEMO_REQUESTS, strict=False):
+        made = request_raise(
+            actor=actor,
+            person=person,
+            type=kind,
+            channel=Channel.TASK_FORCE,
+            raised_at=now - dt.timedelta(hours=hours),
+        )
+        facility = made.facility
+        if facility is None or not then:
+            continue
+        staff = list(facility.staff.values_list("username", flat=True))
+        if hospital.username not in staff:  # the demo hospital account answers for it
+            facility_staff_set(
+                actor=actor, facility=facility, usernames=[*staff, hospital.username]
+            )
+        if then == "accept":
+            admission_confirm(actor=hospital, request=made)
+        else:
+            admission_refuse(actor=hospital, request=made, reason="other", reason_text=REFUSAL_TEXT)
+    incidents_sweep()
+    return len(people)

@@ -18,7 +18,7 @@ from fangkong.audit.models import Event
 from fangkong.core.bulk import analyze, copy_rows, reset_sequence
 from fangkong.demo import data
 from fangkong.demo.accounts import DEMO_USERNAMES, demo_accounts_create
-from fangkong.demo.care import facilities_write, lines_write, plans_write
+from fangkong.demo.care import dispatch_write, facilities_write, lines_write, plans_write
 from fangkong.demo.clock import Clock
 from fangkong.demo.labs import labs_write
 from fangkong.demo.outbreak import Checkins, checkins_write, outbreak_write
@@ -231,6 +231,11 @@ def demo_generate(
         )
         lines_write(actor=User.objects.get(username="street"))
         plans_write(actor=User.objects.get(username="grid"), as_of=clock.as_of)
+        dispatch_write(
+            actor=User.objects.get(username="command"),
+            dispatcher=User.objects.get(username="dispatcher"),
+            hospital=User.objects.get(username="hospital"),
+        )
         if scans is not None:
             if progress:
                 progress(_("Writing the outbreak: cases, contacts and health codes…"))

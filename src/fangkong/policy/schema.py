@@ -701,6 +701,49 @@ XUCHANG_CARE_ROUTES: tuple[CareRoute, ...] = (
 )
 
 
+class CareClock(Strict):
+    """How soon a request of one type must be served (its SLA clock): the board calls it late,
+    and a facility that has not confirmed admission by then is recorded as an incident."""
+
+    model_config = ConfigDict(title=_("SLA clock"))
+
+    request_type: RequestType = Field(title=_("Request type"))
+    minutes: int = Field(
+        default=0,
+        ge=0,
+        le=7 * 24 * 60,
+        title=_("Within (minutes)"),
+        description=_("Minutes from the moment the need arose; 0 with Same day"),
+    )
+    same_day: bool = Field(
+        default=False,
+        title=_("Same day"),
+        description=_("Due by the end of the day the need arose (local time)"),
+    )
+
+    @model_validator(mode="after")
+    def _minutes_or_same_day(self) -> "CareClock":
+        if not self.same_day and not self.minutes:
+            _refuse(
+                "CareClock",
+                [(("minutes",), gettext("Give the minutes, or tick Same day"))],
+            )
+        return self
+
+
+# Emergencies within minutes, dialysis the same day, medicine within a day (issue 17, item 8).
+DEFAULT_CARE_CLOCKS: tuple[CareClock, ...] = (
+    CareClock(request_type="emergency", minutes=30),
+    CareClock(request_type="fever", minutes=120),
+    CareClock(request_type="dialysis", same_day=True),
+    CareClock(request_type="delivery", minutes=60),
+    CareClock(request_type="chemo", same_day=True),
+    CareClock(request_type="medicine", minutes=24 * 60),
+    CareClock(request_type="mental_health", minutes=24 * 60),
+    CareClock(request_type="other", minutes=24 * 60),
+)
+
+
 class CareRouting(Strict):
     """The routing table of medical requests: the first rule that matches routes a request."""
 
@@ -732,6 +775,37 @@ class CareRouting(Strict):
         title=_("Health plans: needs due within (days)"),
         description=_("The community's list of standing needs falling due looks this far ahead"),
     )
+
+    clocks: tuple[CareClock, ...] = Field(
+        default=DEFAULT_CARE_CLOCKS,
+        title=_("SLA clocks"),
+        description=_("How soon each type of request must be served; one clock per type"),
+    )
+
+    @model_validator(mode="after")
+    def _every_clock(self) -> "CareRouting":
+        have = [c.request_type for c in self.clocks]
+        missing = [t for t in REQUEST_TYPES if t not in have]
+        twice = sorted({t for t in have if have.count(t) > 1})
+        problems: list[tuple[Loc, str]] = []
+        if missing:
+            shown = "; ".join(gettext(REQUEST_TYPE_WORDS[t]) for t in missing)
+            problems.append(
+                (("clocks",), gettext("No SLA clock for: %(types)s") % {"types": shown})
+            )
+        if twice:
+            shown = "; ".join(gettext(REQUEST_TYPE_WORDS[t]) for t in twice)
+            problems.append(
+                (("clocks",), gettext("Two SLA clocks for: %(types)s") % {"types": shown})
+            )
+        _refuse("CareRouting", problems)
+        return self
+
+    def clock_for(self, request_type: str) -> CareClock:
+        for clock in self.clocks:
+            if clock.request_type == request_type:
+                return clock
+        raise KeyError(request_type)  # a validated table has one clock per type
 
     @model_validator(mode="after")
     def _no_gap(self) -> "CareRouting":

@@ -80,6 +80,8 @@ MENU = (
     Entry("care:plans", _("Health plans"), Cap.CARE_REQUEST, "care_plans"),
     Entry("care:medicine", _("Medicine delivery"), Cap.CARE_VIEW, "care_medicine"),
     Entry("care:lines", _("Direct lines"), Cap.CARE_VIEW, "care_lines"),
+    Entry("care:board", _("Open and late requests"), Cap.CARE_VIEW, "care_board"),
+    Entry("care:dispatch_queue", _("120 dispatch queue"), Cap.CARE_DISPATCH, "care_dispatch"),
     Entry("policy:profiles", _("Policy profiles"), Cap.POLICY_VIEW, "policy"),
     Entry("audit:events", _("Audit log"), Cap.AUDIT_VIEW, "audit"),
     Entry("account_security", _("Account security"), None, "security"),

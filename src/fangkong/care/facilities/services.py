@@ -207,17 +207,19 @@ def facility_set_active(*, actor: Any, facility: Facility, active: bool, reason:
 def facility_staff_set(
     *, actor: Any, facility: Facility, usernames: Iterable[str]
 ) -> tuple[int, int]:
-    """Make exactly these accounts (with the hospital role) the facility's staff."""
+    """Make exactly these accounts (with the hospital role; a 120 centre: the 120 dispatcher
+    role) the facility's staff."""
     require(actor, Cap.CARE_MANAGE)
     require_facility(actor, facility)
+    role = Role.DISPATCH_120 if facility.kind == FacilityKind.DISPATCH_120 else Role.HOSPITAL
 
     def hospital_accounts_only(users: list[User], wanted: list[str]) -> None:
-        other_roles = sorted(u.username for u in users if u.role != Role.HOSPITAL)
+        other_roles = sorted(u.username for u in users if u.role != role)
         if other_roles:
             raise field_error(
                 "staff",
-                _("Only accounts with the hospital role can be a facility's staff: %(names)s")
-                % {"names": ", ".join(other_roles)},
+                _("Only accounts with the role %(role)s can be this facility's staff: %(names)s")
+                % {"role": role.label, "names": ", ".join(other_roles)},
             )
 
     return staff_set(

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("care", "0001_initial"),
+        ("care", "0002_dispatch"),
         ("people", "0003_search_indexes"),
         ("places", "0002_outline"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

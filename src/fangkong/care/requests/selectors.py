@@ -14,6 +14,7 @@ from fangkong.care.facilities.selectors import is_facility_staff
 from fangkong.care.models import CareRequest, ControlState, FacilityKind, RequestType
 from fangkong.care.routing.engine import NAMED, NO_FACILITY, PLANNED
 from fangkong.core.access import Cap, require, scoped
+from fangkong.core.roles import Role
 from fangkong.healthcode.models import Colour
 from fangkong.places.models import Level
 from fangkong.policy.accessor import at
@@ -23,6 +24,9 @@ def requests_for_user(user: Any) -> QuerySet[CareRequest]:
     require(user, Cap.CARE_VIEW)
     if is_facility_staff(user):
         return CareRequest.objects.filter(facility__staff=user)
+    if getattr(user, "role", "") == Role.DISPATCH_120 and not user.is_superuser:
+        # A 120 dispatcher: the requests by 120 of its jurisdiction (its queue), no others.
+        return scoped(CareRequest.objects.filter(via_120=True), user)
     return scoped(CareRequest.objects.all(), user)
 
 

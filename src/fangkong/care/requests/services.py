@@ -14,7 +14,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,10 +23,10 @@ from fangkong.care.facilities.selectors import is_facility_staff
 from fangkong.care.models import CareRequest, Channel, Facility, RequestStatus, RequestType
 from fangkong.care.requests.selectors import request_visible
 from fangkong.care.requests.state import states_of
-from fangkong.care.routing.engine import NAMED, PLANNED, Routed, route_all
+from fangkong.care.routing.engine import NAMED, PLANNED, Routed, due_by, route_all
 from fangkong.care.routing.selectors import in_force, sites_in_service
 from fangkong.core.access import Cap, can, require, scoped
-from fangkong.core.bulk import chunks
+from fangkong.core.bulk import update_rows
 from fangkong.core.dates import check_happened
 from fangkong.core.db import in_ids
 from fangkong.core.errors import field_error
@@ -42,6 +41,24 @@ MOVES: dict[str, tuple[str, ...]] = {
     RequestStatus.ROUTED: (RequestStatus.ACCEPTED, RequestStatus.CANCELLED),
     RequestStatus.ACCEPTED: (RequestStatus.COMPLETED, RequestStatus.CANCELLED),
 }
+
+# What routing writes on a request, in the order of the batch's columns.
+ROUTED_FIELDS = (
+    "control_state",
+    "state_basis",
+    "status",
+    "destination",
+    "facility",
+    "facility_match",
+    "via_120",
+    "closed_loop",
+    "sla_minutes",
+    "due_at",
+    "rule_number",
+    "profile_code",
+    "profile_version",
+    "routed_at",
+)
 
 CHANNEL_OF_ROLE: dict[str, str] = {
     Role.GRID: Channel.GRID,
@@ -88,6 +105,8 @@ def _route(requests: Sequence[Any], now: dt.datetime) -> list[tuple[Routed, Any]
         [r.division_key for r in requests],
         sites_in_service(),
     )
+    clocks = {t: policy.rules.care.clock_for(t) for t in {r.type for r in requests}}
+    dues: dict[tuple[dt.datetime, str], dt.datetime] = {}  # requests raised together share one
     out = []
     for request, state, routed in zip(requests, states, decisions, strict=True):
         request.control_state, request.state_basis = state.state, state.basis
@@ -100,7 +119,11 @@ def _route(requests: Sequence[Any], now: dt.datetime) -> list[tuple[Routed, Any]
         request.profile_code = policy.profile.code
         request.profile_version = policy.profile.version
         request.routed_at = now
-        request.due_at = request.raised_at + dt.timedelta(minutes=routed.sla_minutes)
+        when = (request.raised_at, request.type)
+        due = dues.get(when)
+        if due is None:
+            due = dues[when] = due_by(request.raised_at, clocks[request.type])
+        request.due_at = due
         request.status = RequestStatus.ROUTED if routed.facility_id else RequestStatus.REQUESTED
         out.append((routed, state))
     return out
@@ -222,30 +245,31 @@ def requests_route(*, actor: Any, ids: Sequence[int]) -> int:
             return 0
         before = {r.pk: r.status for r in requests}
         decided = _route(requests, now)
-        policy_code, version = requests[0].profile_code, requests[0].profile_version
-        # Few distinct decisions (kind × nearest facility × state × basis): one UPDATE each.
-        groups: dict[tuple[Routed, str, str, str], list[int]] = {}
-        for request, (routed, state) in zip(requests, decided, strict=True):
-            key = (routed, state.state, request.status, state.basis)
-            groups.setdefault(key, []).append(request.pk)
-        for (routed, state, status, basis), pks in groups.items():
-            for chunk in chunks(pks):
-                CareRequest.objects.filter(pk__in=in_ids(chunk)).update(
-                    control_state=state,
-                    state_basis=basis,
-                    status=status,
-                    destination=routed.destination,
-                    facility_id=routed.facility_id,
-                    facility_match=routed.match,
-                    via_120=routed.via_120,
-                    closed_loop=routed.closed_loop,
-                    sla_minutes=routed.sla_minutes,
-                    due_at=F("raised_at") + dt.timedelta(minutes=routed.sla_minutes),
-                    rule_number=routed.rule_number,
-                    profile_code=policy_code,
-                    profile_version=version,
-                    routed_at=now,
+        # One columnar UPDATE of every routed row (an array per column on PostgreSQL).
+        update_rows(
+            CareRequest,
+            ROUTED_FIELDS,
+            [
+                (
+                    r.pk,
+                    state.state,
+                    state.basis,
+                    r.status,
+                    routed.destination,
+                    routed.facility_id,
+                    routed.match,
+                    routed.via_120,
+                    routed.closed_loop,
+                    routed.sla_minutes,
+                    r.due_at,
+                    routed.rule_number,
+                    r.profile_code,
+                    r.profile_version,
+                    now,
                 )
+                for r, (routed, state) in zip(requests, decided, strict=True)
+            ],
+        )
         actor_id, actor_name = actor_columns(actor)
         events_record_bulk(
             EventRow(

@@ -10,11 +10,14 @@ the lowest code among equals. Decisions are cached by (type, state, home key): a
 10,000 requests makes a few hundred decisions.
 """
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from fangkong.places.models import KEY_LENGTH, Level
-from fangkong.policy.schema import CareRouting
+from fangkong.policy.schema import CareClock, CareRouting
 
 # Deepest first: the levels at which a facility can be "near".
 _DEPTHS = sorted(((n, level) for level, n in KEY_LENGTH.items()), reverse=True)
@@ -106,3 +109,12 @@ def route_all(
             )
         out.append(found)
     return out
+
+
+def due_by(raised_at: dt.datetime, clock: CareClock) -> dt.datetime:
+    """When a request raised at `raised_at` must have been served: `minutes` later, or the end
+    of its (local) day for a same-day clock."""
+    if clock.same_day:
+        day = timezone.localtime(raised_at).date() + dt.timedelta(days=1)
+        return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+    return raised_at + dt.timedelta(minutes=clock.minutes)
