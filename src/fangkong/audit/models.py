@@ -230,6 +230,17 @@ ACTION_LABELS = {
     "pass.issued": _("Supply pass issued"),
     "pass.revoked": _("Supply pass revoked"),
     "signing_key.rotated": _("Pass-signing key rotated"),
+    "receiving_point.registered": _("Receiving point registered"),
+    "receiving_point.changed": _("Receiving point changed"),
+    "product.saved": _("Supply package or item saved"),
+    "order.placed": _("Supply order placed"),
+    "order.cancelled": _("Supply order cancelled"),
+    "batch.assigned": _("Order batch assigned to an enterprise"),
+    "order.accepted": _("Supply order accepted by the enterprise"),
+    "order.dispatched": _("Supply order dispatched"),
+    "order.at_point": _("Supply order at the receiving point"),
+    "order.delivered": _("Supply order delivered to the door"),
+    "order.problem": _("Problem with a supply order"),
 }
 
 FIELD_LABELS = {
@@ -284,6 +295,10 @@ OBJECT_FIELD_LABELS = {
     ("care.facility", "staff"): _("facility staff"),
     ("care.facility", "kind"): _("kind of facility"),
     ("care.facility", "capabilities"): _("what it can treat"),
+    ("supplies.order", "status"): _("order status"),
+    ("supplies.order", "problem"): _("problem"),
+    ("supplies.orderbatch", "enterprise"): _("enterprise"),
+    ("supplies.product", "price"): _("price (yuan)"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from fangkong.audit.labels import usernames_reading
 from fangkong.supplies.models import PassStatus, WhitelistStatus
+from fangkong.supplies.orders.audit_labels import VALUES as ORDER_VALUES
 
 VALUES = {
     ("supplies.enterprise", "status"): WhitelistStatus,
@@ -9,4 +10,5 @@ VALUES = {
     ("supplies.vehicle", "status"): WhitelistStatus,
     ("supplies.enterprise", "staff"): usernames_reading,
     ("supplies.supplypass", "status"): PassStatus,
+    **ORDER_VALUES,
 }
