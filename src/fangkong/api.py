@@ -39,6 +39,7 @@ from fangkong.quarantine.allocation import api as allocation_api
 from fangkong.quarantine.measures import api as measures_api
 from fangkong.quarantine.sites import api as sites_api
 from fangkong.supplies.enterprises import api as enterprises_api
+from fangkong.supplies.orders import api as orders_api
 from fangkong.supplies.passes import api as passes_api
 from fangkong.travel import api as travel_api
 from fangkong.zones import api as zones_api
@@ -183,6 +184,7 @@ ROUTERS = [
     ("/", zones_api.router),
     ("/", enterprises_api.router),
     ("/", passes_api.router),
+    ("/", orders_api.router),
     ("/", care_facilities_api.router),
     ("/", care_routing_api.router),
     ("/", care_requests_api.router),

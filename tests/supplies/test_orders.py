@@ -109,13 +109,6 @@ def test_lateness_starts_the_minute_after_the_deadline(people, point, veg):
     assert Order.objects.filter(selectors.late_q(due + dt.timedelta(minutes=1))).count() == 1
 
 
-@pytest.fixture
-def firm(city, personas):
-    e = make_firm(city.weidu, "许昌惠民超市", "91411002MA44C8XK3A")
-    e.staff.add(personas["supply"])
-    return e
-
-
 def test_order_goes_from_placed_to_the_door_with_an_audited_event_each_step(
     people, personas, point, veg, firm
 ):

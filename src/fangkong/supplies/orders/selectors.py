@@ -110,6 +110,13 @@ def products_for_user(user: Any) -> QuerySet[Product]:
     return Product.objects.order_by("kind", "name")
 
 
+def product_for_user(user: Any, pk: int) -> Product:
+    found = products_for_user(user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
 def compounds_for_user(user: Any) -> QuerySet[Division]:
     """Compounds of the caller's jurisdiction (to register receiving points at)."""
     return scoped(Division.objects.filter(level=Level.COMPOUND), user, "key").order_by("key")
@@ -129,6 +136,7 @@ def orderable_people(user: Any, text: str) -> QuerySet[Resident]:
 class CompoundTotals:
     compound_id: int
     key: str
+    code: str
     name: str
     open: int
     late: int
@@ -144,7 +152,7 @@ def totals_by_compound(user: Any, now: dt.datetime | None = None) -> list[Compou
     rows = (
         orders_for_user(user)
         .order_by()
-        .values("compound_id", "compound__key", "compound__name")
+        .values("compound_id", "compound__key", "compound__code", "compound__name")
         .annotate(
             open=Count("pk", filter=Q(status__in=OPEN)),
             late=Count("pk", filter=late_q(now)),
@@ -164,6 +172,7 @@ def totals_by_compound(user: Any, now: dt.datetime | None = None) -> list[Compou
         CompoundTotals(
             compound_id=r["compound_id"],
             key=r["compound__key"],
+            code=r["compound__code"],
             name=r["compound__name"],
             open=r["open"],
             late=r["late"],

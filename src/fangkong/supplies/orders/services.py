@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ from fangkong.audit.services import (
     event_record,
     events_record_bulk,
 )
-from fangkong.core.access import Cap, can, in_scope, require, scope_key
+from fangkong.core.access import Cap, can, in_scope, require, scoped
 from fangkong.core.dates import check_happened, happened_at
 from fangkong.core.errors import field_error
 from fangkong.core.roles import Role
@@ -454,10 +454,9 @@ def orders_batch(*, actor: Any, at: dt.datetime | None = None) -> BatchResult:
     require(actor, Cap.SUPPLIES_MANAGE)
     when = happened_at(at)
     waiting = (
-        Order.objects.filter(status=OrderStatus.PLACED, batch__isnull=True)
-        .filter(division_key__startswith=scope_key(actor))
+        scoped(Order.objects.filter(status=OrderStatus.PLACED, batch__isnull=True), actor)
         .values("point_id", "compound_id", "division_key")
-        .annotate(n=Count("pk"), keys=Sum("key_person"))
+        .annotate(n=Count("pk"), keys=Count("pk", filter=Q(key_person=True)))
         .order_by("division_key", "point_id")
     )
     groups = [
