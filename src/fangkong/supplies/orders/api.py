@@ -134,7 +134,9 @@ def _batch_out(b: OrderBatch) -> dict[str, Any]:
     response={200: Page[ReceivingPointOut], **ERRORS},
     summary="Receiving points of compounds",
 )
-def point_list(request: HttpRequest, limit: int = Limit, offset: int = Offset) -> dict[str, Any]:
+def supply_point_list(
+    request: HttpRequest, limit: int = Limit, offset: int = Offset
+) -> dict[str, Any]:
     """Fixed receiving points (固定接收点) of the compounds in your jurisdiction."""
     qs = selectors.points_for_user(request.user).order_by("division_key", "pk")
     return paginate(qs, limit=limit, offset=offset, convert=_point_out)
@@ -145,7 +147,7 @@ def point_list(request: HttpRequest, limit: int = Limit, offset: int = Offset) -
     response={201: ReceivingPointOut, **ERRORS},
     summary="Register a receiving point",
 )
-def point_new(request: HttpRequest, payload: ReceivingPointIn) -> Status[dict[str, Any]]:
+def supply_point_new(request: HttpRequest, payload: ReceivingPointIn) -> Status[dict[str, Any]]:
     """The community or the supply task force, at a compound of its jurisdiction (audited)."""
     point = services.point_register(
         actor=request.user,
@@ -160,14 +162,14 @@ def point_new(request: HttpRequest, payload: ReceivingPointIn) -> Status[dict[st
 
 
 @router.put(
-    "/receiving-points/{int:point_id}",
+    "/receiving-points/{int:receiving_point_id}",
     response={200: ReceivingPointOut, **ERRORS},
     summary="Change a receiving point",
 )
-def point_change(
-    request: HttpRequest, point_id: Id, payload: ReceivingPointChangeIn
+def supply_point_change(
+    request: HttpRequest, receiving_point_id: Id, payload: ReceivingPointChangeIn
 ) -> dict[str, Any]:
-    point = selectors.point_for_user(request.user, point_id)
+    point = selectors.point_for_user(request.user, receiving_point_id)
     point = services.point_update(actor=request.user, point=point, **payload.dict())
     return _point_out(point)
 
@@ -180,7 +182,7 @@ def point_change(
     response={200: list[SupplyProductOut], **ERRORS},
     summary="Standard packages and items",
 )
-def product_list(request: HttpRequest) -> list[dict[str, Any]]:
+def supply_product_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [_product_out(p) for p in selectors.products_for_user(request.user)]
 
 
@@ -189,21 +191,21 @@ def product_list(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: SupplyProductOut, **ERRORS},
     summary="Add a package or item",
 )
-def product_new(request: HttpRequest, payload: SupplyProductIn) -> Status[dict[str, Any]]:
+def supply_product_new(request: HttpRequest, payload: SupplyProductIn) -> Status[dict[str, Any]]:
     product = services.product_save(actor=request.user, **payload.dict())
     return Status(201, _product_out(product))
 
 
 @router.put(
-    "/supply-products/{int:product_id}",
+    "/supply-products/{int:supply_product_id}",
     response={200: SupplyProductOut, **ERRORS},
     summary="Change a package or item (its price)",
 )
-def product_change(
-    request: HttpRequest, product_id: Id, payload: SupplyProductIn
+def supply_product_change(
+    request: HttpRequest, supply_product_id: Id, payload: SupplyProductIn
 ) -> dict[str, Any]:
     require(request.user, Cap.SUPPLIES_MANAGE)
-    product = selectors.product_for_user(request.user, product_id)
+    product = selectors.product_for_user(request.user, supply_product_id)
     return _product_out(
         services.product_save(actor=request.user, product=product, **payload.dict())
     )
@@ -215,7 +217,7 @@ def product_change(
 @router.get(
     "/supply-orders", response={200: Page[SupplyOrderOut], **ERRORS}, summary="Supply orders"
 )
-def order_list(
+def supply_order_list(
     request: HttpRequest,
     status: OrderStatus | None = None,
     late: bool = False,
@@ -234,7 +236,7 @@ def order_list(
 @router.post(
     "/supply-orders", response={201: SupplyOrderOut, **ERRORS}, summary="Order for a resident"
 )
-def order_new(request: HttpRequest, payload: SupplyOrderIn) -> Status[dict[str, Any]]:
+def supply_order_new(request: HttpRequest, payload: SupplyOrderIn) -> Status[dict[str, Any]]:
     """A grid worker, the 12345 operator or staff orders for a person of the jurisdiction.
     A compound with no receiving point: 422 on `compound`, naming it."""
     require(request.user, Cap.ORDERS_PLACE)
@@ -270,7 +272,7 @@ def _reread(user: Any, pk: int) -> Order:
     response={200: list[CompoundOrderTotalsOut], **ERRORS},
     summary="Orders by compound: open, late, key persons",
 )
-def order_totals(request: HttpRequest) -> list[dict[str, Any]]:
+def supply_order_totals(request: HttpRequest) -> list[dict[str, Any]]:
     """Per compound of your jurisdiction with orders; the late ones first."""
     return [
         {
@@ -286,22 +288,24 @@ def order_totals(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get(
-    "/supply-orders/{int:order_id}", response={200: SupplyOrderOut, **ERRORS}, summary="An order"
+    "/supply-orders/{int:supply_order_id}",
+    response={200: SupplyOrderOut, **ERRORS},
+    summary="An order",
 )
-def order_get(request: HttpRequest, order_id: Id) -> dict[str, Any]:
-    return _order_out(_reread(request.user, order_id), request.user, detail=True)
+def supply_order_get(request: HttpRequest, supply_order_id: Id) -> dict[str, Any]:
+    return _order_out(_reread(request.user, supply_order_id), request.user, detail=True)
 
 
 @router.post(
-    "/supply-orders/{int:order_id}/deliver",
+    "/supply-orders/{int:supply_order_id}/deliver",
     response={200: SupplyOrderOut, **ERRORS},
     summary="Delivered to the door",
 )
-def order_deliver(
-    request: HttpRequest, order_id: Id, payload: SupplyOrderDeliverIn
+def supply_order_deliver(
+    request: HttpRequest, supply_order_id: Id, payload: SupplyOrderDeliverIn
 ) -> dict[str, Any]:
     """By a volunteer, proved by the resident's confirmation code (a photo: on the page)."""
-    order = _reread(request.user, order_id)
+    order = _reread(request.user, supply_order_id)
     services.order_deliver(
         actor=request.user,
         order=order,
@@ -309,35 +313,37 @@ def order_deliver(
         code=payload.code,
         at=payload.at,
     )
-    return _order_out(_reread(request.user, order_id), request.user, detail=True)
+    return _order_out(_reread(request.user, supply_order_id), request.user, detail=True)
 
 
 @router.post(
-    "/supply-orders/{int:order_id}/problems",
+    "/supply-orders/{int:supply_order_id}/problems",
     response={201: SupplyOrderOut, **ERRORS},
     summary="Record a problem with an order",
 )
-def order_problem(
-    request: HttpRequest, order_id: Id, payload: SupplyOrderProblemIn
+def supply_order_problem(
+    request: HttpRequest, supply_order_id: Id, payload: SupplyOrderProblemIn
 ) -> Status[dict[str, Any]]:
-    order = _reread(request.user, order_id)
+    order = _reread(request.user, supply_order_id)
     services.order_problem_record(
         actor=request.user, order=order, kind=payload.kind.value, note=payload.note, at=payload.at
     )
-    return Status(201, _order_out(_reread(request.user, order_id), request.user, detail=True))
+    return Status(
+        201, _order_out(_reread(request.user, supply_order_id), request.user, detail=True)
+    )
 
 
 @router.post(
-    "/supply-orders/{int:order_id}/cancel",
+    "/supply-orders/{int:supply_order_id}/cancel",
     response={200: SupplyOrderOut, **ERRORS},
     summary="Cancel an order not yet accepted",
 )
-def order_cancel(
-    request: HttpRequest, order_id: Id, payload: SupplyOrderCancelIn
+def supply_order_cancel(
+    request: HttpRequest, supply_order_id: Id, payload: SupplyOrderCancelIn
 ) -> dict[str, Any]:
-    order = _reread(request.user, order_id)
+    order = _reread(request.user, supply_order_id)
     services.order_cancel(actor=request.user, order=order, reason=payload.reason)
-    return _order_out(_reread(request.user, order_id), request.user, detail=True)
+    return _order_out(_reread(request.user, supply_order_id), request.user, detail=True)
 
 
 # Batches ---------------------------------------------------------------------------------------
@@ -346,7 +352,7 @@ def order_cancel(
 @router.get(
     "/order-batches", response={200: Page[OrderBatchOut], **ERRORS}, summary="Order batches"
 )
-def batch_list(
+def supply_batch_list(
     request: HttpRequest,
     status: OrderStatus | None = None,
     limit: int = Limit,
@@ -364,7 +370,7 @@ def batch_list(
     response={200: OrderBatchRunOut, **ERRORS},
     summary="Batch and assign the waiting orders",
 )
-def batch_run(request: HttpRequest, payload: OrderBatchRunIn) -> dict[str, Any]:
+def supply_batch_run(request: HttpRequest, payload: OrderBatchRunIn) -> dict[str, Any]:
     """Every placed, unbatched order of your jurisdiction, per compound and receiving point,
     to a granted enterprise serving it. The supply task force."""
     result = services.orders_batch(actor=request.user, at=payload.at)
@@ -372,22 +378,26 @@ def batch_run(request: HttpRequest, payload: OrderBatchRunIn) -> dict[str, Any]:
 
 
 @router.get(
-    "/order-batches/{int:batch_id}", response={200: OrderBatchOut, **ERRORS}, summary="A batch"
+    "/order-batches/{int:order_batch_id}",
+    response={200: OrderBatchOut, **ERRORS},
+    summary="A batch",
 )
-def batch_get(request: HttpRequest, batch_id: Id) -> dict[str, Any]:
-    return _batch_out(selectors.batch_for_user(request.user, batch_id))
+def supply_batch_get(request: HttpRequest, order_batch_id: Id) -> dict[str, Any]:
+    return _batch_out(selectors.batch_for_user(request.user, order_batch_id))
 
 
 @router.post(
-    "/order-batches/{int:batch_id}/status",
+    "/order-batches/{int:order_batch_id}/status",
     response={200: OrderBatchOut, **ERRORS},
     summary="Accept, dispatch or bring a batch to its receiving point",
 )
-def batch_status(request: HttpRequest, batch_id: Id, payload: OrderBatchStatusIn) -> dict[str, Any]:
+def supply_batch_status(
+    request: HttpRequest, order_batch_id: Id, payload: OrderBatchStatusIn
+) -> dict[str, Any]:
     """The enterprise it is assigned to (or the task force); each order moves with an audit
     event. One step at a time (422 on `status`)."""
-    batch = selectors.batch_for_user(request.user, batch_id)
+    batch = selectors.batch_for_user(request.user, order_batch_id)
     services.batch_advance(
         actor=request.user, batch=batch, status=payload.status.value, at=payload.at
     )
-    return _batch_out(selectors.batch_for_user(request.user, batch_id))
+    return _batch_out(selectors.batch_for_user(request.user, order_batch_id))

@@ -153,13 +153,18 @@ class Order(models.Model):
         Resident, verbose_name=_("for"), on_delete=models.PROTECT, related_name="supply_orders"
     )
     compound = models.ForeignKey(
-        Division, verbose_name=_("compound"), on_delete=models.PROTECT, related_name="+"
+        Division,
+        verbose_name=_("compound"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # read by division_key
     )
     point = models.ForeignKey(
         ReceivingPoint,
         verbose_name=_("receiving point"),
         on_delete=models.PROTECT,
         related_name="orders",
+        db_index=False,  # the (point, status) index below
     )
     division_key = models.CharField(max_length=24, db_index=True, editable=False)
     channel = models.CharField(_("placed through"), max_length=10, choices=OrderChannel.choices)
@@ -168,7 +173,6 @@ class Order(models.Model):
         max_length=12,
         choices=OrderStatus.choices,
         default=OrderStatus.PLACED,
-        db_index=True,
     )
     key_person = models.BooleanField(_("key person"), default=False)
     key_categories = models.CharField(_("key-person categories"), max_length=120, blank=True)
@@ -199,13 +203,19 @@ class Order(models.Model):
     delivered_by = models.CharField(_("delivered by (volunteer)"), max_length=60, blank=True)
     proof = models.CharField(_("proof"), max_length=20, blank=True)
     placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
+        # Few indexes: batching writes every order row once, and each index is another write.
         ordering = ["-key_person", "placed_at", "pk"]
         indexes = [
-            models.Index(fields=["status", "point"], name="order_status_point"),
+            models.Index(fields=["point", "status"], name="order_point_status"),
             models.Index(fields=["status", "due_at"], name="order_status_due"),
         ]
         verbose_name = _("supply order")

@@ -28,6 +28,7 @@ from fangkong.audit.services import (
 )
 from fangkong.core.access import Cap, can, in_scope, require, scoped
 from fangkong.core.dates import check_happened, happened_at
+from fangkong.core.db import in_ids
 from fangkong.core.errors import field_error
 from fangkong.core.roles import Role
 from fangkong.people.models import KeyPerson, Resident
@@ -450,7 +451,8 @@ def orders_batch(*, actor: Any, at: dt.datetime | None = None) -> BatchResult:
     """Batch every placed, unbatched order of the actor's jurisdiction per compound and
     receiving point, and assign each batch to a granted enterprise serving the compound (the
     most specific area first, then the one given least so far). Columnar: one grouped read,
-    one bulk_create of the batches, one UPDATE per batch, one event per batch by COPY."""
+    one bulk_create of the batches, one UPDATE of the orders joined to them, one event per batch
+    by COPY."""
     require(actor, Cap.SUPPLIES_MANAGE)
     when = happened_at(at)
     waiting = (
@@ -482,15 +484,7 @@ def orders_batch(*, actor: Any, at: dt.datetime | None = None) -> BatchResult:
             )
         )
     OrderBatch.objects.bulk_create(batches, batch_size=2000)
-    table = connection.ops.quote_name(Order._meta.db_table)
-    with connection.cursor() as cursor:
-        for batch in batches:
-            cursor.execute(
-                f"UPDATE {table} SET batch_id = %s, enterprise_id = %s"
-                " WHERE point_id = %s AND status = %s AND batch_id IS NULL",
-                [batch.pk, batch.enterprise_id, batch.point_id, OrderStatus.PLACED],
-            )
-            result.orders += cursor.rowcount
+    result.orders = _orders_into(batches)
     result.batches = len(batches)
     actor_id, actor_name = actor_columns(actor)
     events_record_bulk(
@@ -510,6 +504,26 @@ def orders_batch(*, actor: Any, at: dt.datetime | None = None) -> BatchResult:
         for b in batches
     )
     return result
+
+
+def _orders_into(batches: list[OrderBatch]) -> int:
+    """Put every placed, unbatched order of each batch's receiving point into it: one UPDATE
+    joined to the new batches (PostgreSQL and SQLite alike: UPDATE … FROM)."""
+    if not batches:
+        return 0
+    quote = connection.ops.quote_name
+    orders, batch_table = quote(Order._meta.db_table), quote(OrderBatch._meta.db_table)
+    ids = in_ids(b.pk for b in batches)
+    ids_sql, ids_params = ids.sql, ids.params
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {orders} SET batch_id = b.id, enterprise_id = b.enterprise_id"
+            f" FROM {batch_table} b WHERE b.id IN ({ids_sql})"
+            f" AND {orders}.point_id = b.point_id AND {orders}.status = %s"
+            f" AND {orders}.batch_id IS NULL",
+            [*ids_params, OrderStatus.PLACED],
+        )
+        return cursor.rowcount
 
 
 def _require_batch_keeper(actor: Any, batch: OrderBatch) -> None:
