@@ -654,8 +654,9 @@ def _orders(s: Side, p: dict[str, Resident], setup: User) -> None:
         contact_name=s.mark(f"{s.tag}接收联系人", "receiving point contact"),
         phone="",
     )
-    product = Product.objects.create(
-        kind="package", name=f"{s.tag}蔬菜包", unit="份", price="39.90"
+    # The catalogue is the city's (one object on both sides, as the policy profiles are).
+    product, _ = Product.objects.get_or_create(
+        name="矩阵蔬菜包", defaults={"kind": "package", "unit": "份", "price": "39.90"}
     )
     s.objs["supply_product"] = product
     order = order_place(actor=SELF_SERVICE, person=p["home"], lines=[(product, 1)])

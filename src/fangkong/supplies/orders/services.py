@@ -361,7 +361,7 @@ def order_place(
         channel=_channel(actor),
         key_person=bool(categories),
         key_categories=",".join(categories),
-        total=sum((p.price * q for p, q in wanted), Decimal("0.00")),
+        total=sum((Decimal(str(p.price)) * q for p, q in wanted), Decimal("0.00")),
         contact_phone=clean_phone(contact_phone) or person.phone,
         note=(note or "").strip()[:300],
         confirmation_code=f"{secrets.randbelow(10**6):06d}",

@@ -40,6 +40,7 @@ from fangkong.supplies.orders.forms import (
 from fangkong.supplies.orders.models import Order, OrderStatus
 
 SECTION = "supply_orders"
+BATCH_OPEN = (OrderStatus.PLACED, OrderStatus.ACCEPTED, OrderStatus.DISPATCHED)
 
 
 def _mark_late(orders: list[Order]) -> list[Order]:
@@ -154,6 +155,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def order_deliver(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, Cap.ORDERS_DELIVER)
     order = selectors.order_for_user(request.user, pk)
     form = DeliverForm(request.POST, request.FILES)
     if form.is_valid():
@@ -270,6 +272,9 @@ def batch_run(request: HttpRequest) -> HttpResponse:
 @login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.batch_for_user(request.user, pk)
+    keeper = can(request.user, Cap.SUPPLY_ENTERPRISE) or can(request.user, Cap.SUPPLIES_MANAGE)
+    if request.method == "POST" and not keeper:
+        require(request.user, Cap.SUPPLY_ENTERPRISE)
     form = BatchStatusForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -285,7 +290,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("%(count)s orders moved.") % {"count": moved})
             return redirect("supplies:batch", pk=pk)
     orders = selectors.orders_for_user(request.user).filter(batch=batch).select_related("person")
-    keeper = batch.status in (OrderStatus.PLACED, OrderStatus.ACCEPTED, OrderStatus.DISPATCHED)
+    keeper = keeper and batch.status in BATCH_OPEN
     return render(
         request,
         "supplies/batch_detail.html",
