@@ -335,8 +335,9 @@ def _queries(client, url, params):
 # session, user, jurisdiction; then children, map places, the tally (1: the node's children, its
 # case map and curve up to the moment's last whole hour), sites, rooms, rounds, zones (2: their
 # history, the active profile's levels); a moment within an hour adds what changed since the
-# hour (4: cases with their events, contacts with theirs, stays, measures)
-ON_THE_HOUR = 3 + 8
+# hour (4: cases with their events, contacts with theirs, stays, measures); supplies (3: orders
+# open and late, by compound, passes)
+ON_THE_HOUR = 3 + 8 + 3
 WITHIN_THE_HOUR = ON_THE_HOUR + 4
 # the report adds the report time of its day (2: the policy activation in force, the profile)
 # and the day's issues (1)

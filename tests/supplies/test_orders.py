@@ -314,3 +314,20 @@ def test_the_task_force_keeps_the_catalogue_with_prices(personas):
         services.product_save(
             actor=personas["grid"], kind="item", name="鸡蛋", contents="", unit="斤", price="6"
         )
+
+
+def test_dashboard_figures_count_open_and_late_orders_as_of_a_moment(people, personas, point, veg):
+    from fangkong.supplies.orders.figures import supply_figures
+
+    placed = timezone.now() - dt.timedelta(days=3)
+    services.order_place(
+        actor=SELF_SERVICE, person=people["wang"], lines=[(veg, 1)], placed_at=placed
+    )
+    services.order_place(actor=personas["grid"], person=people["zhang"], lines=[(veg, 1)])
+    now = selectors.order_figures  # the list's own count agrees
+    figures = supply_figures(prefix=personas["street"].jurisdiction.key, at=timezone.now())
+    assert (figures.orders_open, figures.orders_late, figures.orders_key_open) == (2, 1, 1)
+    assert figures.compounds[0].name == "幸福小区" and figures.compounds[0].late == 1
+    before = supply_figures(prefix="", at=placed + dt.timedelta(hours=1))
+    assert (before.orders_open, before.orders_late) == (1, 0)
+    assert now(personas["street"].jurisdiction.key).open == 2

@@ -90,6 +90,8 @@ def test_order_lifecycle_through_the_api(as_, people, veg, city, firm):
     assert problem.status_code == 201 and problem.json()["problems"][0]["kind"] == "missing"
     (row,) = as_("task_force").get("/api/supply-orders/totals").json()
     assert row["compound"]["name"] == "幸福小区" and row["delivered"] == 1
+    supplies = as_("task_force").get("/api/command/situation").json()["supplies"]
+    assert supplies["orders_late"] == 0 and supplies["passes_issued"] == 0
     assert as_("outsider").get(f"/api/supply-orders/{order['id']}").status_code == 404
     assert as_("outsider").get("/api/supply-orders/totals").json() == []
 

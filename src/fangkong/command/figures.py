@@ -43,6 +43,7 @@ from fangkong.lab.selectors import ancestor_keys
 from fangkong.people.models import Resident
 from fangkong.places.models import Division
 from fangkong.quarantine.models import Measure, Room, RoomStatus, Site, Stay, StayStatus
+from fangkong.supplies.orders.figures import SupplyFigures, supply_figures
 from fangkong.zones.selectors import ZoneFigures, zone_figures
 
 DAY = dt.timedelta(days=1)
@@ -94,6 +95,7 @@ class Situation:
     rounds: list[RoundFigure]
     zones: ZoneFigures | None
     stray: Area | None = None
+    supplies: SupplyFigures | None = None
 
     @property
     def rows(self) -> list[Area]:
@@ -106,6 +108,7 @@ SECTION_CAPS = {
     "quarantine": Cap.QUARANTINE_VIEW,
     "testing": Cap.COVERAGE_VIEW,
     "zones": Cap.ZONES_VIEW,
+    "supplies": Cap.SUPPLIES_VIEW,
 }
 
 
@@ -182,6 +185,7 @@ def situation(
         rounds=rounds,
         zones=zones,
         stray=stray,
+        supplies=supply_figures(prefix=node.key, at=at) if "supplies" in sections else None,
     )
 
 
