@@ -186,3 +186,13 @@ def test_a_whitelisted_supply_enterprise_with_its_account_courier_vehicle_and_pa
     assert firm.couriers.get().status == firm.vehicles.get().status == "granted"
     supply_pass = SupplyPass.objects.get()
     assert supply_pass.vehicle == firm.vehicles.get() and supply_pass.status == "valid"
+
+
+def test_receiving_points_and_orders_in_every_state(city):
+    from fangkong.supplies.orders.models import Order, Product, ReceivingPoint
+
+    assert city.supply_orders == Order.objects.count() > 0
+    assert ReceivingPoint.objects.exists() and Product.objects.filter(name="母婴包").exists()
+    states = set(Order.objects.values_list("status", flat=True))
+    assert {"placed", "delivered"} <= states
+    assert Order.objects.filter(problems__isnull=False).exists()
