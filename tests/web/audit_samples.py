@@ -46,6 +46,7 @@ from fangkong.quarantine.models import (
     TransferStatus,
 )
 from fangkong.supplies.models import PassStatus, WhitelistStatus
+from fangkong.supplies.orders.models import OrderStatus, ProblemKind
 from fangkong.travel.models import TripStatus
 from fangkong.zones.models import ZoneStatus
 
@@ -530,4 +531,37 @@ def _samples(site_id: int) -> list[Sample]:
             reason="核酸阳性",
         ),
         Sample("signing_key.rotated", "supplies.signingkey", "kid", "3q2+7w==", "AAECAwQFBgc="),
+        Sample("receiving_point.registered", "supplies.receivingpoint"),
+        Sample("receiving_point.changed", "supplies.receivingpoint"),
+        Sample("product.saved", "supplies.product", "price", "39.90", "42.00"),
+        Sample("order.placed", "supplies.order", "status", "", OrderStatus.PLACED),
+        Sample(
+            "order.placed",
+            "supplies.order",
+            "status",
+            "",
+            OrderStatus.PLACED,
+            actor="self-service",
+        ),
+        Sample(
+            "order.cancelled",
+            "supplies.order",
+            "status",
+            OrderStatus.PLACED,
+            OrderStatus.CANCELLED,
+            reason="居民已自购",
+        ),
+        Sample("batch.assigned", "supplies.orderbatch", "enterprise", "", "1"),
+        *(
+            Sample(f"order.{new}", "supplies.order", "status", old, new)
+            for old, new in (
+                (OrderStatus.PLACED, OrderStatus.ACCEPTED),
+                (OrderStatus.ACCEPTED, OrderStatus.DISPATCHED),
+                (OrderStatus.DISPATCHED, OrderStatus.AT_POINT),
+                (OrderStatus.AT_POINT, OrderStatus.DELIVERED),
+            )
+        ),
+        Sample(
+            "order.problem", "supplies.order", "problem", "", ProblemKind.MISSING, reason="少一袋"
+        ),
     ]
