@@ -296,8 +296,8 @@ OBJECT_FIELD_LABELS = {
     ("care.facility", "kind"): _("kind of facility"),
     ("care.facility", "capabilities"): _("what it can treat"),
     ("supplies.order", "status"): _("order status"),
-    ("supplies.order", "problem"): _("problem"),
-    ("supplies.orderbatch", "enterprise"): _("enterprise"),
+    ("supplies.order", "problem"): _("problem found"),
+    ("supplies.orderbatch", "enterprise"): _("assigned to"),
     ("supplies.product", "price"): _("price (yuan)"),
 }
 
