@@ -74,6 +74,15 @@ NOT_TEXT = {
     "supplies.Courier": {"area_key"},
     "supplies.SigningKey": {"kid"},
     "supplies.SupplyPass": {"code"},  # the signed pass itself: a forged one fails its check
+    "supplies.ReceivingPoint": {"phone"},
+    "supplies.Order": {
+        "key_categories",
+        "contact_phone",
+        "confirmation_code",
+        "profile_code",
+        "proof",
+    },  # fmt: skip
+    "supplies.DeliveryPhoto": {"content_type", "sha256"},
     "care.Facility": {"phone"},
     "care.CareRequest": {"contact_phone", "facility_match", "state_basis"},
 }

@@ -219,6 +219,3 @@ class SupplyPass(models.Model):
 
     def __str__(self) -> str:
         return self.serial
-
-
-from fangkong.supplies.orders.models import *  # noqa: E402, F403  (orders/: its models)

@@ -8,11 +8,21 @@ jurisdiction; an enterprise account only the orders and batches assigned to it (
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Router, Status
 
 from fangkong.core.access import Cap, can, require
-from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, found, paginate
+from fangkong.core.apikit import (
+    ERRORS,
+    Id,
+    Limit,
+    Offset,
+    Page,
+    found,
+    not_found_message,
+    paginate,
+)
+from fangkong.core.errors import field_error
 from fangkong.people.selectors import resident_for_user
 from fangkong.places.selectors import place_in_scope
 from fangkong.supplies.orders import selectors, services
@@ -40,9 +50,13 @@ from fangkong.supplies.orders.schemas import (
     SupplyProductIn,
     SupplyProductOut,
 )
-from fangkong.supplies.passes.services import masked_name
 
 router = Router(tags=["supply orders"])
+
+
+def masked_name(name: str) -> str:
+    """张三丰 → 张**: what an enterprise sees of the person it delivers to."""
+    return (name[:1] + "*" * max(len(name) - 1, 1)) if name else ""
 
 
 def _place(d: Any) -> dict[str, str]:
@@ -242,10 +256,11 @@ def supply_order_new(request: HttpRequest, payload: SupplyOrderIn) -> Status[dic
     require(request.user, Cap.ORDERS_PLACE)
     person = found("person_id", lambda: resident_for_user(request.user, payload.person_id))
     products = Product.objects.in_bulk([ln.product_id for ln in payload.lines])
-    lines = [
-        (found("lines", lambda ln=ln: _product(products, ln.product_id)), ln.quantity)
-        for ln in payload.lines
-    ]
+    lines = []
+    for line in payload.lines:
+        if line.product_id not in products:
+            raise field_error("lines", not_found_message())
+        lines.append((products[line.product_id], line.quantity))
     order = services.order_place(
         actor=request.user,
         person=person,
@@ -255,12 +270,6 @@ def supply_order_new(request: HttpRequest, payload: SupplyOrderIn) -> Status[dic
         placed_at=payload.placed_at,
     )
     return Status(201, _order_out(_reread(request.user, order.pk), request.user, detail=True))
-
-
-def _product(products: dict[int, Product], pk: int) -> Product:
-    if pk not in products:
-        raise Http404
-    return products[pk]
 
 
 def _reread(user: Any, pk: int) -> Order:

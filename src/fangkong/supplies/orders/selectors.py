@@ -161,9 +161,11 @@ def totals_by_compound(user: Any, now: dt.datetime | None = None) -> list[Compou
         )
         .order_by("-late", "-open", "compound__key")
     )
-    rows = list(rows)
+    found = list(rows)
     points = dict(
-        ReceivingPoint.objects.filter(compound_id__in=[r["compound_id"] for r in rows], active=True)
+        ReceivingPoint.objects.filter(
+            compound_id__in=[r["compound_id"] for r in found], active=True
+        )
         .values("compound_id")
         .annotate(n=Count("pk"))
         .values_list("compound_id", "n")
@@ -180,7 +182,7 @@ def totals_by_compound(user: Any, now: dt.datetime | None = None) -> list[Compou
             delivered=r["delivered"],
             points=points.get(r["compound_id"], 0),
         )
-        for r in rows
+        for r in found
     ]
 
 

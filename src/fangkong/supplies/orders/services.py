@@ -223,7 +223,9 @@ def product_save(
     unit = (unit or "").strip()[:20]
     if not unit:
         raise field_error("unit", _("Give the unit, such as 份 or 袋"))
-    clash = Product.objects.filter(name=name).exclude(pk=product.pk if product else None)
+    clash = Product.objects.filter(name=name)
+    if product is not None:
+        clash = clash.exclude(pk=product.pk)
     if clash.exists():
         raise field_error("name", _("A package or item with this name is in the catalogue"))
     values = {
@@ -550,7 +552,9 @@ def batch_advance(
         raise field_error("status", _("This batch is not at the step before this one"))
     last = batch.created_at
     if previous != OrderStatus.PLACED:
-        found = Order.objects.filter(batch=batch).aggregate(m=Max(PREVIOUS_TIME[status]))["m"]
+        found = Order.objects.filter(batch=batch).aggregate(
+            m=Max(PREVIOUS_TIME[OrderStatus(status)])
+        )["m"]
         last = found or last
     when = _valid_time("at", at, last)
     orders = list(
