@@ -44,6 +44,7 @@ from fangkong.quarantine.allocation import api as allocation_api
 from fangkong.quarantine.measures import api as measures_api
 from fangkong.quarantine.sites import api as sites_api
 from fangkong.supplies.enterprises import api as enterprises_api
+from fangkong.supplies.orders import api as orders_api
 from fangkong.supplies.passes import api as passes_api
 from fangkong.supplies.prices import api as prices_api
 from fangkong.travel import api as travel_api
@@ -190,6 +191,7 @@ ROUTERS = [
     ("/", enterprises_api.router),
     ("/", passes_api.router),
     ("/", prices_api.router),
+    ("/", orders_api.router),
     ("/", care_facilities_api.router),
     ("/", care_routing_api.router),
     ("/", care_requests_api.router),

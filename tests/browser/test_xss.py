@@ -75,6 +75,15 @@ NOT_TEXT = {
     "supplies.SigningKey": {"kid"},
     "supplies.SupplyPass": {"code"},  # the signed pass itself: a forged one fails its check
     "supplies.Necessity": {"group"},  # the key of the profile's price thresholds
+    "supplies.ReceivingPoint": {"phone"},
+    "supplies.Order": {
+        "key_categories",
+        "contact_phone",
+        "confirmation_code",
+        "profile_code",
+        "proof",
+    },
+    "supplies.DeliveryPhoto": {"content_type", "sha256"},
     "care.Facility": {"phone"},
     "care.CareRequest": {"contact_phone", "facility_match", "state_basis"},
     "care.StandingNeed": {"weekdays"},  # days of the week as digits, Monday 0

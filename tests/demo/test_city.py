@@ -200,3 +200,13 @@ def test_health_plans_and_direct_lines_of_the_demo_communities(city):
     communities = Division.objects.filter(level=Level.COMMUNITY, key__startswith=street.key)
     kinds = Counter(DirectLine.objects.values_list("kind", flat=True))
     assert kinds["vehicle"] == communities.count() > 0 and kinds["counselling"] == kinds["vehicle"]
+
+
+def test_receiving_points_and_orders_in_every_state(city):
+    from fangkong.supplies.orders.models import Order, Product, ReceivingPoint
+
+    assert city.supply_orders == Order.objects.count() > 0
+    assert ReceivingPoint.objects.exists() and Product.objects.filter(name="母婴包").exists()
+    states = set(Order.objects.values_list("status", flat=True))
+    assert {"placed", "delivered"} <= states
+    assert Order.objects.filter(problems__isnull=False).exists()

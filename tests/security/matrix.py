@@ -39,7 +39,11 @@ from tests.security.scenario import Side, World
 
 DENIED = {401, 403, 404, 405}
 MODES = ("inside", "outside", "mixed")
-GLOBAL_KINDS = {"policy", "policy_activation"}  # the same on both sides: not scoped by place
+GLOBAL_KINDS = {
+    "policy",
+    "policy_activation",
+    "supply_product",
+}  # the same on both sides: not scoped by place
 PER_USER_KINDS = {"api_token", "rejected_rows"}  # inside: the caller's own; outside: another's
 PERSON_KINDS = {"resident", "person", "traveller", "planned"}  # as a string: the ID number
 STR_FORM = {  # a kind's usual string reference (else its pk)

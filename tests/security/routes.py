@@ -56,6 +56,8 @@ PUBLIC: dict[str, str] = {
     "supplies_public:my_pass": "a courier asks for their own pass with ID number + phone",
     "pass_keys": "the published public keys passes are verified with (a JWK set)",
     "pass_verify": "a checkpoint checks a pass online: says only what the pass itself carries",
+    "supplies_public:my_orders": "a resident orders for their own household with ID number + "
+    "phone (the session of /my-code/)",
 }
 
 # Routes open to any signed-in user whatever their role, and why (even a role with no
@@ -174,6 +176,10 @@ PARAMS: dict[str, Spec] = {
     "vehicle_id": ("vehicle", "pk"),
     "pass_id": ("supply_pass", "pk"),
     "price_alert_id": ("price_alert", "pk"),
+    "receiving_point_id": ("receiving_point", "pk"),
+    "supply_product_id": ("supply_product", "pk"),
+    "supply_order_id": ("supply_order", "pk"),
+    "order_batch_id": ("order_batch", "pk"),
 }
 
 # Names that mean different things on different routes: (route, parameter) → spec.
@@ -294,6 +300,13 @@ ROUTE_PARAMS: dict[tuple[str, str], Spec] = {
     ("supplies:pass", "pk"): ("supply_pass", "pk"),
     ("supplies:pass_revoke", "pk"): ("supply_pass", "pk"),
     ("supplies:price_alert_status", "pk"): ("price_alert", "pk"),
+    ("supplies:order", "pk"): ("supply_order", "pk"),
+    ("supplies:order_deliver", "pk"): ("supply_order", "pk"),
+    ("supplies:order_photo", "pk"): ("supply_order", "pk"),
+    ("supplies:order_problem", "pk"): ("supply_order", "pk"),
+    ("supplies:order_cancel", "pk"): ("supply_order", "pk"),
+    ("supplies:batch", "pk"): ("order_batch", "pk"),
+    ("supplies:point", "pk"): ("receiving_point", "pk"),
 }
 
 # Parameters that are not objects: every value is tried, on both sides.
@@ -363,6 +376,9 @@ OP_FIELDS: dict[tuple[str, str], Spec | None] = {
     ("care_requests_route", "ids"): ("care_request", "pk"),
     ("care_facility_new", "code"): None,
     ("care_orders_batch", "ids"): ("medicine_order", "pk"),
+    ("supply_point_new", "compound"): ("compound", "key"),
+    ("supply_order_new", "person_id"): ("person", "pk"),
+    ("supply_order_new", "product_id"): ("supply_product", "pk"),
 }
 
 # Values for fields that are not objects, where the type alone would be refused.

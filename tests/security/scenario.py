@@ -27,6 +27,7 @@ from django.utils import timezone
 from fangkong.accounts.models import ApiToken, User
 from fangkong.accounts.services import token_create
 from fangkong.audit.models import Event
+from fangkong.audit.services import SELF_SERVICE
 from fangkong.care.models import (
     CareRequest,
     Channel,
@@ -97,6 +98,8 @@ from fangkong.supplies.models import (
     Vehicle,
     WhitelistStatus,
 )
+from fangkong.supplies.orders.models import OrderBatch, Product, ReceivingPoint
+from fangkong.supplies.orders.services import order_place, orders_batch
 from fangkong.supplies.passes.services import pass_issue
 from fangkong.supplies.prices.services import catalogue_install
 from fangkong.travel import services as travel
@@ -756,6 +759,30 @@ def _prices(s: Side, firm: Enterprise) -> None:
     )
 
 
+def _orders(s: Side, p: dict[str, Resident], setup: User) -> None:
+    """A receiving point at the side's compound, a package, an order for the `home` person
+    assigned in a batch to the side's enterprise."""
+    compound = s.objs["compound"] = s.branch[Level.COMPOUND]
+    s.objs["receiving_point"] = ReceivingPoint.objects.create(
+        compound=compound,
+        division_key=compound.key,
+        name=s.mark(f"{s.tag}接收点", "receiving point name"),
+        location=s.mark(f"{s.tag}东门岗亭", "receiving point location"),
+        hours="8:00-20:00",
+        contact_name=s.mark(f"{s.tag}接收联系人", "receiving point contact"),
+        phone="",
+    )
+    # The catalogue is the city's (one object on both sides, as the policy profiles are).
+    product, _ = Product.objects.get_or_create(
+        name="矩阵蔬菜包", defaults={"kind": "package", "unit": "份", "price": "39.90"}
+    )
+    s.objs["supply_product"] = product
+    order = order_place(actor=SELF_SERVICE, person=p["home"], lines=[(product, 1)])
+    s.objs["supply_order"] = order
+    orders_batch(actor=setup)
+    s.objs["order_batch"] = OrderBatch.objects.get(orders=order)
+
+
 def personas(city: f.City) -> tuple[dict[str, User], User]:
     out = {
         role.value: f.user(f"m_{role.value}", role.value, city.weidu)
@@ -806,6 +833,7 @@ def build() -> World:
         _travel(s, p, setup)
         _zones(s, setup)
         _supplies(s, p, setup, supply_staff[s.name])
+        _orders(s, p, setup)
         _audit(s)
     _across(world)
     for s, command in ((world.inside, people_of["command"]), (world.outside, world.outside.owner)):

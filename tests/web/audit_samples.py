@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from django.utils import translation
 
-from fangkong.care.models import FacilityKind, OrderStatus, PlanCategory, Repeat
+from fangkong.care.models import FacilityKind, PlanCategory, Repeat
+from fangkong.care.models import OrderStatus as MedicineStatus
 from fangkong.care.models import RequestStatus as CareStatus
 from fangkong.epi.models import (
     CandidateDecision,
@@ -47,6 +48,7 @@ from fangkong.quarantine.models import (
 )
 from fangkong.supplies.models import AlertStatus as PriceAlertStatus
 from fangkong.supplies.models import PassStatus, WhitelistStatus
+from fangkong.supplies.orders.models import OrderStatus, ProblemKind
 from fangkong.travel.models import TripStatus
 from fangkong.zones.models import ZoneStatus
 
@@ -308,63 +310,63 @@ def _samples(site_id: int) -> list[Sample]:
         Sample(
             "care.course_supplied", "care.medicinecourse", "runs_out_on", "2022-05-10", "2022-06-09"
         ),
-        Sample("care.medicine_needed", "care.medicineorder", "status", "", OrderStatus.NEEDED),
+        Sample("care.medicine_needed", "care.medicineorder", "status", "", MedicineStatus.NEEDED),
         Sample(
             "care.medicine_batched",
             "care.medicineorder",
             "status",
-            OrderStatus.NEEDED,
-            OrderStatus.BATCHED,
+            MedicineStatus.NEEDED,
+            MedicineStatus.BATCHED,
         ),
         Sample(
             "care.medicine_substitute",
             "care.medicineorder",
             "status",
-            OrderStatus.BATCHED,
-            OrderStatus.SUBSTITUTE,
+            MedicineStatus.BATCHED,
+            MedicineStatus.SUBSTITUTE,
         ),
         Sample(
             "care.medicine_substitute_accepted",
             "care.medicineorder",
             "status",
-            OrderStatus.SUBSTITUTE,
-            OrderStatus.SOURCED,
+            MedicineStatus.SUBSTITUTE,
+            MedicineStatus.SOURCED,
         ),
         Sample(
             "care.medicine_substitute_declined",
             "care.medicineorder",
             "status",
-            OrderStatus.SUBSTITUTE,
-            OrderStatus.BATCHED,
+            MedicineStatus.SUBSTITUTE,
+            MedicineStatus.BATCHED,
             reason="对该药过敏",
         ),
         Sample(
             "care.medicine_sourced",
             "care.medicineorder",
             "status",
-            OrderStatus.BATCHED,
-            OrderStatus.SOURCED,
+            MedicineStatus.BATCHED,
+            MedicineStatus.SOURCED,
         ),
         Sample(
             "care.medicine_delivered",
             "care.medicineorder",
             "status",
-            OrderStatus.SOURCED,
-            OrderStatus.DELIVERED,
+            MedicineStatus.SOURCED,
+            MedicineStatus.DELIVERED,
         ),
         Sample(
             "care.medicine_confirmed",
             "care.medicineorder",
             "status",
-            OrderStatus.DELIVERED,
-            OrderStatus.CONFIRMED,
+            MedicineStatus.DELIVERED,
+            MedicineStatus.CONFIRMED,
         ),
         Sample(
             "care.medicine_cancelled",
             "care.medicineorder",
             "status",
-            OrderStatus.NEEDED,
-            OrderStatus.CANCELLED,
+            MedicineStatus.NEEDED,
+            MedicineStatus.CANCELLED,
             reason="已住院",
         ),
         Sample("care.line_added", "care.directline"),
@@ -636,5 +638,38 @@ def _samples(site_id: int) -> list[Sample]:
                 (PriceAlertStatus.OPEN, PriceAlertStatus.ACKNOWLEDGED),
                 (PriceAlertStatus.ACKNOWLEDGED, PriceAlertStatus.RESOLVED),
             )
+        ),
+        Sample("receiving_point.registered", "supplies.receivingpoint"),
+        Sample("receiving_point.changed", "supplies.receivingpoint"),
+        Sample("product.saved", "supplies.product", "price", "39.90", "42.00"),
+        Sample("order.placed", "supplies.order", "status", "", OrderStatus.PLACED),
+        Sample(
+            "order.placed",
+            "supplies.order",
+            "status",
+            "",
+            OrderStatus.PLACED,
+            actor="self-service",
+        ),
+        Sample(
+            "order.cancelled",
+            "supplies.order",
+            "status",
+            OrderStatus.PLACED,
+            OrderStatus.CANCELLED,
+            reason="居民已自购",
+        ),
+        Sample("batch.assigned", "supplies.orderbatch", "enterprise", "", "1"),
+        *(
+            Sample(f"order.{new}", "supplies.order", "status", old, new)
+            for old, new in (
+                (OrderStatus.PLACED, OrderStatus.ACCEPTED),
+                (OrderStatus.ACCEPTED, OrderStatus.DISPATCHED),
+                (OrderStatus.DISPATCHED, OrderStatus.AT_POINT),
+                (OrderStatus.AT_POINT, OrderStatus.DELIVERED),
+            )
+        ),
+        Sample(
+            "order.problem", "supplies.order", "problem", "", ProblemKind.MISSING, reason="少一袋"
         ),
     ]

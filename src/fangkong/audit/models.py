@@ -262,6 +262,17 @@ ACTION_LABELS = {
     "price_alert.opened": _("Price alert opened (red light)"),
     "price_alert.acknowledged": _("Price alert acknowledged"),
     "price_alert.resolved": _("Price alert resolved"),
+    "receiving_point.registered": _("Receiving point registered"),
+    "receiving_point.changed": _("Receiving point changed"),
+    "product.saved": _("Supply package or item saved"),
+    "order.placed": _("Supply order placed"),
+    "order.cancelled": _("Supply order cancelled"),
+    "batch.assigned": _("Order batch assigned to an enterprise"),
+    "order.accepted": _("Supply order accepted by the enterprise"),
+    "order.dispatched": _("Supply order dispatched"),
+    "order.at_point": _("Supply order at the receiving point"),
+    "order.delivered": _("Supply order delivered to the door"),
+    "order.problem": _("Problem with a supply order"),
 }
 
 FIELD_LABELS = {
@@ -329,6 +340,10 @@ OBJECT_FIELD_LABELS = {
     ("care.medicinecourse", "runs_out_on"): _("runs out on"),
     ("care.dispatch", "stage"): _("stage of the 120 dispatch"),
     ("care.incident", "kind"): _("kind of incident"),
+    ("supplies.order", "status"): _("order status"),
+    ("supplies.order", "problem"): _("problem found"),
+    ("supplies.orderbatch", "enterprise"): _("assigned to"),
+    ("supplies.product", "price"): _("price (yuan)"),
 }
 
 

@@ -8,6 +8,7 @@ GET /api/command/report/issues/{id}  one issue as issued, with what changed sinc
 """
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Any
 
 from django.http import HttpRequest
@@ -60,6 +61,26 @@ class ZoneLevelOut(Schema):
     people: int
 
 
+class SupplyCompoundFigureOut(Schema):
+    key: str
+    code: str
+    name: str
+    open: int
+    late: int
+
+
+class SupplyFiguresOut(Schema):
+    orders_open: int = Field(description="Supply orders not yet delivered to the door")
+    orders_late: int = Field(description="Of them, past the deadline the policy set")
+    orders_key_open: int = Field(description="Of them, for key persons")
+    passes_issued: int
+    passes_revoked: int
+    passes_valid: int
+    compounds: list[SupplyCompoundFigureOut] = Field(
+        description="Compounds with open orders, the most late first (at most 10)"
+    )
+
+
 class SituationOut(Schema):
     place: SituationPlaceOut
     as_of: dt.datetime
@@ -70,6 +91,9 @@ class SituationOut(Schema):
     curve: CurveOut | None
     rounds: list[SituationRoundOut]
     zones: list[ZoneLevelOut] | None = Field(description="Null when zone figures are missing")
+    supplies: SupplyFiguresOut | None = Field(
+        None, description="Orders and passes; null for a role that may not see supplies"
+    )
 
 
 class LineOut(Schema):
@@ -136,6 +160,7 @@ def situation_out(s: Situation, *, coverage: bool = True) -> dict[str, Any]:
         ]
         if s.zones is not None
         else None,
+        "supplies": asdict(s.supplies) if s.supplies is not None else None,
     }
 
 

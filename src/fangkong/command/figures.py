@@ -44,6 +44,7 @@ from fangkong.lab.selectors import ancestor_keys
 from fangkong.people.models import Resident
 from fangkong.places.models import Division
 from fangkong.quarantine.models import Measure, Room, RoomStatus, Site, Stay, StayStatus
+from fangkong.supplies.orders.figures import SupplyFigures, supply_figures
 from fangkong.supplies.prices.selectors import red_alerts_at
 from fangkong.zones.selectors import ZoneFigures, zone_figures
 
@@ -97,6 +98,7 @@ class Situation:
     zones: ZoneFigures | None
     stray: Area | None = None
     care: dict[str, int] | None = None  # medical requests and incidents (care.admission)
+    supplies: SupplyFigures | None = None
 
     @property
     def rows(self) -> list[Area]:
@@ -190,6 +192,7 @@ def situation(
         zones=zones,
         stray=stray,
         care=care_figures(node.key, at, since) if "care" in sections else None,
+        supplies=supply_figures(prefix=node.key, at=at) if "supplies" in sections else None,
     )
 
 

@@ -64,6 +64,10 @@ class Cap(StrEnum):
     CARE_REQUEST = "care.request"  # raise a medical request for a person of the jurisdiction
     CARE_MANAGE = "care.manage"  # the medical task force: register facilities, route requests
     CARE_DISPATCH = "care.dispatch"  # a 120 centre's dispatcher: its queue, vehicles, 110 transfers
+    ORDERS_VIEW = "orders.view"  # supply orders into sealed compounds (enterprises: their own)
+    ORDERS_PLACE = "orders.place"  # order for a resident of the jurisdiction (grid, 12345)
+    ORDERS_DELIVER = "orders.deliver"  # record delivery at the door and problems
+    RECEIVING_POINTS = "orders.points"  # register a compound's fixed receiving points
 
 
 _REGISTRY_READ = {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW}
@@ -168,6 +172,19 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
         {Cap.POLICY_VIEW, Cap.CARE_VIEW, Cap.CARE_REQUEST, Cap.CARE_DISPATCH}
     ),
 }
+
+# Orders into sealed compounds (supplies/orders/): the community and the task force register
+# receiving points; grid workers, the community and 12345 order for residents; enterprises see
+# the orders assigned to them.
+_ORDERS_CAPS = {
+    Role.TASK_FORCE: {Cap.ORDERS_VIEW, Cap.ORDERS_PLACE, Cap.ORDERS_DELIVER, Cap.RECEIVING_POINTS},
+    Role.STREET: {Cap.ORDERS_VIEW, Cap.ORDERS_PLACE, Cap.ORDERS_DELIVER, Cap.RECEIVING_POINTS},
+    Role.GRID: {Cap.ORDERS_VIEW, Cap.ORDERS_PLACE, Cap.ORDERS_DELIVER},
+    Role.HOTLINE: {Cap.ORDERS_VIEW, Cap.ORDERS_PLACE},
+    Role.SUPPLY: {Cap.ORDERS_VIEW},
+}
+for _role, _caps in _ORDERS_CAPS.items():
+    ROLE_CAPS[_role] = ROLE_CAPS[_role] | _caps
 
 
 # Two-factor authentication (TOTP) is required of every role whose capabilities reach personal

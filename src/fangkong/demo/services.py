@@ -21,6 +21,7 @@ from fangkong.demo.accounts import DEMO_USERNAMES, demo_accounts_create
 from fangkong.demo.care import dispatch_write, facilities_write, lines_write, plans_write
 from fangkong.demo.clock import Clock
 from fangkong.demo.labs import labs_write
+from fangkong.demo.orders import orders_write
 from fangkong.demo.outbreak import Checkins, checkins_write, outbreak_write
 from fangkong.demo.people import (
     HOUSEHOLD_FIELDS,
@@ -38,6 +39,7 @@ from fangkong.epi.models import CheckIn
 from fangkong.people.models import Household, KeyPerson, Need, Resident
 from fangkong.places.models import Division, Level, Outline, Venue
 from fangkong.quarantine.models import AllocationBatch
+from fangkong.supplies.orders.models import Product
 from fangkong.tally.services import clear as tally_clear
 from fangkong.tally.services import rebuild as tally_rebuild
 
@@ -52,6 +54,7 @@ DEMO_TABLES: list[type[models.Model]] = [
     Venue,
     Event,
     AllocationBatch,
+    Product,  # the demo's catalogue of packages (orders/)
 ]
 
 
@@ -74,6 +77,7 @@ class DemoStats:
     labs: int = 0
     supply_enterprises: int = 0
     price_reports: int = 0
+    supply_orders: int = 0
     quarantine_sites: int = 0
     rooms: int = 0
     in_quarantine: int = 0
@@ -254,6 +258,11 @@ def demo_generate(
             stats.quarantine_sites, stats.rooms = answer.sites, answer.rooms
             stats.in_quarantine, stats.zones = answer.allocated, answer.zones
             stats.travellers = answer.travellers
+        if stats.supply_enterprises:
+            stats.supply_orders = orders_write(
+                actor=User.objects.get(username="command"),
+                staff=User.objects.get(username="supply"),
+            )
         tally_rebuild()  # the command dashboard's running counts, from the rows just written
     analyze(Division, Outline, Venue, Household, Resident, KeyPerson, Need, CheckIn)
     stats.seconds = time.perf_counter() - started

@@ -524,6 +524,28 @@ class PriceRules(Strict):
         return self.bands.get(group) or self.bands["other"]
 
 
+class OrderRules(Strict):
+    """When an order into a sealed compound is late (supplies/orders)."""
+
+    model_config = ConfigDict(title=_("Supply orders"))
+
+    deliver_within_minutes: int = Field(
+        ge=1,
+        le=60 * 24 * 14,
+        title=_("Delivered within (minutes)"),
+        description=_("An order not delivered to the door this long after it was placed is late"),
+    )
+    key_person_deliver_within_minutes: int = Field(
+        ge=1,
+        le=60 * 24 * 14,
+        title=_("Key person: delivered within (minutes)"),
+        description=_(
+            "The same for an elderly person living alone, a disabled or pregnant person, an"
+            " infant's household and the other key persons (served first)"
+        ),
+    )
+
+
 class Supplies(Strict):
     model_config = ConfigDict(title=_("Living supplies"))
 
@@ -533,6 +555,7 @@ class Supplies(Strict):
         title=_("Price and stock lights"),
         description=_("Thresholds of the daily price monitoring; none: no lights"),
     )
+    orders: OrderRules | None = Field(None, title=_("Supply orders"))
 
 
 # Medical care (care/): what a request asks for, the person's control state, where it goes.

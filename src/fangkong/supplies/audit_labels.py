@@ -2,6 +2,7 @@
 
 from fangkong.audit.labels import usernames_reading
 from fangkong.supplies.models import AlertStatus, PassStatus, WhitelistStatus
+from fangkong.supplies.orders.audit_labels import VALUES as ORDER_VALUES
 
 VALUES = {
     ("supplies.enterprise", "status"): WhitelistStatus,
@@ -10,4 +11,5 @@ VALUES = {
     ("supplies.enterprise", "staff"): usernames_reading,
     ("supplies.supplypass", "status"): PassStatus,
     ("supplies.pricealert", "status"): AlertStatus,
+    **ORDER_VALUES,
 }
