@@ -28,6 +28,7 @@ from fangkong.accounts.models import ApiToken, User
 from fangkong.accounts.services import token_create
 from fangkong.audit.models import Event
 from fangkong.audit.services import SELF_SERVICE
+from fangkong.care.admission.models import Incident, IncidentKind, RefusalReason
 from fangkong.care.models import (
     CareRequest,
     Channel,
@@ -389,6 +390,16 @@ def _care(s: Side, p: dict[str, Resident], staff: User) -> None:
         routed_at=now,
         division_key=person.division_key,
         raised_at=now,
+    )
+    s.objs["care_incident"] = Incident.objects.create(
+        request=s.objs["care_request"],
+        facility=facility,
+        kind=IncidentKind.REFUSED,
+        reason=RefusalReason.NO_BED,
+        reason_text=s.mark(f"{s.tag}拒收理由", "incident reason"),
+        happened_at=now,
+        escalated_at=now,
+        division_key=person.division_key,
     )
 
 

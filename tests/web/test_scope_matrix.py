@@ -14,14 +14,15 @@ REGISTRY_READERS = {"command", "task_force", "street", "grid", "hotline"}
 QUARANTINE_STAFF = {"command", "task_force", "street", "grid", "quarantine"}
 
 # page → roles that may open it (explicit, not derived from the code's own table)
-CARE_KEEPERS = {"command", "task_force", "street", "grid", "quarantine", "hotline"}
+CARE_KEEPERS = {"command", "task_force", "street", "grid"}  # the community's side of care
+CARE_STAFF = CARE_KEEPERS | {"quarantine", "hotline", "hospital", "dispatch_120"}
 
 PAGE_ROLES = {
     "home": ALL,
     "care:plans": CARE_KEEPERS,
     "care:plans_due": CARE_KEEPERS,
-    "care:medicine": CARE_KEEPERS | {"hospital"},
-    "care:lines": CARE_KEEPERS | {"hospital"},
+    "care:medicine": CARE_STAFF,
+    "care:lines": CARE_STAFF,
     "places:tree": REGISTRY_READERS,
     "people:residents": REGISTRY_READERS,
     "people:key_persons": {"command", "task_force", "street", "grid", "hospital"},

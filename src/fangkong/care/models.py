@@ -172,8 +172,10 @@ class CareRequest(models.Model):
         return f"{self.get_type_display()} #{self.pk}"
 
 
-# Health plans, medicine delivery and direct lines (issue 17 items 1, 6, 7) live in their
+# 120 dispatch, the hospital side, health plans, medicine delivery and direct lines live in their
 # subpackages; imported here so Django finds them as the care app's models.
+from fangkong.care.admission.models import Incident  # noqa: E402, F401
+from fangkong.care.dispatch.models import Dispatch, Vehicle  # noqa: E402, F401
 from fangkong.care.lines.models import DirectLine, LineKind  # noqa: E402, F401
 from fangkong.care.medicine.models import (  # noqa: E402, F401
     DeliverTo,

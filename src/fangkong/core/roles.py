@@ -63,6 +63,9 @@ class Cap(StrEnum):
     CARE_VIEW = "care.view"  # medical care: facilities, the routing table, requests
     CARE_REQUEST = "care.request"  # raise a medical request for a person of the jurisdiction
     CARE_MANAGE = "care.manage"  # the medical task force: register facilities, route requests
+    # the community's side of care: its people's health plans, medicine on hand and deliveries,
+    # its direct lines (not the site, the hotline or 120, which raise requests only)
+    CARE_COMMUNITY = "care.community"
     CARE_DISPATCH = "care.dispatch"  # a 120 centre's dispatcher: its queue, vehicles, 110 transfers
     ORDERS_VIEW = "orders.view"  # supply orders into sealed compounds (enterprises: their own)
     ORDERS_PLACE = "orders.place"  # order for a resident of the jurisdiction (grid, 12345)
@@ -115,6 +118,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.SUPPLIES_MANAGE,
             Cap.CARE_VIEW,
             Cap.CARE_REQUEST,
+            Cap.CARE_COMMUNITY,
             Cap.CARE_MANAGE,
         }
     ),
@@ -129,9 +133,12 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.SUPPLIES_VIEW,
             Cap.CARE_VIEW,
             Cap.CARE_REQUEST,
+            Cap.CARE_COMMUNITY,
         }
     ),
-    Role.GRID: frozenset(_REGISTRY_KEEP | _EPI_LOCAL | {Cap.CARE_VIEW, Cap.CARE_REQUEST}),
+    Role.GRID: frozenset(
+        _REGISTRY_KEEP | _EPI_LOCAL | {Cap.CARE_VIEW, Cap.CARE_REQUEST, Cap.CARE_COMMUNITY}
+    ),
     Role.LAB: frozenset({Cap.POLICY_VIEW, Cap.SAMPLING, Cap.RESULTS_UPLOAD, Cap.LABS_VIEW}),
     Role.QUARANTINE: frozenset(
         {

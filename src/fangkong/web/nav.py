@@ -82,7 +82,7 @@ MENU = (
     Entry("care:requests", _("Medical requests"), Cap.CARE_VIEW, "care_requests"),
     Entry("care:facilities", _("Medical facilities"), Cap.CARE_VIEW, "care_facilities"),
     Entry("care:routing", _("Care routing"), Cap.CARE_VIEW, "care_routing"),
-    Entry("care:plans", _("Health plans"), Cap.CARE_REQUEST, "care_plans"),
+    Entry("care:plans", _("Health plans"), Cap.CARE_COMMUNITY, "care_plans"),
     Entry("care:medicine", _("Medicine delivery"), Cap.CARE_VIEW, "care_medicine"),
     Entry("care:lines", _("Direct lines"), Cap.CARE_VIEW, "care_lines"),
     Entry("care:board", _("Open and late requests"), Cap.CARE_VIEW, "care_board"),

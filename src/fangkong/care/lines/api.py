@@ -59,7 +59,7 @@ def care_line_list(
 
 @router.post("/care/lines", response={201: DirectLineOut, **ERRORS}, summary="Add a direct line")
 def care_line_new(request: HttpRequest, payload: DirectLineIn) -> Status[dict[str, Any]]:
-    require(request.user, Cap.CARE_REQUEST)
+    require(request.user, Cap.CARE_COMMUNITY)
     line = services.line_save(actor=request.user, **_values(request, payload))
     return Status(201, line_out(selectors.line_for_user(request.user, line.pk)))
 

@@ -20,7 +20,7 @@ def lines_for_user(user: Any) -> QuerySet[DirectLine]:
 
 def lines_editable_by(user: Any) -> QuerySet[DirectLine]:
     """The lines the user keeps: communities inside their jurisdiction."""
-    require(user, Cap.CARE_REQUEST)
+    require(user, Cap.CARE_COMMUNITY)
     return scoped(DirectLine.objects.all(), user)
 
 

@@ -1,4 +1,4 @@
-"""Writes on a community's direct lines (the community's staff, `Cap.CARE_REQUEST`, for
+"""Writes on a community's direct lines (the community's staff, `Cap.CARE_COMMUNITY`, for
 communities of their jurisdiction); each change an audit event."""
 
 import re
@@ -40,7 +40,7 @@ def line_save(
     line: DirectLine | None = None,
 ) -> DirectLine:
     """Add a direct line to a community of the actor's jurisdiction, or change one."""
-    require(actor, Cap.CARE_REQUEST)
+    require(actor, Cap.CARE_COMMUNITY)
     if (
         community.level != Level.COMMUNITY
         or not scoped(Division.objects.filter(pk=community.pk), actor, "key").exists()
@@ -82,7 +82,7 @@ def line_save(
 
 @transaction.atomic
 def line_remove(*, actor: Any, line: DirectLine) -> None:
-    require(actor, Cap.CARE_REQUEST)
+    require(actor, Cap.CARE_COMMUNITY)
     if not scoped(DirectLine.objects.filter(pk=line.pk), actor).exists():
         raise field_error("line", _("Not a line of your jurisdiction"))
     event_record(actor=actor, action="care.line_removed", obj=line, data={"phone": line.phone})

@@ -38,9 +38,9 @@ def _save(user: Any, data: dict[str, Any], line: DirectLine | None = None) -> Di
 
 @login_required
 def line_list(request: HttpRequest) -> HttpResponse:
-    keeps = can(request.user, Cap.CARE_REQUEST)
+    keeps = can(request.user, Cap.CARE_COMMUNITY)
     if request.method == "POST":
-        require(request.user, Cap.CARE_REQUEST)
+        require(request.user, Cap.CARE_COMMUNITY)
     form = LineForm(request.POST or None, user=request.user) if keeps else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:

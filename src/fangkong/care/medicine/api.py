@@ -105,7 +105,7 @@ def care_course_list(
 )
 def care_course_new(request: HttpRequest, payload: MedicineCourseIn) -> Status[dict[str, Any]]:
     """What is on hand on a day and the daily dose; the day it runs out follows."""
-    require(request.user, Cap.CARE_REQUEST)
+    require(request.user, Cap.CARE_COMMUNITY)
     course = services.course_save(
         actor=request.user,
         person=person_in_scope(request.user, payload.id_number),
@@ -153,7 +153,7 @@ def care_order_list(
     summary="Raise a medicine order",
 )
 def care_order_new(request: HttpRequest, payload: MedicineOrderIn) -> Status[dict[str, Any]]:
-    require(request.user, Cap.CARE_REQUEST)
+    require(request.user, Cap.CARE_COMMUNITY)
     person = person_in_scope(request.user, payload.id_number)
     course = None
     if payload.course_id is not None:

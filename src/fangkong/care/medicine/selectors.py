@@ -17,7 +17,7 @@ from fangkong.policy.accessor import current
 
 
 def courses_for_user(user: Any) -> QuerySet[MedicineCourse]:
-    require(user, Cap.CARE_REQUEST)
+    require(user, Cap.CARE_COMMUNITY)
     return scoped(MedicineCourse.objects.all(), user)
 
 

@@ -98,7 +98,7 @@ def course_save(
 ) -> MedicineCourse:
     """Record (or correct) a chronic patient's medicine: what is on hand on a day and the daily
     dose; the day it runs out follows."""
-    require(actor, Cap.CARE_REQUEST)
+    require(actor, Cap.CARE_COMMUNITY)
     _person(actor, person)
     medicine = (medicine or "").strip()[:100]
     if not medicine:
@@ -168,7 +168,7 @@ def order_raise(
     needed_at: dt.datetime | None = None,
 ) -> MedicineOrder:
     """The community raises a medicine need for a person of its jurisdiction."""
-    require(actor, Cap.CARE_REQUEST)
+    require(actor, Cap.CARE_COMMUNITY)
     _person(actor, person)
     medicine = (medicine or "").strip()[:100]
     if not medicine:
@@ -293,7 +293,7 @@ def order_substitute_answer(
     """The patient's answer to a substitute (recorded by the community): accepted, the
     substitute is what is delivered; declined, the order goes back to the pharmacy to be
     sourced again (the reason recorded), and the substitute is dropped."""
-    require(actor, Cap.CARE_REQUEST)
+    require(actor, Cap.CARE_COMMUNITY)
     order = order_for_user(actor, order.pk)
     _move(order, (OrderStatus.SUBSTITUTE,))
     when = _when("at", at, order.person, after=order.needed_at)
@@ -334,7 +334,7 @@ def order_deliver(
     at: dt.datetime | None = None,
 ) -> MedicineOrder:
     """Delivered by the community to the receiving point or the door."""
-    require(actor, Cap.CARE_REQUEST)
+    require(actor, Cap.CARE_COMMUNITY)
     order = order_for_user(actor, order.pk)
     _move(order, (OrderStatus.SOURCED,))
     if deliver_to is not None:
@@ -353,7 +353,7 @@ def order_confirm(
 ) -> MedicineOrder:
     """The patient has it (confirmed by the community): the course's supply grows by the
     quantity, counted that day, and the day it runs out moves."""
-    require(actor, Cap.CARE_REQUEST)
+    require(actor, Cap.CARE_COMMUNITY)
     order = order_for_user(actor, order.pk)
     _move(order, (OrderStatus.DELIVERED,))
     when = _when("at", at, order.person, after=order.delivered_at)
@@ -383,7 +383,7 @@ def order_confirm(
 
 @transaction.atomic
 def order_cancel(*, actor: Any, order: MedicineOrder, reason: str) -> MedicineOrder:
-    require(actor, Cap.CARE_REQUEST)
+    require(actor, Cap.CARE_COMMUNITY)
     order = order_for_user(actor, order.pk)
     _move(order, OPEN)
     reason = (reason or "").strip()[:300]

@@ -42,9 +42,9 @@ def _save_order(request: HttpRequest, data: dict[str, Any]) -> None:
 
 @login_required
 def medicine_home(request: HttpRequest) -> HttpResponse:
-    keeps = can(request.user, Cap.CARE_REQUEST)
+    keeps = can(request.user, Cap.CARE_COMMUNITY)
     if request.method == "POST":
-        require(request.user, Cap.CARE_REQUEST)
+        require(request.user, Cap.CARE_COMMUNITY)
     which = request.POST.get("form")
     course_form = order_form = None
     if keeps:
@@ -118,7 +118,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "order": order,
             "form": form,
             "events": selectors.order_history(order),
-            "keeps": can(request.user, Cap.CARE_REQUEST),
+            "keeps": can(request.user, Cap.CARE_COMMUNITY),
             "sources": can(request.user, Cap.CARE_MANAGE) or is_facility_staff(request.user),
             "section": SECTION,
         },

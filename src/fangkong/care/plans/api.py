@@ -104,7 +104,7 @@ def care_plan_list(
 def care_plan_save(request: HttpRequest, payload: HealthPlanIn) -> Status[dict[str, Any]]:
     """The plan of a person of your jurisdiction (else 422 on `id_number`, nothing written);
     a person has one plan: posting again changes it."""
-    require(request.user, Cap.CARE_REQUEST)
+    require(request.user, Cap.CARE_COMMUNITY)
     plan = services.plan_save(
         actor=request.user,
         person=person_in_scope(request.user, payload.id_number),

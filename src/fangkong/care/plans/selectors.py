@@ -17,7 +17,7 @@ from fangkong.policy.accessor import current
 
 
 def plans_for_user(user: Any) -> QuerySet[HealthPlan]:
-    require(user, Cap.CARE_REQUEST)
+    require(user, Cap.CARE_COMMUNITY)
     return scoped(HealthPlan.objects.all(), user)
 
 
@@ -37,7 +37,7 @@ def needs_of(plan: HealthPlan) -> QuerySet[StandingNeed]:
 
 
 def need_for_user(user: Any, pk: int) -> StandingNeed:
-    require(user, Cap.CARE_REQUEST)
+    require(user, Cap.CARE_COMMUNITY)
     try:
         return scoped(StandingNeed.objects.all(), user).select_related("plan").get(pk=pk)
     except StandingNeed.DoesNotExist:
@@ -75,7 +75,7 @@ def due_for_user(user: Any, first: dt.date | None = None, days: int | None = Non
         .exclude(ends_on__lt=first)
         .select_related("plan__person", "facility")
     )
-    require(user, Cap.CARE_REQUEST)
+    require(user, Cap.CARE_COMMUNITY)
     raised = {
         (o.need_id, o.day): o.request
         for o in NeedOccurrence.objects.filter(

@@ -1,4 +1,4 @@
-"""Writes on health plans (the community and grid workers, `Cap.CARE_REQUEST`): a person's plan
+"""Writes on health plans (the community and grid workers, `Cap.CARE_COMMUNITY`): a person's plan
 and its standing needs. Every change is an audit event naming the fields changed."""
 
 import datetime as dt
@@ -80,7 +80,7 @@ def plan_save(
     note: str = "",
 ) -> HealthPlan:
     """Create or change the plan of a person of the actor's jurisdiction."""
-    require(actor, Cap.CARE_REQUEST)
+    require(actor, Cap.CARE_COMMUNITY)
     if not scoped(Resident.objects.filter(pk=person.pk), actor).exists():
         raise field_error("id_number", _("No person with this ID number in your jurisdiction"))
     if category not in PlanCategory.values:
@@ -155,7 +155,7 @@ def need_save(
 ) -> StandingNeed:
     """Add a standing need to a plan, or change one (from the next run of the daily job: the
     requests already raised stay)."""
-    require(actor, Cap.CARE_REQUEST)
+    require(actor, Cap.CARE_COMMUNITY)
     if not plan_visible(actor, plan.pk):
         raise field_error("plan", _("This plan is outside your jurisdiction"))
     values: dict[str, Any] = {
