@@ -188,5 +188,8 @@ def test_the_task_force_whitelists_a_courier_and_issues_a_pass(
     page.click("#issue button[type=submit]")
     expect(page.locator("#pass-status")).to_have_text("有效")
     expect(page.locator(".qr svg")).to_be_visible()
+    # The code is typed in at a checkpoint: base45 spaces, two in a row too, must read as they are.
+    whitespace = page.locator("#pass-code").evaluate("e => getComputedStyle(e).whiteSpace")
+    assert whitespace == "pre-wrap"
     code = page.locator("#pass-code").inner_text()
     assert code.startswith("FK1:") and code == courier.passes.get().code
