@@ -272,8 +272,8 @@ def demo_generate(
 def _dependents() -> list[type[models.Model]]:
     """Demo tables plus every table that points at them (cases, check-ins, …), users aside.
 
-    Reverse relations include foreign keys without a database constraint (check-ins); the
-    link tables of many-to-many fields (a finding job's cases) are added too.
+    Reverse relations include foreign keys without a database constraint (check-ins) and hidden
+    ones; the link tables of many-to-many fields (a finding job's cases) are added too.
     """
     found: list[type[models.Model]] = list(DEMO_TABLES)
     queue: list[type[models.Model]] = [*DEMO_TABLES, Division]
@@ -285,7 +285,11 @@ def _dependents() -> list[type[models.Model]]:
 
     while queue:
         model = queue.pop()
-        for rel in model._meta.related_objects:
+        # Hidden reverse relations too (a foreign key with related_name="+", e.g. a medicine
+        # batch's pharmacy): `related_objects` leaves them out, and TRUNCATE refuses to leave them.
+        for rel in model._meta.get_fields(include_hidden=True):
+            if not (rel.is_relation and rel.auto_created and not rel.concrete):
+                continue
             add(rel.related_model)
             if isinstance(rel, models.ManyToManyRel):
                 add(rel.through)
