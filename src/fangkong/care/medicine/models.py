@@ -48,7 +48,7 @@ class DeliverTo(models.TextChoices):
     DOOR = "door", _("The door")
 
 
-class OrderStatus(models.TextChoices):
+class MedicineOrderStatus(models.TextChoices):
     NEEDED = "needed", _("Needed")
     BATCHED = "batched", _("Batched at the pharmacy")
     SUBSTITUTE = "substitute", _("Substitute proposed")
@@ -56,6 +56,10 @@ class OrderStatus(models.TextChoices):
     DELIVERED = "delivered", _("Delivered")
     CONFIRMED = "confirmed", _("Received (confirmed)")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# The API's documents name an enum by its class: "OrderStatus" is the supply orders'.
+OrderStatus = MedicineOrderStatus
 
 
 class MedicineBatch(models.Model):
