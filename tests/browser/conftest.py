@@ -44,7 +44,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-TIMEOUT_MS = 5_000
+# Generous: nothing waits this long when it works, and CI runs two workers and a database on
+# two cores, where a full-page screenshot or a first page load can take seconds.
+TIMEOUT_MS = 20_000
+expect.set_options(timeout=TIMEOUT_MS)
 CSP_MARK = "[csp-violation]"
 REPORT_CSP = f"""document.addEventListener("securitypolicyviolation", (e) => console.error(
   "{CSP_MARK} " + e.effectiveDirective + " blocked " + (e.blockedURI || "inline") +
