@@ -190,6 +190,7 @@ def worker(residents: int, contacts: int, cases: int, runs: int, profile: bool) 
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
+    os.environ.setdefault("FANGKONG_SECRET_KEY", "bench-only-not-a-secret")  # signs sessions
     django.setup()
     # Only now can the models be imported (the driver process never sets Django up).
     from django.db import connection

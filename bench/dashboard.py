@@ -387,6 +387,7 @@ def _measure(runs: int) -> None:
 
 def _django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
+    os.environ.setdefault("FANGKONG_SECRET_KEY", "bench-only-not-a-secret")  # signs sessions
     import django
 
     django.setup()

@@ -218,6 +218,7 @@ def worker(people: int, requests: int, reuse: bool) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
+    os.environ.setdefault("FANGKONG_SECRET_KEY", "bench-only-not-a-secret")  # signs sessions
     django.setup()
     if not reuse:
         started = time.perf_counter()

@@ -1,8 +1,11 @@
+import enum
 import re
+import typing
 
 import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
+from pydantic import BaseModel
 
 from fangkong.policy.services import profiles_install_shipped
 
@@ -293,3 +296,45 @@ def test_the_document_is_built_once_per_language_and_copied_to_each_caller(db):
     first["paths"].clear()  # a caller's changes stay its own
     second = api.get_openapi_schema(path_prefix="/api/")
     assert second["paths"] and second == api.get_openapi_schema(path_prefix="/api/")
+
+
+def _named_types(annotation: object, found: dict[str, set[type]]) -> None:
+    """Every schema and enum class an annotation reaches, by the name the document gives it."""
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        found.setdefault(annotation.__name__, set()).add(annotation)
+        return
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation.__module__ != "abc":  # ninja's own wrappers are never components
+            names = found.setdefault(annotation.__name__, set())
+            if annotation in names:
+                return
+            names.add(annotation)
+        for field in annotation.model_fields.values():
+            _named_types(field.annotation, found)
+        return
+    for arg in typing.get_args(annotation):
+        _named_types(arg, found)
+
+
+def test_no_two_schemas_or_enums_share_a_component_name():
+    """The document names a component by its class name alone: two classes with one name (two
+    apps' `OrderStatus`) become one component, and one app's answers break its documented
+    schema. Every class an operation reaches has a name of its own."""
+    from django.urls import get_resolver
+
+    from fangkong.api import api
+
+    get_resolver().url_patterns  # noqa: B018 (imports every app's routers)
+    found: dict[str, set[type]] = {}
+    for _prefix, router in api._routers:
+        for path_operation in router.path_operations.values():
+            for operation in path_operation.operations:
+                for model in [*operation.signature.models, *operation.response_models.values()]:
+                    _named_types(model, found)
+    assert len(found) > 100  # the walk reaches the app's schemas
+    shared = {
+        name: sorted(f"{c.__module__}.{c.__qualname__}" for c in classes)
+        for name, classes in found.items()
+        if len(classes) > 1
+    }
+    assert not shared, f"component names used by more than one class: {shared}"

@@ -102,7 +102,7 @@ class Channel(models.TextChoices):
     PLAN = "plan", _("Health plan (a standing need)")
 
 
-class RequestStatus(models.TextChoices):
+class CareRequestStatus(models.TextChoices):
     """FHIR Task-like: requested → routed → accepted → completed; cancelled with a reason."""
 
     REQUESTED = "requested", _("Requested (not yet routed)")
@@ -110,6 +110,10 @@ class RequestStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted by the facility")
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# The API document names an enum by its class: `CareRequestStatus`, not a second `RequestStatus`.
+RequestStatus = CareRequestStatus
 
 
 class CareRequest(models.Model):

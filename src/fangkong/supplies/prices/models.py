@@ -113,10 +113,14 @@ class PriceReport(models.Model):
         return f"{self.store} {self.necessity} {self.day}"
 
 
-class AlertStatus(models.TextChoices):
+class PriceAlertStatus(models.TextChoices):
     OPEN = "open", _("Open")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     RESOLVED = "resolved", _("Resolved")
+
+
+# The API document names an enum by its class: `PriceAlertStatus`, not a second `AlertStatus`.
+AlertStatus = PriceAlertStatus
 
 
 class PriceAlert(models.Model):
