@@ -104,6 +104,19 @@ INJECTED = """() => {
   return found;
 }"""
 
+# Waits until every image on the page has loaded or failed and the handlers of those events
+# (a payload's onerror among them: it was there first) have run; at most 2 s.
+IMAGES_SETTLED = """async () => {
+  const settled = (img) => new Promise((done) => {
+    img.addEventListener("load", done, { once: true });
+    img.addEventListener("error", done, { once: true });
+  });
+  const pending = [...document.images].filter((img) => !img.complete).map(settled);
+  const cap = new Promise((done) => setTimeout(done, 2000));
+  await Promise.race([Promise.all(pending), cap]);
+  await new Promise((done) => setTimeout(done, 0));  // events queued by completed images
+}"""
+
 # Every ECharts chart on the page: show the tooltip of each data point (up to 40 per series),
 # the way a hover would; returns how many tooltips were shown.
 ECHARTS_TOOLTIPS = """() => {
@@ -252,7 +265,7 @@ def _view(url: str) -> str | None:
 
 
 def _check(page: Page, visits: Visits, where: str) -> None:
-    page.wait_for_timeout(100)  # an <img onerror> fires once the image has failed to load
+    page.evaluate(IMAGES_SETTLED)  # an <img onerror> fires once the image has failed to load
     if page.evaluate("() => window.__xss") is not None:
         visits.problems.append(f"{where}: a payload ran")
         page.evaluate("() => { delete window.__xss; }")

@@ -6,6 +6,7 @@ with no stored code (a status, a field, an actor, a policy profile) and no label
 language.
 """
 
+import functools
 import html
 import re
 from pathlib import Path
@@ -73,14 +74,6 @@ def _foreign(reader: str) -> list[str]:
     return sorted(_labels(other) - _labels(reader), key=len, reverse=True)
 
 
-def _holds(text: str, label: str) -> bool:
-    """The text shows the label: as words (English), or as a whole part of a list, or before a
-    name (Chinese, which has no spaces: 隔离酒店 in a site's name is not the label 酒店)."""
-    if label.isascii():
-        return re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", text) is not None
-    return any(part == label or part.startswith(label + " ") for part in _parts(text))
-
-
 def _parts(text: str) -> list[str]:
     return re.split(r"\s*[;,；，←→·:()（）]\s*", text)
 
@@ -136,20 +129,48 @@ def _room_rows(page: str) -> list[dict[str, str]]:
     return rows
 
 
+@functools.cache
+def _foreign_finder(reader: str) -> tuple[re.Pattern[str], frozenset[str]]:
+    """The other language's labels as one pattern (those in ASCII, as words) and one set (the
+    others, matched as whole parts): one search a cell, not one per label."""
+    foreign = _foreign(reader)
+    words = [re.escape(label) for label in foreign if label.isascii()]
+    either = "|".join(words) or "(?!)"  # (?!) matches nothing: no label in ASCII
+    pattern = re.compile(rf"(?<![\w-])(?:{either})(?![\w-])")
+    return pattern, frozenset(label for label in foreign if not label.isascii())
+
+
+def _foreign_label_in(text: str, reader: str) -> str | None:
+    """A label of the other language the text shows: as words (English), or as a whole part of
+    a list, or before a name (Chinese, which has no spaces: 隔离酒店 in a site's name is not the
+    label 酒店)."""
+    words, chinese = _foreign_finder(reader)
+    if found := words.search(text):
+        return found.group(0)
+    for part in _parts(text):
+        if part in chinese:
+            return part
+        heads = (part[:i] for i, char in enumerate(part) if char == " ")
+        if held := next((head for head in heads if head in chinese), None):
+            return held
+    return None
+
+
 def _unreadable(rows: list[dict[str, str]], reader: str) -> list[tuple[str, str, str]]:
     """(cell, text, what it holds) of each cell that shows a stored code or a label of the
     other language.
 
     A code that is also a label of the reader's language (English "high", "status") passes."""
     own = _labels(reader)
-    raw, foreign = _raw_codes() - own, _foreign(reader)
+    raw = _raw_codes() - own
     fields = {s.field for s in samples("en", site_id=1)} - own - {""}
     bad = []
     for row in rows:
         for cell, text in row.items():
             if text in raw or text in fields or re.search(r"[\w-]+ v\d+$", text):
                 bad.append((cell, text, "a code"))
-            bad += [(cell, text, label) for label in foreign if _holds(text, label)][:1]
+            if label := _foreign_label_in(text, reader):
+                bad.append((cell, text, label))
             if reader == "zh-hans" and any(re.fullmatch(WORDS_ONLY, p) for p in _parts(text)):
                 bad.append((cell, text, "English words"))
     return bad
