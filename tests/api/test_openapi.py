@@ -338,3 +338,22 @@ def test_no_two_schemas_or_enums_share_a_component_name():
         if len(classes) > 1
     }
     assert not shared, f"component names used by more than one class: {shared}"
+
+
+@pytest.mark.django_db
+def test_every_documented_422_admits_the_validation_errors_shape():
+    """Any operation can be sent a body it cannot read, and answers 422 with the validation
+    errors' shape: an operation whose own 422 says otherwise (an import's row report) names
+    both, or a client reading the document rejects the answer."""
+    document = Client().get("/api/openapi.json").json()
+    wrong = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            answer = operation.get("responses", {}).get("422")
+            if answer is None:
+                continue
+            schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+            refs = {s.get("$ref", "") for s in schema.get("anyOf", [schema])}
+            if "#/components/schemas/ValidationErrorOut" not in refs:
+                wrong.append(f"{method.upper()} {path}: {sorted(refs)}")
+    assert not wrong, wrong

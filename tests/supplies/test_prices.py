@@ -276,3 +276,19 @@ def test_the_command_dashboard_counts_the_alerts_open_at_its_moment(store, perso
     services.alert_set_status(actor=personas["task_force"], alert=alert, status="resolved")
     assert situation(personas["command"], node, timezone.now()).total["price_red"] == 0
     assert "price_red" not in situation(personas["hospital"], node, timezone.now()).total
+
+
+def test_an_upload_without_a_file_is_a_documented_422(personas):
+    """A request the API cannot read (no file) answers the validation error's shape, which the
+    document names beside the import's own 422 (schemathesis found it undocumented)."""
+    api = bearer_client(personas["supply"])
+    refused = api.post("/api/price-reports/import", {})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"][-1] == "file"
+    document = api.get("/api/openapi.json").json()
+    answer = document["paths"]["/api/price-reports/import"]["post"]["responses"]["422"]
+    shapes = answer["content"]["application/json"]["schema"]["anyOf"]
+    assert {s["$ref"].rsplit("/", 1)[-1] for s in shapes} == {
+        "PriceImportOut",
+        "ValidationErrorOut",
+    }
