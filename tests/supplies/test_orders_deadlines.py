@@ -295,3 +295,66 @@ def test_only_those_who_deliver_in_scope_record_a_photo(personas, at_point):
         bearer_client(personas["grid"]).get(f"/api/supply-orders/{at_point.pk}/photo").status_code
         == 404
     )  # no photo yet
+
+
+def test_the_migration_gives_orders_cancelled_before_it_their_events_time(
+    people, personas, point, veg
+):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "fangkong.supplies.migrations.0004_order_zone_level_cancelled_at"
+    )
+    placed = timezone.now() - dt.timedelta(days=1)
+    with_event, without = (
+        services.order_place(
+            actor=personas["grid"], person=people["wang"], lines=[(veg, 1)], placed_at=placed
+        )
+        for _ in range(2)
+    )
+    cancelled = placed + dt.timedelta(hours=2)
+    services.order_cancel(actor=personas["grid"], order=with_event, reason="x", at=cancelled)
+    Order.objects.filter(pk=without.pk).update(status=OrderStatus.CANCELLED)
+    Order.objects.update(cancelled_at=None, cancel_recorded_at=None)  # as before the migration
+    migration.cancelled_times(apps, None)
+    with_event.refresh_from_db()
+    without.refresh_from_db()
+    assert with_event.cancelled_at == with_event.cancel_recorded_at == cancelled
+    assert without.cancelled_at == without.recorded_at
+
+
+def test_the_pages_cancel_with_a_time_and_refuse_a_photo_that_is_not_an_image(
+    client, login, people, personas, at_point, veg
+):
+    login(personas["grid"])
+    fake = client.post(
+        f"/supplies/orders/{at_point.pk}/deliver/",
+        {"volunteer": "小李", "photo": SimpleUploadedFile("door.jpg", b"not a picture")},
+        follow=True,
+    )
+    assert "JPEG" in fake.content.decode()
+    at_point.refresh_from_db()
+    assert at_point.status == OrderStatus.AT_POINT
+    done = client.post(
+        f"/supplies/orders/{at_point.pk}/deliver/",
+        {"volunteer": "小李", "photo": SimpleUploadedFile("door.png", PNG)},
+        follow=True,
+    )
+    assert done.status_code == 200
+    at_point.refresh_from_db()
+    assert at_point.status == OrderStatus.DELIVERED and at_point.photo.content_type == "image/png"
+    placed = timezone.localtime() - dt.timedelta(hours=6)
+    order = services.order_place(
+        actor=personas["grid"], person=people["li"], lines=[(veg, 1)], placed_at=placed
+    )
+    when = (placed + dt.timedelta(hours=1)).replace(second=0, microsecond=0)
+    client.post(
+        f"/supplies/orders/{order.pk}/cancel/",
+        {"reason": "家属已代购", "at": when.strftime("%Y-%m-%dT%H:%M")},
+    )
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED and order.cancelled_at == when
+    page = client.get(f"/supplies/orders/{order.pk}/").content.decode()
+    assert 'id="cancelled-at"' in page
