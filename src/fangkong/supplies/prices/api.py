@@ -15,7 +15,7 @@ from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from fangkong.core.access import Cap, can, require
-from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, paginate
+from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, ValidationErrorOut, paginate
 from fangkong.core.dates import WindowDay
 from fangkong.core.errors import field_error
 from fangkong.core.uploads import uploaded_path
@@ -221,7 +221,7 @@ def report_values(item: Necessity, r: Any) -> tuple[dict[str, Any], list[service
 
 @router.post(
     "/price-reports/import",
-    response={200: PriceImportOut, **ERRORS, 422: PriceImportOut},
+    response={200: PriceImportOut, **ERRORS, 422: PriceImportOut | ValidationErrorOut},
     summary="Upload price reports",
 )
 def price_report_upload(
