@@ -254,6 +254,8 @@ CSRF_FAILURE_VIEW = "fangkong.web.errors.csrf_failure"
 PAGE_SIZE = env_int("FANGKONG_PAGE_SIZE", 50)
 EXPORT_MAX_ROWS = env_int("FANGKONG_EXPORT_MAX_ROWS", 200_000)
 IMPORT_MAX_UPLOAD_MB = env_int("FANGKONG_IMPORT_MAX_UPLOAD_MB", 200)
+# A photo taken as proof (a delivery at the door): a phone's picture, not a file to import.
+PHOTO_MAX_UPLOAD_MB = env_int("FANGKONG_PHOTO_MAX_UPLOAD_MB", 5)
 # Imported files are checked against these before and while they are parsed (docs/import.md):
 # rows after the header and columns per row, and for XLSX what the zip archive unpacks to.
 IMPORT_MAX_ROWS = env_int("FANGKONG_IMPORT_MAX_ROWS", 5_000_000)

@@ -224,6 +224,8 @@ PATHS = {
     "/api/supply-orders/{supply_order_id}",
     "/api/supply-orders/{supply_order_id}/cancel",
     "/api/supply-orders/{supply_order_id}/deliver",
+    "/api/supply-orders/{supply_order_id}/deliver-photo",
+    "/api/supply-orders/{supply_order_id}/photo",
     "/api/supply-orders/{supply_order_id}/problems",
     "/api/supply-products",
     "/api/supply-products/{supply_product_id}",

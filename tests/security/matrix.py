@@ -374,7 +374,7 @@ class Attempt:
         ]:
             if hasattr(value, "read"):
                 value.seek(0)
-                files.append(value.read().decode())
+                files.append(value.read().decode(errors="replace"))
                 value.seek(0)
         return json.dumps([self.path, self.kwargs, files], default=str, ensure_ascii=False)
 
@@ -484,6 +484,10 @@ def upload_for(op: str, resolve: Callable[[r.Spec], Any]) -> dict[str, Any]:
             "published_on: '2022-11-11'\nsource: 矩阵\nrules: {}\n"
         )
         return {"file": _file("policy.yaml", text)}
+    if op == "supply_order_deliver_photo":
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+        photo = SimpleUploadedFile("door.png", png, content_type="image/png")
+        return {"volunteer": "矩阵志愿者", "photo": photo}
     raise AssertionError(f"{op}: say in tests/security/matrix.py upload_for() what file it takes")
 
 

@@ -524,6 +524,25 @@ class PriceRules(Strict):
         return self.bands.get(group) or self.bands["other"]
 
 
+class ZoneDeadline(Strict):
+    """The delivery deadlines of orders into a compound under a zone of one level."""
+
+    model_config = ConfigDict(title=_("Deadline in a zone of this level"))
+
+    deliver_within_minutes: int = Field(
+        ge=1,
+        le=60 * 24 * 14,
+        title=_("Delivered within (minutes)"),
+        description=_("An order not delivered to the door this long after it was placed is late"),
+    )
+    key_person_deliver_within_minutes: int = Field(
+        ge=1,
+        le=60 * 24 * 14,
+        title=_("Key person: delivered within (minutes)"),
+        description=_("The same for key persons (served first)"),
+    )
+
+
 class OrderRules(Strict):
     """When an order into a sealed compound is late (supplies/orders)."""
 
@@ -543,6 +562,15 @@ class OrderRules(Strict):
             "The same for an elderly person living alone, a disabled or pregnant person, an"
             " infant's household and the other key persons (served first)"
         ),
+    )
+    by_zone_level: dict[str, ZoneDeadline] = Field(
+        default_factory=dict,
+        title=_("Deadlines by zone level"),
+        description=_(
+            "For a compound under a risk zone in force (the most restrictive over it or the"
+            " home) of a level listed here, these deadlines instead of the ones above"
+        ),
+        json_schema_extra={"x-key-title": _("Zone level")},
     )
 
 
@@ -890,6 +918,22 @@ class Rules(Strict):
         missing = gettext("Say what this category must do (untick Identified if nothing)")
         _refuse(
             "Rules", [(("categories", c), missing) for c in CATEGORIES if c not in self.categories]
+        )
+        return self
+
+    @model_validator(mode="after")
+    def _order_zone_levels(self) -> "Rules":
+        orders = self.supplies.orders if self.supplies else None
+        if orders is None:
+            return self
+        unknown = gettext("Not a zone level of this profile (risk zones: levels)")
+        _refuse(
+            "Rules",
+            [
+                (("supplies", "orders", "by_zone_level", level), unknown)
+                for level in orders.by_zone_level
+                if level not in self.zones.levels
+            ],
         )
         return self
 

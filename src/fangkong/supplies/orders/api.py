@@ -1,6 +1,7 @@
 """REST endpoints of the orders into sealed compounds: /api/receiving-points,
-/api/supply-products, /api/supply-orders (+ /totals, /{id}/deliver|problems|cancel) and
-/api/order-batches (+ /run, /{id}/status).
+/api/supply-products, /api/supply-orders (+ /totals,
+/{id}/deliver|deliver-photo|photo|problems|cancel) and /api/order-batches (+ /run,
+/{id}/status).
 
 Scoped like the pages (`supplies.orders.selectors`): the compound in the caller's
 jurisdiction; an enterprise account only the orders and batches assigned to it (names masked).
@@ -8,8 +9,9 @@ jurisdiction; an enterprise account only the orders and batches assigned to it (
 
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router, Status
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
 
 from fangkong.core.access import Cap, can, require
 from fangkong.core.apikit import (
@@ -22,11 +24,14 @@ from fangkong.core.apikit import (
     not_found_message,
     paginate,
 )
+from fangkong.core.dates import Happened
 from fangkong.core.errors import field_error
+from fangkong.core.uploads import photo_read
 from fangkong.people.selectors import resident_for_user
 from fangkong.places.selectors import place_in_scope
 from fangkong.supplies.orders import selectors, services
 from fangkong.supplies.orders.models import (
+    DeliveryPhoto,
     Order,
     OrderBatch,
     OrderStatus,
@@ -50,6 +55,7 @@ from fangkong.supplies.orders.schemas import (
     SupplyProductIn,
     SupplyProductOut,
 )
+from fangkong.zones.selectors import level_label
 
 router = Router(tags=["supply orders"])
 
@@ -107,6 +113,8 @@ def _order_out(o: Order, user: Any, *, detail: bool = False) -> dict[str, Any]:
         "due_at": o.due_at,
         "late": selectors.is_late(o),
         "policy": f"{o.profile_code} v{o.profile_version}",
+        "zone_level": o.zone_level,
+        "zone_level_name": level_label(o.zone_level) if o.zone_level else "",
         "batch_id": o.batch_id,
         "enterprise_id": o.enterprise_id,
         "accepted_at": o.accepted_at,
@@ -115,6 +123,9 @@ def _order_out(o: Order, user: Any, *, detail: bool = False) -> dict[str, Any]:
         "delivered_at": o.delivered_at,
         "delivered_by": o.delivered_by,
         "proof": o.proof,
+        "has_photo": o.proof == "photo",
+        "cancelled_at": o.cancelled_at,
+        "cancel_recorded_at": o.cancel_recorded_at,
     }
     if detail:
         out["lines"] = [
@@ -313,7 +324,7 @@ def supply_order_get(request: HttpRequest, supply_order_id: Id) -> dict[str, Any
 def supply_order_deliver(
     request: HttpRequest, supply_order_id: Id, payload: SupplyOrderDeliverIn
 ) -> dict[str, Any]:
-    """By a volunteer, proved by the resident's confirmation code (a photo: on the page)."""
+    """By a volunteer, proved by the resident's confirmation code (a photo: `/deliver-photo`)."""
     order = _reread(request.user, supply_order_id)
     services.order_deliver(
         actor=request.user,
@@ -323,6 +334,54 @@ def supply_order_deliver(
         at=payload.at,
     )
     return _order_out(_reread(request.user, supply_order_id), request.user, detail=True)
+
+
+@router.post(
+    "/supply-orders/{int:supply_order_id}/deliver-photo",
+    response={200: SupplyOrderOut, **ERRORS},
+    summary="Delivered to the door, proved by a photo",
+)
+def supply_order_deliver_photo(
+    request: HttpRequest,
+    supply_order_id: Id,
+    volunteer: Form[str],
+    photo: UploadedFile = File(...),  # noqa: B008
+    at: Form[Happened | None] = None,
+) -> dict[str, Any]:
+    """Multipart: `volunteer`, `photo` (JPEG, PNG or WebP, told by its bytes; at most the
+    server's photo size limit, 5 MB unless set otherwise) and `at` (when it was delivered; now
+    if left out). 422 on `photo` for a file too large or not an image; nothing is recorded."""
+    require(request.user, Cap.ORDERS_DELIVER)
+    order = _reread(request.user, supply_order_id)
+    data, _type = photo_read(photo, "photo")
+    services.order_deliver(actor=request.user, order=order, volunteer=volunteer, photo=data, at=at)
+    return _order_out(_reread(request.user, supply_order_id), request.user, detail=True)
+
+
+@router.get(
+    "/supply-orders/{int:supply_order_id}/photo",
+    response={200: None, **ERRORS},
+    summary="The photo proving delivery",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The photo taken at the door",
+                "content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}},
+            }
+        }
+    },
+)
+def supply_order_photo(request: HttpRequest, supply_order_id: Id) -> HttpResponse:
+    """To those who see the order; 404 when its delivery was proved by code."""
+    order = _reread(request.user, supply_order_id)
+    photo = DeliveryPhoto.objects.filter(order=order).first()
+    if photo is None:
+        raise Http404
+    response = HttpResponse(bytes(photo.data), content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["ETag"] = f'"{photo.sha256}"'
+    return response
 
 
 @router.post(
@@ -351,7 +410,7 @@ def supply_order_cancel(
     request: HttpRequest, supply_order_id: Id, payload: SupplyOrderCancelIn
 ) -> dict[str, Any]:
     order = _reread(request.user, supply_order_id)
-    services.order_cancel(actor=request.user, order=order, reason=payload.reason)
+    services.order_cancel(actor=request.user, order=order, reason=payload.reason, at=payload.at)
     return _order_out(_reread(request.user, supply_order_id), request.user, detail=True)
 
 

@@ -1,7 +1,7 @@
 """The supplies figures of the command dashboard and the API (issue 16, item 5): orders open
 and late as of a moment (in all and by compound, late ones first) and passes issued, revoked
 and valid. Read back by the rows' own times, so a past moment counts as it stood (a cancelled
-order is left out whenever it was cancelled). A fixed number of queries."""
+order counts as open until the moment it was cancelled). A fixed number of queries."""
 
 import datetime as dt
 from dataclasses import dataclass, field
@@ -36,9 +36,11 @@ class SupplyFigures:
 
 
 def open_at(at: dt.datetime) -> Q:
+    """Placed by `at`, not yet delivered then, and not cancelled then (an order cancelled
+    after `at` was still open at `at`; one cancelled with no time known never counts)."""
     return (
         Q(placed_at__lte=at)
-        & ~Q(status=OrderStatus.CANCELLED)
+        & (~Q(status=OrderStatus.CANCELLED) | Q(cancelled_at__gt=at))
         & (Q(delivered_at__isnull=True) | Q(delivered_at__gt=at))
     )
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from fangkong.core.dates import HappenedField
-from fangkong.core.uploads import ImportFileField
+from fangkong.core.uploads import PhotoField
 from fangkong.supplies.orders.models import OrderStatus, ProblemKind, Product, ProductKind
 
 
@@ -101,7 +101,7 @@ class DeliverForm(forms.Form):
         help_text=_("The six digits the resident was given; or a photo"),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    photo = ImportFileField(label=_("Photo at the door"), required=False)
+    photo = PhotoField(label=_("Photo at the door"), required=False)
     at = HappenedField(label=_("When"))
 
 
@@ -113,3 +113,4 @@ class ProblemForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300)
+    at = HappenedField(label=_("When"))

@@ -183,6 +183,9 @@ class Order(models.Model):
     placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
     due_at = models.DateTimeField(_("due by"))
+    # The level of the risk zone in force over the compound (or the home inside it) when the
+    # order was placed; blank: none. It chose the deadline (policy `supplies.orders`).
+    zone_level = models.CharField(_("zone level when placed"), max_length=20, blank=True)
     profile_code = models.CharField(max_length=60, blank=True)
     profile_version = models.PositiveIntegerField(default=1)
     batch = models.ForeignKey(
@@ -202,6 +205,12 @@ class Order(models.Model):
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     delivered_by = models.CharField(_("delivered by (volunteer)"), max_length=60, blank=True)
     proof = models.CharField(_("proof"), max_length=20, blank=True)
+    # When the cancellation happened (entered, default now) and when it was recorded (never
+    # edited): an order cancelled after T was still open at T.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_recorded_at = models.DateTimeField(
+        _("cancellation recorded at"), null=True, blank=True, editable=False
+    )
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -103,6 +103,11 @@ class SupplyOrderOut(Schema):
     due_at: dt.datetime
     late: bool
     policy: str = Field(description="The profile version whose deadline applies")
+    zone_level: str = Field(
+        description="The level of the risk zone over the compound when it was placed (its"
+        " deadline came from the policy's `supplies.orders.by_zone_level`); empty: none"
+    )
+    zone_level_name: str = Field(description="That level in words")
     batch_id: int | None
     enterprise_id: int | None
     accepted_at: dt.datetime | None
@@ -111,6 +116,9 @@ class SupplyOrderOut(Schema):
     delivered_at: dt.datetime | None
     delivered_by: str
     proof: str
+    has_photo: bool = Field(description="A photo at the door proves delivery (`/photo`)")
+    cancelled_at: dt.datetime | None = Field(description="When it was cancelled (as entered)")
+    cancel_recorded_at: dt.datetime | None = Field(description="When the cancellation was recorded")
     lines: list[SupplyOrderLineOut] = []
     problems: list[SupplyOrderProblemOut] = []
 
@@ -129,6 +137,7 @@ class SupplyOrderProblemIn(Schema):
 
 class SupplyOrderCancelIn(Schema):
     reason: str = Field(max_length=300)
+    at: Happened | None = Field(None, description="When it was cancelled; now if left out")
 
 
 class OrderBatchOut(Schema):

@@ -14,7 +14,8 @@ from fangkong.audit.models import Event
 from fangkong.core.access import Cap, can, require, scoped
 from fangkong.core.db import prefix_q
 from fangkong.people.models import Resident
-from fangkong.places.models import Division, Level
+from fangkong.places.models import KEY_LENGTH, Division, Level
+from fangkong.policy.accessor import current
 from fangkong.supplies.orders.models import (
     Order,
     OrderBatch,
@@ -23,8 +24,34 @@ from fangkong.supplies.orders.models import (
     ReceivingPoint,
 )
 from fangkong.supplies.selectors import is_enterprise_account
+from fangkong.zones.models import ChangeKind, ZoneArea, ZoneChange, ZoneStatus
 
 OPEN = (OrderStatus.PLACED, OrderStatus.ACCEPTED, OrderStatus.DISPATCHED, OrderStatus.AT_POINT)
+
+
+def zone_level_at(key: str, at: dt.datetime) -> str:
+    """The level of the most restrictive risk zone in force at `at` over the place `key` (a
+    home: its compound and every node above or on the way down to it); blank: none. From the
+    zones' history by when each change happened, so an order entered late takes the level it
+    was placed under. Two queries."""
+    keys = [key[:n] for n in sorted(set(KEY_LENGTH.values())) if n <= len(key)]
+    zone_ids = (
+        ZoneArea.objects.filter(division_key__in=keys)
+        .exclude(zone__status__in=[ZoneStatus.PROPOSED, ZoneStatus.WITHDRAWN])
+        .values("zone_id")
+    )
+    latest: dict[int, tuple[str, str]] = {}
+    for zone_id, kind, level in (
+        ZoneChange.objects.filter(zone_id__in=zone_ids, at__lte=at)
+        .order_by("zone_id", "at", "pk")
+        .values_list("zone_id", "kind", "to_level")
+    ):
+        latest[zone_id] = (kind, level)
+    levels = list(current().rules.zones.levels)
+    in_force = [level for kind, level in latest.values() if kind != ChangeKind.LIFTED]
+    if not in_force:
+        return ""
+    return min(in_force, key=lambda lv: levels.index(lv) if lv in levels else len(levels))
 
 
 def late_q(now: dt.datetime | None = None) -> Q:

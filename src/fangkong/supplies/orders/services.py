@@ -31,12 +31,13 @@ from fangkong.core.dates import check_happened, happened_at
 from fangkong.core.db import in_ids
 from fangkong.core.errors import field_error
 from fangkong.core.roles import Role
+from fangkong.core.uploads import image_type, photo_problem
 from fangkong.people.models import KeyPerson, Resident
 from fangkong.people.services import clean_phone
 from fangkong.places.models import KEY_LENGTH, Division, Level
 from fangkong.policy.accessor import current
 from fangkong.supplies.models import Courier, Enterprise, Vehicle, WhitelistStatus
-from fangkong.supplies.orders import engine
+from fangkong.supplies.orders import engine, selectors
 from fangkong.supplies.orders.models import (
     DeliveryPhoto,
     Order,
@@ -69,8 +70,6 @@ PREVIOUS_TIME = {
     OrderStatus.AT_POINT: "dispatched_at",
     OrderStatus.DELIVERED: "at_point_at",
 }
-PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"RIFF": "image/webp"}
-PHOTO_MAX_BYTES = 5 * 1024 * 1024  # a phone photo; not a policy number (storage)
 COMPOUND_KEY = KEY_LENGTH[Level.COMPOUND]
 MAX_QUANTITY = 99  # of one package or item in one household's order: a typing guard
 
@@ -309,15 +308,19 @@ def _lines(lines: Sequence[tuple[Product, int]]) -> list[tuple[Product, int]]:
     return wanted
 
 
-def due_by(placed_at: dt.datetime, *, key_person: bool) -> tuple[dt.datetime, str, int]:
-    """The deadline of an order placed at `placed_at` under the policy in force, and that
-    policy's code and version."""
+def due_by(
+    placed_at: dt.datetime, *, key_person: bool, zone_level: str = ""
+) -> tuple[dt.datetime, str, int]:
+    """The deadline of an order placed at `placed_at` into a compound under a zone of
+    `zone_level` (blank: none) under the policy in force, and that policy's code and version:
+    the profile's deadlines for that zone level when it sets them, else its general ones."""
     policy = current()
     rules = policy.rules.supplies.orders if policy.rules.supplies else None
     if rules is None:
         raise field_error("lines", _("The active policy profile sets no delivery deadline"))
+    chosen: Any = rules.by_zone_level.get(zone_level, rules) if zone_level else rules
     minutes = (
-        rules.key_person_deliver_within_minutes if key_person else rules.deliver_within_minutes
+        chosen.key_person_deliver_within_minutes if key_person else chosen.deliver_within_minutes
     )
     return (
         placed_at + dt.timedelta(minutes=minutes),
@@ -354,7 +357,10 @@ def order_place(
     when = happened_at(placed_at)
     check_happened("placed_at", when, tolerance=_tolerance())
     categories = key_categories(person)
-    due_at, profile_code, profile_version = due_by(when, key_person=bool(categories))
+    zone_level = selectors.zone_level_at(person.division_key, when)
+    due_at, profile_code, profile_version = due_by(
+        when, key_person=bool(categories), zone_level=zone_level
+    )
     order = Order.objects.create(
         person=person,
         compound=compound,
@@ -370,6 +376,7 @@ def order_place(
         placed_at=when,
         recorded_at=timezone.now(),
         due_at=due_at,
+        zone_level=zone_level,
         profile_code=profile_code,
         profile_version=profile_version,
         placed_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -391,6 +398,7 @@ def order_place(
             "total": str(order.total),
             "key_person": categories,
             "due_at": due_at.isoformat(),
+            "zone_level": zone_level,
             "policy": f"{profile_code} v{profile_version}",
         },
     )
@@ -398,15 +406,21 @@ def order_place(
 
 
 @transaction.atomic
-def order_cancel(*, actor: Any, order: Order, reason: str) -> Order:
-    """Cancel an order not yet accepted by an enterprise."""
+def order_cancel(*, actor: Any, order: Order, reason: str, at: dt.datetime | None = None) -> Order:
+    """Cancel an order not yet accepted by an enterprise. `at`: when it was cancelled (default
+    now; not before the order was placed); when it was recorded is kept beside it, so the
+    figures as of a moment before `at` count the order as open then."""
     require(actor, Cap.ORDERS_PLACE)
     reason = (reason or "").strip()
     if not reason:
         raise field_error("reason", _("Give a reason for this change"))
     if order.status != OrderStatus.PLACED:
         raise field_error("status", _("Only an order not yet accepted can be cancelled"))
-    Order.objects.filter(pk=order.pk).update(status=OrderStatus.CANCELLED)
+    when = _valid_time("at", at, order.placed_at)
+    recorded = timezone.now()
+    Order.objects.filter(pk=order.pk).update(
+        status=OrderStatus.CANCELLED, cancelled_at=when, cancel_recorded_at=recorded
+    )
     event_record(
         actor=actor,
         action="order.cancelled",
@@ -416,8 +430,10 @@ def order_cancel(*, actor: Any, order: Order, reason: str) -> Order:
         from_value=order.status,
         to_value=OrderStatus.CANCELLED,
         reason=reason[:300],
+        at=when,
     )
     order.status = OrderStatus.CANCELLED
+    order.cancelled_at, order.cancel_recorded_at = when, recorded
     return order
 
 
@@ -589,13 +605,6 @@ def batch_advance(
     return len(orders)
 
 
-def _photo_type(data: bytes) -> str:
-    for magic, content_type in PHOTO_TYPES.items():
-        if data.startswith(magic):
-            return content_type
-    raise field_error("photo", _("The photo must be a JPEG, PNG or WebP image"))
-
-
 @transaction.atomic
 def order_deliver(
     *,
@@ -621,9 +630,10 @@ def order_deliver(
         raise field_error("code", _("Give the resident's confirmation code or a photo"))
     if code and not secrets.compare_digest(code, order.confirmation_code):
         raise field_error("code", _("This is not the order's confirmation code"))
-    if photo is not None and len(photo) > PHOTO_MAX_BYTES:
-        raise field_error("photo", _("The photo is too large"))
-    content_type = _photo_type(photo) if photo else ""
+    problem = photo_problem(photo) if photo else None
+    if problem:
+        raise field_error("photo", problem)
+    content_type = (image_type(photo) or "") if photo else ""
     when = _valid_time("at", at, order.at_point_at)
     proof = "code" if code else "photo"
     Order.objects.filter(pk=order.pk).update(

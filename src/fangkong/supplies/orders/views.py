@@ -38,6 +38,7 @@ from fangkong.supplies.orders.forms import (
     ProductForm,
 )
 from fangkong.supplies.orders.models import Order, OrderStatus
+from fangkong.zones.selectors import level_label
 
 SECTION = "supply_orders"
 BATCH_OPEN = (OrderStatus.PLACED, OrderStatus.ACCEPTED, OrderStatus.DISPATCHED)
@@ -137,6 +138,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "order": order,
             "late": selectors.is_late(order),
+            "zone_label": level_label(order.zone_level) if order.zone_level else "",
             "lines": order.lines.select_related("product"),
             "problems": order.problems.all(),
             "events": selectors.order_history(order),
@@ -166,7 +168,7 @@ def order_deliver(request: HttpRequest, pk: int) -> HttpResponse:
                 order=order,
                 volunteer=form.cleaned_data["volunteer"],
                 code=form.cleaned_data["code"],
-                photo=upload.read() if upload else None,
+                photo=upload[0] if upload else None,
                 at=form.cleaned_data["at"],
             )
         except ValidationError as exc:
@@ -221,7 +223,10 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.order_cancel(
-                actor=request.user, order=order, reason=form.cleaned_data["reason"]
+                actor=request.user,
+                order=order,
+                reason=form.cleaned_data["reason"],
+                at=form.cleaned_data["at"],
             )
         except ValidationError as exc:
             flash(request, exc)
