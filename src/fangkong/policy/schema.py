@@ -571,6 +571,16 @@ DocumentKind = Literal[
     "no_income_statement",
     "work_record",
 ]
+# The documents' names (the same words as `assistance.models.DocumentKind`).
+DOCUMENT_KIND_WORDS = {
+    "authorisation": _("Authorisation to check the family's finances"),
+    "income_proof": _("Proof of income"),
+    "property_statement": _("Statement of savings and property"),
+    "medical_record": _("Proof of serious illness or disability"),
+    "residence_permit": _("Residence permit"),
+    "no_income_statement": _("Statement of months without income"),
+    "work_record": _("Proof of work (where the person worked)"),
+}
 DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
     "authorisation",
     "income_proof",
@@ -708,35 +718,46 @@ class Assistance(Strict):
         ),
     )
     dibao: ProgrammeRules = Field(
-        default=ProgrammeRules(
-            monthly_line_yuan=650,
-            assets_per_person_yuan=19500,
-            decide_within_days=30,
-            emergency_decide_within_days=10,
-            documents=("authorisation", "income_proof", "property_statement"),
-            emergency_documents=("authorisation",),
+        default=ProgrammeRules.model_validate(
+            {
+                "monthly_line_yuan": 650,
+                "assets_per_person_yuan": 19500,
+                "decide_within_days": 30,
+                "emergency_decide_within_days": 10,
+                "documents": ("authorisation", "income_proof", "property_statement"),
+                "emergency_documents": ("authorisation",),
+            }
         ),
         title=_("Minimum living allowance (低保)"),
     )
     tekun: ProgrammeRules = Field(
-        default=ProgrammeRules(
-            monthly_line_yuan=650,
-            assets_per_person_yuan=19500,
-            monthly_amount_yuan=845,
-            decide_within_days=30,
-            emergency_decide_within_days=10,
-            documents=("authorisation", "income_proof", "property_statement", "medical_record"),
-            emergency_documents=("authorisation",),
+        default=ProgrammeRules.model_validate(
+            {
+                "monthly_line_yuan": 650,
+                "assets_per_person_yuan": 19500,
+                "monthly_amount_yuan": 845,
+                "decide_within_days": 30,
+                "emergency_decide_within_days": 10,
+                "documents": (
+                    "authorisation",
+                    "income_proof",
+                    "property_statement",
+                    "medical_record",
+                ),
+                "emergency_documents": ("authorisation",),
+            }
         ),
         title=_("Support of people in extreme poverty (特困)"),
     )
     temporary: ProgrammeRules = Field(
-        default=ProgrammeRules(
-            one_off_amount_yuan=1000,
-            decide_within_days=15,
-            emergency_decide_within_days=0,
-            documents=("authorisation", "no_income_statement", "work_record"),
-            emergency_documents=("no_income_statement",),
+        default=ProgrammeRules.model_validate(
+            {
+                "one_off_amount_yuan": 1000,
+                "decide_within_days": 15,
+                "emergency_decide_within_days": 0,
+                "documents": ("authorisation", "no_income_statement", "work_record"),
+                "emergency_documents": ("no_income_statement",),
+            }
         ),
         title=_("Temporary assistance (临时救助)"),
     )

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
@@ -39,7 +39,7 @@ router = Router(tags=["social assistance"])
 
 
 def application_out(item: Application) -> dict[str, Any]:
-    documents = list(selectors.documents_of(item))
+    documents = list(item.documents.all())
     have = {d.kind for d in documents}
     return {
         "id": item.pk,
@@ -57,7 +57,7 @@ def application_out(item: Application) -> dict[str, Any]:
                 "relation": m.relation,
                 "covered": m.covered,
             }
-            for m in item.members.select_related("person")
+            for m in item.members.all()
         ],
         "monthly_income": item.monthly_income,
         "assets": item.assets,
@@ -96,6 +96,14 @@ def application_out(item: Application) -> dict[str, Any]:
     }
 
 
+def _one(request: HttpRequest, pk: int) -> Application:
+    found = selectors.with_details(selectors.applications_for_user(request.user)).filter(pk=pk)
+    item = found.first()
+    if item is None:
+        raise Http404
+    return item
+
+
 def payment_out(item: Payment) -> dict[str, Any]:
     return {
         "id": item.pk,
@@ -121,7 +129,7 @@ def assistance_application_list(
 ) -> dict[str, Any]:
     """Applications of people of your jurisdiction, newest first; `status` filters,
     `overdue=true` keeps those undecided past their deadline (oldest deadline first)."""
-    qs = selectors.applications_for_user(request.user)
+    qs = selectors.with_details(selectors.applications_for_user(request.user))
     if overdue:
         qs = selectors.overdue(qs).order_by("due_at", "pk")
     if status in ApplicationStatus.values:
@@ -155,7 +163,7 @@ def assistance_application_new(
         applied_at=payload.applied_at,
         **payload.dict(exclude={"id_number", "applied_at"}),
     )
-    return Status(201, application_out(filed))
+    return Status(201, application_out(_one(request, filed.pk)))
 
 
 @router.get(
@@ -164,7 +172,7 @@ def assistance_application_new(
     summary="An assistance application",
 )
 def assistance_application_get(request: HttpRequest, application_id: Id) -> dict[str, Any]:
-    return application_out(selectors.application_for_user(request.user, application_id))
+    return application_out(_one(request, application_id))
 
 
 @router.post(
@@ -181,7 +189,7 @@ def assistance_document_add(
     """A PDF, JPEG or PNG of an undecided application (multipart: `kind`, `file`)."""
     item = selectors.application_for_user(request.user, application_id)
     services.document_add(actor=request.user, application=item, kind=kind, upload=file)
-    return Status(201, application_out(selectors.application_for_user(request.user, item.pk)))
+    return Status(201, application_out(_one(request, item.pk)))
 
 
 @router.post(
@@ -196,7 +204,7 @@ def assistance_application_review(
     services.application_review(
         actor=request.user, application=item, note=payload.note, reviewed_at=payload.reviewed_at
     )
-    return application_out(selectors.application_for_user(request.user, item.pk))
+    return application_out(_one(request, item.pk))
 
 
 @router.post(
@@ -218,7 +226,7 @@ def assistance_application_decide(
         basis=payload.basis,
         decided_at=payload.decided_at,
     )
-    return application_out(selectors.application_for_user(request.user, item.pk))
+    return application_out(_one(request, item.pk))
 
 
 @router.post(
@@ -231,7 +239,7 @@ def assistance_application_withdraw(
 ) -> dict[str, Any]:
     item = selectors.application_for_user(request.user, application_id)
     services.application_withdraw(actor=request.user, application=item, reason=payload.reason)
-    return application_out(selectors.application_for_user(request.user, item.pk))
+    return application_out(_one(request, item.pk))
 
 
 @router.get(
@@ -306,7 +314,8 @@ def my_assistance_identify(request: HttpRequest, payload: AssistanceIdentifyIn) 
 )
 def my_assistance_list(request: HttpRequest) -> list[dict[str, Any]]:
     person = _resident(request)
-    return [application_out(a) for a in selectors.applications_of_person(person)]
+    mine = selectors.with_details(selectors.applications_of_person(person))
+    return [application_out(a) for a in mine]
 
 
 @router.post(
@@ -319,4 +328,5 @@ def my_assistance_apply(request: HttpRequest, payload: AssistanceClaimIn) -> Sta
     _same_site(request)
     person = _resident(request)
     filed = services.application_file(actor=SELF_SERVICE, person=person, **payload.dict())
-    return Status(201, application_out(filed))
+    mine = selectors.with_details(selectors.applications_of_person(person))
+    return Status(201, application_out(mine.get(pk=filed.pk)))

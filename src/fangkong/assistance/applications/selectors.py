@@ -1,17 +1,18 @@
 """Reads of assistance applications, scoped to the user's jurisdiction (the applicant's home);
 the resident's own; the rules' findings in words."""
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.assistance import rules
-from fangkong.assistance.models import Application, ApplicationStatus, Document, Payment
+from fangkong.assistance.models import Application, ApplicationStatus, Document, Member, Payment
 from fangkong.audit.models import Event
-from fangkong.core.access import Cap, require, scoped
+from fangkong.core.access import Cap, key_filter, require, scoped
 from fangkong.people.models import Resident
 
 OPEN = (ApplicationStatus.SUBMITTED, ApplicationStatus.REVIEWED)
@@ -47,6 +48,15 @@ def application_for_user(user: Any, pk: int) -> Application:
         return applications_for_user(user).select_related("applicant", "household").get(pk=pk)
     except Application.DoesNotExist:
         raise Http404 from None
+
+
+def with_details(qs: QuerySet[Application]) -> QuerySet[Application]:
+    """With the members (and their names) and the documents (without their bytes): two more
+    queries for a whole page."""
+    return qs.prefetch_related(
+        Prefetch("members", queryset=Member.objects.select_related("person")),
+        Prefetch("documents", queryset=Document.objects.defer("content")),
+    )
 
 
 def overdue(qs: QuerySet[Application]) -> QuerySet[Application]:
@@ -90,3 +100,14 @@ def application_history(application: Application) -> QuerySet[Event]:
 def applications_of_person(person: Resident) -> QuerySet[Application]:
     """The resident's own applications (the public page, after ID number and phone)."""
     return Application.objects.filter(applicant=person)
+
+
+def assistance_figures(key: str, at: dt.datetime, since: dt.datetime) -> dict[str, int]:
+    """The command centre's figures of social assistance under the division `key` (one
+    query): applications filed in (since, at], those undecided (filed by `at`, as they stand
+    now) and of them past their deadline at `at`."""
+    return Application.objects.filter(key_filter(key)).aggregate(
+        filed=Count("pk", filter=Q(applied_at__gt=since, applied_at__lte=at)),
+        undecided=Count("pk", filter=Q(status__in=OPEN, applied_at__lte=at)),
+        overdue=Count("pk", filter=Q(status__in=OPEN, applied_at__lte=at, due_at__lt=at)),
+    )

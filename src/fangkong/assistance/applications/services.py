@@ -9,6 +9,7 @@ deadline from the policy profile in force when the application is filed (`assist
 
 import datetime as dt
 import hashlib
+import re
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -42,6 +43,7 @@ from fangkong.people.services import clean_phone
 from fangkong.places.models import Level
 from fangkong.policy.accessor import Policy, current
 
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # the month a payment is for, YYYY-MM
 # What an uploaded document may be, by its first bytes: a scan (PDF) or a photo.
 SIGNATURES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
 
@@ -190,8 +192,8 @@ def application_file(
         field="status",
         from_value="",
         to_value=application.status,
-        basis=f"{policy.profile.code} v{policy.profile.version}",
         data={
+            "profile": f"{policy.profile.code} v{policy.profile.version}",
             "programme": programme,
             "procedure": application.procedure,
             "eligible": judged.eligible,
@@ -412,7 +414,7 @@ def payment_record(
             raise field_error("application", _("The one-off payment was already made"))
         limit, period = application.one_off_amount, ""
     else:
-        if len(period) != 7 or period[4] != "-" or not period.replace("-", "").isdigit():
+        if not MONTH.fullmatch(period):
             raise field_error("period", _("Give the month paid for as YYYY-MM"))
         if paid.filter(period=period).exists():
             raise field_error("period", _("This month was already paid"))
@@ -438,6 +440,7 @@ def payment_record(
         field="amount",
         to_value=str(money),
         data={"payment": payment.pk, "period": period, "reference": payment.reference},
-        at=timezone.make_aware(dt.datetime.combine(paid_on, dt.time(12))),
+        # paid that day: now if today, else the day's end (never ahead of the clock)
+        at=min(timezone.now(), timezone.make_aware(dt.datetime.combine(paid_on, dt.time.max))),
     )
     return payment

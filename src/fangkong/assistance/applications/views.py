@@ -76,9 +76,9 @@ def _file_with_documents(
             programme=data["programme"],
             monthly_income=data["monthly_income"],
             assets=data["assets"],
-            seriously_ill_or_disabled=data["seriously_ill_or_disabled"],
-            months_without_income=data["months_without_income"],
-            unemployment_insurance=data["unemployment_insurance"],
+            seriously_ill_or_disabled=data.get("seriously_ill_or_disabled", False),
+            months_without_income=data.get("months_without_income") or 0,
+            unemployment_insurance=data.get("unemployment_insurance", False),
             circumstances=data["circumstances"],
             contact_phone=data["contact_phone"],
         )
@@ -94,6 +94,18 @@ def _file_with_documents(
                         {f"doc_{kind}": exc.message_dict.get("file", exc.messages)}
                     ) from None
     return application
+
+
+def _only_relevant(form: Any, programme: str) -> None:
+    """The questions of the programme applied for: income months for temporary assistance,
+    illness or disability for 低保 and 特困."""
+    unused = (
+        ("seriously_ill_or_disabled",)
+        if programme == Programme.TEMPORARY
+        else ("months_without_income", "unemployment_insurance")
+    )
+    for name in unused:
+        form.fields.pop(name, None)
 
 
 def _errors_on(form: Any, exc: ValidationError) -> None:
@@ -153,6 +165,7 @@ def application_new(request: HttpRequest) -> HttpResponse:
             request.POST if request.method == "POST" else None,
             initial={"id_number": person.id_number, "programme": programme},
         )
+        _only_relevant(form, programme)
         if request.method == "POST" and form.is_valid():
             try:
                 application = _file_with_documents(request, request.user, person, form.cleaned_data)
@@ -162,6 +175,7 @@ def application_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Application %(n)s filed.") % {"n": application.number})
                 return redirect("assistance:application", pk=application.pk)
         context |= {
+            "programme_label": Programme(programme).label,
             "person": person,
             "members": services.household_of(person),
             "programme": programme,
@@ -182,7 +196,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         application.status == ApplicationStatus.REVIEWED
     )
     reviews = decides and application.status == ApplicationStatus.SUBMITTED
-    pays = decides and application.status == ApplicationStatus.APPROVED
+    paid_once = application.one_off_amount and application.payments.exists()
+    pays = decides and application.status == ApplicationStatus.APPROVED and not paid_once
     return render(
         request,
         "assistance/application_detail.html",
