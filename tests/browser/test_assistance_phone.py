@@ -95,3 +95,42 @@ def test_a_street_worker_files_temporary_assistance_decided_the_same_day(
     assert timezone.localdate(application.decided_at) == timezone.localdate(application.applied_at)
     assert application.decided_at <= application.due_at
     assert Event.objects.filter(action="assistance.approved", reason__contains="3个月").exists()
+
+
+def test_a_resident_applies_for_the_minimum_allowance_on_a_phone(
+    browser: Browser, live_server, transactional_db, screenshot_path
+):
+    city = f.make_city()
+    unit = city.w[Level.UNIT]
+    home = f.household(unit, "HH-低保")
+    head = f.resident(unit, "张建国", phone="13900001111", household=home)
+    f.resident(unit, "刘桂兰", sex="F", household=home)
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai", viewport=PHONE
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto("/my-assistance/")
+        page.fill("input[name=id_number]", head.id_number)
+        page.fill("input[name=phone]", head.phone)
+        page.click("#identify button[type=submit]")
+        expect(page.locator("#household")).to_contain_text("刘桂兰")
+        page.select_option("#apply select[name=programme]", "dibao")
+        page.fill("#apply input[name=monthly_income]", "800")
+        page.fill("#apply input[name=assets]", "5000")
+        page.set_input_files(
+            "#doc_authorisation",
+            {"name": "授权书.pdf", "mimeType": "application/pdf", "buffer": PDF},
+        )
+        page.click("#apply button[type=submit]")
+        expect(page.locator("#mine")).to_contain_text("最低生活保障")
+        expect(page.locator("#mine")).to_contain_text("已受理")
+        expect(page.locator("#mine")).to_contain_text("尚缺")  # income proof, property
+        _fits(page)
+        page.screenshot(path=str(screenshot_path / "assistance-resident-390.png"), full_page=True)
+    finally:
+        context.close()
+    application = Application.objects.get()
+    assert application.channel == "resident" and application.coverage == "household"
+    assert application.covered == 2 and application.documents.count() == 1
