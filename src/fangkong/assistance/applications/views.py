@@ -360,6 +360,7 @@ def my_assistance(request: HttpRequest) -> HttpResponse:
         application.missing = [  # type: ignore[attr-defined]
             DocumentKind(k).label for k in selectors.missing_documents(application)
         ]
+        application.upload = DocumentForm(auto_id=f"id_%s_{application.pk}")  # type: ignore[attr-defined]
     kinds = [d for p in Programme.values for d in _document_fields(p, person)]
     return render(
         request,
@@ -369,7 +370,6 @@ def my_assistance(request: HttpRequest) -> HttpResponse:
             "members": services.household_of(person),
             "form": form,
             "mine": mine,
-            "document_form": DocumentForm(),
             "all_documents": list(dict.fromkeys(kinds)),
             "emergency": current().rules.assistance.emergency_procedure,
         },
