@@ -327,3 +327,29 @@ def test_list_query_counts_are_pinned_and_flat(login, as_, personas, city):
     # page: session, user, jurisdiction, the rows, the overdue count, the profile in force;
     # API: the token with its user, the rows, their members, their documents
     assert small == large == (6, 4)
+
+
+def test_the_command_dashboard_counts_undecided_and_overdue_applications(
+    login, personas, worker, family, emergency
+):
+    services.application_file(
+        actor=personas["grid"],
+        person=worker,
+        programme="temporary",
+        monthly_income="0",
+        assets="0",
+        months_without_income=3,
+        applied_at=timezone.now() - timezone.timedelta(days=1),
+    )
+    services.application_file(
+        actor=personas["grid"],
+        person=family["head"],
+        programme="dibao",
+        monthly_income="900",
+        assets="0",
+    )
+    page = login(personas["command"]).get(reverse("command:dashboard")).content.decode()
+    assert 'data-figure="assistance_undecided">2<' in page
+    assert 'data-figure="assistance_overdue">1<' in page
+    outside = login(personas["outsider"]).get(reverse("command:dashboard")).content.decode()
+    assert 'data-figure="assistance_undecided">0<' in outside
