@@ -213,6 +213,7 @@ PATHS = {
     "/api/assistance/overdue",
     "/api/my-assistance",
     "/api/my-assistance/identify",
+    "/api/my-assistance/{application_id}/documents",
     "/api/necessities",
     "/api/order-batches",
     "/api/order-batches/run",

@@ -292,6 +292,18 @@ def test_the_resident_api_reaches_only_their_own(family, worker):
     assert [a["applicant_id"] for a in phone.get("/api/my-assistance").json()] == [
         family["head"].pk
     ]
+    own = applied.json()["id"]
+    uploaded = phone.post(
+        f"/api/my-assistance/{own}/documents", {"kind": "authorisation", "file": pdf()}
+    )
+    assert uploaded.status_code == 201
+    assert "authorisation" not in uploaded.json()["documents_missing"]
+    other = Application.objects.get(applicant=worker).pk
+    refused = phone.post(
+        f"/api/my-assistance/{other}/documents", {"kind": "work_record", "file": pdf()}
+    )
+    assert refused.status_code == 404
+    assert Application.objects.get(pk=other).documents.count() == 0
 
 
 def _count(client, url, params=None):
@@ -347,6 +359,9 @@ def test_the_command_dashboard_counts_undecided_and_overdue_applications(
         programme="dibao",
         monthly_income="900",
         assets="0",
+        # the dashboard's moment is a whole second: an application of this very second is not
+        # yet counted
+        applied_at=timezone.now() - timezone.timedelta(minutes=1),
     )
     page = login(personas["command"]).get(reverse("command:dashboard")).content.decode()
     assert 'data-figure="assistance_undecided">2<' in page

@@ -484,7 +484,7 @@ def upload_for(op: str, resolve: Callable[[r.Spec], Any]) -> dict[str, Any]:
             "published_on: '2022-11-11'\nsource: 矩阵\nrules: {}\n"
         )
         return {"file": _file("policy.yaml", text)}
-    if op in ("assistance_document", "assistance_document_add"):
+    if op in ("assistance_document", "assistance_document_add", "my_assistance_document"):
         scan = SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
         return {"kind": "work_record", "file": scan}
     raise AssertionError(f"{op}: say in tests/security/matrix.py upload_for() what file it takes")

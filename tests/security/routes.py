@@ -66,6 +66,8 @@ PUBLIC: dict[str, str] = {
     "my_assistance_identify": "a resident identifies with ID number + phone (throttled)",
     "my_assistance_list": "a resident's own applications (the session of /my-assistance/)",
     "my_assistance_apply": "a resident applies for themselves (the session of /my-assistance/)",
+    "my_assistance_document": "a resident uploads to their own application (the session of "
+    "/my-assistance/)",
 }
 
 # Routes open to any signed-in user whatever their role, and why (even a role with no

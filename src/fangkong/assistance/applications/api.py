@@ -330,3 +330,26 @@ def my_assistance_apply(request: HttpRequest, payload: AssistanceClaimIn) -> Sta
     filed = services.application_file(actor=SELF_SERVICE, person=person, **payload.dict())
     mine = selectors.with_details(selectors.applications_of_person(person))
     return Status(201, application_out(mine.get(pk=filed.pk)))
+
+
+@router.post(
+    "/my-assistance/{int:application_id}/documents",
+    auth=None,
+    response={201: AssistanceApplicationOut, **ERRORS},
+    summary="A resident uploads a document to their own application",
+)
+def my_assistance_document(
+    request: HttpRequest,
+    application_id: Id,
+    kind: Form[DocumentKind],
+    file: UploadedFile = File(...),  # noqa: B008
+) -> Status[dict[str, Any]]:
+    """A PDF, JPEG or PNG of one of their own undecided applications (another's: 404)."""
+    _same_site(request)
+    person = _resident(request)
+    mine = selectors.with_details(selectors.applications_of_person(person))
+    item = mine.filter(pk=application_id).first()
+    if item is None:
+        raise Http404
+    services.document_add(actor=SELF_SERVICE, application=item, kind=kind, upload=file)
+    return Status(201, application_out(mine.get(pk=item.pk)))
