@@ -15,6 +15,7 @@ from ninja.security import HttpBearer, django_auth
 
 from fangkong.accounts import api as accounts_api
 from fangkong.accounts.services import token_for_raw
+from fangkong.assistance.applications import api as assistance_api
 from fangkong.care.admission import api as care_admission_api
 from fangkong.care.dispatch import api as care_dispatch_api
 from fangkong.care.facilities import api as care_facilities_api
@@ -200,6 +201,7 @@ ROUTERS = [
     ("/", care_lines_api.router),
     ("/", care_dispatch_api.router),
     ("/", care_admission_api.router),
+    ("/", assistance_api.router),
     ("/command", command_api.router),
     ("/", situation_api.router),
 ]

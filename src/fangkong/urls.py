@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from fangkong.api import api
+from fangkong.assistance.applications.urls import public_urlpatterns as assistance_public
 from fangkong.care.requests.urls import public_urlpatterns as care_public
 from fangkong.healthcode.urls import public_urlpatterns as healthcode_public
 from fangkong.supplies.urls import public_urlpatterns as supplies_public
@@ -25,11 +26,13 @@ urlpatterns = [
     path("zones/", include("fangkong.zones.urls")),
     path("supplies/", include("fangkong.supplies.urls")),
     path("care/", include("fangkong.care.urls")),
+    path("assistance/", include("fangkong.assistance.urls")),
     path("command/", include("fangkong.command.urls")),
     path("", include((healthcode_public, "public"))),  # /v/<token>/, /my-code/
     path("", include(zones_public)),  # /risk-zones/
     path("", include((supplies_public, "supplies_public"))),  # /pass-check/, /my-pass/
     path("", include((care_public, "care_public"))),  # /my-care/
+    path("", include((assistance_public, "assistance_public"))),  # /my-assistance/
 ]
 
 handler404 = "fangkong.web.errors.not_found"

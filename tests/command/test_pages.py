@@ -417,14 +417,16 @@ def _queries(client, url, params):
 # history, the active profile's levels), the price alerts open at the moment (1); a moment within
 # an hour adds what changed since the hour (4: cases with their events, contacts with theirs,
 # stays, measures); medical care (2: requests, incidents) and, on the dashboard, the sweep of
-# missed SLAs (1); supplies (3: orders open and late, by compound, passes)
+# missed SLAs (1); supplies (3: orders open and late, by compound, passes); social assistance
+# (1: filed, undecided, past the deadline)
 CARE_FIGURES = 2
 SUPPLY_FIGURES = 3
-ON_THE_HOUR = 3 + 9 + CARE_FIGURES + 1 + SUPPLY_FIGURES
+ASSISTANCE_FIGURES = 1
+ON_THE_HOUR = 3 + 9 + CARE_FIGURES + 1 + SUPPLY_FIGURES + ASSISTANCE_FIGURES
 WITHIN_THE_HOUR = ON_THE_HOUR + 4
 # the report adds the report time of its day (2: the policy activation in force, the profile),
 # the day's issues (1) and the hospitals the cases went to (1), without the sweep
-REPORT_PAGE = 3 + 9 + CARE_FIGURES + SUPPLY_FIGURES + 4
+REPORT_PAGE = 3 + 9 + CARE_FIGURES + SUPPLY_FIGURES + ASSISTANCE_FIGURES + 4
 PINNED = {
     ("command:dashboard", "2022-05-07T08:00:00"): ON_THE_HOUR,
     ("command:dashboard", "2022-05-07T08:37:12"): WITHIN_THE_HOUR,

@@ -231,13 +231,17 @@ def test_zones_xuchang_are_sealed_controlled_precaution_lifted_after_14_days(db)
     assert rules.zones.infection_escalates == {"controlled": "sealed"}
 
 
-def test_xuchang_profile_differs_from_the_9th_edition_only_in_its_zones(db):
+def test_xuchang_profile_differs_from_the_9th_edition_only_in_its_zones_and_assistance(db):
+    """…and its social assistance: 许昌民政's simplified procedure during the outbreak (seed
+    004), which the 9th edition (a national plan) leaves to the schema's default, off."""
     docs = {d["code"]: flatten(d["rules"]) for d in shipped_documents()}
     old, xuchang = docs[NINTH], docs[XUCHANG]
     differing = {k for k in old.keys() | xuchang.keys() if old.get(k) != xuchang.get(k)}
     # The supply orders' deadlines by zone level are keyed by the levels: zones too.
-    zonal = ("zones.", "supplies.orders.by_zone_level.")
-    assert differing and all(k.startswith(zonal) for k in differing)
+    differs = ("zones.", "supplies.orders.by_zone_level.", "assistance.")
+    assert differing and all(k.startswith(differs) for k in differing)
+    assert rules_of(XUCHANG).assistance.emergency_procedure
+    assert not rules_of(NINTH).assistance.emergency_procedure
 
 
 @pytest.mark.parametrize("doc", shipped_documents(), ids=lambda d: d["code"])

@@ -488,6 +488,9 @@ def upload_for(op: str, resolve: Callable[[r.Spec], Any]) -> dict[str, Any]:
         png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
         photo = SimpleUploadedFile("door.png", png, content_type="image/png")
         return {"volunteer": "矩阵志愿者", "photo": photo}
+    if op in ("assistance_document", "assistance_document_add", "my_assistance_document"):
+        scan = SimpleUploadedFile("scan.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+        return {"kind": "work_record", "file": scan}
     raise AssertionError(f"{op}: say in tests/security/matrix.py upload_for() what file it takes")
 
 

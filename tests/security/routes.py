@@ -58,6 +58,16 @@ PUBLIC: dict[str, str] = {
     "pass_verify": "a checkpoint checks a pass online: says only what the pass itself carries",
     "supplies_public:my_orders": "a resident orders for their own household with ID number + "
     "phone (the session of /my-code/)",
+    "assistance_public:my_assistance": "a resident applies for social assistance for themselves "
+    "with ID number + phone",
+    "assistance_public:my_document": "a resident uploads a document to their own application "
+    "(the session of /my-assistance/)",
+    "assistance_public:my_assistance_leave": "ends the /my-assistance/ session",
+    "my_assistance_identify": "a resident identifies with ID number + phone (throttled)",
+    "my_assistance_list": "a resident's own applications (the session of /my-assistance/)",
+    "my_assistance_apply": "a resident applies for themselves (the session of /my-assistance/)",
+    "my_assistance_document": "a resident uploads to their own application (the session of "
+    "/my-assistance/)",
 }
 
 # Routes open to any signed-in user whatever their role, and why (even a role with no
@@ -125,6 +135,7 @@ PAGE_UPLOADS = {
     "policy:upload": "policy_document",
     "policy:upload_into": "policy_document",
     "supplies:price_import": "price_report_upload",
+    "assistance:application_document": "assistance_document",
 }
 
 # How to fill a parameter ----------------------------------------------------------------------
@@ -180,6 +191,7 @@ PARAMS: dict[str, Spec] = {
     "supply_product_id": ("supply_product", "pk"),
     "supply_order_id": ("supply_order", "pk"),
     "order_batch_id": ("order_batch", "pk"),
+    "application_id": ("assistance_application", "pk"),
 }
 
 # Names that mean different things on different routes: (route, parameter) → spec.
@@ -246,6 +258,15 @@ ROUTE_PARAMS: dict[tuple[str, str], Spec] = {
     ("care:medicine_order", "pk"): ("medicine_order", "pk"),
     ("care:line", "pk"): ("direct_line", "pk"),
     ("care:line_remove", "pk"): ("direct_line", "pk"),
+    ("assistance:application", "pk"): ("assistance_application", "pk"),
+    ("assistance:application_document", "pk"): ("assistance_application", "pk"),
+    ("assistance:document", "pk"): ("assistance_application", "pk"),
+    ("assistance:document", "document_pk"): ("assistance_document", "pk"),
+    ("assistance:application_review", "pk"): ("assistance_application", "pk"),
+    ("assistance:application_decide", "pk"): ("assistance_application", "pk"),
+    ("assistance:application_pay", "pk"): ("assistance_application", "pk"),
+    ("assistance:application_withdraw", "pk"): ("assistance_application", "pk"),
+    ("assistance_public:my_document", "pk"): ("assistance_application", "pk"),
     ("quarantine:site", "pk"): ("quarantine_site", "pk"),
     ("quarantine:site_rooms", "pk"): ("quarantine_site", "pk"),
     ("quarantine:site_rooms_import", "pk"): ("quarantine_site", "pk"),
@@ -506,6 +527,18 @@ OP_BODY: dict[str, Callable[[], dict[str, Any]]] = {
     "care_order_step": lambda: {"step": "cancel", "reason": "矩阵"},
     "care_line_new": lambda: {"kind": "vehicle", "name": "矩阵专车", "phone": "13900009999"},
     "care_line_change": lambda: {"kind": "vehicle", "name": "矩阵专车", "phone": "13900009998"},
+    "assistance_application_new": lambda: {
+        "programme": "dibao",
+        "monthly_income": "0",
+        "assets": "0",
+    },
+    "assistance_application_decide": lambda: {"decision": "refuse", "reason": "矩阵"},
+    "assistance_payment_new": lambda: {"amount": "1", "period": ""},
+    "my_assistance_apply": lambda: {"programme": "temporary", "monthly_income": "0", "assets": "0"},
+    "my_assistance_identify": lambda: {
+        "id_number": Ref("person", "id_number"),
+        "phone": Ref("person", "phone"),
+    },
     "lab_new": lambda: {"place": Ref("street"), "capacity_per_day": 100},
     "lab_change": lambda: {"place": Ref("street"), "capacity_per_day": 100},
     "enterprise_new": lambda: {
@@ -690,6 +723,18 @@ PAGE_FORMS: dict[str, Callable[[], dict[str, Any]]] = {
     "care:facility_status": lambda: {"active": "0", "reason": "矩阵"},
     "care:facility_staff": lambda: {"usernames": Ref("facility_staff2", "username")},
     "care:request_new": lambda: {"id_number": Ref("person", "id_number"), "type": "fever"},
+    "assistance:application_new": lambda: {
+        "id_number": Ref("person", "id_number"),
+        "programme": "dibao",
+        "monthly_income": "0",
+        "assets": "0",
+        "months_without_income": "0",
+    },
+    "assistance:application_document": lambda: {"kind": "work_record"},
+    "assistance:application_review": lambda: {"note": "矩阵核查"},
+    "assistance:application_decide": lambda: {"decision": "refuse", "reason": "矩阵"},
+    "assistance:application_pay": lambda: {"amount": "1", "paid_on": today().isoformat()},
+    "assistance_public:my_document": lambda: {"kind": "work_record"},
     "care:request": lambda: {"status": "cancelled", "reason": "矩阵"},
     "care:plans": lambda: {"id_number": Ref("person", "id_number"), "category": "dialysis"},
     "care:plan": lambda: {"form": "plan", "category": "chronic"},

@@ -26,6 +26,9 @@ from django.utils import timezone
 
 from fangkong.accounts.models import ApiToken, User
 from fangkong.accounts.services import token_create
+from fangkong.assistance.models import Application as AssistanceApplication
+from fangkong.assistance.models import Document as AssistanceDocument
+from fangkong.assistance.models import Member as AssistanceMember
 from fangkong.audit.models import Event
 from fangkong.audit.services import SELF_SERVICE
 from fangkong.care.admission.models import Incident, IncidentKind, RefusalReason
@@ -400,6 +403,45 @@ def _care(s: Side, p: dict[str, Resident], staff: User) -> None:
         happened_at=now,
         escalated_at=now,
         division_key=person.division_key,
+    )
+
+
+def _assistance(s: Side, p: dict[str, Resident]) -> None:
+    """An undecided 临时救助 application of a resident, filed by a grid worker, with a document
+    (assistance/)."""
+    person = p["home"]
+    now = timezone.now()
+    application = AssistanceApplication.objects.create(
+        number=s.mark(f"JZ-{s.name.upper()}-1", "assistance application number"),
+        programme="temporary",
+        coverage="single",
+        procedure="emergency",
+        channel="staff",
+        applicant=person,
+        division_key=person.division_key,
+        monthly_income=Decimal("0"),
+        assets=Decimal("0"),
+        months_without_income=3,
+        circumstances=s.mark(f"{s.tag}停工无收入", "assistance circumstances"),
+        eligible=True,
+        findings=["no_income_long_enough"],
+        one_off_amount=Decimal("1000"),
+        documents_required=["no_income_statement"],
+        due_at=now + dt.timedelta(hours=1),
+        profile_code="matrix",
+        profile_version=1,
+        applied_at=now,
+    )
+    AssistanceMember.objects.create(application=application, person=person)
+    s.objs["assistance_application"] = application
+    s.objs["assistance_document"] = AssistanceDocument.objects.create(
+        application=application,
+        kind="no_income_statement",
+        name=s.mark(f"{s.name}-statement.pdf", "assistance document name"),
+        content_type="application/pdf",
+        size=9,
+        sha256="0" * 64,
+        content=s.mark(f"%PDF-{s.tag}", "assistance document content").encode(),
     )
 
 
@@ -840,6 +882,7 @@ def build() -> World:
         _lab(s, p, setup, lab_staff)
         _care(s, p, hospital)
         _care_plans(s, p, s.objs["facility"])
+        _assistance(s, p)
         _quarantine(s, p, setup, staff, allocator)
         _travel(s, p, setup)
         _zones(s, setup)

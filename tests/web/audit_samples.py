@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.utils import translation
 
+from fangkong.assistance.models import ApplicationStatus as Applied
+from fangkong.assistance.models import DocumentKind
 from fangkong.care.models import FacilityKind, PlanCategory, Repeat
 from fangkong.care.models import OrderStatus as MedicineStatus
 from fangkong.care.models import RequestStatus as CareStatus
@@ -382,6 +384,55 @@ def _samples(site_id: int) -> list[Sample]:
         Sample(
             "care.incident_recorded", "care.incident", "kind", "", "not_confirmed", actor="system"
         ),
+        Sample("assistance.filed", "assistance.application", "status", "", Applied.SUBMITTED),
+        Sample(
+            "assistance.filed",
+            "assistance.application",
+            "status",
+            "",
+            Applied.SUBMITTED,
+            actor="self-service",
+        ),
+        Sample(
+            "assistance.document_added",
+            "assistance.application",
+            "documents",
+            "",
+            DocumentKind.NO_INCOME_STATEMENT,
+        ),
+        Sample(
+            "assistance.reviewed",
+            "assistance.application",
+            "status",
+            Applied.SUBMITTED,
+            Applied.REVIEWED,
+            reason="入户核查属实",
+        ),
+        Sample(
+            "assistance.approved",
+            "assistance.application",
+            "status",
+            Applied.SUBMITTED,
+            Applied.APPROVED,
+            reason="符合条件",
+        ),
+        Sample(
+            "assistance.refused",
+            "assistance.application",
+            "status",
+            Applied.REVIEWED,
+            Applied.REFUSED,
+            reason="收入超过标准",
+        ),
+        Sample(
+            "assistance.withdrawn",
+            "assistance.application",
+            "status",
+            Applied.SUBMITTED,
+            Applied.WITHDRAWN,
+            reason="已返岗",
+        ),
+        Sample("assistance.paid", "assistance.application", "amount", "", "1000.00"),
         Sample("site.created", "lab.samplingsite"),
         Sample("tube.opened", "lab.tube", "status", "", TubeStatus.COLLECTED),
         Sample("tube.member_added", "lab.tube"),

@@ -23,6 +23,8 @@ PAGE_ROLES = {
     "care:plans_due": CARE_KEEPERS,
     "care:medicine": CARE_STAFF,
     "care:lines": CARE_STAFF,
+    "assistance:applications": {"command", "street", "grid"},
+    "assistance:application_new": {"command", "street", "grid"},
     "places:tree": REGISTRY_READERS,
     "people:residents": REGISTRY_READERS,
     "people:key_persons": {"command", "task_force", "street", "grid", "hospital"},

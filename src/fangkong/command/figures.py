@@ -32,6 +32,7 @@ from django.db.models.functions import Cast, Substr
 from django.db.models.lookups import Exact, IsNull
 from django.utils import timezone
 
+from fangkong.assistance.applications.selectors import assistance_figures
 from fangkong.audit.models import Event
 from fangkong.care.admission.selectors import care_figures
 from fangkong.command import tallied
@@ -99,6 +100,7 @@ class Situation:
     stray: Area | None = None
     care: dict[str, int] | None = None  # medical requests and incidents (care.admission)
     supplies: SupplyFigures | None = None
+    assistance: dict[str, int] | None = None  # social assistance applications (assistance/)
 
     @property
     def rows(self) -> list[Area]:
@@ -113,6 +115,7 @@ SECTION_CAPS = {
     "zones": Cap.ZONES_VIEW,
     "supplies": Cap.SUPPLIES_VIEW,
     "care": Cap.CARE_VIEW,
+    "assistance": Cap.ASSISTANCE_VIEW,
 }
 
 
@@ -193,6 +196,7 @@ def situation(
         stray=stray,
         care=care_figures(node.key, at, since) if "care" in sections else None,
         supplies=supply_figures(prefix=node.key, at=at) if "supplies" in sections else None,
+        assistance=(assistance_figures(node.key, at, since) if "assistance" in sections else None),
     )
 
 

@@ -71,6 +71,10 @@ class Cap(StrEnum):
     ORDERS_PLACE = "orders.place"  # order for a resident of the jurisdiction (grid, 12345)
     ORDERS_DELIVER = "orders.deliver"  # record delivery at the door and problems
     RECEIVING_POINTS = "orders.points"  # register a compound's fixed receiving points
+    # Social assistance (低保 / 特困 / 临时救助): the street reviews and decides (审核确认权下放)
+    ASSISTANCE_VIEW = "assistance.view"  # applications and payments of the jurisdiction
+    ASSISTANCE_APPLY = "assistance.apply"  # file an application for a resident of the jurisdiction
+    ASSISTANCE_DECIDE = "assistance.decide"  # review, approve or refuse, record payments
 
 
 _REGISTRY_READ = {Cap.PLACES_VIEW, Cap.RESIDENTS_VIEW, Cap.POLICY_VIEW}
@@ -191,6 +195,15 @@ _ORDERS_CAPS = {
     Role.SUPPLY: {Cap.ORDERS_VIEW},
 }
 for _role, _caps in _ORDERS_CAPS.items():
+    ROLE_CAPS[_role] = ROLE_CAPS[_role] | _caps
+
+# Social assistance (assistance/): grid workers file applications for residents; the street
+# (乡镇/街道) reviews and decides them and records payments.
+_ASSISTANCE_CAPS = {
+    Role.STREET: {Cap.ASSISTANCE_VIEW, Cap.ASSISTANCE_APPLY, Cap.ASSISTANCE_DECIDE},
+    Role.GRID: {Cap.ASSISTANCE_VIEW, Cap.ASSISTANCE_APPLY},
+}
+for _role, _caps in _ASSISTANCE_CAPS.items():
     ROLE_CAPS[_role] = ROLE_CAPS[_role] | _caps
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from fangkong.policy.schema import CONTROL_STATE_WORDS, REQUEST_TYPE_WORDS
+from fangkong.policy.schema import CONTROL_STATE_WORDS, DOCUMENT_KIND_WORDS, REQUEST_TYPE_WORDS
 
 CATEGORY_LABELS = {
     "close_contact": gettext_lazy("Close contact"),
@@ -94,6 +94,9 @@ CARE_LABELS = {
     "dispatch_120": gettext_lazy("120 dispatch centre"),
 }
 
+# Social assistance (`schema.Assistance`): the documents an applicant uploads.
+ASSISTANCE_LABELS = {k: gettext_lazy(v) for k, v in DOCUMENT_KIND_WORDS.items()}
+
 # The values of every closed list of the schema (a `Literal`), for the editor's selects.
 CHOICE_LABELS: dict[str, Any] = {
     **CATEGORY_LABELS,
@@ -104,6 +107,7 @@ CHOICE_LABELS: dict[str, Any] = {
     **COLOUR_LABELS,
     **CONDITION_LABELS,
     **CARE_LABELS,
+    **ASSISTANCE_LABELS,
 }
 # Names used as keys or list items in the rules (levels, places, groups, kinds of test).
 NAME_LABELS: dict[str, Any] = {

@@ -586,6 +586,215 @@ class Supplies(Strict):
     orders: OrderRules | None = Field(None, title=_("Supply orders"))
 
 
+# Social assistance (assistance/): 低保, 特困 and 临时救助 (seed 004, 许昌民政). The figures are
+# examples of one city's practice, to be set by each city's civil-affairs bureau.
+Programme = Literal["dibao", "tekun", "temporary"]
+PROGRAMMES: tuple[Programme, ...] = ("dibao", "tekun", "temporary")
+DocumentKind = Literal[
+    "authorisation",
+    "income_proof",
+    "property_statement",
+    "medical_record",
+    "residence_permit",
+    "no_income_statement",
+    "work_record",
+]
+# The documents' names (the same words as `assistance.models.DocumentKind`).
+DOCUMENT_KIND_WORDS = {
+    "authorisation": _("Authorisation to check the family's finances"),
+    "income_proof": _("Proof of income"),
+    "property_statement": _("Statement of savings and property"),
+    "medical_record": _("Proof of serious illness or disability"),
+    "residence_permit": _("Residence permit"),
+    "no_income_statement": _("Statement of months without income"),
+    "work_record": _("Proof of work (where the person worked)"),
+}
+DOCUMENT_KINDS: tuple[DocumentKind, ...] = (
+    "authorisation",
+    "income_proof",
+    "property_statement",
+    "medical_record",
+    "residence_permit",
+    "no_income_statement",
+    "work_record",
+)
+
+
+class ProgrammeRules(Strict):
+    """One programme's thresholds, amounts, deadlines and documents."""
+
+    model_config = ConfigDict(title=_("Programme"))
+
+    monthly_line_yuan: float = Field(
+        default=0,
+        ge=0,
+        le=100_000,
+        title=_("Income line (yuan a person a month)"),
+        description=_(
+            "Eligible when the household's monthly income per person is at or below it"
+            " (0: income is not tested)"
+        ),
+    )
+    assets_per_person_yuan: float = Field(
+        default=0,
+        ge=0,
+        le=10_000_000,
+        title=_("Savings and property limit (yuan a person)"),
+        description=_(
+            "Eligible when the household's assets per person are at or below it (0: not tested)"
+        ),
+    )
+    monthly_amount_yuan: float = Field(
+        default=0,
+        ge=0,
+        le=100_000,
+        title=_("Fixed amount (yuan a person a month)"),
+        description=_(
+            "Paid a month to each person covered; 0: the gap between the income line and the"
+            " income per person"
+        ),
+    )
+    one_off_amount_yuan: float = Field(
+        default=0,
+        ge=0,
+        le=1_000_000,
+        title=_("One-off amount (yuan)"),
+        description=_("Paid once when approved (temporary assistance); 0: none"),
+    )
+    decide_within_days: int = Field(
+        ge=0,
+        le=120,
+        title=_("Decide within (days)"),
+        description=_("From the application; 0: the same day"),
+    )
+    emergency_decide_within_days: int = Field(
+        ge=0,
+        le=120,
+        title=_("Emergency procedure: decide within (days)"),
+        description=_("From the application, while the emergency procedure is on; 0: the same day"),
+    )
+    documents: tuple[DocumentKind, ...] = Field(
+        default=(),
+        title=_("Documents required"),
+        description=_("What the applicant uploads (what the registry knows is never asked)"),
+    )
+    emergency_documents: tuple[DocumentKind, ...] = Field(
+        default=(),
+        title=_("Emergency procedure: documents required"),
+        description=_("Fewer documents while the emergency procedure is on"),
+    )
+
+    @model_validator(mode="after")
+    def _fewer_in_emergency(self) -> "ProgrammeRules":
+        problems: list[tuple[Loc, str]] = []
+        if not set(self.emergency_documents) <= set(self.documents):
+            problems.append(
+                (
+                    ("emergency_documents",),
+                    gettext("The emergency procedure asks only documents the standard one asks"),
+                )
+            )
+        if self.emergency_decide_within_days > self.decide_within_days:
+            problems.append(
+                (
+                    ("emergency_decide_within_days",),
+                    gettext("The emergency procedure's deadline cannot be longer"),
+                )
+            )
+        _refuse("ProgrammeRules", problems)
+        return self
+
+
+class Assistance(Strict):
+    """Social assistance: who qualifies, for how much, and how fast it is decided."""
+
+    model_config = ConfigDict(title=_("Social assistance"))
+
+    emergency_procedure: bool = Field(
+        default=False,
+        title=_("Emergency simplified procedure"),
+        description=_("Fewer documents and shorter deadlines for new applications"),
+    )
+    street_confirms: bool = Field(
+        default=True,
+        title=_("The street reviews and decides"),
+        description=_("Review and decision delegated to the street; off: the district decides"),
+    )
+    residence_permit_may_apply: bool = Field(
+        default=True,
+        title=_("Residence-permit holders may apply where they live"),
+        description=_("A floating resident applies with a residence permit"),
+    )
+    low_income_multiple: float = Field(
+        default=1.5,
+        ge=1,
+        le=5,
+        title=_("Low-income household (times the 低保 line)"),
+        description=_(
+            "A seriously ill or disabled member of a household at or below this multiple of the"
+            " 低保 line is covered alone (单人保)"
+        ),
+    )
+    months_without_income: int = Field(
+        default=3,
+        ge=1,
+        le=24,
+        title=_("Temporary assistance: months without income"),
+        description=_(
+            "A worker who could not return to work, without income at least this long and not"
+            " covered by unemployment insurance, receives the one-off payment"
+        ),
+    )
+    dibao: ProgrammeRules = Field(
+        default=ProgrammeRules.model_validate(
+            {
+                "monthly_line_yuan": 650,
+                "assets_per_person_yuan": 19500,
+                "decide_within_days": 30,
+                "emergency_decide_within_days": 10,
+                "documents": ("authorisation", "income_proof", "property_statement"),
+                "emergency_documents": ("authorisation",),
+            }
+        ),
+        title=_("Minimum living allowance (低保)"),
+    )
+    tekun: ProgrammeRules = Field(
+        default=ProgrammeRules.model_validate(
+            {
+                "monthly_line_yuan": 650,
+                "assets_per_person_yuan": 19500,
+                "monthly_amount_yuan": 845,
+                "decide_within_days": 30,
+                "emergency_decide_within_days": 10,
+                "documents": (
+                    "authorisation",
+                    "income_proof",
+                    "property_statement",
+                    "medical_record",
+                ),
+                "emergency_documents": ("authorisation",),
+            }
+        ),
+        title=_("Support of people in extreme poverty (特困)"),
+    )
+    temporary: ProgrammeRules = Field(
+        default=ProgrammeRules.model_validate(
+            {
+                "one_off_amount_yuan": 1000,
+                "decide_within_days": 15,
+                "emergency_decide_within_days": 0,
+                "documents": ("authorisation", "no_income_statement", "work_record"),
+                "emergency_documents": ("no_income_statement",),
+            }
+        ),
+        title=_("Temporary assistance (临时救助)"),
+    )
+
+    def programme(self, code: str) -> ProgrammeRules:
+        rules: ProgrammeRules = getattr(self, code)
+        return rules
+
+
 # Medical care (care/): what a request asks for, the person's control state, where it goes.
 RequestType = Literal[
     "emergency", "fever", "dialysis", "delivery", "chemo", "medicine", "mental_health", "other"
@@ -909,6 +1118,7 @@ class Rules(Strict):
         title=_("Living supplies"),
         description=_("Conditions of supply passes; none: no passes are issued"),
     )
+    assistance: Assistance = Field(default=Assistance(), title=_("Social assistance"))
     care: CareRouting = Field(
         default=CareRouting(routes=XUCHANG_CARE_ROUTES), title=_("Medical care routing")
     )
