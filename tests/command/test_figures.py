@@ -82,7 +82,8 @@ def test_city_figures_as_of_the_cut_off_equal_the_registry(outbreak, personas):
     s = figures(personas["command"])
     assert picked(s.total, CITY_AT_T) == CITY_AT_T
     assert s.at == T and s.since == SINCE
-    assert s.sections == {"care", "cases", "contacts", "quarantine", "testing", "zones", "supplies"}
+    sections = {"care", "cases", "contacts", "quarantine", "testing", "zones", "supplies"}
+    assert s.sections == sections | {"assistance"}
 
 
 def test_city_figures_by_district(outbreak, personas):

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.assistance.models import DocumentKind, Programme
+from fangkong.core.dates import DayField
 from fangkong.core.uploads import ImportFileField
 
 
@@ -80,7 +81,7 @@ class DecisionForm(forms.Form):
 
 class PaymentForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount (yuan)"), min_value=0, decimal_places=2)
-    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = DayField(label=_("Paid on"))
     period = forms.CharField(
         label=_("For the month (YYYY-MM)"),
         max_length=7,
