@@ -110,12 +110,17 @@ def shown(s: Situation) -> dict[str, Any]:
     }
 
 
+# The sections whose figures the tally keeps; the others are counted the same way from either
+# source, so comparing them compares a computation with itself.
+TALLIED = {"cases", "contacts", "quarantine"}
+
+
 def assert_same(user, place: str, moments) -> int:
     node = node_for(user, place)
     compared = 0
     for at in moments:
-        rows = shown(situation(user, node, at, source="rows"))
-        tally = shown(situation(user, node, at, source="tally"))
+        rows = shown(situation(user, node, at, source="rows", only=TALLIED))
+        tally = shown(situation(user, node, at, source="tally", only=TALLIED))
         assert tally == rows, (node.name, at.isoformat())
         compared += 1
     return compared

@@ -124,7 +124,13 @@ def sections_for(user: Any) -> set[str]:
 
 
 def situation(
-    user: Any, node: Node, at: dt.datetime, *, coverage: bool = False, source: str = "auto"
+    user: Any,
+    node: Node,
+    at: dt.datetime,
+    *,
+    coverage: bool = False,
+    source: str = "auto",
+    only: set[str] | None = None,
 ) -> Situation:
     """Every figure of the dashboard and the report for `node` as of `at`; with `coverage`,
     also people sampled / registered in the latest rounds (costly in a city-wide round, so
@@ -132,9 +138,10 @@ def situation(
 
     `source`: "tally" counts cases, contacts, stays and measures from the running counts
     (`tallied`), "rows" from the rows themselves (the reference the tally is tested
-    against); "auto" takes the tally wherever it holds the node's children."""
+    against); "auto" takes the tally wherever it holds the node's children. `only`: these
+    sections alone (of those the user may see)."""
     since = (at.astimezone(dt.UTC) - DAY).astimezone(at.tzinfo)  # 24 hours, even across DST
-    sections = sections_for(user)
+    sections = sections_for(user) if only is None else sections_for(user) & only
     if source == "tally" and not tallied.covers(node):
         raise ValueError(f"the tally holds no view for {node.key!r} and its children")
     children = children_of(node)

@@ -1,5 +1,6 @@
 """The one door to policy numbers: `current()` returns the typed rules in force now."""
 
+import copy
 import datetime as dt
 from dataclasses import dataclass
 
@@ -42,7 +43,7 @@ def current() -> Policy:
     )
     if profile is None:
         raise NoActivePolicy("no policy profile is active; run `fangkong migrate`")
-    return load(profile)
+    return _validated(profile)
 
 
 def in_force(at: dt.datetime) -> PolicyProfile:
@@ -58,7 +59,8 @@ def in_force(at: dt.datetime) -> PolicyProfile:
     return latest.profile if latest is not None else current().profile
 
 
-_parsed: dict[tuple[str, int], Policy] = {}  # rules already validated, per profile version
+# Rules already validated, per profile version, with the stored rules they were made from.
+_parsed: dict[tuple[str, int], tuple[dict, Rules]] = {}
 
 
 def at(code: str, version: int) -> Policy | None:
@@ -66,9 +68,15 @@ def at(code: str, version: int) -> Policy | None:
     version is not on record. One query; the rules are validated once per process and again
     only if the stored rules changed."""
     profile = PolicyProfile.objects.filter(code=code, version=version).first()
-    if profile is None:
-        return None
-    known = _parsed.get((code, version))
-    if known is None or known.profile.rules != profile.rules:
-        known = _parsed[(code, version)] = load(profile)
-    return Policy(profile=profile, rules=known.rules)
+    return None if profile is None else _validated(profile)
+
+
+def _validated(profile: PolicyProfile) -> Policy:
+    """The profile with its rules, validated once per process and version, and again only
+    if the stored rules changed (a draft being edited): validation is most of the cost."""
+    key = (profile.code, profile.version)
+    stored, rules = _parsed.get(key, (None, None))
+    if rules is None or stored != profile.rules:
+        rules = load(profile).rules
+        _parsed[key] = (copy.deepcopy(profile.rules), rules)  # a copy: callers may edit theirs
+    return Policy(profile=profile, rules=rules)
