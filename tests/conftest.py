@@ -21,6 +21,7 @@ ONCE = {
     "tests/security/test_parser_properties.py": ("sqlite", "file and JSON parsers, no database"),
     "tests/web/test_deploy.py": ("sqlite", "settings, and `check --deploy` in a subprocess"),
     "tests/web/test_translations.py": ("sqlite", "the message catalogue and the templates"),
+    "tests/web/test_csp.py": ("sqlite", "response headers; what the pages read is on both"),
     "tests/test_layout.py": ("sqlite", "the source code's imports"),
     "tests/policy/test_no_policy_numbers_in_code.py": ("sqlite", "the source code's literals"),
     # Every route × every role: the scoping is in the views and selectors; the one database

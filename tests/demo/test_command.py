@@ -25,11 +25,11 @@ def test_loads_an_empty_database_and_reports_progress(capsys):
 
 @pytest.mark.django_db
 def test_replace_deletes_the_old_city_first():
-    call_command("demo", "--residents", "600", "--seed", "2")
+    call_command("demo", "--residents", "300", "--seed", "2")
     Event.objects.create(action="test", object_type="resident", object_id="1")
     first = set(Resident.objects.values_list("id_number", flat=True)[:100])
-    call_command("demo", "--residents", "800", "--seed", "3", "--replace")
-    assert Resident.objects.count() == 800
+    call_command("demo", "--residents", "400", "--seed", "3", "--replace")
+    assert Resident.objects.count() == 400
     assert User.objects.count() == len(DEMO_USERNAMES)
     assert not Event.objects.filter(action="test").exists()
     assert first != set(Resident.objects.values_list("id_number", flat=True)[:100])
@@ -45,14 +45,14 @@ def test_too_few_residents_for_six_districts_is_refused():
 @pytest.mark.django_db
 def test_as_of_dates_the_city_and_defaults_to_today(capsys):
     with translation.override("en"):
-        call_command("demo", "--residents", "600", "--seed", "2", "--as-of", "2024-02-29")
+        call_command("demo", "--residents", "300", "--seed", "2", "--as-of", "2024-02-29")
     assert "as of 2024-02-29" in capsys.readouterr().out
     assert max(Resident.objects.values_list("birth_date", flat=True)) <= dt.date(2024, 2, 29)
     assert {r.created_at for r in Resident.objects.all()[:50]} == {
         dt.datetime(2024, 2, 29, 0, tzinfo=dt.UTC)  # 08:00 in Asia/Shanghai
     }
     assert Case.objects.filter(number__startswith="4110-2024-").exists()
-    call_command("demo", "--residents", "600", "--seed", "2", "--replace", "--no-outbreak")
+    call_command("demo", "--residents", "300", "--seed", "2", "--replace", "--no-outbreak")
     created = Resident.objects.values_list("created_at", flat=True).first()
     assert timezone.localdate(created) == timezone.localdate()
 

@@ -174,11 +174,11 @@ def test_people_in_rooms_are_counted_at_the_demo_moment(run_city):
 
 def test_same_seed_same_outbreak(db):
     profiles_install_shipped()
-    demo_generate(residents=2_000, seed=3, checkins_per_day=0.5)
+    demo_generate(residents=1_000, seed=3, checkins_per_day=0.5)
     first = (_checkins(), list(Case.objects.order_by("id").values()))
     demo_clear()
     assert not CheckIn.objects.exists() and not Case.objects.exists()
-    demo_generate(residents=2_000, seed=3, checkins_per_day=0.5)
+    demo_generate(residents=1_000, seed=3, checkins_per_day=0.5)
     second = (_checkins(), list(Case.objects.order_by("id").values()))
     assert first == second
     assert len(first[0]) > 1000
@@ -198,7 +198,7 @@ def test_a_city_built_just_after_midnight_enters_nothing_ahead_of_the_clock(db, 
     moment = dt.datetime.combine(timezone.localdate(), dt.time(0, 5), zone)
     monkeypatch.setattr(timezone, "now", lambda: moment)
     profiles_install_shipped()
-    stats = demo_generate(residents=20_000, seed=1)
+    stats = demo_generate(residents=3_000, seed=1)
     assert stats.travellers > 0 and stats.in_quarantine > 0
     assert not Trip.objects.filter(arrived_at__gt=moment).exists()
     assert not Stay.objects.filter(checked_in_at__gt=moment).exists()
