@@ -2,6 +2,8 @@
 batches, the enterprise moves its batch, the grid worker records delivery; errors by field;
 an enterprise and an outsider see nothing of others'."""
 
+import re
+
 import pytest
 
 from fangkong.places.models import Level
@@ -143,6 +145,17 @@ def test_receiving_points_and_catalogue_through_the_api(as_, city):
 def test_order_pages_open_for_the_task_force(client, login, personas, people, path):
     login(personas["task_force"])
     assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/supplies/orders/", "/supplies/order-batches/", "/supplies/receiving-points/"]
+)
+def test_the_order_lists_say_which_page_they_show(client, login, personas, path):
+    """The pager reads its numbers from `pager` (the lists once spread them into the page's
+    context, and a phone showed "第 页")."""
+    login(personas["task_force"])
+    page = client.get(path).content.decode()
+    assert re.search(r"第 1 页|Page 1", page), path
 
 
 def test_resident_orders_on_my_orders(client, people, city, veg):

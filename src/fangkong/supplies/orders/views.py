@@ -65,7 +65,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "supplies/orders.html",
         {
             "rows": _mark_late(rows),
-            **pager,
+            "pager": pager,
             "statuses": OrderStatus.choices,
             "status": status,
             "late": bool(request.GET.get("late")),
@@ -249,7 +249,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         "supplies/batches.html",
         {
             "rows": rows,
-            **pager,
+            "pager": pager,
             "may_batch": can(request.user, Cap.SUPPLIES_MANAGE),
             "section": "supply_batches",
         },
@@ -344,7 +344,7 @@ def point_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "supplies/points.html",
-        {"rows": rows, **pager, "form": form, "section": "receiving_points"},
+        {"rows": rows, "pager": pager, "form": form, "section": "receiving_points"},
     )
 
 
