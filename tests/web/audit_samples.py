@@ -382,6 +382,14 @@ def _samples(site_id: int) -> list[Sample]:
         Sample(
             "care.incident_recorded", "care.incident", "kind", "", "not_confirmed", actor="system"
         ),
+        Sample(
+            "care.incident_resolved",
+            "care.incident",
+            "resolution",
+            "",
+            "已协调收治",
+            reason="已协调收治",
+        ),
         Sample("site.created", "lab.samplingsite"),
         Sample("tube.opened", "lab.tube", "status", "", TubeStatus.COLLECTED),
         Sample("tube.member_added", "lab.tube"),
