@@ -82,5 +82,18 @@ class Migration(migrations.Migration):
                 name="care_request_open_due",
             ),
         ),
+        migrations.AlterField(
+            model_name="carerequest",
+            name="facility",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="requests",
+                to="care.facility",
+                verbose_name="facility",
+            ),
+        ),
         migrations.RunPython(closed_from_events, migrations.RunPython.noop),
     ]
