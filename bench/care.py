@@ -11,9 +11,10 @@ sealed zone over one community and red codes for one person in ten, and `--reque
 times each (best and median):
 
 - route: `care.requests.services.requests_route` of all of them as a city-wide task-force
-  member: the scope check, the control states of every person (four queries), the rule and the
-  nearest facility of each (cached by type, state and home), one UPDATE per distinct decision,
-  the per-request basis, one audit event per request (COPY);
+  member: one locked read of the rows in scope (the scope check), the control states of every
+  person (four queries), the health plans' facilities (two), the rule and the nearest facility
+  of each (cached by type, state and home), and one statement that updates every row from the
+  distinct decisions and writes one audit event per request (UPDATE … RETURNING into INSERT);
 - baseline: one raw `UPDATE care_carerequest SET status = … WHERE id IN (…)` of the same rows:
   the floor the service is measured against;
 - board: the medical task force's board (`/care/board/`, city-wide, the sweep of missed SLAs

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from fangkong.api import api
 from fangkong.assistance.applications.urls import public_urlpatterns as assistance_public
-from fangkong.care.requests.urls import public_urlpatterns as care_public
+from fangkong.care.urls import public_urlpatterns as care_public
 from fangkong.healthcode.urls import public_urlpatterns as healthcode_public
 from fangkong.supplies.urls import public_urlpatterns as supplies_public
 from fangkong.zones.urls import public_urlpatterns as zones_public

@@ -45,6 +45,12 @@ PUBLIC: dict[str, str] = {
     "care_public:my_request": "a resident asks for medical care for themselves with ID number + "
     "phone",
     "care_public:my_request_leave": "ends the /my-care/ session",
+    "care_public:my_medicine": "a resident's own medicine orders (the session of /my-care/)",
+    "care_public:my_substitute_answer": "a resident answers a substitute for their own order "
+    "(the session of /my-care/; another's order: nothing written)",
+    "care_my_orders": "a resident's own medicine orders, with ID number + phone",
+    "care_my_substitute_answer": "a resident answers a substitute for their own order, with ID "
+    "number + phone (another's order: 404)",
     "travel:report": "the public trip-report form (报备)",
     "travel:report_done": "the receipt of a public trip report (the reporter's session only)",
     "api:openapi-json": "the API description: no data",
@@ -178,6 +184,7 @@ PARAMS: dict[str, Spec] = {
     "health_plan_id": ("health_plan", "pk"),
     "standing_need_id": ("standing_need", "pk"),
     "medicine_order_id": ("medicine_order", "pk"),
+    "incident_id": ("care_incident", "pk"),
     "direct_line_id": ("direct_line", "pk"),
     "profile_id": ("policy", "pk"),
     "activation_id": ("policy_activation", "pk"),
@@ -256,6 +263,7 @@ ROUTE_PARAMS: dict[tuple[str, str], Spec] = {
     ("care:plan", "pk"): ("health_plan", "pk"),
     ("care:need", "pk"): ("standing_need", "pk"),
     ("care:medicine_order", "pk"): ("medicine_order", "pk"),
+    ("care_public:my_substitute_answer", "pk"): ("medicine_order", "pk"),
     ("care:line", "pk"): ("direct_line", "pk"),
     ("care:line_remove", "pk"): ("direct_line", "pk"),
     ("assistance:application", "pk"): ("assistance_application", "pk"),
@@ -525,6 +533,8 @@ OP_BODY: dict[str, Callable[[], dict[str, Any]]] = {
     "care_course_new": lambda: {"medicine": "矩阵药", "daily_dose": "1", "supply": "3"},
     "care_order_new": lambda: {"medicine": "矩阵药", "quantity": "1"},
     "care_order_step": lambda: {"step": "cancel", "reason": "矩阵"},
+    "care_incident_resolve": lambda: {"resolution": "矩阵处置"},
+    "care_my_substitute_answer": lambda: {"decision": "decline", "reason": "矩阵"},
     "care_line_new": lambda: {"kind": "vehicle", "name": "矩阵专车", "phone": "13900009999"},
     "care_line_change": lambda: {"kind": "vehicle", "name": "矩阵专车", "phone": "13900009998"},
     "assistance_application_new": lambda: {
@@ -754,6 +764,8 @@ PAGE_FORMS: dict[str, Callable[[], dict[str, Any]]] = {
         "deliver_to": "point",
     },
     "care:medicine_order": lambda: {"step": "cancel", "reason": "矩阵"},
+    "care:incident": lambda: {"resolution": "矩阵处置", "basis": "矩阵"},
+    "care_public:my_substitute_answer": lambda: {"decision": "decline", "reason": "矩阵"},
     "care:lines": lambda: {
         "community": Ref("community", "code"),
         "kind": "vehicle",

@@ -16,12 +16,15 @@ QUARANTINE_STAFF = {"command", "task_force", "street", "grid", "quarantine"}
 # page → roles that may open it (explicit, not derived from the code's own table)
 CARE_KEEPERS = {"command", "task_force", "street", "grid"}  # the community's side of care
 CARE_STAFF = CARE_KEEPERS | {"quarantine", "hotline", "hospital", "dispatch_120"}
+# medicine orders: the community, the pharmacies (hospital accounts) and the quarantine sites
+# (their own people's); not 120 or 12345, who raise care requests only
+MEDICINE_STAFF = CARE_KEEPERS | {"quarantine", "hospital"}
 
 PAGE_ROLES = {
     "home": ALL,
     "care:plans": CARE_KEEPERS,
     "care:plans_due": CARE_KEEPERS,
-    "care:medicine": CARE_STAFF,
+    "care:medicine": MEDICINE_STAFF,
     "care:lines": CARE_STAFF,
     "assistance:applications": {"command", "street", "grid"},
     "assistance:application_new": {"command", "street", "grid"},

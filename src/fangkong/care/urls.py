@@ -1,4 +1,5 @@
-"""The care app's one URL module (namespace "care")."""
+"""The care app's one URL module (namespace "care"); `public_urlpatterns`: the resident's own
+pages, without login (namespace "care_public")."""
 
 from fangkong.care.admission import urls as admission_urls
 from fangkong.care.dispatch import urls as dispatch_urls
@@ -20,3 +21,5 @@ urlpatterns = [
     *dispatch_urls.urlpatterns,
     *admission_urls.urlpatterns,
 ]
+
+public_urlpatterns = [*requests_urls.public_urlpatterns, *medicine_urls.public_urlpatterns]

@@ -458,7 +458,19 @@ def _care_text(care: dict[str, int]) -> str:
         ),
         care["incidents"],
     )
-    return _sentences(requests, incidents)
+    unresolved = care.get("incidents_unresolved", 0)
+    if not unresolved:
+        return _sentences(requests, incidents)
+    pending = _n(
+        npgettext(
+            "daily report",
+            "%(n)s incident not yet resolved.",
+            "%(n)s incidents not yet resolved.",
+            unresolved,
+        ),
+        unresolved,
+    )
+    return _sentences(requests, incidents, pending)
 
 
 def _testing_text(s: Situation) -> str:

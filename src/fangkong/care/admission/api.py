@@ -14,6 +14,7 @@ from fangkong.care.models import RequestType
 from fangkong.care.requests.api import request_out
 from fangkong.care.requests.schemas import RequestOut
 from fangkong.care.requests.selectors import request_for_user
+from fangkong.core.access import Cap, require
 from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, paginate
 from fangkong.core.dates import Happened
 
@@ -51,6 +52,16 @@ class CareIncidentOut(Schema):
     happened_at: dt.datetime
     recorded_at: dt.datetime
     escalated_at: dt.datetime
+    resolution: str = Field(description="What was done (empty: not yet resolved)")
+    resolution_basis: str
+    resolved_at: dt.datetime | None = Field(description="When it was resolved (happened)")
+    resolution_recorded_at: dt.datetime | None
+
+
+class CareIncidentResolveIn(Schema):
+    resolution: str = Field(min_length=1, max_length=500, description="What was done")
+    basis: str = Field("", max_length=300, description="The instruction or notice it rests on")
+    happened_at: Happened | None = Field(None, description="When it was resolved; empty: now")
 
 
 class CareAdmissionIn(Schema):
@@ -72,6 +83,10 @@ def incident_out(x: Incident) -> dict[str, Any]:
         "happened_at": x.happened_at,
         "recorded_at": x.recorded_at,
         "escalated_at": x.escalated_at,
+        "resolution": x.resolution,
+        "resolution_basis": x.resolution_basis,
+        "resolved_at": x.resolved_at,
+        "resolution_recorded_at": x.resolution_recorded_at,
     }
 
 
@@ -138,3 +153,34 @@ def care_incidents(
     services.incidents_sweep()
     qs = selectors.incidents_for_user(request.user)
     return paginate(qs, limit=limit, offset=offset, convert=incident_out)
+
+
+@router.get(
+    "/care/incidents/{int:incident_id}",
+    response={200: CareIncidentOut, **ERRORS},
+    summary="A first-diagnosis incident",
+)
+def care_incident_get(request: HttpRequest, incident_id: Id) -> dict[str, Any]:
+    return incident_out(selectors.incident_for_user(request.user, incident_id))
+
+
+@router.post(
+    "/care/incidents/{int:incident_id}/resolve",
+    response={200: CareIncidentOut, **ERRORS},
+    summary="Resolve a first-diagnosis incident",
+)
+def care_incident_resolve(
+    request: HttpRequest, incident_id: Id, payload: CareIncidentResolveIn
+) -> dict[str, Any]:
+    """The command centre or the medical task force (`care.manage`) says what was done, on
+    what basis and when; once only, audited."""
+    require(request.user, Cap.CARE_MANAGE)
+    item = selectors.incident_for_user(request.user, incident_id)
+    services.incident_resolve(
+        actor=request.user,
+        incident=item,
+        resolution=payload.resolution,
+        basis=payload.basis,
+        happened_at=payload.happened_at,
+    )
+    return incident_out(selectors.incident_for_user(request.user, incident_id))

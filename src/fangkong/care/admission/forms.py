@@ -18,6 +18,21 @@ class RefuseForm(forms.Form):
     happened_at = HappenedField(label=_("Happened at"), help_text=_("Empty: now"))
 
 
+class ResolveForm(forms.Form):
+    """The command centre closes an incident: what was done, on what basis, when."""
+
+    resolution = forms.CharField(
+        label=_("What was done"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    basis = forms.CharField(
+        label=_("Basis"),
+        max_length=300,
+        required=False,
+        help_text=_("E.g. the instruction or notice it rests on"),
+    )
+    happened_at = HappenedField(label=_("Happened at"), help_text=_("Empty: now"))
+
+
 class BoardForm(forms.Form):
     type = forms.ChoiceField(
         label=_("Request type"), choices=[("", _("All")), *RequestType.choices], required=False

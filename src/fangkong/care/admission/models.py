@@ -51,6 +51,15 @@ class Incident(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Resolved by the command centre (or the task force): what was done, on what basis, when it
+    # happened (valid time) and when it was written (system time).
+    resolution = models.CharField(_("what was done"), max_length=500, blank=True)
+    resolution_basis = models.CharField(_("basis"), max_length=300, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution_recorded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-happened_at", "-id"]

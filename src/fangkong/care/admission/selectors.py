@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from fangkong.audit.models import Event
 from fangkong.care.admission.models import Incident
 from fangkong.care.facilities.selectors import is_facility_staff
 from fangkong.care.models import CareRequest, RequestStatus
@@ -60,9 +61,15 @@ def incidents_for_user(user: Any) -> QuerySet[Incident]:
 
 def incident_for_user(user: Any, pk: int) -> Incident:
     try:
-        return incidents_for_user(user).select_related("request", "facility").get(pk=pk)
+        return (
+            incidents_for_user(user).select_related("request", "facility", "resolved_by").get(pk=pk)
+        )
     except Incident.DoesNotExist:
         raise Http404 from None
+
+
+def incident_history(incident: Incident) -> QuerySet[Event]:
+    return Event.objects.filter(object_type="care.incident", object_id=str(incident.pk))
 
 
 def incident_counts(user: Any, since: dt.datetime) -> dict[str, int]:
@@ -74,18 +81,30 @@ def incident_counts(user: Any, since: dt.datetime) -> dict[str, int]:
     )
 
 
+def open_at_q(at: dt.datetime) -> Q:
+    """Open at `at`, by the times things happened: raised by then and not yet completed or
+    cancelled by then (whatever it has become since)."""
+    return Q(raised_at__lte=at) & (Q(closed_at__isnull=True) | Q(closed_at__gt=at))
+
+
 def care_figures(key: str, at: dt.datetime, since: dt.datetime) -> dict[str, int]:
-    """The command centre's figures of medical care under the division `key` (two queries):
-    requests raised in (since, at], those open (raised by `at`, as they stand now) and of them
-    late at `at`, incidents in (since, at] (flagged: "no test result" given) and in all."""
-    requests = CareRequest.objects.filter(key_filter(key)).aggregate(
-        raised=Count("pk", filter=Q(raised_at__gt=since, raised_at__lte=at)),
-        open=Count("pk", filter=Q(status__in=OPEN, raised_at__lte=at)),
-        late=Count("pk", filter=Q(status__in=OPEN, raised_at__lte=at, due_at__lt=at)),
+    """The command centre's figures of medical care under the division `key`, as of `at` by
+    the times things happened (two queries): requests raised in (since, at], those open at `at`
+    (raised by then, not closed by then) and of them past their clock at `at`; incidents in
+    (since, at] (flagged: "no test result" given), in all by `at`, and not yet resolved at
+    `at`. A request raised or closed after `at`, an incident after `at`, do not count at `at`."""
+    open_at = open_at_q(at)
+    requests = CareRequest.objects.filter(key_filter(key), raised_at__lte=at).aggregate(
+        raised=Count("pk", filter=Q(raised_at__gt=since)),
+        open=Count("pk", filter=open_at),
+        late=Count("pk", filter=open_at & Q(due_at__lt=at)),
     )
     incidents = Incident.objects.filter(key_filter(key), happened_at__lte=at).aggregate(
         incidents=Count("pk", filter=Q(happened_at__gt=since)),
         incidents_flagged=Count("pk", filter=Q(happened_at__gt=since, flagged=True)),
         incidents_all=Count("pk"),
+        incidents_unresolved=Count(
+            "pk", filter=Q(resolved_at__isnull=True) | Q(resolved_at__gt=at)
+        ),
     )
     return {**requests, **incidents}

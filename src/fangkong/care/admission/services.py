@@ -23,7 +23,7 @@ from fangkong.care.facilities.selectors import is_facility_staff
 from fangkong.care.models import CareRequest, RequestStatus
 from fangkong.care.requests.selectors import request_visible
 from fangkong.care.requests.services import request_set_status
-from fangkong.core.access import Cap, can, require
+from fangkong.core.access import Cap, can, require, scoped
 from fangkong.core.dates import check_happened
 from fangkong.core.errors import field_error
 from fangkong.policy.accessor import current
@@ -97,6 +97,66 @@ def admission_refuse(
             "flagged": incident.flagged,
             "escalated_to": "command",
         },
+        at=at,
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_resolve(
+    *,
+    actor: Any,
+    incident: Incident,
+    resolution: str,
+    basis: str = "",
+    happened_at: dt.datetime | None = None,
+) -> Incident:
+    """The command centre (or the medical task force) closes an incident of its jurisdiction:
+    what was done (required), on what basis, when it happened (default now; never in the
+    future, never before the incident). Once only; an audit event dated when it happened."""
+    require(actor, Cap.CARE_MANAGE)
+    if not scoped(Incident.objects.filter(pk=incident.pk), actor).exists():
+        raise field_error("incident", _("This incident is outside your jurisdiction"))
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.resolved_at is not None:
+        raise field_error("resolution", _("This incident is resolved already"))
+    text = (resolution or "").strip()[:500]
+    if not text:
+        raise field_error("resolution", _("Say what was done"))
+    now = timezone.now()
+    at = happened_at or now
+    check_happened(
+        "happened_at",
+        at,
+        tolerance=current().rules.records.tolerance,
+        after=((incident.happened_at, _("This is before the incident happened")),),
+        now=now,
+    )
+    incident.resolution = text
+    incident.resolution_basis = (basis or "").strip()[:300]
+    incident.resolved_at = at
+    incident.resolution_recorded_at = now
+    incident.resolved_by = actor
+    incident.save(
+        update_fields=[
+            "resolution",
+            "resolution_basis",
+            "resolved_at",
+            "resolution_recorded_at",
+            "resolved_by",
+        ]
+    )
+    event_record(
+        actor=actor,
+        action="care.incident_resolved",
+        obj=incident,
+        person_id=incident.request.person_id,
+        field="resolution",
+        from_value="",
+        to_value=text[:200],
+        reason=text[:300],
+        basis=incident.resolution_basis,
+        data={"request": incident.request_id, "facility": incident.facility_id},
         at=at,
     )
     return incident

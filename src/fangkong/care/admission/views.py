@@ -3,7 +3,7 @@ patients there), confirming or refusing admission, and the first-diagnosis incid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.care.admission import selectors, services
-from fangkong.care.admission.forms import BoardForm, RefuseForm
+from fangkong.care.admission.forms import BoardForm, RefuseForm, ResolveForm
 from fangkong.care.facilities.selectors import facilities_for_user, is_facility_staff
 from fangkong.care.requests.selectors import request_for_user, why
 from fangkong.core.access import Cap, can
@@ -115,5 +115,35 @@ def incidents(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The incident, how it was resolved; the command centre resolves it here."""
     item = selectors.incident_for_user(request.user, pk)
-    return render(request, "care/incident_detail.html", {"item": item, "section": SECTION})
+    may = can(request.user, Cap.CARE_MANAGE) and item.resolved_at is None
+    form = ResolveForm(request.POST or None) if may else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.incident_resolve(
+                    actor=request.user,
+                    incident=item,
+                    resolution=data["resolution"],
+                    basis=data["basis"],
+                    happened_at=data["happened_at"],
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Incident resolved."))
+                return redirect("care:incident", pk=pk)
+    return render(
+        request,
+        "care/incident_detail.html",
+        {
+            "item": item,
+            "form": form,
+            "events": selectors.incident_history(item),
+            "section": SECTION,
+        },
+    )

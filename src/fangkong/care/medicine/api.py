@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Status
+from ninja.errors import HttpError
 
 from fangkong.care.facilities.selectors import facilities_for_user
 from fangkong.care.medicine import selectors, services
@@ -17,14 +18,20 @@ from fangkong.care.medicine.schemas import (
     MedicineOrderIn,
     MedicineOrderOut,
     MedicineStepIn,
+    MyIdentityIn,
+    MyMedicineOrderOut,
+    MySubstituteAnswerIn,
     RunningOutOut,
 )
 from fangkong.care.medicine.supply import days_left
 from fangkong.care.models import Facility, MedicineCourse, MedicineOrder
 from fangkong.care.requests.services import person_in_scope
 from fangkong.core.access import Cap, require
-from fangkong.core.apikit import ERRORS, Id, Limit, Offset, Page, paginate
+from fangkong.core.apikit import ERRORS, ErrorOut, Id, Limit, Offset, Page, paginate
 from fangkong.core.errors import field_error
+from fangkong.healthcode.appeals import person_by_identity
+from fangkong.healthcode.views import my_code_throttled
+from fangkong.people.models import Resident
 
 router = Router(tags=["medical care"])
 
@@ -226,3 +233,65 @@ def care_orders_batch(request: HttpRequest, payload: MedicineBatchIn) -> Status[
             for b in batches
         ],
     )
+
+
+# The resident's own (no login: identified by ID number and phone, as on /my-care/) ----------
+
+
+def _me(request: HttpRequest, payload: MyIdentityIn) -> Resident:
+    if my_code_throttled(request):
+        raise HttpError(429, _("Too many attempts from this network; try again in an hour."))
+    person = person_by_identity(payload.id_number, payload.phone)
+    if person is None:
+        raise HttpError(404, _("No person matches this ID number and phone."))
+    return person
+
+
+def my_order_out(order: MedicineOrder) -> dict[str, Any]:
+    return {
+        "id": order.pk,
+        "medicine": order.medicine,
+        "quantity": order.quantity,
+        "status": order.status,
+        "substitute": order.substitute,
+        "pharmacy_name": order.pharmacy.name,
+        "needed_at": order.needed_at,
+    }
+
+
+@router.post(
+    "/care/my/medicine-orders",
+    auth=None,
+    response={200: list[MyMedicineOrderOut], 404: ErrorOut, 422: ERRORS[422], 429: ErrorOut},
+    summary="My open medicine orders (resident)",
+)
+def care_my_orders(request: HttpRequest, payload: MyIdentityIn) -> list[dict[str, Any]]:
+    """No login: the resident's own open medicine orders, those awaiting their answer to a
+    substitute first. ID number and phone must both match (attempts throttled per network,
+    as on the phone page)."""
+    return [my_order_out(o) for o in selectors.orders_of_person(_me(request, payload))]
+
+
+@router.post(
+    "/care/my/medicine-orders/{int:medicine_order_id}/answer",
+    auth=None,
+    response={200: MyMedicineOrderOut, 404: ErrorOut, 422: ERRORS[422], 429: ErrorOut},
+    summary="Accept or decline a substitute (resident)",
+)
+def care_my_substitute_answer(
+    request: HttpRequest, medicine_order_id: Id, payload: MySubstituteAnswerIn
+) -> dict[str, Any]:
+    """No login: the resident accepts the substitute the pharmacy offers (it is what comes),
+    or declines it (`reason` required; the pharmacy sources again). Only their own order,
+    only while a substitute awaits their answer; an order of someone else: 404."""
+    person = _me(request, payload)
+    if not MedicineOrder.objects.filter(pk=medicine_order_id, person=person).exists():
+        raise HttpError(404, _("No such medicine order of yours"))
+    order = services.my_substitute_answer(
+        person=person,
+        order_id=medicine_order_id,
+        accept=payload.decision == "accept",
+        reason=payload.reason,
+        at=payload.happened_at,
+    )
+    return my_order_out(order)

@@ -72,3 +72,14 @@ class StepForm(forms.Form):
     )
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
     at = HappenedField(label=_("When it happened"), required=False, help_text=_("Empty: now"))
+
+
+class MyAnswerForm(forms.Form):
+    """The patient's own answer to a substitute (their phone page)."""
+
+    decision = forms.ChoiceField(
+        label=_("Your answer"),
+        choices=[("accept", _("Accept the substitute")), ("decline", _("Decline it"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Why not (when declining)"), max_length=300, required=False)

@@ -99,3 +99,28 @@ class MedicineBatchOut(Schema):
     pharmacy: MedicinePharmacyOut
     batched_at: dt.datetime
     orders: list[int]
+
+
+class MyIdentityIn(Schema):
+    """The resident, as on their phone page: ID number and phone, both must match."""
+
+    id_number: str = Field(max_length=18)
+    phone: str = Field(max_length=20)
+
+
+class MyMedicineOrderOut(Schema):
+    """A resident's own medicine order, as their phone page shows it."""
+
+    id: int
+    medicine: str
+    quantity: Decimal
+    status: OrderStatus
+    substitute: str = Field(description="What the pharmacy offers instead (awaiting an answer)")
+    pharmacy_name: str
+    needed_at: dt.datetime
+
+
+class MySubstituteAnswerIn(MyIdentityIn):
+    decision: Literal["accept", "decline"]
+    reason: str = Field("", max_length=300, description="Why not (required when declining)")
+    happened_at: Happened | None = Field(None, description="When you answered; empty: now")

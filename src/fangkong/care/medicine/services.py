@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.audit.labels import SELF_SERVICE
 from fangkong.audit.services import event_record
 from fangkong.care.facilities.selectors import facilities_for_user, is_facility_staff
 from fangkong.care.medicine.selectors import order_for_user
@@ -290,11 +291,39 @@ def order_substitute_answer(
     reason: str = "",
     at: dt.datetime | None = None,
 ) -> MedicineOrder:
-    """The patient's answer to a substitute (recorded by the community): accepted, the
+    """The patient's answer to a substitute, recorded by the community: accepted, the
     substitute is what is delivered; declined, the order goes back to the pharmacy to be
     sourced again (the reason recorded), and the substitute is dropped."""
     require(actor, Cap.CARE_COMMUNITY)
     order = order_for_user(actor, order.pk)
+    return _answer(actor, order, accept, reason, at)
+
+
+@transaction.atomic
+def my_substitute_answer(
+    *,
+    person: Resident,
+    order_id: int,
+    accept: bool,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> MedicineOrder:
+    """The patient answers themselves (their phone page `/my-care/` or the API, identified by
+    ID number and phone): only an order of their own; the event's actor is the resident."""
+    order = (
+        MedicineOrder.objects.select_for_update()
+        .select_related("person")
+        .filter(pk=order_id, person=person)
+        .first()
+    )
+    if order is None:
+        raise field_error("order", _("No such medicine order of yours"))
+    return _answer(SELF_SERVICE, order, accept, reason, at)
+
+
+def _answer(
+    actor: Any, order: MedicineOrder, accept: bool, reason: str, at: dt.datetime | None
+) -> MedicineOrder:
     _move(order, (OrderStatus.SUBSTITUTE,))
     when = _when("at", at, order.person, after=order.needed_at)
     offered = order.substitute

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_POST
 
 from fangkong.care.facilities.selectors import is_facility_staff
 from fangkong.care.medicine import selectors, services
-from fangkong.care.medicine.forms import CourseForm, OrderForm, StepForm
+from fangkong.care.medicine.forms import CourseForm, MyAnswerForm, OrderForm, StepForm
 from fangkong.care.models import OrderStatus
 from fangkong.care.requests.services import person_in_scope
+from fangkong.care.requests.views import session_person
 from fangkong.core.access import Cap, can, require
 from fangkong.core.pages import apply_errors, page_window
 
@@ -123,3 +124,41 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "section": SECTION,
         },
     )
+
+
+def my_medicine(request: HttpRequest) -> HttpResponse:
+    """The resident's own open medicine orders on their phone, a substitute awaiting their
+    answer first, with the form to accept or decline it."""
+    person = session_person(request)
+    if person is None:
+        return redirect("care_public:my_request")
+    return render(
+        request,
+        "care/my_medicine.html",
+        {"orders": selectors.orders_of_person(person), "answer_form": MyAnswerForm()},
+    )
+
+
+@require_POST
+def my_substitute_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The patient accepts or declines a substitute themselves, on their phone page (signed in
+    there by ID number and phone): only an order of their own."""
+    person = session_person(request)
+    if person is None:
+        return redirect("care_public:my_request")
+    form = MyAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose your answer."))
+        return redirect("care_public:my_medicine")
+    try:
+        services.my_substitute_answer(
+            person=person,
+            order_id=pk,
+            accept=form.cleaned_data["decision"] == "accept",
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Your answer was sent to the pharmacy and your community."))
+    return redirect("care_public:my_medicine")

@@ -51,6 +51,7 @@ def request_out(item: CareRequest) -> dict[str, Any]:
         "why": selectors.why(item),
         "raised_at": item.raised_at,
         "routed_at": item.routed_at,
+        "closed_at": item.closed_at,
     }
 
 
@@ -109,7 +110,11 @@ def care_request_status(
 ) -> dict[str, Any]:
     item = selectors.request_for_user(request.user, care_request_id)
     services.request_set_status(
-        actor=request.user, request=item, status=payload.status.value, reason=payload.reason
+        actor=request.user,
+        request=item,
+        status=payload.status.value,
+        reason=payload.reason,
+        happened_at=payload.happened_at,
     )
     return request_out(selectors.request_for_user(request.user, care_request_id))
 

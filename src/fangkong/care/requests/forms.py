@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.care.models import RequestStatus, RequestType
+from fangkong.core.dates import HappenedField
 
 
 class RequestForm(forms.Form):
@@ -45,3 +46,4 @@ class StatusForm(forms.Form):
         ],
     )
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+    happened_at = HappenedField(label=_("Happened at"), help_text=_("Empty: now"))

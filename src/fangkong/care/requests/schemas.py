@@ -43,6 +43,7 @@ class RequestOut(Schema):
     why: str = Field(description="Which rule routed it and why, in the reader's language")
     raised_at: dt.datetime
     routed_at: dt.datetime | None
+    closed_at: dt.datetime | None = Field(description="When it was completed or cancelled")
 
 
 class RequestIn(Schema):
@@ -58,6 +59,7 @@ class RequestIn(Schema):
 class RequestStatusIn(Schema):
     status: RequestStatus = Field(description="accepted, completed or cancelled")
     reason: str = Field("", max_length=300)
+    happened_at: Happened | None = Field(None, description="When it happened; empty: now")
 
 
 class RouteBatchIn(Schema):

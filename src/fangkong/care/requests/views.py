@@ -107,6 +107,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 request=care_request,
                 status=form.cleaned_data["status"],
                 reason=form.cleaned_data["reason"],
+                happened_at=form.cleaned_data["happened_at"],
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -129,7 +130,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # The resident's own page (no login) -------------------------------------------------------
 
 
-def _session_person(request: HttpRequest) -> Resident | None:
+def session_person(request: HttpRequest) -> Resident | None:
     entry = request.session.get(SESSION_KEY)
     if not entry or time.time() - entry.get("at", 0) > SESSION_SECONDS:
         return None
@@ -139,7 +140,7 @@ def _session_person(request: HttpRequest) -> Resident | None:
 def my_request(request: HttpRequest) -> HttpResponse:
     """The resident asks for care from their phone, identified by ID number and phone (like
     /my-code/); the request is routed at once and the page says where it went and why."""
-    person = _session_person(request)
+    person = session_person(request)
     if person is None:
         identity = IdentityForm(request.POST or None)
         if request.method == "POST":

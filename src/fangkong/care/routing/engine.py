@@ -86,6 +86,7 @@ def route_all(
         by_kind.setdefault(one.kind, []).append(one)
         by_code[one.code] = one
     cache: dict[tuple[str, str, str], Routed] = {}
+    near: dict[tuple[str, str], tuple[Site | None, str]] = {}  # (kind, home key): many rules share
     out: list[Routed] = []
     for row in zip(types, states, keys, strict=True):
         found = cache.get(row)
@@ -97,7 +98,12 @@ def route_all(
             if named is not None and named.kind == rule.destination:
                 site, match = named, NAMED
             else:
-                site, match = nearest(by_kind.get(rule.destination, ()), key)
+                found_near = near.get((rule.destination, key))
+                if found_near is None:
+                    found_near = near[(rule.destination, key)] = nearest(
+                        by_kind.get(rule.destination, ()), key
+                    )
+                site, match = found_near
             found = cache[row] = Routed(
                 rule_number=index + 1,
                 destination=rule.destination,
