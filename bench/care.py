@@ -61,6 +61,7 @@ def worker(residents: int, requests: int, runs: int, board_reads: int) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fangkong.settings")
+    os.environ.setdefault("FANGKONG_SECRET_KEY", "bench-only-not-a-secret")  # signs sessions
     django.setup()
     # Imported here: this module is also the driver, which runs without Django; models load
     # only after django.setup().
