@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from hypothesis import settings as hypothesis_settings
 
 from tests import factories as f
@@ -98,3 +99,11 @@ def login(client):
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s per user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the public pages' attempts per address (/my-code/,
+    /my-care/, /my-assistance/…) would otherwise add up across the tests of one worker until
+    one of them is throttled."""
+    cache.clear()
