@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "fangkong.zones",
     "fangkong.healthcode",
     "fangkong.supplies",
+    "fangkong.hotline",
     "fangkong.tally",
     "fangkong.command",
     "fangkong.demo",

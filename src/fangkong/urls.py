@@ -4,6 +4,7 @@ from django.urls import include, path
 from fangkong.api import api
 from fangkong.care.requests.urls import public_urlpatterns as care_public
 from fangkong.healthcode.urls import public_urlpatterns as healthcode_public
+from fangkong.hotline.urls import public_urlpatterns as hotline_public
 from fangkong.supplies.urls import public_urlpatterns as supplies_public
 from fangkong.zones.urls import public_urlpatterns as zones_public
 
@@ -26,10 +27,12 @@ urlpatterns = [
     path("supplies/", include("fangkong.supplies.urls")),
     path("care/", include("fangkong.care.urls")),
     path("command/", include("fangkong.command.urls")),
+    path("hotline/", include("fangkong.hotline.urls")),
     path("", include((healthcode_public, "public"))),  # /v/<token>/, /my-code/
     path("", include(zones_public)),  # /risk-zones/
     path("", include((supplies_public, "supplies_public"))),  # /pass-check/, /my-pass/
     path("", include((care_public, "care_public"))),  # /my-care/
+    path("", include((hotline_public, "hotline_public"))),  # /12345/
 ]
 
 handler404 = "fangkong.web.errors.not_found"

@@ -5,7 +5,11 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from fangkong.policy.schema import CONTROL_STATE_WORDS, REQUEST_TYPE_WORDS
+from fangkong.policy.schema import (
+    CONTROL_STATE_WORDS,
+    HOTLINE_CATEGORY_WORDS,
+    REQUEST_TYPE_WORDS,
+)
 
 CATEGORY_LABELS = {
     "close_contact": gettext_lazy("Close contact"),
@@ -94,6 +98,23 @@ CARE_LABELS = {
     "dispatch_120": gettext_lazy("120 dispatch centre"),
 }
 
+# Citizen requests (`schema.HotlineRules`): categories and kinds of department. "medicine" and
+# "other" are also request types of medical care, whose words stand (merged after these).
+HOTLINE_LABELS = {
+    **{k: gettext_lazy(v) for k, v in HOTLINE_CATEGORY_WORDS.items()},
+    "community": gettext_lazy("Community (residents' committee)"),
+    "street_office": gettext_lazy("Street office"),
+    "health": gettext_lazy("Health commission / medical task force"),
+    "market": gettext_lazy("Market regulation"),
+    "transport": gettext_lazy("Transport and passes"),
+    "industry": gettext_lazy("Industry and commerce (resuming work)"),
+    "utilities": gettext_lazy("Utilities and property repairs"),
+    "counselling": gettext_lazy("Psychological counselling"),
+    "epidemic_office": gettext_lazy("Epidemic control office"),
+    "civil_affairs": gettext_lazy("Civil affairs"),
+    "hotline_centre": gettext_lazy("12345 centre"),
+}
+
 # The values of every closed list of the schema (a `Literal`), for the editor's selects.
 CHOICE_LABELS: dict[str, Any] = {
     **CATEGORY_LABELS,
@@ -103,6 +124,7 @@ CHOICE_LABELS: dict[str, Any] = {
     **MASS_TESTING,
     **COLOUR_LABELS,
     **CONDITION_LABELS,
+    **HOTLINE_LABELS,
     **CARE_LABELS,
 }
 # Names used as keys or list items in the rules (levels, places, groups, kinds of test).

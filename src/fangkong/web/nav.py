@@ -30,6 +30,7 @@ GROUPS: dict[str, Promise] = {
     "trips": _("Travel"),
     "supplies": _("Supplies"),
     "care_requests": _("Medical care"),
+    "hotline": _("Citizen requests"),
     "policy": _("System"),
 }
 
@@ -87,6 +88,9 @@ MENU = (
     Entry("care:lines", _("Direct lines"), Cap.CARE_VIEW, "care_lines"),
     Entry("care:board", _("Open and late requests"), Cap.CARE_VIEW, "care_board"),
     Entry("care:dispatch_queue", _("120 dispatch queue"), Cap.CARE_DISPATCH, "care_dispatch"),
+    Entry("hotline:requests", _("Citizen requests"), Cap.HOTLINE_VIEW, "hotline"),
+    Entry("hotline:intake", _("Take a call"), Cap.HOTLINE_INTAKE, "hotline_intake"),
+    Entry("hotline:departments", _("Departments"), Cap.HOTLINE_VIEW, "hotline_departments"),
     Entry("policy:profiles", _("Policy profiles"), Cap.POLICY_VIEW, "policy"),
     Entry("audit:events", _("Audit log"), Cap.AUDIT_VIEW, "audit"),
     Entry("account_security", _("Account security"), None, "security"),
