@@ -165,7 +165,7 @@ def test_public_form_and_the_callers_own_page(client, personas, departments):
         {"text": REPAIR, "phone": "13900000888", "name": "王先生", "place": ""},
     )
     item = HotlineRequest.objects.get()
-    assert sent["Location"] == reverse("hotline_public:mine", args=[item.token])
+    assert sent["Location"] == reverse("hotline_public:mine", args=[item.caller_token])
     assert item.channel == "web" and item.status == HotlineStatus.DISPATCHED
     mine = client.get(sent["Location"]).content.decode()
     assert item.number in mine and 'id="confirm"' not in mine

@@ -228,3 +228,20 @@ def test_outsider_sees_nothing(personas, departments):
     jianan = take(personas["command"], text="阳光小区2号楼的暖气不热")
     assert selectors.requests_for_user(outsider).filter(pk=jianan.pk).exists()
     assert not selectors.requests_for_user(personas["hotline"]).filter(pk=jianan.pk).exists()
+
+
+def test_the_sweep_command_and_task_escalate(personas, departments, settings):
+    import io
+
+    from django.core.management import call_command
+
+    from fangkong.hotline.tasks import sweep_hotline_sla
+
+    r = take(personas["hotline"], happened_at=timezone.now() - dt.timedelta(days=3))
+    out = io.StringIO()
+    call_command("hotline_sweep", stdout=out)
+    assert out.getvalue().strip() == "escalated=1"
+    r.refresh_from_db()
+    assert r.escalation_level >= 1
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    assert sweep_hotline_sla.enqueue().return_value == 0

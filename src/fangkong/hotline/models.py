@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fangkong.people.idnumber import mask_phone
 from fangkong.people.models import Resident
 from fangkong.places.models import Division
 
@@ -186,8 +187,8 @@ class HotlineRequest(models.Model):
         on_delete=models.PROTECT,
         related_name="merged",
     )
-    # Open311: the client that posted it and the token it was given.
-    token = models.CharField(max_length=24, unique=True, default=new_token, editable=False)
+    # The secret of the caller's own page; Open311: the client that posted it.
+    caller_token = models.CharField(max_length=24, unique=True, default=new_token, editable=False)
     client = models.ForeignKey(
         "hotline.Open311Client", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -212,6 +213,10 @@ class HotlineRequest(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def caller_phone_masked(self) -> str:
+        return mask_phone(self.caller_phone)
 
 
 class NoteKind(models.TextChoices):

@@ -25,6 +25,7 @@ from fangkong.hotline.requests.schemas import (
     HotlineRequestIn,
     HotlineRequestOut,
 )
+from fangkong.people.idnumber import mask_phone
 
 router = Router(tags=["citizen requests"])
 
@@ -40,7 +41,7 @@ def request_out(item: HotlineRequest) -> dict[str, Any]:
         "suggested_category": item.suggested_category or None,
         "suggested_confidence": item.suggested_confidence,
         "caller_name": item.caller_name,
-        "caller_phone": item.caller_phone,
+        "caller_phone": mask_phone(item.caller_phone),
         "person_id": item.person_id,
         "place_text": item.place_text,
         "division_id": item.division_id,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.labels import ANONYMOUS, SYSTEM
 from fangkong.audit.services import event_record
-from fangkong.core.access import Cap, can, in_scope, require, scope_key, scoped
+from fangkong.core.access import NO_SCOPE, Cap, can, in_scope, require, scope_key, scoped
 from fangkong.core.dates import check_happened
 from fangkong.core.errors import field_error
 from fangkong.hotline.classify.engine import PLACE
@@ -140,6 +140,8 @@ def request_take(
     staff = actor not in (SYSTEM, ANONYMOUS)
     if staff:
         require(actor, Cap.HOTLINE_INTAKE)
+        if scope_key(actor) == NO_SCOPE:
+            raise field_error("text", _("Your account has no jurisdiction"))
     if channel not in HotlineChannel.values:
         raise field_error("channel", _("Choose the channel"))
     text = (text or "").strip()
@@ -158,12 +160,12 @@ def request_take(
         raise field_error("id_number", _("No person with this ID number in your jurisdiction"))
     suggestion = classify_text(text)
     place_text = (place_text or suggestion["place"] or "").strip()[:200]
-    division = place_division(place_text)
+    division = place_division(place_text, scope_key(actor) if staff else "")
     if division is not None:
         key = division.key
     elif person is not None:
         key = person.division_key
-    elif staff and scope_key(actor):
+    elif staff and scope_key(actor):  # a city-wide superuser's is "": the root below
         key = scope_key(actor)
     else:
         key = _root_key()

@@ -17,6 +17,7 @@ from fangkong.audit.labels import ANONYMOUS
 from fangkong.core.access import Cap, can, require
 from fangkong.core.pages import apply_errors, page_window
 from fangkong.hotline.dispatch.selectors import staffs_department
+from fangkong.hotline.dispatch.services import requests_escalate
 from fangkong.hotline.models import Category, HotlineRequest, HotlineStatus
 from fangkong.hotline.requests import selectors, services
 from fangkong.hotline.requests.forms import (
@@ -47,6 +48,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     if show == OPEN:
         qs = qs.filter(status__in=[s.value for s in HotlineStatus if s.value in _OPEN])
     elif show == LATE:
+        requests_escalate()  # escalations right even if the worker lags
         qs = selectors.late_requests(request.user).select_related("department")
     elif show in HotlineStatus.values:
         qs = qs.filter(status=show)
@@ -224,6 +226,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "hotline/request_detail.html",
         {
             "item": item,
+            "caller_phone": item.caller_phone_masked,
             "allowed": allowed,
             "forms": forms,
             "why": why(item),
@@ -288,14 +291,14 @@ def public_form(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            return redirect("hotline_public:mine", token=taken.token)
+            return redirect("hotline_public:mine", token=taken.caller_token)
     return render(request, "hotline/public_form.html", {"form": form})
 
 
 def public_mine(request: HttpRequest, token: str) -> HttpResponse:
     """The caller's own page (by the token only they were given): where the request is, and,
     once completed, their confirmation and satisfaction."""
-    item = HotlineRequest.objects.select_related("department").filter(token=token).first()
+    item = HotlineRequest.objects.select_related("department").filter(caller_token=token).first()
     if item is None:
         raise Http404
     form = CallbackForm(request.POST or None)
