@@ -28,6 +28,7 @@ urlpatterns = [
     path("care/", include("fangkong.care.urls")),
     path("command/", include("fangkong.command.urls")),
     path("hotline/", include("fangkong.hotline.urls")),
+    path("open311/v2/", include("fangkong.hotline.open311.urls")),
     path("", include((healthcode_public, "public"))),  # /v/<token>/, /my-code/
     path("", include(zones_public)),  # /risk-zones/
     path("", include((supplies_public, "supplies_public"))),  # /pass-check/, /my-pass/

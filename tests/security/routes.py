@@ -47,6 +47,13 @@ PUBLIC: dict[str, str] = {
     "care_public:my_request_leave": "ends the /my-care/ session",
     "hotline_public:form": "the public 12345 web form (throttled; over the limits: queued)",
     "hotline_public:mine": "a caller's own request, by the token only they were given",
+    "open311:root": "Open311 discovery: no data",
+    "open311:discovery": "Open311 discovery: no data",
+    "open311:services": "Open311 services: the fixed categories",
+    "open311:service": "Open311 service definition: the fixed categories",
+    "open311:requests": "Open311 requests: an API key, not a login (a client sees its own)",
+    "open311:request": "an Open311 request, by API key (the client's own only)",
+    "open311:token": "an Open311 request token, by API key (the client's own only)",
     "travel:report": "the public trip-report form (报备)",
     "travel:report_done": "the receipt of a public trip report (the reporter's session only)",
     "api:openapi-json": "the API description: no data",
@@ -242,6 +249,9 @@ ROUTE_PARAMS: dict[tuple[str, str], Spec] = {
     ("care:request", "pk"): ("care_request", "pk"),
     ("hotline:request", "pk"): ("hotline_request", "pk"),
     ("hotline_public:mine", "token"): ("hotline_request", "caller_token"),
+    ("open311:service", "code"): ("hotline_request", "category"),
+    ("open311:request", "number"): ("hotline_request", "number"),
+    ("open311:token", "token"): ("hotline_request", "caller_token"),
     ("care:dispatch", "pk"): ("care_request", "pk"),
     ("care:admission", "pk"): ("care_request", "pk"),
     ("care:admission_confirm", "pk"): ("care_request", "pk"),
@@ -324,6 +334,7 @@ ENUMS: dict[str, list[str]] = {
     "fmt": ["csv", "xlsx"],
     "figure": sorted(LISTS),
     "action": ["confirm", "remove", "cancel", "again"],
+    "ext": ["json"],
 }
 
 # Body and query fields that name an object: field → spec ("ref" = the kind's usual reference:
