@@ -241,6 +241,7 @@ PATHS |= {
     "/api/hotline/requests/{hotline_request_id}/duplicates",
     "/api/hotline/requests/{hotline_request_id}/merge",
     "/api/hotline/requests/{hotline_request_id}/notes",
+    "/api/hotline/wechat",
 }
 
 

@@ -181,3 +181,40 @@ def test_public_form_and_the_callers_own_page(client, personas, departments):
         {"text": "广告", "phone": "13900000999", "website": "http://spam"},
     )
     assert HotlineRequest.objects.count() == 1
+
+
+PASTE = """张三 10:23
+幸福小区1号楼停水两天了
+有人管吗
+李四: 我家老人降压药没了 13900000111
+[10:25] 王五：幸福小区1号楼停水两天了，有人管吗
+
+赵六：菜价太贵了，一斤青菜二十块
+"""
+
+
+def test_wechat_paste_split_deduplicated_and_dispatched(login, personas, departments):
+    client = login(personas["hotline"])
+    assert client.get(reverse("hotline:wechat")).status_code == 200
+    response = client.post(reverse("hotline:wechat"), {"text": PASTE})
+    assert response.status_code == 302
+    made = list(HotlineRequest.objects.order_by("id"))
+    assert [r.caller_name for r in made] == ["张三", "李四", "赵六"]  # 王五 repeats 张三
+    assert {r.channel for r in made} == {"wechat"}
+    assert made[1].caller_phone == "13900000111"
+    assert made[0].category == "repair" and made[0].status == HotlineStatus.DISPATCHED
+    again = client.post(
+        "/api/hotline/wechat", json.dumps({"text": PASTE}), content_type="application/json"
+    )
+    assert again.status_code == 201
+    assert again.json() == {"created": [], "duplicates": 4}
+    empty = client.post(
+        "/api/hotline/wechat", json.dumps({"text": "  \n "}), content_type="application/json"
+    )
+    assert empty.status_code == 422 and empty.json()["detail"][0]["loc"] == ["body", "text"]
+    assert (
+        login(departments["staff"])
+        .post("/api/hotline/wechat", json.dumps({"text": PASTE}), content_type="application/json")
+        .status_code
+        == 403
+    )

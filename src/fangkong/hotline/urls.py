@@ -11,6 +11,7 @@ app_name = "hotline"
 urlpatterns = [
     path("", views.request_list, name="requests"),
     path("intake/", views.intake, name="intake"),
+    path("wechat/", views.wechat, name="wechat"),
     path("<int:pk>/", views.request_detail, name="request"),
     path("departments/", dispatch_views.departments, name="departments"),
 ]

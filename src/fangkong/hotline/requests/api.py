@@ -24,6 +24,8 @@ from fangkong.hotline.requests.schemas import (
     HotlineRequestDetailOut,
     HotlineRequestIn,
     HotlineRequestOut,
+    HotlineWeChatIn,
+    HotlineWeChatOut,
 )
 from fangkong.people.idnumber import mask_phone
 
@@ -297,3 +299,15 @@ def hotline_request_merge(
     into = selectors.request_for_user(request.user, payload.into)
     services.request_merge(actor=request.user, duplicate=item, into=into, reason=payload.reason)
     return detail_out(request.user, payload.into)
+
+
+@router.post(
+    "/hotline/wechat",
+    response={201: HotlineWeChatOut, **ERRORS},
+    summary="Take a pasted WeChat group's messages",
+)
+def hotline_wechat(request: HttpRequest, payload: HotlineWeChatIn) -> Status[dict[str, Any]]:
+    """Each message becomes a request (classified and dispatched); repeats in the paste or of
+    open requests within the policy's window are left out."""
+    made, left_out = services.wechat_paste(actor=request.user, text=payload.text)
+    return Status(201, {"created": [r.number for r in made], "duplicates": left_out})

@@ -105,3 +105,12 @@ class ReasonForm(forms.Form):
 
 class MergeForm(forms.Form):
     into = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class WeChatForm(forms.Form):
+    text = forms.CharField(
+        label=_("Messages copied from the group"),
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text=_("Each message on its own line, after the sender's name or the time"),
+    )

@@ -115,3 +115,12 @@ class HotlineCallerOut(Schema):
     person_id: int | None
     name: str
     division: str
+
+
+class HotlineWeChatIn(Schema):
+    text: str = Field(max_length=100_000, description="Messages copied from a WeChat group")
+
+
+class HotlineWeChatOut(Schema):
+    created: list[str] = Field(description="Numbers of the requests made, in order")
+    duplicates: int = Field(description="Messages left out as repeats")

@@ -19,6 +19,7 @@ from fangkong.audit.services import event_record
 from fangkong.core.access import NO_SCOPE, Cap, can, in_scope, require, scope_key, scoped
 from fangkong.core.dates import check_happened
 from fangkong.core.errors import field_error
+from fangkong.hotline.classify.engine import PHONE as PHONE_ONLY
 from fangkong.hotline.classify.engine import PLACE
 from fangkong.hotline.classify.services import classify_text
 from fangkong.hotline.dispatch.engine import dispatch_all, due_by
@@ -571,3 +572,78 @@ def public_submit(
         queued=over,
         source_address=address,
     )
+
+
+# A WeChat group copied as text: each message starts on a line of its own with the sender,
+# a time, or both ("张三 10:23", "[10:23] 张三:", "张三："); blank lines also separate.
+_SENDER = re.compile(
+    r"^\s*(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*)?(?P<name>[^\s:：\[\]]{1,20})?\s*"
+    r"(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*[:：]\s*(?P<rest>.*)$"
+)
+_TIME_LINE = re.compile(r"^\s*(?P<name>[^\s:：]{1,20})\s+\d{1,2}:\d{2}(?::\d{2})?\s*$")
+PASTE_MAX = 200  # messages in one paste
+
+
+def wechat_split(text: str) -> list[tuple[str, str]]:
+    """(sender, message) of each message of a pasted group chat, in order."""
+    out: list[tuple[str, list[str]]] = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            if out and out[-1][1]:
+                out.append(("", []))
+            continue
+        header = _TIME_LINE.match(line)
+        if header:
+            out.append((header.group("name"), []))
+            continue
+        said = _SENDER.match(line)
+        if said and said.group("name") and said.group("rest"):
+            out.append((said.group("name"), [said.group("rest")]))
+            continue
+        if not out:
+            out.append(("", []))
+        out[-1][1].append(line.strip())
+    return [(name, " ".join(lines)) for name, lines in out if " ".join(lines).strip()]
+
+
+def _same(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+@transaction.atomic
+def wechat_paste(*, actor: Any, text: str) -> tuple[list[HotlineRequest], int]:
+    """Each message of a pasted WeChat group becomes a request (classified, placed and
+    dispatched as a call is); a message repeated in the paste, or already taken as an open
+    request within the duplicate window, is left out. Returns the requests made and how many
+    were left out as duplicates."""
+    require(actor, Cap.HOTLINE_INTAKE)
+    messages = wechat_split(text)
+    if not messages:
+        raise field_error("text", _("No message found in the pasted text"))
+    if len(messages) > PASTE_MAX:
+        raise field_error("text", _("At most %(n)s messages at once") % {"n": PASTE_MAX})
+    window = dt.timedelta(hours=current().rules.hotline.duplicate_window_hours)
+    seen = {
+        _same(t)
+        for t in HotlineRequest.objects.filter(
+            status__in=OPEN_STATUSES, created_at__gte=timezone.now() - window
+        ).values_list("text", flat=True)
+    }
+    made, left_out = [], 0
+    for sender, message in messages:
+        key = _same(message)
+        if not key or key in seen:
+            left_out += 1
+            continue
+        seen.add(key)
+        phone = PHONE_ONLY.search(message)
+        made.append(
+            request_take(
+                actor=actor,
+                channel=HotlineChannel.WECHAT,
+                text=message[:TEXT_MAX],
+                caller_name=sender[:60],
+                caller_phone=phone.group(1).replace("-", "") if phone else "",
+            )
+        )
+    return made, left_out

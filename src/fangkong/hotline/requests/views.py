@@ -29,6 +29,7 @@ from fangkong.hotline.requests.forms import (
     NoteForm,
     PublicForm,
     ReasonForm,
+    WeChatForm,
 )
 from fangkong.hotline.words import within_words
 from fangkong.policy.accessor import at
@@ -130,6 +131,28 @@ def intake(request: HttpRequest) -> HttpResponse:
         "hotline/intake.html",
         {"form": form, "last": last, "section": "hotline_intake"},
     )
+
+
+@login_required
+def wechat(request: HttpRequest) -> HttpResponse:
+    """Paste a WeChat group's messages: each becomes a request, repeats left out."""
+    require(request.user, Cap.HOTLINE_INTAKE)
+    form = WeChatForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made, left_out = services.wechat_paste(
+                actor=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(made)s requests taken from the messages; %(dup)s repeats left out.")
+                % {"made": len(made), "dup": left_out},
+            )
+            return redirect("hotline:requests")
+    return render(request, "hotline/wechat.html", {"form": form, "section": "hotline_intake"})
 
 
 def _actions(user: Any, item: HotlineRequest) -> dict[str, bool]:
