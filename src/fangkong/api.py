@@ -33,6 +33,8 @@ from fangkong.epi.checkins import api as checkins_api
 from fangkong.epi.contacts import api as contacts_api
 from fangkong.epi.finding import api as finding_api
 from fangkong.healthcode import api as healthcode_api
+from fangkong.hotline.dispatch import api as hotline_dispatch_api
+from fangkong.hotline.requests import api as hotline_requests_api
 from fangkong.lab.labs import api as labs_api
 from fangkong.lab.pools import api as pools_api
 from fangkong.lab.results import api as results_api
@@ -202,6 +204,8 @@ ROUTERS = [
     ("/", care_dispatch_api.router),
     ("/", care_admission_api.router),
     ("/", assistance_api.router),
+    ("/", hotline_requests_api.router),
+    ("/", hotline_dispatch_api.router),
     ("/command", command_api.router),
     ("/", situation_api.router),
 ]

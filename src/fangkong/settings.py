@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "fangkong.healthcode",
     "fangkong.supplies",
     "fangkong.assistance",
+    "fangkong.hotline",
     "fangkong.tally",
     "fangkong.command",
     "fangkong.demo",

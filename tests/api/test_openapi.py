@@ -245,6 +245,24 @@ PATHS = {
     "/api/supply-products",
     "/api/supply-products/{supply_product_id}",
 }
+# Citizen requests (hotline/, issue 18).
+PATHS |= {
+    "/api/hotline/callers",
+    "/api/hotline/classify",
+    "/api/hotline/departments",
+    "/api/hotline/requests",
+    "/api/hotline/requests/{hotline_request_id}",
+    "/api/hotline/requests/{hotline_request_id}/accept",
+    "/api/hotline/requests/{hotline_request_id}/callback",
+    "/api/hotline/requests/{hotline_request_id}/cancel",
+    "/api/hotline/requests/{hotline_request_id}/category",
+    "/api/hotline/requests/{hotline_request_id}/complete",
+    "/api/hotline/requests/{hotline_request_id}/dispatch",
+    "/api/hotline/requests/{hotline_request_id}/duplicates",
+    "/api/hotline/requests/{hotline_request_id}/merge",
+    "/api/hotline/requests/{hotline_request_id}/notes",
+    "/api/hotline/wechat",
+}
 
 
 @pytest.mark.django_db
@@ -294,6 +312,9 @@ def test_me_describes_role_and_capabilities(as_):
             "care.request",
             "orders.view",
             "orders.place",
+            "hotline.view",
+            "hotline.intake",
+            "hotline.manage",
         ]
     )
 

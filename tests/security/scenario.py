@@ -62,6 +62,13 @@ from fangkong.epi.models import (
 from fangkong.healthcode.appeals import appeal_file, code_override_create
 from fangkong.healthcode.selectors import status_ensure
 from fangkong.healthcode.store import recompute
+from fangkong.hotline.models import (
+    Department,
+    DepartmentKind,
+    HotlineChannel,
+    HotlineRequest,
+    HotlineStatus,
+)
 from fangkong.lab.models import (
     Lab,
     Outcome,
@@ -442,6 +449,41 @@ def _assistance(s: Side, p: dict[str, Resident]) -> None:
         size=9,
         sha256="0" * 64,
         content=s.mark(f"%PDF-{s.tag}", "assistance document content").encode(),
+    )
+
+
+def _hotline(s: Side, p: dict[str, Resident], staff: User) -> None:
+    """A department at the street, staffed by the side's hospital account, and a citizen
+    request of a resident dispatched to it (hotline/)."""
+    street = s.branch[Level.STREET]
+    department = Department.objects.create(
+        code=s.mark(f"DEP-{s.name.upper()}", "department code"),
+        name=s.mark(f"{s.tag}维修部门", "department name"),
+        kind=DepartmentKind.UTILITIES,
+        division=street,
+        division_key=street.key,
+    )
+    department.staff.add(staff)
+    s.objs["department"] = department
+    person = p["home"]
+    now = timezone.now()
+    s.objs["hotline_request"] = HotlineRequest.objects.create(
+        number=f"{s.name}-00001",
+        channel=HotlineChannel.PHONE,
+        text=s.mark(f"{s.tag}停水诉求", "citizen request text"),
+        category="repair",
+        caller_phone=person.phone,
+        person=person,
+        division_key=person.division_key,
+        status=HotlineStatus.DISPATCHED,
+        department=department,
+        rule_number=1,
+        profile_code="matrix",
+        profile_version=1,
+        sla_minutes=60,
+        due_at=now + dt.timedelta(minutes=60),
+        dispatched_at=now,
+        happened_at=now,
     )
 
 
@@ -883,6 +925,7 @@ def build() -> World:
         _care(s, p, hospital)
         _care_plans(s, p, s.objs["facility"])
         _assistance(s, p)
+        _hotline(s, p, hospital)
         _quarantine(s, p, setup, staff, allocator)
         _travel(s, p, setup)
         _zones(s, setup)

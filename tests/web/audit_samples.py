@@ -27,6 +27,7 @@ from fangkong.epi.models import (
 )
 from fangkong.healthcode.models import AppealStatus
 from fangkong.healthcode.rules import RULE_LABELS
+from fangkong.hotline.models import HotlineStatus
 from fangkong.lab.models import (
     ControlStatus,
     Outcome,
@@ -66,6 +67,28 @@ class Sample:
     new: str = ""
     actor: str = PERSON
     reason: str = ""
+
+
+def _hotline_samples() -> list[Sample]:
+    """Citizen requests (hotline/)."""
+    req, st = "hotline.hotlinerequest", HotlineStatus
+    return [
+        Sample("hotline.request_taken", req, "status", "", st.DISPATCHED),
+        Sample("hotline.request_taken", req, "status", "", st.QUEUED, actor="anonymous"),
+        Sample("hotline.request_dispatched", req, "status", st.RECEIVED, st.DISPATCHED),
+        Sample("hotline.request_recategorised", req, "category", "repair", "other", reason="误判"),
+        Sample("hotline.request_accepted", req, "status", st.DISPATCHED, st.ACCEPTED),
+        Sample("hotline.request_noted", req, reason="维修工已上门"),
+        Sample("hotline.request_completed", req, "status", st.ACCEPTED, st.COMPLETED),
+        Sample("hotline.request_confirmed", req, "status", st.COMPLETED, st.CLOSED),
+        Sample("hotline.request_reopened", req, "status", st.COMPLETED, st.DISPATCHED),
+        Sample("hotline.request_merged", req, "status", st.DISPATCHED, st.MERGED),
+        Sample(
+            "hotline.request_cancelled", req, "status", st.RECEIVED, st.CANCELLED, reason="重复"
+        ),
+        Sample("hotline.escalated", req, "escalation_level", "0", "1", actor="system"),
+        Sample("hotline.department_registered", "hotline.department", "kind", "", "utilities"),
+    ]
 
 
 def _l(choice) -> str:
@@ -441,6 +464,7 @@ def _samples(site_id: int) -> list[Sample]:
             "已协调收治",
             reason="已协调收治",
         ),
+        *_hotline_samples(),
         Sample("site.created", "lab.samplingsite"),
         Sample("tube.opened", "lab.tube", "status", "", TubeStatus.COLLECTED),
         Sample("tube.member_added", "lab.tube"),

@@ -67,6 +67,10 @@ class Cap(StrEnum):
     # its direct lines (not the site, the hotline or 120, which raise requests only)
     CARE_COMMUNITY = "care.community"
     CARE_DISPATCH = "care.dispatch"  # a 120 centre's dispatcher: its queue, vehicles, 110 transfers
+    HOTLINE_VIEW = "hotline.view"  # citizen requests (12345) of the jurisdiction, departments
+    HOTLINE_INTAKE = "hotline.intake"  # take calls, paste WeChat messages, call callers back
+    HOTLINE_HANDLE = "hotline.handle"  # a department's staff: accept, notes, complete
+    HOTLINE_MANAGE = "hotline.manage"  # dispatch, merge, departments, Open311 clients, corrections
     ORDERS_VIEW = "orders.view"  # supply orders into sealed compounds (enterprises: their own)
     ORDERS_PLACE = "orders.place"  # order for a resident of the jurisdiction (grid, 12345)
     ORDERS_DELIVER = "orders.deliver"  # record delivery at the door and problems
@@ -204,6 +208,18 @@ _ASSISTANCE_CAPS = {
     Role.GRID: {Cap.ASSISTANCE_VIEW, Cap.ASSISTANCE_APPLY},
 }
 for _role, _caps in _ASSISTANCE_CAPS.items():
+    ROLE_CAPS[_role] = ROLE_CAPS[_role] | _caps
+
+# Citizen requests (hotline/): the 12345 centre takes calls and dispatches; departments (staffed
+# by the street, the task force) answer what is dispatched to them; the command centre has all.
+_HOTLINE_CAPS = {
+    Role.HOTLINE: {Cap.HOTLINE_VIEW, Cap.HOTLINE_INTAKE, Cap.HOTLINE_MANAGE},
+    Role.TASK_FORCE: {Cap.HOTLINE_VIEW, Cap.HOTLINE_HANDLE},
+    Role.STREET: {Cap.HOTLINE_VIEW, Cap.HOTLINE_HANDLE},
+    Role.GRID: {Cap.HOTLINE_VIEW, Cap.HOTLINE_HANDLE},
+    Role.HOSPITAL: {Cap.HOTLINE_VIEW, Cap.HOTLINE_HANDLE},
+}
+for _role, _caps in _HOTLINE_CAPS.items():
     ROLE_CAPS[_role] = ROLE_CAPS[_role] | _caps
 
 

@@ -5,7 +5,12 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from fangkong.policy.schema import CONTROL_STATE_WORDS, DOCUMENT_KIND_WORDS, REQUEST_TYPE_WORDS
+from fangkong.policy.schema import (
+    CONTROL_STATE_WORDS,
+    DOCUMENT_KIND_WORDS,
+    HOTLINE_CATEGORY_WORDS,
+    REQUEST_TYPE_WORDS,
+)
 
 CATEGORY_LABELS = {
     "close_contact": gettext_lazy("Close contact"),
@@ -96,6 +101,22 @@ CARE_LABELS = {
 
 # Social assistance (`schema.Assistance`): the documents an applicant uploads.
 ASSISTANCE_LABELS = {k: gettext_lazy(v) for k, v in DOCUMENT_KIND_WORDS.items()}
+# Citizen requests (`schema.HotlineRules`): categories and kinds of department. "medicine" and
+# "other" are also request types of medical care, whose words stand (merged after these).
+HOTLINE_LABELS = {
+    **{k: gettext_lazy(v) for k, v in HOTLINE_CATEGORY_WORDS.items()},
+    "community": gettext_lazy("Community (residents' committee)"),
+    "street_office": gettext_lazy("Street office"),
+    "health": gettext_lazy("Health commission / medical task force"),
+    "market": gettext_lazy("Market regulation"),
+    "transport": gettext_lazy("Transport and passes"),
+    "industry": gettext_lazy("Industry and commerce (resuming work)"),
+    "utilities": gettext_lazy("Utilities and property repairs"),
+    "counselling": gettext_lazy("Psychological counselling"),
+    "epidemic_office": gettext_lazy("Epidemic control office"),
+    "civil_affairs": gettext_lazy("Civil affairs"),
+    "hotline_centre": gettext_lazy("12345 centre"),
+}
 
 # The values of every closed list of the schema (a `Literal`), for the editor's selects.
 CHOICE_LABELS: dict[str, Any] = {
@@ -106,6 +127,7 @@ CHOICE_LABELS: dict[str, Any] = {
     **MASS_TESTING,
     **COLOUR_LABELS,
     **CONDITION_LABELS,
+    **HOTLINE_LABELS,
     **CARE_LABELS,
     **ASSISTANCE_LABELS,
 }

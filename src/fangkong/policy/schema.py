@@ -793,6 +793,190 @@ class Assistance(Strict):
     def programme(self, code: str) -> ProgrammeRules:
         rules: ProgrammeRules = getattr(self, code)
         return rules
+# Citizen requests (hotline/, issue 18): the categories a request is classified in (fixed codes),
+# the kinds of department they are dispatched to, and each category's SLA.
+HotlineCategory = Literal[
+    "medical",
+    "medicine",
+    "supplies",
+    "prices",
+    "passage",
+    "work",
+    "repair",
+    "mental",
+    "policy",
+    "control",
+    "testing",
+    "assistance",
+    "other",
+]
+HOTLINE_CATEGORIES: tuple[HotlineCategory, ...] = (
+    "medical",
+    "medicine",
+    "supplies",
+    "prices",
+    "passage",
+    "work",
+    "repair",
+    "mental",
+    "policy",
+    "control",
+    "testing",
+    "assistance",
+    "other",
+)
+HOTLINE_CATEGORY_WORDS = {
+    "medical": _("Medical care"),
+    "medicine": _("Buying and delivering medicine"),
+    "supplies": _("Living supplies"),
+    "prices": _("Price complaint"),
+    "passage": _("Passage and supply"),
+    "work": _("Resuming work and production"),
+    "repair": _("Repairs"),
+    "mental": _("Psychological support"),
+    "policy": _("Policy question"),
+    "control": _("Control measures"),
+    "testing": _("Nucleic-acid testing"),
+    "assistance": _("Hardship assistance"),
+    "other": _("Other"),
+}
+DepartmentKind = Literal[
+    "community",
+    "street_office",
+    "health",
+    "market",
+    "transport",
+    "industry",
+    "utilities",
+    "counselling",
+    "epidemic_office",
+    "civil_affairs",
+    "hotline_centre",
+]
+
+
+class HotlineRoute(Strict):
+    """One row of the hotline's dispatch table: requests of these categories go to the nearest
+    department of this kind (nearest to the request's place), to be answered within the SLA."""
+
+    model_config = ConfigDict(title=_("Dispatch rule"))
+
+    categories: tuple[HotlineCategory, ...] = Field(
+        min_length=1,
+        title=_("Categories"),
+        description=_("The categories of request the rule dispatches, separated by commas"),
+    )
+    department: DepartmentKind = Field(
+        title=_("Department"),
+        description=_("The kind of department the request goes to, nearest to its place"),
+    )
+    sla_minutes: int = Field(
+        ge=1,
+        le=30 * 24 * 60,
+        title=_("Solve within (minutes)"),
+        description=_("Minutes from the call until the department must have completed it"),
+    )
+
+
+# 株洲 (seed 002): every request dispatched at once; medical needs and control complaints within
+# hours, supplies the same day, repairs and questions within days.
+DEFAULT_HOTLINE_ROUTES: tuple[HotlineRoute, ...] = (
+    HotlineRoute(categories=("medical", "medicine"), department="health", sla_minutes=2 * 60),
+    HotlineRoute(categories=("mental",), department="counselling", sla_minutes=12 * 60),
+    HotlineRoute(
+        categories=("control", "testing"), department="epidemic_office", sla_minutes=12 * 60
+    ),
+    HotlineRoute(categories=("supplies",), department="community", sla_minutes=12 * 60),
+    HotlineRoute(categories=("prices",), department="market", sla_minutes=48 * 60),
+    HotlineRoute(categories=("passage",), department="transport", sla_minutes=24 * 60),
+    HotlineRoute(categories=("work",), department="industry", sla_minutes=72 * 60),
+    HotlineRoute(categories=("repair",), department="utilities", sla_minutes=24 * 60),
+    HotlineRoute(categories=("assistance",), department="civil_affairs", sla_minutes=72 * 60),
+    HotlineRoute(categories=("policy", "other"), department="street_office", sla_minutes=72 * 60),
+)
+
+
+class HotlineRules(Strict):
+    """Dispatch, SLA, escalation, duplicates and the public form's limits of citizen requests."""
+
+    model_config = ConfigDict(title=_("Citizen requests (12345)"))
+
+    routes: tuple[HotlineRoute, ...] = Field(
+        default=DEFAULT_HOTLINE_ROUTES,
+        title=_("Dispatch rules"),
+        description=_(
+            "The first rule naming a request's category dispatches it; every category must be"
+            " covered"
+        ),
+    )
+    escalate_again_hours: int = Field(
+        default=12,
+        ge=1,
+        le=30 * 24,
+        title=_("Escalate again after (hours)"),
+        description=_(
+            "A request past its deadline is escalated to the command centre at once, and"
+            " again each time this many more hours pass unsolved"
+        ),
+    )
+    duplicate_window_hours: int = Field(
+        default=72,
+        ge=1,
+        le=30 * 24,
+        title=_("Duplicates within (hours)"),
+        description=_(
+            "An open request from the same person, or at the same place with similar text,"
+            " raised within this many hours is offered for merging"
+        ),
+    )
+    duplicate_similarity: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        title=_("Similar text from"),
+        description=_("How alike two texts must be (0 to 1) to be called the same problem"),
+    )
+    public_per_address_per_hour: int = Field(
+        default=5,
+        ge=1,
+        le=10_000,
+        title=_("Public form: per network address an hour"),
+        description=_(
+            "More requests than this from one address in an hour are queued for an operator,"
+            " not dispatched (never dropped)"
+        ),
+    )
+    public_per_phone_per_day: int = Field(
+        default=3,
+        ge=1,
+        le=10_000,
+        title=_("Public form: per phone a day"),
+        description=_("The same per phone number, over a day"),
+    )
+
+    @model_validator(mode="after")
+    def _every_category(self) -> "HotlineRules":
+        covered = {c for r in self.routes for c in r.categories}
+        missing = [c for c in HOTLINE_CATEGORIES if c not in covered]
+        if missing:
+            shown = "; ".join(gettext(HOTLINE_CATEGORY_WORDS[c]) for c in missing)
+            _refuse(
+                "HotlineRules",
+                [
+                    (
+                        ("routes",),
+                        gettext("No rule dispatches: %(categories)s") % {"categories": shown},
+                    )
+                ],
+            )
+        return self
+
+    def route_for(self, category: str) -> tuple[int, HotlineRoute]:
+        """The rule (its index from 0, and the rule) that dispatches this category."""
+        for i, route in enumerate(self.routes):
+            if category in route.categories:
+                return i, route
+        raise KeyError(category)  # a validated table covers every category
 
 
 # Medical care (care/): what a request asks for, the person's control state, where it goes.
@@ -1113,6 +1297,7 @@ class Rules(Strict):
     )
     records: Records = Field(default=Records(), title=_("Times of records"))
     reporting: Reporting = Field(default=Reporting(), title=_("Daily report"))
+    hotline: HotlineRules = Field(default=HotlineRules(), title=_("Citizen requests (12345)"))
     supplies: Supplies | None = Field(
         default=None,
         title=_("Living supplies"),

@@ -31,6 +31,7 @@ GROUPS: dict[str, Promise] = {
     "supplies": _("Supplies"),
     "care_requests": _("Medical care"),
     "assistance": _("Social assistance"),
+    "hotline": _("Citizen requests"),
     "policy": _("System"),
 }
 
@@ -91,6 +92,9 @@ MENU = (
     Entry(
         "assistance:applications", _("Assistance applications"), Cap.ASSISTANCE_VIEW, "assistance"
     ),
+    Entry("hotline:requests", _("Citizen requests"), Cap.HOTLINE_VIEW, "hotline"),
+    Entry("hotline:intake", _("Take a call"), Cap.HOTLINE_INTAKE, "hotline_intake"),
+    Entry("hotline:departments", _("Departments"), Cap.HOTLINE_VIEW, "hotline_departments"),
     Entry("policy:profiles", _("Policy profiles"), Cap.POLICY_VIEW, "policy"),
     Entry("audit:events", _("Audit log"), Cap.AUDIT_VIEW, "audit"),
     Entry("account_security", _("Account security"), None, "security"),
