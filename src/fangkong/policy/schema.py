@@ -793,6 +793,8 @@ class Assistance(Strict):
     def programme(self, code: str) -> ProgrammeRules:
         rules: ProgrammeRules = getattr(self, code)
         return rules
+
+
 # Citizen requests (hotline/, issue 18): the categories a request is classified in (fixed codes),
 # the kinds of department they are dispatched to, and each category's SLA.
 HotlineCategory = Literal[
