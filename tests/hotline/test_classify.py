@@ -10,7 +10,7 @@ from django.core.management import call_command
 from fangkong.hotline.classify import services
 from fangkong.hotline.classify.engine import Classifier, extract, read_examples, train
 from fangkong.hotline.classify.evaluate import evaluate
-from fangkong.hotline.models import Category, TrainingExample
+from fangkong.hotline.models import HotlineCategory, TrainingExample
 
 
 def test_the_shipped_sets_cover_every_category_and_never_overlap():
@@ -18,7 +18,7 @@ def test_the_shipped_sets_cover_every_category_and_never_overlap():
     heldout = services.heldout_examples()
     assert len(training) >= 300 and len(heldout) >= 100
     for rows in (training, heldout):
-        assert {c for c, _t in rows} == set(Category.values)
+        assert {c for c, _t in rows} == set(HotlineCategory.values)
     assert not {t for _c, t in training} & {t for _c, t in heldout}
 
 
@@ -30,7 +30,7 @@ def test_heldout_scores_of_the_shipped_model():
     score = evaluate(model, services.heldout_examples())
     assert score.accuracy >= 0.7
     assert score.macro_f1 >= 0.7
-    assert set(score.per_category) == set(Category.values)
+    assert set(score.per_category) == set(HotlineCategory.values)
 
 
 def test_the_model_round_trips_and_refuses_a_foreign_blob():

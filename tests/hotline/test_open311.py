@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils.timezone import localtime
 
-from fangkong.hotline.models import Category, HotlineRequest, Open311Client
+from fangkong.hotline.models import HotlineCategory, HotlineRequest, Open311Client
 from fangkong.hotline.requests.services import request_complete
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +69,7 @@ def test_discovery_and_services_in_json_and_xml(client, city):
         "text/xml",
     ]
     services = client.get("/open311/v2/services.json").json()
-    assert [s["service_code"] for s in services] == Category.values
+    assert [s["service_code"] for s in services] == HotlineCategory.values
     assert set(services[0]) == {
         "service_code",
         "service_name",
@@ -82,7 +82,7 @@ def test_discovery_and_services_in_json_and_xml(client, city):
     assert services[0]["type"] == "realtime" and services[0]["metadata"] is True
     xml = ET.fromstring(client.get("/open311/v2/services.xml").content)
     assert xml.tag == "services"
-    assert [s.find("service_code").text for s in xml.findall("service")] == Category.values
+    assert [s.find("service_code").text for s in xml.findall("service")] == HotlineCategory.values
     assert xml.find("service/metadata").text == "true"
     definition = client.get("/open311/v2/services/repair.json").json()
     assert definition["service_code"] == "repair"

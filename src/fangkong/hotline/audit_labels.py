@@ -1,7 +1,7 @@
 """What the values of citizen requests' events mean (read by the audit log:
 `fangkong.audit.labels`)."""
 
-from fangkong.hotline.models import Category, DepartmentKind, HotlineStatus
+from fangkong.hotline.models import DepartmentKind, HotlineCategory, HotlineStatus
 
 
 def count_reading(value: str) -> str | None:
@@ -10,7 +10,7 @@ def count_reading(value: str) -> str | None:
 
 VALUES = {
     ("hotline.hotlinerequest", "status"): HotlineStatus,
-    ("hotline.hotlinerequest", "category"): Category,
+    ("hotline.hotlinerequest", "category"): HotlineCategory,
     ("hotline.hotlinerequest", "escalation_level"): count_reading,
     ("hotline.department", "kind"): DepartmentKind,
 }

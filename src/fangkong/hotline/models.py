@@ -23,7 +23,7 @@ from fangkong.people.models import Resident
 from fangkong.places.models import Division
 
 
-class Category(models.TextChoices):
+class HotlineCategory(models.TextChoices):
     """The fixed categories (codes never change; `policy.schema.HotlineCategory`)."""
 
     MEDICAL = "medical", pgettext_lazy("request category", "Medical care")
@@ -128,9 +128,9 @@ class HotlineRequest(models.Model):
     number = models.CharField(_("request number"), max_length=24, unique=True, editable=False)
     channel = models.CharField(_("channel"), max_length=16, choices=HotlineChannel.choices)
     text = models.TextField(_("what the caller says"), max_length=4000)
-    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    category = models.CharField(_("category"), max_length=16, choices=HotlineCategory.choices)
     suggested_category = models.CharField(
-        _("suggested category"), max_length=16, choices=Category.choices, blank=True
+        _("suggested category"), max_length=16, choices=HotlineCategory.choices, blank=True
     )
     suggested_confidence = models.FloatField(_("confidence"), null=True, blank=True)
     caller_name = models.CharField(_("caller"), max_length=60, blank=True)
@@ -256,8 +256,8 @@ class TrainingExample(models.Model):
     category (corrected the suggestion, or confirmed it)."""
 
     text = models.TextField(max_length=4000)
-    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
-    suggested = models.CharField(max_length=16, choices=Category.choices, blank=True)
+    category = models.CharField(_("category"), max_length=16, choices=HotlineCategory.choices)
+    suggested = models.CharField(max_length=16, choices=HotlineCategory.choices, blank=True)
     source = models.CharField(max_length=12, choices=ExampleSource.choices)
     request = models.ForeignKey(
         HotlineRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 
 from fangkong.hotline.classify.engine import Classifier, extract, read_examples, train
-from fangkong.hotline.models import Category, TrainingExample
+from fangkong.hotline.models import HotlineCategory, TrainingExample
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 TRAIN_FILE = DATA / "train.tsv"
@@ -38,7 +38,7 @@ def all_examples() -> list[tuple[str, str]]:
     rows += [
         (category, text)
         for category, text in TrainingExample.objects.values_list("category", "text")
-        if category in Category.values
+        if category in HotlineCategory.values
     ]
     return rows
 

@@ -13,7 +13,7 @@ from fangkong.core.pages import apply_errors
 from fangkong.core.words import listing
 from fangkong.hotline.dispatch import selectors, services
 from fangkong.hotline.dispatch.forms import DepartmentForm
-from fangkong.hotline.models import Category, DepartmentKind
+from fangkong.hotline.models import DepartmentKind, HotlineCategory
 from fangkong.hotline.words import within_words
 from fangkong.policy.accessor import current
 
@@ -60,7 +60,7 @@ def departments(request: HttpRequest) -> HttpResponse:
             "can_manage": can(request.user, Cap.HOTLINE_MANAGE),
             "routes": [
                 (
-                    listing(str(Category(c).label) for c in r.categories),
+                    listing(str(HotlineCategory(c).label) for c in r.categories),
                     DepartmentKind(r.department).label,
                     within_words(r.sla_minutes),
                 )

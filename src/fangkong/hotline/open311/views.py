@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from fangkong.hotline.models import (
-    Category,
+    HotlineCategory,
     HotlineChannel,
     HotlineRequest,
     HotlineStatus,
@@ -143,7 +143,7 @@ def _client(params: dict[str, str]) -> Open311Client:
 
 
 def _service(code: str) -> dict[str, Any]:
-    label = str(Category(code).label)
+    label = str(HotlineCategory(code).label)
     return {
         "service_code": code,
         "service_name": label,
@@ -242,7 +242,7 @@ def service_list(request: HttpRequest, ext: str) -> HttpResponse:
 
     def handle(request: HttpRequest, fmt: str) -> HttpResponse:
         _check_jurisdiction(_params(request))
-        return _answer(fmt, "services", "service", [_service(c) for c in Category.values])
+        return _answer(fmt, "services", "service", [_service(c) for c in HotlineCategory.values])
 
     return _run(request, fmt, handle)
 
@@ -252,7 +252,7 @@ def service_definition(request: HttpRequest, code: str, ext: str) -> HttpRespons
 
     def handle(request: HttpRequest, fmt: str) -> HttpResponse:
         _check_jurisdiction(_params(request))
-        if code not in Category.values:
+        if code not in HotlineCategory.values:
             raise Open311Error(404, _("Unknown service_code: %(code)s") % {"code": code[:40]})
         definition = _definition(code)
         if fmt == "xml":
@@ -272,7 +272,7 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
     code = params.get("service_code", "").strip()
     if not code:
         raise Open311Error(400, _("service_code is required"))
-    if code not in Category.values:
+    if code not in HotlineCategory.values:
         raise Open311Error(404, _("Unknown service_code: %(code)s") % {"code": code[:40]})
     lat, lon = params.get("lat", "").strip(), params.get("long", "").strip()
     address = params.get("address_string", "").strip() or params.get("address_id", "").strip()
@@ -338,7 +338,7 @@ def _get_list(request: HttpRequest, fmt: str) -> HttpResponse:
     else:
         codes = [c.strip() for c in params.get("service_code", "").split(",") if c.strip()]
         if codes:
-            unknown = [c for c in codes if c not in Category.values]
+            unknown = [c for c in codes if c not in HotlineCategory.values]
             if unknown:
                 raise Open311Error(404, _("Unknown service_code: %(code)s") % {"code": unknown[0]})
             qs = qs.filter(category__in=codes)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from fangkong.core.dates import HappenedField
-from fangkong.hotline.models import Category, HotlineChannel, Satisfaction
+from fangkong.hotline.models import HotlineCategory, HotlineChannel, Satisfaction
 
 INTAKE_CHANNELS = [
     (c.value, c.label)
@@ -37,7 +37,7 @@ class IntakeForm(forms.Form):
     )
     category = forms.ChoiceField(
         label=_("Category"),
-        choices=[("", _("— the suggestion —")), *Category.choices],
+        choices=[("", _("— the suggestion —")), *HotlineCategory.choices],
         required=False,
         help_text=_("Empty: the suggested category"),
     )
@@ -95,7 +95,7 @@ class CallbackForm(forms.Form):
 
 
 class CategoryForm(forms.Form):
-    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    category = forms.ChoiceField(label=_("Category"), choices=HotlineCategory.choices)
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
 

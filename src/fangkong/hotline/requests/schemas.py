@@ -8,7 +8,7 @@ from ninja import Field, Schema
 from fangkong.core.apikit import Id
 from fangkong.core.dates import Happened
 from fangkong.hotline.dispatch.schemas import HotlineDepartmentBrief
-from fangkong.hotline.models import Category, HotlineChannel, HotlineStatus
+from fangkong.hotline.models import HotlineCategory, HotlineChannel, HotlineStatus
 
 
 class ClassifyIn(Schema):
@@ -16,7 +16,7 @@ class ClassifyIn(Schema):
 
 
 class ClassifyOut(Schema):
-    category: Category = Field(description="The suggested category's code")
+    category: HotlineCategory = Field(description="The suggested category's code")
     confidence: float = Field(description="The model's probability of that category (0 to 1)")
     place: str = Field(description="The place (compound, building…) the text names, or empty")
     phone: str = Field(description="The phone number the text names, or empty")
@@ -34,8 +34,8 @@ class HotlineRequestOut(Schema):
     number: str
     channel: HotlineChannel
     text: str
-    category: Category
-    suggested_category: Category | None
+    category: HotlineCategory
+    suggested_category: HotlineCategory | None
     suggested_confidence: float | None
     caller_name: str
     caller_phone: str
@@ -65,7 +65,7 @@ class HotlineRequestDetailOut(HotlineRequestOut):
 class HotlineRequestIn(Schema):
     channel: HotlineChannel = HotlineChannel.PHONE
     text: str = Field(max_length=4000)
-    category: Category | None = Field(None, description="Empty: the classifier's suggestion")
+    category: HotlineCategory | None = Field(None, description="Empty: the classifier's suggestion")
     caller_name: str = Field("", max_length=60)
     caller_phone: str = Field("", max_length=20)
     id_number: str = Field("", max_length=18, description="The caller's ID number, if given")
@@ -89,7 +89,7 @@ class HotlineCallbackIn(Schema):
 
 
 class HotlineCategoryIn(Schema):
-    category: Category
+    category: HotlineCategory
     reason: str = Field("", max_length=300)
 
 

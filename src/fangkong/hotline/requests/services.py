@@ -26,8 +26,8 @@ from fangkong.hotline.dispatch.engine import dispatch_all, due_by
 from fangkong.hotline.dispatch.selectors import departments_in_service, staffs_department
 from fangkong.hotline.models import (
     OPEN_STATUSES,
-    Category,
     ExampleSource,
+    HotlineCategory,
     HotlineChannel,
     HotlineRequest,
     HotlineStatus,
@@ -150,7 +150,7 @@ def request_take(
         raise field_error("text", _("Say what the caller asks"))
     if len(text) > TEXT_MAX:
         raise field_error("text", _("At most %(n)s characters") % {"n": TEXT_MAX})
-    if category and category not in Category.values:
+    if category and category not in HotlineCategory.values:
         raise field_error("category", _("Choose a category"))
     phone = clean_phone(caller_phone) if caller_phone else ""
     now = timezone.now()
@@ -322,7 +322,7 @@ def request_recategorise(
     request again by the new category's rule."""
     require(actor, Cap.HOTLINE_MANAGE)
     _check_scope(actor, request)
-    if category not in Category.values:
+    if category not in HotlineCategory.values:
         raise field_error("category", _("Choose a category"))
     request = _locked(request)
     if request.status not in (

@@ -18,7 +18,7 @@ from fangkong.core.access import Cap, can, require
 from fangkong.core.pages import apply_errors, page_window
 from fangkong.hotline.dispatch.selectors import staffs_department
 from fangkong.hotline.dispatch.services import requests_escalate
-from fangkong.hotline.models import Category, HotlineRequest, HotlineStatus
+from fangkong.hotline.models import HotlineCategory, HotlineRequest, HotlineStatus
 from fangkong.hotline.requests import selectors, services
 from fangkong.hotline.requests.forms import (
     CallbackForm,
@@ -53,7 +53,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
         qs = selectors.late_requests(request.user).select_related("department")
     elif show in HotlineStatus.values:
         qs = qs.filter(status=show)
-    if category in Category.values:
+    if category in HotlineCategory.values:
         qs = qs.filter(category=category)
     if request.GET.get("mine"):
         qs = qs.filter(department__staff=request.user.pk)
@@ -68,7 +68,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
             "category": category,
             "mine": bool(request.GET.get("mine")),
             "statuses": HotlineStatus.choices,
-            "categories": Category.choices,
+            "categories": HotlineCategory.choices,
             "can_take": can(request.user, Cap.HOTLINE_INTAKE),
             "now": timezone.now(),
             "section": SECTION,
