@@ -1,5 +1,6 @@
 """The menu: each entry names the capability a role needs to see it."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -7,6 +8,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.care.medicine.selectors import medicine_reachable
 from fangkong.core.access import can
 from fangkong.core.roles import Cap
 
@@ -17,6 +19,7 @@ class Entry:
     label: Promise
     cap: Cap | None
     section: str
+    shown: Callable[[Any], bool] | None = None  # beyond the capability: whom the page serves
 
 
 # Menu groups, in order; each entry below belongs to the group whose first entry precedes it.
@@ -85,7 +88,9 @@ MENU = (
     Entry("care:facilities", _("Medical facilities"), Cap.CARE_VIEW, "care_facilities"),
     Entry("care:routing", _("Care routing"), Cap.CARE_VIEW, "care_routing"),
     Entry("care:plans", _("Health plans"), Cap.CARE_COMMUNITY, "care_plans"),
-    Entry("care:medicine", _("Medicine delivery"), Cap.CARE_VIEW, "care_medicine"),
+    Entry(
+        "care:medicine", _("Medicine delivery"), Cap.CARE_VIEW, "care_medicine", medicine_reachable
+    ),
     Entry("care:lines", _("Direct lines"), Cap.CARE_VIEW, "care_lines"),
     Entry("care:board", _("Open and late requests"), Cap.CARE_VIEW, "care_board"),
     Entry("care:dispatch_queue", _("120 dispatch queue"), Cap.CARE_DISPATCH, "care_dispatch"),
@@ -108,7 +113,7 @@ def menu_for(user: Any) -> list[dict[str, Any]]:
     for e in MENU:
         if e.section in GROUPS:
             groups.append({"label": GROUPS[e.section], "items": []})
-        if e.cap is None or can(user, e.cap):
+        if (e.cap is None or can(user, e.cap)) and (e.shown is None or e.shown(user)):
             item = {"url": reverse(e.url_name), "label": e.label, "section": e.section}
             groups[-1]["items"].append(item)
     return [g for g in groups if g["items"]]

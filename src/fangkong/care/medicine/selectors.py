@@ -63,6 +63,16 @@ def medicine_reach(user: Any) -> str:
     raise PermissionDenied(Cap.CARE_COMMUNITY)
 
 
+def medicine_reachable(user: Any) -> bool:
+    """Whether the user's job reaches any medicine orders (the menu offers the page only then:
+    120 and 12345 hold care.view but would be refused). No query."""
+    try:
+        medicine_reach(user)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def _reached(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
     reach = medicine_reach(user)
     if reach == "pharmacy":
