@@ -84,6 +84,8 @@ NOT_TEXT = {
         "proof",
     },
     "supplies.DeliveryPhoto": {"content_type", "sha256"},
+    "assistance.Document": {"content_type", "sha256"},
+    "assistance.Payment": {"period"},  # the month paid for, YYYY-MM
     "care.Facility": {"phone"},
     "care.CareRequest": {"contact_phone", "facility_match", "state_basis"},
     "care.StandingNeed": {"weekdays"},  # days of the week as digits, Monday 0

@@ -18,6 +18,7 @@ from fangkong.audit.models import Event
 from fangkong.core.bulk import analyze, copy_rows, reset_sequence
 from fangkong.demo import data
 from fangkong.demo.accounts import DEMO_USERNAMES, demo_accounts_create
+from fangkong.demo.assistance import assistance_write
 from fangkong.demo.care import dispatch_write, facilities_write, lines_write, plans_write
 from fangkong.demo.clock import Clock
 from fangkong.demo.labs import labs_write
@@ -235,6 +236,11 @@ def demo_generate(
         )
         lines_write(actor=User.objects.get(username="street"))
         plans_write(actor=User.objects.get(username="grid"), as_of=clock.as_of)
+        assistance_write(
+            filer=User.objects.get(username="grid"),
+            decider=User.objects.get(username="street"),
+            clock=clock,
+        )
         dispatch_write(
             actor=User.objects.get(username="command"),
             dispatcher=User.objects.get(username="dispatcher"),
