@@ -5,7 +5,6 @@ emergency procedure, as 许昌's has, else reviewed first; approved and paid) an
 application for another household, awaiting the street's review. The times are the demo's
 morning, or now if that is still to come."""
 
-import datetime as dt
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -30,7 +29,8 @@ def assistance_write(*, filer: Any, decider: Any, clock: Clock) -> int:
     if worker is None:
         return 0
     other = adults.exclude(household=worker.household).first()  # another household
-    applied = clock.by(clock.days_ago(1), 9)
+    yesterday = clock.days_ago(1)
+    applied = clock.by(yesterday, 9)  # the demo's times: hours of its days, never ahead of now
     temporary = services.application_file(
         actor=filer,
         person=worker,
@@ -48,14 +48,14 @@ def assistance_write(*, filer: Any, decider: Any, clock: Clock) -> int:
             kind=kind,
             upload=SimpleUploadedFile(f"{kind}.pdf", SCAN, content_type="application/pdf"),
         )
-    decided = min(applied + dt.timedelta(hours=3), clock.by(clock.as_of, 8))
+    decided = clock.by(yesterday, 12)
     emergency = temporary.procedure == Procedure.EMERGENCY
     if not emergency:
         temporary = services.application_review(
             actor=decider,
             application=temporary,
             note="入户核查：停业属实，家中无其他收入",
-            reviewed_at=min(applied + dt.timedelta(hours=1), decided),
+            reviewed_at=clock.by(yesterday, 10),
         )
     temporary = services.application_decide(
         actor=decider,
